@@ -1,0 +1,1033 @@
+/* analyze.c - attribute, detect, aggregate: one pass over a recording.
+ *
+ * Every symbol gets a class once (the runtime profiles' patterns decide);
+ * then each thread keeps a stack of frames built from entry/exit records.
+ *
+ * - A task context is the innermost frame that polls a task (task_poll) or
+ *   the main future (block_on). Inside it, the first future frame is the
+ *   task's root: each root call is one poll of the task.
+ * - Below the root, a future poll is a hand-written `<T as Future>::poll`,
+ *   a combinator, or a user closure that is an async body: called directly
+ *   by a Future::poll frame, or awaited right after an into_future call
+ *   (a plain closure has neither).
+ * - When a future poll returns, it is timed against the rules; only the
+ *   innermost future over its threshold is reported, with the non-future
+ *   callee that took most of its time (its culprit).
+ */
+#include "analyze.h"
+#include "map.h"
+#include "util.h"
+
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum cls {
+	CL_UNKNOWN = 0,
+	CL_OTHER,         /* plain function */
+	CL_PLUMBING,      /* runtime internals */
+	CL_POLL_PLUMBING, /* Future::poll of a runtime type (Pin<&mut F>, Sleep, ...) */
+	CL_TASK_POLL,
+	CL_NOT_TASK,
+	CL_BLOCK_ON,
+	CL_TASK_DONE,
+	CL_USER_FUTURE,
+	CL_COMBINATOR,
+	CL_CLOSURE,       /* a user closure: maybe an async body */
+	CL_INTO_FUTURE,
+};
+
+struct symclass {
+	uint8_t cls;
+	int8_t profile;     /* profile of task_poll/block_on/not_task, -1 */
+	bool coroutine;     /* seen awaited: an async body */
+	int32_t fut;        /* future index (name), -1 until first polled */
+};
+
+#define CULPRIT_SLOTS 4
+struct child_agg {
+	const struct asp_symbol *sym;
+	uint64_t sum, calls;
+	const struct asp_symbol *deep; /* deepest hot callee of its largest call */
+	uint64_t deep_dur, max_call;
+};
+
+struct frame {
+	const struct asp_symbol *sym;
+	uint64_t start;
+	uint16_t depth;
+	uint8_t cls;
+	bool is_future, is_root, blocked_below, into_future_seen;
+	bool is_ctx, ctx_main, ctx_done, ctx_has_arg;
+	int prev_ctx;     /* index of the enclosing context frame, -1 */
+	int fut_parent;   /* index of the nearest enclosing future frame, -1 */
+	int ctx_root;     /* for contexts: index of the active root frame, -1 */
+	int8_t profile;
+	int32_t fut;      /* future index for future frames */
+	uint32_t task;    /* task index + 1, 0 = none */
+	unsigned level;
+	uint64_t arg, fut_arg;
+	bool has_fut_arg;
+	struct child_agg kids[CULPRIT_SLOTS];
+};
+
+struct thread_state {
+	int tid;
+	struct frame *st;
+	size_t n, cap;
+	int ctx;          /* innermost context frame index, -1 */
+	uint64_t last_time;
+	uint64_t lost;
+};
+
+struct task_acc {
+	uint32_t root_fut;
+	bool is_main, done, has_addr;
+	uint64_t addr;
+	uint64_t polls, busy, idle, slow;
+	uint64_t first_start, last_end;
+	bool started;
+	int *tids;
+	size_t ntids;
+	struct asp_durations d;
+	/* self-wake runs */
+	uint64_t run, run_start, best_run, best_run_start;
+	/* the last poll, for never-yielded */
+	const struct asp_symbol *last_culprit;
+	uint64_t last_culprit_dur, last_dur, last_start;
+	int last_tid;
+};
+
+struct fut_acc {
+	enum asp_future_kind kind;
+	uint32_t *tasks;
+	size_t ntasks;
+	uint64_t instances, polls, busy, idle, slow;
+	struct asp_durations d;
+};
+
+struct analyzer {
+	struct asp_trace *t;
+	const struct asp_rules *rules;
+	const struct asp_span_sink *sink;
+	int forced;        /* profile index or -1 (all) */
+	struct symclass *sc;
+	size_t nsc;
+	struct thread_state *th;
+	size_t nth;
+	struct task_acc *tasks;
+	size_t ntasks, ctasks;
+	struct asp_u64map task_by_addr;
+	struct asp_strtab task_names;   /* "main\x1fROOT" or ROOT -> index+1 via task_by_name */
+	struct asp_u64map task_by_name;
+	struct asp_strtab fut_names;
+	struct fut_acc *futs;
+	size_t cfuts;
+	struct asp_u64map inst_last_end; /* instance key -> last poll end + 1 */
+	uint64_t *profile_hits;
+	struct asp_finding *findings;
+	size_t nfindings, cfindings;
+	uint64_t start, last_time, records;
+	bool args_recorded;
+	uint64_t lost_total;
+};
+
+/* ---------------------------------------------------------------- classes */
+
+static bool prof_ok(const struct analyzer *a, size_t p)
+{
+	return a->forced < 0 || (size_t)a->forced == p;
+}
+
+static bool any_match(const struct analyzer *a, size_t off, const char *name, int8_t *which)
+{
+	for (size_t p = 0; p < a->rules->nprofiles; p++) {
+		if (!prof_ok(a, p))
+			continue;
+		const struct asp_patterns *pat =
+			(const struct asp_patterns *)((const char *)&a->rules->profiles[p] + off);
+		if (asp_patterns_match(pat, name)) {
+			if (which)
+				*which = (int8_t)p;
+			return true;
+		}
+	}
+	return false;
+}
+
+#define MATCH(field, name, which) any_match(a, offsetof(struct asp_profile, field), name, which)
+
+static bool is_closure_name(const char *n)
+{
+	size_t l = strlen(n);
+	return (l > 1 && n[l - 1] == '}' && (strstr(n, "{closure#") || strstr(n, "{{closure}}")));
+}
+
+static uint8_t classify_name(struct analyzer *a, const char *n, int8_t *profile)
+{
+	*profile = -1;
+	if (MATCH(not_task, n, profile))
+		return CL_NOT_TASK;
+	if (MATCH(task_poll, n, profile))
+		return CL_TASK_POLL;
+	if (MATCH(block_on, n, profile))
+		return CL_BLOCK_ON;
+	if (MATCH(task_done, n, NULL))
+		return CL_TASK_DONE;
+	if (MATCH(combinator, n, NULL))
+		return CL_COMBINATOR;
+	if (n[0] == '<' && strstr(n, " as core::future::into_future::IntoFuture>::into_future"))
+		return CL_INTO_FUTURE;
+	bool plumbing = MATCH(plumbing, n, NULL);
+	if (n[0] == '<' && strstr(n, " as core::future::future::Future>::poll") &&
+	    !strstr(n, ">::poll::"))
+		return plumbing ? CL_POLL_PLUMBING : CL_USER_FUTURE;
+	if (plumbing)
+		return CL_PLUMBING;
+	if (is_closure_name(n))
+		return CL_CLOSURE;
+	return CL_OTHER;
+}
+
+static struct symclass *symclass(struct analyzer *a, const struct asp_symbol *sym)
+{
+	if (sym->id >= a->nsc) {
+		size_t n = a->nsc ? a->nsc : 1024;
+		while (n <= sym->id)
+			n *= 2;
+		a->sc = xreallocarray(a->sc, n, sizeof(*a->sc));
+		memset(a->sc + a->nsc, 0, (n - a->nsc) * sizeof(*a->sc));
+		a->nsc = n;
+	}
+	struct symclass *c = &a->sc[sym->id];
+	if (c->cls == CL_UNKNOWN) {
+		c->cls = classify_name(a, asp_symbol_name(sym), &c->profile);
+		c->fut = -1;
+	}
+	return c;
+}
+
+/* ---------------------------------------------------------------- names */
+
+/* "<T as core::future::future::Future>::poll" -> "T" */
+static char *future_display_name(const char *n, uint8_t cls)
+{
+	if ((cls == CL_USER_FUTURE || cls == CL_COMBINATOR) && n[0] == '<') {
+		const char *as = strstr(n, " as core::future::future::Future>");
+		if (as)
+			return xstrndup(n + 1, (size_t)(as - n - 1));
+	}
+	return xstrdup(n);
+}
+
+static enum asp_future_kind closure_kind(const char *name, const struct thread_state *ts)
+{
+	size_t l = strlen(name);
+	const char *last = NULL;
+	for (const char *p = name; (p = strstr(p, "::{")); p++)
+		last = p;
+	if (!last)
+		return ASP_FK_ASYNC_FN;
+	size_t plen = (size_t)(last - name);
+	char *parent = xstrndup(name, plen);
+	enum asp_future_kind k = ASP_FK_ASYNC_FN;
+	if (is_closure_name(parent))
+		k = ASP_FK_ASYNC_BLOCK;
+	else if (strncmp(last, "::{closure#0}", 13) && strncmp(last, "::{{closure}}", 13))
+		k = ASP_FK_ASYNC_BLOCK;
+	else {
+		/* an async block's parent function is still running when it is polled
+		 * (block_on(async {..})); an async fn's constructor has returned */
+		for (size_t i = 0; i < ts->n; i++)
+			if (!strcmp(asp_symbol_name(ts->st[i].sym), parent))
+				k = ASP_FK_ASYNC_BLOCK;
+	}
+	(void)l;
+	free(parent);
+	return k;
+}
+
+static int32_t future_index(struct analyzer *a, const struct asp_symbol *sym, struct symclass *c,
+			    const struct thread_state *ts)
+{
+	if (c->fut >= 0)
+		return c->fut;
+	char *name = future_display_name(asp_symbol_name(sym), c->cls);
+	bool added;
+	uint32_t k = asp_strtab_intern(&a->fut_names, name, &added);
+	if (added) {
+		if (k >= a->cfuts) {
+			size_t n = a->cfuts ? a->cfuts * 2 : 64;
+			a->futs = xreallocarray(a->futs, n, sizeof(*a->futs));
+			memset(a->futs + a->cfuts, 0, (n - a->cfuts) * sizeof(*a->futs));
+			a->cfuts = n;
+		}
+		struct fut_acc *f = &a->futs[k];
+		f->kind = c->cls == CL_USER_FUTURE  ? ASP_FK_USER_FUTURE
+			  : c->cls == CL_COMBINATOR ? ASP_FK_COMBINATOR
+						    : closure_kind(name, ts);
+	}
+	free(name);
+	c->fut = (int32_t)k;
+	return c->fut;
+}
+
+/* ---------------------------------------------------------------- tasks */
+
+static uint32_t new_task(struct analyzer *a, uint32_t root_fut, bool is_main)
+{
+	if (a->ntasks == a->ctasks) {
+		a->ctasks = a->ctasks ? a->ctasks * 2 : 32;
+		a->tasks = xreallocarray(a->tasks, a->ctasks, sizeof(*a->tasks));
+	}
+	struct task_acc *t = &a->tasks[a->ntasks];
+	memset(t, 0, sizeof(*t));
+	t->root_fut = root_fut;
+	t->is_main = is_main;
+	return (uint32_t)++a->ntasks; /* index + 1 */
+}
+
+static uint32_t task_for_root(struct analyzer *a, struct frame *ctx, uint32_t root_fut)
+{
+	if (ctx->ctx_has_arg && !ctx->ctx_main) {
+		uint64_t v;
+		if (asp_u64map_get(&a->task_by_addr, ctx->arg, &v)) {
+			struct task_acc *t = &a->tasks[v - 1];
+			if (!t->done && t->root_fut == root_fut)
+				return (uint32_t)v;
+		}
+		uint32_t id = new_task(a, root_fut, false);
+		a->tasks[id - 1].has_addr = true;
+		a->tasks[id - 1].addr = ctx->arg;
+		asp_u64map_put(&a->task_by_addr, ctx->arg, id);
+		return id;
+	}
+	/* without a self pointer: one task per root future (and main-ness) */
+	uint64_t key = (uint64_t)root_fut << 1 | ctx->ctx_main;
+	uint64_t v;
+	if (asp_u64map_get(&a->task_by_name, key, &v))
+		return (uint32_t)v;
+	uint32_t id = new_task(a, root_fut, ctx->ctx_main);
+	asp_u64map_put(&a->task_by_name, key, id);
+	return id;
+}
+
+static void add_u32_sorted(uint32_t **v, size_t *n, uint32_t x)
+{
+	size_t i = 0;
+	while (i < *n && (*v)[i] < x)
+		i++;
+	if (i < *n && (*v)[i] == x)
+		return;
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	memmove(*v + i + 1, *v + i, (*n - i) * sizeof(**v));
+	(*v)[i] = x;
+	(*n)++;
+}
+
+static void add_tid(struct task_acc *t, int tid)
+{
+	size_t i = 0;
+	while (i < t->ntids && t->tids[i] < tid)
+		i++;
+	if (i < t->ntids && t->tids[i] == tid)
+		return;
+	t->tids = xreallocarray(t->tids, t->ntids + 1, sizeof(int));
+	memmove(t->tids + i + 1, t->tids + i, (t->ntids - i) * sizeof(int));
+	t->tids[i] = tid;
+	t->ntids++;
+}
+
+/* ---------------------------------------------------------------- findings */
+
+static struct asp_finding *add_finding(struct analyzer *a, const char *rule)
+{
+	if (a->nfindings == a->cfindings) {
+		a->cfindings = a->cfindings ? a->cfindings * 2 : 16;
+		a->findings = xreallocarray(a->findings, a->cfindings, sizeof(*a->findings));
+	}
+	struct asp_finding *f = &a->findings[a->nfindings++];
+	memset(f, 0, sizeof(*f));
+	f->rule = xstrdup(rule);
+	f->count = 1;
+	return f;
+}
+
+struct thresholds {
+	bool ignore;
+	uint64_t warning, error;
+	enum asp_severity forced;
+	const char *pattern;
+};
+
+static struct thresholds thresholds_for(const struct analyzer *a, const char *future,
+					const char *task_root)
+{
+	struct thresholds th = { false, a->rules->warning_ns, a->rules->error_ns, ASP_SEV_NONE,
+				 "default" };
+	const struct asp_override *o = asp_rules_override(a->rules, future);
+	if (!o && task_root)
+		o = asp_rules_override(a->rules, task_root);
+	if (o) {
+		th.pattern = o->match;
+		th.ignore = o->ignore;
+		if (o->has_warning)
+			th.warning = o->warning_ns;
+		if (o->has_error)
+			th.error = o->error_ns;
+		th.forced = o->severity;
+	}
+	return th;
+}
+
+static enum asp_severity severity_of(const struct thresholds *th, uint64_t dur)
+{
+	if (th->ignore || dur < th->warning)
+		return ASP_SEV_NONE;
+	if (th->forced != ASP_SEV_NONE)
+		return th->forced;
+	return dur >= th->error ? ASP_SEV_ERROR : ASP_SEV_WARNING;
+}
+
+/* the culprit of a frame from its aggregated non-future callees */
+static void frame_culprit(const struct frame *f, uint64_t dur, const struct asp_symbol **sym,
+			  uint64_t *cdur)
+{
+	const struct child_agg *top = NULL;
+	for (int i = 0; i < CULPRIT_SLOTS; i++)
+		if (f->kids[i].sym && (!top || f->kids[i].sum > top->sum))
+			top = &f->kids[i];
+	*sym = NULL;
+	*cdur = 0;
+	if (!top)
+		return;
+	if (top->calls == 1 && top->deep && top->deep_dur * 2 >= top->sum) {
+		*sym = top->deep;
+		*cdur = top->deep_dur;
+	} else {
+		*sym = top->sym;
+		*cdur = top->sum;
+	}
+	(void)dur;
+}
+
+static void note_child(struct frame *parent, const struct frame *child, uint64_t dur)
+{
+	/* the child's own hot path: its top callee when that holds half its time */
+	const struct asp_symbol *deep;
+	uint64_t deep_dur;
+	frame_culprit(child, dur, &deep, &deep_dur);
+	if (!deep || deep_dur * 2 < dur) {
+		deep = child->sym;
+		deep_dur = dur;
+	}
+	struct child_agg *slot = NULL, *smallest = NULL;
+	for (int i = 0; i < CULPRIT_SLOTS; i++) {
+		struct child_agg *k = &parent->kids[i];
+		if (k->sym == child->sym) {
+			slot = k;
+			break;
+		}
+		if (!k->sym) {
+			if (!slot)
+				slot = k;
+			continue;
+		}
+		if (!smallest || k->sum < smallest->sum)
+			smallest = k;
+	}
+	if (!slot) {
+		if (smallest->sum >= dur)
+			return;
+		slot = smallest;
+		memset(slot, 0, sizeof(*slot));
+	}
+	if (slot->sym != child->sym) {
+		memset(slot, 0, sizeof(*slot));
+		slot->sym = child->sym;
+	}
+	slot->sum += dur;
+	slot->calls++;
+	if (dur >= slot->max_call) {
+		slot->max_call = dur;
+		slot->deep = deep;
+		slot->deep_dur = deep_dur;
+	}
+}
+
+/* ---------------------------------------------------------------- frames */
+
+static struct frame *push(struct thread_state *ts)
+{
+	if (ts->n == ts->cap) {
+		ts->cap = ts->cap ? ts->cap * 2 : 64;
+		ts->st = xreallocarray(ts->st, ts->cap, sizeof(*ts->st));
+	}
+	struct frame *f = &ts->st[ts->n++];
+	memset(f, 0, sizeof(*f));
+	return f;
+}
+
+static bool poll_parent(uint8_t cls)
+{
+	return cls == CL_POLL_PLUMBING || cls == CL_USER_FUTURE || cls == CL_COMBINATOR;
+}
+
+static void enter(struct analyzer *a, struct thread_state *ts, const struct asp_event *ev)
+{
+	struct symclass *c = symclass(a, ev->sym);
+	int idx = (int)ts->n;
+	struct frame *f = push(ts);
+	struct frame *parent = idx ? &ts->st[idx - 1] : NULL; /* after push: it may move the stack */
+	f->sym = ev->sym;
+	f->start = ev->time;
+	f->depth = ev->depth;
+	f->cls = c->cls;
+	f->prev_ctx = ts->ctx;
+	f->fut_parent = parent ? (parent->is_future ? idx - 1 : parent->fut_parent) : -1;
+	f->ctx_root = -1;
+	f->profile = c->profile;
+	f->task = parent ? parent->task : 0;
+	struct frame *ctx = ts->ctx >= 0 ? &ts->st[ts->ctx] : NULL;
+
+	switch (c->cls) {
+	case CL_TASK_POLL:
+	case CL_BLOCK_ON:
+	case CL_NOT_TASK: {
+		f->is_ctx = true;
+		f->task = 0;
+		f->fut_parent = -1;
+		/* a task poll reached from block_on before its root is the main
+		 * future's own wrapper (async-std polls main through its task type) */
+		f->ctx_main = c->cls == CL_BLOCK_ON ||
+			      (c->cls == CL_TASK_POLL && ctx && ctx->ctx_main && ctx->ctx_root < 0 &&
+			       ctx->cls == CL_BLOCK_ON);
+		uint64_t arg;
+		if (asp_event_arg1(ev, &arg)) {
+			f->ctx_has_arg = true;
+			f->arg = arg;
+			if (c->cls == CL_TASK_POLL)
+				a->args_recorded = true;
+		}
+		ts->ctx = idx;
+		return;
+	}
+	case CL_TASK_DONE:
+		if (ctx)
+			ctx->ctx_done = true;
+		return;
+	case CL_INTO_FUTURE:
+		return;
+	default:
+		break;
+	}
+
+	bool in_task = ctx && ctx->cls != CL_NOT_TASK;
+	if (!in_task && ctx)
+		return; /* spawn_blocking and worker plumbing: no futures */
+	bool future = false, root = false;
+	if (in_task && ctx->ctx_root < 0) {
+		/* the first user future below the context is the task's root */
+		if (c->cls == CL_CLOSURE || c->cls == CL_USER_FUTURE) {
+			future = root = true;
+			c->coroutine = c->coroutine || c->cls == CL_CLOSURE;
+		}
+	} else if (c->cls == CL_USER_FUTURE || c->cls == CL_COMBINATOR) {
+		future = true;
+	} else if (c->cls == CL_CLOSURE && parent) {
+		if (poll_parent(parent->cls) || c->coroutine) {
+			future = true;
+		} else if (parent->is_future && parent->into_future_seen) {
+			future = true; /* awaited right after into_future */
+		}
+		if (future)
+			c->coroutine = true;
+	}
+	if (parent && future)
+		parent->into_future_seen = false;
+	if (!future)
+		return;
+	f->is_future = true;
+	f->is_root = root;
+	f->fut = future_index(a, ev->sym, c, ts);
+	if (root) {
+		ctx->ctx_root = idx;
+		f->level = 0;
+		uint32_t id = task_for_root(a, ctx, (uint32_t)f->fut);
+		f->task = id;
+		a->profile_hits[ctx->profile >= 0 ? ctx->profile : 0]++;
+	} else {
+		f->level = f->fut_parent >= 0 ? ts->st[f->fut_parent].level + 1 : 0;
+	}
+	if (ev->nspecs && asp_event_arg1(ev, &f->fut_arg))
+		f->has_fut_arg = true;
+}
+
+static void leave_future(struct analyzer *a, struct thread_state *ts, struct frame *f,
+			 uint64_t end)
+{
+	uint64_t dur = end - f->start;
+	struct fut_acc *fa = &a->futs[f->fut];
+	const char *name = a->fut_names.names[f->fut];
+	struct task_acc *task = f->task ? &a->tasks[f->task - 1] : NULL;
+	const char *root_name = task ? a->fut_names.names[task->root_fut] : NULL;
+
+	fa->polls++;
+	fa->busy += dur;
+	if (dur >= a->rules->slow_poll_ns)
+		fa->slow++;
+	asp_durations_add(&fa->d, dur);
+	if (f->task)
+		add_u32_sorted(&fa->tasks, &fa->ntasks, f->task);
+	/* instance: (task, future, self pointer when recorded) */
+	uint64_t key = asp_hash_u64((uint64_t)f->task << 32 ^ (uint64_t)f->fut) ^
+		       (f->has_fut_arg ? asp_hash_u64(f->fut_arg + 1) : 0);
+	uint64_t last;
+	if (asp_u64map_get(&a->inst_last_end, key, &last)) {
+		if (f->start >= last - 1)
+			fa->idle += f->start - (last - 1);
+	} else {
+		fa->instances++;
+	}
+	asp_u64map_put(&a->inst_last_end, key, end + 1);
+
+	const struct asp_symbol *culprit;
+	uint64_t cdur;
+	frame_culprit(f, dur, &culprit, &cdur);
+
+	struct thresholds th = thresholds_for(a, name, root_name);
+	enum asp_severity sev = ASP_SEV_NONE;
+	if (!f->blocked_below) {
+		sev = severity_of(&th, dur);
+		if (sev != ASP_SEV_NONE) {
+			struct asp_finding *fd = add_finding(a, "blocking-poll");
+			fd->severity = sev;
+			fd->future = xstrdup(name);
+			fd->task = f->task;
+			fd->tid = ts->tid;
+			fd->start_ns = f->start - a->start;
+			fd->duration_ns = dur;
+			fd->threshold_ns = sev == ASP_SEV_ERROR && th.forced == ASP_SEV_NONE ? th.error
+											  : th.warning;
+			fd->pattern = xstrdup(th.pattern);
+			if (culprit && cdur * 10 >= dur) {
+				fd->culprit = xstrdup(asp_symbol_name(culprit));
+				fd->culprit_share = (double)cdur / (double)dur;
+			}
+		}
+	}
+	/* ancestors that contain a blocking poll do not report it again; an
+	 * ignored one still counts as the explanation */
+	if (f->fut_parent >= 0 &&
+	    (f->blocked_below || sev != ASP_SEV_NONE || (th.ignore && dur >= a->rules->warning_ns)))
+		ts->st[f->fut_parent].blocked_below = true;
+
+	if (f->is_root && task) {
+		if (task->started && f->start >= task->last_end) {
+			uint64_t gap = f->start - task->last_end;
+			task->idle += gap;
+			if (gap <= a->rules->self_wake_max_gap_ns) {
+				task->run++;
+			} else {
+				task->run = 1;
+				task->run_start = f->start;
+			}
+		} else {
+			task->run = 1;
+			task->run_start = f->start;
+		}
+		if (task->run > task->best_run) {
+			task->best_run = task->run;
+			task->best_run_start = task->run_start;
+		}
+		if (!task->started) {
+			task->started = true;
+			task->first_start = f->start;
+		}
+		task->last_end = end;
+		task->polls++;
+		task->busy += dur;
+		if (dur >= a->rules->slow_poll_ns)
+			task->slow++;
+		asp_durations_add(&task->d, dur);
+		add_tid(task, ts->tid);
+		task->last_culprit = culprit;
+		task->last_culprit_dur = cdur;
+		task->last_dur = dur;
+		task->last_start = f->start;
+		task->last_tid = ts->tid;
+	}
+
+	if (a->sink && a->sink->span) {
+		struct asp_span s = {
+			.is_task_poll = f->is_root,
+			.task = f->task,
+			.tid = ts->tid,
+			.start_ns = f->start - a->start,
+			.end_ns = end - a->start,
+			.name = name,
+			.kind = fa->kind,
+			.level = f->level,
+			.blocking = sev,
+			.culprit = sev != ASP_SEV_NONE && culprit ? asp_symbol_name(culprit) : NULL,
+		};
+		a->sink->span(a->sink->ctx, &s);
+	}
+}
+
+static void pop(struct analyzer *a, struct thread_state *ts, uint64_t end)
+{
+	struct frame *f = &ts->st[ts->n - 1];
+	int idx = (int)ts->n - 1;
+	if (end < f->start)
+		end = f->start;
+	uint64_t dur = end - f->start;
+	if (f->is_future)
+		leave_future(a, ts, f, end);
+	if (f->is_ctx) {
+		ts->ctx = f->prev_ctx;
+		if (f->ctx_done && f->ctx_has_arg) {
+			uint64_t v;
+			if (asp_u64map_get(&a->task_by_addr, f->arg, &v))
+				a->tasks[v - 1].done = true;
+		}
+	}
+	if (idx > 0) {
+		struct frame *parent = &ts->st[idx - 1];
+		if (!f->is_future && !f->is_ctx)
+			note_child(parent, f, dur);
+		if (f->cls == CL_INTO_FUTURE && parent->is_future)
+			parent->into_future_seen = true;
+		if (ts->ctx >= 0 && ts->st[ts->ctx].ctx_root == idx)
+			ts->st[ts->ctx].ctx_root = -1;
+	}
+	ts->n--;
+}
+
+static struct thread_state *thread(struct analyzer *a, int tid)
+{
+	for (size_t i = 0; i < a->nth; i++)
+		if (a->th[i].tid == tid)
+			return &a->th[i];
+	a->th = xreallocarray(a->th, a->nth + 1, sizeof(*a->th));
+	struct thread_state *ts = &a->th[a->nth++];
+	memset(ts, 0, sizeof(*ts));
+	ts->tid = tid;
+	ts->ctx = -1;
+	return ts;
+}
+
+static void consume(struct analyzer *a, const struct asp_event *ev)
+{
+	struct thread_state *ts = thread(a, ev->tid);
+	a->records++;
+	switch (ev->type) {
+	case ASP_REC_ENTRY:
+		/* a depth at or above an open frame's: the exits between were lost */
+		while (ts->n && ts->st[ts->n - 1].depth >= ev->depth)
+			pop(a, ts, ev->time);
+		if (!ev->sym) {
+			/* unresolved function: keep the stack shape with a neutral frame */
+			struct frame *f = push(ts);
+			f->start = ev->time;
+			f->depth = ev->depth;
+			f->cls = CL_OTHER;
+			f->prev_ctx = ts->ctx;
+			f->ctx_root = -1;
+			f->fut_parent = ts->n > 1 ? (ts->st[ts->n - 2].is_future ? (int)ts->n - 2 : ts->st[ts->n - 2].fut_parent) : -1;
+			f->task = ts->n > 1 ? ts->st[ts->n - 2].task : 0;
+			static const struct asp_symbol unknown = { .mangled = "<unknown>" };
+			f->sym = &unknown;
+		} else {
+			enter(a, ts, ev);
+		}
+		break;
+	case ASP_REC_EXIT: {
+		/* find the matching entry; an exit without one (its entry lost, or
+		 * recorded before the trace started) is ignored */
+		size_t k = ts->n;
+		while (k > 0 && ts->st[k - 1].depth > ev->depth)
+			k--;
+		if (k == 0 || ts->st[k - 1].depth != ev->depth)
+			break;
+		while (ts->n >= k)
+			pop(a, ts, ev->time);
+		break;
+	}
+	case ASP_REC_LOST:
+		/* the stack is unknown after lost records: close what is open */
+		a->lost_total += ev->addr;
+		while (ts->n)
+			pop(a, ts, ts->last_time);
+		return;
+	default:
+		return;
+	}
+	if (ev->time) {
+		ts->last_time = ev->time;
+		if (ev->time > a->last_time)
+			a->last_time = ev->time;
+	}
+}
+
+/* ---------------------------------------------------------------- results */
+
+char *asp_run_name(const char *dir)
+{
+	char *d = xstrdup(dir);
+	size_t l = strlen(d);
+	while (l > 1 && d[l - 1] == '/')
+		d[--l] = '\0';
+	char *slash = strrchr(d, '/');
+	char *base = slash ? slash + 1 : d;
+	if (!strcmp(base, "uftrace.data") && slash && slash != d) {
+		*slash = '\0';
+		char *s2 = strrchr(d, '/');
+		base = s2 ? s2 + 1 : d;
+	}
+	char *name = xstrdup(*base ? base : "run");
+	free(d);
+	return name;
+}
+
+static int finding_cmp(const void *x, const void *y)
+{
+	const struct asp_finding *a = x, *b = y;
+	if (a->severity != b->severity)
+		return a->severity > b->severity ? -1 : 1;
+	if (a->duration_ns != b->duration_ns)
+		return a->duration_ns > b->duration_ns ? -1 : 1;
+	return a->start_ns < b->start_ns ? -1 : a->start_ns > b->start_ns;
+}
+
+static int future_cmp(const void *x, const void *y)
+{
+	const struct asp_future *a = x, *b = y;
+	return strcmp(a->name, b->name);
+}
+
+static void add_note(struct asp_result *r, char *note)
+{
+	r->notes = xreallocarray(r->notes, r->nnotes + 1, sizeof(*r->notes));
+	r->notes[r->nnotes++] = note;
+}
+
+static void lints(struct analyzer *a)
+{
+	const struct asp_rules *R = a->rules;
+	for (size_t i = 0; i < a->ntasks; i++) {
+		struct task_acc *t = &a->tasks[i];
+		const char *root = a->fut_names.names[t->root_fut];
+		if (R->never_yielded && t->polls == 1) {
+			struct thresholds th = thresholds_for(a, root, NULL);
+			enum asp_severity sev = severity_of(&th, t->last_dur);
+			if (sev != ASP_SEV_NONE) {
+				struct asp_finding *fd = add_finding(a, "never-yielded");
+				fd->severity = sev;
+				fd->future = xstrdup(root);
+				fd->task = (uint32_t)i + 1;
+				fd->tid = t->last_tid;
+				fd->start_ns = t->last_start - a->start;
+				fd->duration_ns = t->last_dur;
+				fd->threshold_ns = sev == ASP_SEV_ERROR && th.forced == ASP_SEV_NONE ? th.error : th.warning;
+				fd->pattern = xstrdup(th.pattern);
+				if (t->last_culprit && t->last_culprit_dur * 10 >= t->last_dur) {
+					fd->culprit = xstrdup(asp_symbol_name(t->last_culprit));
+					fd->culprit_share = (double)t->last_culprit_dur / (double)t->last_dur;
+				}
+			}
+		}
+		if (R->self_wake && t->best_run >= R->self_wake_min_polls) {
+			struct thresholds th = thresholds_for(a, root, NULL);
+			if (th.ignore)
+				continue;
+			struct asp_finding *fd = add_finding(a, "self-wake");
+			fd->severity = ASP_SEV_WARNING;
+			fd->future = xstrdup(root);
+			fd->task = (uint32_t)i + 1;
+			fd->tid = t->last_tid;
+			fd->start_ns = t->best_run_start - a->start;
+			fd->threshold_ns = R->self_wake_max_gap_ns;
+			fd->pattern = xstrdup(th.pattern);
+			fd->count = t->best_run;
+		}
+	}
+}
+
+static struct asp_result *build_result(struct analyzer *a, const char *dir)
+{
+	struct asp_result *r = xcalloc(1, sizeof(*r));
+	const struct asp_info *info = asp_trace_info(a->t);
+	r->path = xstrdup(dir);
+	r->name = asp_run_name(dir);
+	r->exe = xstrdup(info->exename ? info->exename : "");
+	/* the runtime: forced, else the profile whose task polls owned the most roots */
+	size_t best = 0;
+	for (size_t p = 1; p < a->rules->nprofiles; p++)
+		if (a->profile_hits[p] > a->profile_hits[best])
+			best = p;
+	if (a->forced >= 0)
+		r->runtime = xstrdup(a->rules->profiles[a->forced].name);
+	else if (a->rules->nprofiles && a->profile_hits[best])
+		r->runtime = xstrdup(a->rules->profiles[best].name);
+	else
+		r->runtime = xstrdup("unknown");
+	r->runtime_forced = a->forced >= 0;
+	r->duration_ns = a->last_time > a->start ? a->last_time - a->start : 0;
+	r->records = a->records;
+	r->data_bytes = asp_trace_data_bytes(a->t);
+	r->threads = asp_trace_nthreads(a->t);
+	r->args_recorded = a->args_recorded;
+
+	r->ntasks = a->ntasks;
+	r->tasks = xcalloc(a->ntasks ? a->ntasks : 1, sizeof(*r->tasks));
+	for (size_t i = 0; i < a->ntasks; i++) {
+		struct task_acc *t = &a->tasks[i];
+		struct asp_task *o = &r->tasks[i];
+		o->id = (uint32_t)i + 1;
+		o->root = xstrdup(a->fut_names.names[t->root_fut]);
+		o->is_main = t->is_main;
+		o->has_addr = t->has_addr;
+		o->addr = t->addr;
+		o->polls = t->polls;
+		o->busy_ns = t->busy;
+		o->idle_ns = t->idle;
+		o->slow_polls = t->slow;
+		o->first_poll_ns = t->started ? t->first_start - a->start : 0;
+		o->end_ns = t->started ? t->last_end - a->start : 0;
+		o->tids = t->tids;
+		o->ntids = t->ntids;
+		t->tids = NULL;
+		o->poll_ns = t->d;
+		memset(&t->d, 0, sizeof(t->d));
+		asp_durations_finish(&o->poll_ns);
+	}
+	size_t nf = a->fut_names.n;
+	r->futures = xcalloc(nf ? nf : 1, sizeof(*r->futures));
+	for (size_t i = 0; i < nf; i++) {
+		struct fut_acc *f = &a->futs[i];
+		if (!f->polls)
+			continue;
+		struct asp_future *o = &r->futures[r->nfutures++];
+		o->name = xstrdup(a->fut_names.names[i]);
+		o->kind = f->kind;
+		o->task_ids = f->tasks;
+		o->ntask_ids = f->ntasks;
+		f->tasks = NULL;
+		o->instances = f->instances;
+		o->polls = f->polls;
+		o->busy_ns = f->busy;
+		o->idle_ns = f->idle;
+		o->slow_polls = f->slow;
+		o->poll_ns = f->d;
+		memset(&f->d, 0, sizeof(f->d));
+		asp_durations_finish(&o->poll_ns);
+	}
+	qsort(r->futures, r->nfutures, sizeof(*r->futures), future_cmp);
+	lints(a);
+	qsort(a->findings, a->nfindings, sizeof(*a->findings), finding_cmp);
+	r->findings = a->findings;
+	r->nfindings = a->nfindings;
+	a->findings = NULL;
+	a->nfindings = 0;
+
+	if (a->ntasks && !a->args_recorded)
+		add_note(r, xstrdup("task poll arguments were not recorded: tasks with the same root "
+				    "future are counted as one task (record with 'asprof-batch record' "
+				    "to tell instances apart)"));
+	if (a->ntasks == 0)
+		add_note(r, xasprintf("no task polls found: is this a %s program, and were its "
+				      "poll functions recorded?",
+				      a->forced >= 0 ? a->rules->profiles[a->forced].name
+						     : "tokio, async-std or smol"));
+	if (a->lost_total)
+		add_note(r, xasprintf("%" PRIu64 " records were lost while recording; polls around them "
+				      "are cut short",
+				      a->lost_total));
+	return r;
+}
+
+static void analyzer_free(struct analyzer *a)
+{
+	free(a->sc);
+	for (size_t i = 0; i < a->nth; i++)
+		free(a->th[i].st);
+	free(a->th);
+	for (size_t i = 0; i < a->ntasks; i++) {
+		free(a->tasks[i].tids);
+		asp_durations_free(&a->tasks[i].d);
+	}
+	free(a->tasks);
+	asp_u64map_free(&a->task_by_addr);
+	asp_u64map_free(&a->task_by_name);
+	asp_strtab_free(&a->task_names);
+	for (size_t i = 0; i < a->fut_names.n; i++) {
+		free(a->futs[i].tasks);
+		asp_durations_free(&a->futs[i].d);
+	}
+	free(a->futs);
+	asp_strtab_free(&a->fut_names);
+	asp_u64map_free(&a->inst_last_end);
+	free(a->profile_hits);
+	for (size_t i = 0; i < a->nfindings; i++) {
+		free(a->findings[i].rule);
+		free(a->findings[i].future);
+		free(a->findings[i].culprit);
+		free(a->findings[i].pattern);
+	}
+	free(a->findings);
+}
+
+struct asp_result *asp_analyze(const char *dir, const struct asp_analyze_opts *opts, char **err)
+{
+	const struct asp_rules *rules = opts->rules;
+	const char *runtime = opts->runtime ? opts->runtime : rules->runtime;
+	int forced = -1;
+	if (runtime && strcmp(runtime, "auto")) {
+		for (size_t p = 0; p < rules->nprofiles; p++)
+			if (!strcmp(rules->profiles[p].name, runtime))
+				forced = (int)p;
+		if (forced < 0) {
+			asp_fail(err, "unknown runtime '%s' (known: auto and the profiles of the rules file)",
+				 runtime);
+			return NULL;
+		}
+	}
+	struct asp_trace *t = asp_trace_open(dir, opts->warn, opts->warn_ctx, err);
+	if (!t)
+		return NULL;
+	struct asp_merger *m = asp_merger_open(t, err);
+	if (!m) {
+		asp_trace_close(t);
+		return NULL;
+	}
+	struct analyzer a = { 0 };
+	a.t = t;
+	a.rules = rules;
+	a.sink = opts->sink;
+	a.forced = forced;
+	a.start = asp_trace_start_time(t);
+	a.profile_hits = xcalloc(rules->nprofiles + 1, sizeof(uint64_t));
+	struct asp_event ev;
+	int rc;
+	bool first = true;
+	while ((rc = asp_merger_next(m, &ev, err)) > 0) {
+		if (first && ev.time && ev.time < a.start)
+			a.start = ev.time;
+		first = false;
+		consume(&a, &ev);
+	}
+	asp_merger_close(m);
+	struct asp_result *r = NULL;
+	if (rc == 0) {
+		for (size_t i = 0; i < a.nth; i++)
+			while (a.th[i].n)
+				pop(&a, &a.th[i], a.th[i].last_time);
+		r = build_result(&a, dir);
+	}
+	analyzer_free(&a);
+	asp_trace_close(t);
+	return r;
+}

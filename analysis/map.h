@@ -1,0 +1,35 @@
+/* map.h - open-addressing hash maps used by the analysis: u64 -> u64, and
+ * string -> index (interning). Keys are never removed except by clear. */
+#ifndef ASP_MAP_H
+#define ASP_MAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct asp_u64map {
+	uint64_t *keys, *vals;
+	uint8_t *used;
+	size_t cap, n;
+};
+bool asp_u64map_get(const struct asp_u64map *m, uint64_t key, uint64_t *val);
+void asp_u64map_put(struct asp_u64map *m, uint64_t key, uint64_t val);
+void asp_u64map_del(struct asp_u64map *m, uint64_t key);
+void asp_u64map_free(struct asp_u64map *m);
+
+/* strings interned to dense indices 0..n-1; the map keeps its own copies */
+struct asp_strtab {
+	struct asp_u64map idx; /* hash -> chain head is not needed: probe on full hash */
+	char **names;
+	uint64_t *hashes;
+	size_t n, cap;
+	uint32_t *slots;       /* open addressing over indices+1 */
+	size_t nslots;
+};
+/* the index of s, adding it when absent (*added tells) */
+uint32_t asp_strtab_intern(struct asp_strtab *t, const char *s, bool *added);
+/* -1 when absent */
+int64_t asp_strtab_find(const struct asp_strtab *t, const char *s);
+void asp_strtab_free(struct asp_strtab *t);
+
+#endif

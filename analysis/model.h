@@ -1,0 +1,122 @@
+/* model.h - what the analysis of one run produces: tasks, futures, findings,
+ * and the poll spans streamed to report writers while it runs.
+ *
+ * Ownership: a struct asp_result owns every string and array reachable from
+ * it; asp_result_free() releases them. Times are nanoseconds relative to the
+ * start of the recording (the first session's timestamp) unless named
+ * otherwise. */
+#ifndef ASP_MODEL_H
+#define ASP_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum asp_future_kind {
+	ASP_FK_ASYNC_FN,
+	ASP_FK_ASYNC_BLOCK,
+	ASP_FK_USER_FUTURE, /* hand-written impl Future */
+	ASP_FK_COMBINATOR,  /* join!, select!, FuturesUnordered, ... */
+};
+const char *asp_future_kind_name(enum asp_future_kind k);
+
+enum asp_severity {
+	ASP_SEV_NONE = 0,
+	ASP_SEV_WARNING = 1,
+	ASP_SEV_ERROR = 2,
+};
+const char *asp_severity_name(enum asp_severity s);
+
+/* poll durations of one future or task; exact values, sorted by
+ * asp_durations_finish() before quantiles are read */
+struct asp_durations {
+	uint64_t *v;
+	size_t n, cap;
+};
+void asp_durations_add(struct asp_durations *d, uint64_t ns);
+void asp_durations_finish(struct asp_durations *d); /* sorts */
+void asp_durations_free(struct asp_durations *d);
+
+struct asp_quantiles {
+	uint64_t min, p50, p90, p99, max;
+	double mean;
+};
+/* nearest-rank quantiles of sorted durations; all zero when empty */
+struct asp_quantiles asp_durations_quantiles(const struct asp_durations *d);
+/* nearest-rank quantile q in [0,1] of sorted values */
+uint64_t asp_quantile(const uint64_t *sorted, size_t n, double q);
+
+struct asp_task {
+	uint32_t id;      /* 1.. in order of first poll */
+	char *root;       /* the task's outermost future */
+	bool is_main;     /* block_on / #[tokio::main] / #[async_std::main] */
+	bool has_addr;    /* identified by its recorded self pointer */
+	uint64_t addr;
+	uint64_t polls, busy_ns, idle_ns, slow_polls;
+	uint64_t first_poll_ns, end_ns;
+	int *tids;        /* threads it was polled on, ascending */
+	size_t ntids;
+	struct asp_durations poll_ns;
+};
+
+struct asp_future {
+	char *name;       /* demangled, e.g. "tokio_mt::blocking_io::{closure#0}" */
+	enum asp_future_kind kind;
+	uint32_t *task_ids; /* ascending */
+	size_t ntask_ids;
+	uint64_t instances, polls, busy_ns, idle_ns, slow_polls;
+	struct asp_durations poll_ns;
+};
+
+struct asp_finding {
+	char *rule;       /* "blocking-poll", "never-yielded", "self-wake" */
+	enum asp_severity severity;
+	char *future;     /* innermost future that exceeded its threshold */
+	uint32_t task;    /* task id, 0 when outside any task */
+	int tid;
+	uint64_t start_ns, duration_ns, threshold_ns;
+	char *culprit;    /* NULL when the recording does not show one */
+	double culprit_share; /* culprit's time / duration, 0..1 */
+	char *pattern;    /* the rules-file pattern that set the threshold, or "default" */
+	uint64_t count;   /* self-wake: polls in the run; else 1 */
+};
+
+struct asp_result {
+	char *path;       /* the data directory as given */
+	char *name;       /* run name: the directory's basename (parent's if "uftrace.data") */
+	char *exe, *runtime;
+	bool runtime_forced;
+	uint64_t duration_ns, records, data_bytes;
+	size_t threads;
+	bool args_recorded; /* task poll self pointers were recorded */
+	struct asp_task *tasks;
+	size_t ntasks;
+	struct asp_future *futures; /* sorted by name */
+	size_t nfutures;
+	struct asp_finding *findings; /* by severity, then duration, descending */
+	size_t nfindings;
+	char **notes;     /* caveats, e.g. tasks counted per type */
+	size_t nnotes;
+};
+void asp_result_free(struct asp_result *r);
+
+/* A poll as report writers see it, streamed when the poll returns (so
+ * children come before their parents). */
+struct asp_span {
+	bool is_task_poll; /* the task's root poll; else a nested future poll */
+	uint32_t task;     /* 0 outside any task */
+	int tid;
+	uint64_t start_ns, end_ns;
+	const char *name;  /* future name (task polls: the root future) */
+	enum asp_future_kind kind;
+	unsigned level;    /* 0 for the task poll, nesting below it */
+	enum asp_severity blocking; /* this poll is a blocking finding */
+	const char *culprit;        /* for blocking polls, or NULL */
+};
+
+struct asp_span_sink {
+	void *ctx;
+	void (*span)(void *ctx, const struct asp_span *s);
+};
+
+#endif

@@ -1,0 +1,117 @@
+/* rules.h - the rules file (YAML, read with libyaml) and the runtime
+ * profiles that say which symbols are task polls, future polls, combinators
+ * and runtime plumbing.
+ *
+ * Built-in profiles come from configs/runtimes.yaml, compiled in; a rules
+ * file's `runtimes:` section (or a file given with --runtimes) adds profiles
+ * or replaces a built-in one of the same name.
+ *
+ * Errors: every function that reads YAML reports "FILE:LINE:COLUMN: message"
+ * through *err and returns NULL/-1. Ownership: struct asp_rules owns all it
+ * points to; asp_rules_free(NULL) is a no-op. */
+#ifndef ASP_RULES_H
+#define ASP_RULES_H
+
+#include "model.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* glob patterns (fnmatch, no flags) over demangled names */
+struct asp_patterns {
+	char **v;
+	size_t n;
+};
+bool asp_patterns_match(const struct asp_patterns *p, const char *name);
+
+struct asp_profile {
+	char *name;                     /* "tokio", "async-std", "smol", ... */
+	struct asp_patterns detect;     /* any symbol matching: this runtime is in use */
+	struct asp_patterns task_poll;  /* a spawned task's poll (innermost wins) */
+	struct asp_patterns block_on;   /* polls the main task */
+	struct asp_patterns not_task;   /* task-poll matches that are not async tasks
+					   (spawn_blocking, the worker loop) */
+	struct asp_patterns task_done;  /* called inside a task poll when the task completes */
+	struct asp_patterns combinator; /* future polls that are combinators */
+	struct asp_patterns plumbing;   /* runtime internals: never user futures */
+};
+
+/* a per-pattern override of the blocking-poll thresholds */
+struct asp_override {
+	char *match;        /* glob on future (or task root) names */
+	bool ignore;
+	bool has_warning, has_error;
+	uint64_t warning_ns, error_ns;
+	enum asp_severity severity; /* ASP_SEV_NONE: by thresholds */
+	int line, column;   /* where it is in the rules file */
+};
+
+enum asp_verdict_metric { ASP_METRIC_P50, ASP_METRIC_P90, ASP_METRIC_P99, ASP_METRIC_MAX,
+			  ASP_METRIC_MEAN, ASP_METRIC_BUSY_PER_POLL };
+
+/* how `diff` decides regressed / improved / unchanged (issue: compare) */
+struct asp_compare_override {
+	char *match;
+	bool ignore;
+	bool has_min_change, has_min_abs;
+	double min_change;   /* relative, 0.10 = 10 % */
+	uint64_t min_abs_ns;
+};
+
+struct asp_compare_rules {
+	enum asp_verdict_metric metric;
+	double min_change;   /* default 0.10 */
+	uint64_t min_abs_ns; /* default 20 us */
+	double alpha;        /* default 0.01 */
+	struct asp_compare_override *overrides;
+	size_t noverrides;
+};
+
+enum asp_fail_on { ASP_FAIL_NEVER, ASP_FAIL_WARNING, ASP_FAIL_ERROR, ASP_FAIL_REGRESSION };
+
+struct asp_rules {
+	char *path;                 /* NULL for the built-in defaults */
+	char *runtime;              /* "auto" or a profile name */
+	uint64_t warning_ns;        /* default blocking thresholds: 10 ms */
+	uint64_t error_ns;          /* 100 ms */
+	uint64_t slow_poll_ns;      /* 50 us */
+	bool never_yielded;         /* lint on (default true) */
+	bool self_wake;             /* lint on (default true) */
+	uint64_t self_wake_min_polls; /* default 50 */
+	uint64_t self_wake_max_gap_ns; /* default 5 us */
+	struct asp_override *overrides;
+	size_t noverrides;
+	struct asp_compare_rules compare;
+	/* what makes the exit status 1: bit set of (1 << ASP_FAIL_*) */
+	unsigned fail_on;
+	struct asp_profile *profiles;
+	size_t nprofiles;
+};
+
+/* The defaults plus the built-in profiles. */
+struct asp_rules *asp_rules_default(void);
+/* Read a rules file over the defaults. NULL and *err = "FILE:L:C: msg". */
+struct asp_rules *asp_rules_load(const char *path, char **err);
+/* Add or replace profiles from a runtimes file (the `runtimes:` list of
+ * configs/runtimes.yaml's shape). */
+int asp_rules_load_runtimes(struct asp_rules *r, const char *path, char **err);
+void asp_rules_free(struct asp_rules *r);
+
+const struct asp_profile *asp_rules_profile(const struct asp_rules *r, const char *name);
+
+/* The override that applies to a future name (first match in file order),
+ * or NULL for the defaults. */
+const struct asp_override *asp_rules_override(const struct asp_rules *r, const char *name);
+const struct asp_compare_override *asp_rules_compare_override(const struct asp_rules *r,
+							      const char *name);
+
+/* "250us", "10ms", "1.5s", "2m", "800ns", "0" -> ns. -1 on a bad or
+ * overflowing value. */
+int asp_parse_duration(const char *s, uint64_t *ns);
+/* "10%" or "0.1" -> 0.10. -1 when bad or negative. */
+int asp_parse_ratio(const char *s, double *v);
+/* ns -> "1.50 ms" style, into buf */
+const char *asp_format_duration(uint64_t ns, char *buf, size_t n);
+
+#endif

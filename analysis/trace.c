@@ -1,0 +1,1470 @@
+/* trace.c - reads a uftrace data directory: info, task.txt, sid-*.map,
+ * *.sym and <tid>.dat, and resolves record addresses to symbols.
+ * Format facts follow uftrace's utils/data-file.c, session.c, symbol.c and
+ * fstack.c (see shared/DOMAIN.md). */
+#include "trace.h"
+#include "demangle.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define INFO_HEADER_SIZE 40
+#define RECORD_SIZE 16
+#define RECORD_MAGIC 5
+#define READ_BUF_SIZE (256 * 1024)
+#define SYM_CACHE_SIZE 4096 /* per reader, direct mapped */
+
+/* one pattern of argspec/retspec, with the layout it gives */
+struct arg_filter {
+	char *pattern;
+	enum { PATT_REGEX, PATT_GLOB, PATT_SIMPLE } kind;
+	regex_t re;
+	struct asp_fn_args fa;
+};
+
+struct map_ent {
+	uint64_t start, end;
+	struct asp_module *mod;
+};
+
+struct session {
+	char *sid;
+	int pid;
+	uint64_t time;
+	char *exename;
+	struct map_ent *maps; /* sorted by start */
+	size_t nmaps;
+};
+
+struct task {
+	int tid, pid, ppid;
+	uint64_t time;
+};
+
+struct asp_trace {
+	char *dir;
+	struct asp_info info;
+	struct session *sess; /* sorted by time */
+	size_t nsess;
+	struct task *tasks;   /* sorted by tid */
+	size_t ntasks;
+	struct asp_module **mods;
+	size_t nmods;
+	int *threads;
+	char **datpaths;
+	size_t nthreads;
+	uint64_t data_bytes;
+	struct arg_filter *filters;
+	size_t nfilters;
+	/* merged layouts per symbol live here (symbols point into it) */
+	struct asp_fn_args **layouts;
+	size_t nlayouts;
+	uint32_t next_sym_id;
+	asp_warn_fn warn;
+	void *warn_ctx;
+};
+
+static void warnf(struct asp_trace *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warnf(struct asp_trace *t, const char *fmt, ...)
+{
+	va_list ap;
+	char buf[1024];
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (t->warn)
+		t->warn(t->warn_ctx, buf);
+	else
+		fprintf(stderr, "asprof-batch: warning: %s\n", buf);
+}
+
+/* ---------------------------------------------------------------- records */
+
+void asp_decode_record(const uint8_t buf[16], struct asp_raw_record *rec)
+{
+	uint64_t t, w;
+	memcpy(&t, buf, 8);
+	memcpy(&w, buf + 8, 8);
+	rec->time = t;
+	rec->type = w & 3;
+	rec->more = (w >> 2) & 1;
+	rec->magic = (w >> 3) & 7;
+	rec->depth = (w >> 6) & 0x3ff;
+	rec->addr = w >> 16;
+}
+
+/* ---------------------------------------------------------------- argspec */
+
+static int parse_one_spec(const char *s, size_t n, struct asp_arg_spec *a)
+{
+	char tmp[64];
+	if (n == 0 || n >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	char *p = tmp, *end;
+	a->fmt = ASP_ARG_AUTO;
+	a->size = 8;
+	if (!strncmp(p, "arg", 3) && isdigit((unsigned char)p[3])) {
+		long v = strtol(p + 3, &end, 10);
+		if (v < 1 || v > 64)
+			return -1;
+		a->idx = (int)v;
+		p = end;
+	} else if (!strncmp(p, "fparg", 5) && isdigit((unsigned char)p[5])) {
+		long v = strtol(p + 5, &end, 10);
+		if (v < 1 || v > 64)
+			return -1;
+		a->idx = (int)v;
+		a->fmt = ASP_ARG_FLOAT;
+		p = end;
+	} else if (!strncmp(p, "retval", 6)) {
+		a->idx = 0;
+		p += 6;
+	} else {
+		return -1;
+	}
+	if (*p == '%') /* register or stack location: layout unchanged */
+		return 0;
+	if (*p == '\0')
+		return 0;
+	if (*p != '/')
+		return -1;
+	p++;
+	switch (*p) {
+	case 'd': a->fmt = a->fmt == ASP_ARG_FLOAT ? ASP_ARG_FLOAT : ASP_ARG_AUTO; break;
+	case 'i': a->fmt = ASP_ARG_SINT; break;
+	case 'u': a->fmt = ASP_ARG_UINT; break;
+	case 'x': a->fmt = ASP_ARG_HEX; break;
+	case 'o': a->fmt = ASP_ARG_OCT; break;
+	case 's': a->fmt = ASP_ARG_STR; break;
+	case 'S': a->fmt = ASP_ARG_STD_STRING; break;
+	case 'p': a->fmt = ASP_ARG_PTR; break;
+	case 'c': a->fmt = ASP_ARG_CHAR; a->size = 1; break;
+	case 'f': a->fmt = ASP_ARG_FLOAT; a->size = 8; break;
+	case 'e': a->fmt = ASP_ARG_ENUM; a->size = 4; return 0;
+	case 't':
+		a->fmt = ASP_ARG_STRUCT;
+		a->size = (unsigned)strtoul(p + 1, &end, 0);
+		return 0;
+	default:
+		if (a->fmt == ASP_ARG_FLOAT && isdigit((unsigned char)*p)) {
+			p--; /* fparg1/80 */
+			break;
+		}
+		return -1;
+	}
+	p++;
+	if (isdigit((unsigned char)*p)) {
+		unsigned long bits = strtoul(p, &end, 10);
+		if (bits == 0 || bits > 128 || bits % 8)
+			return -1;
+		a->size = (unsigned)(bits / 8);
+		if (a->fmt == ASP_ARG_FLOAT && bits == 80)
+			a->size = 10;
+	}
+	return 0;
+}
+
+int asp_parse_arg_specs(const char *s, struct asp_fn_args *out)
+{
+	memset(out, 0, sizeof(*out));
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		struct asp_arg_spec a;
+		if (parse_one_spec(s, n, &a) < 0) {
+			asp_fn_args_free(out);
+			return -1;
+		}
+		if (a.idx == 0) {
+			out->rets = xreallocarray(out->rets, out->nrets + 1, sizeof(a));
+			out->rets[out->nrets++] = a;
+		} else {
+			out->args = xreallocarray(out->args, out->nargs + 1, sizeof(a));
+			out->args[out->nargs++] = a;
+		}
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	return 0;
+}
+
+void asp_fn_args_free(struct asp_fn_args *fa)
+{
+	free(fa->args);
+	free(fa->rets);
+	memset(fa, 0, sizeof(*fa));
+}
+
+/* "pat@arg1,arg2;pat2@retval" -> filters */
+static void add_filters(struct asp_trace *t, const char *spec_list)
+{
+	if (!spec_list)
+		return;
+	char *copy = xstrdup(spec_list);
+	char *save = NULL;
+	for (char *item = strtok_r(copy, ";", &save); item; item = strtok_r(NULL, ";", &save)) {
+		char *at = strrchr(item, '@');
+		if (!at || at == item)
+			continue;
+		*at = '\0';
+		struct arg_filter f;
+		memset(&f, 0, sizeof(f));
+		if (asp_parse_arg_specs(at + 1, &f.fa) < 0) {
+			warnf(t, "%s/info: argument spec '%s' not understood; its data is skipped", t->dir,
+			      at + 1);
+			continue;
+		}
+		const char *pt = t->info.pattern_type ? t->info.pattern_type : "regex";
+		f.kind = !strcmp(pt, "glob") ? PATT_GLOB : !strcmp(pt, "simple") ? PATT_SIMPLE : PATT_REGEX;
+		/* uftrace treats a pattern without regex characters as a plain name */
+		if (f.kind == PATT_REGEX && !strpbrk(item, ".?*+-^$|()[]{}"))
+			f.kind = PATT_SIMPLE;
+		if (f.kind == PATT_REGEX && regcomp(&f.re, item, REG_EXTENDED | REG_NOSUB) != 0) {
+			warnf(t, "%s/info: bad pattern '%s' in argument spec", t->dir, item);
+			asp_fn_args_free(&f.fa);
+			continue;
+		}
+		f.pattern = xstrdup(item);
+		t->filters = xreallocarray(t->filters, t->nfilters + 1, sizeof(f));
+		t->filters[t->nfilters++] = f;
+	}
+	free(copy);
+}
+
+static bool filter_match(const struct arg_filter *f, const char *name)
+{
+	switch (f->kind) {
+	case PATT_REGEX: return regexec(&f->re, name, 0, NULL, 0) == 0;
+	case PATT_GLOB: return fnmatch(f->pattern, name, 0) == 0;
+	default: return strcmp(f->pattern, name) == 0;
+	}
+}
+
+/* the argument layout for a symbol: every filter that matches contributes
+ * (uftrace merges the specs of all matching patterns, by index) */
+static const struct asp_fn_args *match_layout(struct asp_trace *t, struct asp_symbol *sym)
+{
+	struct asp_fn_args merged = { 0 };
+	bool any = false;
+	for (size_t i = 0; i < t->nfilters; i++) {
+		const struct arg_filter *f = &t->filters[i];
+		if (!filter_match(f, sym->mangled) && !filter_match(f, asp_symbol_name(sym)))
+			continue;
+		any = true;
+		for (size_t k = 0; k < f->fa.nargs; k++) {
+			size_t j;
+			for (j = 0; j < merged.nargs && merged.args[j].idx != f->fa.args[k].idx; j++)
+				;
+			if (j == merged.nargs)
+				merged.args = xreallocarray(merged.args, ++merged.nargs, sizeof(*merged.args));
+			merged.args[j] = f->fa.args[k];
+		}
+		if (f->fa.nrets && !merged.nrets) {
+			merged.rets = xmalloc(sizeof(*merged.rets));
+			merged.rets[0] = f->fa.rets[0];
+			merged.nrets = 1;
+		}
+	}
+	if (!any)
+		return NULL;
+	/* uftrace records arguments sorted by index */
+	for (size_t i = 1; i < merged.nargs; i++)
+		for (size_t j = i; j > 0 && merged.args[j - 1].idx > merged.args[j].idx; j--) {
+			struct asp_arg_spec tmp = merged.args[j];
+			merged.args[j] = merged.args[j - 1];
+			merged.args[j - 1] = tmp;
+		}
+	struct asp_fn_args *fa = xmalloc(sizeof(*fa));
+	*fa = merged;
+	t->layouts = xreallocarray(t->layouts, t->nlayouts + 1, sizeof(*t->layouts));
+	t->layouts[t->nlayouts++] = fa;
+	return fa;
+}
+
+/* ---------------------------------------------------------------- info */
+
+static char *dup_line(const char *s)
+{
+	return xstrndup(s, strcspn(s, "\n"));
+}
+
+static int parse_tids(struct asp_info *info, const char *s)
+{
+	while (*s && *s != '\n') {
+		char *end;
+		long v = strtol(s, &end, 10);
+		if (end == s || v <= 0 || v > INT32_MAX)
+			return -1;
+		info->tids = xreallocarray(info->tids, info->ntids + 1, sizeof(int));
+		info->tids[info->ntids++] = (int)v;
+		s = end;
+		if (*s == ',')
+			s++;
+	}
+	return 0;
+}
+
+static int read_info(struct asp_trace *t, char **err)
+{
+	char *path = asp_path_join(t->dir, "info");
+	size_t len;
+	char *buf = asp_read_file(path, &len, NULL);
+	if (!buf) {
+		struct stat st;
+		int rc;
+		if (stat(path, &st) < 0)
+			rc = asp_fail(err, "%s: missing; %s is not a uftrace data directory", path, t->dir);
+		else
+			rc = asp_fail(err, "%s: %s", path, strerror(errno));
+		free(path);
+		return rc;
+	}
+	int rc = -1;
+	struct asp_info *info = &t->info;
+	if (len < INFO_HEADER_SIZE) {
+		asp_fail(err, "%s: truncated header (%zu of %d bytes)", path, len, INFO_HEADER_SIZE);
+		goto out;
+	}
+	if (memcmp(buf, "Ftrace!\0", 8) != 0) {
+		asp_fail(err, "%s: bad magic, not a uftrace data file", path);
+		goto out;
+	}
+	memcpy(&info->version, buf + 8, 4);
+	uint16_t hsize;
+	memcpy(&hsize, buf + 12, 2);
+	info->endian = (uint8_t)buf[14];
+	info->elf_class = (uint8_t)buf[15];
+	memcpy(&info->feat_mask, buf + 16, 8);
+	memcpy(&info->info_mask, buf + 24, 8);
+	memcpy(&info->max_stack, buf + 32, 2);
+	if (info->version < 3 || info->version > 4) {
+		asp_fail(err, "%s: unsupported uftrace data version %u (3 or 4 expected)", path,
+			 info->version);
+		goto out;
+	}
+	if (info->endian != 1 || info->elf_class != 2) {
+		asp_fail(err, "%s: only little-endian 64-bit recordings are supported", path);
+		goto out;
+	}
+	if (hsize < INFO_HEADER_SIZE || hsize > len) {
+		asp_fail(err, "%s: bad header size %u", path, hsize);
+		goto out;
+	}
+	/* text sections: "key:value" lines; multi-line sections start with
+	 * "key:lines=N". We keep what asprof uses and skip the rest. */
+	for (char *p = buf + hsize; p < buf + len && *p;) {
+		char *nl = strchr(p, '\n');
+		char *next = nl ? nl + 1 : buf + len;
+		if (!strncmp(p, "exename:", 8))
+			info->exename = dup_line(p + 8);
+		else if (!strncmp(p, "build_id:", 9))
+			info->build_id = dup_line(p + 9);
+		else if (!strncmp(p, "exit_status:", 12)) {
+			info->has_exit_status = true;
+			info->exit_status = atoi(p + 12);
+		} else if (!strncmp(p, "cmdline:", 8))
+			info->cmdline = dup_line(p + 8);
+		else if (!strncmp(p, "taskinfo:tids=", 14)) {
+			if (parse_tids(info, p + 14) < 0) {
+				asp_fail(err, "%s: bad taskinfo tid list", path);
+				goto out;
+			}
+		} else if (!strncmp(p, "argspec:", 8) && strncmp(p + 8, "lines=", 6))
+			info->argspec = dup_line(p + 8);
+		else if (!strncmp(p, "retspec:", 8))
+			info->retspec = dup_line(p + 8);
+		else if (!strncmp(p, "argauto:", 8))
+			info->argauto = dup_line(p + 8);
+		else if (!strncmp(p, "retauto:", 8))
+			info->retauto = dup_line(p + 8);
+		else if (!strncmp(p, "auto-args:1", 11))
+			info->auto_args = true;
+		else if (!strncmp(p, "record_date:", 12))
+			info->record_date = dup_line(p + 12);
+		else if (!strncmp(p, "elapsed_time:", 13))
+			info->elapsed_time = dup_line(p + 13);
+		else if (!strncmp(p, "pattern_type:", 13))
+			info->pattern_type = dup_line(p + 13);
+		else if (!strncmp(p, "uftrace_version:", 16))
+			info->uftrace_version = dup_line(p + 16);
+		p = next;
+	}
+	rc = 0;
+out:
+	free(buf);
+	free(path);
+	return rc;
+}
+
+static void free_info(struct asp_info *info)
+{
+	free(info->exename);
+	free(info->build_id);
+	free(info->cmdline);
+	free(info->record_date);
+	free(info->elapsed_time);
+	free(info->uftrace_version);
+	free(info->pattern_type);
+	free(info->argspec);
+	free(info->retspec);
+	free(info->argauto);
+	free(info->retauto);
+	free(info->tids);
+}
+
+/* ---------------------------------------------------------------- modules */
+
+static struct asp_module *get_module(struct asp_trace *t, const char *path, const char *build_id)
+{
+	for (size_t i = 0; i < t->nmods; i++) {
+		struct asp_module *m = t->mods[i];
+		if (!strcmp(m->path, path) &&
+		    (!build_id || !m->build_id || !strcmp(build_id, m->build_id)))
+			return m;
+	}
+	struct asp_module *m = xcalloc(1, sizeof(*m));
+	m->path = xstrdup(path);
+	const char *slash = strrchr(path, '/');
+	m->basename = xstrdup(slash ? slash + 1 : path);
+	m->build_id = build_id ? xstrdup(build_id) : NULL;
+	t->mods = xreallocarray(t->mods, t->nmods + 1, sizeof(*t->mods));
+	t->mods[t->nmods++] = m;
+	return m;
+}
+
+static int sym_cmp(const void *a, const void *b)
+{
+	const struct asp_symbol *x = a, *y = b;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* reads "# path name:" and "# build-id:" of a symbol file's header */
+static void sym_header(const char *file, char *path, size_t psz, char *bid, size_t bsz)
+{
+	path[0] = bid[0] = '\0';
+	FILE *fp = fopen(file, "r");
+	if (!fp)
+		return;
+	char line[4096];
+	for (int i = 0; i < 4 && fgets(line, sizeof(line), fp); i++) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strncmp(line, "# path name: ", 13))
+			snprintf(path, psz, "%.*s", (int)(psz - 1), line + 13);
+		else if (!strncmp(line, "# build-id: ", 12))
+			snprintf(bid, bsz, "%.*s", (int)(bsz - 1), line + 12);
+	}
+	fclose(fp);
+}
+
+static char *find_symfile(struct asp_trace *t, const struct asp_module *m)
+{
+	char *name = xasprintf("%s.sym", m->basename);
+	char *file = asp_path_join(t->dir, name);
+	free(name);
+	if (access(file, F_OK) == 0) {
+		char path[4096], bid[128];
+		sym_header(file, path, sizeof(path), bid, sizeof(bid));
+		bool other = (path[0] && strcmp(path, m->path)) ||
+			     (bid[0] && m->build_id && strcmp(bid, m->build_id));
+		if (!other)
+			return file;
+	}
+	free(file);
+	/* uftrace names the second module of the same basename NAME-<bid4>.sym */
+	if (m->build_id && strlen(m->build_id) >= 4)
+		name = xasprintf("%s-%.4s.sym", m->basename, m->build_id);
+	else {
+		uint16_t csum = 0;
+		for (const char *p = m->path; *p; p++)
+			csum += (uint16_t)(int)*p;
+		name = xasprintf("%s-%04x.sym", m->basename, csum);
+	}
+	file = asp_path_join(t->dir, name);
+	free(name);
+	if (access(file, F_OK) == 0)
+		return file;
+	free(file);
+	return NULL;
+}
+
+/* Symbol file lines: "%016lx %c %s" (0.13) or "%016lx %08x %c %s" (newer).
+ * Garbage lines are skipped, as uftrace does. */
+static void load_module(struct asp_trace *t, struct asp_module *m)
+{
+	m->loaded = true;
+	char *file = find_symfile(t, m);
+	if (!file) {
+		m->missing = true;
+		warnf(t, "%s/%s.sym: missing; functions of %s are shown as addresses", t->dir,
+		      m->basename, m->path);
+		return;
+	}
+	FILE *fp = fopen(file, "r");
+	if (!fp) {
+		m->missing = true;
+		warnf(t, "%s: %s; functions of %s are shown as addresses", file, strerror(errno), m->path);
+		free(file);
+		return;
+	}
+	char *line = NULL;
+	size_t cap = 0, n = 0, alloc = 0;
+	ssize_t len;
+	uint64_t prev_addr = UINT64_MAX;
+	char prev_type = 'X';
+	struct asp_symbol *syms = NULL;
+	const char *allowed = "?TtWwPKDdvu";
+	while ((len = getline(&line, &cap, fp)) > 0) {
+		if (line[0] == '#')
+			continue;
+		if (line[len - 1] == '\n')
+			line[--len] = '\0';
+		char *pos;
+		errno = 0;
+		uint64_t addr = strtoull(line, &pos, 16);
+		if (pos == line || errno || *pos++ != ' ')
+			continue;
+		uint64_t size = 0;
+		char type = *pos++;
+		if (isdigit((unsigned char)type)) {
+			size = strtoull(pos - 1, &pos, 16);
+			if (*pos++ != ' ')
+				continue;
+			type = *pos++;
+		}
+		if (type == '\0' || *pos++ != ' ' || *pos == '\0')
+			continue;
+		char *name = pos;
+		char *tab = strchr(name, '\t');
+		if (tab)
+			*tab = '\0';
+		if (addr == prev_addr && type == prev_type)
+			continue; /* aliases: the first name wins */
+		if (!strchr(allowed, type))
+			continue;
+		prev_addr = addr;
+		prev_type = type;
+		if (type == '?' || !strcmp(name, "__sym_end") || !strcmp(name, "__dynsym_end") ||
+		    !strcmp(name, "__func_end")) {
+			if (n > 0 && syms[n - 1].size == 0 && addr > syms[n - 1].addr)
+				syms[n - 1].size = addr - syms[n - 1].addr;
+			continue;
+		}
+		if (n == alloc) {
+			alloc = alloc ? alloc * 2 : 1024;
+			syms = xreallocarray(syms, alloc, sizeof(*syms));
+		}
+		struct asp_symbol *s = &syms[n++];
+		memset(s, 0, sizeof(*s));
+		s->addr = addr;
+		s->size = size;
+		s->type = type;
+		s->mangled = xstrdup(name);
+		if (n > 1 && s[-1].size == 0 && addr > s[-1].addr)
+			s[-1].size = addr - s[-1].addr;
+	}
+	free(line);
+	fclose(fp);
+	free(file);
+	qsort(syms, n, sizeof(*syms), sym_cmp);
+	for (size_t i = 0; i < n; i++) {
+		/* sizes may be missing where sorting changed neighbours */
+		if (syms[i].size == 0 && i + 1 < n)
+			syms[i].size = syms[i + 1].addr - syms[i].addr;
+		syms[i].mod = m;
+		syms[i].id = t->next_sym_id++;
+	}
+	m->syms = syms;
+	m->nsyms = n;
+	if (t->nfilters) {
+		for (size_t i = 0; i < n; i++) {
+			char ty = syms[i].type;
+			if (ty == 'T' || ty == 't' || ty == 'W' || ty == 'w' || ty == 'P')
+				syms[i].args = match_layout(t, &syms[i]);
+		}
+	}
+}
+
+static const struct asp_symbol *module_find(struct asp_trace *t, struct asp_module *m,
+					    uint64_t rel)
+{
+	if (!m->loaded)
+		load_module(t, m);
+	size_t lo = 0, hi = m->nsyms;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct asp_symbol *s = &m->syms[mid];
+		if (rel < s->addr)
+			hi = mid;
+		else if (rel >= s->addr + s->size)
+			lo = mid + 1;
+		else
+			return s;
+	}
+	return NULL;
+}
+
+const char *asp_symbol_name(const struct asp_symbol *sym)
+{
+	struct asp_symbol *s = (struct asp_symbol *)sym; /* cache only */
+	if (!s->name_)
+		s->name_ = asp_demangle(s->mangled);
+	return s->name_;
+}
+
+/* ---------------------------------------------------------------- sessions */
+
+static int parse_ts(const char *s, uint64_t *ns)
+{
+	/* "S.NNNNNNNNN" */
+	char *end;
+	errno = 0;
+	unsigned long long sec = strtoull(s, &end, 10);
+	if (end == s || *end != '.' || errno)
+		return -1;
+	const char *f = end + 1;
+	unsigned long long frac = strtoull(f, &end, 10);
+	if (end == f || end - f != 9)
+		return -1;
+	*ns = sec * 1000000000ULL + frac;
+	return 0;
+}
+
+static const char *field(const char *line, const char *key)
+{
+	const char *p = strstr(line, key);
+	return p ? p + strlen(key) : NULL;
+}
+
+static int read_map(struct asp_trace *t, struct session *s, char **err)
+{
+	char *name = xasprintf("sid-%s.map", s->sid);
+	char *path = asp_path_join(t->dir, name);
+	free(name);
+	FILE *fp = fopen(path, "r");
+	if (!fp) {
+		warnf(t, "%s: %s; no symbols for session %s", path, strerror(errno), s->sid);
+		free(path);
+		return 0;
+	}
+	char line[8192];
+	int lineno = 0;
+	while (fgets(line, sizeof(line), fp)) {
+		lineno++;
+		uint64_t start, end;
+		char prot[8], mpath[4096], bid[160];
+		bid[0] = '\0';
+		int nf = sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %*x %*x:%*x %*d %4095s %159s", &start,
+				&end, prot, mpath, bid);
+		if (nf < 3) {
+			warnf(t, "%s:%d: malformed map line skipped", path, lineno);
+			continue;
+		}
+		if (nf < 4 || mpath[0] != '/' || end <= start)
+			continue; /* [stack], anonymous */
+		const char *build_id = !strncmp(bid, "build-id:", 9) ? bid + 9 : NULL;
+		s->maps = xreallocarray(s->maps, s->nmaps + 1, sizeof(*s->maps));
+		s->maps[s->nmaps].start = start;
+		s->maps[s->nmaps].end = end;
+		s->maps[s->nmaps].mod = get_module(t, mpath, build_id);
+		s->nmaps++;
+	}
+	fclose(fp);
+	free(path);
+	(void)err;
+	return 0;
+}
+
+static int map_cmp(const void *a, const void *b)
+{
+	const struct map_ent *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static int sess_cmp(const void *a, const void *b)
+{
+	const struct session *x = a, *y = b;
+	return x->time < y->time ? -1 : x->time > y->time;
+}
+
+static int task_cmp(const void *a, const void *b)
+{
+	const struct task *x = a, *y = b;
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+static struct task *find_task(struct asp_trace *t, int tid)
+{
+	struct task key = { .tid = tid };
+	return bsearch(&key, t->tasks, t->ntasks, sizeof(*t->tasks), task_cmp);
+}
+
+static void add_task(struct asp_trace *t, int tid, int pid, int ppid, uint64_t time)
+{
+	for (size_t i = 0; i < t->ntasks; i++)
+		if (t->tasks[i].tid == tid) {
+			if (ppid)
+				t->tasks[i].ppid = ppid;
+			return;
+		}
+	t->tasks = xreallocarray(t->tasks, t->ntasks + 1, sizeof(*t->tasks));
+	t->tasks[t->ntasks++] = (struct task){ .tid = tid, .pid = pid, .ppid = ppid, .time = time };
+}
+
+static int read_task_txt(struct asp_trace *t, char **err)
+{
+	char *path = asp_path_join(t->dir, "task.txt");
+	FILE *fp = fopen(path, "r");
+	if (!fp) {
+		int rc = asp_fail(err, "%s: %s", path, strerror(errno));
+		free(path);
+		return rc;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	int lineno = 0, rc = 0;
+	struct { uint64_t time; int tid; char sid[64]; uint64_t base; char lib[4096]; } *dl = NULL;
+	size_t ndl = 0;
+	while (getline(&line, &cap, fp) > 0) {
+		lineno++;
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '\0')
+			continue;
+		const char *ts = field(line, "timestamp=");
+		uint64_t time = 0;
+		if (!ts || parse_ts(ts, &time) < 0) {
+			rc = asp_fail(err, "%s:%d: bad or missing timestamp", path, lineno);
+			break;
+		}
+		if (!strncmp(line, "SESS ", 5)) {
+			const char *pid = field(line, " pid="), *sid = field(line, " sid="),
+				   *exe = field(line, " exename=\"");
+			if (!pid || !sid) {
+				rc = asp_fail(err, "%s:%d: SESS line without pid or sid", path, lineno);
+				break;
+			}
+			struct session s = { 0 };
+			s.pid = atoi(pid);
+			s.sid = xstrndup(sid, strcspn(sid, " "));
+			s.time = time;
+			s.exename = exe ? xstrndup(exe, strcspn(exe, "\"")) : xstrdup("");
+			t->sess = xreallocarray(t->sess, t->nsess + 1, sizeof(s));
+			t->sess[t->nsess++] = s;
+		} else if (!strncmp(line, "TASK ", 5)) {
+			const char *tid = field(line, " tid="), *pid = field(line, " pid=");
+			if (!tid || !pid) {
+				rc = asp_fail(err, "%s:%d: TASK line without tid or pid", path, lineno);
+				break;
+			}
+			add_task(t, atoi(tid), atoi(pid), 0, time);
+		} else if (!strncmp(line, "FORK ", 5)) {
+			const char *pid = field(line, " pid="), *ppid = field(line, " ppid=");
+			if (!pid || !ppid) {
+				rc = asp_fail(err, "%s:%d: FORK line without pid or ppid", path, lineno);
+				break;
+			}
+			add_task(t, atoi(pid), atoi(pid), atoi(ppid), time);
+		} else if (!strncmp(line, "DLOP ", 5)) {
+			const char *tid = field(line, " tid="), *sid = field(line, " sid="),
+				   *base = field(line, " base="), *lib = field(line, " libname=\"");
+			if (!tid || !sid || !base || !lib) {
+				rc = asp_fail(err, "%s:%d: DLOP line incomplete", path, lineno);
+				break;
+			}
+			dl = xreallocarray(dl, ndl + 1, sizeof(*dl));
+			dl[ndl].time = time;
+			dl[ndl].tid = atoi(tid);
+			snprintf(dl[ndl].sid, sizeof(dl[ndl].sid), "%.*s", (int)strcspn(sid, " "), sid);
+			dl[ndl].base = strtoull(base, NULL, 16);
+			snprintf(dl[ndl].lib, sizeof(dl[ndl].lib), "%.*s", (int)strcspn(lib, "\""), lib);
+			ndl++;
+		} else if (!strncmp(line, "EXEC ", 5)) {
+			/* an exec starts a new session, already given by SESS */
+		} else {
+			warnf(t, "%s:%d: unknown line kind skipped", path, lineno);
+		}
+	}
+	free(line);
+	fclose(fp);
+	if (rc == 0 && t->nsess == 0)
+		rc = asp_fail(err, "%s: no session (SESS line); the recording is incomplete", path);
+	if (rc == 0) {
+		qsort(t->sess, t->nsess, sizeof(*t->sess), sess_cmp);
+		qsort(t->tasks, t->ntasks, sizeof(*t->tasks), task_cmp);
+		for (size_t i = 0; i < t->nsess; i++)
+			read_map(t, &t->sess[i], err);
+		/* a dlopen'ed library extends its session's maps from its base
+		 * to the end of its last symbol */
+		for (size_t i = 0; i < ndl; i++) {
+			for (size_t k = 0; k < t->nsess; k++) {
+				struct session *s = &t->sess[k];
+				if (strcmp(s->sid, dl[i].sid))
+					continue;
+				struct asp_module *m = get_module(t, dl[i].lib, NULL);
+				if (!m->loaded)
+					load_module(t, m);
+				uint64_t span = m->nsyms ? m->syms[m->nsyms - 1].addr +
+								  m->syms[m->nsyms - 1].size
+							 : 1;
+				s->maps = xreallocarray(s->maps, s->nmaps + 1, sizeof(*s->maps));
+				s->maps[s->nmaps++] = (struct map_ent){ dl[i].base, dl[i].base + span, m };
+			}
+		}
+		for (size_t i = 0; i < t->nsess; i++)
+			qsort(t->sess[i].maps, t->sess[i].nmaps, sizeof(struct map_ent), map_cmp);
+	}
+	free(dl);
+	free(path);
+	return rc;
+}
+
+/* the session of tid at time: the newest session of its process started by
+ * then, else the first one; a task without a session of its own inherits its
+ * parent's (fork) */
+static struct session *task_session(struct asp_trace *t, int tid, uint64_t time)
+{
+	for (int hops = 0; hops < 64; hops++) {
+		struct task *tk = find_task(t, tid);
+		int pid = tk ? tk->pid : tid;
+		struct session *best = NULL, *first = NULL;
+		for (size_t i = 0; i < t->nsess; i++) {
+			struct session *s = &t->sess[i];
+			if (s->pid != pid)
+				continue;
+			if (!first)
+				first = s;
+			if (s->time <= time)
+				best = s;
+		}
+		if (best || first)
+			return best ? best : first;
+		if (!tk)
+			break;
+		int parent = tk->ppid ? tk->ppid : tk->pid;
+		if (parent == 0 || parent == tid)
+			break;
+		tid = parent;
+	}
+	return t->nsess == 1 ? &t->sess[0] : NULL;
+}
+
+static const struct asp_symbol *session_lookup(struct asp_trace *t, struct session *s,
+					       uint64_t addr)
+{
+	if (!s)
+		return NULL;
+	size_t lo = 0, hi = s->nmaps;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (addr < s->maps[mid].start)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	/* maps[lo-1] is the last map starting at or below addr */
+	for (size_t i = lo; i-- > 0;) {
+		struct map_ent *me = &s->maps[i];
+		if (addr < me->end)
+			return module_find(t, me->mod, addr - me->start);
+		if (lo - i > 4)
+			break;
+	}
+	return NULL;
+}
+
+const struct asp_symbol *asp_trace_lookup(struct asp_trace *t, int tid, uint64_t time,
+					  uint64_t addr)
+{
+	return session_lookup(t, task_session(t, tid, time), addr);
+}
+
+/* ---------------------------------------------------------------- threads */
+
+static int int_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int find_threads(struct asp_trace *t, char **err)
+{
+	int *tids = NULL;
+	size_t n = 0;
+	if (t->info.ntids) {
+		tids = xreallocarray(NULL, t->info.ntids, sizeof(int));
+		memcpy(tids, t->info.tids, t->info.ntids * sizeof(int));
+		n = t->info.ntids;
+	} else {
+		DIR *d = opendir(t->dir);
+		if (!d)
+			return asp_fail(err, "%s: %s", t->dir, strerror(errno));
+		struct dirent *de;
+		while ((de = readdir(d))) {
+			char *end;
+			long v = strtol(de->d_name, &end, 10);
+			if (end != de->d_name && v > 0 && !strcmp(end, ".dat")) {
+				tids = xreallocarray(tids, n + 1, sizeof(int));
+				tids[n++] = (int)v;
+			}
+		}
+		closedir(d);
+	}
+	qsort(tids, n, sizeof(int), int_cmp);
+	t->threads = xreallocarray(NULL, n, sizeof(int));
+	t->datpaths = xreallocarray(NULL, n, sizeof(char *));
+	for (size_t i = 0; i < n; i++) {
+		if (i && tids[i] == tids[i - 1])
+			continue;
+		char *name = xasprintf("%d.dat", tids[i]);
+		char *path = asp_path_join(t->dir, name);
+		free(name);
+		struct stat st;
+		if (stat(path, &st) < 0) {
+			/* a thread that recorded nothing has no file; uftrace skips it too */
+			free(path);
+			continue;
+		}
+		t->data_bytes += (uint64_t)st.st_size;
+		t->threads[t->nthreads] = tids[i];
+		t->datpaths[t->nthreads++] = path;
+	}
+	free(tids);
+	if (t->nthreads == 0)
+		return asp_fail(err, "%s: no thread data files (<tid>.dat); nothing was recorded", t->dir);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- open/close */
+
+struct asp_trace *asp_trace_open(const char *dir, asp_warn_fn warn, void *warn_ctx, char **err)
+{
+	struct stat st;
+	if (stat(dir, &st) < 0) {
+		asp_fail(err, "%s: %s", dir, strerror(errno));
+		return NULL;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		asp_fail(err, "%s: not a directory (expected a uftrace data directory)", dir);
+		return NULL;
+	}
+	struct asp_trace *t = xcalloc(1, sizeof(*t));
+	t->dir = xstrdup(dir);
+	t->warn = warn;
+	t->warn_ctx = warn_ctx;
+	if (read_info(t, err) < 0 || read_task_txt(t, err) < 0 || find_threads(t, err) < 0) {
+		asp_trace_close(t);
+		return NULL;
+	}
+	if (t->info.feat_mask & (ASP_FEAT_ARGUMENT | ASP_FEAT_RETVAL)) {
+		add_filters(t, t->info.argspec);
+		add_filters(t, t->info.retspec);
+		if (t->info.auto_args) {
+			add_filters(t, t->info.argauto);
+			add_filters(t, t->info.retauto);
+		}
+	}
+	return t;
+}
+
+void asp_trace_close(struct asp_trace *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->nmods; i++) {
+		struct asp_module *m = t->mods[i];
+		for (size_t k = 0; k < m->nsyms; k++) {
+			free((char *)m->syms[k].mangled);
+			free(m->syms[k].name_);
+		}
+		free(m->syms);
+		free(m->path);
+		free(m->basename);
+		free(m->build_id);
+		free(m);
+	}
+	free(t->mods);
+	for (size_t i = 0; i < t->nsess; i++) {
+		free(t->sess[i].sid);
+		free(t->sess[i].exename);
+		free(t->sess[i].maps);
+	}
+	free(t->sess);
+	free(t->tasks);
+	for (size_t i = 0; i < t->nthreads; i++)
+		free(t->datpaths[i]);
+	free(t->datpaths);
+	free(t->threads);
+	for (size_t i = 0; i < t->nfilters; i++) {
+		if (t->filters[i].kind == PATT_REGEX)
+			regfree(&t->filters[i].re);
+		free(t->filters[i].pattern);
+		asp_fn_args_free(&t->filters[i].fa);
+	}
+	free(t->filters);
+	for (size_t i = 0; i < t->nlayouts; i++) {
+		asp_fn_args_free(t->layouts[i]);
+		free(t->layouts[i]);
+	}
+	free(t->layouts);
+	free_info(&t->info);
+	free(t->dir);
+	free(t);
+}
+
+const char *asp_trace_dir(const struct asp_trace *t) { return t->dir; }
+const struct asp_info *asp_trace_info(const struct asp_trace *t) { return &t->info; }
+size_t asp_trace_nthreads(const struct asp_trace *t) { return t->nthreads; }
+int asp_trace_thread_tid(const struct asp_trace *t, size_t i) { return t->threads[i]; }
+uint64_t asp_trace_data_bytes(const struct asp_trace *t) { return t->data_bytes; }
+uint64_t asp_trace_start_time(const struct asp_trace *t) { return t->nsess ? t->sess[0].time : 0; }
+uint32_t asp_trace_nsymbols(const struct asp_trace *t) { return t->next_sym_id; }
+
+/* ---------------------------------------------------------------- reader */
+
+struct sym_cache_ent {
+	uint64_t addr;
+	const struct session *sess;
+	const struct asp_symbol *sym;
+};
+
+struct asp_reader {
+	struct asp_trace *t;
+	const char *path;
+	int tid;
+	int fd;
+	uint8_t *buf;
+	size_t len, pos;   /* bytes in buf, read position */
+	uint64_t offset;   /* file offset of buf[0] */
+	bool eof;
+	uint64_t count;
+	uint64_t last_time;
+	struct session *sess;
+	uint64_t sess_until; /* sess is valid for times below this */
+	uint64_t sess_from;
+	struct sym_cache_ent *cache;
+	const struct asp_symbol *warned_sym;
+};
+
+struct asp_reader *asp_reader_open(struct asp_trace *t, size_t idx, char **err)
+{
+	int fd = open(t->datpaths[idx], O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		asp_fail(err, "%s: %s", t->datpaths[idx], strerror(errno));
+		return NULL;
+	}
+	struct asp_reader *r = xcalloc(1, sizeof(*r));
+	r->t = t;
+	r->path = t->datpaths[idx];
+	r->tid = t->threads[idx];
+	r->fd = fd;
+	r->buf = xmalloc(READ_BUF_SIZE);
+	r->cache = xcalloc(SYM_CACHE_SIZE, sizeof(*r->cache));
+	for (size_t i = 0; i < SYM_CACHE_SIZE; i++)
+		r->cache[i].addr = UINT64_MAX;
+	return r;
+}
+
+void asp_reader_close(struct asp_reader *r)
+{
+	if (!r)
+		return;
+	close(r->fd);
+	free(r->buf);
+	free(r->cache);
+	free(r);
+}
+
+uint64_t asp_reader_count(const struct asp_reader *r) { return r->count; }
+
+/* make at least n bytes available at buf[pos]; returns bytes available */
+static int fill(struct asp_reader *r, size_t n, char **err)
+{
+	if (r->len - r->pos >= n || r->eof)
+		return 0;
+	memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+	r->offset += r->pos;
+	r->len -= r->pos;
+	r->pos = 0;
+	while (r->len < n && !r->eof) {
+		ssize_t got = read(r->fd, r->buf + r->len, READ_BUF_SIZE - r->len);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return asp_fail(err, "%s: read error: %s", r->path, strerror(errno));
+		}
+		if (got == 0)
+			r->eof = true;
+		r->len += (size_t)got;
+	}
+	return 0;
+}
+
+static size_t avail(const struct asp_reader *r) { return r->len - r->pos; }
+
+static const struct asp_symbol *reader_lookup(struct asp_reader *r, uint64_t time, uint64_t addr)
+{
+	if (!r->sess || time < r->sess_from || time >= r->sess_until) {
+		r->sess = task_session(r->t, r->tid, time);
+		/* the session stays valid until another session of any pid starts */
+		r->sess_from = 0;
+		r->sess_until = UINT64_MAX;
+		for (size_t i = 0; i < r->t->nsess; i++) {
+			uint64_t st = r->t->sess[i].time;
+			if (st <= time && st > r->sess_from)
+				r->sess_from = st;
+			if (st > time && st < r->sess_until)
+				r->sess_until = st;
+		}
+	}
+	struct sym_cache_ent *ce = &r->cache[asp_hash_u64(addr) & (SYM_CACHE_SIZE - 1)];
+	if (ce->addr == addr && ce->sess == r->sess)
+		return ce->sym;
+	const struct asp_symbol *sym = session_lookup(r->t, r->sess, addr);
+	ce->addr = addr;
+	ce->sess = r->sess;
+	ce->sym = sym;
+	return sym;
+}
+
+/* the byte length of the argument data after a record, per its specs;
+ * returns -1 when the data is not all in the buffer yet (need more) or
+ * is malformed (*bad set) */
+static int64_t args_length(const uint8_t *p, size_t have, const struct asp_arg_spec *specs,
+			   size_t n, bool *bad)
+{
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t size = specs[i].size;
+		if (specs[i].fmt == ASP_ARG_STR || specs[i].fmt == ASP_ARG_STD_STRING) {
+			if (len + 2 > have)
+				return -1;
+			uint16_t sl;
+			memcpy(&sl, p + len, 2);
+			len += 2;
+			size = sl;
+		}
+		if (size == 0)
+			continue;
+		size_t total = len + size;
+		if (total % 4)
+			size += 4 - total % 4;
+		len += size;
+	}
+	(void)bad;
+	return (int64_t)ASP_ALIGN(len, 8);
+}
+
+int asp_reader_next(struct asp_reader *r, struct asp_event *ev, char **err)
+{
+	for (;;) {
+		if (fill(r, RECORD_SIZE, err) < 0)
+			return -1;
+		if (avail(r) == 0)
+			return 0;
+		if (avail(r) < RECORD_SIZE) {
+			warnf(r->t, "%s: truncated record at offset %" PRIu64 " (%zu of 16 bytes); the rest of this thread is ignored",
+			      r->path, r->offset + r->pos, avail(r));
+			r->pos = r->len;
+			return 0;
+		}
+		struct asp_raw_record rec;
+		asp_decode_record(r->buf + r->pos, &rec);
+		uint64_t at = r->offset + r->pos;
+		if (rec.magic != RECORD_MAGIC) {
+			warnf(r->t, "%s: bad record magic at offset %" PRIu64 "; the rest of this thread is ignored",
+			      r->path, at);
+			r->pos = r->len;
+			r->eof = true;
+			return 0;
+		}
+		r->pos += RECORD_SIZE;
+		memset(ev, 0, sizeof(*ev));
+		ev->time = rec.time;
+		ev->tid = r->tid;
+		ev->type = (uint8_t)rec.type;
+		ev->more = rec.more;
+		ev->depth = (uint16_t)rec.depth;
+		ev->addr = rec.addr;
+		if (rec.type == ASP_REC_ENTRY || rec.type == ASP_REC_EXIT)
+			ev->sym = reader_lookup(r, rec.time, rec.addr);
+		if (rec.more) {
+			size_t need;
+			if (rec.type == ASP_REC_EVENT) {
+				if (fill(r, 2, err) < 0)
+					return -1;
+				if (avail(r) < 2)
+					goto truncated;
+				uint16_t elen;
+				memcpy(&elen, r->buf + r->pos, 2);
+				need = ASP_ALIGN((size_t)elen + 2, 8);
+				if (fill(r, need, err) < 0)
+					return -1;
+				if (avail(r) < need)
+					goto truncated;
+				ev->data = r->buf + r->pos + 2;
+				ev->data_len = elen;
+			} else if ((rec.type == ASP_REC_ENTRY || rec.type == ASP_REC_EXIT) && ev->sym &&
+				   ev->sym->args &&
+				   (rec.type == ASP_REC_ENTRY ? ev->sym->args->nargs : ev->sym->args->nrets)) {
+				const struct asp_fn_args *fa = ev->sym->args;
+				ev->specs = rec.type == ASP_REC_ENTRY ? fa->args : fa->rets;
+				ev->nspecs = rec.type == ASP_REC_ENTRY ? fa->nargs : fa->nrets;
+				bool bad = false;
+				int64_t l;
+				/* strings make the length depend on the data: grow until known */
+				size_t want = 64;
+				for (;;) {
+					if (fill(r, want, err) < 0)
+						return -1;
+					l = args_length(r->buf + r->pos, avail(r), ev->specs, ev->nspecs, &bad);
+					if (l >= 0 || avail(r) < want)
+						break;
+					want *= 2;
+				}
+				if (l < 0)
+					goto truncated;
+				need = (size_t)l;
+				if (fill(r, need, err) < 0)
+					return -1;
+				if (avail(r) < need)
+					goto truncated;
+				ev->data = r->buf + r->pos;
+				ev->data_len = (uint32_t)need;
+			} else {
+				/* data we have no layout for: find the next plausible
+				 * record (magic, non-decreasing time) 8 bytes at a time */
+				if (ev->sym != r->warned_sym)
+					warnf(r->t, "%s: data after a record of %s at offset %" PRIu64 " has no matching argument spec in info; skipped",
+					      r->path, ev->sym ? asp_symbol_name(ev->sym) : "an unknown function", at);
+				r->warned_sym = ev->sym;
+				need = 0;
+				for (;;) {
+					if (fill(r, need + RECORD_SIZE, err) < 0)
+						return -1;
+					if (avail(r) < need + RECORD_SIZE) {
+						need = avail(r);
+						break;
+					}
+					struct asp_raw_record nx;
+					asp_decode_record(r->buf + r->pos + need, &nx);
+					if (nx.magic == RECORD_MAGIC && nx.time >= rec.time &&
+					    nx.time - rec.time < 3600ULL * 1000000000ULL)
+						break;
+					need += 8;
+				}
+			}
+			r->pos += need;
+		}
+		r->count++;
+		r->last_time = rec.time;
+		return 1;
+	truncated:
+		warnf(r->t, "%s: truncated data after the record at offset %" PRIu64 "; the rest of this thread is ignored",
+		      r->path, at);
+		r->pos = r->len;
+		r->count++;
+		ev->data = NULL;
+		ev->data_len = 0;
+		ev->specs = NULL;
+		ev->nspecs = 0;
+		return 1;
+	}
+}
+
+/* ---------------------------------------------------------------- args */
+
+bool asp_event_arg1(const struct asp_event *ev, uint64_t *val)
+{
+	if (ev->type != ASP_REC_ENTRY || !ev->data || !ev->nspecs)
+		return false;
+	const struct asp_arg_spec *s = &ev->specs[0];
+	if (s->fmt == ASP_ARG_STR || s->fmt == ASP_ARG_STD_STRING || s->fmt == ASP_ARG_FLOAT ||
+	    s->fmt == ASP_ARG_STRUCT || s->size > 8 || s->size > ev->data_len)
+		return false;
+	uint64_t v = 0;
+	memcpy(&v, ev->data, s->size);
+	*val = v;
+	return true;
+}
+
+char *asp_event_format_args(const struct asp_event *ev)
+{
+	if (!ev->data || !ev->nspecs || ev->type == ASP_REC_EVENT)
+		return NULL;
+	struct asp_buf b = { 0 };
+	size_t off = 0;
+	for (size_t i = 0; i < ev->nspecs; i++) {
+		const struct asp_arg_spec *s = &ev->specs[i];
+		size_t size = s->size;
+		if (i)
+			asp_buf_append(&b, ", ", 2);
+		if (s->fmt == ASP_ARG_STR || s->fmt == ASP_ARG_STD_STRING) {
+			if (off + 2 > ev->data_len)
+				break;
+			uint16_t sl;
+			memcpy(&sl, ev->data + off, 2);
+			off += 2;
+			size = sl;
+			if (off + size > ev->data_len)
+				break;
+			asp_buf_append(&b, "\"", 1);
+			for (size_t k = 0; k < size; k++) {
+				unsigned char c = ev->data[off + k];
+				if (c == '"' || c == '\\')
+					asp_buf_printf(&b, "\\%c", c);
+				else if (c < 0x20 || c >= 0x7f)
+					asp_buf_printf(&b, "\\x%02x", c);
+				else
+					asp_buf_append(&b, (const char *)&c, 1);
+			}
+			asp_buf_append(&b, "\"", 1);
+		} else if (size) {
+			if (off + size > ev->data_len)
+				break;
+			uint64_t v = 0;
+			if (s->fmt == ASP_ARG_FLOAT && size == 8) {
+				double d;
+				memcpy(&d, ev->data + off, 8);
+				asp_buf_printf(&b, "%g", d);
+			} else if (s->fmt == ASP_ARG_FLOAT && size == 4) {
+				float f;
+				memcpy(&f, ev->data + off, 4);
+				asp_buf_printf(&b, "%g", (double)f);
+			} else if (size <= 8) {
+				memcpy(&v, ev->data + off, size);
+				if (s->fmt == ASP_ARG_SINT || (s->fmt == ASP_ARG_AUTO && size < 8)) {
+					int64_t sv = (int64_t)(v << (64 - 8 * size)) >> (64 - 8 * size);
+					asp_buf_printf(&b, "%" PRId64, sv);
+				} else if (s->fmt == ASP_ARG_UINT)
+					asp_buf_printf(&b, "%" PRIu64, v);
+				else if (s->fmt == ASP_ARG_OCT)
+					asp_buf_printf(&b, "0%" PRIo64, v);
+				else if (s->fmt == ASP_ARG_CHAR)
+					asp_buf_printf(&b, "'%c'", (v >= 0x20 && v < 0x7f) ? (int)v : '?');
+				else
+					asp_buf_printf(&b, "%#" PRIx64, v);
+			} else {
+				asp_buf_printf(&b, "<%zu bytes>", size);
+			}
+		}
+		size_t total = off + size;
+		if (total % 4)
+			size += 4 - total % 4;
+		off += size;
+	}
+	return b.data ? b.data : xstrdup("");
+}
+
+/* ---------------------------------------------------------------- merger */
+
+struct asp_merger {
+	struct asp_reader **r;
+	struct asp_event *head;
+	size_t *heap; /* indices of readers with a head event, min-heap on time */
+	size_t n, nheap;
+	/* payload of the event last returned is copied here, since advancing
+	 * that reader would overwrite its buffer */
+	uint8_t *data;
+	size_t data_cap;
+};
+
+static bool heap_less(struct asp_merger *m, size_t a, size_t b)
+{
+	if (m->head[a].time != m->head[b].time)
+		return m->head[a].time < m->head[b].time;
+	return a < b;
+}
+
+static void heap_down(struct asp_merger *m, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, rr = l + 1, s = i;
+		if (l < m->nheap && heap_less(m, m->heap[l], m->heap[s]))
+			s = l;
+		if (rr < m->nheap && heap_less(m, m->heap[rr], m->heap[s]))
+			s = rr;
+		if (s == i)
+			return;
+		size_t tmp = m->heap[i];
+		m->heap[i] = m->heap[s];
+		m->heap[s] = tmp;
+		i = s;
+	}
+}
+
+void asp_merger_close(struct asp_merger *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->n; i++)
+		asp_reader_close(m->r[i]);
+	free(m->r);
+	free(m->head);
+	free(m->heap);
+	free(m->data);
+	free(m);
+}
+
+struct asp_merger *asp_merger_open(struct asp_trace *t, char **err)
+{
+	struct asp_merger *m = xcalloc(1, sizeof(*m));
+	m->n = asp_trace_nthreads(t);
+	m->r = xcalloc(m->n, sizeof(*m->r));
+	m->head = xcalloc(m->n, sizeof(*m->head));
+	m->heap = xcalloc(m->n, sizeof(*m->heap));
+	for (size_t i = 0; i < m->n; i++) {
+		m->r[i] = asp_reader_open(t, i, err);
+		if (!m->r[i]) {
+			asp_merger_close(m);
+			return NULL;
+		}
+		int rc = asp_reader_next(m->r[i], &m->head[i], err);
+		if (rc < 0) {
+			asp_merger_close(m);
+			return NULL;
+		}
+		if (rc > 0)
+			m->heap[m->nheap++] = i;
+	}
+	for (size_t i = m->nheap; i-- > 0;)
+		heap_down(m, i);
+	/* the first head events' payloads live in their readers' buffers, which
+	 * stay put until those readers advance: safe */
+	return m;
+}
+
+int asp_merger_next(struct asp_merger *m, struct asp_event *ev, char **err)
+{
+	if (m->nheap == 0)
+		return 0;
+	size_t i = m->heap[0];
+	*ev = m->head[i];
+	if (ev->data && ev->data_len) {
+		if (ev->data_len > m->data_cap) {
+			m->data_cap = ev->data_len;
+			m->data = xrealloc(m->data, m->data_cap);
+		}
+		memcpy(m->data, ev->data, ev->data_len);
+		ev->data = m->data;
+	}
+	int rc = asp_reader_next(m->r[i], &m->head[i], err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		m->heap[0] = m->heap[--m->nheap];
+	heap_down(m, 0);
+	return 1;
+}

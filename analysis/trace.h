@@ -1,0 +1,182 @@
+/* trace.h - a uftrace data directory, read natively.
+ *
+ * This is the only place in asprof that knows uftrace's on-disk format
+ * (info, task.txt, sid-*.map, *.sym, <tid>.dat). Stages consume resolved
+ * events (struct asp_event) from per-thread readers, or from a merger that
+ * yields every thread's events in timestamp order.
+ *
+ * Ownership: a struct asp_trace owns every module, symbol, session and string
+ * reachable from it; pointers handed out (symbols, names, info strings) stay
+ * valid until asp_trace_close(). Readers borrow the trace and must be closed
+ * before it. An event's payload pointer is valid until the next read from the
+ * same reader. */
+#ifndef ASP_TRACE_H
+#define ASP_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum asp_rec_type {
+	ASP_REC_ENTRY = 0,
+	ASP_REC_EXIT = 1,
+	ASP_REC_LOST = 2,
+	ASP_REC_EVENT = 3,
+};
+
+/* feat_mask bits of the info header */
+enum asp_feat {
+	ASP_FEAT_PLTHOOK = 1u << 0,
+	ASP_FEAT_TASK_SESSION = 1u << 1,
+	ASP_FEAT_KERNEL = 1u << 2,
+	ASP_FEAT_ARGUMENT = 1u << 3,
+	ASP_FEAT_RETVAL = 1u << 4,
+	ASP_FEAT_SYM_REL_ADDR = 1u << 5,
+	ASP_FEAT_MAX_STACK = 1u << 6,
+	ASP_FEAT_EVENT = 1u << 7,
+	ASP_FEAT_PERF_EVENT = 1u << 8,
+	ASP_FEAT_AUTO_ARGS = 1u << 9,
+	ASP_FEAT_DEBUG_INFO = 1u << 10,
+	ASP_FEAT_ESTIMATE_RETURN = 1u << 11,
+	ASP_FEAT_SYM_SIZE = 1u << 12,
+	ASP_FEAT_CALLSITE = 1u << 13,
+};
+
+/* argument formats, as uftrace's argspec suffixes */
+enum asp_arg_fmt {
+	ASP_ARG_AUTO, ASP_ARG_SINT, ASP_ARG_UINT, ASP_ARG_HEX, ASP_ARG_OCT,
+	ASP_ARG_STR, ASP_ARG_CHAR, ASP_ARG_FLOAT, ASP_ARG_STD_STRING,
+	ASP_ARG_PTR, ASP_ARG_ENUM, ASP_ARG_STRUCT,
+};
+
+struct asp_arg_spec {
+	int idx;               /* 1.. for argN/fpargN, 0 for retval */
+	enum asp_arg_fmt fmt;
+	unsigned size;         /* bytes recorded (before 4-byte alignment) */
+};
+
+/* the layout of the data that follows a function's entry (args) and exit
+ * (retval) records, from the argspec/retspec pattern that matched it */
+struct asp_fn_args {
+	struct asp_arg_spec *args; /* in recording order, idx > 0 */
+	size_t nargs;
+	struct asp_arg_spec *rets; /* idx == 0 */
+	size_t nrets;
+};
+
+struct asp_info {
+	uint32_t version;
+	uint8_t endian, elf_class;
+	uint64_t feat_mask, info_mask;
+	uint16_t max_stack;
+	char *exename, *build_id, *cmdline, *record_date, *elapsed_time;
+	char *uftrace_version, *pattern_type;
+	char *argspec, *retspec, *argauto, *retauto; /* NULL when absent */
+	bool auto_args;
+	bool has_exit_status;
+	int exit_status;
+	int *tids;
+	size_t ntids;
+};
+
+struct asp_module;
+
+struct asp_symbol {
+	uint64_t addr; /* relative to the module's load base */
+	uint64_t size;
+	char type;     /* nm type: T t W w P ... */
+	uint32_t id;   /* unique in the trace: index for per-symbol tables */
+	const char *mangled;
+	const struct asp_module *mod;
+	const struct asp_fn_args *args; /* NULL unless an argspec matched */
+	char *name_;   /* demangled name cache; use asp_symbol_name() */
+};
+
+struct asp_module {
+	char *path;     /* as in the map file */
+	char *basename;
+	char *build_id; /* may be NULL */
+	struct asp_symbol *syms; /* sorted by addr */
+	size_t nsyms;
+	bool loaded, missing;
+};
+
+struct asp_event {
+	uint64_t time; /* ns, CLOCK_MONOTONIC, as recorded */
+	int tid;
+	uint8_t type;  /* enum asp_rec_type */
+	bool more;
+	uint16_t depth;
+	uint64_t addr; /* absolute address; lost count for LOST; id for EVENT */
+	const struct asp_symbol *sym; /* NULL when not resolved */
+	const uint8_t *data; /* argument / return / event payload, or NULL */
+	uint32_t data_len;
+	const struct asp_arg_spec *specs; /* layout of data for ENTRY/EXIT */
+	size_t nspecs;
+};
+
+struct asp_trace;
+struct asp_reader;
+
+typedef void (*asp_warn_fn)(void *ctx, const char *msg);
+
+/* Open a data directory: reads info, task.txt, sid-*.map; symbol files are
+ * loaded lazily when an address first falls into a module. Returns NULL and
+ * sets *err on failure. Warnings (skipped files, unresolved modules) go to
+ * warn (NULL: stderr). */
+struct asp_trace *asp_trace_open(const char *dir, asp_warn_fn warn, void *warn_ctx, char **err);
+void asp_trace_close(struct asp_trace *t);
+
+const char *asp_trace_dir(const struct asp_trace *t);
+const struct asp_info *asp_trace_info(const struct asp_trace *t);
+/* threads that have a data file, in tid order */
+size_t asp_trace_nthreads(const struct asp_trace *t);
+int asp_trace_thread_tid(const struct asp_trace *t, size_t i);
+/* the size of all thread data files in bytes */
+uint64_t asp_trace_data_bytes(const struct asp_trace *t);
+/* the first SESS timestamp (ns), the reference for relative times */
+uint64_t asp_trace_start_time(const struct asp_trace *t);
+/* the number of distinct symbols loaded so far (bounds asp_symbol.id) */
+uint32_t asp_trace_nsymbols(const struct asp_trace *t);
+
+/* Demangled name (libiberty, Rust legacy hash dropped); computed once per
+ * symbol. Owned by the trace. */
+const char *asp_symbol_name(const struct asp_symbol *sym);
+/* Resolve an absolute address in the session of tid at time; NULL if none. */
+const struct asp_symbol *asp_trace_lookup(struct asp_trace *t, int tid, uint64_t time,
+					  uint64_t addr);
+/* format an event's arguments (or return values) into a malloc'd string
+ * such as "0x7ffd1234, 42, \"str\""; NULL when the event carries none. */
+char *asp_event_format_args(const struct asp_event *ev);
+/* the first integer argument of an ENTRY event, if recorded */
+bool asp_event_arg1(const struct asp_event *ev, uint64_t *val);
+
+/* One thread's record stream. Memory is bounded: a fixed read buffer. */
+struct asp_reader *asp_reader_open(struct asp_trace *t, size_t thread_idx, char **err);
+/* 1: *ev filled; 0: end of stream; -1: unreadable file (*err set). A
+ * truncated final record is reported as a warning and ends the stream. */
+int asp_reader_next(struct asp_reader *r, struct asp_event *ev, char **err);
+/* records read so far */
+uint64_t asp_reader_count(const struct asp_reader *r);
+void asp_reader_close(struct asp_reader *r);
+
+/* Every thread merged in timestamp order (ties: lower thread index first). */
+struct asp_merger;
+struct asp_merger *asp_merger_open(struct asp_trace *t, char **err);
+int asp_merger_next(struct asp_merger *m, struct asp_event *ev, char **err);
+void asp_merger_close(struct asp_merger *m);
+
+/* Parse one uftrace argspec list ("arg1,arg2/s,retval/x64") into specs;
+ * exposed for tests. Returns -1 on a malformed spec. */
+int asp_parse_arg_specs(const char *s, struct asp_fn_args *out);
+void asp_fn_args_free(struct asp_fn_args *fa);
+
+/* Decode one 16-byte record (exposed for tests). */
+struct asp_raw_record {
+	uint64_t time;
+	unsigned type, more, magic, depth;
+	uint64_t addr;
+};
+void asp_decode_record(const uint8_t buf[16], struct asp_raw_record *rec);
+
+#endif

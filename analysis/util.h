@@ -1,0 +1,59 @@
+/* util.h - allocation that dies on out-of-memory, and the recoverable error
+ * convention used by every stage.
+ *
+ * Errors: functions that can fail on user input take `char **err` and, on
+ * failure, set *err to a malloc'd one-line message (caller frees) and return
+ * a negative value or NULL. Only cmd/ turns messages into exit codes. */
+#ifndef ASP_UTIL_H
+#define ASP_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define ASP_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ASP_ALIGN(x, a) (((x) + ((a) - 1)) & ~((uint64_t)(a) - 1))
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *ptr, size_t size);
+/* realloc an array of n elements of size, checking n * size for overflow */
+void *xreallocarray(void *ptr, size_t n, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* malloc'd printf; dies on out-of-memory */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Set *err (if err is not NULL and *err is NULL) to a formatted message.
+ * Always returns -1 so callers can `return asp_fail(err, ...)`. */
+int asp_fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Read a whole (small) file into a NUL-terminated malloc'd buffer.
+ * Returns NULL and sets *err on failure. *len gets the byte count. */
+char *asp_read_file(const char *path, size_t *len, char **err);
+
+/* path join into a malloc'd string */
+char *asp_path_join(const char *dir, const char *name);
+
+/* A growable array of bytes; used for strings built piecewise. */
+struct asp_buf {
+	char *data;
+	size_t len, cap;
+};
+void asp_buf_append(struct asp_buf *b, const char *s, size_t n);
+void asp_buf_printf(struct asp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void asp_buf_free(struct asp_buf *b);
+
+/* FNV-1a, for the small hash tables */
+uint64_t asp_hash_bytes(const void *p, size_t n);
+static inline uint64_t asp_hash_u64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+#endif

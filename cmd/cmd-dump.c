@@ -1,0 +1,110 @@
+/* cmd-dump.c - `asprof-batch dump RUN`: one line per record, to inspect a
+ * recording and to check the reader against `uftrace dump`. */
+#include "cmd.h"
+#include "../analysis/trace.h"
+#include "../analysis/util.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *type_name(unsigned type)
+{
+	static const char *const names[] = { "entry", "exit", "lost", "event" };
+	return names[type & 3];
+}
+
+static void print_event(FILE *out, const struct asp_event *ev, bool mangled)
+{
+	fprintf(out, "%" PRIu64 " %d %s %u ", ev->time, ev->tid, type_name(ev->type), ev->depth);
+	if (ev->type == ASP_REC_LOST)
+		fprintf(out, "%" PRIu64, ev->addr);
+	else if (ev->type == ASP_REC_EVENT)
+		fprintf(out, "event-%" PRIu64, ev->addr);
+	else if (ev->sym)
+		fputs(mangled ? ev->sym->mangled : asp_symbol_name(ev->sym), out);
+	else
+		fprintf(out, "<%" PRIx64 ">", ev->addr);
+	char *args = asp_event_format_args(ev);
+	if (args) {
+		fprintf(out, ev->type == ASP_REC_EXIT ? "\tretval: %s" : "\targs: %s", args);
+		free(args);
+	}
+	fputc('\n', out);
+}
+
+static int dump_exec(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "merge", no_argument, NULL, 'm' },
+		{ "mangled", no_argument, NULL, 'M' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool merge = false, mangled = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "mMh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': merge = true; break;
+		case 'M': mangled = true; break;
+		case 'h': cmd_usage(&cmd_dump_entry); return ASP_EXIT_OK;
+		default: cmd_usage(&cmd_dump_entry); return ASP_EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		cmd_error("dump takes exactly one recording (a uftrace data directory)");
+		cmd_usage(&cmd_dump_entry);
+		return ASP_EXIT_USAGE;
+	}
+	char *err = NULL;
+	struct asp_trace *t = asp_trace_open(argv[optind], NULL, NULL, &err);
+	if (!t) {
+		cmd_error("%s", err);
+		free(err);
+		return ASP_EXIT_USAGE;
+	}
+	int rc = ASP_EXIT_OK;
+	struct asp_event ev;
+	int got;
+	if (merge) {
+		struct asp_merger *m = asp_merger_open(t, &err);
+		if (!m)
+			goto fail;
+		while ((got = asp_merger_next(m, &ev, &err)) > 0)
+			print_event(stdout, &ev, mangled);
+		asp_merger_close(m);
+		if (got < 0)
+			goto fail;
+	} else {
+		for (size_t i = 0; i < asp_trace_nthreads(t); i++) {
+			struct asp_reader *r = asp_reader_open(t, i, &err);
+			if (!r)
+				goto fail;
+			while ((got = asp_reader_next(r, &ev, &err)) > 0)
+				print_event(stdout, &ev, mangled);
+			asp_reader_close(r);
+			if (got < 0)
+				goto fail;
+		}
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		cmd_error("writing to standard output failed");
+		rc = ASP_EXIT_USAGE;
+	}
+	asp_trace_close(t);
+	return rc;
+fail:
+	cmd_error("%s", err);
+	free(err);
+	asp_trace_close(t);
+	return ASP_EXIT_USAGE;
+}
+
+const struct cmd_entry cmd_dump_entry = {
+	.name = "dump",
+	.usage = "[--merge] [--mangled] RUN",
+	.summary = "print every record: time_ns tid entry|exit depth function [TAB args: ...]",
+	.exec = dump_exec,
+};

@@ -1,0 +1,31 @@
+/* cmd.h - the subcommands of asprof-batch, one file each (cmd-*.c), listed
+ * in cmd_table[] in main.c. A command parses its own options and returns
+ * the process exit status. */
+#ifndef ASP_CMD_H
+#define ASP_CMD_H
+
+#include <stdbool.h>
+
+/* exit statuses shared by every command */
+enum {
+	ASP_EXIT_OK = 0,
+	ASP_EXIT_FINDINGS = 1, /* regressions or error-severity findings */
+	ASP_EXIT_USAGE = 2,    /* usage or input error */
+};
+
+struct cmd_entry {
+	const char *name;
+	const char *usage;   /* after "asprof-batch NAME " */
+	const char *summary; /* one line for --help */
+	int (*exec)(int argc, char **argv);
+};
+
+extern const struct cmd_entry cmd_dump_entry;
+extern const struct cmd_entry cmd_analyze_entry;
+
+/* print "asprof-batch: MSG" on stderr */
+void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cmd_usage(const struct cmd_entry *e);
+extern const char *cmd_progname;
+
+#endif

@@ -1,0 +1,82 @@
+/* main.c - asprof-batch: dispatch to a subcommand (cmd_table), or run the
+ * batch analysis when the first argument is not a subcommand name. */
+#include "config.h"
+#include "cmd.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *cmd_progname = "asprof-batch";
+
+static const struct cmd_entry *const cmd_table[] = {
+	&cmd_analyze_entry,
+	&cmd_dump_entry,
+	NULL,
+};
+
+void cmd_error(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", cmd_progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void cmd_usage(const struct cmd_entry *e)
+{
+	fprintf(stderr, "usage: %s %s %s\n", cmd_progname, e->name, e->usage);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: %s [-c RULES.yaml] [-o DIR] RUN...\n"
+		"       %s COMMAND [OPTIONS] ARGS\n"
+		"\n"
+		"Reconstructs what a Rust async runtime (tokio, async-std, smol) did from\n"
+		"uftrace recordings (uftrace.data directories).\n"
+		"\n"
+		"Commands:\n",
+		cmd_progname, cmd_progname);
+	for (size_t i = 0; cmd_table[i]; i++)
+		fprintf(out, "  %-8s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
+	fprintf(out,
+		"\n"
+		"Run '%s COMMAND --help' for a command's options.\n"
+		"  --help       this text\n"
+		"  --version    the version\n",
+		cmd_progname);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return ASP_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return ASP_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("%s %s\n", cmd_progname, PACKAGE_VERSION);
+		return ASP_EXIT_OK;
+	}
+	for (size_t i = 0; cmd_table[i]; i++) {
+		if (!strcmp(argv[1], cmd_table[i]->name))
+			return cmd_table[i]->exec(argc - 1, argv + 1);
+	}
+	/* not a command name: the batch analysis, `asprof-batch [OPTIONS] RUN...`;
+	 * a word that is neither an option nor a directory is a mistyped command */
+	if (argv[1][0] != '-' && strchr(argv[1], '/') == NULL && access(argv[1], F_OK) != 0) {
+		cmd_error("unknown command '%s' (and no such recording)", argv[1]);
+		usage(stderr);
+		return ASP_EXIT_USAGE;
+	}
+	return cmd_analyze_entry.exec(argc, argv);
+}

@@ -1,0 +1,321 @@
+/* test-trace.c - the data-directory reader on small hand-made directories:
+ * info header, task.txt sessions, sid maps, symbol lookup at boundaries,
+ * argument data, lost records, truncated and missing files. */
+#include "analysis/trace.h"
+#include "analysis/util.h"
+#include "tests/unit/tap.h"
+
+#include <stdint.h>
+
+static void put_info(const char *dir, uint64_t feat, const char *text, const char *magic)
+{
+	uint8_t h[40] = { 0 };
+	memcpy(h, magic, 8);
+	uint32_t version = 4;
+	uint16_t hsize = 40;
+	memcpy(h + 8, &version, 4);
+	memcpy(h + 12, &hsize, 2);
+	h[14] = 1;
+	h[15] = 2;
+	memcpy(h + 16, &feat, 8);
+	uint64_t mask = 0x3fff;
+	memcpy(h + 24, &mask, 8);
+	size_t tl = strlen(text);
+	uint8_t *buf = malloc(40 + tl);
+	memcpy(buf, h, 40);
+	memcpy(buf + 40, text, tl);
+	tap_write(dir, "info", buf, 40 + tl);
+	free(buf);
+}
+
+static size_t rec(uint8_t *p, uint64_t time, unsigned type, unsigned more, unsigned depth,
+		  uint64_t addr)
+{
+	uint64_t w = (uint64_t)type | (uint64_t)more << 2 | 5ULL << 3 | (uint64_t)depth << 6 |
+		     addr << 16;
+	memcpy(p, &time, 8);
+	memcpy(p + 8, &w, 8);
+	return 16;
+}
+
+#define BASE 0x555500000000ULL
+
+/* a session with one module "prog" mapped at BASE; symbols a@0x1000 (size
+ * from the next symbol), b@0x1100, c@0x1200 ending at __func_end 0x1300 */
+static char *make_dir(const char *argspec)
+{
+	char *d = tap_tmpdir();
+	char text[512];
+	snprintf(text, sizeof(text), "exename:/bin/prog\ntaskinfo:lines=2\ntaskinfo:nr_tid=1\ntaskinfo:tids=100\n%s%spattern_type:regex\n",
+		 argspec ? "argspec:lines=2\nargspec:" : "", argspec ? argspec : "");
+	put_info(d, argspec ? (ASP_FEAT_TASK_SESSION | ASP_FEAT_ARGUMENT) : ASP_FEAT_TASK_SESSION,
+		 text, "Ftrace!");
+	const char *task = "SESS timestamp=1.000000000 pid=100 sid=abcd exename=\"/bin/prog\"\n"
+			   "TASK timestamp=1.000000100 tid=100 pid=100\n";
+	tap_write(d, "task.txt", task, strlen(task));
+	const char *map = "555500000000-555500002000 r-xp 00000000 00:00 0 /bin/prog build-id:aaaa\n"
+			  "7ffd00000000-7ffd00001000 rw-p 00000000 00:00 0 [stack]\n";
+	tap_write(d, "sid-abcd.map", map, strlen(map));
+	const char *sym = "# symbols: 4\n# path name: /bin/prog\n# build-id: aaaa\n"
+			  "0000000000000100 d data_thing\n"
+			  "0000000000001000 T a\n"
+			  "0000000000001100 t _RNvCs1234_7mycrate3foo\n"
+			  "0000000000001200 T c\n"
+			  "garbage line without address\n"
+			  "0000000000001300 ? __func_end\n";
+	tap_write(d, "prog.sym", sym, strlen(sym));
+	return d;
+}
+
+static struct asp_trace *open_ok(const char *dir)
+{
+	char *err = NULL;
+	struct asp_trace *t = asp_trace_open(dir, NULL, NULL, &err);
+	if (!t)
+		fprintf(stderr, "# open failed: %s\n", err);
+	free(err);
+	return t;
+}
+
+static char *open_err(const char *dir)
+{
+	char *err = NULL;
+	struct asp_trace *t = asp_trace_open(dir, NULL, NULL, &err);
+	asp_trace_close(t);
+	return t ? NULL : err;
+}
+
+TEST(info_and_tasks)
+{
+	char *d = make_dir(NULL);
+	uint8_t buf[16];
+	tap_write(d, "100.dat", buf, rec(buf, 2000000000ULL, 0, 0, 0, BASE + 0x1000));
+	struct asp_trace *t = open_ok(d);
+	CHECK(t != NULL);
+	if (t) {
+		const struct asp_info *info = asp_trace_info(t);
+		CHECK_STR(info->exename, "/bin/prog");
+		CHECK_U64(info->ntids, 1);
+		CHECK_U64(info->tids[0], 100);
+		CHECK_U64(asp_trace_nthreads(t), 1);
+		CHECK_U64(asp_trace_start_time(t), 1000000000ULL);
+		CHECK_U64(asp_trace_data_bytes(t), 16);
+	}
+	asp_trace_close(t);
+	tap_rmdir(d);
+	free(d);
+}
+
+TEST(symbol_lookup_boundaries)
+{
+	char *d = make_dir(NULL);
+	uint8_t buf[16];
+	tap_write(d, "100.dat", buf, rec(buf, 2000000000ULL, 0, 0, 0, BASE + 0x1000));
+	struct asp_trace *t = open_ok(d);
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	const uint64_t ts = 2000000000ULL;
+	const struct asp_symbol *s;
+	s = asp_trace_lookup(t, 100, ts, BASE + 0x1000);
+	CHECK(s && !strcmp(s->mangled, "a"));
+	s = asp_trace_lookup(t, 100, ts, BASE + 0x10ff);
+	CHECK(s && !strcmp(s->mangled, "a"));
+	s = asp_trace_lookup(t, 100, ts, BASE + 0x1100);
+	CHECK(s && !strcmp(asp_symbol_name(s), "mycrate::foo"));
+	s = asp_trace_lookup(t, 100, ts, BASE + 0x12ff);
+	CHECK(s && !strcmp(s->mangled, "c"));
+	CHECK(asp_trace_lookup(t, 100, ts, BASE + 0x1300) == NULL); /* past __func_end */
+	CHECK(asp_trace_lookup(t, 100, ts, BASE + 0x0fff) == NULL || 
+	      strcmp(asp_trace_lookup(t, 100, ts, BASE + 0x0fff)->mangled, "a"));
+	CHECK(asp_trace_lookup(t, 100, ts, BASE + 0x2000) == NULL); /* outside the map */
+	CHECK(asp_trace_lookup(t, 100, ts, 0x1000) == NULL);
+	/* the name is demangled once and cached */
+	s = asp_trace_lookup(t, 100, ts, BASE + 0x1100);
+	CHECK(asp_symbol_name(s) == asp_symbol_name(s));
+	asp_trace_close(t);
+	tap_rmdir(d);
+	free(d);
+}
+
+TEST(records_entry_exit_lost)
+{
+	char *d = make_dir(NULL);
+	uint8_t buf[16 * 5], *p = buf;
+	p += rec(p, 2000000100ULL, 0, 0, 0, BASE + 0x1000);
+	p += rec(p, 2000000200ULL, 0, 0, 1, BASE + 0x1100);
+	p += rec(p, 0, 2, 0, 0, 17);
+	p += rec(p, 2000000400ULL, 1, 0, 1, BASE + 0x1100);
+	p += rec(p, 2000000500ULL, 1, 0, 0, BASE + 0x1000);
+	tap_write(d, "100.dat", buf, (size_t)(p - buf));
+	struct asp_trace *t = open_ok(d);
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	char *err = NULL;
+	struct asp_reader *r = asp_reader_open(t, 0, &err);
+	struct asp_event ev;
+	CHECK(asp_reader_next(r, &ev, &err) == 1);
+	CHECK_U64(ev.type, ASP_REC_ENTRY);
+	CHECK_U64(ev.tid, 100);
+	CHECK(ev.sym && !strcmp(ev.sym->mangled, "a"));
+	CHECK(asp_reader_next(r, &ev, &err) == 1);
+	CHECK_U64(ev.depth, 1);
+	CHECK(asp_reader_next(r, &ev, &err) == 1);
+	CHECK_U64(ev.type, ASP_REC_LOST);
+	CHECK_U64(ev.addr, 17);
+	CHECK(ev.sym == NULL);
+	CHECK(asp_reader_next(r, &ev, &err) == 1);
+	CHECK_U64(ev.type, ASP_REC_EXIT);
+	CHECK(asp_reader_next(r, &ev, &err) == 1);
+	CHECK_U64(ev.time, 2000000500ULL);
+	CHECK(asp_reader_next(r, &ev, &err) == 0);
+	CHECK_U64(asp_reader_count(r), 5);
+	asp_reader_close(r);
+	asp_trace_close(t);
+	tap_rmdir(d);
+	free(d);
+}
+
+TEST(argument_data_decoded_and_skipped)
+{
+	/* a has arg1 (8 bytes) and arg2/s; c has no spec */
+	char *d = make_dir("^a$@arg1,arg2/s\n");
+	uint8_t buf[256], *p = buf;
+	p += rec(p, 2000000100ULL, 0, 1, 0, BASE + 0x1000);
+	uint64_t self = 0x7ffd12345678ULL;
+	memcpy(p, &self, 8);
+	p += 8;
+	uint16_t sl = 5;
+	memcpy(p, &sl, 2);
+	memcpy(p + 2, "hello", 5);
+	p += 8; /* 2 + 5 -> 7, padded to 8 (4-byte alignment, then 8 overall) */
+	p += rec(p, 2000000200ULL, 1, 0, 0, BASE + 0x1000);
+	tap_write(d, "100.dat", buf, (size_t)(p - buf));
+	struct asp_trace *t = open_ok(d);
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	char *err = NULL;
+	struct asp_reader *r = asp_reader_open(t, 0, &err);
+	struct asp_event ev;
+	CHECK(asp_reader_next(r, &ev, &err) == 1);
+	uint64_t v = 0;
+	CHECK(asp_event_arg1(&ev, &v));
+	CHECK_U64(v, self);
+	char *s = asp_event_format_args(&ev);
+	CHECK_STR(s, "0x7ffd12345678, \"hello\"");
+	free(s);
+	CHECK(asp_reader_next(r, &ev, &err) == 1);
+	CHECK_U64(ev.type, ASP_REC_EXIT);
+	CHECK_U64(ev.time, 2000000200ULL);
+	CHECK(asp_reader_next(r, &ev, &err) == 0);
+	asp_reader_close(r);
+	asp_trace_close(t);
+	tap_rmdir(d);
+	free(d);
+}
+
+static void count_warning(void *ctx, const char *msg)
+{
+	(void)msg;
+	(*(int *)ctx)++;
+}
+
+TEST(truncated_dat_is_a_warning)
+{
+	char *d = make_dir(NULL);
+	uint8_t buf[32], *p = buf;
+	p += rec(p, 2000000100ULL, 0, 0, 0, BASE + 0x1000);
+	p += 8; /* half a record */
+	tap_write(d, "100.dat", buf, (size_t)(p - buf));
+	int warnings = 0;
+	char *err = NULL;
+	struct asp_trace *t = asp_trace_open(d, count_warning, &warnings, &err);
+	CHECK(t != NULL);
+	struct asp_reader *r = asp_reader_open(t, 0, &err);
+	struct asp_event ev;
+	CHECK(asp_reader_next(r, &ev, &err) == 1);
+	CHECK(asp_reader_next(r, &ev, &err) == 0);
+	CHECK_U64(warnings, 1);
+	asp_reader_close(r);
+	asp_trace_close(t);
+	tap_rmdir(d);
+	free(d);
+}
+
+TEST(missing_sym_is_a_warning)
+{
+	char *d = make_dir(NULL);
+	uint8_t buf[16];
+	tap_write(d, "100.dat", buf, rec(buf, 2000000000ULL, 0, 0, 0, BASE + 0x1000));
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/prog.sym", d);
+	unlink(path);
+	int warnings = 0;
+	char *err = NULL;
+	struct asp_trace *t = asp_trace_open(d, count_warning, &warnings, &err);
+	CHECK(t != NULL);
+	CHECK(asp_trace_lookup(t, 100, 2000000000ULL, BASE + 0x1000) == NULL);
+	CHECK(asp_trace_lookup(t, 100, 2000000000ULL, BASE + 0x1100) == NULL);
+	CHECK_U64(warnings, 1); /* once per module, not per lookup */
+	asp_trace_close(t);
+	tap_rmdir(d);
+	free(d);
+}
+
+TEST(bad_directories)
+{
+	char *d = tap_tmpdir();
+	char *e = open_err(d); /* empty */
+	CHECK(e && strstr(e, "/info") && strstr(e, "not a uftrace data directory"));
+	free(e);
+	put_info(d, 0, "exename:/x\n", "Fxxxxx!");
+	e = open_err(d);
+	CHECK(e && strstr(e, "bad magic"));
+	free(e);
+	tap_write(d, "info", "Ftrace!\0\4\0", 10);
+	e = open_err(d);
+	CHECK(e && strstr(e, "truncated header"));
+	free(e);
+	put_info(d, 0, "exename:/x\n", "Ftrace!");
+	e = open_err(d);
+	CHECK(e && strstr(e, "task.txt"));
+	free(e);
+	char file[4200];
+	snprintf(file, sizeof(file), "%s/info", d);
+	e = open_err(file);
+	CHECK(e && strstr(e, "not a directory"));
+	free(e);
+	snprintf(file, sizeof(file), "%s/nonexistent", d);
+	e = open_err(file);
+	CHECK(e && strstr(e, "No such file"));
+	free(e);
+	tap_rmdir(d);
+	free(d);
+}
+
+TEST(no_dat_files)
+{
+	char *d = make_dir(NULL);
+	char *e = open_err(d);
+	CHECK(e && strstr(e, "no thread data files"));
+	free(e);
+	tap_rmdir(d);
+	free(d);
+}
+
+int main(void)
+{
+	return tap_run((struct tap_case[]){
+		CASE(info_and_tasks),
+		CASE(symbol_lookup_boundaries),
+		CASE(records_entry_exit_lost),
+		CASE(argument_data_decoded_and_skipped),
+		CASE(truncated_dat_is_a_warning),
+		CASE(missing_sym_is_a_warning),
+		CASE(bad_directories),
+		CASE(no_dat_files),
+		{ 0 },
+	});
+}
