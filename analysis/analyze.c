@@ -44,6 +44,9 @@ struct symclass {
 	int8_t profile;     /* profile of task_poll/block_on/not_task, -1 */
 	bool coroutine;     /* seen awaited: an async body */
 	int32_t fut;        /* future index (name), -1 until first polled */
+	uint64_t calls;     /* entries: async fn constructors and into_future
+			       calls count future instances */
+	const struct asp_symbol *sym;
 };
 
 #define CULPRIT_SLOTS 4
@@ -60,10 +63,12 @@ struct frame {
 	uint16_t depth;
 	uint8_t cls;
 	bool is_future, is_root, blocked_below, into_future_seen;
-	bool is_ctx, ctx_main, ctx_done, ctx_has_arg;
+	bool is_ctx, ctx_main, ctx_has_arg;
 	int prev_ctx;     /* index of the enclosing context frame, -1 */
 	int fut_parent;   /* index of the nearest enclosing future frame, -1 */
 	int ctx_root;     /* for contexts: index of the active root frame, -1 */
+	int ctx_block_on; /* task polls directly under a block_on: its index, -1 */
+	int32_t main_fut; /* block_on contexts: the main future's index, -1 */
 	int8_t profile;
 	int32_t fut;      /* future index for future frames */
 	uint32_t task;    /* task index + 1, 0 = none */
@@ -80,6 +85,7 @@ struct thread_state {
 	int ctx;          /* innermost context frame index, -1 */
 	uint64_t last_time;
 	uint64_t lost;
+	uint32_t last_root_task; /* the task whose root poll returned last here */
 };
 
 struct task_acc {
@@ -126,7 +132,8 @@ struct analyzer {
 	struct fut_acc *futs;
 	size_t cfuts;
 	struct asp_u64map inst_last_end; /* instance key -> last poll end + 1 */
-	uint64_t *profile_hits;
+	uint64_t *profile_hits;  /* roots owned by each profile's contexts */
+	uint64_t *detect_hits;   /* distinct symbols matching each profile's detect */
 	struct asp_finding *findings;
 	size_t nfindings, cfindings;
 	uint64_t start, last_time, records;
@@ -203,8 +210,13 @@ static struct symclass *symclass(struct analyzer *a, const struct asp_symbol *sy
 	}
 	struct symclass *c = &a->sc[sym->id];
 	if (c->cls == CL_UNKNOWN) {
-		c->cls = classify_name(a, asp_symbol_name(sym), &c->profile);
+		const char *name = asp_symbol_name(sym);
+		c->cls = classify_name(a, name, &c->profile);
 		c->fut = -1;
+		c->sym = sym;
+		for (size_t p = 0; p < a->rules->nprofiles; p++)
+			if (prof_ok(a, p) && asp_patterns_match(&a->rules->profiles[p].detect, name))
+				a->detect_hits[p]++;
 	}
 	return c;
 }
@@ -250,7 +262,7 @@ static enum asp_future_kind closure_kind(const char *name, const struct thread_s
 }
 
 static int32_t future_index(struct analyzer *a, const struct asp_symbol *sym, struct symclass *c,
-			    const struct thread_state *ts)
+			    const struct thread_state *ts, const struct frame *parent)
 {
 	if (c->fut >= 0)
 		return c->fut;
@@ -265,9 +277,11 @@ static int32_t future_index(struct analyzer *a, const struct asp_symbol *sym, st
 			a->cfuts = n;
 		}
 		struct fut_acc *f = &a->futs[k];
-		f->kind = c->cls == CL_USER_FUTURE  ? ASP_FK_USER_FUTURE
-			  : c->cls == CL_COMBINATOR ? ASP_FK_COMBINATOR
-						    : closure_kind(name, ts);
+		/* the closure a poll_fn polls (join!, select!) is the combinator's logic */
+		bool poll_fn = parent && parent->sym && strstr(asp_symbol_name(parent->sym), "PollFn<");
+		f->kind = c->cls == CL_USER_FUTURE		 ? ASP_FK_USER_FUTURE
+			  : c->cls == CL_COMBINATOR || poll_fn ? ASP_FK_COMBINATOR
+							     : closure_kind(name, ts);
 	}
 	free(name);
 	c->fut = (int32_t)k;
@@ -499,11 +513,14 @@ static void enter(struct analyzer *a, struct thread_state *ts, const struct asp_
 		f->is_ctx = true;
 		f->task = 0;
 		f->fut_parent = -1;
-		/* a task poll reached from block_on before its root is the main
-		 * future's own wrapper (async-std polls main through its task type) */
-		f->ctx_main = c->cls == CL_BLOCK_ON ||
-			      (c->cls == CL_TASK_POLL && ctx && ctx->ctx_main && ctx->ctx_root < 0 &&
-			       ctx->cls == CL_BLOCK_ON);
+		f->main_fut = -1;
+		f->ctx_block_on = -1;
+		f->ctx_main = c->cls == CL_BLOCK_ON;
+		/* a task poll right under block_on may be the main future's own
+		 * wrapper (async-std polls main through its task type): decided
+		 * by its root, at the root */
+		if (c->cls == CL_TASK_POLL && ctx && ctx->cls == CL_BLOCK_ON && ctx->ctx_root < 0)
+			f->ctx_block_on = ts->ctx;
 		uint64_t arg;
 		if (asp_event_arg1(ev, &arg)) {
 			f->ctx_has_arg = true;
@@ -515,8 +532,10 @@ static void enter(struct analyzer *a, struct thread_state *ts, const struct asp_
 		return;
 	}
 	case CL_TASK_DONE:
-		if (ctx)
-			ctx->ctx_done = true;
+		/* called while the task's poll runs (tokio) or right after it
+		 * returned (async-task): the task that last returned here */
+		if (ts->last_root_task)
+			a->tasks[ts->last_root_task - 1].done = true;
 		return;
 	case CL_INTO_FUTURE:
 		return;
@@ -541,6 +560,8 @@ static void enter(struct analyzer *a, struct thread_state *ts, const struct asp_
 			future = true;
 		} else if (parent->is_future && parent->into_future_seen) {
 			future = true; /* awaited right after into_future */
+		} else if (parent->is_future && a->futs[parent->fut].kind == ASP_FK_COMBINATOR) {
+			future = true; /* a select!/join! poll_fn polls its branches directly */
 		}
 		if (future)
 			c->coroutine = true;
@@ -551,10 +572,20 @@ static void enter(struct analyzer *a, struct thread_state *ts, const struct asp_
 		return;
 	f->is_future = true;
 	f->is_root = root;
-	f->fut = future_index(a, ev->sym, c, ts);
+	f->fut = future_index(a, ev->sym, c, ts, parent);
 	if (root) {
 		ctx->ctx_root = idx;
 		f->level = 0;
+		/* main: the first root under a block_on, and every later root of
+		 * the same future there */
+		struct frame *bo = ctx->cls == CL_BLOCK_ON	  ? ctx
+				   : ctx->ctx_block_on >= 0 ? &ts->st[ctx->ctx_block_on]
+							    : NULL;
+		if (bo) {
+			if (bo->main_fut < 0)
+				bo->main_fut = f->fut;
+			ctx->ctx_main = bo->main_fut == f->fut;
+		}
 		uint32_t id = task_for_root(a, ctx, (uint32_t)f->fut);
 		f->task = id;
 		a->profile_hits[ctx->profile >= 0 ? ctx->profile : 0]++;
@@ -686,14 +717,10 @@ static void pop(struct analyzer *a, struct thread_state *ts, uint64_t end)
 	uint64_t dur = end - f->start;
 	if (f->is_future)
 		leave_future(a, ts, f, end);
-	if (f->is_ctx) {
+	if (f->is_root && f->task)
+		ts->last_root_task = f->task;
+	if (f->is_ctx)
 		ts->ctx = f->prev_ctx;
-		if (f->ctx_done && f->ctx_has_arg) {
-			uint64_t v;
-			if (asp_u64map_get(&a->task_by_addr, f->arg, &v))
-				a->tasks[v - 1].done = true;
-		}
-	}
 	if (idx > 0) {
 		struct frame *parent = &ts->st[idx - 1];
 		if (!f->is_future && !f->is_ctx)
@@ -741,6 +768,7 @@ static void consume(struct analyzer *a, const struct asp_event *ev)
 			static const struct asp_symbol unknown = { .mangled = "<unknown>" };
 			f->sym = &unknown;
 		} else {
+			symclass(a, ev->sym)->calls++;
 			enter(a, ts, ev);
 		}
 		break;
@@ -856,6 +884,66 @@ static void lints(struct analyzer *a)
 	}
 }
 
+/* How many times each future was created, where the recording shows it:
+ * an async fn's constructor (`krate::f` for `krate::f::{closure#0}`) runs
+ * once per instance, and `.await` calls `<F as IntoFuture>::into_future`
+ * once per awaited instance. Without task arguments this is the only way to
+ * tell two instances in tasks of the same type apart. */
+static void creation_counts(struct analyzer *a, struct asp_strtab *names, uint64_t **counts)
+{
+	size_t cap = 0;
+	*counts = NULL;
+	static const char into[] = " as core::future::into_future::IntoFuture>::into_future";
+	for (size_t i = 0; i < a->nsc; i++) {
+		const struct symclass *c = &a->sc[i];
+		if (!c->calls || !c->sym || (c->cls != CL_OTHER && c->cls != CL_INTO_FUTURE))
+			continue;
+		const char *n = asp_symbol_name(c->sym);
+		char *key;
+		if (c->cls == CL_INTO_FUTURE) {
+			const char *end = strstr(n, into);
+			if (n[0] != '<' || !end)
+				continue;
+			key = xstrndup(n + 1, (size_t)(end - n - 1));
+		} else {
+			key = xstrdup(n);
+		}
+		uint32_t k = asp_strtab_intern(names, key, NULL);
+		free(key);
+		if (k >= cap) {
+			size_t ncap = cap ? cap * 2 : 256;
+			while (ncap <= k)
+				ncap *= 2;
+			*counts = xreallocarray(*counts, ncap, sizeof(**counts));
+			memset(*counts + cap, 0, (ncap - cap) * sizeof(**counts));
+			cap = ncap;
+		}
+		(*counts)[k] += c->calls;
+	}
+}
+
+static uint64_t created(const struct asp_strtab *names, const uint64_t *counts, const char *name,
+			enum asp_future_kind kind)
+{
+	uint64_t best = 0;
+	int64_t k = asp_strtab_find(names, name);
+	if (k >= 0)
+		best = counts[k];
+	if (kind == ASP_FK_ASYNC_FN) {
+		const char *suffix = strstr(name, "::{closure#0}");
+		if (!suffix)
+			suffix = strstr(name, "::{{closure}}");
+		if (suffix && strlen(suffix) == 13) {
+			char *ctor = xstrndup(name, (size_t)(suffix - name));
+			k = asp_strtab_find(names, ctor);
+			if (k >= 0 && counts[k] > best)
+				best = counts[k];
+			free(ctor);
+		}
+	}
+	return best;
+}
+
 static struct asp_result *build_result(struct analyzer *a, const char *dir)
 {
 	struct asp_result *r = xcalloc(1, sizeof(*r));
@@ -868,10 +956,16 @@ static struct asp_result *build_result(struct analyzer *a, const char *dir)
 	for (size_t p = 1; p < a->rules->nprofiles; p++)
 		if (a->profile_hits[p] > a->profile_hits[best])
 			best = p;
+	size_t best_detect = 0;
+	for (size_t p = 1; p < a->rules->nprofiles; p++)
+		if (a->detect_hits[p] > a->detect_hits[best_detect])
+			best_detect = p;
 	if (a->forced >= 0)
 		r->runtime = xstrdup(a->rules->profiles[a->forced].name);
 	else if (a->rules->nprofiles && a->profile_hits[best])
 		r->runtime = xstrdup(a->rules->profiles[best].name);
+	else if (a->rules->nprofiles && a->detect_hits[best_detect])
+		r->runtime = xstrdup(a->rules->profiles[best_detect].name);
 	else
 		r->runtime = xstrdup("unknown");
 	r->runtime_forced = a->forced >= 0;
@@ -904,6 +998,9 @@ static struct asp_result *build_result(struct analyzer *a, const char *dir)
 		memset(&t->d, 0, sizeof(t->d));
 		asp_durations_finish(&o->poll_ns);
 	}
+	struct asp_strtab made_names = { 0 };
+	uint64_t *made = NULL;
+	creation_counts(a, &made_names, &made);
 	size_t nf = a->fut_names.n;
 	r->futures = xcalloc(nf ? nf : 1, sizeof(*r->futures));
 	for (size_t i = 0; i < nf; i++) {
@@ -917,6 +1014,9 @@ static struct asp_result *build_result(struct analyzer *a, const char *dir)
 		o->ntask_ids = f->ntasks;
 		f->tasks = NULL;
 		o->instances = f->instances;
+		uint64_t n_made = created(&made_names, made, o->name, o->kind);
+		if (n_made > o->instances && n_made <= f->polls)
+			o->instances = n_made;
 		o->polls = f->polls;
 		o->busy_ns = f->busy;
 		o->idle_ns = f->idle;
@@ -925,6 +1025,8 @@ static struct asp_result *build_result(struct analyzer *a, const char *dir)
 		memset(&f->d, 0, sizeof(f->d));
 		asp_durations_finish(&o->poll_ns);
 	}
+	free(made);
+	asp_strtab_free(&made_names);
 	qsort(r->futures, r->nfutures, sizeof(*r->futures), future_cmp);
 	lints(a);
 	qsort(a->findings, a->nfindings, sizeof(*a->findings), finding_cmp);
@@ -971,6 +1073,7 @@ static void analyzer_free(struct analyzer *a)
 	asp_strtab_free(&a->fut_names);
 	asp_u64map_free(&a->inst_last_end);
 	free(a->profile_hits);
+	free(a->detect_hits);
 	for (size_t i = 0; i < a->nfindings; i++) {
 		free(a->findings[i].rule);
 		free(a->findings[i].future);
@@ -1010,6 +1113,7 @@ struct asp_result *asp_analyze(const char *dir, const struct asp_analyze_opts *o
 	a.forced = forced;
 	a.start = asp_trace_start_time(t);
 	a.profile_hits = xcalloc(rules->nprofiles + 1, sizeof(uint64_t));
+	a.detect_hits = xcalloc(rules->nprofiles + 1, sizeof(uint64_t));
 	struct asp_event ev;
 	int rc;
 	bool first = true;

@@ -45,19 +45,18 @@ static int dump_exec(int argc, char **argv)
 	};
 	bool merge = false, mangled = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "mMh", longopts, NULL)) != -1) {
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":mMh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm': merge = true; break;
 		case 'M': mangled = true; break;
-		case 'h': cmd_usage(&cmd_dump_entry); return ASP_EXIT_OK;
-		default: cmd_usage(&cmd_dump_entry); return ASP_EXIT_USAGE;
+		case 'h': cmd_help(&cmd_dump_entry); return ASP_EXIT_OK;
+		default: return cmd_bad_option(&cmd_dump_entry, c, argv);
 		}
 	}
-	if (optind + 1 != argc) {
-		cmd_error("dump takes exactly one recording (a uftrace data directory)");
-		cmd_usage(&cmd_dump_entry);
-		return ASP_EXIT_USAGE;
-	}
+	if (optind + 1 != argc)
+		return cmd_usage_error(&cmd_dump_entry,
+				       "takes exactly one recording (a uftrace data directory)");
 	char *err = NULL;
 	struct asp_trace *t = asp_trace_open(argv[optind], NULL, NULL, &err);
 	if (!t) {
@@ -106,5 +105,13 @@ const struct cmd_entry cmd_dump_entry = {
 	.name = "dump",
 	.usage = "[--merge] [--mangled] RUN",
 	.summary = "print every record: time_ns tid entry|exit depth function [TAB args: ...]",
+	.help = "Prints one line per record of every thread, thread by thread (or merged in\n"
+		"time order with --merge), to inspect a recording and to check the reader\n"
+		"against `uftrace dump`. Recorded arguments follow a TAB as 'args: ...',\n"
+		"return values as 'retval: ...'; lost records print 'lost' and their count.\n"
+		"\n"
+		"  -m, --merge     every thread merged in timestamp order\n"
+		"  -M, --mangled   symbol names as recorded (not demangled)\n"
+		"  -h, --help      this text\n",
 	.exec = dump_exec,
 };

@@ -17,15 +17,24 @@ struct cmd_entry {
 	const char *name;
 	const char *usage;   /* after "asprof-batch NAME " */
 	const char *summary; /* one line for --help */
+	const char *help;    /* the options, for NAME --help */
 	int (*exec)(int argc, char **argv);
 };
 
 extern const struct cmd_entry cmd_dump_entry;
 extern const struct cmd_entry cmd_analyze_entry;
+extern const struct cmd_entry cmd_diff_entry;
 
 /* print "asprof-batch: MSG" on stderr */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void cmd_usage(const struct cmd_entry *e);
+/* NAME --help: usage, summary and options on stdout */
+void cmd_help(const struct cmd_entry *e);
+/* a usage mistake: one line on stderr that points to --help; returns
+ * ASP_EXIT_USAGE */
+int cmd_usage_error(const struct cmd_entry *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* the one-line message for getopt's '?' or ':' at argv[optind - 1] */
+int cmd_bad_option(const struct cmd_entry *e, int c, char **argv);
 extern const char *cmd_progname;
 
 #endif

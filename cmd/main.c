@@ -7,12 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <getopt.h>
 #include <unistd.h>
 
 const char *cmd_progname = "asprof-batch";
 
 static const struct cmd_entry *const cmd_table[] = {
 	&cmd_analyze_entry,
+	&cmd_diff_entry,
 	&cmd_dump_entry,
 	NULL,
 };
@@ -27,9 +29,33 @@ void cmd_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-void cmd_usage(const struct cmd_entry *e)
+void cmd_help(const struct cmd_entry *e)
 {
-	fprintf(stderr, "usage: %s %s %s\n", cmd_progname, e->name, e->usage);
+	printf("usage: %s %s %s\n\n%s\n", cmd_progname, e->name, e->usage, e->summary);
+	if (e->help)
+		printf("\n%s", e->help);
+}
+
+int cmd_usage_error(const struct cmd_entry *e, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: %s: ", cmd_progname, e->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see '%s %s --help')\n", cmd_progname, e->name);
+	return ASP_EXIT_USAGE;
+}
+
+int cmd_bad_option(const struct cmd_entry *e, int c, char **argv)
+{
+	extern int optind, optopt;
+	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+	if (c == ':')
+		return cmd_usage_error(e, "option '%s' needs a value", arg);
+	if (optopt && optopt != '?')
+		return cmd_usage_error(e, "unknown option '-%c'", optopt);
+	return cmd_usage_error(e, "unknown option '%s'", arg);
 }
 
 static void usage(FILE *out)
@@ -55,6 +81,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	opterr = 0; /* commands print their own one-line messages */
 	if (argc < 2) {
 		usage(stderr);
 		return ASP_EXIT_USAGE;
@@ -74,8 +101,8 @@ int main(int argc, char **argv)
 	/* not a command name: the batch analysis, `asprof-batch [OPTIONS] RUN...`;
 	 * a word that is neither an option nor a directory is a mistyped command */
 	if (argv[1][0] != '-' && strchr(argv[1], '/') == NULL && access(argv[1], F_OK) != 0) {
-		cmd_error("unknown command '%s' (and no such recording)", argv[1]);
-		usage(stderr);
+		cmd_error("unknown command '%s', and no recording of that name (see '%s --help')",
+			  argv[1], cmd_progname);
 		return ASP_EXIT_USAGE;
 	}
 	return cmd_analyze_entry.exec(argc, argv);

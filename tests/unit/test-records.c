@@ -102,17 +102,17 @@ static void check_demangle(const char *mangled, const char *want)
 	free(d);
 }
 
-/* symbols as they appear in the fixtures' .sym files */
+/* symbols as they appear in the fixtures' .sym files (tokio_mt, tokio_mt_legacy) */
 TEST(demangle_rust_v0)
 {
-	check_demangle("_RNCNvCs8h3DIHzg8Dq_8tokio_mt11blocking_io0B3_",
-		       "tokio_mt::blocking_io::{closure#0}");
-	check_demangle("_RNvCs8h3DIHzg8Dq_8tokio_mt4main", "tokio_mt::main");
+	check_demangle("_RNCNvCs2oajtNBb10B_8tokio_mt4main0B3_", "tokio_mt::main::{closure#0}");
+	check_demangle("_RNvMs0_NtNtNtCsiNv62n9Yd9T_5tokio7runtime4task7harnessINtB5_7HarnessINtNtCsgEmfK2I1SDS_4core3pin3PinINtNtCslNYArtu3iFV_5alloc5boxed3BoxNCNvCs2oajtNBb10B_8tokio_mt11blocking_io0EEINtNtB1F_4sync3ArcNtNtNtB9_9scheduler14current_thread6HandleEE4pollB2d_",
+		       "<tokio::runtime::task::harness::Harness<core::pin::Pin<alloc::boxed::Box<tokio_mt::blocking_io::{closure#0}>>, alloc::sync::Arc<tokio::runtime::scheduler::current_thread::Handle>>>::poll");
 }
 
 TEST(demangle_rust_legacy_drops_hash)
 {
-	check_demangle("_ZN8tokio_mt11blocking_io28_$u7b$$u7b$closure$u7d$$u7d$17h0123456789abcdefE",
+	check_demangle("_ZN8tokio_mt11blocking_io28_$u7b$$u7b$closure$u7d$$u7d$17hca9e531ba31cf37eE",
 		       "tokio_mt::blocking_io::{{closure}}");
 	check_demangle("_ZN4core3ptr13drop_in_place17h1a2b3c4d5e6f7a8bE", "core::ptr::drop_in_place");
 }

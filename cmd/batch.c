@@ -1,0 +1,376 @@
+/* batch.c - analyse every run (in parallel, -j), write runs/<name>/ for
+ * each, then the batch reports: summary.json, report.xlsx, charts/,
+ * index.md, junit.xml. A run that cannot be read is reported and skipped;
+ * problems writing the output folder stop everything with status 2. */
+#include "batch.h"
+#include "cmd.h"
+#include "analysis/analyze.h"
+#include "analysis/compare.h"
+#include "analysis/rules.h"
+#include "analysis/util.h"
+#include "report/batch.h"
+#include "report/outfile.h"
+#include "report/report.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct job {
+	const char *path;
+	char *name;
+	bool is_base;
+	struct asp_result *result;
+	char *skip_reason;   /* the run could not be read */
+	char *fatal;         /* the output could not be written */
+	char *text;          /* the human summary for stdout */
+	size_t text_len;
+};
+
+struct pool {
+	const struct batch_opts *o;
+	const struct asp_rules *rules;
+	struct job *jobs;
+	size_t njobs, next, done;
+	uint64_t bytes;
+	pthread_mutex_t lock;
+	bool progress;
+};
+
+static void warn_stderr(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "%s: warning: %s\n", cmd_progname, msg);
+}
+
+int batch_take_list(int *argc, char **argv, const char *opt, char ***vals, size_t *n)
+{
+	int out = 1;
+	int found = 0;
+	for (int i = 1; i < *argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			/* everything after -- is positional */
+			while (i < *argc)
+				argv[out++] = argv[i++];
+			break;
+		}
+		if (strcmp(argv[i], opt)) {
+			argv[out++] = argv[i];
+			continue;
+		}
+		found = 1;
+		int k = i + 1;
+		while (k < *argc && argv[k][0] != '-') {
+			*vals = xreallocarray(*vals, *n + 1, sizeof(char *));
+			(*vals)[(*n)++] = argv[k++];
+		}
+		if (k == i + 1)
+			return -1;
+		i = k - 1;
+	}
+	*argc = out;
+	argv[out] = NULL;
+	(void)found;
+	return 0;
+}
+
+int batch_parse_jobs(const char *s, unsigned *jobs)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*s == '\0' || *end || v < 1 || v > 256)
+		return -1;
+	*jobs = (unsigned)v;
+	return 0;
+}
+
+static void progress(struct pool *p)
+{
+	if (!p->progress)
+		return;
+	fprintf(stderr, "\r%s: %zu/%zu runs analysed, %.1f MB read", cmd_progname, p->done,
+		p->njobs, (double)p->bytes / 1e6);
+	if (p->done == p->njobs)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static void run_job(struct pool *p, struct job *j)
+{
+	const struct batch_opts *o = p->o;
+	char *err = NULL;
+	char *rundir = xasprintf("%s/runs/%s", o->out_dir, j->name);
+	char *trace_path = asp_path_join(rundir, "trace.json");
+	char *summary_path = asp_path_join(rundir, "summary.json");
+	struct asp_chrome *chrome = NULL;
+	if (asp_mkdir_p(rundir, &err) < 0 || !(chrome = asp_chrome_open(trace_path, &err))) {
+		j->fatal = err;
+		goto out;
+	}
+	struct asp_span_sink sink = asp_chrome_sink(chrome);
+	struct asp_analyze_opts ao = {
+		.rules = p->rules, .runtime = o->runtime, .sink = &sink, .warn = warn_stderr,
+	};
+	j->result = asp_analyze(j->path, &ao, &err);
+	if (!j->result) {
+		asp_chrome_abort(chrome);
+		rmdir(rundir); /* nothing else was written there */
+		j->skip_reason = err;
+		goto out;
+	}
+	if (asp_chrome_finish(chrome, j->result, &err) < 0 ||
+	    asp_summary_write(summary_path, j->result, p->rules, &err) < 0) {
+		j->fatal = err;
+		goto out;
+	}
+	FILE *mem = open_memstream(&j->text, &j->text_len);
+	if (mem) {
+		asp_summary_print(mem, j->result, o->top);
+		if (!o->quiet)
+			fprintf(mem, "  -> %s/\n\n", rundir);
+		fclose(mem);
+	}
+out:
+	free(trace_path);
+	free(summary_path);
+	free(rundir);
+}
+
+static void *worker(void *arg)
+{
+	struct pool *p = arg;
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		if (p->next >= p->njobs) {
+			pthread_mutex_unlock(&p->lock);
+			return NULL;
+		}
+		struct job *j = &p->jobs[p->next++];
+		pthread_mutex_unlock(&p->lock);
+		run_job(p, j);
+		pthread_mutex_lock(&p->lock);
+		p->done++;
+		if (j->result)
+			p->bytes += j->result->data_bytes;
+		progress(p);
+		pthread_mutex_unlock(&p->lock);
+	}
+}
+
+static char *unique_name(struct job *jobs, size_t n, const char *base)
+{
+	char *name = xstrdup(base);
+	for (int k = 2;; k++) {
+		bool clash = false;
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(jobs[i].name, name))
+				clash = true;
+		if (!clash)
+			return name;
+		free(name);
+		name = xasprintf("%s-%d", base, k);
+	}
+}
+
+static bool findings_fail(const struct asp_rules *rules, const struct asp_result *r,
+			  size_t *errors, size_t *warnings)
+{
+	bool fail = false;
+	for (size_t i = 0; i < r->nfindings; i++) {
+		enum asp_severity s = r->findings[i].severity;
+		if (s == ASP_SEV_ERROR)
+			(*errors)++;
+		else if (s == ASP_SEV_WARNING)
+			(*warnings)++;
+		if ((s == ASP_SEV_ERROR && (rules->fail_on & (1u << ASP_FAIL_ERROR))) ||
+		    (s >= ASP_SEV_WARNING && (rules->fail_on & (1u << ASP_FAIL_WARNING))))
+			fail = true;
+	}
+	return fail;
+}
+
+static int write_batch(struct asp_batch *b, bool quiet)
+{
+	char *err = NULL, *skipped = NULL;
+	char *path;
+	int rc = 0;
+	path = asp_path_join(b->out_dir, "summary.json");
+	rc = asp_batch_summary_write(b, path, &err);
+	free(path);
+	if (rc == 0) {
+		path = asp_path_join(b->out_dir, "report.xlsx");
+		rc = asp_xlsx_write(b, path, &err);
+		free(path);
+	}
+	if (rc == 0) {
+		path = asp_path_join(b->out_dir, "charts");
+		rc = asp_charts_write(b, path, &skipped, &err);
+		free(path);
+		if (skipped) {
+			fprintf(stderr, "%s: %s\n", cmd_progname, skipped);
+			free(skipped);
+		}
+	}
+	if (rc == 0) {
+		path = asp_path_join(b->out_dir, "index.md");
+		rc = asp_markdown_write(b, path, &err);
+		free(path);
+	}
+	if (rc == 0) {
+		path = asp_path_join(b->out_dir, "junit.xml");
+		rc = asp_junit_write(b, path, &err);
+		free(path);
+	}
+	if (rc < 0) {
+		cmd_error("%s", err);
+		free(err);
+		return -1;
+	}
+	if (!quiet)
+		fprintf(stderr, "%s: reports in %s/ (index.md, summary.json, report.xlsx, junit.xml, charts/, runs/)\n",
+			cmd_progname, b->out_dir);
+	return 0;
+}
+
+int batch_run(const struct batch_opts *o)
+{
+	char *err = NULL;
+	struct asp_rules *rules = o->rules_path ? asp_rules_load(o->rules_path, &err) : asp_rules_default();
+	if (!rules || (o->runtimes_path && asp_rules_load_runtimes(rules, o->runtimes_path, &err) < 0)) {
+		cmd_error("%s", err);
+		free(err);
+		asp_rules_free(rules);
+		return ASP_EXIT_USAGE;
+	}
+	if (o->runtime && strcmp(o->runtime, "auto") && !asp_rules_profile(rules, o->runtime)) {
+		cmd_error("--runtime: unknown runtime '%s'", o->runtime);
+		asp_rules_free(rules);
+		return ASP_EXIT_USAGE;
+	}
+	if (asp_mkdir_p(o->out_dir, &err) < 0 ||
+	    (access(o->out_dir, W_OK | X_OK) < 0 &&
+	     asp_fail(&err, "%s: %s", o->out_dir, strerror(errno)) < 0)) {
+		cmd_error("%s", err);
+		free(err);
+		asp_rules_free(rules);
+		return ASP_EXIT_USAGE;
+	}
+
+	struct pool p = { .o = o, .rules = rules };
+	p.njobs = o->nbase + o->nruns;
+	p.jobs = xcalloc(p.njobs, sizeof(*p.jobs));
+	for (size_t i = 0; i < p.njobs; i++) {
+		struct job *j = &p.jobs[i];
+		j->is_base = i < o->nbase;
+		j->path = j->is_base ? o->base[i] : o->runs[i - o->nbase];
+		char *base = asp_run_name(j->path);
+		j->name = unique_name(p.jobs, i, base);
+		free(base);
+	}
+	p.progress = !o->quiet && isatty(STDERR_FILENO);
+	pthread_mutex_init(&p.lock, NULL);
+	unsigned nthreads = o->jobs ? o->jobs : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+	if (nthreads < 1)
+		nthreads = 1;
+	if (nthreads > p.njobs)
+		nthreads = (unsigned)p.njobs;
+	pthread_t *tids = xcalloc(nthreads, sizeof(*tids));
+	unsigned started = 0;
+	for (unsigned i = 1; i < nthreads; i++)
+		if (pthread_create(&tids[i], NULL, worker, &p) == 0)
+			started = i;
+		else
+			break;
+	worker(&p);
+	for (unsigned i = 1; i <= started; i++)
+		pthread_join(tids[i], NULL);
+	free(tids);
+	pthread_mutex_destroy(&p.lock);
+
+	/* results in argument order */
+	int status = ASP_EXIT_OK;
+	bool fatal = false;
+	struct asp_batch b = { .rules = rules, .out_dir = o->out_dir };
+	b.runs = xcalloc(p.njobs, sizeof(*b.runs));
+	const struct asp_result **base = xcalloc(p.njobs, sizeof(*base));
+	const struct asp_result **news = xcalloc(p.njobs, sizeof(*news));
+	size_t nb = 0, nn = 0;
+	size_t errors = 0, warnings = 0;
+	bool findings_failed = false;
+	for (size_t i = 0; i < p.njobs; i++) {
+		struct job *j = &p.jobs[i];
+		if (j->fatal) {
+			cmd_error("%s", j->fatal);
+			fatal = true;
+			continue;
+		}
+		if (j->skip_reason) {
+			cmd_error("%s: skipped: %s", j->path, j->skip_reason);
+			b.skipped = xreallocarray(b.skipped, b.nskipped + 1, sizeof(*b.skipped));
+			b.skipped[b.nskipped].path = xstrdup(j->path);
+			b.skipped[b.nskipped].reason = xstrdup(j->skip_reason);
+			b.nskipped++;
+			continue;
+		}
+		if (j->text)
+			fwrite(j->text, 1, j->text_len, stdout);
+		b.runs[b.nruns++] = j->result;
+		if (j->is_base)
+			base[nb++] = j->result;
+		else
+			news[nn++] = j->result;
+		if (!j->is_base || !o->nbase)
+			findings_failed |= findings_fail(rules, j->result, &errors, &warnings);
+	}
+	if (o->nbase && nb && nn)
+		b.cmp = asp_compare(base, nb, news, nn, rules);
+	else if (o->nbase && !fatal)
+		cmd_error("no comparison: %s", nb ? "no new run could be read" : "no baseline run could be read");
+
+	size_t regressions = b.cmp ? b.cmp->counts[ASP_V_REGRESSED] : 0;
+	bool regress_fail = regressions && (rules->fail_on & (1u << ASP_FAIL_REGRESSION));
+	if (fatal)
+		status = ASP_EXIT_USAGE;
+	else if (b.nskipped || (o->nbase && !b.cmp))
+		status = ASP_EXIT_USAGE;
+	else if (findings_failed || regress_fail)
+		status = ASP_EXIT_FINDINGS;
+	if (status == ASP_EXIT_USAGE)
+		b.status_reason = xasprintf("%zu run%s could not be read", b.nskipped, b.nskipped == 1 ? "" : "s");
+	else if (status == ASP_EXIT_FINDINGS)
+		b.status_reason = xasprintf("%zu regression%s, %zu error and %zu warning finding%s (fail_on decides)",
+					    regressions, regressions == 1 ? "" : "s", errors, warnings,
+					    warnings == 1 ? "" : "s");
+	else
+		b.status_reason = xasprintf("%zu regressions, %zu error and %zu warning findings",
+					    regressions, errors, warnings);
+	b.status = status;
+	if (!fatal && write_batch(&b, o->quiet) < 0)
+		status = ASP_EXIT_USAGE;
+	if (fflush(stdout) != 0)
+		status = ASP_EXIT_USAGE;
+
+	asp_comparison_free(b.cmp);
+	for (size_t i = 0; i < b.nskipped; i++) {
+		free(b.skipped[i].path);
+		free(b.skipped[i].reason);
+	}
+	free(b.skipped);
+	free(b.status_reason);
+	free(b.runs);
+	free(base);
+	free(news);
+	for (size_t i = 0; i < p.njobs; i++) {
+		asp_result_free(p.jobs[i].result);
+		free(p.jobs[i].name);
+		free(p.jobs[i].skip_reason);
+		free(p.jobs[i].fatal);
+		free(p.jobs[i].text);
+	}
+	free(p.jobs);
+	asp_rules_free(rules);
+	return status;
+}

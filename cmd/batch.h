@@ -1,0 +1,38 @@
+/* batch.h - the driver shared by the main job and `diff`: analyse runs in
+ * parallel, write per-run and batch reports, compute the exit status. */
+#ifndef ASP_CMD_BATCH_H
+#define ASP_CMD_BATCH_H
+
+#include <stdbool.h>
+#include <getopt.h>
+#include <stddef.h>
+
+struct batch_opts {
+	const char *rules_path, *runtimes_path, *out_dir, *runtime;
+	bool quiet;
+	size_t top;
+	unsigned jobs;
+	char **base;   /* the baseline group (compared against runs), may be empty */
+	size_t nbase;
+	char **runs;   /* the runs (the new group when base is given) */
+	size_t nruns;
+};
+
+/* Returns the exit status (cmd.h). */
+int batch_run(const struct batch_opts *o);
+
+/* Collect the values of a list option (--baseline A B C, --base ..., --new
+ * ...) out of argv: every argument after the option up to the next one that
+ * starts with '-'. Removes them from argv (argc updated). *vals is malloc'd.
+ * Returns -1 when the option has no value. */
+int batch_take_list(int *argc, char **argv, const char *opt, char ***vals, size_t *n);
+
+/* parse "-j N"; 0 on success */
+int batch_parse_jobs(const char *s, unsigned *jobs);
+
+/* the options shared by the main job and diff (getopt tables in cmd-analyze.c) */
+extern const struct option batch_longopts[];
+extern const char batch_shortopts[];
+int batch_common_opt(int c, const char *arg, struct batch_opts *o);
+
+#endif

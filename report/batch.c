@@ -1,0 +1,106 @@
+/* batch.c - the batch-level summary.json (schema "asprof-batch/1"): every
+ * run's summary, the runs that were skipped, and the comparison. */
+#include "batch.h"
+#include "report.h"
+#include "analysis/util.h"
+
+#include <json-c/json.h>
+#include <stdlib.h>
+
+static json_object *side_json(const struct asp_side *s)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "runs", json_object_new_uint64(s->runs));
+	json_object_object_add(o, "polls", json_object_new_uint64(s->polls));
+	json_object_object_add(o, "busy_ns", json_object_new_uint64(s->busy_ns));
+	json_object_object_add(o, "idle_ns", json_object_new_uint64(s->idle_ns));
+	json_object_object_add(o, "busy_per_poll", json_object_new_double(s->busy_per_poll));
+	json_object *q = json_object_new_object();
+	json_object_object_add(q, "min", json_object_new_uint64(s->q.min));
+	json_object_object_add(q, "p50", json_object_new_uint64(s->q.p50));
+	json_object_object_add(q, "p90", json_object_new_uint64(s->q.p90));
+	json_object_object_add(q, "p99", json_object_new_uint64(s->q.p99));
+	json_object_object_add(q, "max", json_object_new_uint64(s->q.max));
+	json_object_object_add(q, "mean", json_object_new_double(s->q.mean));
+	json_object_object_add(o, "poll_ns", q);
+	return o;
+}
+
+static json_object *strings_json(char **v, size_t n)
+{
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(v[i]));
+	return a;
+}
+
+static json_object *comparison_json(const struct asp_comparison *c)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "metric", json_object_new_string(asp_metric_name(c->metric)));
+	json_object_object_add(o, "base_runs", strings_json(c->base_runs, c->nbase));
+	json_object_object_add(o, "new_runs", strings_json(c->new_runs, c->nnew));
+	json_object *counts = json_object_new_object();
+	for (int v = 0; v < ASP_V_COUNT; v++)
+		json_object_object_add(counts, asp_verdict_name((enum asp_verdict)v),
+				       json_object_new_uint64(c->counts[v]));
+	json_object_object_add(o, "counts", counts);
+	json_object *rows = json_object_new_array();
+	for (size_t i = 0; i < c->nrows; i++) {
+		const struct asp_cmp_row *r = &c->rows[i];
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "name", json_object_new_string(r->name));
+		json_object_object_add(j, "is_task", json_object_new_boolean(r->is_task));
+		json_object_object_add(j, "kind", r->is_task ? NULL : json_object_new_string(asp_future_kind_name(r->kind)));
+		json_object_object_add(j, "base", side_json(&r->base));
+		json_object_object_add(j, "new", side_json(&r->new_));
+		json_object_object_add(j, "metric_base", json_object_new_double(r->metric_base));
+		json_object_object_add(j, "metric_new", json_object_new_double(r->metric_new));
+		json_object_object_add(j, "abs_change", json_object_new_double(r->abs_change));
+		json_object_object_add(j, "rel_change", json_object_new_double(r->rel_change));
+		json_object_object_add(j, "p_value", json_object_new_double(r->p_value));
+		json_object_object_add(j, "verdict", json_object_new_string(asp_verdict_name(r->verdict)));
+		json_object_object_add(j, "reason", json_object_new_string(r->reason ? r->reason : ""));
+		json_object_array_add(rows, j);
+	}
+	json_object_object_add(o, "rows", rows);
+	json_object *nf = json_object_new_array();
+	for (size_t i = 0; i < c->nnew_findings; i++) {
+		const struct asp_cmp_finding *f = &c->new_findings[i];
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "future", json_object_new_string(f->future));
+		json_object_object_add(j, "run", json_object_new_string(f->run));
+		json_object_object_add(j, "severity", json_object_new_string(asp_severity_name(f->severity)));
+		json_object_object_add(j, "duration_ns", json_object_new_uint64(f->duration_ns));
+		json_object_object_add(j, "threshold_ns", json_object_new_uint64(f->threshold_ns));
+		json_object_object_add(j, "culprit", f->culprit ? json_object_new_string(f->culprit) : NULL);
+		json_object_array_add(nf, j);
+	}
+	json_object_object_add(o, "new_findings", nf);
+	return o;
+}
+
+int asp_batch_summary_write(const struct asp_batch *b, const char *path, char **err)
+{
+	json_object *root = json_object_new_object();
+	json_object_object_add(root, "schema", json_object_new_string("asprof-batch/1"));
+	json_object_object_add(root, "status", json_object_new_int(b->status));
+	json_object_object_add(root, "status_reason",
+			       json_object_new_string(b->status_reason ? b->status_reason : ""));
+	json_object *runs = json_object_new_array();
+	for (size_t i = 0; i < b->nruns; i++)
+		json_object_array_add(runs, asp_summary_json(b->runs[i], b->rules));
+	json_object_object_add(root, "runs", runs);
+	json_object *sk = json_object_new_array();
+	for (size_t i = 0; i < b->nskipped; i++) {
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "path", json_object_new_string(b->skipped[i].path));
+		json_object_object_add(j, "reason", json_object_new_string(b->skipped[i].reason));
+		json_object_array_add(sk, j);
+	}
+	json_object_object_add(root, "skipped", sk);
+	json_object_object_add(root, "comparison", b->cmp ? comparison_json(b->cmp) : NULL);
+	int rc = asp_json_write(path, root, err);
+	json_object_put(root);
+	return rc;
+}

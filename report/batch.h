@@ -1,0 +1,53 @@
+/* batch.h - the batch-level reports over every run of one call (and the
+ * comparison, when there is one). Each writer is one file and reads only
+ * this structure:
+ *
+ *   summary.json  batch.c     schema "asprof-batch/1": runs, skipped, comparison
+ *   report.xlsx   xlsx.c      Summary, Runs, Futures, Tasks, Findings, Comparison
+ *   charts/       charts.c    gnuplot: PNG + SVG, with .gp and .dat beside each
+ *   index.md      markdown.c  a CI job summary, verdict first
+ *   junit.xml     junit.c     one testcase per compared future and per blocking rule
+ *
+ * All writes are atomic (report/outfile.h); errors come back as "PATH: reason". */
+#ifndef ASP_BATCH_H
+#define ASP_BATCH_H
+
+#include "analysis/compare.h"
+#include "analysis/model.h"
+#include "analysis/rules.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct asp_skipped_run {
+	char *path;
+	char *reason;
+};
+
+struct asp_batch {
+	const struct asp_rules *rules;
+	const char *out_dir;
+	struct asp_result **runs;      /* in argument order (base runs first in diff) */
+	size_t nruns;
+	struct asp_skipped_run *skipped;
+	size_t nskipped;
+	struct asp_comparison *cmp;    /* NULL without --baseline / diff */
+	/* the exit status the batch will have and why (index.md, junit) */
+	int status;                    /* 0 clean, 1 fails the rules, 2 input errors */
+	char *status_reason;
+};
+
+/* the run's human-readable short name for chart labels: the future name
+ * shortened to its last path segments (at most max chars); malloc'd */
+char *asp_short_name(const char *name, size_t max);
+
+int asp_batch_summary_write(const struct asp_batch *b, const char *path, char **err);
+int asp_xlsx_write(const struct asp_batch *b, const char *path, char **err);
+/* Writes charts into dir. When gnuplot is missing, writes the .gp/.dat
+ * files, sets *skipped_msg to one line saying charts were skipped and how
+ * to install gnuplot, and returns 0. */
+int asp_charts_write(const struct asp_batch *b, const char *dir, char **skipped_msg, char **err);
+int asp_markdown_write(const struct asp_batch *b, const char *path, char **err);
+int asp_junit_write(const struct asp_batch *b, const char *path, char **err);
+
+#endif

@@ -1,0 +1,462 @@
+/* chrome.c - trace.json in the Chrome Trace Event Format (object form),
+ * for Perfetto and chrome://tracing. Events are written as spans arrive.
+ *
+ *   pid 1 "Tasks"    a track per task (tid = task id, 0 = outside tasks)
+ *   pid 2 "Threads"  a track per OS thread (tid = OS tid), with flow arrows
+ *                    where a task moved to another thread between polls
+ *
+ * Every poll is a complete ("X") event coloured by task; blocking polls are
+ * red/orange and also get an instant event.
+ *
+ * Complete events on one track must nest. Spans of one OS thread do, but a
+ * task id can be polled on two threads at once (tasks counted per type, or
+ * task 0), so pid 1 spans are held per OS thread until their outermost poll
+ * (level 0) returns; then the whole poll tree goes to the first lane of its
+ * task that is free at its start. Lane 0 is tid = task id; extra lanes use
+ * tid = task + lane * ASP_CHROME_LANE_STRIDE. */
+#include "report.h"
+#include "outfile.h"
+#include "analysis/util.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ASP_CHROME_LANE_STRIDE 1000000u
+#define PID_TASKS 1
+#define PID_THREADS 2
+
+/* Chrome's reserved colour names (catapult's color_scheme), one per task,
+ * cycled; the red and orange ones are left out so that only blocking polls
+ * ("terrible", "bad") look alarming */
+static const char *const task_colours[] = {
+	"thread_state_running", "rail_response", "rail_load", "startup",
+	"heap_dump_stack_frame", "cq_build_running", "cq_build_passed",
+	"vsync_highlight_color", "generic_work", "good", "olive", "yellow",
+	"thread_state_iowait", "thread_state_runnable", "background_memory_dump",
+	"light_memory_dump", "detailed_memory_dump", "cq_build_attempt_passed",
+	"cq_build_abandoned", "grey",
+};
+
+struct lane {
+	uint64_t end;
+};
+
+struct task_state {
+	bool seen, polled;     /* any span; a task poll (for flows) */
+	int last_tid;          /* OS thread of the previous task poll */
+	uint64_t last_start, last_end;
+	struct lane *lanes;
+	size_t nlanes;
+};
+
+/* a span held until its poll tree is complete */
+struct pending {
+	struct asp_span s;     /* name and culprit point into owned copies */
+	char *name, *culprit;
+};
+
+struct thread_state {
+	int tid;
+	struct pending *v;
+	size_t n, cap;
+};
+
+struct asp_chrome {
+	struct asp_outfile *out;
+	FILE *fp;
+	bool first;
+	uint64_t flow_id;
+	struct task_state *tasks; /* indexed by task id */
+	size_t ntasks;
+	struct thread_state *threads;
+	size_t nthreads, cap_threads;
+	size_t *thread_index;     /* open addressing: index + 1, 0 = empty */
+	size_t index_cap;
+};
+
+static void emit(struct asp_chrome *c, json_object *ev)
+{
+	fputs(c->first ? "\n" : ",\n", c->fp);
+	fputs(json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN), c->fp);
+	c->first = false;
+	json_object_put(ev);
+}
+
+/* ns -> microseconds with exactly three decimals, no binary rounding */
+static json_object *us(uint64_t ns)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%" PRIu64 ".%03u", ns / 1000, (unsigned)(ns % 1000));
+	return json_object_new_double_s((double)ns / 1000.0, buf);
+}
+
+static json_object *event(const char *ph, const char *name, int pid, int64_t tid, uint64_t ts_ns)
+{
+	json_object *ev = json_object_new_object();
+	json_object_object_add(ev, "ph", json_object_new_string(ph));
+	if (name)
+		json_object_object_add(ev, "name", json_object_new_string(name));
+	json_object_object_add(ev, "pid", json_object_new_int(pid));
+	json_object_object_add(ev, "tid", json_object_new_int64(tid));
+	json_object_object_add(ev, "ts", us(ts_ns));
+	return ev;
+}
+
+static struct task_state *task_state(struct asp_chrome *c, uint32_t id)
+{
+	if (id >= c->ntasks) {
+		size_t n = c->ntasks ? c->ntasks : 16;
+		while (n <= id)
+			n *= 2;
+		c->tasks = xreallocarray(c->tasks, n, sizeof(*c->tasks));
+		memset(c->tasks + c->ntasks, 0, (n - c->ntasks) * sizeof(*c->tasks));
+		c->ntasks = n;
+	}
+	return &c->tasks[id];
+}
+
+static void index_insert(struct asp_chrome *c, int tid, size_t i)
+{
+	size_t mask = c->index_cap - 1;
+	size_t h = asp_hash_u64((uint64_t)(uint32_t)tid) & mask;
+	while (c->thread_index[h])
+		h = (h + 1) & mask;
+	c->thread_index[h] = i + 1;
+}
+
+static struct thread_state *thread_state(struct asp_chrome *c, int tid)
+{
+	if (c->index_cap) {
+		size_t mask = c->index_cap - 1;
+		size_t h = asp_hash_u64((uint64_t)(uint32_t)tid) & mask;
+		for (; c->thread_index[h]; h = (h + 1) & mask)
+			if (c->threads[c->thread_index[h] - 1].tid == tid)
+				return &c->threads[c->thread_index[h] - 1];
+	}
+	if (c->nthreads == c->cap_threads) {
+		c->cap_threads = c->cap_threads ? c->cap_threads * 2 : 8;
+		c->threads = xreallocarray(c->threads, c->cap_threads, sizeof(*c->threads));
+	}
+	if ((c->nthreads + 1) * 2 > c->index_cap) {
+		free(c->thread_index);
+		c->index_cap = c->index_cap ? c->index_cap * 2 : 16;
+		c->thread_index = xcalloc(c->index_cap, sizeof(*c->thread_index));
+		for (size_t i = 0; i < c->nthreads; i++)
+			index_insert(c, c->threads[i].tid, i);
+	}
+	struct thread_state *t = &c->threads[c->nthreads];
+	memset(t, 0, sizeof(*t));
+	t->tid = tid;
+	index_insert(c, tid, c->nthreads++);
+	return t;
+}
+
+static const char *span_colour(const struct asp_span *s)
+{
+	if (s->blocking == ASP_SEV_ERROR)
+		return "terrible";
+	if (s->blocking == ASP_SEV_WARNING)
+		return "bad";
+	return task_colours[s->task % ASP_ARRAY_SIZE(task_colours)];
+}
+
+static void write_span(struct asp_chrome *c, const struct asp_span *s, int pid, int64_t tid)
+{
+	json_object *ev = event("X", s->name, pid, tid, s->start_ns);
+	uint64_t dur = s->end_ns > s->start_ns ? s->end_ns - s->start_ns : 0;
+	json_object_object_add(ev, "dur", us(dur));
+	json_object_object_add(ev, "cat", json_object_new_string(
+		s->is_task_poll ? "task_poll" : asp_future_kind_name(s->kind)));
+	json_object_object_add(ev, "cname", json_object_new_string(span_colour(s)));
+	json_object *args = json_object_new_object();
+	json_object_object_add(args, "task", json_object_new_uint64(s->task));
+	json_object_object_add(args, "tid", json_object_new_int(s->tid));
+	json_object_object_add(args, "kind", json_object_new_string(asp_future_kind_name(s->kind)));
+	json_object_object_add(args, "level", json_object_new_uint64(s->level));
+	if (s->blocking != ASP_SEV_NONE) {
+		json_object_object_add(args, "severity",
+				       json_object_new_string(asp_severity_name(s->blocking)));
+		json_object_object_add(args, "culprit",
+				       s->culprit ? json_object_new_string(s->culprit) : NULL);
+	}
+	json_object_object_add(ev, "args", args);
+	emit(c, ev);
+
+	if (s->blocking != ASP_SEV_NONE) {
+		char *name = xasprintf("blocking: %s", s->name);
+		ev = event("i", name, pid, tid, s->start_ns);
+		free(name);
+		json_object_object_add(ev, "s", json_object_new_string("t"));
+		json_object_object_add(ev, "cat", json_object_new_string("blocking"));
+		json_object_object_add(ev, "cname", json_object_new_string(span_colour(s)));
+		emit(c, ev);
+	}
+}
+
+static void write_flow(struct asp_chrome *c, struct task_state *t, const struct asp_span *s)
+{
+	char name[48];
+	snprintf(name, sizeof(name), "task %" PRIu32 " moved", s->task);
+	uint64_t id = ++c->flow_id;
+	/* inside the previous poll, so the arrow binds to it */
+	uint64_t from = t->last_end > t->last_start ? t->last_end - 1 : t->last_start;
+	json_object *ev = event("s", name, PID_THREADS, t->last_tid, from);
+	json_object_object_add(ev, "cat", json_object_new_string("task_migration"));
+	json_object_object_add(ev, "id", json_object_new_uint64(id));
+	emit(c, ev);
+	ev = event("f", name, PID_THREADS, s->tid, s->start_ns);
+	json_object_object_add(ev, "cat", json_object_new_string("task_migration"));
+	json_object_object_add(ev, "id", json_object_new_uint64(id));
+	json_object_object_add(ev, "bp", json_object_new_string("e"));
+	emit(c, ev);
+}
+
+/* the first lane of the task free at start; a new one when none is */
+static int64_t lane_tid(struct asp_chrome *c, uint32_t task, uint64_t start, uint64_t end)
+{
+	struct task_state *t = task_state(c, task);
+	size_t i = 0;
+	while (i < t->nlanes && t->lanes[i].end > start)
+		i++;
+	if (i == t->nlanes) {
+		t->lanes = xreallocarray(t->lanes, ++t->nlanes, sizeof(*t->lanes));
+		t->lanes[i].end = 0;
+	}
+	if (end > t->lanes[i].end)
+		t->lanes[i].end = end;
+	return (int64_t)task + (int64_t)i * ASP_CHROME_LANE_STRIDE;
+}
+
+/* the first pending span of the poll tree that ends with span `last`:
+ * its descendants returned before it and lie within it */
+static size_t tree_start(const struct thread_state *th, size_t last)
+{
+	const struct asp_span *root = &th->v[last].s;
+	size_t from = last;
+	while (from > 0 && th->v[from - 1].s.start_ns >= root->start_ns &&
+	       th->v[from - 1].s.end_ns <= root->end_ns)
+		from--;
+	return from;
+}
+
+/* writes pending spans [from, last] on their task's lane, last is the root */
+static void write_tree(struct asp_chrome *c, struct thread_state *th, size_t from, size_t last)
+{
+	const struct asp_span *root = &th->v[last].s;
+	int64_t root_tid = lane_tid(c, root->task, root->start_ns, root->end_ns);
+	for (size_t i = from; i <= last; i++) {
+		const struct asp_span *s = &th->v[i].s;
+		int64_t tid = s->task == root->task ? root_tid
+						    : lane_tid(c, s->task, s->start_ns, s->end_ns);
+		write_span(c, s, PID_TASKS, tid);
+		free(th->v[i].name);
+		free(th->v[i].culprit);
+	}
+}
+
+/* at the end: trees whose level-0 poll never came (a truncated recording),
+ * split at their outermost spans and written in time order */
+static void flush_thread(struct asp_chrome *c, struct thread_state *th)
+{
+	size_t *roots = xreallocarray(NULL, th->n + 1, sizeof(*roots)), nroots = 0;
+	for (size_t last = th->n; last > 0;) {
+		roots[nroots++] = last - 1;
+		last = tree_start(th, last - 1);
+	}
+	for (size_t i = nroots; i > 0; i--) {
+		size_t root = roots[i - 1];
+		write_tree(c, th, tree_start(th, root), root);
+	}
+	free(roots);
+	th->n = 0;
+}
+
+static void on_span(void *ctx, const struct asp_span *s)
+{
+	struct asp_chrome *c = ctx;
+	struct task_state *t = task_state(c, s->task);
+	t->seen = true;
+
+	/* pid 2: spans of one thread nest, so they go out at once */
+	write_span(c, s, PID_THREADS, s->tid);
+	if (s->is_task_poll) {
+		/* overlapping polls of one task id are two tasks counted as one,
+		 * not a migration */
+		if (t->polled && t->last_tid != s->tid && s->start_ns >= t->last_end)
+			write_flow(c, t, s);
+		t->polled = true;
+		t->last_tid = s->tid;
+		t->last_start = s->start_ns;
+		t->last_end = s->end_ns;
+	}
+
+	/* pid 1: hold until the poll tree is complete */
+	struct thread_state *th = thread_state(c, s->tid);
+	if (th->n == th->cap) {
+		th->cap = th->cap ? th->cap * 2 : 16;
+		th->v = xreallocarray(th->v, th->cap, sizeof(*th->v));
+	}
+	struct pending *p = &th->v[th->n++];
+	p->s = *s;
+	p->name = xstrdup(s->name ? s->name : "?");
+	p->culprit = s->culprit ? xstrdup(s->culprit) : NULL;
+	p->s.name = p->name;
+	p->s.culprit = p->culprit;
+	if (s->level == 0 || s->is_task_poll) {
+		size_t from = tree_start(th, th->n - 1);
+		write_tree(c, th, from, th->n - 1);
+		th->n = from;
+	}
+}
+
+struct asp_chrome *asp_chrome_open(const char *path, char **err)
+{
+	struct asp_chrome *c = xcalloc(1, sizeof(*c));
+	c->out = asp_outfile_open(path, &c->fp, err);
+	if (!c->out) {
+		free(c);
+		return NULL;
+	}
+	c->first = true;
+	fputs("{\"traceEvents\":[", c->fp);
+	return c;
+}
+
+struct asp_span_sink asp_chrome_sink(struct asp_chrome *c)
+{
+	return (struct asp_span_sink){ .ctx = c, .span = on_span };
+}
+
+static void chrome_free(struct asp_chrome *c)
+{
+	for (size_t i = 0; i < c->ntasks; i++)
+		free(c->tasks[i].lanes);
+	free(c->tasks);
+	for (size_t i = 0; i < c->nthreads; i++) {
+		for (size_t j = 0; j < c->threads[i].n; j++) {
+			free(c->threads[i].v[j].name);
+			free(c->threads[i].v[j].culprit);
+		}
+		free(c->threads[i].v);
+	}
+	free(c->threads);
+	free(c->thread_index);
+	free(c);
+}
+
+static void meta(struct asp_chrome *c, const char *what, int pid, int64_t tid, const char *name,
+		 int64_t sort_index, bool sort)
+{
+	json_object *ev = event("M", what, pid, tid, 0);
+	json_object *args = json_object_new_object();
+	if (sort)
+		json_object_object_add(args, "sort_index", json_object_new_int64(sort_index));
+	else
+		json_object_object_add(args, "name", json_object_new_string(name));
+	json_object_object_add(ev, "args", args);
+	emit(c, ev);
+}
+
+static int tid_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return x < y ? -1 : x > y;
+}
+
+static const struct asp_task *find_task(const struct asp_result *r, uint32_t id)
+{
+	for (size_t i = 0; i < r->ntasks; i++)
+		if (r->tasks[i].id == id)
+			return &r->tasks[i];
+	return NULL;
+}
+
+static void task_metadata(struct asp_chrome *c, const struct asp_result *r, uint32_t id)
+{
+	const struct asp_task *task = find_task(r, id);
+	struct task_state *t = id < c->ntasks ? &c->tasks[id] : NULL;
+	size_t nlanes = t && t->nlanes ? t->nlanes : 1;
+	char *base;
+	if (id == 0)
+		base = xstrdup("outside tasks");
+	else if (task && task->is_main)
+		base = xasprintf("main: %s", task->root ? task->root : "?");
+	else if (task)
+		base = xasprintf("task %" PRIu32 ": %s", id, task->root ? task->root : "?");
+	else
+		base = xasprintf("task %" PRIu32, id);
+	/* main first, then by id; outside tasks last */
+	int64_t sort = id == 0 ? INT32_MAX : task && task->is_main ? 0 : (int64_t)id;
+	for (size_t lane = 0; lane < nlanes; lane++) {
+		int64_t tid = (int64_t)id + (int64_t)lane * ASP_CHROME_LANE_STRIDE;
+		char *name = lane ? xasprintf("%s (overlapping %zu)", base, lane) : xstrdup(base);
+		meta(c, "thread_name", PID_TASKS, tid, name, 0, false);
+		meta(c, "thread_sort_index", PID_TASKS, tid, NULL, sort, true);
+		free(name);
+	}
+	free(base);
+}
+
+int asp_chrome_finish(struct asp_chrome *c, const struct asp_result *r, char **err)
+{
+	for (size_t i = 0; i < c->nthreads; i++)
+		flush_thread(c, &c->threads[i]);
+
+	meta(c, "process_name", PID_TASKS, 0, "Tasks", 0, false);
+	meta(c, "process_sort_index", PID_TASKS, 0, NULL, 1, true);
+	meta(c, "process_name", PID_THREADS, 0, "Threads", 0, false);
+	meta(c, "process_sort_index", PID_THREADS, 0, NULL, 2, true);
+
+	for (size_t i = 0; i < r->ntasks; i++)
+		task_metadata(c, r, r->tasks[i].id);
+	for (size_t id = 0; id < c->ntasks; id++)
+		if (c->tasks[id].seen && !find_task(r, (uint32_t)id))
+			task_metadata(c, r, (uint32_t)id);
+
+	/* OS threads: those spans ran on and those the result names */
+	size_t n = c->nthreads, cap = n + 1;
+	int *tids = xreallocarray(NULL, cap, sizeof(*tids));
+	for (size_t i = 0; i < c->nthreads; i++)
+		tids[i] = c->threads[i].tid;
+	for (size_t i = 0; i < r->ntasks; i++)
+		for (size_t j = 0; j < r->tasks[i].ntids; j++) {
+			if (n == cap)
+				tids = xreallocarray(tids, cap *= 2, sizeof(*tids));
+			tids[n++] = r->tasks[i].tids[j];
+		}
+	qsort(tids, n, sizeof(*tids), tid_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (i && tids[i] == tids[i - 1])
+			continue;
+		char name[32];
+		snprintf(name, sizeof(name), "thread %d", tids[i]);
+		meta(c, "thread_name", PID_THREADS, tids[i], name, 0, false);
+		meta(c, "thread_sort_index", PID_THREADS, tids[i], NULL, tids[i], true);
+	}
+	free(tids);
+
+	fputs("\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":", c->fp);
+	json_object *other = json_object_new_object();
+	json_object_object_add(other, "run", r->name ? json_object_new_string(r->name) : NULL);
+	json_object_object_add(other, "exe", r->exe ? json_object_new_string(r->exe) : NULL);
+	json_object_object_add(other, "runtime",
+			       r->runtime ? json_object_new_string(r->runtime) : NULL);
+	json_object_object_add(other, "version", json_object_new_string("asprof-trace/1"));
+	fputs(json_object_to_json_string_ext(other, JSON_C_TO_STRING_PLAIN), c->fp);
+	json_object_put(other);
+	fputs("}\n", c->fp);
+
+	int rc = asp_outfile_commit(c->out, err);
+	c->out = NULL;
+	chrome_free(c);
+	return rc;
+}
+
+void asp_chrome_abort(struct asp_chrome *c)
+{
+	if (!c)
+		return;
+	asp_outfile_abort(c->out);
+	chrome_free(c);
+}

@@ -1,0 +1,193 @@
+/* markdown.c - index.md, a report for a CI job summary: the verdict first,
+ * then regressions, blocking findings, the runs with links to their traces,
+ * and the charts. */
+#include "batch.h"
+#include "report/outfile.h"
+#include "analysis/util.h"
+
+#include <dirent.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* a name as a table cell: code span, pipes escaped */
+static void cell(FILE *fp, const char *s)
+{
+	fputc('`', fp);
+	for (; *s; s++) {
+		if (*s == '|')
+			fputs("\\|", fp);
+		else if (*s == '`')
+			fputc('\'', fp);
+		else if (*s == '\n' || *s == '\r')
+			fputc(' ', fp);
+		else
+			fputc(*s, fp);
+	}
+	fputc('`', fp);
+}
+
+static const char *dur(uint64_t ns, char *buf, size_t n)
+{
+	return asp_format_duration(ns, buf, n);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void charts(FILE *fp, const struct asp_batch *b)
+{
+	char *dir = asp_path_join(b->out_dir, "charts");
+	DIR *d = opendir(dir);
+	free(dir);
+	if (!d)
+		return;
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		if (l > 4 && !strcmp(de->d_name + l - 4, ".png")) {
+			names = xreallocarray(names, n + 1, sizeof(*names));
+			names[n++] = xstrdup(de->d_name);
+		}
+	}
+	closedir(d);
+	if (n) {
+		qsort(names, n, sizeof(*names), name_cmp);
+		fprintf(fp, "\n## Charts\n\n");
+		for (size_t i = 0; i < n; i++) {
+			size_t l = strlen(names[i]);
+			fprintf(fp, "![%.*s](charts/%s)\n", (int)(l - 4), names[i], names[i]);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+static void write_report(FILE *fp, const struct asp_batch *b)
+{
+	char b1[32], b2[32], b3[32];
+	const struct asp_comparison *c = b->cmp;
+	fprintf(fp, "# asprof report\n\n");
+	fprintf(fp, "**%s** — %s (exit status %d)\n\n",
+		b->status == 0 ? "PASS" : b->status == 1 ? "FAIL" : "ERROR",
+		b->status_reason ? b->status_reason : "", b->status);
+	fprintf(fp, "%zu run%s analysed", b->nruns, b->nruns == 1 ? "" : "s");
+	if (b->nskipped)
+		fprintf(fp, ", %zu skipped", b->nskipped);
+	if (c)
+		fprintf(fp, "; compared %zu base run%s with %zu new run%s by %s poll duration: "
+			    "%zu regressed, %zu improved, %zu new, %zu gone, %zu unchanged",
+			c->nbase, c->nbase == 1 ? "" : "s", c->nnew, c->nnew == 1 ? "" : "s",
+			asp_metric_name(c->metric), c->counts[ASP_V_REGRESSED],
+			c->counts[ASP_V_IMPROVED], c->counts[ASP_V_NEW], c->counts[ASP_V_GONE],
+			c->counts[ASP_V_UNCHANGED]);
+	fprintf(fp, ".\n");
+
+	if (c) {
+		const enum asp_verdict shown[] = { ASP_V_REGRESSED, ASP_V_IMPROVED };
+		const char *titles[] = { "Regressions", "Improvements" };
+		for (int s = 0; s < 2; s++) {
+			if (!c->counts[shown[s]] && s == 1)
+				continue;
+			fprintf(fp, "\n## %s\n\n", titles[s]);
+			if (!c->counts[shown[s]]) {
+				fprintf(fp, "None.\n");
+				continue;
+			}
+			fprintf(fp, "| future | base %s | new %s | change | p-value | polls base → new |\n",
+				asp_metric_name(c->metric), asp_metric_name(c->metric));
+			fprintf(fp, "|---|---:|---:|---:|---:|---:|\n");
+			for (size_t i = 0; i < c->nrows; i++) {
+				const struct asp_cmp_row *r = &c->rows[i];
+				if (r->verdict != shown[s])
+					continue;
+				fputs("| ", fp);
+				cell(fp, r->name);
+				if (r->is_task)
+					fputs(" (task)", fp);
+				fprintf(fp, " | %s | %s | %+.1f%% | %.2g | %" PRIu64 " → %" PRIu64 " |\n",
+					dur((uint64_t)r->metric_base, b1, sizeof(b1)),
+					dur((uint64_t)r->metric_new, b2, sizeof(b2)), r->rel_change * 100.0,
+					r->p_value, r->base.polls, r->new_.polls);
+			}
+		}
+		if (c->nnew_findings) {
+			fprintf(fp, "\n## New blocking findings (not in the base runs)\n\n");
+			fprintf(fp, "| severity | future | run | longest poll | threshold | culprit |\n");
+			fprintf(fp, "|---|---|---|---:|---:|---|\n");
+			for (size_t i = 0; i < c->nnew_findings; i++) {
+				const struct asp_cmp_finding *f = &c->new_findings[i];
+				fprintf(fp, "| %s | ", asp_severity_name(f->severity));
+				cell(fp, f->future);
+				fprintf(fp, " | %s | %s | %s | ", f->run, dur(f->duration_ns, b1, sizeof(b1)),
+					dur(f->threshold_ns, b2, sizeof(b2)));
+				if (f->culprit)
+					cell(fp, f->culprit);
+				fputs(" |\n", fp);
+			}
+		}
+	}
+
+	fprintf(fp, "\n## Blocking findings\n\n");
+	size_t total = 0;
+	for (size_t r = 0; r < b->nruns; r++)
+		total += b->runs[r]->nfindings;
+	if (!total) {
+		fprintf(fp, "None.\n");
+	} else {
+		fprintf(fp, "| run | rule | severity | future | task | thread | duration | threshold | culprit |\n");
+		fprintf(fp, "|---|---|---|---|---:|---:|---:|---:|---|\n");
+		size_t shown = 0;
+		for (size_t r = 0; r < b->nruns && shown < 50; r++) {
+			const struct asp_result *res = b->runs[r];
+			for (size_t i = 0; i < res->nfindings && shown < 50; i++, shown++) {
+				const struct asp_finding *f = &res->findings[i];
+				fprintf(fp, "| %s | %s | %s | ", res->name, f->rule,
+					asp_severity_name(f->severity));
+				cell(fp, f->future);
+				fprintf(fp, " | %" PRIu32 " | %d | %s | %s | ", f->task, f->tid,
+					f->count > 1 && !strcmp(f->rule, "self-wake")
+						? "—"
+						: dur(f->duration_ns, b1, sizeof(b1)),
+					dur(f->threshold_ns, b2, sizeof(b2)));
+				if (f->culprit) {
+					cell(fp, f->culprit);
+					fprintf(fp, " (%.0f%%)", f->culprit_share * 100.0);
+				}
+				fputs(" |\n", fp);
+			}
+		}
+		if (shown < total)
+			fprintf(fp, "\n%zu more in summary.json and report.xlsx.\n", total - shown);
+	}
+
+	fprintf(fp, "\n## Runs\n\n");
+	fprintf(fp, "| run | runtime | duration | threads | tasks | futures | findings | files |\n");
+	fprintf(fp, "|---|---|---:|---:|---:|---:|---:|---|\n");
+	for (size_t r = 0; r < b->nruns; r++) {
+		const struct asp_result *res = b->runs[r];
+		fprintf(fp, "| %s | %s | %s | %zu | %zu | %zu | %zu | [trace](runs/%s/trace.json) · [summary](runs/%s/summary.json) |\n",
+			res->name, res->runtime, dur(res->duration_ns, b3, sizeof(b3)), res->threads,
+			res->ntasks, res->nfutures, res->nfindings, res->name, res->name);
+	}
+	for (size_t i = 0; i < b->nskipped; i++)
+		fprintf(fp, "| %s | skipped: %s | | | | | | |\n", b->skipped[i].path, b->skipped[i].reason);
+	charts(fp, b);
+	fprintf(fp, "\nFull data: [summary.json](summary.json) · [report.xlsx](report.xlsx) · [junit.xml](junit.xml). "
+		    "Open a trace.json in https://ui.perfetto.dev or chrome://tracing.\n");
+}
+
+int asp_markdown_write(const struct asp_batch *b, const char *path, char **err)
+{
+	FILE *fp;
+	struct asp_outfile *h = asp_outfile_open(path, &fp, err);
+	if (!h)
+		return -1;
+	write_report(fp, b);
+	return asp_outfile_commit(h, err);
+}

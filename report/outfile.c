@@ -1,0 +1,167 @@
+/* outfile.c - atomic report files: write PATH.tmp.XXXXXX beside PATH, then
+ * flush, fsync, close and rename it over PATH. Any failure removes the
+ * temporary file and leaves PATH as it was. */
+#include "outfile.h"
+#include "analysis/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct asp_outfile {
+	char *path, *tmp;
+	FILE *fp;
+};
+
+static void outfile_free(struct asp_outfile *h)
+{
+	free(h->path);
+	free(h->tmp);
+	free(h);
+}
+
+/* the permissions a plain fopen() would give: 0666 less the umask */
+static mode_t default_mode(void)
+{
+	mode_t mask = umask(022);
+	umask(mask);
+	return 0666 & ~mask;
+}
+
+struct asp_outfile *asp_outfile_open(const char *path, FILE **fp, char **err)
+{
+	struct asp_outfile *h = xcalloc(1, sizeof(*h));
+	h->path = xstrdup(path);
+	h->tmp = xasprintf("%s.tmp.XXXXXX", path);
+	int fd = mkstemp(h->tmp);
+	if (fd < 0) {
+		asp_fail(err, "%s: %s", path, strerror(errno));
+		outfile_free(h);
+		return NULL;
+	}
+	/* mkstemp creates 0600; a report should be readable like any file */
+	if (fchmod(fd, default_mode()) != 0 || !(h->fp = fdopen(fd, "w"))) {
+		asp_fail(err, "%s: %s", path, strerror(errno));
+		close(fd);
+		unlink(h->tmp);
+		outfile_free(h);
+		return NULL;
+	}
+	*fp = h->fp;
+	return h;
+}
+
+/* best effort: make the rename itself durable */
+static void sync_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+int asp_outfile_commit(struct asp_outfile *h, char **err)
+{
+	int fd = fileno(h->fp);
+	const char *what = NULL;
+	int e = 0;
+
+	errno = 0;
+	if (fflush(h->fp) != 0 || ferror(h->fp)) {
+		/* an earlier failed write leaves the error flag but maybe not errno */
+		what = "write error";
+		e = errno ? errno : EIO;
+	} else if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS) {
+		/* EINVAL/EROFS: the file cannot be synced (a special file), not an error */
+		what = "fsync";
+		e = errno;
+	}
+	if (fclose(h->fp) != 0 && !what) {
+		what = "close";
+		e = errno;
+	}
+	h->fp = NULL;
+	if (!what && rename(h->tmp, h->path) != 0) {
+		what = "rename";
+		e = errno;
+	}
+	if (what) {
+		asp_fail(err, "%s: %s: %s", h->path, what, strerror(e));
+		unlink(h->tmp);
+		outfile_free(h);
+		return -1;
+	}
+	sync_parent(h->path);
+	outfile_free(h);
+	return 0;
+}
+
+void asp_outfile_abort(struct asp_outfile *h)
+{
+	if (!h)
+		return;
+	if (h->fp)
+		fclose(h->fp);
+	unlink(h->tmp);
+	outfile_free(h);
+}
+
+const char *asp_outfile_tmp_path(const struct asp_outfile *h)
+{
+	return h->tmp;
+}
+
+/* one directory; EEXIST is fine when it is a directory */
+static int mkdir_one(const char *dir, const char *full, char **err)
+{
+	if (mkdir(dir, 0777) == 0)
+		return 0;
+	int e = errno;
+	struct stat st;
+	if (e == EEXIST || e == EROFS || e == EACCES || e == EPERM) {
+		if (stat(dir, &st) == 0) {
+			if (S_ISDIR(st.st_mode))
+				return 0;
+			if (strcmp(dir, full) == 0)
+				return asp_fail(err, "%s: Not a directory", full);
+			return asp_fail(err, "%s: Not a directory (%s is a file)", full, dir);
+		}
+	}
+	if (e == ENOTDIR)
+		return asp_fail(err, "%s: Not a directory", full);
+	if (strcmp(dir, full) == 0)
+		return asp_fail(err, "%s: cannot create directory: %s", full, strerror(e));
+	return asp_fail(err, "%s: cannot create directory %s: %s", full, dir, strerror(e));
+}
+
+int asp_mkdir_p(const char *path, char **err)
+{
+	if (!*path)
+		return asp_fail(err, "empty directory name");
+	char *p = xstrdup(path);
+	size_t len = strlen(p);
+	while (len > 1 && p[len - 1] == '/')
+		p[--len] = '\0';
+	int rc = 0;
+	for (char *s = p + 1; *s && rc == 0; s++) {
+		if (*s != '/' || s[-1] == '/')
+			continue;
+		*s = '\0';
+		rc = mkdir_one(p, path, err);
+		*s = '/';
+	}
+	if (rc == 0)
+		rc = mkdir_one(p, path, err);
+	/* fail here, naming the directory, rather than on the first report */
+	if (rc == 0 && access(p, W_OK | X_OK) != 0)
+		rc = asp_fail(err, "%s: directory is not writable: %s", path, strerror(errno));
+	free(p);
+	return rc;
+}

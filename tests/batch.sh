@@ -1,0 +1,75 @@
+#!/bin/sh
+# batch.sh - many runs in one call, the regression comparison and its exit
+# status, index.md and junit.xml, skipped runs, -j determinism, and `diff`.
+# The regress fixtures slow exactly one future (regress::parse_batch) in the
+# new runs; nothing else changes.
+. "${TESTS_SRCDIR:-$(dirname "$0")}/setup.sh"
+PY=${PYTHON:-python3}
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+base=$(ls -d "$FIXTURES"/regress_base_*)
+new=$(ls -d "$FIXTURES"/regress_new_*)
+
+status() { set +e; "$@" >"$TMP/stdout" 2>"$TMP/stderr"; st=$?; set -e; }
+
+# json FILE EXPR: evaluate a Python expression over the JSON document `d`
+json() { "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1"; }
+
+status "$ASPROF" -q -j 2 -o "$TMP/a" --baseline $base -- $new
+check "baseline vs new: exit status 1 (a regression)" [ "$st" -eq 1 ]
+check "only parse_batch regressed (future and task root)" json "$TMP/a/summary.json" \
+	"sorted((r['name'], r['is_task']) for r in d['comparison']['rows'] if r['verdict'] != 'unchanged') == [('regress::parse_batch::{closure#0}', False), ('regress::parse_batch::{closure#0}', True)] and all(r['verdict'] == 'regressed' for r in d['comparison']['rows'] if r['verdict'] != 'unchanged')"
+check "the regression is significant and large" json "$TMP/a/summary.json" \
+	"[r for r in d['comparison']['rows'] if r['verdict'] == 'regressed' and not r['is_task']][0]['p_value'] < 1e-6 and [r for r in d['comparison']['rows'] if r['verdict'] == 'regressed' and not r['is_task']][0]['rel_change'] > 1"
+check "six runs, three per side" json "$TMP/a/summary.json" \
+	"len(d['runs']) == 6 and len(d['comparison']['base_runs']) == 3 and len(d['comparison']['new_runs']) == 3 and d['status'] == 1"
+check "per-run reports for each run" sh -c "for r in regress_base_1 regress_base_2 regress_base_3 regress_new_1 regress_new_2 regress_new_3; do test -s '$TMP/a/runs/'\$r/trace.json && test -s '$TMP/a/runs/'\$r/summary.json || exit 1; done"
+check "index.md: verdict first, then the regression" sh -c "sed -n 3p '$TMP/a/index.md' | grep -q '^\*\*FAIL\*\*' && grep -A4 '^## Regressions' '$TMP/a/index.md' | grep -q 'parse_batch'"
+check "index.md links the traces and charts" sh -c "grep -q 'runs/regress_new_1/trace.json' '$TMP/a/index.md' && grep -q '](charts/' '$TMP/a/index.md'"
+check "junit.xml: well-formed, the regression is a failure" "$PY" -c "
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+fails = [tc.get('name') for tc in root.iter('testcase') if tc.find('failure') is not None]
+cmp = [s for s in root.iter('testsuite') if s.get('name') == 'comparison'][0]
+sys.exit(0 if fails == ['regress::parse_batch::{closure#0}'] * 2 and int(cmp.get('failures')) == 2 and len(list(cmp)) > 5 else 1)
+" "$TMP/a/junit.xml"
+
+# the same inputs give the same bytes, whatever -j
+status "$ASPROF" -q -j 1 -o "$TMP/b" --baseline $base -- $new
+for f in summary.json index.md junit.xml runs/regress_new_2/summary.json runs/regress_new_2/trace.json; do
+	check "-j 1 and -j 2 give the same $f" cmp -s "$TMP/a/$f" "$TMP/b/$f"
+done
+
+# base against base: a change inside the noise is not a regression
+status "$ASPROF" -q -o "$TMP/c" --baseline "$FIXTURES/regress_base_1" -- "$FIXTURES/regress_base_2" "$FIXTURES/regress_base_3"
+check "base vs base: exit 0, nothing regressed or improved" sh -c "[ $st -eq 0 ] && $PY -c \"import json,sys; d=json.load(open('$TMP/c/summary.json')); sys.exit(0 if d['comparison']['counts']['regressed'] == 0 and d['comparison']['counts']['improved'] == 0 else 1)\""
+
+# diff: one run against one run, and groups
+status "$ASPROF" diff -q -o "$TMP/d" "$FIXTURES/regress_base_1" "$FIXTURES/regress_new_1"
+check "diff BASE NEW: parse_batch regressed, exit 1" sh -c "[ $st -eq 1 ] && grep -A6 '^## Regressions' '$TMP/d/index.md' | grep -q parse_batch"
+status "$ASPROF" diff -q -o "$TMP/e" --base $base --new $new
+check "diff --base --new: the same comparison as --baseline" "$PY" -c "
+import json, sys
+a = json.load(open(sys.argv[1]))['comparison']; b = json.load(open(sys.argv[2]))['comparison']
+sys.exit(0 if a['rows'] == b['rows'] else 1)" "$TMP/a/summary.json" "$TMP/e/summary.json"
+status "$ASPROF" diff -q -o "$TMP/f" "$FIXTURES/tokio_ct" "$FIXTURES/tokio_mt"
+check "diff: a new blocking finding is reported as new" json "$TMP/f/summary.json" \
+	"[f['future'] for f in d['comparison']['new_findings']] == ['tokio_mt::blocking_io::{closure#0}']"
+check "index.md shows the new blocking finding" grep -q '^## New blocking findings' "$TMP/f/index.md"
+
+# a run that cannot be read is reported; the others go through; exit 2
+echo hello >"$TMP/afile"
+status "$ASPROF" -q -o "$TMP/g" "$FIXTURES/tokio_ct" "$TMP/nowhere" "$TMP/afile" "$FIXTURES/smol"
+check "unreadable runs: exit 2" [ "$st" -eq 2 ]
+check "unreadable runs: one line each, naming it" sh -c "[ \$(wc -l <'$TMP/stderr') -eq 2 ] && grep -q 'nowhere: skipped' '$TMP/stderr' && grep -q 'afile: skipped' '$TMP/stderr'"
+check "the readable runs are still analysed" json "$TMP/g/summary.json" \
+	"[r['run']['name'] for r in d['runs']] == ['tokio_ct', 'smol'] and len(d['skipped']) == 2"
+check "stdout has only results" sh -c "grep -q '^tokio_ct: runtime tokio' '$TMP/stdout' && ! grep -q 'skipped' '$TMP/stdout'"
+
+# output problems
+status "$ASPROF" -q -o "$TMP/afile/out" "$FIXTURES/tokio_ct"
+check "output folder under a file: exit 2, one line" sh -c "[ $st -eq 2 ] && [ \$(wc -l <'$TMP/stderr') -eq 1 ] && grep -q afile '$TMP/stderr'"
+status "$ASPROF" -q -o "$TMP/afile" "$FIXTURES/tokio_ct"
+check "output folder is a file: exit 2, one line" sh -c "[ $st -eq 2 ] && [ \$(wc -l <'$TMP/stderr') -eq 1 ]"
+status "$ASPROF" -q -j 0 -o "$TMP/h" "$FIXTURES/tokio_ct"
+check "-j 0 is a usage error" [ "$st" -eq 2 ]
+tap_done

@@ -1,0 +1,89 @@
+#!/bin/sh
+# charts.sh - the gnuplot charts of a batch on the regression fixtures (which
+# slow down exactly one future, parse_batch): a distribution chart for it and
+# for nothing else, the trend charts, a histogram per run, scripts that
+# re-run on their own; and without gnuplot, the scripts and data with one
+# line on stderr saying the charts were skipped.
+. "${TESTS_SRCDIR:-$(dirname "$0")}/setup.sh"
+
+# run OUT [ENV=VALUE...]: the batch over the regression fixtures; sets $st
+run() {
+	out=$1
+	shift
+	set +e
+	env "$@" "$ASPROF" -q -o "$out" --baseline "$FIXTURES"/regress_base_* -- \
+		"$FIXTURES"/regress_new_* >"$TMP/stdout" 2>"$TMP/stderr"
+	st=$?
+	set -e
+}
+
+is_png() { [ "$(head -c 4 "$1" | tail -c 3)" = PNG ]; }
+is_svg() { head -c 200 "$1" | grep -q -e '^<?xml' -e '^<svg'; }
+# all four files of chart PATH (without extension)
+chart_ok() { is_png "$1.png" && is_svg "$1.svg" && [ -s "$1.gp" ] && [ -s "$1.dat" ]; }
+
+runs=$(cd "$FIXTURES" && ls -d regress_base_* regress_new_*)
+
+if ! command -v gnuplot >/dev/null 2>&1; then
+	skip "charts drawn: gnuplot is not installed"
+else
+	run "$TMP/out"
+	if [ "$st" -eq 2 ]; then
+		skip "charts drawn: the batch mode failed (exit 2)"
+		diag "$TMP/stderr"
+		tap_done
+		exit
+	fi
+	check "batch exits 0 or 1 (got $st)" [ "$st" -le 1 ]
+	c=$TMP/out/charts
+	dists=$(find "$c" -name 'dist-*.gp' -exec basename {} \; 2>/dev/null | sort)
+	dist_list=$(echo "$dists" | tr '\n' ' ')
+	if echo "$dists" | grep -q parse_batch; then
+		ok "dist chart for parse_batch: $dist_list"
+	else
+		not_ok "no dist chart for parse_batch (have: $dist_list)"
+	fi
+	others=$(echo "$dists" | grep -v -e parse_batch -e '^$' || true)
+	check "no dist chart for other futures${others:+: $others}" [ -z "$others" ]
+	for n in $(echo "$dists" | sed 's/\.gp$//'); do
+		check "$n: png, svg, script, data" chart_ok "$c/$n"
+	done
+	for chart in trend-p99 trend-busy; do
+		check "$chart.png is a PNG" is_png "$c/$chart.png"
+		check "$chart.svg is an SVG" is_svg "$c/$chart.svg"
+		check "$chart.gp and $chart.dat" [ -s "$c/$chart.gp" -a -s "$c/$chart.dat" ]
+	done
+	check "trend-p99.dat names the slowed future in full" \
+		grep -q '^# column [0-9]*: regress::parse_batch::{closure#0}$' "$c/trend-p99.dat"
+	for r in $runs; do
+		check "hist-$r: png, svg, script, data" chart_ok "$c/hist-$r"
+	done
+	# a script regenerates its chart from its own directory
+	rm -f "$c/trend-p99.png" "$c/trend-p99.svg"
+	if (cd "$c" && gnuplot trend-p99.gp </dev/null >/dev/null 2>"$TMP/gp.err") &&
+		is_png "$c/trend-p99.png" && is_svg "$c/trend-p99.svg"; then
+		ok "gnuplot trend-p99.gp re-draws the chart"
+	else
+		not_ok "gnuplot trend-p99.gp did not re-draw the chart"
+		diag "$TMP/gp.err"
+	fi
+fi
+
+run "$TMP/nogp" ASPROF_GNUPLOT=/nonexistent
+if [ "$st" -eq 2 ]; then
+	skip "without gnuplot: the batch mode failed (exit 2)"
+else
+	check "without gnuplot: exits 0 or 1 (got $st)" [ "$st" -le 1 ]
+	n=$(grep -c gnuplot "$TMP/stderr" || true)
+	if [ "$n" -eq 1 ] && grep -q 'charts skipped' "$TMP/stderr"; then
+		ok "without gnuplot: one line: $(grep gnuplot "$TMP/stderr")"
+	else
+		not_ok "without gnuplot: $n stderr lines mention gnuplot (want 1)"
+		diag "$TMP/stderr"
+	fi
+	c=$TMP/nogp/charts
+	check "without gnuplot: scripts and data written" \
+		[ -s "$c/trend-p99.gp" -a -s "$c/trend-p99.dat" -a -s "$c/trend-busy.gp" ]
+	check "without gnuplot: no images" [ -z "$(find "$c" -name '*.png' -o -name '*.svg')" ]
+fi
+tap_done

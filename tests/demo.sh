@@ -1,0 +1,20 @@
+#!/bin/sh
+# tests/demo.sh ASPROF FIXTURES - the main job on the bundled sample
+# recordings (`make demo`, the README's first command). The output folder is
+# ./asprof-out (or $ASPROF_OUT).
+set -u
+asprof=$1
+fixtures=$2
+out=${ASPROF_OUT:-asprof-out}
+rules=$(dirname "$0")/../configs/rules.yaml
+set +e
+"$asprof" -c "$rules" -o "$out" "$fixtures"/*/
+status=$?
+set -e
+case $status in
+0) verdict="no findings that fail the rules" ;;
+1) verdict="findings that fail the rules (exit status 1, as a CI job would see it)" ;;
+*) echo "asprof-batch failed with exit status $status" >&2; exit "$status" ;;
+esac
+echo "asprof-batch: $verdict"
+echo "Reports are in $out/: runs/<run>/trace.json (open in https://ui.perfetto.dev or chrome://tracing) and runs/<run>/summary.json"

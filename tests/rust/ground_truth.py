@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""ground_truth.py [FIXTURES_DIR] - measure the fixtures' ground truth.
+
+Prints "fixture key value..." lines (the format of tests/fixtures/expect.txt)
+computed from the recordings with uftrace replay + c++filt, names with the
+crate hashes stripped (= libiberty's demangler without DMGL_VERBOSE).  Used to
+write and re-check expect.txt after record.sh; the values must also agree
+with the programs' source (see tests/fixtures/README.md) -- this script only
+measures, it does not know what is right.
+"""
+import collections
+import os
+import re
+import subprocess
+import sys
+
+FIXTURES = {
+    # name: (crate, runtime, symbols, args, ASPROF_SLOWDOWN)
+    "tokio_mt": ("tokio_mt", "tokio", "v0", "no", None),
+    "tokio_mt_args": ("tokio_mt", "tokio", "v0", "yes", None),
+    "tokio_mt_legacy": ("tokio_mt", "tokio", "legacy", "no", None),
+    "tokio_ct": ("tokio_ct", "tokio", "v0", "no", None),
+    "async_std": ("async_std_demo", "async-std", "v0", "no", None),
+    "async_std_args": ("async_std_demo", "async-std", "v0", "yes", None),
+    "smol": ("smol_demo", "smol", "v0", "no", None),
+    **{f"regress_base_{i}": ("regress", "tokio", "v0", "no", 1) for i in (1, 2, 3)},
+    **{f"regress_new_{i}": ("regress", "tokio", "v0", "no", 4) for i in (1, 2, 3)},
+}
+UNIT = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}
+
+
+def demangle(names):
+    names = sorted(set(names))
+    out = subprocess.run(["c++filt"], input="\n".join(names), capture_output=True,
+                         text=True, check=True).stdout.splitlines()
+    res = {}
+    for a, b in zip(names, out):
+        b = re.sub(r"\[[0-9a-f]{1,16}\]", "", b)      # v0 crate disambiguators
+        b = re.sub(r"::h[0-9a-f]{16}$", "", b)         # legacy hash
+        res[a] = b
+    return res
+
+
+def calls_of(d):
+    """[(tid, name, arg, dur_us, children[(name, dur)], parent)] from uftrace replay."""
+    out = subprocess.run(["uftrace", "replay", "-d", d, "--no-pager", "--demangle=no",
+                          "-f", "duration,tid"], capture_output=True, text=True, check=True).stdout
+    recs, names = [], []
+    for line in out.splitlines():
+        m = re.match(r"^\s*(?:([\d.]+) (\w+))?\s*\[\s*(\d+)\]\s*\|\s*(.*)$", line)
+        if not m:
+            continue
+        v, u, tid, s = m.groups()
+        dur = float(v) * UNIT[u] if v else None
+        if s.startswith("} /* "):
+            recs.append(("exit", tid, dur, s[5:-3], None))
+        elif s.startswith("/* "):
+            recs.append(("event", tid, dur, s[3:-3], None))
+        else:
+            m2 = re.match(r"^(\S+?)(?:\((.*)\))? \{$", s) or re.match(r"^(\S+?)(?:\((.*)\))?;$", s)
+            if m2:
+                kind = "enter" if s.endswith("{") else "leaf"
+                recs.append((kind, tid, dur, m2.group(1), m2.group(2)))
+                names.append(m2.group(1))
+    dm = demangle(names)
+    stacks = collections.defaultdict(list)
+    calls = []
+    for kind, tid, dur, name, arg in recs:
+        st = stacks[tid]
+        if kind == "enter":
+            st.append([dm.get(name, name), arg, [], st[-1][0] if st else None])
+        elif kind == "leaf":
+            n = dm.get(name, name)
+            calls.append((tid, n, arg, dur, [], st[-1][0] if st else None))
+            if st:
+                st[-1][2].append((n, dur))
+        elif kind == "exit" and st:
+            n, a, ch, par = st.pop()
+            calls.append((tid, n, a, dur, ch, par))
+            if st:
+                st[-1][2].append((n, dur))
+        elif kind == "event" and dur and st:
+            st[-1][2].append((name, dur))
+    return calls
+
+
+def fmt(x):
+    return f"{x:.3f}".rstrip("0").rstrip(".")
+
+
+def measure(fix, d):
+    crate, runtime, symbols, args, slow = FIXTURES[fix]
+    out = []
+    emit = lambda *a: out.append(" ".join([fix] + [str(x) for x in a]))
+    ndat = len([f for f in os.listdir(d) if re.fullmatch(r"\d+\.dat", f)])
+    emit("program", crate)
+    emit("runtime", runtime)
+    emit("symbols", symbols)
+    emit("args", args)
+    if slow is not None:
+        emit("slowdown", slow)
+    emit("threads", ndat)
+    calls = calls_of(d)
+    clo = r"(\{closure#0\}|\{\{closure\}\})"
+    body_re = re.compile(rf"^{crate}::([a-z_]+(?:::main)?)::{clo}$")   # main::main: #[async_std::main]
+    # a future body is called by a poll: a Future::poll impl, a runtime's poll
+    # closure, or another body / join-select closure of the crate; a plain
+    # closure (e.g. Option::filter(|v| ..)) is called by something else.
+    polled_by = re.compile(rf"(::poll$|::poll::{clo}$|^{crate}::[a-z_]+(::main)?::{clo}(::{clo})?$|"
+                           rf"block_on.*::{clo}$|spawn.*::{clo}$)")
+    task_parent = re.compile(r"(core::Core<.*>::poll::\{closure#0\}|Core<T,S>::poll::\{\{closure\}\}|"
+                             r"SupportTaskLocals<.*> as core::future::future::Future>::poll::\{closure#0\}|"
+                             r"Executor>::spawn::<.*>::\{closure#0\})$")
+    bodies = collections.defaultdict(list)
+    closures = collections.Counter()
+    for c in calls:
+        if body_re.match(c[1]):
+            if c[5] and polled_by.search(c[5]):
+                bodies[c[1]].append(c)
+            else:
+                closures[(c[1], c[5])] += 1
+    ctor = collections.Counter(c[1] for c in calls if re.fullmatch(rf"{crate}::[a-z_]+(::main)?", c[1]))
+    main_body = f"{crate}::main::" + ("{{closure}}" if symbols == "legacy" else "{closure#0}")
+    emit("main_future", main_body)
+    if any(c[1] == f"{crate}::main::main::{{closure#0}}" for c in calls):
+        emit("main_user_body", f"{crate}::main::main::{{closure#0}}")   # #[async_std::main] wrapper
+    for b, cs in sorted(bodies.items()):
+        fn = body_re.match(b).group(1)
+        inst = ctor.get(f"{crate}::{fn}", 0) if fn != "main" else 1
+        emit("future", b, inst)
+    for b, cs in sorted(bodies.items()):
+        emit("polls", b, len(cs))
+    if args == "yes":
+        for b, cs in sorted(bodies.items()):
+            emit("instances_with_args", b, len({c[2] for c in cs}))
+    # blocking polls
+    long = [c for b, cs in bodies.items() for c in cs if (c[3] or 0) > 50e3]
+    if not long:
+        emit("blocking_future", "-")
+    for c in long:
+        emit("blocking_future", c[1])
+        emit("blocking_poll", 1 + [x[3] for x in bodies[c[1]]].index(c[3]))
+        emit("blocking_ms", round(c[3] / 1e3))
+        emit("blocking_tid", c[0])
+        funcs = [(n, x) for n, x in c[4] if x and not n.startswith("linux:")]
+        top = max(funcs, key=lambda t: t[1]) if funcs else None
+        culprit = top[0] if top and top[1] > 0.5 * c[3] else "-"
+        emit("blocking_culprit", culprit)
+        while culprit != "-":   # the chain below the culprit, as far as it is traced
+            cc = max((x for x in calls if x[1] == culprit and x[0] == c[0]), key=lambda x: x[3] or 0)
+            sub = [(n, x) for n, x in cc[4] if x and not n.startswith("linux:") and x > 0.5 * c[3]]
+            culprit = sub[0][0] if sub else "-"
+            if sub:
+                emit("blocking_culprit_callee", culprit)
+        ev = [(n, x) for n, x in c[4] if x and n.startswith("linux:") and x > 0.5 * c[3]]
+        if ev:
+            emit("blocking_event", ev[0][0], round(ev[0][1] / 1e3))
+    longest = [max((x[3] or 0) for x in cs) for b, cs in bodies.items()
+               if not any((x[3] or 0) > 50e3 for x in cs)]
+    emit("max_other_poll_ms", fmt(max(longest) / 1e3))
+    # hand-written future
+    hw = [c for c in calls if c[1] == f"<{crate}::CountDown as core::future::future::Future>::poll"]
+    if hw:
+        inst = (sum(1 for c in calls if c[1] == f"<{crate}::CountDown as core::future::into_future::IntoFuture>::into_future")
+                or sum(1 for c in calls if c[1] in (f"<{crate}::CountDown>::new", f"{crate}::CountDown::new")))
+        emit("handwritten_instances", f"{crate}::CountDown", inst)
+        emit("handwritten_polls_total", f"{crate}::CountDown", len(hw))
+        emit("handwritten_polls", f"{crate}::CountDown", len(hw) // inst)
+        if args == "yes":
+            per = collections.Counter(c[2] for c in hw)
+            emit("handwritten_instances_with_args", f"{crate}::CountDown", len(per))
+            assert set(per.values()) == {len(hw) // inst}, per
+    # task polls
+    tp = collections.defaultdict(collections.Counter)
+    for c in calls:
+        m = (re.match(r"^<tokio::runtime::task::harness::Harness<(.*), [^,]*>>::poll$", c[1])
+             or re.match(r"^<async_std::task::builder::SupportTaskLocals<(.*)> as core::future::future::Future>::poll$", c[1])
+             or re.match(r"^<async_task::raw::RawTask<<async_executor::Executor>::spawn<u64, (?!async_std::)(.*)>::\{closure#0\}, u64, .*>>::run$", c[1])
+             or re.match(r"^tokio::runtime::task::harness::(Harness<T,S>)::poll$", c[1]))
+        if m:
+            tp[m.group(1)][c[2]] += 1
+    spawned = 0
+    for b, cs in sorted(bodies.items()):
+        if any(task_parent.search(c[5] or "") for c in cs):
+            fn = body_re.match(b).group(1)
+            n = ctor.get(f"{crate}::{fn}", 0) if fn != "main" else 1
+            spawned += n if fn != "main" else 0
+            emit("task", b, n)
+    emit("spawned_tasks", spawned)
+    for f, cnt in sorted(tp.items()):
+        if not body_re.match(f) and f != "Harness<T,S>":
+            tids = {c[0] for c in calls if c[1].endswith(f"<{f}, tokio::runtime::blocking::schedule::BlockingSchedule>>::poll")}
+            emit("runtime_task", f, len(cnt) if args == "yes" else len(tids))
+    for f, cnt in sorted(tp.items()):
+        emit("task_polls", f, sum(cnt.values()))
+    if args == "yes":
+        emit("tasks_with_args", sum(len(cnt) for cnt in tp.values()))
+        for f, cnt in sorted(tp.items()):
+            emit("task_instances_with_args", f, len(cnt))
+    for (n, par), k in sorted(closures.items()):
+        emit("plain_closure", n, k)
+    comb = collections.Counter(c[1] for c in calls if re.match(rf"^{crate}::[a-z_]+(::main)?::{clo}::{clo}$", c[1]))
+    for n, k in sorted(comb.items()):
+        emit("combinator_closure", n, k)
+    if crate == "regress":
+        # from the source: only parse_batch reads ASPROF_SLOWDOWN (4*N parse_record per poll)
+        emit("slowed_future", "regress::parse_batch::{closure#0}")
+        emit("unaffected_future", "regress::fetch_rows::{closure#0}")
+        emit("unaffected_future", "regress::render_page::{closure#0}")
+        for b, cs in sorted(bodies.items()):
+            if not b.startswith("regress::main"):
+                emit("total_poll_ms", b, fmt(sum(x[3] or 0 for x in cs) / 1e3))
+    return out
+
+
+HEADER = """\
+# Ground truth of the fixtures in this directory, one fact per line:
+#   <fixture> <key> <value...>
+# Names are demangled as libiberty prints them WITHOUT DMGL_VERBOSE (v0:
+# "krate::f::{closure#0}", legacy: "krate::f::{{closure}}"; c++filt adds the
+# crate hashes "[0123abcd]" / "::h<16 hex>", which are not part of the name).
+# When a value is "<name> <number>", the number is the LAST field and the name
+# is everything between the key and it (names may contain spaces, e.g.
+# "Harness<F, S>").  See README.md for the meaning of each key, and which
+# values follow from the source and which only from the committed recording.
+# Measured by tests/rust/ground_truth.py, checked by hand against the source.
+"""
+
+
+def main():
+    root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "fixtures")
+    print(HEADER)
+    for fix in FIXTURES:
+        d = os.path.join(root, fix)
+        if os.path.isdir(d):
+            print("\n".join(measure(fix, d)))
+            print()
+
+
+if __name__ == "__main__":
+    main()

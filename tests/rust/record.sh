@@ -1,0 +1,322 @@
+#!/usr/bin/env bash
+# record.sh - build the Rust test programs in tests/rust/ and record the
+# uftrace fixtures in tests/fixtures/<name>/ used by asprof's tests.
+#
+# NOT run by CI: the fixtures are committed.  Re-run by hand when the programs,
+# the toolchain or the filter lists below change, then regenerate the ground
+# truth (python3 tests/rust/ground_truth.py > tests/fixtures/expect.txt) and
+# review the diff against tests/fixtures/README.md: tids, addresses, timings
+# and the timing-dependent poll counts change from run to run; the
+# source-determined facts listed in README.md must not.
+#
+# Prerequisites (Debian 12 "bookworm", x86-64):
+#   - uftrace 0.13                      (apt-get install uftrace)
+#   - rustc/cargo >= 1.7x               (rustup, in ~/.cargo/bin, or Debian's)
+#   - the crates, from Debian packages, used offline through
+#     tests/rust/.cargo/config.toml (directory source /usr/share/cargo/registry):
+#       librust-tokio-dev librust-tokio-macros-dev librust-num-cpus-dev
+#       librust-async-std-dev librust-async-attributes-dev librust-smol-dev
+#       librust-async-executor-dev librust-futures-dev librust-futures-lite-dev
+#     (missing ones are apt-get installed when running as root)
+#   - python3 and binutils >= 2.36 (c++filt demangles v0), only for VERIFY=1
+#     and tests/rust/ground_truth.py
+#
+# Usage:
+#   tests/rust/record.sh              # build + record all fixtures
+#   tests/rust/record.sh tokio_mt smol  # only these fixtures
+#   VERIFY=1 tests/rust/record.sh     # also record unfiltered copies in a temp
+#                                     # dir and check that the -N filters lost
+#                                     # no poll (tests/rust/pollcheck.py)
+#   JOBS=1 tests/rust/record.sh       # cargo -j (default 2)
+#   FIXTURES_DIR=/tmp/fx tests/rust/record.sh   # record somewhere else
+#
+# Builds (one cargo workspace, two target dirs):
+#   target/mcount  RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Z instrument-mcount", every
+#                  crate (dependencies included) instrumented; RUSTC_BOOTSTRAP
+#                  makes rustc act as nightly, which mangles with v0 (_R...).
+#                  Choice: instrumenting all crates (not only the user crate)
+#                  keeps the whole task-poll chain of DOMAIN.md (tokio's
+#                  non-generic RawTask::poll, the worker's
+#                  Harness<BlockingTask<Launch>>::poll that encloses the
+#                  scheduler loop, async-task's Runnable::run, async-executor's
+#                  run loop...).  Instrumenting only the user crate (cargo rustc
+#                  -- -Z instrument-mcount) keeps the monomorphised generic part
+#                  (raw::poll::<F,S> -> Harness::poll -> ... -> body) but loses
+#                  those non-generic frames.  The size is controlled with -N
+#                  instead (see NOTRACE_V0).  The standard library is
+#                  precompiled, hence never mcount-instrumented.
+#   target/plain   plain stable debug build (legacy _ZN...17h<hash>E symbols,
+#                  std itself is v0), traced with full dynamic patching
+#                  (uftrace -P, capstone): uftrace 0.13 patches ~85% of the
+#                  functions of a plain Rust binary in place (the rest: prologue
+#                  with PC-relative addressing, e.g. tokio's raw::poll and
+#                  CachedParkThread::block_on::{{closure}}, reported as FAIL
+#                  with -v).  std's own functions get patched too, so
+#                  std::thread::sleep is visible in tokio_mt_legacy.
+#                  (-P does nothing on an mcount build: patch type "pg" only
+#                  toggles the mcount call sites.)
+#
+# Cargo profile (tests/rust/Cargo.toml): opt-level 0 (no inlining, every poll
+# is a real call), debug = 0 (with DWARF present, uftrace -A also saves a ~1 MB
+# <prog>.dbg into the data directory).
+#
+# Recording options (all fixtures):
+#   --no-libcall   drop PLT calls (memcpy/memset...; Rust calls libc through the
+#                  GOT, -Z plt=no, so nanosleep/epoll_wait are never seen anyway)
+#   -N REGEX       drop leaf-ish runtime helpers that never poll a future
+#                  (atomics, drop glue, Cell/RefCell, Arc/Vec methods, tokio
+#                  timer wheel/linked lists/task state/TLS accessors ...).
+#                  uftrace 0.13 matches v0 names MANGLED (it cannot demangle
+#                  v0), so the v0 patterns are anchored on the function's own
+#                  path: '^_R(I|Y|N<ns>|M/X impl)*C<crate>' + module path, so a
+#                  module name appearing only in a generic argument (e.g.
+#                  Harness<F, alloc::sync::Arc<Handle>>::poll) does not match.
+#                  Legacy names are matched demangled (uftrace demangles _ZN).
+#                  No -t time filter, no -D depth limit: every poll is kept.
+#                  Known loss: core::ptr::drop_in_place is dropped with its
+#                  children, so tokio's Runtime drop (blocking-pool shutdown,
+#                  block_on(oneshot::Receiver)) is not in the recordings.
+#   scheduler events (linux:schedule, perf-cpu*.dat) are kept (uftrace default).
+#
+# Argument recordings (-A 'REGEX@arg1', REGEX against the mangled v0 name):
+#   tokio_mt_args   tokio Harness<F,S>::poll(self) -> arg1 = task cell/header
+#                   address (one value per task instance), CountDown::poll arg1
+#                   (= &CountDown), user async fn bodies {closure#0} arg1
+#                   (= the future's state address).
+#   async_std_args  SupportTaskLocals<F>::poll arg1 (= the task future's
+#                   address), CountDown::poll arg1, user bodies arg1.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+FIX=${FIXTURES_DIR:-$ROOT/tests/fixtures}   # override to record elsewhere
+JOBS=${JOBS:-2}
+export PATH="$HOME/.cargo/bin:/root/.cargo/bin:$PATH"
+
+MCOUNT_DIR=$HERE/target/mcount/debug
+PLAIN_DIR=$HERE/target/plain/debug
+
+log() { printf '== %s\n' "$*" >&2; }
+die() { printf 'record.sh: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------- prerequisites
+DEBIAN_PKGS=(librust-tokio-dev librust-tokio-macros-dev librust-num-cpus-dev
+             librust-async-std-dev librust-async-attributes-dev librust-smol-dev
+             librust-async-executor-dev librust-futures-dev librust-futures-lite-dev)
+check_prereqs() {
+    local missing=()
+    command -v uftrace >/dev/null || missing+=(uftrace)
+    local c
+    for c in tokio-1 tokio-macros-1 async-std-1 async-attributes-1 smol-1 async-executor-1 \
+             futures-0.3 futures-lite-1; do
+        compgen -G "/usr/share/cargo/registry/${c}*" >/dev/null || missing+=("crate:$c")
+    done
+    if ((${#missing[@]})); then
+        if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+            log "installing missing prerequisites: ${missing[*]}"
+            apt-get install -y uftrace "${DEBIAN_PKGS[@]}"
+        else
+            die "missing: ${missing[*]} (apt-get install uftrace ${DEBIAN_PKGS[*]})"
+        fi
+    fi
+    command -v cargo >/dev/null || die "cargo not found (install rustup or Debian's cargo)"
+    [[ $(uftrace --version) == *v0.13* ]] || log "warning: not uftrace 0.13 ($(uftrace --version | head -1)); the .sym format and filter behaviour may differ"
+}
+
+# ------------------------------------------------------------------------ build
+is_legacy() {   # does the binary define legacy-mangled (_ZN...) user-crate symbols?
+    local n
+    n=$(nm "$1" | grep -c ' _ZN8tokio_mt' || true)
+    ((n > 0))
+}
+
+build() {
+    log "building mcount-instrumented programs (v0 symbols) in target/mcount"
+    (cd "$HERE" && RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Z instrument-mcount" \
+        CARGO_TARGET_DIR="$HERE/target/mcount" cargo build --offline -j"$JOBS")
+
+    log "building plain tokio_mt (legacy symbols) in target/plain"
+    (cd "$HERE" && env -u RUSTC_BOOTSTRAP RUSTFLAGS="" \
+        CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt)
+    if ! is_legacy "$PLAIN_DIR/tokio_mt"; then
+        # A future stable rustc may default to v0: ask for legacy explicitly.
+        log "plain build is not legacy-mangled; rebuilding with -C symbol-mangling-version=legacy"
+        (cd "$HERE" && RUSTC_BOOTSTRAP=1 \
+            RUSTFLAGS="-C symbol-mangling-version=legacy -Z unstable-options" \
+            CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt)
+        is_legacy "$PLAIN_DIR/tokio_mt" || die "could not get a legacy-mangled build"
+    fi
+}
+
+# ---------------------------------------------------------------------- filters
+# A v0 symbol whose OWN path starts in crate/module X: the prefix of nested-path
+# tags (I generic args, Y <T as Trait>, N<ns> nested name, M/X impl blocks with
+# an optional s<base62>_ disambiguator) then the crate root C[s<hash>_]<len><name>.
+V0_OWN='^_R(I|Y|N[A-Za-z]|[MX](s[0-9A-Za-z]*_)?)*Cs[0-9A-Za-z]+_'
+
+# '@' = module path anchored with V0_OWN; otherwise an unanchored substring.
+NOTRACE_V0=(
+    18precondition_check                       # core UB-check helpers
+    @4core4sync6atomic                         # core::sync::atomic::*
+    @4core3ptr8non_null                        # NonNull::new_unchecked ...
+    @4core4iter5range                          # Range::next, Step ...
+    @4core3ptr13drop_in_place                  # drop glue (and its children)
+    @4core4cell                                # Cell/RefCell get/set/borrow
+    4core3ops5deref5Deref5deref                # <X as Deref>::deref
+    8DerefMut9deref_mut                        # <X as DerefMut>::deref_mut
+    @5alloc4sync                               # Arc/Weak methods
+    @5alloc3vec                                # Vec methods
+    @3std4sync                                 # Mutex/poison/Once ...
+    @14concurrent_queue                        # async-executor queues
+    @9value_bag @3log @4libc @15crossbeam_utils
+    @5tokio7runtime4time                       # timer wheel / entries
+    @5tokio4util11linked_list
+    @5tokio4util4rand
+    @5tokio4loom3std12atomic_u                 # tokio atomic wrappers
+    @5tokio7runtime4task5state                 # task state transitions
+    @5tokio7runtime4task6inject
+    @5tokio7runtime4task4list                  # OwnedTasks
+    @5tokio7runtime4task4core6Header
+    @5tokio7runtime4task4core11TaskIdGuard
+    @5tokio7runtime7context7CONTEXT            # TLS accessor
+    @5tokio7runtime7context20set_current_task_id
+    @5tokio7runtime7context11try_current
+    @5tokio7runtime4coop6Budget
+    @5tokio7runtime4coop13poll_proceed
+    @5tokio7runtime9scheduler12multi_thread5queue
+)
+# Legacy names as uftrace 0.13 demangles them (impls print as "_<T as Tr>::f").
+NOTRACE_LEGACY=(
+    '^core::ptr::drop_in_place'
+    '^core::sync::atomic::'                 '^_<core\.\.sync\.\.atomic'
+    'precondition_check'
+    '^core::iter::range::'                  '^_<core\.\.ops\.\.range\.\.'
+    'as core\.\.iter\.\.range\.\.Step>'
+    '^core::cell::'                         '^_<core\.\.cell\.\.'
+    '^core::ptr::non_null::'                '^_<core\.\.ptr\.\.non_null'
+    'as core\.\.ops\.\.deref\.\.Deref>::deref$'
+    'as core\.\.ops\.\.deref\.\.DerefMut>::deref_mut$'
+    '^alloc::sync::'                        '^_<alloc\.\.sync\.\.'
+    '^alloc::vec::'                         '^_<alloc\.\.vec\.\.'
+    '^std::sync::'                          '^_<std\.\.sync\.\.'
+    '^tokio::runtime::time::'               '^_<tokio\.\.runtime\.\.time\.\.'
+    '^tokio::util::linked_list'             '^_<tokio\.\.util\.\.linked_list'
+    '^tokio::util::rand::'
+    '^tokio::loom::std::atomic_u'           '^_<tokio\.\.loom\.\.std\.\.atomic_u'
+    '^tokio::runtime::task::state::'        '^_<tokio\.\.runtime\.\.task\.\.state'
+    '^tokio::runtime::task::inject::'
+    '^tokio::runtime::task::list::'
+    '^tokio::runtime::task::core::Header::'
+    '^tokio::runtime::task::core::TaskIdGuard'
+    '^tokio::runtime::context::CONTEXT'
+    '^tokio::runtime::context::set_current_task_id'
+    '^tokio::runtime::context::try_current'
+    '^tokio::runtime::coop::Budget'
+    '^tokio::runtime::coop::poll_proceed'
+    '^tokio::runtime::scheduler::multi_thread::queue::'
+    '^_<tokio\.\.runtime\.\.scheduler\.\.multi_thread\.\.queue'
+)
+
+notrace_args() {   # $1 = v0 | legacy ; prints one -N argument per line pair
+    local p
+    for p in "${NOTRACE_V0[@]}"; do
+        if [[ $p == @* ]]; then printf '%s\n%s\n' -N "${V0_OWN}${p#@}"
+        else printf '%s\n%s\n' -N ".*$p"; fi   # '.*' forces regex matching
+    done
+    if [[ $1 == legacy ]]; then
+        for p in "${NOTRACE_LEGACY[@]}"; do printf '%s\n%s\n' -N "$p"; done
+    fi
+}
+
+B62='[0-9A-Za-z]'
+# tokio: <tokio::runtime::task::harness::Harness<F, S>>::poll (all F, S)
+ARG_TOKIO_HARNESS="^_RNvMs${B62}*_NtNtNtCs${B62}+_5tokio7runtime4task7harnessINtB${B62}+_7Harness.*E4poll(B${B62}*_|Cs${B62}+_[0-9]+[A-Za-z_][A-Za-z0-9_]*)?\$@arg1"
+# async-std: <async_std::task::builder::SupportTaskLocals<F> as Future>::poll
+ARG_ASYNC_STD_STL="^_RNvXs${B62}*_NtNtCs${B62}+_9async_std4task7builderINtB${B62}+_17SupportTaskLocals.*6Future4poll(B${B62}*_)?\$@arg1"
+# <krate::CountDown as Future>::poll
+arg_countdown() { echo "^_RNvX(s${B62}*_)?Cs${B62}+_[0-9]+$1NtB${B62}+_9CountDownNtNtNtCs${B62}+_4core6future6future6Future4poll@arg1"; }
+# krate::<fn>::{closure#0}: the body of every top-level async fn (and main's block)
+arg_bodies() { echo "^_RNCNvCs${B62}+_[0-9]+$1[0-9]+[a-z_]+0B${B62}*_\$@arg1"; }
+
+# -------------------------------------------------------------------- recording
+check_fixture() {   # uftrace itself must read the data without errors
+    local dir=$1 err
+    err=$(mktemp)
+    uftrace replay -d "$dir" --no-pager 2>"$err" | head -5 >/dev/null || true
+    uftrace report -d "$dir" --no-pager >/dev/null 2>>"$err"
+    uftrace dump -d "$dir" --no-pager 2>>"$err" | tail -3 >/dev/null
+    if grep -qiE 'error|warn|invalid|corrupt' "$err"; then
+        cat "$err" >&2; rm -f "$err"; die "uftrace cannot read $dir cleanly"
+    fi
+    rm -f "$err"
+    printf '   %-18s %6s  threads=%s\n' "$(basename "$dir")" "$(du -sh "$dir" | cut -f1)" \
+        "$(ls "$dir" | grep -cE '^[0-9]+\.dat$')" >&2
+}
+
+VERIFY_TMP=
+verify_filters() {   # $1 fixture dir, $2.. program argv: unfiltered copy + poll-count diff
+    [[ ${VERIFY:-0} == 1 ]] || return 0
+    local dir=$1; shift
+    [[ -n $VERIFY_TMP ]] || VERIFY_TMP=$(mktemp -d)
+    local raw=$VERIFY_TMP/$(basename "$dir")
+    uftrace record -d "$raw" "$@" >/dev/null
+    log "VERIFY $(basename "$dir"): poll counts unfiltered vs fixture (differences in main/JoinHandle/runtime"
+    log "       idle-loop polls are timing; user bodies, CountDown, task polls must match)"
+    python3 "$HERE/pollcheck.py" "$raw" "$dir" | grep -E 'DIFF|^diffs' >&2 || true
+}
+
+# rec NAME [uftrace record options...] -- PROGRAM [args]
+rec() {
+    local name=$1; shift
+    local opts=() prog=()
+    while (($#)); do [[ $1 == -- ]] && { shift; prog=("$@"); break; }; opts+=("$1"); shift; done
+    local dir=$FIX/$name
+    rm -rf "$dir"
+    log "recording $name"
+    uftrace record --no-libcall "${opts[@]}" -d "$dir" "${prog[@]}" >/dev/null
+    check_fixture "$dir"
+    [[ ${prog[0]} == "$PLAIN_DIR"/* ]] || verify_filters "$dir" "${prog[@]}"
+}
+
+want() {   # is fixture $1 selected on the command line?
+    ((${#SELECTED[@]} == 0)) && return 0
+    local s; for s in "${SELECTED[@]}"; do [[ $s == "$1" ]] && return 0; done; return 1
+}
+
+main() {
+    SELECTED=("$@")
+    check_prereqs
+    build
+    mkdir -p "$FIX"
+    local v0n=() lgn=()
+    mapfile -t v0n < <(notrace_args v0)
+    mapfile -t lgn < <(notrace_args legacy)
+
+    want tokio_mt   && rec tokio_mt  "${v0n[@]}" -- "$MCOUNT_DIR/tokio_mt"
+    want tokio_ct   && rec tokio_ct  "${v0n[@]}" -- "$MCOUNT_DIR/tokio_ct"
+    want async_std  && rec async_std "${v0n[@]}" -- "$MCOUNT_DIR/async_std_demo"
+    want smol       && rec smol      "${v0n[@]}" -- "$MCOUNT_DIR/smol_demo"
+
+    want tokio_mt_args && rec tokio_mt_args "${v0n[@]}" \
+        -A "$ARG_TOKIO_HARNESS" -A "$(arg_countdown tokio_mt)" -A "$(arg_bodies tokio_mt)" \
+        -- "$MCOUNT_DIR/tokio_mt"
+    want async_std_args && rec async_std_args "${v0n[@]}" \
+        -A "$ARG_ASYNC_STD_STL" -A "$(arg_countdown async_std_demo)" -A "$(arg_bodies async_std_demo)" \
+        -- "$MCOUNT_DIR/async_std_demo"
+
+    # Legacy symbols, full dynamic patching of every function (-P .), std included.
+    want tokio_mt_legacy && rec tokio_mt_legacy -P . "${lgn[@]}" -- "$PLAIN_DIR/tokio_mt"
+
+    local i
+    for i in 1 2 3; do
+        want "regress_base_$i" && ASPROF_SLOWDOWN=1 rec "regress_base_$i" "${v0n[@]}" -- "$MCOUNT_DIR/regress"
+    done
+    for i in 1 2 3; do
+        want "regress_new_$i" && ASPROF_SLOWDOWN=4 rec "regress_new_$i" "${v0n[@]}" -- "$MCOUNT_DIR/regress"
+    done
+
+    [[ -z $VERIFY_TMP ]] || rm -rf "$VERIFY_TMP"
+    log "fixtures in $FIX: $(du -sh "$FIX" | cut -f1) total"
+}
+
+main "$@"

@@ -1,0 +1,233 @@
+/* batch-fixture.h - a synthetic struct asp_batch for the batch report tests
+ * (xlsx, charts): three runs of a tokio program (one base, two new) with
+ * tasks, futures, poll durations and findings, one skipped run, and a
+ * comparison built by asp_compare().
+ *
+ * Header-only. Link with libasprof.a (util, model, compare, rules).
+ * asp_compare() calls asp_rules_compare_override() and asp_format_duration()
+ * from analysis/rules.c. The rules come from the fixture, not from
+ * asp_rules_default(): compare by p90, 10 % / 20 us, alpha 0.01.
+ *
+ *   struct asp_batch *b = batch_fixture_new();  ...  batch_fixture_free(b);
+ *
+ * What is in it (stable; tests may rely on it):
+ *   runs[0] "regress_base_1" (base), runs[1] "regress_new_1", runs[2] "regress_new_2"
+ *   futures per run (sorted by name), 40 polls each:
+ *     "<tokio_mt::CountDown as core::future::future::Future>::poll"  improved (~4x faster)
+ *     "tokio_mt::blocking_io::{closure#0}"                           regressed (~3x slower)
+ *     "tokio_mt::cache_warmup::{closure#0}"                          new runs only (new)
+ *     "tokio_mt::fetch_all::{closure#0}"                             unchanged
+ *     "tokio_mt::legacy_path::{closure#0}"                           base run only (gone)
+ *   tasks per run: 1 main (root "tokio_mt::main::{closure#0}"), 2-3 root
+ *   blocking_io, 4 root fetch_all
+ *   findings: base: 1 warning; each new run: 1 error (blocking-poll on
+ *   blocking_io, culprit std::thread::sleep) + 1 warning (self-wake)
+ *   skipped: one run; status 1 with a reason.
+ */
+#ifndef ASP_BATCH_FIXTURE_H
+#define ASP_BATCH_FIXTURE_H
+
+#include "analysis/compare.h"
+#include "analysis/model.h"
+#include "analysis/rules.h"
+#include "analysis/util.h"
+#include "report/batch.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH_FIXTURE_POLLS 40
+
+#define BF_MAIN "tokio_mt::main::{closure#0}"
+#define BF_COUNTDOWN "<tokio_mt::CountDown as core::future::future::Future>::poll"
+#define BF_BLOCKING "tokio_mt::blocking_io::{closure#0}"
+#define BF_WARMUP "tokio_mt::cache_warmup::{closure#0}"
+#define BF_FETCH "tokio_mt::fetch_all::{closure#0}"
+#define BF_LEGACY "tokio_mt::legacy_path::{closure#0}"
+
+/* deterministic jitter: 0.8 .. 1.2 of base */
+static inline uint64_t bf_jitter_(uint32_t *seed, uint64_t base)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	uint32_t r = (*seed >> 16) % 401; /* 0..400 */
+	return base * (800 + r) / 1000;
+}
+
+static inline void bf_fill_(struct asp_durations *d, uint32_t *seed, uint64_t base, size_t n,
+			    uint64_t slow_ns, uint64_t *busy, uint64_t *slow)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = bf_jitter_(seed, base);
+		asp_durations_add(d, v);
+		*busy += v;
+		if (v >= slow_ns)
+			(*slow)++;
+	}
+	asp_durations_finish(d);
+}
+
+static inline void bf_future_(struct asp_result *r, uint32_t *seed, const char *name,
+			      enum asp_future_kind kind, uint64_t poll_ns, const uint32_t *tasks,
+			      size_t ntasks)
+{
+	struct asp_future *f = &r->futures[r->nfutures++];
+	memset(f, 0, sizeof(*f));
+	f->name = xstrdup(name);
+	f->kind = kind;
+	f->task_ids = xcalloc(ntasks ? ntasks : 1, sizeof(uint32_t));
+	memcpy(f->task_ids, tasks, ntasks * sizeof(uint32_t));
+	f->ntask_ids = ntasks;
+	f->instances = ntasks ? ntasks : 1;
+	f->polls = BATCH_FIXTURE_POLLS;
+	bf_fill_(&f->poll_ns, seed, poll_ns, BATCH_FIXTURE_POLLS, 50000, &f->busy_ns,
+		 &f->slow_polls);
+	f->idle_ns = f->busy_ns * 3 + 1234567;
+}
+
+static inline void bf_task_(struct asp_result *r, uint32_t *seed, uint32_t id, const char *root,
+			    bool is_main, uint64_t poll_ns, uint64_t first, uint64_t end)
+{
+	struct asp_task *t = &r->tasks[r->ntasks++];
+	memset(t, 0, sizeof(*t));
+	t->id = id;
+	t->root = xstrdup(root);
+	t->is_main = is_main;
+	t->has_addr = !is_main;
+	t->addr = 0x7f3a2c001000ULL + id * 0x80;
+	t->polls = 12;
+	bf_fill_(&t->poll_ns, seed, poll_ns, 12, 50000, &t->busy_ns, &t->slow_polls);
+	t->first_poll_ns = first;
+	t->end_ns = end;
+	t->idle_ns = end - first > t->busy_ns ? end - first - t->busy_ns : 0;
+	t->ntids = is_main ? 1 : 2;
+	t->tids = xcalloc(t->ntids, sizeof(int));
+	t->tids[0] = 41000 + (int)id;
+	if (t->ntids > 1)
+		t->tids[1] = 41007;
+}
+
+static inline void bf_finding_(struct asp_result *r, const char *rule, enum asp_severity sev,
+			       const char *future, uint32_t task, int tid, uint64_t start,
+			       uint64_t dur, uint64_t threshold, const char *culprit, double share,
+			       const char *pattern, uint64_t count)
+{
+	struct asp_finding *f = &r->findings[r->nfindings++];
+	f->rule = xstrdup(rule);
+	f->severity = sev;
+	f->future = xstrdup(future);
+	f->task = task;
+	f->tid = tid;
+	f->start_ns = start;
+	f->duration_ns = dur;
+	f->threshold_ns = threshold;
+	f->culprit = culprit ? xstrdup(culprit) : NULL;
+	f->culprit_share = share;
+	f->pattern = xstrdup(pattern);
+	f->count = count;
+}
+
+static inline struct asp_result *bf_run_(const char *name, bool is_new, uint32_t seed)
+{
+	struct asp_result *r = xcalloc(1, sizeof(*r));
+	r->path = xasprintf("/srv/ci/recordings/%s/uftrace.data", name);
+	r->name = xstrdup(name);
+	r->exe = xstrdup("/srv/ci/target/release/tokio_mt");
+	r->runtime = xstrdup("tokio");
+	r->duration_ns = is_new ? 2481234567ULL : 1873456789ULL;
+	r->records = is_new ? 184233 : 171902;
+	r->data_bytes = r->records * 16;
+	r->threads = 5;
+	r->args_recorded = true;
+
+	r->futures = xcalloc(5, sizeof(*r->futures));
+	static const uint32_t t23[] = { 2, 3 }, t4[] = { 4 }, t1[] = { 1 };
+	bf_future_(r, &seed, BF_COUNTDOWN, ASP_FK_USER_FUTURE, is_new ? 15000 : 60000, t4, 1);
+	bf_future_(r, &seed, BF_BLOCKING, ASP_FK_ASYNC_BLOCK, is_new ? 240000 : 80000, t23, 2);
+	if (is_new)
+		bf_future_(r, &seed, BF_WARMUP, ASP_FK_ASYNC_FN, 45000, t1, 1);
+	bf_future_(r, &seed, BF_FETCH, ASP_FK_ASYNC_FN, 30000, t4, 1);
+	if (!is_new)
+		bf_future_(r, &seed, BF_LEGACY, ASP_FK_ASYNC_FN, 15000, t1, 1);
+
+	r->tasks = xcalloc(4, sizeof(*r->tasks));
+	bf_task_(r, &seed, 1, BF_MAIN, true, 20000, 1200000, r->duration_ns - 500000);
+	bf_task_(r, &seed, 2, BF_BLOCKING, false, is_new ? 250000 : 85000, 3400000, 900000000);
+	bf_task_(r, &seed, 3, BF_BLOCKING, false, is_new ? 250000 : 85000, 3500000, 950000000);
+	bf_task_(r, &seed, 4, BF_FETCH, false, 32000, 3600000, 1400000000);
+
+	r->findings = xcalloc(2, sizeof(*r->findings));
+	if (is_new) {
+		bf_finding_(r, "blocking-poll", ASP_SEV_ERROR, BF_BLOCKING, 2, 41002, 512345678,
+			    182000000 + seed % 1000, 100000000, "std::thread::sleep", 0.973,
+			    "default", 1);
+		bf_finding_(r, "self-wake", ASP_SEV_WARNING, BF_COUNTDOWN, 4, 41004, 3600000,
+			    2100000, 5000, NULL, 0, "default", 120);
+	} else {
+		bf_finding_(r, "blocking-poll", ASP_SEV_WARNING, BF_FETCH, 4, 41004, 801000000,
+			    12500000, 10000000, "<std::fs::File as std::io::Read>::read", 0.61,
+			    "tokio_mt::*", 1);
+	}
+	r->notes = xcalloc(1, sizeof(char *));
+	r->notes[r->nnotes++] = xstrdup("tasks counted per root future type");
+	return r;
+}
+
+static inline struct asp_batch *batch_fixture_new(void)
+{
+	struct asp_batch *b = xcalloc(1, sizeof(*b));
+	struct asp_rules *rules = xcalloc(1, sizeof(*rules));
+	rules->runtime = NULL;
+	rules->warning_ns = 10000000;
+	rules->error_ns = 100000000;
+	rules->slow_poll_ns = 50000;
+	rules->never_yielded = true;
+	rules->self_wake = true;
+	rules->self_wake_min_polls = 50;
+	rules->self_wake_max_gap_ns = 5000;
+	rules->compare.metric = ASP_METRIC_P90;
+	rules->compare.min_change = 0.10;
+	rules->compare.min_abs_ns = 20000;
+	rules->compare.alpha = 0.01;
+	rules->fail_on = 1u << ASP_FAIL_ERROR | 1u << ASP_FAIL_REGRESSION;
+	b->rules = rules;
+	b->out_dir = "asprof-out";
+
+	b->nruns = 3;
+	b->runs = xcalloc(b->nruns, sizeof(*b->runs));
+	b->runs[0] = bf_run_("regress_base_1", false, 17);
+	b->runs[1] = bf_run_("regress_new_1", true, 4242);
+	b->runs[2] = bf_run_("regress_new_2", true, 99);
+
+	b->nskipped = 1;
+	b->skipped = xcalloc(1, sizeof(*b->skipped));
+	b->skipped[0].path = xstrdup("/srv/ci/recordings/regress_new_3/uftrace.data");
+	b->skipped[0].reason = xstrdup("info: truncated header (12 of 40 bytes)");
+
+	b->cmp = asp_compare((const struct asp_result *const *)b->runs, 1,
+			     (const struct asp_result *const *)b->runs + 1, 2, rules);
+	b->status = 1;
+	b->status_reason = xstrdup("1 future regressed (" BF_BLOCKING "), 2 blocking polls of "
+				   "severity error");
+	return b;
+}
+
+static inline void batch_fixture_free(struct asp_batch *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->nruns; i++)
+		asp_result_free(b->runs[i]);
+	free(b->runs);
+	for (size_t i = 0; i < b->nskipped; i++) {
+		free(b->skipped[i].path);
+		free(b->skipped[i].reason);
+	}
+	free(b->skipped);
+	asp_comparison_free(b->cmp);
+	free(b->status_reason);
+	free((struct asp_rules *)b->rules);
+	free(b);
+}
+
+#endif

@@ -1,0 +1,107 @@
+/* test-compare.c - Mann-Whitney U and the verdict policy. */
+#include "analysis/compare.h"
+#include "analysis/util.h"
+#include "tests/unit/tap.h"
+
+#include <math.h>
+
+TEST(mann_whitney_known_values)
+{
+	/* p-values from the normal approximation with tie and continuity
+	 * corrections, computed independently */
+	uint64_t x[] = { 1, 2, 3, 4, 5 }, y[] = { 6, 7, 8, 9, 10 };
+	double u;
+	double p = asp_mann_whitney(x, 5, y, 5, &u);
+	CHECK(fabs(u - 0.0) < 1e-9);
+	CHECK(fabs(p - 0.012185780355344818) < 1e-9);
+	uint64_t a[] = { 1, 1, 2, 2, 3, 5, 8 }, b[] = { 2, 3, 3, 4, 6, 9, 9, 10 };
+	p = asp_mann_whitney(a, 7, b, 8, &u);
+	CHECK(fabs(u - 12.0) < 1e-9);
+	CHECK(fabs(p - 0.07029422941876677) < 1e-9);
+	/* symmetric, and degenerate inputs are not significant */
+	CHECK(fabs(asp_mann_whitney(y, 5, x, 5, NULL) - 0.012185780355344818) < 1e-9);
+	uint64_t same[] = { 4, 4, 4 };
+	CHECK(asp_mann_whitney(same, 3, same, 3, NULL) == 1.0);
+	CHECK(asp_mann_whitney(x, 0, y, 5, NULL) == 1.0);
+}
+
+/* one run with futures named a.. whose polls are given */
+static struct asp_result *run(const char *name, const char *fut, uint64_t base_ns, size_t n,
+			      const char *fut2)
+{
+	struct asp_result *r = xcalloc(1, sizeof(*r));
+	r->name = xstrdup(name);
+	r->nfutures = fut2 ? 2 : 1;
+	r->futures = xcalloc(2, sizeof(*r->futures));
+	for (size_t k = 0; k < r->nfutures; k++) {
+		struct asp_future *f = &r->futures[k];
+		f->name = xstrdup(k ? fut2 : fut);
+		f->kind = ASP_FK_ASYNC_FN;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t v = (k ? 20000 : base_ns) + (i % 10) * 100;
+			asp_durations_add(&f->poll_ns, v);
+			f->busy_ns += v;
+		}
+		f->polls = n;
+		asp_durations_finish(&f->poll_ns);
+	}
+	return r;
+}
+
+static const struct asp_cmp_row *row(const struct asp_comparison *c, const char *name)
+{
+	for (size_t i = 0; i < c->nrows; i++)
+		if (!strcmp(c->rows[i].name, name))
+			return &c->rows[i];
+	return NULL;
+}
+
+TEST(verdicts)
+{
+	struct asp_rules *rules = asp_rules_default();
+	struct asp_result *b1 = run("base1", "slow", 100000, 60, "steady");
+	struct asp_result *b2 = run("base2", "slow", 100000, 60, "gone_fn");
+	struct asp_result *n1 = run("new1", "slow", 400000, 60, "steady");
+	struct asp_result *n2 = run("new2", "slow", 400000, 60, "new_fn");
+	const struct asp_result *base[] = { b1, b2 }, *news[] = { n1, n2 };
+	struct asp_comparison *c = asp_compare(base, 2, news, 2, rules);
+	const struct asp_cmp_row *r = row(c, "slow");
+	CHECK(r && r->verdict == ASP_V_REGRESSED);
+	CHECK(r && r->p_value < 1e-6 && r->rel_change > 2.9);
+	CHECK(r && r->base.runs == 2 && r->base.polls == 120);
+	r = row(c, "steady");
+	CHECK(r && r->verdict == ASP_V_UNCHANGED);
+	r = row(c, "gone_fn");
+	CHECK(r && r->verdict == ASP_V_GONE);
+	r = row(c, "new_fn");
+	CHECK(r && r->verdict == ASP_V_NEW);
+	CHECK_U64(c->counts[ASP_V_REGRESSED], 1);
+	/* reversed: an improvement */
+	struct asp_comparison *c2 = asp_compare(news, 2, base, 2, rules);
+	r = row(c2, "slow");
+	CHECK(r && r->verdict == ASP_V_IMPROVED);
+	asp_comparison_free(c2);
+	asp_comparison_free(c);
+	/* inside the noise: a small change is not a regression */
+	struct asp_result *n3 = run("new3", "slow", 102000, 60, NULL);
+	const struct asp_result *news3[] = { n3 };
+	c = asp_compare(base, 2, news3, 1, rules);
+	r = row(c, "slow");
+	CHECK(r && r->verdict == ASP_V_UNCHANGED);
+	asp_comparison_free(c);
+	asp_result_free(b1);
+	asp_result_free(b2);
+	asp_result_free(n1);
+	asp_result_free(n2);
+	asp_result_free(n3);
+	asp_rules_free(rules);
+}
+
+int main(void)
+{
+	return tap_run((struct tap_case[]){
+		CASE(mann_whitney_known_values),
+		CASE(verdicts),
+		{ 0 },
+	});
+}

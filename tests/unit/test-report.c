@@ -1,0 +1,746 @@
+/* test-report.c - the report writers on a hand-made result and spans:
+ * trace.json and summary.json read back with json-c, the text summary, and
+ * the atomic output files (commit, abort, unwritable and non-directory
+ * paths, a write that fails with ENOSPC). */
+#include "report/outfile.h"
+#include "report/report.h"
+#include "analysis/util.h"
+#include "tests/unit/tap.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#define MAIN_ROOT "demo::main::{closure#0}"
+#define WORKER_ROOT "demo::worker::{closure#0}"
+#define IDLE_ROOT "demo::idle::{closure#0}"
+#define BLOCKING "demo::blocking_io::{closure#0}"
+#define LONG_NAME                                                                           \
+	"<futures_util::future::future::map::Map<demo::very::long::module::path::Fut, "    \
+	"demo::closure> as core::future::future::Future>::poll_the_tail_end"
+
+static uint32_t *u32s(size_t n, const uint32_t *v)
+{
+	uint32_t *p = xmalloc(n * sizeof(*p));
+	memcpy(p, v, n * sizeof(*p));
+	return p;
+}
+
+static int *ints(size_t n, const int *v)
+{
+	int *p = xmalloc(n * sizeof(*p));
+	memcpy(p, v, n * sizeof(*p));
+	return p;
+}
+
+static void durations(struct asp_durations *d, size_t n, const uint64_t *v)
+{
+	for (size_t i = 0; i < n; i++)
+		asp_durations_add(d, v[i]);
+	asp_durations_finish(d);
+}
+
+/* three tasks (main, a worker that blocks, one polled twice at once), four
+ * futures, one blocking finding */
+static struct asp_result *make_result(void)
+{
+	struct asp_result *r = xcalloc(1, sizeof(*r));
+	r->path = xstrdup("/data/demo/uftrace.data");
+	r->name = xstrdup("demo");
+	r->exe = xstrdup("/bin/demo");
+	r->runtime = xstrdup("tokio");
+	r->duration_ns = 500000000;
+	r->records = 1234;
+	r->data_bytes = 19744;
+	r->threads = 2;
+	r->args_recorded = true;
+	r->nnotes = 1;
+	r->notes = xmalloc(sizeof(char *));
+	r->notes[0] = xstrdup("a note");
+
+	r->ntasks = 3;
+	r->tasks = xcalloc(3, sizeof(*r->tasks));
+	struct asp_task *t = &r->tasks[0];
+	t->id = 1, t->root = xstrdup(MAIN_ROOT), t->is_main = true;
+	t->polls = 1, t->busy_ns = 4000, t->idle_ns = 0, t->first_poll_ns = 1000, t->end_ns = 5000;
+	t->tids = ints(1, (int[]){ 100 }), t->ntids = 1;
+	durations(&t->poll_ns, 1, (uint64_t[]){ 4000 });
+	t = &r->tasks[1];
+	t->id = 2, t->root = xstrdup(WORKER_ROOT), t->has_addr = true, t->addr = 0x7f0000001000;
+	t->polls = 2, t->busy_ns = 200001000, t->idle_ns = 99994000, t->slow_polls = 1;
+	t->first_poll_ns = 6000, t->end_ns = 300001000;
+	t->tids = ints(2, (int[]){ 100, 101 }), t->ntids = 2;
+	durations(&t->poll_ns, 2, (uint64_t[]){ 200000000, 1000 });
+	t = &r->tasks[2];
+	t->id = 3, t->root = xstrdup(IDLE_ROOT);
+	t->polls = 2, t->busy_ns = 25000, t->first_poll_ns = 400000000, t->end_ns = 400020000;
+	t->tids = ints(2, (int[]){ 100, 101 }), t->ntids = 2;
+	durations(&t->poll_ns, 2, (uint64_t[]){ 10000, 15000 });
+
+	r->nfutures = 4;
+	r->futures = xcalloc(4, sizeof(*r->futures));
+	struct asp_future *f = &r->futures[0];
+	f->name = xstrdup(LONG_NAME), f->kind = ASP_FK_USER_FUTURE;
+	f->task_ids = u32s(1, (uint32_t[]){ 1 }), f->ntask_ids = 1;
+	f->instances = 1, f->polls = 1, f->busy_ns = 2500;
+	durations(&f->poll_ns, 1, (uint64_t[]){ 2500 });
+	f = &r->futures[1];
+	f->name = xstrdup(BLOCKING), f->kind = ASP_FK_ASYNC_FN;
+	f->task_ids = u32s(1, (uint32_t[]){ 2 }), f->ntask_ids = 1;
+	f->instances = 1, f->polls = 1, f->busy_ns = 199998500, f->slow_polls = 1;
+	durations(&f->poll_ns, 1, (uint64_t[]){ 199998500 });
+	f = &r->futures[2];
+	f->name = xstrdup(MAIN_ROOT), f->kind = ASP_FK_ASYNC_BLOCK;
+	f->task_ids = u32s(1, (uint32_t[]){ 1 }), f->ntask_ids = 1;
+	f->instances = 1, f->polls = 1, f->busy_ns = 4000;
+	durations(&f->poll_ns, 1, (uint64_t[]){ 4000 });
+	f = &r->futures[3];
+	f->name = xstrdup(WORKER_ROOT), f->kind = ASP_FK_ASYNC_FN;
+	f->task_ids = u32s(2, (uint32_t[]){ 2, 3 }), f->ntask_ids = 2;
+	f->instances = 2, f->polls = 4, f->busy_ns = 200026000, f->idle_ns = 7;
+	/* nearest rank over 1..100 us: p50 = 50 us, p90 = 90 us, p99 = 99 us */
+	for (uint64_t i = 100; i >= 1; i--)
+		asp_durations_add(&f->poll_ns, i * 1000);
+	asp_durations_finish(&f->poll_ns);
+
+	r->nfindings = 1;
+	r->findings = xcalloc(1, sizeof(*r->findings));
+	struct asp_finding *x = &r->findings[0];
+	x->rule = xstrdup("blocking-poll"), x->severity = ASP_SEV_ERROR;
+	x->future = xstrdup(BLOCKING), x->task = 2, x->tid = 100;
+	x->start_ns = 6500, x->duration_ns = 199998500, x->threshold_ns = 100000000;
+	x->culprit = xstrdup("std::thread::sleep"), x->culprit_share = 0.98;
+	x->pattern = xstrdup("default"), x->count = 1;
+	return r;
+}
+
+static void span(struct asp_span_sink sink, bool task_poll, uint32_t task, int tid, uint64_t start,
+		 uint64_t end, const char *name, unsigned level, enum asp_severity sev,
+		 const char *culprit)
+{
+	struct asp_span s = {
+		.is_task_poll = task_poll, .task = task, .tid = tid, .start_ns = start, .end_ns = end,
+		.name = name, .kind = task_poll ? ASP_FK_ASYNC_BLOCK : ASP_FK_ASYNC_FN,
+		.level = level, .blocking = sev, .culprit = culprit,
+	};
+	/* the writer copies what it keeps: the caller's strings die here */
+	char *copy = xstrdup(name);
+	s.name = copy;
+	sink.span(sink.ctx, &s);
+	memset(copy, 'x', strlen(copy));
+	free(copy);
+}
+
+/* spans as the analysis streams them: when each poll returns */
+static void stream_spans(struct asp_span_sink sink)
+{
+	span(sink, false, 1, 100, 1500, 4000, LONG_NAME, 1, ASP_SEV_NONE, NULL);
+	span(sink, true, 1, 100, 1000, 5000, MAIN_ROOT, 0, ASP_SEV_NONE, NULL);
+	span(sink, false, 2, 100, 6500, 199005000, BLOCKING, 1, ASP_SEV_ERROR, "std::thread::sleep");
+	span(sink, true, 2, 100, 6000, 200006000, WORKER_ROOT, 0, ASP_SEV_NONE, NULL);
+	/* task 2 moved to thread 101 */
+	span(sink, true, 2, 101, 300000000, 300001000, WORKER_ROOT, 0, ASP_SEV_NONE, NULL);
+	/* task 3 polled on two threads at once: a second lane on pid 1 */
+	span(sink, true, 3, 100, 400000000, 400010000, IDLE_ROOT, 0, ASP_SEV_NONE, NULL);
+	span(sink, true, 3, 101, 400005000, 400020000, IDLE_ROOT, 0, ASP_SEV_NONE, NULL);
+	/* outside any task */
+	span(sink, false, 0, 101, 450000000, 450000100, "demo::outside::{closure#0}", 0,
+	     ASP_SEV_NONE, NULL);
+}
+
+static size_t count_tmp(const char *dir)
+{
+	DIR *d = opendir(dir);
+	size_t n = 0;
+	if (!d)
+		return 0;
+	for (struct dirent *e; (e = readdir(d));)
+		n += strstr(e->d_name, ".tmp.") != NULL;
+	closedir(d);
+	return n;
+}
+
+static char *slurp(const char *path)
+{
+	char *err = NULL;
+	char *s = asp_read_file(path, NULL, &err);
+	free(err);
+	return s;
+}
+
+static json_object *get(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+	return json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+static const char *gets(json_object *o, const char *key)
+{
+	json_object *v = get(o, key);
+	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+static int64_t geti(json_object *o, const char *key)
+{
+	return json_object_get_int64(get(o, key));
+}
+
+static double getd(json_object *o, const char *key)
+{
+	return json_object_get_double(get(o, key));
+}
+
+static bool near(double a, double b)
+{
+	return fabs(a - b) < 1e-9;
+}
+
+static json_object *write_trace(const char *dir, struct asp_result *r)
+{
+	char *path = asp_path_join(dir, "trace.json"), *err = NULL;
+	struct asp_chrome *c = asp_chrome_open(path, &err);
+	CHECK(c != NULL);
+	if (!c) {
+		fprintf(stderr, "# %s\n", err);
+		exit(1);
+	}
+	stream_spans(asp_chrome_sink(c));
+	CHECK(count_tmp(dir) == 1);
+	CHECK(access(path, F_OK) != 0); /* nothing in place before the commit */
+	CHECK(asp_chrome_finish(c, r, &err) == 0);
+	CHECK(err == NULL);
+	CHECK(count_tmp(dir) == 0);
+	json_object *doc = json_object_from_file(path);
+	CHECK(doc != NULL);
+	free(path);
+	return doc;
+}
+
+/* the first event with this ph, pid and tid (-1: any) whose name starts with name */
+static json_object *find_event(json_object *events, const char *ph, int pid, int64_t tid,
+			       const char *name)
+{
+	for (size_t i = 0; i < json_object_array_length(events); i++) {
+		json_object *e = json_object_array_get_idx(events, i);
+		if (strcmp(gets(e, "ph"), ph) || geti(e, "pid") != pid)
+			continue;
+		if (tid >= 0 && geti(e, "tid") != tid)
+			continue;
+		if (name && (!gets(e, "name") || strncmp(gets(e, "name"), name, strlen(name))))
+			continue;
+		return e;
+	}
+	return NULL;
+}
+
+static json_object *find_meta(json_object *events, const char *what, int pid, int64_t tid)
+{
+	for (size_t i = 0; i < json_object_array_length(events); i++) {
+		json_object *e = json_object_array_get_idx(events, i);
+		if (!strcmp(gets(e, "ph"), "M") && !strcmp(gets(e, "name"), what) &&
+		    geti(e, "pid") == pid && geti(e, "tid") == tid)
+			return get(e, "args");
+	}
+	return NULL;
+}
+
+TEST(chrome_layout)
+{
+	char *dir = tap_tmpdir();
+	struct asp_result *r = make_result();
+	json_object *doc = write_trace(dir, r);
+	json_object *events = get(doc, "traceEvents");
+	CHECK(json_object_is_type(events, json_type_array));
+	CHECK_STR(gets(doc, "displayTimeUnit"), "ns");
+	json_object *other = get(doc, "otherData");
+	CHECK_STR(gets(other, "run"), "demo");
+	CHECK_STR(gets(other, "exe"), "/bin/demo");
+	CHECK_STR(gets(other, "runtime"), "tokio");
+	CHECK_STR(gets(other, "version"), "asprof-trace/1");
+
+	size_t nx = 0, ni = 0;
+	for (size_t i = 0; i < json_object_array_length(events); i++) {
+		json_object *e = json_object_array_get_idx(events, i);
+		CHECK(gets(e, "ph") && get(e, "ts") && get(e, "pid") && get(e, "tid"));
+		nx += !strcmp(gets(e, "ph"), "X");
+		ni += !strcmp(gets(e, "ph"), "i");
+	}
+	CHECK_U64(nx, 16); /* 8 spans, each on pid 1 and pid 2 */
+	CHECK_U64(ni, 2);
+
+	/* ns precision in microseconds; the name copied before the caller freed it */
+	json_object *e = find_event(events, "X", 1, 1, "<futures_util");
+	CHECK(e != NULL);
+	CHECK(near(getd(e, "ts"), 1.5));
+	CHECK(near(getd(e, "dur"), 2.5));
+	CHECK_STR(gets(e, "name"), LONG_NAME);
+	CHECK_STR(gets(e, "cat"), "async_fn");
+	CHECK_U64(geti(get(e, "args"), "level"), 1);
+	CHECK_U64(geti(get(e, "args"), "task"), 1);
+	e = find_event(events, "X", 1, 1, MAIN_ROOT);
+	CHECK_STR(gets(e, "cat"), "task_poll");
+	const char *main_colour = gets(e, "cname");
+	CHECK(main_colour != NULL);
+	e = find_event(events, "X", 1, 2, WORKER_ROOT);
+	CHECK(gets(e, "cname") && strcmp(gets(e, "cname"), main_colour) != 0);
+
+	/* the blocking poll: red, severity and culprit, an instant event, both views */
+	e = find_event(events, "X", 1, 2, BLOCKING);
+	CHECK_STR(gets(e, "cname"), "terrible");
+	CHECK_STR(gets(get(e, "args"), "severity"), "error");
+	CHECK_STR(gets(get(e, "args"), "culprit"), "std::thread::sleep");
+	CHECK(near(getd(e, "dur"), 198998.5));
+	e = find_event(events, "X", 2, 100, BLOCKING);
+	CHECK_STR(gets(e, "cname"), "terrible");
+	CHECK_U64(geti(get(e, "args"), "tid"), 100);
+	e = find_event(events, "i", 1, 2, "blocking: " BLOCKING);
+	CHECK(e != NULL);
+	CHECK_STR(gets(e, "s"), "t");
+	CHECK(near(getd(e, "ts"), 6.5));
+	CHECK(find_event(events, "i", 2, 100, "blocking: ") != NULL);
+
+	/* task 2 moved from thread 100 to 101: a flow just inside each poll */
+	json_object *s = find_event(events, "s", 2, -1, "task 2 moved");
+	json_object *f = find_event(events, "f", 2, -1, "task 2 moved");
+	CHECK(s && f);
+	CHECK_U64(geti(s, "tid"), 100);
+	CHECK_U64(geti(f, "tid"), 101);
+	CHECK(near(getd(s, "ts"), 200005.999));
+	CHECK(near(getd(f, "ts"), 300000.0));
+	CHECK_STR(gets(f, "bp"), "e");
+	CHECK_STR(gets(s, "cat"), "task_migration");
+	CHECK_STR(gets(f, "cat"), "task_migration");
+	CHECK_U64(geti(s, "id"), geti(f, "id"));
+	/* overlapping polls of task 3 are no migration */
+	CHECK(find_event(events, "s", 2, -1, "task 3 moved") == NULL);
+	CHECK(find_event(events, "s", 2, -1, "task 1 moved") == NULL);
+
+	/* task 3's overlapping polls on two lanes of pid 1 */
+	CHECK(find_event(events, "X", 1, 3, IDLE_ROOT) != NULL);
+	CHECK(find_event(events, "X", 1, 1000003, IDLE_ROOT) != NULL);
+	CHECK(find_event(events, "X", 1, 0, "demo::outside") != NULL);
+
+	/* metadata */
+	CHECK_STR(gets(find_meta(events, "process_name", 1, 0), "name"), "Tasks");
+	CHECK_STR(gets(find_meta(events, "process_name", 2, 0), "name"), "Threads");
+	CHECK_U64(geti(find_meta(events, "process_sort_index", 2, 0), "sort_index"), 2);
+	CHECK_STR(gets(find_meta(events, "thread_name", 1, 1), "name"), "main: " MAIN_ROOT);
+	CHECK_STR(gets(find_meta(events, "thread_name", 1, 2), "name"), "task 2: " WORKER_ROOT);
+	CHECK_STR(gets(find_meta(events, "thread_name", 1, 1000003), "name"),
+		  "task 3: " IDLE_ROOT " (overlapping 1)");
+	CHECK_STR(gets(find_meta(events, "thread_name", 1, 0), "name"), "outside tasks");
+	CHECK_STR(gets(find_meta(events, "thread_name", 2, 100), "name"), "thread 100");
+	CHECK_STR(gets(find_meta(events, "thread_name", 2, 101), "name"), "thread 101");
+	CHECK(find_meta(events, "thread_sort_index", 1, 2) != NULL);
+	CHECK(find_meta(events, "thread_sort_index", 2, 101) != NULL);
+
+	json_object_put(doc);
+	asp_result_free(r);
+	tap_rmdir(dir);
+	free(dir);
+}
+
+TEST(chrome_abort_and_errors)
+{
+	char *dir = tap_tmpdir();
+	char *path = asp_path_join(dir, "trace.json"), *err = NULL;
+	tap_write(dir, "trace.json", "old\n", 4);
+	struct asp_chrome *c = asp_chrome_open(path, &err);
+	CHECK(c != NULL);
+	stream_spans(asp_chrome_sink(c));
+	asp_chrome_abort(c);
+	asp_chrome_abort(NULL);
+	CHECK(count_tmp(dir) == 0);
+	char *s = slurp(path);
+	CHECK_STR(s, "old\n");
+	free(s);
+
+	char *bad = asp_path_join(dir, "missing/trace.json");
+	CHECK(asp_chrome_open(bad, &err) == NULL);
+	CHECK(err && strstr(err, bad) && strstr(err, "No such file"));
+	free(err);
+	free(bad);
+	free(path);
+	tap_rmdir(dir);
+	free(dir);
+}
+
+TEST(summary_json)
+{
+	char *dir = tap_tmpdir();
+	struct asp_result *r = make_result();
+	struct asp_rules rules = { .warning_ns = 10000000, .error_ns = 100000000,
+				   .slow_poll_ns = 50000 };
+	char *path = asp_path_join(dir, "summary.json"), *err = NULL;
+	CHECK(asp_summary_write(path, r, &rules, &err) == 0);
+	CHECK(err == NULL);
+	CHECK(count_tmp(dir) == 0);
+	char *text = slurp(path);
+	CHECK(text && text[strlen(text) - 1] == '\n');
+	CHECK(text && strstr(text, "\"/data/demo/uftrace.data\"")); /* no \/ escapes */
+	CHECK(text && strstr(text, "\n  \"run\"")); /* pretty */
+	free(text);
+
+	json_object *doc = json_object_from_file(path);
+	CHECK(doc != NULL);
+	CHECK_STR(gets(doc, "schema"), "asprof-summary/1");
+	json_object *run = get(doc, "run");
+	CHECK_STR(gets(run, "path"), "/data/demo/uftrace.data");
+	CHECK_STR(gets(run, "name"), "demo");
+	CHECK_STR(gets(run, "exe"), "/bin/demo");
+	CHECK_STR(gets(run, "runtime"), "tokio");
+	CHECK(json_object_get_boolean(get(run, "runtime_forced")) == 0);
+	CHECK(json_object_get_boolean(get(run, "args_recorded")) == 1);
+	CHECK_U64(geti(run, "duration_ns"), 500000000);
+	CHECK_U64(geti(run, "threads"), 2);
+	CHECK_U64(geti(run, "records"), 1234);
+	CHECK_U64(geti(run, "data_bytes"), 19744);
+	CHECK(json_object_is_type(get(run, "duration_ns"), json_type_int));
+	CHECK_STR(json_object_get_string(json_object_array_get_idx(get(run, "notes"), 0)), "a note");
+
+	json_object *tasks = get(doc, "tasks");
+	CHECK_U64(json_object_array_length(tasks), 3);
+	json_object *t = json_object_array_get_idx(tasks, 0);
+	CHECK_U64(geti(t, "id"), 1);
+	CHECK_STR(gets(t, "root"), MAIN_ROOT);
+	CHECK(json_object_get_boolean(get(t, "main")));
+	CHECK(json_object_is_type(get(t, "addr"), json_type_null));
+	CHECK(get(t, "addr") == NULL && json_object_object_get_ex(t, "addr", NULL));
+	t = json_object_array_get_idx(tasks, 1);
+	CHECK_STR(gets(t, "addr"), "0x7f0000001000");
+	CHECK_U64(geti(t, "polls"), 2);
+	CHECK_U64(geti(t, "busy_ns"), 200001000);
+	CHECK_U64(geti(t, "idle_ns"), 99994000);
+	CHECK_U64(geti(t, "first_poll_ns"), 6000);
+	CHECK_U64(geti(t, "end_ns"), 300001000);
+	CHECK_U64(geti(t, "slow_polls"), 1);
+	CHECK_U64(json_object_array_length(get(t, "tids")), 2);
+	CHECK_U64(json_object_get_int(json_object_array_get_idx(get(t, "tids"), 1)), 101);
+	json_object *q = get(t, "poll_ns");
+	CHECK_U64(geti(q, "min"), 1000);
+	CHECK_U64(geti(q, "max"), 200000000);
+	CHECK_U64(geti(q, "p50"), 1000);
+	CHECK(near(getd(q, "mean"), 100000500.0));
+
+	json_object *futures = get(doc, "futures");
+	CHECK_U64(json_object_array_length(futures), 4);
+	json_object *f = json_object_array_get_idx(futures, 3);
+	CHECK_STR(gets(f, "name"), WORKER_ROOT);
+	CHECK_STR(gets(f, "kind"), "async_fn");
+	CHECK_U64(json_object_array_length(get(f, "task_ids")), 2);
+	CHECK_U64(geti(f, "instances"), 2);
+	CHECK_U64(geti(f, "polls"), 4);
+	CHECK_U64(geti(f, "busy_ns"), 200026000);
+	CHECK_U64(geti(f, "idle_ns"), 7);
+	q = get(f, "poll_ns");
+	CHECK_U64(geti(q, "min"), 1000);
+	CHECK_U64(geti(q, "p50"), 50000);
+	CHECK_U64(geti(q, "p90"), 90000);
+	CHECK_U64(geti(q, "p99"), 99000);
+	CHECK_U64(geti(q, "max"), 100000);
+	CHECK(json_object_is_type(get(q, "mean"), json_type_double));
+	CHECK(near(getd(q, "mean"), 50500.0));
+	CHECK_STR(gets(json_object_array_get_idx(futures, 0), "kind"), "user_future");
+	CHECK_STR(gets(json_object_array_get_idx(futures, 2), "kind"), "async_block");
+
+	json_object *x = json_object_array_get_idx(get(doc, "findings"), 0);
+	CHECK_STR(gets(x, "rule"), "blocking-poll");
+	CHECK_STR(gets(x, "severity"), "error");
+	CHECK_STR(gets(x, "future"), BLOCKING);
+	CHECK_U64(geti(x, "task"), 2);
+	CHECK_U64(geti(x, "tid"), 100);
+	CHECK_U64(geti(x, "start_ns"), 6500);
+	CHECK_U64(geti(x, "duration_ns"), 199998500);
+	CHECK_U64(geti(x, "threshold_ns"), 100000000);
+	CHECK_STR(gets(x, "culprit"), "std::thread::sleep");
+	CHECK(near(getd(x, "culprit_share"), 0.98));
+	CHECK_STR(gets(x, "pattern"), "default");
+	CHECK_U64(geti(x, "count"), 1);
+
+	json_object *ru = get(doc, "rules");
+	CHECK(json_object_object_get_ex(ru, "path", NULL) && get(ru, "path") == NULL);
+	CHECK_U64(geti(ru, "warning_ns"), 10000000);
+	CHECK_U64(geti(ru, "error_ns"), 100000000);
+	CHECK_U64(geti(ru, "slow_poll_ns"), 50000);
+
+	json_object_put(doc);
+	asp_result_free(r);
+	free(path);
+	tap_rmdir(dir);
+	free(dir);
+}
+
+TEST(text_summary)
+{
+	struct asp_result *r = make_result();
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	asp_summary_print(fp, r, 2);
+	fclose(fp);
+	CHECK(strstr(buf, "demo: runtime tokio") == buf);
+	CHECK(strstr(buf, "2 threads") && strstr(buf, "1234 records"));
+	CHECK(strstr(buf, "main: " MAIN_ROOT));
+	CHECK(strstr(buf, "... and 1 more")); /* three tasks, top 2 */
+	CHECK(strstr(buf, "blocking-poll") && strstr(buf, BLOCKING));
+	CHECK(strstr(buf, "culprit: std::thread::sleep (98%)"));
+	CHECK(strstr(buf, "... and 2 more")); /* four futures, top 2 */
+	CHECK(!strstr(buf, LONG_NAME));
+	free(buf);
+
+	/* no limit: the long name cut in the middle, its tail kept */
+	fp = open_memstream(&buf, &len);
+	asp_summary_print(fp, r, 0);
+	fclose(fp);
+	CHECK(!strstr(buf, "more\n"));
+	CHECK(strstr(buf, IDLE_ROOT));
+	CHECK(!strstr(buf, LONG_NAME));
+	CHECK(strstr(buf, "<futures_util::futur...") != NULL);
+	CHECK(strstr(buf, "poll_the_tail_end\n") != NULL);
+	/* busiest future first */
+	char *a = strstr(buf, "Top futures"), *w = a ? strstr(a, WORKER_ROOT) : NULL;
+	char *bl = a ? strstr(a, BLOCKING) : NULL;
+	CHECK(w && bl && w < bl);
+	/* every line fits a terminal-ish width */
+	for (char *l = buf; *l;) {
+		char *nl = strchr(l, '\n');
+		size_t n = nl ? (size_t)(nl - l) : strlen(l);
+		CHECK(n <= 150);
+		l += n + (nl != NULL);
+	}
+	if (tap_failures_)
+		for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"))
+			fprintf(stderr, "# %s\n", l);
+	free(buf);
+	asp_result_free(r);
+}
+
+TEST(outfile_commit_replaces_only_at_commit)
+{
+	char *dir = tap_tmpdir();
+	char *path = asp_path_join(dir, "report.txt"), *err = NULL;
+	tap_write(dir, "report.txt", "old\n", 4);
+	umask(022);
+	FILE *fp = NULL;
+	struct asp_outfile *h = asp_outfile_open(path, &fp, &err);
+	CHECK(h && fp);
+	const char *tmp = asp_outfile_tmp_path(h);
+	CHECK(strncmp(tmp, path, strlen(path)) == 0 && strncmp(tmp + strlen(path), ".tmp.", 5) == 0);
+	CHECK(access(tmp, F_OK) == 0);
+	fputs("new\n", fp);
+	fflush(fp);
+	char *s = slurp(path);
+	CHECK_STR(s, "old\n");
+	free(s);
+	CHECK(count_tmp(dir) == 1);
+	CHECK(asp_outfile_commit(h, &err) == 0);
+	CHECK(err == NULL);
+	s = slurp(path);
+	CHECK_STR(s, "new\n");
+	free(s);
+	CHECK(count_tmp(dir) == 0);
+	struct stat st;
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644);
+
+	/* a new file, relative path */
+	CHECK(chdir(dir) == 0);
+	h = asp_outfile_open("fresh.json", &fp, &err);
+	CHECK(h != NULL);
+	fputs("{}\n", fp);
+	CHECK(asp_outfile_commit(h, &err) == 0);
+	CHECK(access("fresh.json", F_OK) == 0);
+	free(path);
+	tap_rmdir(dir);
+	free(dir);
+}
+
+TEST(outfile_abort_keeps_old)
+{
+	char *dir = tap_tmpdir();
+	char *path = asp_path_join(dir, "report.txt"), *err = NULL;
+	tap_write(dir, "report.txt", "old\n", 4);
+	FILE *fp = NULL;
+	struct asp_outfile *h = asp_outfile_open(path, &fp, &err);
+	CHECK(h != NULL);
+	fputs("half of a new report", fp);
+	asp_outfile_abort(h);
+	asp_outfile_abort(NULL);
+	char *s = slurp(path);
+	CHECK_STR(s, "old\n");
+	free(s);
+	CHECK(count_tmp(dir) == 0);
+	free(path);
+	tap_rmdir(dir);
+	free(dir);
+}
+
+/* ENOSPC, simulated: the temporary file's descriptor is replaced by
+ * /dev/full, so the buffered data fails to flush at commit */
+TEST(outfile_write_error)
+{
+	char *dir = tap_tmpdir();
+	char *path = asp_path_join(dir, "report.txt"), *err = NULL;
+	tap_write(dir, "report.txt", "old\n", 4);
+	FILE *fp = NULL;
+	struct asp_outfile *h = asp_outfile_open(path, &fp, &err);
+	CHECK(h != NULL);
+	int full = open("/dev/full", O_WRONLY);
+	CHECK(full >= 0);
+	CHECK(dup2(full, fileno(fp)) == fileno(fp));
+	close(full);
+	for (int i = 0; i < 1000; i++)
+		fputs("a line of a report that will not fit on the disk\n", fp);
+	CHECK(asp_outfile_commit(h, &err) == -1);
+	CHECK(err && strncmp(err, path, strlen(path)) == 0 && strstr(err, "No space left"));
+	fprintf(stderr, "# %s\n", err ? err : "(no message)");
+	free(err);
+	char *s = slurp(path);
+	CHECK_STR(s, "old\n");
+	free(s);
+	CHECK(count_tmp(dir) == 0);
+
+	/* the same through a writer */
+	struct asp_result *r = make_result();
+	char *tpath = asp_path_join(dir, "trace.json");
+	err = NULL;
+	/* the writer's temporary file gets the lowest free descriptor */
+	int fd = open("/dev/null", O_RDONLY);
+	close(fd);
+	struct asp_chrome *c = asp_chrome_open(tpath, &err);
+	CHECK(c != NULL);
+	full = open("/dev/full", O_WRONLY);
+	CHECK(dup2(full, fd) == fd);
+	close(full);
+	stream_spans(asp_chrome_sink(c));
+	CHECK(asp_chrome_finish(c, r, &err) == -1);
+	CHECK(err && strstr(err, tpath) && strstr(err, "No space left"));
+	CHECK(access(tpath, F_OK) != 0);
+	CHECK(count_tmp(dir) == 0);
+	free(err);
+	free(tpath);
+	asp_result_free(r);
+	free(path);
+	tap_rmdir(dir);
+	free(dir);
+}
+
+TEST(outfile_not_a_directory)
+{
+	char *dir = tap_tmpdir();
+	CHECK(chdir(dir) == 0);
+	tap_write(dir, "file", "x", 1);
+	char *err = NULL;
+	FILE *fp;
+	CHECK(asp_outfile_open("file/report.json", &fp, &err) == NULL);
+	CHECK_STR(err, "file/report.json: Not a directory");
+	free(err), err = NULL;
+	CHECK(asp_mkdir_p("file", &err) == -1);
+	CHECK_STR(err, "file: Not a directory");
+	free(err), err = NULL;
+	CHECK(asp_mkdir_p("file/runs/x", &err) == -1);
+	CHECK(err && strstr(err, "file/runs/x") && strstr(err, "Not a directory"));
+	fprintf(stderr, "# %s\n", err ? err : "(no message)");
+	free(err), err = NULL;
+	CHECK(asp_outfile_open("nowhere/report.json", &fp, &err) == NULL);
+	CHECK_STR(err, "nowhere/report.json: No such file or directory");
+	free(err);
+	tap_rmdir(dir);
+	free(dir);
+}
+
+TEST(mkdir_p_creates_parents)
+{
+	char *dir = tap_tmpdir();
+	char *p = asp_path_join(dir, "out/runs/demo/"), *err = NULL;
+	CHECK(asp_mkdir_p(p, &err) == 0);
+	CHECK(asp_mkdir_p(p, &err) == 0); /* exists: fine */
+	CHECK(err == NULL);
+	struct stat st;
+	char *q = asp_path_join(dir, "out/runs/demo");
+	CHECK(stat(q, &st) == 0 && S_ISDIR(st.st_mode));
+	CHECK(chdir(dir) == 0);
+	CHECK(asp_mkdir_p("rel//a/b", &err) == 0);
+	CHECK(stat("rel/a/b", &st) == 0 && S_ISDIR(st.st_mode));
+	CHECK(asp_mkdir_p(".", &err) == 0);
+	CHECK(asp_mkdir_p("", &err) == -1);
+	free(err);
+	free(p);
+	free(q);
+	tap_rmdir(dir);
+	free(dir);
+}
+
+/* as root, permissions are not enforced: run the checks as nobody in a child */
+static int unwritable_checks(const char *dir)
+{
+	char *ro = asp_path_join(dir, "ro");
+	char *target = asp_path_join(ro, "summary.json");
+	char *deep = asp_path_join(ro, "runs/demo");
+	char *err = NULL;
+	FILE *fp;
+	CHECK(asp_outfile_open(target, &fp, &err) == NULL);
+	CHECK(err && strncmp(err, target, strlen(target)) == 0 && strstr(err, "Permission denied"));
+	fprintf(stderr, "# %s\n", err ? err : "(no message)");
+	free(err), err = NULL;
+	CHECK(asp_mkdir_p(deep, &err) == -1);
+	CHECK(err && strstr(err, ro) && strstr(err, "Permission denied"));
+	fprintf(stderr, "# %s\n", err ? err : "(no message)");
+	free(err), err = NULL;
+	CHECK(asp_mkdir_p(ro, &err) == -1);
+	CHECK(err && strncmp(err, ro, strlen(ro)) == 0 && strstr(err, "not writable"));
+	fprintf(stderr, "# %s\n", err ? err : "(no message)");
+	free(err), err = NULL;
+	struct asp_result *r = make_result();
+	CHECK(asp_summary_write(target, r, NULL, &err) == -1);
+	CHECK(err && strstr(err, target));
+	free(err);
+	asp_result_free(r);
+	free(ro);
+	free(target);
+	free(deep);
+	return tap_failures_;
+}
+
+TEST(outfile_unwritable_directory)
+{
+	char *dir = tap_tmpdir();
+	char *ro = asp_path_join(dir, "ro");
+	CHECK(chmod(dir, 0755) == 0);
+	CHECK(mkdir(ro, 0555) == 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) {
+			fprintf(stderr, "# cannot drop root privileges: skipped\n");
+			_exit(0);
+		}
+		_exit(unwritable_checks(dir) ? 1 : 0);
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(count_tmp(ro) == 0);
+	free(ro);
+	tap_rmdir(dir);
+	free(dir);
+}
+
+int main(void)
+{
+	return tap_run((struct tap_case[]){
+		CASE(chrome_layout),
+		CASE(chrome_abort_and_errors),
+		CASE(summary_json),
+		CASE(text_summary),
+		CASE(outfile_commit_replaces_only_at_commit),
+		CASE(outfile_abort_keeps_old),
+		CASE(outfile_write_error),
+		CASE(outfile_not_a_directory),
+		CASE(mkdir_p_creates_parents),
+		CASE(outfile_unwritable_directory),
+		{ 0 },
+	});
+}

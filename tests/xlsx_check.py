@@ -1,0 +1,302 @@
+#!/usr/bin/env python3
+"""xlsx_check.py REPORT.xlsx SUMMARY.json - read report.xlsx back with
+openpyxl and check it against the batch summary.json (schema asprof-batch/1):
+sheet order, frozen header rows and autofilters, runs, futures, findings and
+the comparison. Keys missing from summary.json are not checked; values that
+are there must match. Prints one line per mismatch and exits 1, else "ok".
+Exit 77 when openpyxl is missing."""
+import json
+import sys
+
+try:
+    import openpyxl
+    from openpyxl.utils.cell import coordinate_from_string
+except ImportError:
+    print("openpyxl is not installed (apt-get install python3-openpyxl)")
+    sys.exit(77)
+
+SHEETS = ["Summary", "Runs", "Futures", "Tasks", "Findings", "Comparison"]
+NO_COMPARISON = "no comparison"
+
+problems = []
+
+
+def bad(msg):
+    problems.append(msg)
+    print(msg)
+
+
+def close(cell, ns, scale, what):
+    """cell holds ns / scale; equal to ns within the rounding of a double"""
+    if ns is None:
+        return
+    if cell is None or cell == "":
+        if ns != 0:
+            bad(f"{what}: empty, expected {ns} ns")
+        return
+    if not isinstance(cell, (int, float)):
+        bad(f"{what}: {cell!r} is not a number")
+        return
+    got = cell * scale
+    if abs(got - ns) > max(0.5, abs(ns) * 1e-9):
+        bad(f"{what}: {cell} ({got:.1f} ns), expected {ns} ns")
+
+
+def same(got, want, what):
+    if want is None:
+        return
+    if got is None and want in ("", 0):
+        return
+    if isinstance(want, bool):
+        want = "yes" if want else "no"
+    if isinstance(want, (int, float)) and isinstance(got, (int, float)):
+        if abs(got - want) > 1e-9 * max(1, abs(want)):
+            bad(f"{what}: {got!r}, expected {want!r}")
+        return
+    if got != want:
+        bad(f"{what}: {got!r}, expected {want!r}")
+
+
+def table(ws, header_row):
+    """the rows under header_row (1-based) up to the first empty row, as
+    dicts by header text"""
+    header = [c.value for c in ws[header_row]]
+    rows = []
+    for r in ws.iter_rows(min_row=header_row + 1, values_only=True):
+        if all(v is None or v == "" for v in r):
+            break
+        rows.append({h: v for h, v in zip(header, r) if h})
+    return header, rows
+
+
+def check_table_sheet(ws, header_row, need):
+    header = [c.value for c in ws[header_row]]
+    for h in need:
+        if h not in header:
+            bad(f"{ws.title}: no column {h!r} in row {header_row} ({header})")
+    fp = ws.freeze_panes
+    if not fp:
+        bad(f"{ws.title}: header row not frozen")
+    else:
+        col, row = coordinate_from_string(fp)
+        if row != header_row + 1:
+            bad(f"{ws.title}: frozen at {fp}, expected row {header_row + 1}")
+    ref = ws.auto_filter.ref
+    if not ref:
+        bad(f"{ws.title}: no autofilter")
+    else:
+        col, row = coordinate_from_string(ref.split(":")[0])
+        if row != header_row:
+            bad(f"{ws.title}: autofilter {ref} does not start at the header row {header_row}")
+
+
+def label_values(ws):
+    """column A label -> column B value, for the Summary's key/value rows"""
+    out = {}
+    for r in ws.iter_rows(min_row=1, max_col=2, values_only=True):
+        if isinstance(r[0], str) and r[0] not in out:
+            out[r[0]] = r[1]
+    return out
+
+
+def check_summary(ws, s):
+    kv = label_values(ws)
+    runs, skipped = s.get("runs"), s.get("skipped")
+    if runs is not None:
+        same(kv.get("Runs analysed"), len(runs), "Summary: runs analysed")
+    if skipped is not None:
+        same(kv.get("Runs skipped"), len(skipped), "Summary: runs skipped")
+    if "status" in s:
+        same(kv.get("Exit status"), s["status"], "Summary: exit status")
+    if s.get("status_reason"):
+        same(kv.get("Reason"), s["status_reason"], "Summary: reason")
+    cmp = s.get("comparison")
+    if cmp and "counts" in cmp:
+        # the verdict table: "Verdict" | "Rows", one row per verdict
+        seen = {}
+        in_table = False
+        for r in ws.iter_rows(min_row=1, max_col=2, values_only=True):
+            if r[0] == "Verdict" and r[1] == "Rows":
+                in_table = True
+                continue
+            if in_table:
+                if r[0] is None or not isinstance(r[1], (int, float)) or r[0] not in cmp["counts"]:
+                    break
+                seen[r[0]] = r[1]
+        for v, n in cmp["counts"].items():
+            same(seen.get(v), n, f"Summary: verdict count {v}")
+    elif "comparison" in s and cmp is None:
+        if not any(isinstance(v, str) and v.startswith(NO_COMPARISON)
+                   for r in ws.iter_rows(values_only=True) for v in r):
+            bad("Summary: does not say there is no comparison")
+
+
+def run_of(r):
+    return r.get("run", {}) if isinstance(r.get("run"), dict) else {}
+
+
+def check_runs(ws, s):
+    check_table_sheet(ws, 1, ["Run", "Status", "Path", "Duration (ms)", "Records"])
+    _, rows = table(ws, 1)
+    analysed = [r for r in rows if r.get("Status") == "analysed"]
+    skipped = [r for r in rows if r.get("Status") == "skipped"]
+    runs = s.get("runs")
+    if runs is not None:
+        if len(analysed) != len(runs):
+            bad(f"Runs: {len(analysed)} analysed rows, expected {len(runs)}")
+        for row, r in zip(analysed, runs):
+            info = run_of(r)
+            name = info.get("name")
+            same(row.get("Run"), name, f"Runs: name")
+            same(row.get("Path"), info.get("path"), f"Runs {name}: path")
+            same(row.get("Records"), info.get("records"), f"Runs {name}: records")
+            same(row.get("Threads"), info.get("threads"), f"Runs {name}: threads")
+            same(row.get("Runtime"), info.get("runtime"), f"Runs {name}: runtime")
+            close(row.get("Duration (ms)"), info.get("duration_ns"), 1e6, f"Runs {name}: duration")
+            if "tasks" in r:
+                same(row.get("Tasks"), len(r["tasks"]), f"Runs {name}: tasks")
+            if "futures" in r:
+                same(row.get("Futures"), len(r["futures"]), f"Runs {name}: futures")
+            if "findings" in r:
+                sev = [f.get("severity") for f in r["findings"]]
+                same(row.get("Errors"), sev.count("error"), f"Runs {name}: errors")
+                same(row.get("Warnings"), sev.count("warning"), f"Runs {name}: warnings")
+            if "args_recorded" in info:
+                same(row.get("Args recorded"), info["args_recorded"], f"Runs {name}: args recorded")
+    sk = s.get("skipped")
+    if sk is not None:
+        if len(skipped) != len(sk):
+            bad(f"Runs: {len(skipped)} skipped rows, expected {len(sk)}")
+        for row, k in zip(skipped, sk):
+            same(row.get("Path"), k.get("path"), "Runs: skipped path")
+            same(row.get("Reason / notes"), k.get("reason"), "Runs: skipped reason")
+
+
+def check_futures(ws, s):
+    check_table_sheet(ws, 1, ["Run", "Future", "Polls", "p50 poll (µs)", "p99 poll (µs)"])
+    _, rows = table(ws, 1)
+    want = [(run_of(r).get("name"), f) for r in s.get("runs", []) for f in r.get("futures", [])]
+    if "runs" not in s:
+        return
+    if len(rows) != len(want):
+        bad(f"Futures: {len(rows)} rows, expected {len(want)}")
+    for row, (run, f) in zip(rows, want):
+        what = f"Futures {run} {f.get('name')}"
+        same(row.get("Run"), run, f"{what}: run")
+        same(row.get("Future"), f.get("name"), f"{what}: name")
+        same(row.get("Kind"), f.get("kind"), f"{what}: kind")
+        same(row.get("Polls"), f.get("polls"), f"{what}: polls")
+        same(row.get("Instances"), f.get("instances"), f"{what}: instances")
+        same(row.get("Slow polls"), f.get("slow_polls"), f"{what}: slow polls")
+        close(row.get("Busy (ms)"), f.get("busy_ns"), 1e6, f"{what}: busy")
+        close(row.get("Idle (ms)"), f.get("idle_ns"), 1e6, f"{what}: idle")
+        q = f.get("poll_ns") or {}
+        for k, col in (("min", "Min"), ("p50", "p50"), ("p90", "p90"), ("p99", "p99"), ("max", "Max")):
+            close(row.get(f"{col} poll (µs)"), q.get(k), 1e3, f"{what}: {k}")
+
+
+def check_tasks(ws, s):
+    check_table_sheet(ws, 1, ["Run", "Task", "Root future", "Polls"])
+    _, rows = table(ws, 1)
+    if "runs" not in s:
+        return
+    want = [(run_of(r).get("name"), t) for r in s["runs"] for t in r.get("tasks", [])]
+    if len(rows) != len(want):
+        bad(f"Tasks: {len(rows)} rows, expected {len(want)}")
+    for row, (run, t) in zip(rows, want):
+        what = f"Tasks {run} {t.get('id')}"
+        same(row.get("Task"), t.get("id"), f"{what}: id")
+        same(row.get("Root future"), t.get("root"), f"{what}: root")
+        same(row.get("Polls"), t.get("polls"), f"{what}: polls")
+        close(row.get("Busy (ms)"), t.get("busy_ns"), 1e6, f"{what}: busy")
+        close(row.get("First poll (ms)"), t.get("first_poll_ns"), 1e6, f"{what}: first poll")
+
+
+def check_findings(ws, s):
+    check_table_sheet(ws, 1, ["Run", "Rule", "Severity", "Future", "Duration (ms)"])
+    _, rows = table(ws, 1)
+    if "runs" not in s:
+        return
+    want = [(run_of(r).get("name"), f) for r in s["runs"] for f in r.get("findings", [])]
+    if len(rows) != len(want):
+        bad(f"Findings: {len(rows)} rows, expected {len(want)}")
+    for i, (row, (run, f)) in enumerate(zip(rows, want)):
+        what = f"Findings row {i + 2} ({run} {f.get('rule')})"
+        same(row.get("Run"), run, f"{what}: run")
+        same(row.get("Rule"), f.get("rule"), f"{what}: rule")
+        same(row.get("Severity"), f.get("severity"), f"{what}: severity")
+        same(row.get("Future"), f.get("future"), f"{what}: future")
+        close(row.get("Duration (ms)"), f.get("duration_ns"), 1e6, f"{what}: duration")
+        close(row.get("Threshold (ms)"), f.get("threshold_ns"), 1e6, f"{what}: threshold")
+
+
+def check_comparison(ws, s):
+    if "comparison" not in s:
+        return
+    cmp = s["comparison"]
+    if cmp is None:
+        a1 = ws["A1"].value
+        if not (isinstance(a1, str) and a1.startswith(NO_COMPARISON)):
+            bad(f"Comparison: A1 is {a1!r}, expected the 'no comparison' note")
+        return
+    check_table_sheet(ws, 2, ["Name", "Task / future", "Verdict", "Reason"])
+    metric = cmp.get("metric")
+    if metric and metric not in str(ws["A1"].value):
+        bad(f"Comparison: the title does not name the metric {metric!r}")
+    _, rows = table(ws, 2)
+    want = cmp.get("rows", [])
+    if len(rows) != len(want):
+        bad(f"Comparison: {len(rows)} rows, expected {len(want)}")
+    for row, w in zip(rows, want):
+        what = f"Comparison {w.get('name')}"
+        same(row.get("Name"), w.get("name"), f"{what}: name")
+        if "is_task" in w:
+            same(row.get("Task / future"), "task" if w["is_task"] else "future", f"{what}: task/future")
+        same(row.get("Verdict"), w.get("verdict"), f"{what}: verdict")
+        same(row.get("Reason"), w.get("reason"), f"{what}: reason")
+        for side, col in (("base", "Base"), ("new", "New")):
+            sd = w.get(side) or {}
+            same(row.get(f"{col} polls"), sd.get("polls"), f"{what}: {side} polls")
+            if not sd.get("polls"):
+                continue
+            q = sd.get("poll_ns") or {}
+            for k in ("p50", "p90", "p99", "max"):
+                close(row.get(f"{col} {k} (µs)"), q.get(k), 1e3, f"{what}: {side} {k}")
+            close(row.get(f"{col} busy/poll (µs)"), sd.get("busy_per_poll"), 1e3,
+                  f"{what}: {side} busy/poll")
+        both = (w.get("base") or {}).get("polls") and (w.get("new") or {}).get("polls")
+        if both and metric:
+            close(row.get(f"{metric} change (µs)"), w.get("abs_change"), 1e3, f"{what}: change")
+            rel = row.get(f"{metric} change %")
+            if w.get("rel_change") is not None and (
+                    not isinstance(rel, (int, float)) or abs(rel - w["rel_change"]) > 1e-9):
+                bad(f"{what}: relative change {rel!r}, expected {w['rel_change']}")
+    charted = [w for w in want if (w.get("base") or {}).get("polls")
+               and (w.get("new") or {}).get("polls") and w.get("verdict") != "ignored"]
+    charts = getattr(ws, "_charts", [])
+    if charted and not charts:
+        bad("Comparison: no chart")
+
+
+def main():
+    if len(sys.argv) != 3:
+        print("usage: xlsx_check.py REPORT.xlsx SUMMARY.json", file=sys.stderr)
+        return 2
+    with open(sys.argv[2], encoding="utf-8") as fp:
+        s = json.load(fp)
+    wb = openpyxl.load_workbook(sys.argv[1])
+    if wb.sheetnames != SHEETS:
+        bad(f"sheets {wb.sheetnames}, expected {SHEETS}")
+    checks = {"Summary": check_summary, "Runs": check_runs, "Futures": check_futures,
+              "Tasks": check_tasks, "Findings": check_findings, "Comparison": check_comparison}
+    for name, fn in checks.items():
+        if name in wb.sheetnames:
+            fn(wb[name], s)
+    if problems:
+        return 1
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
