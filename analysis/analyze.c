@@ -336,7 +336,8 @@ static void add_u32_sorted(uint32_t **v, size_t *n, uint32_t x)
 	if (i < *n && (*v)[i] == x)
 		return;
 	*v = xreallocarray(*v, *n + 1, sizeof(**v));
-	memmove(*v + i + 1, *v + i, (*n - i) * sizeof(**v));
+	if (i < *n)
+		memmove(*v + i + 1, *v + i, (*n - i) * sizeof(**v));
 	(*v)[i] = x;
 	(*n)++;
 }
@@ -349,7 +350,8 @@ static void add_tid(struct task_acc *t, int tid)
 	if (i < t->ntids && t->tids[i] == tid)
 		return;
 	t->tids = xreallocarray(t->tids, t->ntids + 1, sizeof(int));
-	memmove(t->tids + i + 1, t->tids + i, (t->ntids - i) * sizeof(int));
+	if (i < t->ntids)
+		memmove(t->tids + i + 1, t->tids + i, (t->ntids - i) * sizeof(int));
 	t->tids[i] = tid;
 	t->ntids++;
 }
@@ -1027,9 +1029,9 @@ static struct asp_result *build_result(struct analyzer *a, const char *dir)
 	}
 	free(made);
 	asp_strtab_free(&made_names);
-	qsort(r->futures, r->nfutures, sizeof(*r->futures), future_cmp);
+	asp_qsort(r->futures, r->nfutures, sizeof(*r->futures), future_cmp);
 	lints(a);
-	qsort(a->findings, a->nfindings, sizeof(*a->findings), finding_cmp);
+	asp_qsort(a->findings, a->nfindings, sizeof(*a->findings), finding_cmp);
 	r->findings = a->findings;
 	r->nfindings = a->nfindings;
 	a->findings = NULL;

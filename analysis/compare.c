@@ -306,7 +306,7 @@ struct asp_comparison *asp_compare(const struct asp_result *const *base, size_t 
 		c->counts[row->verdict]++;
 	}
 	free(p.v);
-	qsort(c->rows, c->nrows, sizeof(*c->rows), row_cmp);
+	asp_qsort(c->rows, c->nrows, sizeof(*c->rows), row_cmp);
 	add_new_findings(c, base, nbase, new_, nnew);
 	return c;
 }

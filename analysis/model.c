@@ -42,7 +42,7 @@ static int u64_cmp(const void *a, const void *b)
 void asp_durations_finish(struct asp_durations *d)
 {
 	if (d->n > 1)
-		qsort(d->v, d->n, sizeof(*d->v), u64_cmp);
+		asp_qsort(d->v, d->n, sizeof(*d->v), u64_cmp);
 }
 
 void asp_durations_free(struct asp_durations *d)

@@ -579,7 +579,7 @@ static void load_module(struct asp_trace *t, struct asp_module *m)
 	free(line);
 	fclose(fp);
 	free(file);
-	qsort(syms, n, sizeof(*syms), sym_cmp);
+	asp_qsort(syms, n, sizeof(*syms), sym_cmp);
 	for (size_t i = 0; i < n; i++) {
 		/* sizes may be missing where sorting changed neighbours */
 		if (syms[i].size == 0 && i + 1 < n)
@@ -802,8 +802,8 @@ static int read_task_txt(struct asp_trace *t, char **err)
 	if (rc == 0 && t->nsess == 0)
 		rc = asp_fail(err, "%s: no session (SESS line); the recording is incomplete", path);
 	if (rc == 0) {
-		qsort(t->sess, t->nsess, sizeof(*t->sess), sess_cmp);
-		qsort(t->tasks, t->ntasks, sizeof(*t->tasks), task_cmp);
+		asp_qsort(t->sess, t->nsess, sizeof(*t->sess), sess_cmp);
+		asp_qsort(t->tasks, t->ntasks, sizeof(*t->tasks), task_cmp);
 		for (size_t i = 0; i < t->nsess; i++)
 			read_map(t, &t->sess[i], err);
 		/* a dlopen'ed library extends its session's maps from its base
@@ -824,7 +824,7 @@ static int read_task_txt(struct asp_trace *t, char **err)
 			}
 		}
 		for (size_t i = 0; i < t->nsess; i++)
-			qsort(t->sess[i].maps, t->sess[i].nmaps, sizeof(struct map_ent), map_cmp);
+			asp_qsort(t->sess[i].maps, t->sess[i].nmaps, sizeof(struct map_ent), map_cmp);
 	}
 	free(dl);
 	free(path);
@@ -922,7 +922,7 @@ static int find_threads(struct asp_trace *t, char **err)
 		}
 		closedir(d);
 	}
-	qsort(tids, n, sizeof(int), int_cmp);
+	asp_qsort(tids, n, sizeof(int), int_cmp);
 	t->threads = xreallocarray(NULL, n, sizeof(int));
 	t->datpaths = xreallocarray(NULL, n, sizeof(char *));
 	for (size_t i = 0; i < n; i++) {

@@ -139,6 +139,8 @@ char *asp_path_join(const char *dir, const char *name)
 
 void asp_buf_append(struct asp_buf *b, const char *s, size_t n)
 {
+	if (n == 0 && b->data)
+		return;
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 64;
 		while (cap < b->len + n + 1)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <stdlib.h>
 
 #define ASP_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define ASP_ALIGN(x, a) (((x) + ((a) - 1)) & ~((uint64_t)(a) - 1))
@@ -43,6 +44,13 @@ struct asp_buf {
 void asp_buf_append(struct asp_buf *b, const char *s, size_t n);
 void asp_buf_printf(struct asp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void asp_buf_free(struct asp_buf *b);
+
+/* qsort that accepts an empty (NULL) array, which plain qsort may not */
+static inline void asp_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
 
 /* FNV-1a, for the small hash tables */
 uint64_t asp_hash_bytes(const void *p, size_t n);

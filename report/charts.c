@@ -338,7 +338,7 @@ static uint64_t p99_of(const struct asp_durations *d)
 		return asp_quantile(d->v, d->n, 0.99);
 	uint64_t *c = xmalloc(d->n * sizeof(*c));
 	memcpy(c, d->v, d->n * sizeof(*c));
-	qsort(c, d->n, sizeof(*c), u64_cmp);
+	asp_qsort(c, d->n, sizeof(*c), u64_cmp);
 	uint64_t q = asp_quantile(c, d->n, 0.99);
 	free(c);
 	return q;
@@ -619,7 +619,7 @@ static struct top *top_futures(const struct asp_batch *b, size_t *n)
 		}
 	}
 	if (nt)
-		qsort(t, nt, sizeof(*t), top_cmp);
+		asp_qsort(t, nt, sizeof(*t), top_cmp);
 	*n = nt;
 	return t;
 }
@@ -765,7 +765,7 @@ static int chart_hist(struct charts *c, const struct asp_result *run, char **err
 		if (run->futures[i].poll_ns.n)
 			fs[nf++] = &run->futures[i];
 	if (nf)
-		qsort(fs, nf, sizeof(*fs), busy_cmp);
+		asp_qsort(fs, nf, sizeof(*fs), busy_cmp);
 	if (nf > HIST_MAX_FUTURES)
 		nf = HIST_MAX_FUTURES;
 

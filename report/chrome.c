@@ -425,7 +425,7 @@ int asp_chrome_finish(struct asp_chrome *c, const struct asp_result *r, char **e
 				tids = xreallocarray(tids, cap *= 2, sizeof(*tids));
 			tids[n++] = r->tasks[i].tids[j];
 		}
-	qsort(tids, n, sizeof(*tids), tid_cmp);
+	asp_qsort(tids, n, sizeof(*tids), tid_cmp);
 	for (size_t i = 0; i < n; i++) {
 		if (i && tids[i] == tids[i - 1])
 			continue;

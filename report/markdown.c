@@ -56,7 +56,7 @@ static void charts(FILE *fp, const struct asp_batch *b)
 	}
 	closedir(d);
 	if (n) {
-		qsort(names, n, sizeof(*names), name_cmp);
+		asp_qsort(names, n, sizeof(*names), name_cmp);
 		fprintf(fp, "\n## Charts\n\n");
 		for (size_t i = 0; i < n; i++) {
 			size_t l = strlen(names[i]);

@@ -76,7 +76,7 @@ static void print_tasks(FILE *out, const struct asp_result *r, size_t top)
 	const struct asp_task **v = xreallocarray(NULL, r->ntasks, sizeof(*v));
 	for (size_t i = 0; i < r->ntasks; i++)
 		v[i] = &r->tasks[i];
-	qsort(v, r->ntasks, sizeof(*v), task_order);
+	asp_qsort(v, r->ntasks, sizeof(*v), task_order);
 	size_t n = limit(r->ntasks, top);
 	char b1[32], b2[32], nb[NAME_WIDTH + 8];
 	fprintf(out, "\nTasks (%zu)\n  %6s %8s %11s %11s  %s\n", r->ntasks, "TASK", "POLLS", "BUSY",
@@ -123,7 +123,7 @@ static void print_futures(FILE *out, const struct asp_result *r, size_t top)
 	const struct asp_future **v = xreallocarray(NULL, r->nfutures, sizeof(*v));
 	for (size_t i = 0; i < r->nfutures; i++)
 		v[i] = &r->futures[i];
-	qsort(v, r->nfutures, sizeof(*v), future_order);
+	asp_qsort(v, r->nfutures, sizeof(*v), future_order);
 	size_t n = limit(r->nfutures, top);
 	char b1[32], b2[32], b3[32], b4[32], nb[NAME_WIDTH + 8];
 	fprintf(out, "\nTop futures by busy time\n  %11s %8s %11s %11s %11s  %-11s  %s\n", "BUSY",

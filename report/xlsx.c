@@ -360,7 +360,7 @@ static void sheet_summary(struct xw *x, const struct asp_batch *b)
 	for (size_t i = 0; i < b->nruns; i++)
 		for (size_t k = 0; k < b->runs[i]->nfindings; k++)
 			all[n++] = (struct run_finding){ b->runs[i], &b->runs[i]->findings[k] };
-	qsort(all, n, sizeof(*all), worst_cmp);
+	asp_qsort(all, n, sizeof(*all), worst_cmp);
 	put_str(x, ws, r++, 0, "Worst findings (by severity, then duration)", x->title);
 	if (!n) {
 		put_str(x, ws, r++, 0, "no findings", NULL);
@@ -668,7 +668,7 @@ static void comparison_chart(struct xw *x, lxw_worksheet *ws, const struct asp_c
 		free(rows);
 		return;
 	}
-	qsort(rows, n, sizeof(*rows), chart_cmp);
+	asp_qsort(rows, n, sizeof(*rows), chart_cmp);
 	if (n > CHART_ROWS)
 		n = CHART_ROWS;
 
