@@ -130,7 +130,8 @@ static void run_job(struct pool *p, struct job *j)
 	if (mem) {
 		asp_summary_print(mem, j->result, o->top);
 		if (!o->quiet)
-			fprintf(mem, "  -> %s/\n\n", rundir);
+			fprintf(mem, "  -> %s/\n", rundir);
+		fputc('\n', mem);
 		fclose(mem);
 	}
 out:
@@ -190,6 +191,38 @@ static bool findings_fail(const struct asp_rules *rules, const struct asp_result
 			fail = true;
 	}
 	return fail;
+}
+
+/* the comparison's verdicts on stdout, after the runs */
+static void print_comparison(const struct asp_comparison *c, size_t top)
+{
+	char b1[32], b2[32];
+	printf("Comparison: %zu base run%s vs %zu new run%s by %s poll duration: %zu regressed, "
+	       "%zu improved, %zu new, %zu gone, %zu unchanged\n",
+	       c->nbase, c->nbase == 1 ? "" : "s", c->nnew, c->nnew == 1 ? "" : "s",
+	       asp_metric_name(c->metric), c->counts[ASP_V_REGRESSED], c->counts[ASP_V_IMPROVED],
+	       c->counts[ASP_V_NEW], c->counts[ASP_V_GONE], c->counts[ASP_V_UNCHANGED]);
+	size_t shown = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		enum asp_verdict v = pass ? ASP_V_IMPROVED : ASP_V_REGRESSED;
+		for (size_t i = 0; i < c->nrows && shown < top; i++) {
+			const struct asp_cmp_row *r = &c->rows[i];
+			if (r->verdict != v)
+				continue;
+			shown++;
+			printf("  %-9s %s%s: %s -> %s (%+.1f%%, p=%.2g)\n", asp_verdict_name(v),
+			       r->is_task ? "task " : "", r->name,
+			       asp_format_duration((uint64_t)r->metric_base, b1, sizeof(b1)),
+			       asp_format_duration((uint64_t)r->metric_new, b2, sizeof(b2)),
+			       r->rel_change * 100.0, r->p_value);
+		}
+	}
+	for (size_t i = 0; i < c->nnew_findings; i++)
+		printf("  new blocking finding: %s (%s, %s in %s)\n", c->new_findings[i].future,
+		       asp_severity_name(c->new_findings[i].severity),
+		       asp_format_duration(c->new_findings[i].duration_ns, b1, sizeof(b1)),
+		       c->new_findings[i].run);
+	putchar('\n');
 }
 
 static int write_batch(struct asp_batch *b, bool quiet)
@@ -325,8 +358,10 @@ int batch_run(const struct batch_opts *o)
 		if (!j->is_base || !o->nbase)
 			findings_failed |= findings_fail(rules, j->result, &errors, &warnings);
 	}
-	if (o->nbase && nb && nn)
+	if (o->nbase && nb && nn) {
 		b.cmp = asp_compare(base, nb, news, nn, rules);
+		print_comparison(b.cmp, o->top);
+	}
 	else if (o->nbase && !fatal)
 		cmd_error("no comparison: %s", nb ? "no new run could be read" : "no baseline run could be read");
 

@@ -1031,6 +1031,22 @@ static int run_gnuplot(const char *prog, const char *dir, const char *name, char
 
 /* ------------------------------------------------------------ entry */
 
+
+/* a task root row whose polls are those of the future row of the same name
+ * would draw the same distribution twice */
+static bool same_as_future_row(const struct asp_comparison *c, const struct asp_cmp_row *row)
+{
+	if (!row->is_task)
+		return false;
+	for (size_t i = 0; i < c->nrows; i++) {
+		const struct asp_cmp_row *f = &c->rows[i];
+		if (!f->is_task && !strcmp(f->name, row->name) && f->verdict == row->verdict &&
+		    f->base.polls == row->base.polls && f->new_.polls == row->new_.polls)
+			return true;
+	}
+	return false;
+}
+
 int asp_charts_write(const struct asp_batch *b, const char *dir, char **skipped_msg, char **err)
 {
 	if (asp_mkdir_p(dir, err) != 0)
@@ -1041,7 +1057,8 @@ int asp_charts_write(const struct asp_batch *b, const char *dir, char **skipped_
 	if (b->cmp)
 		for (size_t i = 0; i < b->cmp->nrows && rc == 0; i++) {
 			const struct asp_cmp_row *row = &b->cmp->rows[i];
-			if (row->verdict == ASP_V_REGRESSED || row->verdict == ASP_V_IMPROVED)
+			if ((row->verdict == ASP_V_REGRESSED || row->verdict == ASP_V_IMPROVED) &&
+			    !same_as_future_row(b->cmp, row))
 				rc = chart_dist(&c, row, err);
 		}
 	if (rc == 0 && b->nruns) {
