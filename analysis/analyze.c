@@ -407,6 +407,28 @@ static enum asp_severity severity_of(const struct thresholds *th, uint64_t dur)
 	return dur >= th->error ? ASP_SEV_ERROR : ASP_SEV_WARNING;
 }
 
+/* a finding about one poll: its threshold is the one that fired; the culprit
+ * is kept when it holds at least a tenth of the poll */
+static void add_poll_finding(struct analyzer *a, const char *rule, enum asp_severity sev,
+			     const struct thresholds *th, const char *future, uint32_t task, int tid,
+			     uint64_t start, uint64_t dur, const struct asp_symbol *culprit,
+			     uint64_t cdur)
+{
+	struct asp_finding *fd = add_finding(a, rule);
+	fd->severity = sev;
+	fd->future = xstrdup(future);
+	fd->task = task;
+	fd->tid = tid;
+	fd->start_ns = start - a->start;
+	fd->duration_ns = dur;
+	fd->threshold_ns = sev == ASP_SEV_ERROR && th->forced == ASP_SEV_NONE ? th->error : th->warning;
+	fd->pattern = xstrdup(th->pattern);
+	if (culprit && cdur * 10 >= dur) {
+		fd->culprit = xstrdup(asp_symbol_name(culprit));
+		fd->culprit_share = (double)cdur / (double)dur;
+	}
+}
+
 /* the culprit of a frame from its aggregated non-future callees */
 static void frame_culprit(const struct frame *f, uint64_t dur, const struct asp_symbol **sym,
 			  uint64_t *cdur)
@@ -635,20 +657,8 @@ static void leave_future(struct analyzer *a, struct thread_state *ts, struct fra
 	if (!f->blocked_below) {
 		sev = severity_of(&th, dur);
 		if (sev != ASP_SEV_NONE) {
-			struct asp_finding *fd = add_finding(a, "blocking-poll");
-			fd->severity = sev;
-			fd->future = xstrdup(name);
-			fd->task = f->task;
-			fd->tid = ts->tid;
-			fd->start_ns = f->start - a->start;
-			fd->duration_ns = dur;
-			fd->threshold_ns = sev == ASP_SEV_ERROR && th.forced == ASP_SEV_NONE ? th.error
-											  : th.warning;
-			fd->pattern = xstrdup(th.pattern);
-			if (culprit && cdur * 10 >= dur) {
-				fd->culprit = xstrdup(asp_symbol_name(culprit));
-				fd->culprit_share = (double)cdur / (double)dur;
-			}
+			add_poll_finding(a, "blocking-poll", sev, &th, name, f->task, ts->tid, f->start,
+					 dur, culprit, cdur);
 		}
 	}
 	/* ancestors that contain a blocking poll do not report it again; an
@@ -853,21 +863,10 @@ static void lints(struct analyzer *a)
 		if (R->never_yielded && t->polls == 1) {
 			struct thresholds th = thresholds_for(a, root, NULL);
 			enum asp_severity sev = severity_of(&th, t->last_dur);
-			if (sev != ASP_SEV_NONE) {
-				struct asp_finding *fd = add_finding(a, "never-yielded");
-				fd->severity = sev;
-				fd->future = xstrdup(root);
-				fd->task = (uint32_t)i + 1;
-				fd->tid = t->last_tid;
-				fd->start_ns = t->last_start - a->start;
-				fd->duration_ns = t->last_dur;
-				fd->threshold_ns = sev == ASP_SEV_ERROR && th.forced == ASP_SEV_NONE ? th.error : th.warning;
-				fd->pattern = xstrdup(th.pattern);
-				if (t->last_culprit && t->last_culprit_dur * 10 >= t->last_dur) {
-					fd->culprit = xstrdup(asp_symbol_name(t->last_culprit));
-					fd->culprit_share = (double)t->last_culprit_dur / (double)t->last_dur;
-				}
-			}
+			if (sev != ASP_SEV_NONE)
+				add_poll_finding(a, "never-yielded", sev, &th, root, (uint32_t)i + 1,
+						 t->last_tid, t->last_start, t->last_dur, t->last_culprit,
+						 t->last_culprit_dur);
 		}
 		if (R->self_wake && t->best_run >= R->self_wake_min_polls) {
 			struct thresholds th = thresholds_for(a, root, NULL);

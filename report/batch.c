@@ -15,14 +15,7 @@ static json_object *side_json(const struct asp_side *s)
 	json_object_object_add(o, "busy_ns", json_object_new_uint64(s->busy_ns));
 	json_object_object_add(o, "idle_ns", json_object_new_uint64(s->idle_ns));
 	json_object_object_add(o, "busy_per_poll", json_object_new_double(s->busy_per_poll));
-	json_object *q = json_object_new_object();
-	json_object_object_add(q, "min", json_object_new_uint64(s->q.min));
-	json_object_object_add(q, "p50", json_object_new_uint64(s->q.p50));
-	json_object_object_add(q, "p90", json_object_new_uint64(s->q.p90));
-	json_object_object_add(q, "p99", json_object_new_uint64(s->q.p99));
-	json_object_object_add(q, "max", json_object_new_uint64(s->q.max));
-	json_object_object_add(q, "mean", json_object_new_double(s->q.mean));
-	json_object_object_add(o, "poll_ns", q);
+	json_object_object_add(o, "poll_ns", asp_quantiles_json(&s->q));
 	return o;
 }
 

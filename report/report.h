@@ -27,6 +27,8 @@ int asp_chrome_finish(struct asp_chrome *c, const struct asp_result *r, char **e
 void asp_chrome_abort(struct asp_chrome *c);
 
 /* ---- summary.json */
+/* {min, p50, p90, p99, max, mean} */
+json_object *asp_quantiles_json(const struct asp_quantiles *q);
 /* The summary of one run as a json-c object (the caller owns it). */
 json_object *asp_summary_json(const struct asp_result *r, const struct asp_rules *rules);
 /* Writes a json-c object to PATH atomically, pretty-printed. */

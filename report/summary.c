@@ -20,17 +20,22 @@ static void add_u64(json_object *o, const char *key, uint64_t v)
 	json_object_object_add(o, key, json_object_new_uint64(v));
 }
 
+json_object *asp_quantiles_json(const struct asp_quantiles *q)
+{
+	json_object *o = json_object_new_object();
+	add_u64(o, "min", q->min);
+	add_u64(o, "p50", q->p50);
+	add_u64(o, "p90", q->p90);
+	add_u64(o, "p99", q->p99);
+	add_u64(o, "max", q->max);
+	json_object_object_add(o, "mean", json_object_new_double(q->mean));
+	return o;
+}
+
 static json_object *quantiles(const struct asp_durations *d)
 {
 	struct asp_quantiles q = asp_durations_quantiles(d);
-	json_object *o = json_object_new_object();
-	add_u64(o, "min", q.min);
-	add_u64(o, "p50", q.p50);
-	add_u64(o, "p90", q.p90);
-	add_u64(o, "p99", q.p99);
-	add_u64(o, "max", q.max);
-	json_object_object_add(o, "mean", json_object_new_double(q.mean));
-	return o;
+	return asp_quantiles_json(&q);
 }
 
 static json_object *run_json(const struct asp_result *r)
