@@ -57,13 +57,17 @@ struct child_agg {
 	uint64_t deep_dur, max_call;
 };
 
+/* push() zeroes a frame up to kids; kids[0..nkids) are in use */
 struct frame {
 	const struct asp_symbol *sym;
 	uint64_t start;
 	uint16_t depth;
 	uint8_t cls;
+	uint8_t nkids;
 	bool is_future, is_root, blocked_below, into_future_seen;
 	bool is_ctx, ctx_main, ctx_has_arg;
+	bool kids_used;   /* frame_culprit() reads its kids: it is a future or
+			     a plain call below one (note_child skips others) */
 	int prev_ctx;     /* index of the enclosing context frame, -1 */
 	int fut_parent;   /* index of the nearest enclosing future frame, -1 */
 	int ctx_root;     /* for contexts: index of the active root frame, -1 */
@@ -86,6 +90,7 @@ struct thread_state {
 	uint64_t last_time;
 	uint64_t lost;
 	uint32_t last_root_task; /* the task whose root poll returned last here */
+	uint64_t root_polls;     /* root polls that returned on this thread */
 };
 
 struct task_acc {
@@ -99,7 +104,10 @@ struct task_acc {
 	size_t ntids;
 	struct asp_durations d;
 	/* self-wake runs */
+	/* self-wake runs: polls on the same thread with no other task polled
+	 * there in between and at most max_gap idle */
 	uint64_t run, run_start, best_run, best_run_start;
+	uint64_t last_thread_polls; /* the thread's root_polls after our last poll */
 	/* the last poll, for never-yielded */
 	const struct asp_symbol *last_culprit;
 	uint64_t last_culprit_dur, last_dur, last_start;
@@ -112,6 +120,9 @@ struct fut_acc {
 	size_t ntasks;
 	uint64_t instances, polls, busy, idle, slow;
 	struct asp_durations d;
+	/* asp_rules_override() of the name, looked up once */
+	const struct asp_override *ovr;
+	bool ovr_known;
 };
 
 struct analyzer {
@@ -330,9 +341,16 @@ static uint32_t task_for_root(struct analyzer *a, struct frame *ctx, uint32_t ro
 
 static void add_u32_sorted(uint32_t **v, size_t *n, uint32_t x)
 {
-	size_t i = 0;
-	while (i < *n && (*v)[i] < x)
-		i++;
+	/* once per poll, over up to every task: binary search */
+	size_t lo = 0, hi = *n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if ((*v)[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t i = lo;
 	if (i < *n && (*v)[i] == x)
 		return;
 	*v = xreallocarray(*v, *n + 1, sizeof(**v));
@@ -378,14 +396,10 @@ struct thresholds {
 	const char *pattern;
 };
 
-static struct thresholds thresholds_for(const struct analyzer *a, const char *future,
-					const char *task_root)
+static struct thresholds thresholds_of(const struct analyzer *a, const struct asp_override *o)
 {
 	struct thresholds th = { false, a->rules->warning_ns, a->rules->error_ns, ASP_SEV_NONE,
 				 "default" };
-	const struct asp_override *o = asp_rules_override(a->rules, future);
-	if (!o && task_root)
-		o = asp_rules_override(a->rules, task_root);
 	if (o) {
 		th.pattern = o->match;
 		th.ignore = o->ignore;
@@ -396,6 +410,27 @@ static struct thresholds thresholds_for(const struct analyzer *a, const char *fu
 		th.forced = o->severity;
 	}
 	return th;
+}
+
+static struct thresholds thresholds_for(const struct analyzer *a, const char *future,
+					const char *task_root)
+{
+	const struct asp_override *o = asp_rules_override(a->rules, future);
+	if (!o && task_root)
+		o = asp_rules_override(a->rules, task_root);
+	return thresholds_of(a, o);
+}
+
+/* the override of future index k, matched once per future (per poll it was
+ * an fnmatch() per override pattern) */
+static const struct asp_override *future_override(struct analyzer *a, int32_t k)
+{
+	struct fut_acc *f = &a->futs[k];
+	if (!f->ovr_known) {
+		f->ovr = asp_rules_override(a->rules, a->fut_names.names[k]);
+		f->ovr_known = true;
+	}
+	return f->ovr;
 }
 
 static enum asp_severity severity_of(const struct thresholds *th, uint64_t dur)
@@ -434,8 +469,8 @@ static void frame_culprit(const struct frame *f, uint64_t dur, const struct asp_
 			  uint64_t *cdur)
 {
 	const struct child_agg *top = NULL;
-	for (int i = 0; i < CULPRIT_SLOTS; i++)
-		if (f->kids[i].sym && (!top || f->kids[i].sum > top->sum))
+	for (int i = 0; i < f->nkids; i++)
+		if (!top || f->kids[i].sum > top->sum)
 			top = &f->kids[i];
 	*sym = NULL;
 	*cdur = 0;
@@ -461,28 +496,24 @@ static void note_child(struct frame *parent, const struct frame *child, uint64_t
 		deep = child->sym;
 		deep_dur = dur;
 	}
-	struct child_agg *slot = NULL, *smallest = NULL;
-	for (int i = 0; i < CULPRIT_SLOTS; i++) {
-		struct child_agg *k = &parent->kids[i];
-		if (k->sym == child->sym) {
-			slot = k;
+	/* the callee's slot; a free one; else the smallest one, if smaller */
+	struct child_agg *slot = NULL;
+	for (int i = 0; i < parent->nkids; i++)
+		if (parent->kids[i].sym == child->sym) {
+			slot = &parent->kids[i];
 			break;
 		}
-		if (!k->sym) {
-			if (!slot)
-				slot = k;
-			continue;
-		}
-		if (!smallest || k->sum < smallest->sum)
-			smallest = k;
-	}
 	if (!slot) {
-		if (smallest->sum >= dur)
-			return;
-		slot = smallest;
-		memset(slot, 0, sizeof(*slot));
-	}
-	if (slot->sym != child->sym) {
+		if (parent->nkids < CULPRIT_SLOTS) {
+			slot = &parent->kids[parent->nkids++];
+		} else {
+			slot = &parent->kids[0];
+			for (int i = 1; i < CULPRIT_SLOTS; i++)
+				if (parent->kids[i].sum < slot->sum)
+					slot = &parent->kids[i];
+			if (slot->sum >= dur)
+				return;
+		}
 		memset(slot, 0, sizeof(*slot));
 		slot->sym = child->sym;
 	}
@@ -504,7 +535,7 @@ static struct frame *push(struct thread_state *ts)
 		ts->st = xreallocarray(ts->st, ts->cap, sizeof(*ts->st));
 	}
 	struct frame *f = &ts->st[ts->n++];
-	memset(f, 0, sizeof(*f));
+	memset(f, 0, offsetof(struct frame, kids)); /* kids: nkids says */
 	return f;
 }
 
@@ -513,9 +544,9 @@ static bool poll_parent(uint8_t cls)
 	return cls == CL_POLL_PLUMBING || cls == CL_USER_FUTURE || cls == CL_COMBINATOR;
 }
 
-static void enter(struct analyzer *a, struct thread_state *ts, const struct asp_event *ev)
+static void enter(struct analyzer *a, struct thread_state *ts, const struct asp_event *ev,
+		  struct symclass *c)
 {
-	struct symclass *c = symclass(a, ev->sym);
 	int idx = (int)ts->n;
 	struct frame *f = push(ts);
 	struct frame *parent = idx ? &ts->st[idx - 1] : NULL; /* after push: it may move the stack */
@@ -528,6 +559,7 @@ static void enter(struct analyzer *a, struct thread_state *ts, const struct asp_
 	f->ctx_root = -1;
 	f->profile = c->profile;
 	f->task = parent ? parent->task : 0;
+	f->kids_used = parent && parent->kids_used;
 	struct frame *ctx = ts->ctx >= 0 ? &ts->st[ts->ctx] : NULL;
 
 	switch (c->cls) {
@@ -535,6 +567,7 @@ static void enter(struct analyzer *a, struct thread_state *ts, const struct asp_
 	case CL_BLOCK_ON:
 	case CL_NOT_TASK: {
 		f->is_ctx = true;
+		f->kids_used = false;
 		f->task = 0;
 		f->fut_parent = -1;
 		f->main_fut = -1;
@@ -595,6 +628,7 @@ static void enter(struct analyzer *a, struct thread_state *ts, const struct asp_
 	if (!future)
 		return;
 	f->is_future = true;
+	f->kids_used = true;
 	f->is_root = root;
 	f->fut = future_index(a, ev->sym, c, ts, parent);
 	if (root) {
@@ -627,7 +661,6 @@ static void leave_future(struct analyzer *a, struct thread_state *ts, struct fra
 	struct fut_acc *fa = &a->futs[f->fut];
 	const char *name = a->fut_names.names[f->fut];
 	struct task_acc *task = f->task ? &a->tasks[f->task - 1] : NULL;
-	const char *root_name = task ? a->fut_names.names[task->root_fut] : NULL;
 
 	fa->polls++;
 	fa->busy += dur;
@@ -639,20 +672,22 @@ static void leave_future(struct analyzer *a, struct thread_state *ts, struct fra
 	/* instance: (task, future, self pointer when recorded) */
 	uint64_t key = asp_hash_u64((uint64_t)f->task << 32 ^ (uint64_t)f->fut) ^
 		       (f->has_fut_arg ? asp_hash_u64(f->fut_arg + 1) : 0);
-	uint64_t last;
-	if (asp_u64map_get(&a->inst_last_end, key, &last)) {
-		if (f->start >= last - 1)
-			fa->idle += f->start - (last - 1);
-	} else {
+	bool added;
+	uint64_t *last = asp_u64map_ref(&a->inst_last_end, key, &added);
+	if (added)
 		fa->instances++;
-	}
-	asp_u64map_put(&a->inst_last_end, key, end + 1);
+	else if (f->start >= *last - 1)
+		fa->idle += f->start - (*last - 1);
+	*last = end + 1;
 
 	const struct asp_symbol *culprit;
 	uint64_t cdur;
 	frame_culprit(f, dur, &culprit, &cdur);
 
-	struct thresholds th = thresholds_for(a, name, root_name);
+	const struct asp_override *o = future_override(a, f->fut);
+	if (!o && task)
+		o = future_override(a, (int32_t)task->root_fut);
+	struct thresholds th = thresholds_of(a, o);
 	enum asp_severity sev = ASP_SEV_NONE;
 	if (!f->blocked_below) {
 		sev = severity_of(&th, dur);
@@ -671,7 +706,8 @@ static void leave_future(struct analyzer *a, struct thread_state *ts, struct fra
 		if (task->started && f->start >= task->last_end) {
 			uint64_t gap = f->start - task->last_end;
 			task->idle += gap;
-			if (gap <= a->rules->self_wake_max_gap_ns) {
+			bool alone = task->last_tid == ts->tid && task->last_thread_polls == ts->root_polls;
+			if (alone && gap <= a->rules->self_wake_max_gap_ns) {
 				task->run++;
 			} else {
 				task->run = 1;
@@ -701,6 +737,9 @@ static void leave_future(struct analyzer *a, struct thread_state *ts, struct fra
 		task->last_dur = dur;
 		task->last_start = f->start;
 		task->last_tid = ts->tid;
+		task->last_thread_polls = ++ts->root_polls;
+	} else if (f->is_root) {
+		ts->root_polls++;
 	}
 
 	if (a->sink && a->sink->span) {
@@ -735,7 +774,7 @@ static void pop(struct analyzer *a, struct thread_state *ts, uint64_t end)
 		ts->ctx = f->prev_ctx;
 	if (idx > 0) {
 		struct frame *parent = &ts->st[idx - 1];
-		if (!f->is_future && !f->is_ctx)
+		if (!f->is_future && !f->is_ctx && parent->kids_used)
 			note_child(parent, f, dur);
 		if (f->cls == CL_INTO_FUTURE && parent->is_future)
 			parent->into_future_seen = true;
@@ -777,11 +816,13 @@ static void consume(struct analyzer *a, const struct asp_event *ev)
 			f->ctx_root = -1;
 			f->fut_parent = ts->n > 1 ? (ts->st[ts->n - 2].is_future ? (int)ts->n - 2 : ts->st[ts->n - 2].fut_parent) : -1;
 			f->task = ts->n > 1 ? ts->st[ts->n - 2].task : 0;
+			f->kids_used = ts->n > 1 && ts->st[ts->n - 2].kids_used;
 			static const struct asp_symbol unknown = { .mangled = "<unknown>" };
 			f->sym = &unknown;
 		} else {
-			symclass(a, ev->sym)->calls++;
-			enter(a, ts, ev);
+			struct symclass *c = symclass(a, ev->sym);
+			c->calls++;
+			enter(a, ts, ev, c);
 		}
 		break;
 	case ASP_REC_EXIT: {
@@ -1115,14 +1156,14 @@ struct asp_result *asp_analyze(const char *dir, const struct asp_analyze_opts *o
 	a.start = asp_trace_start_time(t);
 	a.profile_hits = xcalloc(rules->nprofiles + 1, sizeof(uint64_t));
 	a.detect_hits = xcalloc(rules->nprofiles + 1, sizeof(uint64_t));
-	struct asp_event ev;
+	const struct asp_event *ev;
 	int rc;
 	bool first = true;
-	while ((rc = asp_merger_next(m, &ev, err)) > 0) {
-		if (first && ev.time && ev.time < a.start)
-			a.start = ev.time;
+	while ((rc = asp_merger_next_ref(m, &ev, err)) > 0) {
+		if (first && ev->time && ev->time < a.start)
+			a.start = ev->time;
 		first = false;
-		consume(&a, &ev);
+		consume(&a, ev);
 	}
 	asp_merger_close(m);
 	struct asp_result *r = NULL;

@@ -65,6 +65,22 @@ void asp_u64map_put(struct asp_u64map *m, uint64_t key, uint64_t val)
 	m->vals[i] = val;
 }
 
+uint64_t *asp_u64map_ref(struct asp_u64map *m, uint64_t key, bool *added)
+{
+	if ((m->n + 1) * 4 >= m->cap * 3)
+		u64map_grow(m);
+	bool found;
+	size_t i = u64map_slot(m, key, &found);
+	if (!found) {
+		m->used[i] = 1;
+		m->keys[i] = key;
+		m->vals[i] = 0;
+		m->n++;
+	}
+	*added = !found;
+	return &m->vals[i];
+}
+
 void asp_u64map_del(struct asp_u64map *m, uint64_t key)
 {
 	if (!m->cap)

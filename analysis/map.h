@@ -14,6 +14,9 @@ struct asp_u64map {
 };
 bool asp_u64map_get(const struct asp_u64map *m, uint64_t key, uint64_t *val);
 void asp_u64map_put(struct asp_u64map *m, uint64_t key, uint64_t val);
+/* get-or-add in one probe: the value of key, 0 when it was added (*added);
+ * the pointer is valid until the map next changes */
+uint64_t *asp_u64map_ref(struct asp_u64map *m, uint64_t key, bool *added);
 void asp_u64map_del(struct asp_u64map *m, uint64_t key);
 void asp_u64map_free(struct asp_u64map *m);
 

@@ -1045,7 +1045,7 @@ struct asp_rules *asp_rules_default(void)
 	r->never_yielded = true;
 	r->self_wake = true;
 	r->self_wake_min_polls = 50;
-	r->self_wake_max_gap_ns = 5000ULL;
+	r->self_wake_max_gap_ns = 200000ULL;
 	r->compare.metric = ASP_METRIC_P90;
 	r->compare.min_change = 0.10;
 	r->compare.min_abs_ns = 20000ULL;

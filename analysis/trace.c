@@ -24,7 +24,8 @@
 #define RECORD_SIZE 16
 #define RECORD_MAGIC 5
 #define READ_BUF_SIZE (256 * 1024)
-#define SYM_CACHE_SIZE 4096 /* per reader, direct mapped */
+#define SYM_CACHE_BITS 12
+#define SYM_CACHE_SIZE (1u << SYM_CACHE_BITS) /* per trace, direct mapped */
 
 /* one pattern of argspec/retspec, with the layout it gives */
 struct arg_filter {
@@ -53,6 +54,12 @@ struct task {
 	uint64_t time;
 };
 
+/* key: the address (48 bits) and the session's index + 1 above it */
+struct sym_cache_ent {
+	uint64_t key;
+	const struct asp_symbol *sym;
+};
+
 struct asp_trace {
 	char *dir;
 	struct asp_info info;
@@ -72,6 +79,7 @@ struct asp_trace {
 	struct asp_fn_args **layouts;
 	size_t nlayouts;
 	uint32_t next_sym_id;
+	struct sym_cache_ent *cache; /* shared by the readers; see reader_lookup */
 	asp_warn_fn warn;
 	void *warn_ctx;
 };
@@ -585,7 +593,7 @@ static void load_module(struct asp_trace *t, struct asp_module *m)
 		if (syms[i].size == 0 && i + 1 < n)
 			syms[i].size = syms[i + 1].addr - syms[i].addr;
 		syms[i].mod = m;
-		syms[i].id = t->next_sym_id++;
+		syms[i].id = UINT32_MAX; /* given when first looked up */
 	}
 	m->syms = syms;
 	m->nsyms = n;
@@ -606,13 +614,18 @@ static const struct asp_symbol *module_find(struct asp_trace *t, struct asp_modu
 	size_t lo = 0, hi = m->nsyms;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const struct asp_symbol *s = &m->syms[mid];
+		struct asp_symbol *s = &m->syms[mid];
 		if (rel < s->addr)
 			hi = mid;
 		else if (rel >= s->addr + s->size)
 			lo = mid + 1;
-		else
+		else {
+			/* ids are dense in the order of first use, so that per-symbol
+			 * tables indexed by id keep the hot symbols close together */
+			if (s->id == UINT32_MAX)
+				s->id = t->next_sym_id++;
 			return s;
+		}
 	}
 	return NULL;
 }
@@ -1019,6 +1032,7 @@ void asp_trace_close(struct asp_trace *t)
 		free(t->layouts[i]);
 	}
 	free(t->layouts);
+	free(t->cache);
 	free_info(&t->info);
 	free(t->dir);
 	free(t);
@@ -1034,12 +1048,6 @@ uint32_t asp_trace_nsymbols(const struct asp_trace *t) { return t->next_sym_id; 
 
 /* ---------------------------------------------------------------- reader */
 
-struct sym_cache_ent {
-	uint64_t addr;
-	const struct session *sess;
-	const struct asp_symbol *sym;
-};
-
 struct asp_reader {
 	struct asp_trace *t;
 	const char *path;
@@ -1049,12 +1057,13 @@ struct asp_reader {
 	size_t len, pos;   /* bytes in buf, read position */
 	uint64_t offset;   /* file offset of buf[0] */
 	bool eof;
+	bool sess_known;   /* sess is the session for times in [sess_from, sess_until) */
 	uint64_t count;
 	uint64_t last_time;
 	struct session *sess;
-	uint64_t sess_until; /* sess is valid for times below this */
+	uint64_t sess_key;   /* the session part of a cache key; 0: do not cache */
+	uint64_t sess_until;
 	uint64_t sess_from;
-	struct sym_cache_ent *cache;
 	const struct asp_symbol *warned_sym;
 };
 
@@ -1065,15 +1074,17 @@ struct asp_reader *asp_reader_open(struct asp_trace *t, size_t idx, char **err)
 		asp_fail(err, "%s: %s", t->datpaths[idx], strerror(errno));
 		return NULL;
 	}
+#ifdef POSIX_FADV_SEQUENTIAL
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
 	struct asp_reader *r = xcalloc(1, sizeof(*r));
 	r->t = t;
 	r->path = t->datpaths[idx];
 	r->tid = t->threads[idx];
 	r->fd = fd;
 	r->buf = xmalloc(READ_BUF_SIZE);
-	r->cache = xcalloc(SYM_CACHE_SIZE, sizeof(*r->cache));
-	for (size_t i = 0; i < SYM_CACHE_SIZE; i++)
-		r->cache[i].addr = UINT64_MAX;
+	if (!t->cache)
+		t->cache = xcalloc(SYM_CACHE_SIZE, sizeof(*t->cache)); /* key 0: empty */
 	return r;
 }
 
@@ -1083,7 +1094,6 @@ void asp_reader_close(struct asp_reader *r)
 		return;
 	close(r->fd);
 	free(r->buf);
-	free(r->cache);
 	free(r);
 }
 
@@ -1114,28 +1124,43 @@ static int fill(struct asp_reader *r, size_t n, char **err)
 
 static size_t avail(const struct asp_reader *r) { return r->len - r->pos; }
 
-static const struct asp_symbol *reader_lookup(struct asp_reader *r, uint64_t time, uint64_t addr)
+static void reader_session(struct asp_reader *r, uint64_t time)
 {
-	if (!r->sess || time < r->sess_from || time >= r->sess_until) {
-		r->sess = task_session(r->t, r->tid, time);
-		/* the session stays valid until another session of any pid starts */
-		r->sess_from = 0;
-		r->sess_until = UINT64_MAX;
-		for (size_t i = 0; i < r->t->nsess; i++) {
-			uint64_t st = r->t->sess[i].time;
-			if (st <= time && st > r->sess_from)
-				r->sess_from = st;
-			if (st > time && st < r->sess_until)
-				r->sess_until = st;
-		}
+	struct session *s = task_session(r->t, r->tid, time);
+	size_t idx = s ? (size_t)(s - r->t->sess) + 1 : 0xffff;
+	r->sess = s;
+	r->sess_key = !s || idx < 0xffff ? (uint64_t)idx << 48 : 0;
+	r->sess_known = true;
+	/* the session stays valid until another session of any pid starts */
+	r->sess_from = 0;
+	r->sess_until = UINT64_MAX;
+	for (size_t i = 0; i < r->t->nsess; i++) {
+		uint64_t st = r->t->sess[i].time;
+		if (st <= time && st > r->sess_from)
+			r->sess_from = st;
+		if (st > time && st < r->sess_until)
+			r->sess_until = st;
 	}
-	struct sym_cache_ent *ce = &r->cache[asp_hash_u64(addr) & (SYM_CACHE_SIZE - 1)];
-	if (ce->addr == addr && ce->sess == r->sess)
+}
+
+/* per record: a session range check and one probe of a direct-mapped cache,
+ * shared by the trace's readers (one per thread would hold the same hot
+ * functions several times over, out of the L1 cache) */
+static inline const struct asp_symbol *reader_lookup(struct asp_reader *r, uint64_t time,
+						     uint64_t addr)
+{
+	if (__builtin_expect(!r->sess_known || time < r->sess_from || time >= r->sess_until, 0))
+		reader_session(r, time);
+	uint64_t key = addr | r->sess_key;
+	struct sym_cache_ent *ce =
+		&r->t->cache[(key * 0x9E3779B97F4A7C15ULL) >> (64 - SYM_CACHE_BITS)];
+	if (__builtin_expect(ce->key == key, 1))
 		return ce->sym;
 	const struct asp_symbol *sym = session_lookup(r->t, r->sess, addr);
-	ce->addr = addr;
-	ce->sess = r->sess;
-	ce->sym = sym;
+	if (r->sess_key) {
+		ce->key = key;
+		ce->sym = sym;
+	}
 	return sym;
 }
 
@@ -1167,7 +1192,7 @@ static int64_t args_length(const uint8_t *p, size_t have, const struct asp_arg_s
 	return (int64_t)ASP_ALIGN(len, 8);
 }
 
-int asp_reader_next(struct asp_reader *r, struct asp_event *ev, char **err)
+static int reader_next_slow(struct asp_reader *r, struct asp_event *ev, char **err)
 {
 	for (;;) {
 		if (fill(r, RECORD_SIZE, err) < 0)
@@ -1284,6 +1309,42 @@ int asp_reader_next(struct asp_reader *r, struct asp_event *ev, char **err)
 	}
 }
 
+/* the common record, an entry or exit without payload, decoded in place;
+ * everything else (payloads, LOST, EVENT, bad magic, refills) goes to
+ * reader_next_slow */
+static inline int reader_next(struct asp_reader *r, struct asp_event *ev, char **err)
+{
+	if (__builtin_expect(r->len - r->pos >= RECORD_SIZE, 1)) {
+		uint64_t time, w;
+		memcpy(&time, r->buf + r->pos, 8);
+		memcpy(&w, r->buf + r->pos + 8, 8);
+		/* magic 5, more 0, type ENTRY or EXIT */
+		if (__builtin_expect((w & 0x3e) == (RECORD_MAGIC << 3), 1)) {
+			r->pos += RECORD_SIZE;
+			ev->time = time;
+			ev->tid = r->tid;
+			ev->type = (uint8_t)(w & 1);
+			ev->more = false;
+			ev->depth = (uint16_t)((w >> 6) & 0x3ff);
+			ev->addr = w >> 16;
+			ev->sym = reader_lookup(r, time, w >> 16);
+			ev->data = NULL;
+			ev->data_len = 0;
+			ev->specs = NULL;
+			ev->nspecs = 0;
+			r->count++;
+			r->last_time = time;
+			return 1;
+		}
+	}
+	return reader_next_slow(r, ev, err);
+}
+
+int asp_reader_next(struct asp_reader *r, struct asp_event *ev, char **err)
+{
+	return reader_next(r, ev, err);
+}
+
 /* ---------------------------------------------------------------- args */
 
 bool asp_event_arg1(const struct asp_event *ev, uint64_t *val)
@@ -1375,10 +1436,13 @@ struct asp_merger {
 	struct asp_event *head;
 	size_t *heap; /* indices of readers with a head event, min-heap on time */
 	size_t n, nheap;
-	/* payload of the event last returned is copied here, since advancing
-	 * that reader would overwrite its buffer */
-	uint8_t *data;
-	size_t data_cap;
+	/* the root's event was handed out: its reader advances on the next
+	 * call (so the event and its payload stay valid until then) */
+	bool advance;
+	/* the smallest head below the root: while the root's reader stays
+	 * below it, the heap needs no work */
+	size_t bound;
+	uint64_t bound_time;
 };
 
 static bool heap_less(struct asp_merger *m, size_t a, size_t b)
@@ -1405,6 +1469,16 @@ static void heap_down(struct asp_merger *m, size_t i)
 	}
 }
 
+static void set_bound(struct asp_merger *m)
+{
+	if (m->nheap < 2)
+		return;
+	m->bound = m->heap[1];
+	if (m->nheap > 2 && heap_less(m, m->heap[2], m->bound))
+		m->bound = m->heap[2];
+	m->bound_time = m->head[m->bound].time;
+}
+
 void asp_merger_close(struct asp_merger *m)
 {
 	if (!m)
@@ -1414,7 +1488,6 @@ void asp_merger_close(struct asp_merger *m)
 	free(m->r);
 	free(m->head);
 	free(m->heap);
-	free(m->data);
 	free(m);
 }
 
@@ -1441,30 +1514,41 @@ struct asp_merger *asp_merger_open(struct asp_trace *t, char **err)
 	}
 	for (size_t i = m->nheap; i-- > 0;)
 		heap_down(m, i);
-	/* the first head events' payloads live in their readers' buffers, which
-	 * stay put until those readers advance: safe */
+	set_bound(m);
 	return m;
+}
+
+int asp_merger_next_ref(struct asp_merger *m, const struct asp_event **ev, char **err)
+{
+	if (m->advance) {
+		m->advance = false;
+		size_t i = m->heap[0];
+		int rc = reader_next(m->r[i], &m->head[i], err);
+		if (rc < 0)
+			return -1;
+		if (rc == 0) {
+			m->heap[0] = m->heap[--m->nheap];
+			heap_down(m, 0);
+			set_bound(m);
+		} else if (m->nheap > 1 &&
+			   (m->head[i].time > m->bound_time ||
+			    (m->head[i].time == m->bound_time && i > m->bound))) {
+			heap_down(m, 0);
+			set_bound(m);
+		}
+	}
+	if (m->nheap == 0)
+		return 0;
+	*ev = &m->head[m->heap[0]];
+	m->advance = true;
+	return 1;
 }
 
 int asp_merger_next(struct asp_merger *m, struct asp_event *ev, char **err)
 {
-	if (m->nheap == 0)
-		return 0;
-	size_t i = m->heap[0];
-	*ev = m->head[i];
-	if (ev->data && ev->data_len) {
-		if (ev->data_len > m->data_cap) {
-			m->data_cap = ev->data_len;
-			m->data = xrealloc(m->data, m->data_cap);
-		}
-		memcpy(m->data, ev->data, ev->data_len);
-		ev->data = m->data;
-	}
-	int rc = asp_reader_next(m->r[i], &m->head[i], err);
-	if (rc < 0)
-		return -1;
-	if (rc == 0)
-		m->heap[0] = m->heap[--m->nheap];
-	heap_down(m, 0);
-	return 1;
+	const struct asp_event *e;
+	int rc = asp_merger_next_ref(m, &e, err);
+	if (rc > 0)
+		*ev = *e;
+	return rc;
 }

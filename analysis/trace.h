@@ -85,7 +85,8 @@ struct asp_symbol {
 	uint64_t addr; /* relative to the module's load base */
 	uint64_t size;
 	char type;     /* nm type: T t W w P ... */
-	uint32_t id;   /* unique in the trace: index for per-symbol tables */
+	uint32_t id;   /* unique in the trace, dense in the order symbols are
+			  first looked up: index for per-symbol tables */
 	const char *mangled;
 	const struct asp_module *mod;
 	const struct asp_fn_args *args; /* NULL unless an argspec matched */
@@ -136,7 +137,7 @@ int asp_trace_thread_tid(const struct asp_trace *t, size_t i);
 uint64_t asp_trace_data_bytes(const struct asp_trace *t);
 /* the first SESS timestamp (ns), the reference for relative times */
 uint64_t asp_trace_start_time(const struct asp_trace *t);
-/* the number of distinct symbols loaded so far (bounds asp_symbol.id) */
+/* the number of distinct symbols looked up so far (bounds asp_symbol.id) */
 uint32_t asp_trace_nsymbols(const struct asp_trace *t);
 
 /* Demangled name (libiberty, Rust legacy hash dropped); computed once per
@@ -164,6 +165,9 @@ void asp_reader_close(struct asp_reader *r);
 struct asp_merger;
 struct asp_merger *asp_merger_open(struct asp_trace *t, char **err);
 int asp_merger_next(struct asp_merger *m, struct asp_event *ev, char **err);
+/* The same without a copy: *ev points into the merger and stays valid, its
+ * payload included, until the next call. */
+int asp_merger_next_ref(struct asp_merger *m, const struct asp_event **ev, char **err);
 void asp_merger_close(struct asp_merger *m);
 
 /* Parse one uftrace argspec list ("arg1,arg2/s,retval/x64") into specs;

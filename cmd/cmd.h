@@ -24,6 +24,7 @@ struct cmd_entry {
 extern const struct cmd_entry cmd_dump_entry;
 extern const struct cmd_entry cmd_analyze_entry;
 extern const struct cmd_entry cmd_diff_entry;
+extern const struct cmd_entry cmd_record_entry;
 
 /* print "asprof-batch: MSG" on stderr */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

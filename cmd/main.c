@@ -16,6 +16,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_analyze_entry,
 	&cmd_diff_entry,
 	&cmd_dump_entry,
+	&cmd_record_entry,
 	NULL,
 };
 

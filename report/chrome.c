@@ -13,9 +13,15 @@
  * task 0), so pid 1 spans are held per OS thread until their outermost poll
  * (level 0) returns; then the whole poll tree goes to the first lane of its
  * task that is free at its start. Lane 0 is tid = task id; extra lanes use
- * tid = task + lane * ASP_CHROME_LANE_STRIDE. */
+ * tid = task + lane * ASP_CHROME_LANE_STRIDE.
+ *
+ * The per-span events (two or more per poll) are formatted by hand, byte for
+ * byte as json-c prints them (JSON_C_TO_STRING_PLAIN): building json-c
+ * objects for them cost more than the whole analysis. json-c writes the
+ * rest. */
 #include "report.h"
 #include "outfile.h"
+#include "analysis/map.h"
 #include "analysis/util.h"
 
 #include <inttypes.h>
@@ -52,9 +58,16 @@ struct task_state {
 
 /* a span held until its poll tree is complete */
 struct pending {
-	struct asp_span s;     /* name and culprit point into owned copies */
-	char *name, *culprit;
+	struct asp_span s;     /* name and culprit point into c->names */
 };
+
+/* one event being formatted */
+struct line {
+	char *p;
+	size_t n, cap;
+};
+
+#define NAME_CACHE_SIZE 256
 
 struct thread_state {
 	int tid;
@@ -73,7 +86,136 @@ struct asp_chrome {
 	size_t nthreads, cap_threads;
 	size_t *thread_index;     /* open addressing: index + 1, 0 = empty */
 	size_t index_cap;
+	struct line line;
+	/* copies of the names of pending spans, interned; the cache maps the
+	 * caller's pointer to its copy (checked by strcmp) to skip the hash */
+	struct asp_strtab names;
+	struct { const char *ptr, *own; } name_cache[NAME_CACHE_SIZE];
 };
+
+/* ---------------------------------------------------------------- formatting */
+
+static void l_reserve(struct line *l, size_t add)
+{
+	if (l->n + add <= l->cap)
+		return;
+	size_t cap = l->cap ? l->cap * 2 : 512;
+	while (cap < l->n + add)
+		cap *= 2;
+	l->p = xrealloc(l->p, cap);
+	l->cap = cap;
+}
+
+static void l_raw(struct line *l, const char *s, size_t n)
+{
+	l_reserve(l, n);
+	memcpy(l->p + l->n, s, n);
+	l->n += n;
+}
+
+#define l_lit(l, s) l_raw((l), (s), sizeof(s) - 1)
+
+static void l_u64(struct line *l, uint64_t v)
+{
+	char tmp[24], *e = tmp + sizeof(tmp), *q = e;
+	do
+		*--q = (char)('0' + v % 10);
+	while (v /= 10);
+	l_raw(l, q, (size_t)(e - q));
+}
+
+static void l_i64(struct line *l, int64_t v)
+{
+	if (v < 0) {
+		l_lit(l, "-");
+		l_u64(l, (uint64_t)0 - (uint64_t)v);
+	} else {
+		l_u64(l, (uint64_t)v);
+	}
+}
+
+/* ns as microseconds with three decimals, as us() below */
+static void l_us(struct line *l, uint64_t ns)
+{
+	l_u64(l, ns / 1000);
+	unsigned f = (unsigned)(ns % 1000);
+	char tmp[4] = { '.', (char)('0' + f / 100), (char)('0' + f / 10 % 10), (char)('0' + f % 10) };
+	l_raw(l, tmp, 4);
+}
+
+/* a JSON string as json-c escapes it (slashes too) */
+static void l_str(struct line *l, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	l_lit(l, "\"");
+	const char *run = s;
+	for (;; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch >= ' ' && ch != '"' && ch != '\\' && ch != '/')
+			continue;
+		l_raw(l, run, (size_t)(s - run));
+		if (ch == '\0')
+			break;
+		run = s + 1;
+		switch (ch) {
+		case '\b': l_lit(l, "\\b"); break;
+		case '\n': l_lit(l, "\\n"); break;
+		case '\r': l_lit(l, "\\r"); break;
+		case '\t': l_lit(l, "\\t"); break;
+		case '\f': l_lit(l, "\\f"); break;
+		case '"': l_lit(l, "\\\""); break;
+		case '\\': l_lit(l, "\\\\"); break;
+		case '/': l_lit(l, "\\/"); break;
+		default: {
+			char u[6] = { '\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15] };
+			l_raw(l, u, 6);
+		}
+		}
+	}
+	l_lit(l, "\"");
+}
+
+/* starts an event as event() does: ph, name (if any), pid, tid, ts */
+static void l_event(struct asp_chrome *c, const char *ph, const char *name, int pid, int64_t tid,
+		    uint64_t ts_ns)
+{
+	struct line *l = &c->line;
+	l->n = 0;
+	if (c->first)
+		l_lit(l, "\n{\"ph\":");
+	else
+		l_lit(l, ",\n{\"ph\":");
+	c->first = false;
+	l_str(l, ph);
+	if (name) {
+		l_lit(l, ",\"name\":");
+		l_str(l, name);
+	}
+	l_lit(l, ",\"pid\":");
+	l_i64(l, pid);
+	l_lit(l, ",\"tid\":");
+	l_i64(l, tid);
+	l_lit(l, ",\"ts\":");
+	l_us(l, ts_ns);
+}
+
+static void l_emit(struct asp_chrome *c)
+{
+	l_lit(&c->line, "}");
+	fwrite(c->line.p, 1, c->line.n, c->fp);
+}
+
+static const char *intern(struct asp_chrome *c, const char *s)
+{
+	size_t h = (size_t)(((uintptr_t)s * 0x9E3779B97F4A7C15ULL) >> 56) % NAME_CACHE_SIZE;
+	if (c->name_cache[h].ptr == s && !strcmp(c->name_cache[h].own, s))
+		return c->name_cache[h].own;
+	uint32_t k = asp_strtab_intern(&c->names, s, NULL);
+	const char *own = c->names.names[k];
+	c->name_cache[h].ptr = s;
+	c->name_cache[h].own = own;
+	return own;
+}
 
 static void emit(struct asp_chrome *c, json_object *ev)
 {
@@ -163,53 +305,63 @@ static const char *span_colour(const struct asp_span *s)
 
 static void write_span(struct asp_chrome *c, const struct asp_span *s, int pid, int64_t tid)
 {
-	json_object *ev = event("X", s->name, pid, tid, s->start_ns);
+	struct line *l = &c->line;
+	l_event(c, "X", s->name, pid, tid, s->start_ns);
 	uint64_t dur = s->end_ns > s->start_ns ? s->end_ns - s->start_ns : 0;
-	json_object_object_add(ev, "dur", us(dur));
-	json_object_object_add(ev, "cat", json_object_new_string(
-		s->is_task_poll ? "task_poll" : asp_future_kind_name(s->kind)));
-	json_object_object_add(ev, "cname", json_object_new_string(span_colour(s)));
-	json_object *args = json_object_new_object();
-	json_object_object_add(args, "task", json_object_new_uint64(s->task));
-	json_object_object_add(args, "tid", json_object_new_int(s->tid));
-	json_object_object_add(args, "kind", json_object_new_string(asp_future_kind_name(s->kind)));
-	json_object_object_add(args, "level", json_object_new_uint64(s->level));
+	l_lit(l, ",\"dur\":");
+	l_us(l, dur);
+	const char *kind = asp_future_kind_name(s->kind);
+	l_lit(l, ",\"cat\":");
+	l_str(l, s->is_task_poll ? "task_poll" : kind);
+	l_lit(l, ",\"cname\":");
+	l_str(l, span_colour(s));
+	l_lit(l, ",\"args\":{\"task\":");
+	l_u64(l, s->task);
+	l_lit(l, ",\"tid\":");
+	l_i64(l, s->tid);
+	l_lit(l, ",\"kind\":");
+	l_str(l, kind);
+	l_lit(l, ",\"level\":");
+	l_u64(l, s->level);
 	if (s->blocking != ASP_SEV_NONE) {
-		json_object_object_add(args, "severity",
-				       json_object_new_string(asp_severity_name(s->blocking)));
-		json_object_object_add(args, "culprit",
-				       s->culprit ? json_object_new_string(s->culprit) : NULL);
+		l_lit(l, ",\"severity\":");
+		l_str(l, asp_severity_name(s->blocking));
+		l_lit(l, ",\"culprit\":");
+		if (s->culprit)
+			l_str(l, s->culprit);
+		else
+			l_lit(l, "null");
 	}
-	json_object_object_add(ev, "args", args);
-	emit(c, ev);
+	l_lit(l, "}");
+	l_emit(c);
 
 	if (s->blocking != ASP_SEV_NONE) {
-		char *name = xasprintf("blocking: %s", s->name);
-		ev = event("i", name, pid, tid, s->start_ns);
+		char *name = xasprintf("blocking: %s", s->name ? s->name : "(null)");
+		l_event(c, "i", name, pid, tid, s->start_ns);
 		free(name);
-		json_object_object_add(ev, "s", json_object_new_string("t"));
-		json_object_object_add(ev, "cat", json_object_new_string("blocking"));
-		json_object_object_add(ev, "cname", json_object_new_string(span_colour(s)));
-		emit(c, ev);
+		l_lit(l, ",\"s\":\"t\",\"cat\":\"blocking\",\"cname\":");
+		l_str(l, span_colour(s));
+		l_emit(c);
 	}
 }
 
 static void write_flow(struct asp_chrome *c, struct task_state *t, const struct asp_span *s)
 {
+	struct line *l = &c->line;
 	char name[48];
 	snprintf(name, sizeof(name), "task %" PRIu32 " moved", s->task);
 	uint64_t id = ++c->flow_id;
 	/* inside the previous poll, so the arrow binds to it */
 	uint64_t from = t->last_end > t->last_start ? t->last_end - 1 : t->last_start;
-	json_object *ev = event("s", name, PID_THREADS, t->last_tid, from);
-	json_object_object_add(ev, "cat", json_object_new_string("task_migration"));
-	json_object_object_add(ev, "id", json_object_new_uint64(id));
-	emit(c, ev);
-	ev = event("f", name, PID_THREADS, s->tid, s->start_ns);
-	json_object_object_add(ev, "cat", json_object_new_string("task_migration"));
-	json_object_object_add(ev, "id", json_object_new_uint64(id));
-	json_object_object_add(ev, "bp", json_object_new_string("e"));
-	emit(c, ev);
+	l_event(c, "s", name, PID_THREADS, t->last_tid, from);
+	l_lit(l, ",\"cat\":\"task_migration\",\"id\":");
+	l_u64(l, id);
+	l_emit(c);
+	l_event(c, "f", name, PID_THREADS, s->tid, s->start_ns);
+	l_lit(l, ",\"cat\":\"task_migration\",\"id\":");
+	l_u64(l, id);
+	l_lit(l, ",\"bp\":\"e\"");
+	l_emit(c);
 }
 
 /* the first lane of the task free at start; a new one when none is */
@@ -250,8 +402,6 @@ static void write_tree(struct asp_chrome *c, struct thread_state *th, size_t fro
 		int64_t tid = s->task == root->task ? root_tid
 						    : lane_tid(c, s->task, s->start_ns, s->end_ns);
 		write_span(c, s, PID_TASKS, tid);
-		free(th->v[i].name);
-		free(th->v[i].culprit);
 	}
 }
 
@@ -299,10 +449,8 @@ static void on_span(void *ctx, const struct asp_span *s)
 	}
 	struct pending *p = &th->v[th->n++];
 	p->s = *s;
-	p->name = xstrdup(s->name ? s->name : "?");
-	p->culprit = s->culprit ? xstrdup(s->culprit) : NULL;
-	p->s.name = p->name;
-	p->s.culprit = p->culprit;
+	p->s.name = intern(c, s->name ? s->name : "?");
+	p->s.culprit = s->culprit ? intern(c, s->culprit) : NULL;
 	if (s->level == 0 || s->is_task_poll) {
 		size_t from = tree_start(th, th->n - 1);
 		write_tree(c, th, from, th->n - 1);
@@ -333,15 +481,12 @@ static void chrome_free(struct asp_chrome *c)
 	for (size_t i = 0; i < c->ntasks; i++)
 		free(c->tasks[i].lanes);
 	free(c->tasks);
-	for (size_t i = 0; i < c->nthreads; i++) {
-		for (size_t j = 0; j < c->threads[i].n; j++) {
-			free(c->threads[i].v[j].name);
-			free(c->threads[i].v[j].culprit);
-		}
+	for (size_t i = 0; i < c->nthreads; i++)
 		free(c->threads[i].v);
-	}
 	free(c->threads);
 	free(c->thread_index);
+	free(c->line.p);
+	asp_strtab_free(&c->names);
 	free(c);
 }
 

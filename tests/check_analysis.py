@@ -72,7 +72,20 @@ def check(fixture, s, e):
             if one(e, "blocking_culprit_callee"):
                 want.append(one(e, "blocking_culprit_callee"))
             tap(f["culprit"] in want, f"{fixture}: culprit {f['culprit']} (expected one of {want})")
-            tap(f["severity"] == "error", f"{fixture}: severity {f['severity']} (default error threshold 100 ms)")
+            want_sev = "error" if ms >= 100 else "warning"
+            tap(f["severity"] == want_sev,
+                f"{fixture}: severity {f['severity']} (expected {want_sev}: thresholds 10 ms / 100 ms)")
+
+    # lints: a task that never yielded; busy self-waking
+    ny = [f["future"] for f in s["findings"] if f["rule"] == "never-yielded"]
+    want_ny = [name_num(v + " 0")[0] for v in e.get("never_yielded", [])]
+    tap(ny == want_ny, f"{fixture}: never-yielded findings {ny} (expected {want_ny})")
+    sw = {f["future"]: f["count"] for f in s["findings"] if f["rule"] == "self-wake"}
+    want_sw = {name_num(v)[0]: name_num(v)[1] for v in e.get("self_wake", [])}
+    tap(set(sw) == set(want_sw), f"{fixture}: self-wake findings {sorted(sw)} (expected {sorted(want_sw)})")
+    for name, run in want_sw.items():
+        got = sw.get(name, 0)
+        tap(0.9 * run <= got <= run, f"{fixture}: {name} self-woke {got} polls in a row (expected {run:g})")
 
     # the hand-written future's polls are exact
     for v in e.get("handwritten_polls_total", []):

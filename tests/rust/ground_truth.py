@@ -25,7 +25,15 @@ FIXTURES = {
     "smol": ("smol_demo", "smol", "v0", "no", None),
     **{f"regress_base_{i}": ("regress", "tokio", "v0", "no", 1) for i in (1, 2, 3)},
     **{f"regress_new_{i}": ("regress", "tokio", "v0", "no", 4) for i in (1, 2, 3)},
+    "tokio_lints": ("lints", "tokio", "v0", "no", None),
+    "tokio_lints_args": ("lints", "tokio", "v0", "yes", None),
 }
+# "blocking" poll threshold per fixture (ms), default 50; the lints fixtures
+# block for 30 ms (asprof's default warning threshold is 10 ms).
+BLOCKING_MS = {"tokio_lints": 10, "tokio_lints_args": 10}
+# fixtures that get the lint keys (never_yielded, self_wake...)
+LINTS = {"tokio_lints", "tokio_lints_args"}
+SELF_WAKE_MIN_RUN = 50
 UNIT = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}
 
 
@@ -42,41 +50,43 @@ def demangle(names):
 
 
 def calls_of(d):
-    """[(tid, name, arg, dur_us, children[(name, dur)], parent)] from uftrace replay."""
+    """[(tid, name, arg, dur_us, children[(name, dur)], parent, start_us)] from uftrace replay
+    (start_us: entry timestamp, CLOCK_MONOTONIC in us)."""
     out = subprocess.run(["uftrace", "replay", "-d", d, "--no-pager", "--demangle=no",
-                          "-f", "duration,tid"], capture_output=True, text=True, check=True).stdout
+                          "-f", "duration,tid,time"], capture_output=True, text=True, check=True).stdout
     recs, names = [], []
     for line in out.splitlines():
-        m = re.match(r"^\s*(?:([\d.]+) (\w+))?\s*\[\s*(\d+)\]\s*\|\s*(.*)$", line)
+        m = re.match(r"^\s*(?:([\d.]+) (\w+))?\s*\[\s*(\d+)\]\s*([\d.]+)?\s*\|\s*(.*)$", line)
         if not m:
             continue
-        v, u, tid, s = m.groups()
+        v, u, tid, ts, s = m.groups()
         dur = float(v) * UNIT[u] if v else None
+        ts = float(ts) * 1e6 if ts else None
         if s.startswith("} /* "):
-            recs.append(("exit", tid, dur, s[5:-3], None))
+            recs.append(("exit", tid, dur, s[5:-3], None, ts))
         elif s.startswith("/* "):
-            recs.append(("event", tid, dur, s[3:-3], None))
+            recs.append(("event", tid, dur, s[3:-3], None, ts))
         else:
             m2 = re.match(r"^(\S+?)(?:\((.*)\))? \{$", s) or re.match(r"^(\S+?)(?:\((.*)\))?;$", s)
             if m2:
                 kind = "enter" if s.endswith("{") else "leaf"
-                recs.append((kind, tid, dur, m2.group(1), m2.group(2)))
+                recs.append((kind, tid, dur, m2.group(1), m2.group(2), ts))
                 names.append(m2.group(1))
     dm = demangle(names)
     stacks = collections.defaultdict(list)
     calls = []
-    for kind, tid, dur, name, arg in recs:
+    for kind, tid, dur, name, arg, ts in recs:
         st = stacks[tid]
         if kind == "enter":
-            st.append([dm.get(name, name), arg, [], st[-1][0] if st else None])
+            st.append([dm.get(name, name), arg, [], st[-1][0] if st else None, ts])
         elif kind == "leaf":
             n = dm.get(name, name)
-            calls.append((tid, n, arg, dur, [], st[-1][0] if st else None))
+            calls.append((tid, n, arg, dur, [], st[-1][0] if st else None, ts))
             if st:
                 st[-1][2].append((n, dur))
         elif kind == "exit" and st:
-            n, a, ch, par = st.pop()
-            calls.append((tid, n, a, dur, ch, par))
+            n, a, ch, par, t0 = st.pop()
+            calls.append((tid, n, a, dur, ch, par, t0))
             if st:
                 st[-1][2].append((n, dur))
         elif kind == "event" and dur and st:
@@ -130,11 +140,12 @@ def measure(fix, d):
         emit("future", b, inst)
     for b, cs in sorted(bodies.items()):
         emit("polls", b, len(cs))
-    if args == "yes":
+    if args == "yes" and any(c[2] for cs in bodies.values() for c in cs):   # -A on the bodies
         for b, cs in sorted(bodies.items()):
             emit("instances_with_args", b, len({c[2] for c in cs}))
     # blocking polls
-    long = [c for b, cs in bodies.items() for c in cs if (c[3] or 0) > 50e3]
+    blk = BLOCKING_MS.get(fix, 50) * 1e3
+    long = [c for b, cs in bodies.items() for c in cs if (c[3] or 0) > blk]
     if not long:
         emit("blocking_future", "-")
     for c in long:
@@ -156,7 +167,7 @@ def measure(fix, d):
         if ev:
             emit("blocking_event", ev[0][0], round(ev[0][1] / 1e3))
     longest = [max((x[3] or 0) for x in cs) for b, cs in bodies.items()
-               if not any((x[3] or 0) > 50e3 for x in cs)]
+               if not any((x[3] or 0) > blk for x in cs)]
     emit("max_other_poll_ms", fmt(max(longest) / 1e3))
     # hand-written future
     hw = [c for c in calls if c[1] == f"<{crate}::CountDown as core::future::future::Future>::poll"]
@@ -172,6 +183,7 @@ def measure(fix, d):
             assert set(per.values()) == {len(hw) // inst}, per
     # task polls
     tp = collections.defaultdict(collections.Counter)
+    tpolls = collections.defaultdict(list)   # task type -> its task polls
     for c in calls:
         m = (re.match(r"^<tokio::runtime::task::harness::Harness<(.*), [^,]*>>::poll$", c[1])
              or re.match(r"^<async_std::task::builder::SupportTaskLocals<(.*)> as core::future::future::Future>::poll$", c[1])
@@ -179,6 +191,7 @@ def measure(fix, d):
              or re.match(r"^tokio::runtime::task::harness::(Harness<T,S>)::poll$", c[1]))
         if m:
             tp[m.group(1)][c[2]] += 1
+            tpolls[m.group(1)].append(c)
     spawned = 0
     for b, cs in sorted(bodies.items()):
         if any(task_parent.search(c[5] or "") for c in cs):
@@ -194,9 +207,26 @@ def measure(fix, d):
     for f, cnt in sorted(tp.items()):
         emit("task_polls", f, sum(cnt.values()))
     if args == "yes":
-        emit("tasks_with_args", sum(len(cnt) for cnt in tp.values()))
-        for f, cnt in sorted(tp.items()):
-            emit("task_instances_with_args", f, len(cnt))
+        # A task instance = an arg1 value (the task cell); tokio: a cell freed by a
+        # completed task can be reused by the next one, so a Harness::poll that
+        # calls Harness::complete ends the instance (async-std: distinct arg1).
+        inst = {}
+        for f, cs in tpolls.items():
+            n, done = 0, {}
+            for c in sorted(cs, key=lambda c: (c[6], c[0])):
+                if c[2] not in done or done[c[2]]:
+                    n += 1
+                done[c[2]] = any(re.search(r"harness::Harness<.*>>::complete$|Harness<T,S>::complete$", x)
+                                 for x, _ in c[4])
+            inst[f] = n
+        emit("tasks_with_args", sum(inst.values()))
+        for f in sorted(inst):
+            emit("task_instances_with_args", f, inst[f])
+        if fix in LINTS:
+            for f, cnt in sorted(tp.items()):
+                emit("task_addresses_with_args", f, len(cnt))
+    if fix in LINTS:
+        lint_keys(emit, calls, bodies, task_parent, ctor, body_re, crate, blk)
     for (n, par), k in sorted(closures.items()):
         emit("plain_closure", n, k)
     comb = collections.Counter(c[1] for c in calls if re.match(rf"^{crate}::[a-z_]+(::main)?::{clo}::{clo}$", c[1]))
@@ -211,6 +241,38 @@ def measure(fix, d):
             if not b.startswith("regress::main"):
                 emit("total_poll_ms", b, fmt(sum(x[3] or 0 for x in cs) / 1e3))
     return out
+
+
+def lint_keys(emit, calls, bodies, task_parent, ctor, body_re, crate, blk):
+    """never_yielded / self_wake keys (tokio_lints*)."""
+    roots = {b for b, cs in bodies.items() if any(task_parent.search(c[5] or "") for c in cs)}
+    for b in sorted(roots):
+        n = ctor.get(f"{crate}::{body_re.match(b).group(1)}", 0)
+        cs = bodies[b]
+        # never yielded: one poll per instance, and that poll is over the threshold
+        if n and len(cs) == n and all((c[3] or 0) > blk for c in cs):
+            emit("never_yielded", b)
+    # self-wake: the longest run of consecutive polls of the same task root on
+    # a thread, no other task root (nor the main future) polled in between
+    tops = sorted((c for b, cs in bodies.items() for c in cs
+                   if b in roots or b.startswith(f"{crate}::main::")),
+                  key=lambda c: (c[0], c[6]))
+    best = {}
+    run = []
+    for c in tops + [None]:
+        if run and (c is None or c[0] != run[-1][0] or c[1] != run[-1][1]):
+            if len(run) > len(best.get(run[0][1], [])):
+                best[run[0][1]] = run
+            run = []
+        if c is not None:
+            run.append(c)
+    for b, r in sorted(best.items()):
+        if b in roots and len(r) >= SELF_WAKE_MIN_RUN:
+            gaps = sorted(y[6] - (x[6] + x[3]) for x, y in zip(r, r[1:]))
+            emit("self_wake", b, len(r))
+            emit("self_wake_gap_us_min", b, fmt(gaps[0]))
+            emit("self_wake_gap_us_median", b, fmt(gaps[len(gaps) // 2]))
+            emit("self_wake_gap_us_max", b, fmt(gaps[-1]))
 
 
 HEADER = """\

@@ -85,6 +85,8 @@
 #                   (= the future's state address).
 #   async_std_args  SupportTaskLocals<F>::poll arg1 (= the task future's
 #                   address), CountDown::poll arg1, user bodies arg1.
+#   tokio_lints_args  only tokio Harness<F,S>::poll arg1 (the task cell: the 20
+#                   sequential short_task instances may share one address).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -303,6 +305,13 @@ main() {
     want async_std_args && rec async_std_args "${v0n[@]}" \
         -A "$ARG_ASYNC_STD_STL" -A "$(arg_countdown async_std_demo)" -A "$(arg_bodies async_std_demo)" \
         -- "$MCOUNT_DIR/async_std_demo"
+
+    # Lints / task-instance reuse (tests/rust/lints): never-yielded, self-wake,
+    # 20 sequential short tasks in (likely) the same task cell.  The args
+    # variant records only Harness<F,S>::poll's arg1 (the task cell address).
+    want tokio_lints      && rec tokio_lints      "${v0n[@]}" -- "$MCOUNT_DIR/lints"
+    want tokio_lints_args && rec tokio_lints_args "${v0n[@]}" -A "$ARG_TOKIO_HARNESS" \
+        -- "$MCOUNT_DIR/lints"
 
     # Legacy symbols, full dynamic patching of every function (-P .), std included.
     want tokio_mt_legacy && rec tokio_mt_legacy -P . "${lgn[@]}" -- "$PLAIN_DIR/tokio_mt"

@@ -204,7 +204,7 @@ TEST(defaults)
 	CHECK_U64(r->slow_poll_ns, 50000);
 	CHECK(r->never_yielded && r->self_wake);
 	CHECK_U64(r->self_wake_min_polls, 50);
-	CHECK_U64(r->self_wake_max_gap_ns, 5000);
+	CHECK_U64(r->self_wake_max_gap_ns, 200000);
 	CHECK_U64(r->noverrides, 0);
 	CHECK_U64(r->compare.metric, ASP_METRIC_P90);
 	CHECK(r->compare.min_change > 0.0999999 && r->compare.min_change < 0.1000001);

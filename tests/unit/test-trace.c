@@ -138,6 +138,36 @@ TEST(symbol_lookup_boundaries)
 	free(d);
 }
 
+/* an exec: the same process starts a second session with other maps */
+TEST(exec_sessions)
+{
+	char *d = make_dir(NULL);
+	const char *task = "SESS timestamp=1.000000000 pid=100 sid=abcd exename=\"/bin/prog\"\n"
+			   "TASK timestamp=1.000000100 tid=100 pid=100\n"
+			   "SESS timestamp=3.000000000 pid=100 sid=ef01 exename=\"/bin/other\"\n";
+	tap_write(d, "task.txt", task, strlen(task));
+	const char *map = "555500000000-555500002000 r-xp 00000000 00:00 0 /bin/other\n";
+	tap_write(d, "sid-ef01.map", map, strlen(map));
+	const char *sym = "# symbols: 1\n# path name: /bin/other\n"
+			  "0000000000001000 T other_main\n0000000000001080 ? __func_end\n";
+	tap_write(d, "other.sym", sym, strlen(sym));
+	uint8_t buf[16];
+	tap_write(d, "100.dat", buf, rec(buf, 2000000000ULL, 0, 0, 0, BASE + 0x1000));
+	struct asp_trace *t = open_ok(d);
+	CHECK(t != NULL);
+	if (t) {
+		const struct asp_symbol *s = asp_trace_lookup(t, 100, 2000000000ULL, BASE + 0x1000);
+		CHECK(s && !strcmp(s->mangled, "a"));
+		s = asp_trace_lookup(t, 100, 4000000000ULL, BASE + 0x1000);
+		CHECK(s && !strcmp(s->mangled, "other_main"));
+		s = asp_trace_lookup(t, 100, 4000000000ULL, BASE + 0x1100);
+		CHECK(s == NULL); /* past other_main's end in the new image */
+	}
+	asp_trace_close(t);
+	tap_rmdir(d);
+	free(d);
+}
+
 TEST(records_entry_exit_lost)
 {
 	char *d = make_dir(NULL);
@@ -310,6 +340,7 @@ int main(void)
 	return tap_run((struct tap_case[]){
 		CASE(info_and_tasks),
 		CASE(symbol_lookup_boundaries),
+		CASE(exec_sessions),
 		CASE(records_entry_exit_lost),
 		CASE(argument_data_decoded_and_skipped),
 		CASE(truncated_dat_is_a_warning),

@@ -1,0 +1,188 @@
+#!/bin/sh
+# record.sh - `asprof-batch record`: the uftrace command line it builds
+# (--dry-run) for mcount and plain binaries, real recordings of a small C
+# program (read back by `dump`), --force, its one-line errors, and, when a
+# Rust toolchain and Debian's crates are installed, tests/rust/tokio_mt built
+# with mcount, recorded and analysed end to end.
+. "${TESTS_SRCDIR:-$(dirname "$0")}/setup.sh"
+PY=${PYTHON:-python3}
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+
+# status CMD...: run it, stdout/stderr in $TMP/stdout, $TMP/stderr; sets $st
+status() { set +e; "$@" >"$TMP/stdout" 2>"$TMP/stderr"; st=$?; set -e; }
+lines() { wc -l <"$1" | tr -d ' '; }
+# json FILE EXPR: evaluate a Python expression over the JSON document `d`
+json() { "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1"; }
+
+# expect_error NAME PATTERN CMD...: exit 2, one stderr line matching PATTERN
+expect_error() {
+	name=$1 pat=$2
+	shift 2
+	status "$@"
+	if [ "$st" -eq 2 ] && [ "$(lines "$TMP/stderr")" -eq 1 ] && grep -q -- "$pat" "$TMP/stderr"; then
+		ok "$name: exit 2, $(cat "$TMP/stderr")"
+	else
+		not_ok "$name: exit $st (want 2), $(lines "$TMP/stderr") stderr lines (want 1) matching '$pat'"
+		diag "$TMP/stderr"
+	fi
+}
+
+have_gcc=false
+if command -v gcc >/dev/null 2>&1; then
+	cat >"$TMP/hello.c" <<'EOF'
+#include <stdio.h>
+#include <stdlib.h>
+int work(int x) { return x * 2; }
+int main(int argc, char **argv)
+{
+	printf("hello %d\n", work(argc));
+	return argc > 1 ? atoi(argv[1]) : 0;
+}
+EOF
+	gcc -pg -O0 -o "$TMP/hello_pg" "$TMP/hello.c" &&
+		gcc -O0 -o "$TMP/hello_plain" "$TMP/hello.c" && have_gcc=true
+fi
+have_uftrace=false
+command -v uftrace >/dev/null 2>&1 && have_uftrace=true
+
+# ------------------------------------------------------------ 1. --dry-run
+if $have_gcc; then
+	status "$ASPROF" record -o "$TMP/runs/d1" --dry-run -- "$TMP/hello_pg" 1 'two words'
+	cmd=$(cat "$TMP/stdout")
+	check "dry-run (gcc -pg): exit 0, one line on stdout" [ "$st" -eq 0 -a "$(lines "$TMP/stdout")" -eq 1 ]
+	check "dry-run: uftrace record -d DIR --no-libcall" \
+		sh -c 'case "$1" in "uftrace record -d $2 --no-libcall "*) exit 0;; esac; exit 1' - "$cmd" "$TMP/runs/d1"
+	check "dry-run: the -N filters, anchored on the function's own path" \
+		sh -c '[ "$(echo "$1" | grep -o " -N " | wc -l)" -ge 31 ] && echo "$1" | grep -qF -- "-N '\''^_R(I|Y|N[A-Za-z]|[MX](s[0-9A-Za-z]*_)?)*Cs[0-9A-Za-z]+_5alloc4sync'\''"' - "$cmd"
+	check "dry-run: an mcount build gets no -P, no -t, no -D" \
+		sh -c 'echo "$1" | grep -qE -- " -(P|t|D) " && exit 1 || exit 0' - "$cmd"
+	check "dry-run: the program and its arguments, shell-quoted, last" \
+		sh -c 'case "$1" in *" $2 1 '\''two words'\''") exit 0;; esac; exit 1' - "$cmd" "$TMP/hello_pg"
+	check "dry-run: mode line on stderr says mcount" grep -q 'mcount build' "$TMP/stderr"
+	check "dry-run: nothing created" [ ! -e "$TMP/runs" ]
+	check "dry-run: no runtime in a C program, no -A" sh -c 'echo "$1" | grep -q -- " -A " && exit 1 || exit 0' - "$cmd"
+
+	status "$ASPROF" record -o "$TMP/runs/d2" -n "$TMP/hello_plain"
+	check "dry-run (no -pg): dynamic patching -P ." sh -c 'echo "$1" | grep -q -- " -P \. "' - "$(cat "$TMP/stdout")"
+	check "dry-run (no -pg): mode line says dynamic patching" grep -q 'dynamic patching' "$TMP/stderr"
+
+	status "$ASPROF" record -o "$TMP/runs/d3" -n --runtime tokio "$TMP/hello_pg"
+	check "dry-run --runtime tokio: Harness::poll arg1 spec" \
+		sh -c 'echo "$1" | grep -qF -- "7Harness.*E4poll"' - "$(cat "$TMP/stdout")"
+	status "$ASPROF" record -o "$TMP/runs/d3" -n --runtime smol "$TMP/hello_pg"
+	check "dry-run --runtime smol: RawTask::run arg1 spec, no Harness" \
+		sh -c 'echo "$1" | grep -qF -- "7RawTask.*E3run" && ! echo "$1" | grep -q Harness' - "$(cat "$TMP/stdout")"
+else
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do skip "dry-run: no gcc"; done
+fi
+
+# ------------------------------------------------- 2. real recordings of C
+if $have_gcc && $have_uftrace; then
+	status "$ASPROF" record --runtime tokio -o "$TMP/runs/c1" -- "$TMP/hello_pg"
+	check "record (gcc -pg, --runtime tokio): exit 0" [ "$st" -eq 0 ]
+	[ "$st" -eq 0 ] || diag "$TMP/stderr"
+	check "record: stdout is one line, where and how to analyse" \
+		sh -c '[ "$(wc -l <"$1")" -eq 1 ] && grep -qF -- "-c rules.yaml $2" "$1"' - "$TMP/stdout" "$TMP/runs/c1"
+	check "record: the program's output goes to stderr" grep -q '^hello 2$' "$TMP/stderr"
+	check "record: the -A spec reached uftrace (info argspec)" grep -aq '^argspec:.*Harness' "$TMP/runs/c1/info"
+	status "$ASPROF" dump "$TMP/runs/c1"
+	check "dump of the recording shows main" grep -q ' entry 0 main$' "$TMP/stdout"
+
+	expect_error "the same -o again without --force" "not empty.*--force" \
+		"$ASPROF" record -o "$TMP/runs/c1" "$TMP/hello_pg"
+	status "$ASPROF" record --force -o "$TMP/runs/c1" "$TMP/hello_pg" 7
+	check "--force: exit 0 though the program exits 7" [ "$st" -eq 0 ]
+	check "--force: the old recording is kept as .old (said on stderr)" \
+		sh -c '[ -f "$1.old/info" ] && [ -f "$1/info" ] && grep -q "\.old" "$2"' - "$TMP/runs/c1" "$TMP/stderr"
+	check "a failing program: one warning line with its exit status" \
+		sh -c '[ "$(grep -c "warning:.*exit status 7" "$1")" -eq 1 ]' - "$TMP/stderr"
+
+	status "$ASPROF" record -o "$TMP/runs/p1" "$TMP/hello_plain"
+	check "record (no -pg, dynamic patching): exit 0" [ "$st" -eq 0 ]
+	status "$ASPROF" dump "$TMP/runs/p1"
+	check "dump of the patched recording shows main and its callee" \
+		sh -c 'grep -q " entry 0 main$" "$1" && grep -q " entry 1 work$" "$1"' - "$TMP/stdout"
+else
+	for i in 1 2 3 4 5 6 7 8 9 10 11; do skip "record: needs gcc and uftrace"; done
+fi
+
+# ---------------------------------------------------------------- 3. errors
+prog=/bin/true
+$have_gcc && prog=$TMP/hello_pg
+expect_error "missing program" "program not found" "$ASPROF" record -o "$TMP/runs/e1" "$TMP/no-such-program"
+expect_error "missing program (PATH lookup)" "not in PATH" "$ASPROF" record -o "$TMP/runs/e1" no-such-program-asprof
+printf 'not a program\n' >"$TMP/data.txt"
+expect_error "a file that is not executable" "not executable" "$ASPROF" record -o "$TMP/runs/e1" "$TMP/data.txt"
+printf '#!/bin/sh\necho hi\n' >"$TMP/script.sh"
+chmod +x "$TMP/script.sh"
+expect_error "a script (uftrace traces ELF programs)" "not an ELF" "$ASPROF" record -o "$TMP/runs/e1" "$TMP/script.sh"
+expect_error "uftrace missing (--uftrace)" "uftrace not found.*apt-get install uftrace" \
+	"$ASPROF" record --uftrace /nonexistent/uftrace -o "$TMP/runs/e1" "$prog"
+expect_error "uftrace missing (not in PATH)" "^asprof-batch: uftrace not found: apt-get install uftrace$" \
+	env PATH=/nonexistent "$ASPROF" record -o "$TMP/runs/e1" "$prog"
+expect_error "through env" "cannot trace through env" "$ASPROF" record -o "$TMP/runs/e1" -- env A=1 "$prog"
+expect_error "-o missing" "-o DIR is required" "$ASPROF" record "$prog"
+expect_error "unknown runtime" "--runtime takes" "$ASPROF" record -o "$TMP/runs/e1" --runtime go "$prog"
+mkdir -p "$TMP/afile" && : >"$TMP/afile/x"
+expect_error "-o is a file" "not a directory" "$ASPROF" record -o "$TMP/afile/x" "$prog"
+check "no recording left by the errors" [ ! -e "$TMP/runs/e1" ]
+# a uftrace that fails: its exit status and last ERROR line, nothing else of it
+cat >"$TMP/fake-uftrace" <<'EOF'
+#!/bin/sh
+echo "uftrace: ./cmds/record.c:1:check" >&2
+echo " ERROR: something went wrong" >&2
+printf '\tand a detail line\n' >&2
+exit 1
+EOF
+chmod +x "$TMP/fake-uftrace"
+status "$ASPROF" record --uftrace "$TMP/fake-uftrace" -o "$TMP/runs/e2" "$prog"
+check "uftrace failing: exit 2, one error line with its status and message" \
+	sh -c '[ "$1" -eq 2 ] && [ "$(grep -c "uftrace failed (exit status 1): ERROR: something went wrong$" "$2")" -eq 1 ] && ! grep -q "detail line" "$2"' - "$st" "$TMP/stderr"
+
+# ------------------------------------------------- 4. tokio_mt, end to end
+rust_skip=
+if ! command -v cargo >/dev/null 2>&1 || ! command -v rustc >/dev/null 2>&1; then
+	rust_skip="no cargo/rustc"
+elif ! ls -d /usr/share/cargo/registry/tokio-[0-9]* >/dev/null 2>&1; then
+	rust_skip="no Debian tokio crate in /usr/share/cargo/registry (librust-tokio-dev)"
+elif ! $have_uftrace; then
+	rust_skip="no uftrace"
+elif ! command -v "$PY" >/dev/null 2>&1; then
+	rust_skip="no python3"
+else
+	# a copy of the workspace: cargo reads .cargo/config.toml (the Debian
+	# registry, offline) from the directory it runs in, and may rewrite
+	# Cargo.lock, which must not happen in the source tree
+	mkdir "$TMP/rust"
+	(cd "$TESTS_SRCDIR/rust" && tar --exclude=./target -cf - .) | tar -C "$TMP/rust" -xf -
+	set +e
+	(cd "$TMP/rust" && RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Z instrument-mcount" CARGO_TARGET_DIR="$TMP/target" \
+		timeout 120 cargo build --manifest-path "$TMP/rust/Cargo.toml" --offline -j 2 -v -p tokio_mt) \
+		>"$TMP/cargo.log" 2>&1
+	cst=$?
+	set -e
+	if [ "$cst" -ne 0 ] || [ ! -x "$TMP/target/debug/tokio_mt" ]; then
+		rust_skip="cargo build failed or took over 2 minutes (status $cst): $(tail -n 1 "$TMP/cargo.log")"
+	fi
+fi
+if [ -z "$rust_skip" ]; then
+	check "cargo built tokio_mt from the Debian crates (.cargo/config.toml)" \
+		grep -q '/usr/share/cargo/registry/tokio-' "$TMP/cargo.log"
+	status "$ASPROF" record -o "$TMP/runs/tokio_mt" -- "$TMP/target/debug/tokio_mt"
+	check "record tokio_mt: exit 0" [ "$st" -eq 0 ]
+	[ "$st" -eq 0 ] || diag "$TMP/stderr"
+	check "record tokio_mt: mcount build, v0 symbols, tokio detected, crate tokio_mt" \
+		grep -q 'mcount build.*v0 _R symbols; runtime tokio (detected); crate tokio_mt' "$TMP/stderr"
+	grep -a '^cmdline:' "$TMP/runs/tokio_mt/info" | sed 's/^/# /' || true
+	status "$ASPROF" -q -o "$TMP/out" "$TMP/runs/tokio_mt"
+	sum=$TMP/out/runs/tokio_mt/summary.json
+	check "analysis: the blocking future is tokio_mt::blocking_io::{closure#0}" json "$sum" \
+		"any(f['rule'] == 'blocking-poll' and f['future'] == 'tokio_mt::blocking_io::{closure#0}' for f in d['findings'])"
+	check "analysis: args_recorded is true" json "$sum" "d['run']['args_recorded'] is True"
+	check "analysis: 2 tasks of tokio_mt::worker::{closure#0}" json "$sum" \
+		"sum(1 for t in d['tasks'] if t['root'] == 'tokio_mt::worker::{closure#0}') == 2"
+else
+	for i in 1 2 3 4 5 6; do skip "tokio_mt end to end: $rust_skip"; done
+fi
+
+tap_done
