@@ -1,0 +1,34 @@
+#!/bin/sh
+# valgrind.sh - the integration paths under valgrind: no memory errors and
+# no leaks. Every fixture through the whole batch (analysis, per-run and
+# batch reports, comparison, -j 2), dump, and the error paths. Skipped in a
+# sanitizer build (valgrind and ASan do not mix) or without valgrind.
+. "${TESTS_SRCDIR:-$(dirname "$0")}/setup.sh"
+if [ -n "${ASPROF_SANITIZERS:-}" ] || ! command -v valgrind >/dev/null 2>&1; then
+	skip "valgrind not installed, or a sanitizer build"
+	tap_done
+	exit 0
+fi
+vg() {
+	set +e
+	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+		--show-leak-kinds=definite,indirect "$ASPROF" "$@" >"$TMP/out" 2>"$TMP/err"
+	st=$?
+	set -e
+	if [ "$st" -eq 99 ] || grep -q '^==[0-9]*==' "$TMP/err"; then
+		not_ok "valgrind: asprof-batch $*"
+		grep '^==' "$TMP/err" | head -n 30 | diag
+	else
+		ok "valgrind clean (exit $st): asprof-batch $(echo "$*" | sed "s|$FIXTURES/||g; s|$TMP/||g" | cut -c1-100)"
+	fi
+}
+vg -q -j 2 -o "$TMP/a" --baseline "$FIXTURES"/regress_base_1 "$FIXTURES"/regress_base_2 -- \
+	$(for f in $(fixtures); do case $f in regress_base_1|regress_base_2) ;; *) echo "$FIXTURES/$f" ;; esac; done)
+vg diff -q -o "$TMP/b" "$FIXTURES/tokio_ct" "$FIXTURES/tokio_mt_args"
+vg dump "$FIXTURES/async_std_args"
+vg dump --merge "$FIXTURES/tokio_mt_legacy"
+vg -q -o "$TMP/c" "$TMP/missing-run" "$FIXTURES/smol"
+printf 'blocking: {warning: 10 parsecs}\n' >"$TMP/bad.yaml"
+vg -q -c "$TMP/bad.yaml" "$FIXTURES/smol"
+vg record --dry-run -o "$TMP/r" -- /bin/true
+tap_done
