@@ -57,30 +57,35 @@ struct child_agg {
 	uint64_t deep_dur, max_call;
 };
 
-/* push() zeroes a frame up to kids; kids[0..nkids) are in use */
+/* A frame is zero up to kids when pushed; kids[0..nkids) are in use. The
+ * fields before nkids are the ones every entry sets: init_plain() zeroes only
+ * the rest (64 bytes at most: a few stores, not a rep stos) */
 struct frame {
 	const struct asp_symbol *sym;
 	uint64_t start;
 	uint16_t depth;
 	uint8_t cls;
-	uint8_t nkids;
-	bool is_future, is_root, blocked_below, into_future_seen;
-	bool is_ctx, ctx_main, ctx_has_arg;
+	int8_t profile;
 	bool kids_used;   /* frame_culprit() reads its kids: it is a future or
 			     a plain call below one (note_child skips others) */
 	int prev_ctx;     /* index of the enclosing context frame, -1 */
 	int fut_parent;   /* index of the nearest enclosing future frame, -1 */
 	int ctx_root;     /* for contexts: index of the active root frame, -1 */
+	uint32_t task;    /* task index + 1, 0 = none */
+
+	uint8_t nkids;
+	bool is_future, is_root, blocked_below, into_future_seen;
+	bool is_ctx, ctx_main, ctx_has_arg, has_fut_arg;
 	int ctx_block_on; /* task polls directly under a block_on: its index, -1 */
 	int32_t main_fut; /* block_on contexts: the main future's index, -1 */
-	int8_t profile;
 	int32_t fut;      /* future index for future frames */
-	uint32_t task;    /* task index + 1, 0 = none */
 	unsigned level;
 	uint64_t arg, fut_arg;
-	bool has_fut_arg;
 	struct child_agg kids[CULPRIT_SLOTS];
 };
+#define FRAME_ZERO_FROM offsetof(struct frame, nkids)
+#define FRAME_ZERO_SIZE (offsetof(struct frame, kids) - FRAME_ZERO_FROM)
+_Static_assert(FRAME_ZERO_SIZE <= 64, "init_plain zeroes this per record: keep it small");
 
 struct thread_state {
 	int tid;
@@ -209,7 +214,8 @@ static uint8_t classify_name(struct analyzer *a, const char *n, int8_t *profile)
 	return CL_OTHER;
 }
 
-static struct symclass *symclass(struct analyzer *a, const struct asp_symbol *sym)
+static __attribute__((noinline)) struct symclass *symclass_new(struct analyzer *a,
+								const struct asp_symbol *sym)
 {
 	if (sym->id >= a->nsc) {
 		size_t n = a->nsc ? a->nsc : 1024;
@@ -230,6 +236,14 @@ static struct symclass *symclass(struct analyzer *a, const struct asp_symbol *sy
 				a->detect_hits[p]++;
 	}
 	return c;
+}
+
+/* the class of sym, decided on its first record */
+static inline struct symclass *symclass(struct analyzer *a, const struct asp_symbol *sym)
+{
+	if (__builtin_expect(sym->id < a->nsc && a->sc[sym->id].cls != CL_UNKNOWN, 1))
+		return &a->sc[sym->id];
+	return symclass_new(a, sym);
 }
 
 /* ---------------------------------------------------------------- names */
@@ -528,15 +542,54 @@ static void note_child(struct frame *parent, const struct frame *child, uint64_t
 
 /* ---------------------------------------------------------------- frames */
 
+static __attribute__((noinline)) void grow_stack(struct thread_state *ts)
+{
+	ts->cap = ts->cap ? ts->cap * 2 : 64;
+	ts->st = xreallocarray(ts->st, ts->cap, sizeof(*ts->st));
+}
+
+/* a new frame, all zero but kids (nkids says) */
 static struct frame *push(struct thread_state *ts)
 {
-	if (ts->n == ts->cap) {
-		ts->cap = ts->cap ? ts->cap * 2 : 64;
-		ts->st = xreallocarray(ts->st, ts->cap, sizeof(*ts->st));
-	}
+	if (ts->n == ts->cap)
+		grow_stack(ts);
 	struct frame *f = &ts->st[ts->n++];
-	memset(f, 0, offsetof(struct frame, kids)); /* kids: nkids says */
+	memset(f, 0, offsetof(struct frame, kids));
 	return f;
+}
+
+/* the frame st[idx] of a symbol that is never a future nor a context
+ * (plain, plumbing, a runtime's Future::poll): what enter() does for it */
+static inline void init_plain(struct frame *st, int idx, int ctx, const struct asp_symbol *sym,
+			      uint64_t time, uint16_t depth, const struct symclass *c)
+{
+	struct frame *f = &st[idx];
+	memset((char *)f + FRAME_ZERO_FROM, 0, FRAME_ZERO_SIZE);
+	f->sym = sym;
+	f->start = time;
+	f->depth = depth;
+	f->cls = c->cls;
+	f->profile = c->profile;
+	f->prev_ctx = ctx;
+	f->ctx_root = -1;
+	if (idx) {
+		const struct frame *parent = f - 1;
+		f->fut_parent = parent->is_future ? idx - 1 : parent->fut_parent;
+		f->task = parent->task;
+		f->kids_used = parent->kids_used;
+	} else {
+		f->fut_parent = -1;
+		f->task = 0;
+		f->kids_used = false;
+	}
+}
+
+static inline void push_plain(struct thread_state *ts, const struct asp_symbol *sym, uint64_t time,
+			      uint16_t depth, const struct symclass *c)
+{
+	if (ts->n == ts->cap)
+		grow_stack(ts);
+	init_plain(ts->st, (int)ts->n++, ts->ctx, sym, time, depth, c);
 }
 
 static bool poll_parent(uint8_t cls)
@@ -544,15 +597,18 @@ static bool poll_parent(uint8_t cls)
 	return cls == CL_POLL_PLUMBING || cls == CL_USER_FUTURE || cls == CL_COMBINATOR;
 }
 
-static void enter(struct analyzer *a, struct thread_state *ts, const struct asp_event *ev,
-		  struct symclass *c)
+/* ev: the entry record when it carries arguments, else NULL */
+static __attribute__((noinline)) void enter(struct analyzer *a, struct thread_state *ts,
+					    const struct asp_symbol *sym, uint64_t time,
+					    uint16_t depth, const struct asp_event *ev,
+					    struct symclass *c)
 {
 	int idx = (int)ts->n;
 	struct frame *f = push(ts);
 	struct frame *parent = idx ? &ts->st[idx - 1] : NULL; /* after push: it may move the stack */
-	f->sym = ev->sym;
-	f->start = ev->time;
-	f->depth = ev->depth;
+	f->sym = sym;
+	f->start = time;
+	f->depth = depth;
 	f->cls = c->cls;
 	f->prev_ctx = ts->ctx;
 	f->fut_parent = parent ? (parent->is_future ? idx - 1 : parent->fut_parent) : -1;
@@ -579,7 +635,7 @@ static void enter(struct analyzer *a, struct thread_state *ts, const struct asp_
 		if (c->cls == CL_TASK_POLL && ctx && ctx->cls == CL_BLOCK_ON && ctx->ctx_root < 0)
 			f->ctx_block_on = ts->ctx;
 		uint64_t arg;
-		if (asp_event_arg1(ev, &arg)) {
+		if (ev && asp_event_arg1(ev, &arg)) {
 			f->ctx_has_arg = true;
 			f->arg = arg;
 			if (c->cls == CL_TASK_POLL)
@@ -630,7 +686,7 @@ static void enter(struct analyzer *a, struct thread_state *ts, const struct asp_
 	f->is_future = true;
 	f->kids_used = true;
 	f->is_root = root;
-	f->fut = future_index(a, ev->sym, c, ts, parent);
+	f->fut = future_index(a, sym, c, ts, parent);
 	if (root) {
 		ctx->ctx_root = idx;
 		f->level = 0;
@@ -650,7 +706,7 @@ static void enter(struct analyzer *a, struct thread_state *ts, const struct asp_
 	} else {
 		f->level = f->fut_parent >= 0 ? ts->st[f->fut_parent].level + 1 : 0;
 	}
-	if (ev->nspecs && asp_event_arg1(ev, &f->fut_arg))
+	if (ev && ev->nspecs && asp_event_arg1(ev, &f->fut_arg))
 		f->has_fut_arg = true;
 }
 
@@ -759,7 +815,39 @@ static void leave_future(struct analyzer *a, struct thread_state *ts, struct fra
 	}
 }
 
-static void pop(struct analyzer *a, struct thread_state *ts, uint64_t end)
+static __attribute__((noinline)) void pop_general(struct analyzer *a, struct thread_state *ts,
+						     uint64_t end);
+
+/* pop_general's steps for the frame st[idx] of a plain call (neither a
+ * future nor a context): most records */
+static inline void pop_plain(struct frame *st, int idx, int ctx, uint64_t end)
+{
+	struct frame *f = &st[idx];
+	if (end < f->start)
+		end = f->start;
+	if (idx > 0) {
+		struct frame *parent = f - 1;
+		if (parent->kids_used)
+			note_child(parent, f, end - f->start);
+		if (f->cls == CL_INTO_FUTURE && parent->is_future)
+			parent->into_future_seen = true;
+		if (ctx >= 0 && st[ctx].ctx_root == idx)
+			st[ctx].ctx_root = -1;
+	}
+}
+
+static inline void pop(struct analyzer *a, struct thread_state *ts, uint64_t end)
+{
+	struct frame *f = &ts->st[ts->n - 1];
+	if (__builtin_expect(f->is_future || f->is_ctx, 0)) {
+		pop_general(a, ts, end);
+		return;
+	}
+	pop_plain(ts->st, (int)ts->n - 1, ts->ctx, end);
+	ts->n--;
+}
+
+static void pop_general(struct analyzer *a, struct thread_state *ts, uint64_t end)
 {
 	struct frame *f = &ts->st[ts->n - 1];
 	int idx = (int)ts->n - 1;
@@ -797,46 +885,79 @@ static struct thread_state *thread(struct analyzer *a, int tid)
 	return ts;
 }
 
+/* an unresolved function: keeps the stack shape with a neutral frame */
+static __attribute__((noinline)) void entry_unknown(struct thread_state *ts, uint64_t time,
+						    uint16_t depth)
+{
+	struct frame *f = push(ts);
+	f->start = time;
+	f->depth = depth;
+	f->cls = CL_OTHER;
+	f->prev_ctx = ts->ctx;
+	f->ctx_root = -1;
+	f->fut_parent = ts->n > 1 ? (ts->st[ts->n - 2].is_future ? (int)ts->n - 2 : ts->st[ts->n - 2].fut_parent) : -1;
+	f->task = ts->n > 1 ? ts->st[ts->n - 2].task : 0;
+	f->kids_used = ts->n > 1 && ts->st[ts->n - 2].kids_used;
+	static const struct asp_symbol unknown = { .mangled = "<unknown>" };
+	f->sym = &unknown;
+}
+
+/* ev: the record when it carries arguments, else NULL */
+static void entry_rec(struct analyzer *a, struct thread_state *ts, uint64_t time, uint16_t depth,
+		      const struct asp_symbol *sym, const struct asp_event *ev)
+{
+	/* a depth at or above an open frame's: the exits between were lost */
+	while (ts->n && ts->st[ts->n - 1].depth >= depth)
+		pop(a, ts, time);
+	if (__builtin_expect(!sym, 0)) {
+		entry_unknown(ts, time, depth);
+		return;
+	}
+	struct symclass *c = symclass(a, sym);
+	c->calls++;
+	if (c->cls <= CL_POLL_PLUMBING)
+		push_plain(ts, sym, time, depth, c);
+	else
+		enter(a, ts, sym, time, depth, ev, c);
+}
+
+static void exit_rec(struct analyzer *a, struct thread_state *ts, uint64_t time, uint16_t depth)
+{
+	if (ts->n && ts->st[ts->n - 1].depth == depth) {
+		pop(a, ts, time); /* the common case of the search below */
+		return;
+	}
+	/* find the matching entry; an exit without one (its entry lost, or
+	 * recorded before the trace started) is ignored */
+	size_t k = ts->n;
+	while (k > 0 && ts->st[k - 1].depth > depth)
+		k--;
+	if (k == 0 || ts->st[k - 1].depth != depth)
+		return;
+	while (ts->n >= k)
+		pop(a, ts, time);
+}
+
+static inline void note_time(struct analyzer *a, struct thread_state *ts, uint64_t time)
+{
+	if (time) {
+		ts->last_time = time;
+		if (time > a->last_time)
+			a->last_time = time;
+	}
+}
+
 static void consume(struct analyzer *a, const struct asp_event *ev)
 {
 	struct thread_state *ts = thread(a, ev->tid);
 	a->records++;
 	switch (ev->type) {
 	case ASP_REC_ENTRY:
-		/* a depth at or above an open frame's: the exits between were lost */
-		while (ts->n && ts->st[ts->n - 1].depth >= ev->depth)
-			pop(a, ts, ev->time);
-		if (!ev->sym) {
-			/* unresolved function: keep the stack shape with a neutral frame */
-			struct frame *f = push(ts);
-			f->start = ev->time;
-			f->depth = ev->depth;
-			f->cls = CL_OTHER;
-			f->prev_ctx = ts->ctx;
-			f->ctx_root = -1;
-			f->fut_parent = ts->n > 1 ? (ts->st[ts->n - 2].is_future ? (int)ts->n - 2 : ts->st[ts->n - 2].fut_parent) : -1;
-			f->task = ts->n > 1 ? ts->st[ts->n - 2].task : 0;
-			f->kids_used = ts->n > 1 && ts->st[ts->n - 2].kids_used;
-			static const struct asp_symbol unknown = { .mangled = "<unknown>" };
-			f->sym = &unknown;
-		} else {
-			struct symclass *c = symclass(a, ev->sym);
-			c->calls++;
-			enter(a, ts, ev, c);
-		}
+		entry_rec(a, ts, ev->time, ev->depth, ev->sym, ev->data ? ev : NULL);
 		break;
-	case ASP_REC_EXIT: {
-		/* find the matching entry; an exit without one (its entry lost, or
-		 * recorded before the trace started) is ignored */
-		size_t k = ts->n;
-		while (k > 0 && ts->st[k - 1].depth > ev->depth)
-			k--;
-		if (k == 0 || ts->st[k - 1].depth != ev->depth)
-			break;
-		while (ts->n >= k)
-			pop(a, ts, ev->time);
+	case ASP_REC_EXIT:
+		exit_rec(a, ts, ev->time, ev->depth);
 		break;
-	}
 	case ASP_REC_LOST:
 		/* the stack is unknown after lost records: close what is open */
 		a->lost_total += ev->addr;
@@ -846,11 +967,65 @@ static void consume(struct analyzer *a, const struct asp_event *ev)
 	default:
 		return;
 	}
-	if (ev->time) {
-		ts->last_time = ev->time;
-		if (ev->time > a->last_time)
-			a->last_time = ev->time;
+	note_time(a, ts, ev->time);
+}
+
+/* plain entries and exits of one thread, from asp_merger_next_batch: the
+ * hot loop. Entries of plain functions (init_plain) and their exits
+ * (pop_plain) are done here on local copies of the stack's state (stores to
+ * frames could alias ts->n and force reloads); everything else goes through
+ * entry_rec/exit_rec. */
+static void consume_batch(struct analyzer *a, struct thread_state *ts, const struct asp_rec *recs,
+			  size_t n)
+{
+	a->records += n;
+	struct frame *st = ts->st;
+	size_t top = ts->n, cap = ts->cap;
+	int ctx = ts->ctx;
+	struct symclass *sc = a->sc;
+	size_t nsc = a->nsc;
+	uint64_t last = 0, max = a->last_time;
+	for (size_t i = 0; i < n; i++) {
+		const struct asp_rec *r = &recs[i];
+		uint64_t time = r->time;
+		uint16_t depth = r->depth;
+		if (time) {
+			last = time;
+			if (time > max)
+				max = time;
+		}
+		if (r->type == ASP_REC_ENTRY) {
+			const struct asp_symbol *sym = r->sym;
+			struct symclass *c;
+			if (sym && (top == 0 || st[top - 1].depth < depth) && top < cap &&
+			    sym->id < nsc && (c = &sc[sym->id])->cls != CL_UNKNOWN &&
+			    c->cls <= CL_POLL_PLUMBING) {
+				c->calls++;
+				init_plain(st, (int)top++, ctx, sym, time, depth, c);
+				continue;
+			}
+		} else if (top && st[top - 1].depth == depth && !st[top - 1].is_future &&
+			   !st[top - 1].is_ctx) {
+			pop_plain(st, (int)--top, ctx, time);
+			continue;
+		}
+		/* everything else, on the thread's own state */
+		ts->n = top;
+		if (r->type == ASP_REC_ENTRY)
+			entry_rec(a, ts, time, depth, r->sym, NULL);
+		else
+			exit_rec(a, ts, time, depth);
+		st = ts->st;
+		top = ts->n;
+		cap = ts->cap;
+		ctx = ts->ctx;
+		sc = a->sc;
+		nsc = a->nsc;
 	}
+	ts->n = top;
+	if (last)
+		ts->last_time = last;
+	a->last_time = max;
 }
 
 /* ---------------------------------------------------------------- results */
@@ -1157,14 +1332,28 @@ struct asp_result *asp_analyze(const char *dir, const struct asp_analyze_opts *o
 	a.profile_hits = xcalloc(rules->nprofiles + 1, sizeof(uint64_t));
 	a.detect_hits = xcalloc(rules->nprofiles + 1, sizeof(uint64_t));
 	const struct asp_event *ev;
+	struct asp_rec recs[256];
+	size_t n, thr;
 	int rc;
 	bool first = true;
-	while ((rc = asp_merger_next_ref(m, &ev, err)) > 0) {
-		if (first && ev->time && ev->time < a.start)
-			a.start = ev->time;
+	/* a->th index of each trace thread, -1 until it has records */
+	int *th_of = xmalloc(asp_trace_nthreads(t) * sizeof(*th_of));
+	for (size_t i = 0; i < asp_trace_nthreads(t); i++)
+		th_of[i] = -1;
+	while ((rc = asp_merger_next_batch(m, recs, ASP_ARRAY_SIZE(recs), &n, &thr, &ev, err)) > 0) {
+		uint64_t time = ev ? ev->time : recs[0].time;
+		if (first && time && time < a.start)
+			a.start = time;
 		first = false;
-		consume(&a, ev);
+		if (ev) {
+			consume(&a, ev);
+			continue;
+		}
+		if (th_of[thr] < 0)
+			th_of[thr] = (int)(thread(&a, asp_trace_thread_tid(t, thr)) - a.th);
+		consume_batch(&a, &a.th[th_of[thr]], recs, n);
 	}
+	free(th_of);
 	asp_merger_close(m);
 	struct asp_result *r = NULL;
 	if (rc == 0) {

@@ -9,15 +9,13 @@ static void u64map_grow(struct asp_u64map *m)
 {
 	struct asp_u64map old = *m;
 	m->cap = old.cap ? old.cap * 2 : 64;
-	m->keys = xcalloc(m->cap, sizeof(*m->keys));
-	m->vals = xcalloc(m->cap, sizeof(*m->vals));
+	m->ents = xcalloc(m->cap, sizeof(*m->ents));
 	m->used = xcalloc(m->cap, 1);
 	m->n = 0;
 	for (size_t i = 0; i < old.cap; i++)
 		if (old.used[i] == 1)
-			asp_u64map_put(m, old.keys[i], old.vals[i]);
-	free(old.keys);
-	free(old.vals);
+			asp_u64map_put(m, old.ents[i].key, old.ents[i].val);
+	free(old.ents);
 	free(old.used);
 }
 
@@ -30,7 +28,7 @@ static size_t u64map_slot(const struct asp_u64map *m, uint64_t key, bool *found)
 			*found = false;
 			return tomb != SIZE_MAX ? tomb : i;
 		}
-		if (m->used[i] == 1 && m->keys[i] == key) {
+		if (m->used[i] == 1 && m->ents[i].key == key) {
 			*found = true;
 			return i;
 		}
@@ -47,7 +45,7 @@ bool asp_u64map_get(const struct asp_u64map *m, uint64_t key, uint64_t *val)
 	bool found;
 	size_t i = u64map_slot(m, key, &found);
 	if (found && val)
-		*val = m->vals[i];
+		*val = m->ents[i].val;
 	return found;
 }
 
@@ -59,10 +57,10 @@ void asp_u64map_put(struct asp_u64map *m, uint64_t key, uint64_t val)
 	size_t i = u64map_slot(m, key, &found);
 	if (!found) {
 		m->used[i] = 1;
-		m->keys[i] = key;
+		m->ents[i].key = key;
 		m->n++;
 	}
-	m->vals[i] = val;
+	m->ents[i].val = val;
 }
 
 uint64_t *asp_u64map_ref(struct asp_u64map *m, uint64_t key, bool *added)
@@ -73,12 +71,12 @@ uint64_t *asp_u64map_ref(struct asp_u64map *m, uint64_t key, bool *added)
 	size_t i = u64map_slot(m, key, &found);
 	if (!found) {
 		m->used[i] = 1;
-		m->keys[i] = key;
-		m->vals[i] = 0;
+		m->ents[i].key = key;
+		m->ents[i].val = 0;
 		m->n++;
 	}
 	*added = !found;
-	return &m->vals[i];
+	return &m->ents[i].val;
 }
 
 void asp_u64map_del(struct asp_u64map *m, uint64_t key)
@@ -93,8 +91,7 @@ void asp_u64map_del(struct asp_u64map *m, uint64_t key)
 
 void asp_u64map_free(struct asp_u64map *m)
 {
-	free(m->keys);
-	free(m->vals);
+	free(m->ents);
 	free(m->used);
 	memset(m, 0, sizeof(*m));
 }

@@ -7,8 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct asp_u64map_ent {
+	uint64_t key, val;
+};
 struct asp_u64map {
-	uint64_t *keys, *vals;
+	struct asp_u64map_ent *ents; /* key and value side by side: one miss a probe */
 	uint8_t *used;
 	size_t cap, n;
 };

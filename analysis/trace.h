@@ -89,7 +89,8 @@ struct asp_symbol {
 			  first looked up: index for per-symbol tables */
 	const char *mangled;
 	const struct asp_module *mod;
-	const struct asp_fn_args *args; /* NULL unless an argspec matched */
+	const struct asp_fn_args *args; /* NULL unless an argspec matched; set
+					   with id, when first looked up */
 	char *name_;   /* demangled name cache; use asp_symbol_name() */
 };
 
@@ -114,6 +115,15 @@ struct asp_event {
 	uint32_t data_len;
 	const struct asp_arg_spec *specs; /* layout of data for ENTRY/EXIT */
 	size_t nspecs;
+};
+
+/* An entry or exit record without payload (most records), resolved: what
+ * asp_merger_next_batch hands out in bulk. */
+struct asp_rec {
+	uint64_t time;
+	const struct asp_symbol *sym; /* NULL when not resolved */
+	uint16_t depth;
+	uint8_t type;                 /* ASP_REC_ENTRY or ASP_REC_EXIT */
 };
 
 struct asp_trace;
@@ -168,6 +178,12 @@ int asp_merger_next(struct asp_merger *m, struct asp_event *ev, char **err);
 /* The same without a copy: *ev points into the merger and stays valid, its
  * payload included, until the next call. */
 int asp_merger_next_ref(struct asp_merger *m, const struct asp_event **ev, char **err);
+/* The same order, in bulk: on 1, either *ev is the next event (any kind, as
+ * from asp_merger_next_ref) or *ev is NULL and recs[0..*n), 1 <= *n <= max,
+ * are the next records, all plain entries/exits of the thread with index
+ * *thread (see asp_trace_thread_tid). */
+int asp_merger_next_batch(struct asp_merger *m, struct asp_rec *recs, size_t max, size_t *n,
+			  size_t *thread, const struct asp_event **ev, char **err);
 void asp_merger_close(struct asp_merger *m);
 
 /* Parse one uftrace argspec list ("arg1,arg2/s,retval/x64") into specs;

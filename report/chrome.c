@@ -59,12 +59,22 @@ struct task_state {
 /* a span held until its poll tree is complete */
 struct pending {
 	struct asp_span s;     /* name and culprit point into c->names */
+	uint32_t name;         /* the name's index in c->names */
+	size_t tail;           /* its event from "ts" on, in the thread's tails */
+	size_t tail_len;
 };
 
-/* one event being formatted */
+/* formatted events not yet written */
 struct line {
 	char *p;
 	size_t n, cap;
+};
+#define LINE_FLUSH (256 * 1024)
+
+/* an interned name, and its JSON form (quoted, escaped) */
+struct name_json {
+	char *s;
+	size_t len;
 };
 
 #define NAME_CACHE_SIZE 256
@@ -73,6 +83,7 @@ struct thread_state {
 	int tid;
 	struct pending *v;
 	size_t n, cap;
+	struct line tails;     /* of the pending spans, in order */
 };
 
 struct asp_chrome {
@@ -90,7 +101,9 @@ struct asp_chrome {
 	/* copies of the names of pending spans, interned; the cache maps the
 	 * caller's pointer to its copy (checked by strcmp) to skip the hash */
 	struct asp_strtab names;
-	struct { const char *ptr, *own; } name_cache[NAME_CACHE_SIZE];
+	struct name_json *json;   /* by index in names */
+	size_t json_cap;
+	struct { const char *ptr; uint32_t idx; } name_cache[NAME_CACHE_SIZE];
 };
 
 /* ---------------------------------------------------------------- formatting */
@@ -115,32 +128,63 @@ static void l_raw(struct line *l, const char *s, size_t n)
 
 #define l_lit(l, s) l_raw((l), (s), sizeof(s) - 1)
 
-static void l_u64(struct line *l, uint64_t v)
+/* decimal digits of v at p (room for 20); returns the end */
+static char *put_u64(char *p, uint64_t v)
 {
-	char tmp[24], *e = tmp + sizeof(tmp), *q = e;
+	char tmp[20], *e = tmp + sizeof(tmp), *q = e;
 	do
 		*--q = (char)('0' + v % 10);
 	while (v /= 10);
-	l_raw(l, q, (size_t)(e - q));
+	memcpy(p, q, (size_t)(e - q));
+	return p + (e - q);
+}
+
+static char *put_i64(char *p, int64_t v)
+{
+	if (v < 0) {
+		*p++ = '-';
+		return put_u64(p, (uint64_t)0 - (uint64_t)v);
+	}
+	return put_u64(p, (uint64_t)v);
+}
+
+/* ns as microseconds with three decimals (room for 24) */
+static char *put_us(char *p, uint64_t ns)
+{
+	p = put_u64(p, ns / 1000);
+	unsigned f = (unsigned)(ns % 1000);
+	p[0] = '.';
+	p[1] = (char)('0' + f / 100);
+	p[2] = (char)('0' + f / 10 % 10);
+	p[3] = (char)('0' + f % 10);
+	return p + 4;
+}
+
+#define put_lit(p, s) (memcpy((p), (s), sizeof(s) - 1), (p) + sizeof(s) - 1)
+
+static char *put_raw(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
+static void l_u64(struct line *l, uint64_t v)
+{
+	l_reserve(l, 20);
+	l->n = (size_t)(put_u64(l->p + l->n, v) - l->p);
 }
 
 static void l_i64(struct line *l, int64_t v)
 {
-	if (v < 0) {
-		l_lit(l, "-");
-		l_u64(l, (uint64_t)0 - (uint64_t)v);
-	} else {
-		l_u64(l, (uint64_t)v);
-	}
+	l_reserve(l, 21);
+	l->n = (size_t)(put_i64(l->p + l->n, v) - l->p);
 }
 
-/* ns as microseconds with three decimals, as us() below */
+/* as us() below */
 static void l_us(struct line *l, uint64_t ns)
 {
-	l_u64(l, ns / 1000);
-	unsigned f = (unsigned)(ns % 1000);
-	char tmp[4] = { '.', (char)('0' + f / 100), (char)('0' + f / 10 % 10), (char)('0' + f % 10) };
-	l_raw(l, tmp, 4);
+	l_reserve(l, 24);
+	l->n = (size_t)(put_us(l->p + l->n, ns) - l->p);
 }
 
 /* a JSON string as json-c escapes it (slashes too) */
@@ -175,12 +219,19 @@ static void l_str(struct line *l, const char *s)
 	l_lit(l, "\"");
 }
 
-/* starts an event as event() does: ph, name (if any), pid, tid, ts */
-static void l_event(struct asp_chrome *c, const char *ph, const char *name, int pid, int64_t tid,
-		    uint64_t ts_ns)
+static void l_flush(struct asp_chrome *c)
+{
+	if (c->line.n)
+		fwrite(c->line.p, 1, c->line.n, c->fp);
+	c->line.n = 0;
+}
+
+/* starts an event as event() does: ph, name (if any; already in JSON form
+ * when name_len is not 0), pid, tid, ts */
+static void l_event(struct asp_chrome *c, const char *ph, const char *name, size_t name_len,
+		    int pid, int64_t tid, uint64_t ts_ns)
 {
 	struct line *l = &c->line;
-	l->n = 0;
 	if (c->first)
 		l_lit(l, "\n{\"ph\":");
 	else
@@ -189,7 +240,10 @@ static void l_event(struct asp_chrome *c, const char *ph, const char *name, int 
 	l_str(l, ph);
 	if (name) {
 		l_lit(l, ",\"name\":");
-		l_str(l, name);
+		if (name_len)
+			l_raw(l, name, name_len);
+		else
+			l_str(l, name);
 	}
 	l_lit(l, ",\"pid\":");
 	l_i64(l, pid);
@@ -202,23 +256,36 @@ static void l_event(struct asp_chrome *c, const char *ph, const char *name, int 
 static void l_emit(struct asp_chrome *c)
 {
 	l_lit(&c->line, "}");
-	fwrite(c->line.p, 1, c->line.n, c->fp);
+	if (c->line.n >= LINE_FLUSH)
+		l_flush(c);
 }
 
-static const char *intern(struct asp_chrome *c, const char *s)
+/* the index of a copy of s in c->names, with its JSON form */
+static uint32_t intern(struct asp_chrome *c, const char *s)
 {
 	size_t h = (size_t)(((uintptr_t)s * 0x9E3779B97F4A7C15ULL) >> 56) % NAME_CACHE_SIZE;
-	if (c->name_cache[h].ptr == s && !strcmp(c->name_cache[h].own, s))
-		return c->name_cache[h].own;
-	uint32_t k = asp_strtab_intern(&c->names, s, NULL);
-	const char *own = c->names.names[k];
+	if (c->name_cache[h].ptr == s && !strcmp(c->names.names[c->name_cache[h].idx], s))
+		return c->name_cache[h].idx;
+	bool added;
+	uint32_t k = asp_strtab_intern(&c->names, s, &added);
+	if (added) {
+		if (k >= c->json_cap) {
+			c->json_cap = c->json_cap ? c->json_cap * 2 : 64;
+			c->json = xreallocarray(c->json, c->json_cap, sizeof(*c->json));
+		}
+		struct line tmp = { 0 };
+		l_str(&tmp, s);
+		c->json[k].s = tmp.p;
+		c->json[k].len = tmp.n;
+	}
 	c->name_cache[h].ptr = s;
-	c->name_cache[h].own = own;
-	return own;
+	c->name_cache[h].idx = k;
+	return k;
 }
 
 static void emit(struct asp_chrome *c, json_object *ev)
 {
+	l_flush(c);
 	fputs(c->first ? "\n" : ",\n", c->fp);
 	fputs(json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN), c->fp);
 	c->first = false;
@@ -303,42 +370,115 @@ static const char *span_colour(const struct asp_span *s)
 	return task_colours[s->task % ASP_ARRAY_SIZE(task_colours)];
 }
 
-static void write_span(struct asp_chrome *c, const struct asp_span *s, int pid, int64_t tid)
+/* the JSON strings of the fixed names a span uses */
+static const char *quoted(const char *s, size_t *len)
 {
-	struct line *l = &c->line;
-	l_event(c, "X", s->name, pid, tid, s->start_ns);
+	/* kinds, severities and colours: identifiers, nothing to escape */
+	static _Thread_local struct { const char *s; char q[40]; size_t len; } cache[64];
+	size_t h = (size_t)(((uintptr_t)s * 0x9E3779B97F4A7C15ULL) >> 58);
+	if (cache[h].s != s) {
+		size_t n = strlen(s);
+		if (n + 2 > sizeof(cache[h].q)) {
+			*len = 0;
+			return NULL;
+		}
+		cache[h].q[0] = '"';
+		memcpy(cache[h].q + 1, s, n);
+		cache[h].q[n + 1] = '"';
+		cache[h].len = n + 2;
+		cache[h].s = s;
+	}
+	*len = cache[h].len;
+	return cache[h].q;
+}
+
+static void l_quoted(struct line *l, const char *s)
+{
+	size_t n;
+	const char *q = quoted(s, &n);
+	if (q)
+		l_raw(l, q, n);
+	else
+		l_str(l, s);
+}
+
+/* appends a span's event from "ts" on (the same on both tracks) to l */
+static void span_tail(struct asp_chrome *c, struct line *l, const struct asp_span *s)
+{
+	const struct name_json *culprit = NULL;
+	if (s->blocking != ASP_SEV_NONE && s->culprit)
+		culprit = &c->json[intern(c, s->culprit)];
+	l_reserve(l, 160);
+	char *p = l->p + l->n;
 	uint64_t dur = s->end_ns > s->start_ns ? s->end_ns - s->start_ns : 0;
-	l_lit(l, ",\"dur\":");
-	l_us(l, dur);
+	p = put_lit(p, "\"ts\":");
+	p = put_us(p, s->start_ns);
+	p = put_lit(p, ",\"dur\":");
+	p = put_us(p, dur);
+	p = put_lit(p, ",\"cat\":");
+	l->n = (size_t)(p - l->p);
 	const char *kind = asp_future_kind_name(s->kind);
-	l_lit(l, ",\"cat\":");
-	l_str(l, s->is_task_poll ? "task_poll" : kind);
+	l_quoted(l, s->is_task_poll ? "task_poll" : kind);
 	l_lit(l, ",\"cname\":");
-	l_str(l, span_colour(s));
-	l_lit(l, ",\"args\":{\"task\":");
-	l_u64(l, s->task);
-	l_lit(l, ",\"tid\":");
-	l_i64(l, s->tid);
-	l_lit(l, ",\"kind\":");
-	l_str(l, kind);
-	l_lit(l, ",\"level\":");
-	l_u64(l, s->level);
+	l_quoted(l, span_colour(s));
+	l_reserve(l, 80);
+	p = l->p + l->n;
+	p = put_lit(p, ",\"args\":{\"task\":");
+	p = put_u64(p, s->task);
+	p = put_lit(p, ",\"tid\":");
+	p = put_i64(p, s->tid);
+	p = put_lit(p, ",\"kind\":");
+	l->n = (size_t)(p - l->p);
+	l_quoted(l, kind);
+	l_reserve(l, 40);
+	p = l->p + l->n;
+	p = put_lit(p, ",\"level\":");
+	p = put_u64(p, s->level);
+	l->n = (size_t)(p - l->p);
 	if (s->blocking != ASP_SEV_NONE) {
 		l_lit(l, ",\"severity\":");
-		l_str(l, asp_severity_name(s->blocking));
+		l_quoted(l, asp_severity_name(s->blocking));
 		l_lit(l, ",\"culprit\":");
-		if (s->culprit)
-			l_str(l, s->culprit);
+		if (culprit)
+			l_raw(l, culprit->s, culprit->len);
 		else
 			l_lit(l, "null");
 	}
-	l_lit(l, "}");
-	l_emit(c);
+	l_lit(l, "}}");
+}
+
+/* the span's event on track (pid, tid): name is the interned s->name,
+ * UINT32_MAX when it is NULL; tail from span_tail() */
+static void write_span(struct asp_chrome *c, const struct asp_span *s, uint32_t name, int pid,
+		       int64_t tid, const char *tail, size_t tail_len)
+{
+	struct line *l = &c->line;
+	size_t name_len = name == UINT32_MAX ? 0 : c->json[name].len;
+	l_reserve(l, 80 + name_len + tail_len);
+	char *p = l->p + l->n;
+	if (c->first)
+		p = put_lit(p, "\n{\"ph\":\"X\"");
+	else
+		p = put_lit(p, ",\n{\"ph\":\"X\"");
+	c->first = false;
+	if (name != UINT32_MAX) {
+		p = put_lit(p, ",\"name\":");
+		p = put_raw(p, c->json[name].s, name_len);
+	}
+	p = put_lit(p, ",\"pid\":");
+	p = put_i64(p, pid);
+	p = put_lit(p, ",\"tid\":");
+	p = put_i64(p, tid);
+	*p++ = ',';
+	p = put_raw(p, tail, tail_len);
+	l->n = (size_t)(p - l->p);
+	if (l->n >= LINE_FLUSH)
+		l_flush(c);
 
 	if (s->blocking != ASP_SEV_NONE) {
-		char *name = xasprintf("blocking: %s", s->name ? s->name : "(null)");
-		l_event(c, "i", name, pid, tid, s->start_ns);
-		free(name);
+		char *bname = xasprintf("blocking: %s", s->name ? s->name : "(null)");
+		l_event(c, "i", bname, 0, pid, tid, s->start_ns);
+		free(bname);
 		l_lit(l, ",\"s\":\"t\",\"cat\":\"blocking\",\"cname\":");
 		l_str(l, span_colour(s));
 		l_emit(c);
@@ -353,11 +493,11 @@ static void write_flow(struct asp_chrome *c, struct task_state *t, const struct 
 	uint64_t id = ++c->flow_id;
 	/* inside the previous poll, so the arrow binds to it */
 	uint64_t from = t->last_end > t->last_start ? t->last_end - 1 : t->last_start;
-	l_event(c, "s", name, PID_THREADS, t->last_tid, from);
+	l_event(c, "s", name, 0, PID_THREADS, t->last_tid, from);
 	l_lit(l, ",\"cat\":\"task_migration\",\"id\":");
 	l_u64(l, id);
 	l_emit(c);
-	l_event(c, "f", name, PID_THREADS, s->tid, s->start_ns);
+	l_event(c, "f", name, 0, PID_THREADS, s->tid, s->start_ns);
 	l_lit(l, ",\"cat\":\"task_migration\",\"id\":");
 	l_u64(l, id);
 	l_lit(l, ",\"bp\":\"e\"");
@@ -401,7 +541,8 @@ static void write_tree(struct asp_chrome *c, struct thread_state *th, size_t fro
 		const struct asp_span *s = &th->v[i].s;
 		int64_t tid = s->task == root->task ? root_tid
 						    : lane_tid(c, s->task, s->start_ns, s->end_ns);
-		write_span(c, s, PID_TASKS, tid);
+		write_span(c, s, th->v[i].name, PID_TASKS, tid, th->tails.p + th->v[i].tail,
+			   th->v[i].tail_len);
 	}
 }
 
@@ -420,6 +561,7 @@ static void flush_thread(struct asp_chrome *c, struct thread_state *th)
 	}
 	free(roots);
 	th->n = 0;
+	th->tails.n = 0;
 }
 
 static void on_span(void *ctx, const struct asp_span *s)
@@ -428,8 +570,17 @@ static void on_span(void *ctx, const struct asp_span *s)
 	struct task_state *t = task_state(c, s->task);
 	t->seen = true;
 
+	/* the event from "ts" on is the same on both tracks: formatted once,
+	 * kept with the pending span */
+	struct thread_state *th = thread_state(c, s->tid);
+	size_t tail = th->tails.n;
+	span_tail(c, &th->tails, s);
+	size_t tail_len = th->tails.n - tail;
+
 	/* pid 2: spans of one thread nest, so they go out at once */
-	write_span(c, s, PID_THREADS, s->tid);
+	uint32_t name = intern(c, s->name ? s->name : "?");
+	write_span(c, s, s->name ? name : UINT32_MAX, PID_THREADS, s->tid, th->tails.p + tail,
+		   tail_len);
 	if (s->is_task_poll) {
 		/* overlapping polls of one task id are two tasks counted as one,
 		 * not a migration */
@@ -442,19 +593,22 @@ static void on_span(void *ctx, const struct asp_span *s)
 	}
 
 	/* pid 1: hold until the poll tree is complete */
-	struct thread_state *th = thread_state(c, s->tid);
 	if (th->n == th->cap) {
 		th->cap = th->cap ? th->cap * 2 : 16;
 		th->v = xreallocarray(th->v, th->cap, sizeof(*th->v));
 	}
 	struct pending *p = &th->v[th->n++];
 	p->s = *s;
-	p->s.name = intern(c, s->name ? s->name : "?");
-	p->s.culprit = s->culprit ? intern(c, s->culprit) : NULL;
+	p->name = name;
+	p->tail = tail;
+	p->tail_len = tail_len;
+	p->s.name = c->names.names[name];
+	p->s.culprit = s->culprit ? c->names.names[intern(c, s->culprit)] : NULL;
 	if (s->level == 0 || s->is_task_poll) {
 		size_t from = tree_start(th, th->n - 1);
 		write_tree(c, th, from, th->n - 1);
 		th->n = from;
+		th->tails.n = from ? th->v[from].tail : 0; /* the later ones were written */
 	}
 }
 
@@ -481,11 +635,16 @@ static void chrome_free(struct asp_chrome *c)
 	for (size_t i = 0; i < c->ntasks; i++)
 		free(c->tasks[i].lanes);
 	free(c->tasks);
-	for (size_t i = 0; i < c->nthreads; i++)
+	for (size_t i = 0; i < c->nthreads; i++) {
 		free(c->threads[i].v);
+		free(c->threads[i].tails.p);
+	}
 	free(c->threads);
 	free(c->thread_index);
 	free(c->line.p);
+	for (size_t i = 0; i < c->names.n; i++)
+		free(c->json[i].s);
+	free(c->json);
 	asp_strtab_free(&c->names);
 	free(c);
 }
@@ -511,6 +670,9 @@ static int tid_cmp(const void *a, const void *b)
 
 static const struct asp_task *find_task(const struct asp_result *r, uint32_t id)
 {
+	/* the analysis numbers tasks 1.. in order: once per task, O(1) */
+	if (id >= 1 && id <= r->ntasks && r->tasks[id - 1].id == id)
+		return &r->tasks[id - 1];
 	for (size_t i = 0; i < r->ntasks; i++)
 		if (r->tasks[i].id == id)
 			return &r->tasks[i];
@@ -581,6 +743,7 @@ int asp_chrome_finish(struct asp_chrome *c, const struct asp_result *r, char **e
 	}
 	free(tids);
 
+	l_flush(c);
 	fputs("\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":", c->fp);
 	json_object *other = json_object_new_object();
 	json_object_object_add(other, "run", r->name ? json_object_new_string(r->name) : NULL);
