@@ -335,6 +335,72 @@ TEST(no_dat_files)
 	free(d);
 }
 
+/* on every real fixture: the merger yields every record of every thread, in
+ * timestamp order, and its batched form yields the same sequence */
+TEST(merger_orders_and_batches_fixtures)
+{
+	const char *fixtures = getenv("FIXTURES");
+	if (!fixtures) {
+		fprintf(stderr, "# FIXTURES not set: skipped\n");
+		return;
+	}
+	static const char *const runs[] = { "tokio_mt", "async_std_args", "smol", "tokio_mt_legacy" };
+	for (size_t k = 0; k < ASP_ARRAY_SIZE(runs); k++) {
+		char dir[4096];
+		snprintf(dir, sizeof(dir), "%s/%s", fixtures, runs[k]);
+		struct asp_trace *t = open_ok(dir);
+		CHECK(t != NULL);
+		if (!t)
+			continue;
+		char *err = NULL;
+		/* per thread record counts, the reference */
+		uint64_t total = 0;
+		for (size_t i = 0; i < asp_trace_nthreads(t); i++) {
+			struct asp_reader *r = asp_reader_open(t, i, &err);
+			struct asp_event ev;
+			while (asp_reader_next(r, &ev, &err) > 0)
+				total++;
+			asp_reader_close(r);
+		}
+		/* one by one */
+		struct asp_merger *m = asp_merger_open(t, &err);
+		struct asp_event ev;
+		uint64_t n = 0, last = 0, hash = 0;
+		bool ordered = true;
+		while (asp_merger_next(m, &ev, &err) > 0) {
+			if (ev.time && ev.time < last)
+				ordered = false;
+			if (ev.time)
+				last = ev.time;
+			hash = hash * 31 + ev.time + (uint64_t)ev.tid * 7 + ev.type + ev.depth;
+			n++;
+		}
+		asp_merger_close(m);
+		CHECK(ordered);
+		CHECK_U64(n, total);
+		/* in batches */
+		m = asp_merger_open(t, &err);
+		struct asp_rec recs[64];
+		size_t got, thread;
+		const struct asp_event *one;
+		uint64_t n2 = 0, hash2 = 0;
+		while (asp_merger_next_batch(m, recs, 64, &got, &thread, &one, &err) > 0) {
+			if (one) {
+				hash2 = hash2 * 31 + one->time + (uint64_t)one->tid * 7 + one->type + one->depth;
+				n2++;
+				continue;
+			}
+			int tid = asp_trace_thread_tid(t, thread);
+			for (size_t i = 0; i < got; i++, n2++)
+				hash2 = hash2 * 31 + recs[i].time + (uint64_t)tid * 7 + recs[i].type + recs[i].depth;
+		}
+		asp_merger_close(m);
+		CHECK_U64(n2, total);
+		CHECK_U64(hash2, hash);
+		asp_trace_close(t);
+	}
+}
+
 int main(void)
 {
 	return tap_run((struct tap_case[]){
@@ -347,6 +413,7 @@ int main(void)
 		CASE(missing_sym_is_a_warning),
 		CASE(bad_directories),
 		CASE(no_dat_files),
+		CASE(merger_orders_and_batches_fixtures),
 		{ 0 },
 	});
 }
