@@ -749,11 +749,14 @@ static const struct key_spec override_keys[] = {
 	{ "ignore", key_override_value },
 };
 
-static int key_overrides(struct ld *L, const char *key, yaml_node_t *v, const char *path,
-			 void *obj)
+/* a list of mappings (`overrides:` of blocking and of compare): each item is
+ * appended by `add`, read with keys, and must name a `match` pattern */
+static int ld_override_list(struct ld *L, yaml_node_t *v, const char *path,
+			    const struct key_spec *keys, size_t nkeys,
+			    void *(*add)(void *obj, const yaml_node_t *item),
+			    const char *(*match_of)(const void *o), void *obj,
+			    int (*check)(struct ld *L, yaml_node_t *item, const char *path, void *o))
 {
-	(void)key;
-	struct asp_rules *r = obj;
 	if (is_null(v))
 		return 0;
 	if (v->type != YAML_SEQUENCE_NODE)
@@ -767,23 +770,51 @@ static int key_overrides(struct ld *L, const char *key, yaml_node_t *v, const ch
 		if (item->type != YAML_MAPPING_NODE)
 			return ld_fail(L, item, "%s: expected a mapping (match: ...), found %s", path,
 				       kind_name(item));
-		r->overrides = xreallocarray(r->overrides, r->noverrides + 1, sizeof(*r->overrides));
-		struct asp_override *o = &r->overrides[r->noverrides++];
-		*o = (struct asp_override){ .line = (int)item->start_mark.line + 1,
-					    .column = (int)item->start_mark.column + 1 };
-		if (ld_map(L, item, path, override_keys, ASP_ARRAY_SIZE(override_keys), o) < 0)
+		void *o = add(obj, item);
+		if (ld_map(L, item, path, keys, nkeys, o) < 0)
 			return -1;
-		if (!o->match)
+		if (!match_of(o))
 			return ld_fail(L, item, "%s: an override needs a 'match' pattern", path);
-		if (o->has_warning && o->has_error && o->warning_ns > o->error_ns) {
-			char w[32], e[32];
-			return ld_fail(L, ld_where(L, item, "error"),
-				       "%s: the warning threshold (%s) is above the error threshold (%s)",
-				       path, asp_format_duration(o->warning_ns, w, sizeof(w)),
-				       asp_format_duration(o->error_ns, e, sizeof(e)));
-		}
+		if (check && check(L, item, path, o) < 0)
+			return -1;
 	}
 	return 0;
+}
+
+static void *add_override(void *obj, const yaml_node_t *item)
+{
+	struct asp_rules *r = obj;
+	r->overrides = xreallocarray(r->overrides, r->noverrides + 1, sizeof(*r->overrides));
+	struct asp_override *o = &r->overrides[r->noverrides++];
+	*o = (struct asp_override){ .line = (int)item->start_mark.line + 1,
+				    .column = (int)item->start_mark.column + 1 };
+	return o;
+}
+
+static const char *override_match(const void *o)
+{
+	return ((const struct asp_override *)o)->match;
+}
+
+static int check_override(struct ld *L, yaml_node_t *item, const char *path, void *obj)
+{
+	const struct asp_override *o = obj;
+	if (o->has_warning && o->has_error && o->warning_ns > o->error_ns) {
+		char w[32], e[32];
+		return ld_fail(L, ld_where(L, item, "error"),
+			       "%s: the warning threshold (%s) is above the error threshold (%s)", path,
+			       asp_format_duration(o->warning_ns, w, sizeof(w)),
+			       asp_format_duration(o->error_ns, e, sizeof(e)));
+	}
+	return 0;
+}
+
+static int key_overrides(struct ld *L, const char *key, yaml_node_t *v, const char *path,
+			 void *obj)
+{
+	(void)key;
+	return ld_override_list(L, v, path, override_keys, ASP_ARRAY_SIZE(override_keys),
+				add_override, override_match, obj, check_override);
 }
 
 static int key_compare_override_value(struct ld *L, const char *key, yaml_node_t *v,
@@ -811,6 +842,21 @@ static const struct key_spec compare_override_keys[] = {
 	{ "min_abs", key_compare_override_value },
 	{ "ignore", key_compare_override_value },
 };
+
+static void *add_compare_override(void *obj, const yaml_node_t *item)
+{
+	(void)item;
+	struct asp_compare_rules *c = obj;
+	c->overrides = xreallocarray(c->overrides, c->noverrides + 1, sizeof(*c->overrides));
+	struct asp_compare_override *o = &c->overrides[c->noverrides++];
+	*o = (struct asp_compare_override){ 0 };
+	return o;
+}
+
+static const char *compare_override_match(const void *o)
+{
+	return ((const struct asp_compare_override *)o)->match;
+}
 
 static int key_compare_value(struct ld *L, const char *key, yaml_node_t *v, const char *path,
 			     void *obj)
@@ -849,29 +895,9 @@ static int key_compare_value(struct ld *L, const char *key, yaml_node_t *v, cons
 		return 0;
 	}
 	/* overrides */
-	if (is_null(v))
-		return 0;
-	if (v->type != YAML_SEQUENCE_NODE)
-		return ld_fail(L, v, "%s: expected a list of overrides (- match: ...), found %s", path,
-			       kind_name(v));
-	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-	     it++) {
-		yaml_node_t *item = ld_node(L, *it);
-		if (ld_count(L, item) < 0)
-			return -1;
-		if (item->type != YAML_MAPPING_NODE)
-			return ld_fail(L, item, "%s: expected a mapping (match: ...), found %s", path,
-				       kind_name(item));
-		c->overrides = xreallocarray(c->overrides, c->noverrides + 1, sizeof(*c->overrides));
-		struct asp_compare_override *o = &c->overrides[c->noverrides++];
-		*o = (struct asp_compare_override){ 0 };
-		if (ld_map(L, item, path, compare_override_keys, ASP_ARRAY_SIZE(compare_override_keys),
-			   o) < 0)
-			return -1;
-		if (!o->match)
-			return ld_fail(L, item, "%s: an override needs a 'match' pattern", path);
-	}
-	return 0;
+	return ld_override_list(L, v, path, compare_override_keys,
+				ASP_ARRAY_SIZE(compare_override_keys), add_compare_override,
+				compare_override_match, c, NULL);
 }
 
 static const struct key_spec compare_keys[] = {
