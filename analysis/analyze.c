@@ -1043,7 +1043,8 @@ char *asp_run_name(const char *dir)
 		char *s2 = strrchr(d, '/');
 		base = s2 ? s2 + 1 : d;
 	}
-	char *name = xstrdup(*base ? base : "run");
+	/* reports are UTF-8; a directory name may not be */
+	char *name = asp_utf8_fix(xstrdup(*base ? base : "run"));
 	free(d);
 	return name;
 }
@@ -1167,7 +1168,7 @@ static struct asp_result *build_result(struct analyzer *a, const char *dir)
 	const struct asp_info *info = asp_trace_info(a->t);
 	r->path = xstrdup(dir);
 	r->name = asp_run_name(dir);
-	r->exe = xstrdup(info->exename ? info->exename : "");
+	r->exe = asp_utf8_fix(xstrdup(info->exename ? info->exename : ""));
 	/* the runtime: forced, else the profile whose task polls owned the most roots */
 	size_t best = 0;
 	for (size_t p = 1; p < a->rules->nprofiles; p++)

@@ -14,8 +14,7 @@ char *asp_demangle(const char *mangled)
 		d = cplus_demangle(mangled, DMGL_PARAMS | DMGL_ANSI | DMGL_RUST);
 	if (!d && mangled[0] == '_' && mangled[1] == 'Z')
 		d = cplus_demangle(mangled, DMGL_PARAMS | DMGL_ANSI | DMGL_GNU_V3);
-	if (!d)
-		return xstrdup(mangled);
-	/* libiberty allocates with malloc; hand it on as ours */
-	return d;
+	/* libiberty allocates with malloc; hand it on as ours. Names go into
+	 * JSON, XML and XLSX, which need UTF-8: a symbol file may hold any bytes */
+	return asp_utf8_fix(d ? d : xstrdup(mangled));
 }

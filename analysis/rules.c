@@ -259,8 +259,19 @@ static int ld_fail(struct ld *L, const yaml_node_t *n, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, len > 0 ? (size_t)len + 1 : 1, fmt, ap);
 	va_end(ap);
+	/* values quoted in the message may span lines: keep it one line */
+	struct asp_buf b = { 0 };
+	for (const char *c = msg; *c; c++) {
+		if (*c == '\n')
+			asp_buf_append(&b, "\\n", 2);
+		else if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			asp_buf_printf(&b, "\\x%02x", (unsigned char)*c);
+		else
+			asp_buf_append(&b, c, 1);
+	}
 	asp_fail(L->err, "%s:%zu:%zu: %s", L->path, n->start_mark.line + 1,
-		 n->start_mark.column + 1, msg);
+		 n->start_mark.column + 1, b.data ? b.data : "");
+	asp_buf_free(&b);
 	free(msg);
 	return -1;
 }
@@ -990,11 +1001,18 @@ static int ld_text(const char *path, const char *text, size_t len,
 	int rc = 0;
 	if (!yaml_parser_load(&parser, &doc)) {
 		yaml_mark_t m = parser.problem_mark;
-		if (parser.error == YAML_READER_ERROR)
-			rc = asp_fail(err, "%s: %s at byte %zu", path,
+		if (parser.error == YAML_READER_ERROR) {
+			/* libyaml gives a byte offset only: count lines to it */
+			size_t line = 1, col = 1;
+			for (size_t i = 0; i < parser.problem_offset && i < len; i++, col++)
+				if (text[i] == '\n') {
+					line++;
+					col = 0;
+				}
+			rc = asp_fail(err, "%s:%zu:%zu: %s (byte %zu)", path, line, col,
 				      parser.problem ? parser.problem : "unreadable input",
 				      parser.problem_offset);
-		else
+		} else
 			rc = asp_fail(err, "%s:%zu:%zu: YAML syntax error: %s%s%s%s%s", path,
 				      m.line + 1, m.column + 1,
 				      parser.problem ? parser.problem : "unknown",

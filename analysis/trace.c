@@ -219,6 +219,73 @@ void asp_fn_args_free(struct asp_fn_args *fa)
 	memset(fa, 0, sizeof(*fa));
 }
 
+/* glibc's regcomp copies a repeated element (x+ becomes xx*, x{2,9} nine
+ * copies of x), so nested repetition costs exponential memory: "f" and
+ * twenty '+' take 700 MB, fifty take all there is. Estimate the expanded
+ * size and refuse patterns far beyond any real filter (a few hundred
+ * elements). */
+static bool regex_too_big(const char *p)
+{
+	const double limit = 10000;
+	double group[32], last = 0; /* sizes: of each open group, of the last element */
+	int depth = 0;
+	group[0] = 0;
+	for (; *p; p++) {
+		double mul;
+		if (*p == '(') {
+			if (++depth == (int)ASP_ARRAY_SIZE(group))
+				return true;
+			group[depth] = last = 0;
+			continue;
+		}
+		if (*p == ')' && depth > 0) {
+			last = group[depth--];
+			group[depth] += last;
+			continue;
+		}
+		if (*p == '*' || *p == '?') {
+			mul = 1;
+		} else if (*p == '+') {
+			mul = 2;
+		} else if (*p == '{' && isdigit((unsigned char)p[1])) {
+			char *end;
+			double m = strtod(p + 1, &end), n = m;
+			if (*end == ',')
+				n = isdigit((unsigned char)end[1]) ? strtod(end + 1, &end) : m + 1;
+			mul = (n > m ? n : m) + 1;
+			p = *end ? end : end - 1;
+		} else {
+			if (*p == '\\' && p[1]) {
+				p++;
+			} else if (*p == '[') { /* a bracket expression is one element */
+				p += p[1] == '^' ? 2 : 1;
+				if (*p == ']')
+					p++;
+				while (*p && *p != ']') {
+					char close[3] = { p[1], ']', '\0' };
+					if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+						const char *e = strstr(p + 2, close);
+						if (!e)
+							return false;
+						p = e + 1;
+					}
+					p++;
+				}
+			}
+			if (!*p)
+				return false; /* malformed: regcomp says so */
+			last = 1;
+			group[depth] += 1;
+			continue;
+		}
+		group[depth] += last * (mul - 1);
+		last *= mul;
+		if (group[depth] > limit)
+			return true;
+	}
+	return group[0] > limit;
+}
+
 /* "pat@arg1,arg2;pat2@retval" -> filters */
 static void add_filters(struct asp_trace *t, const char *spec_list)
 {
@@ -243,7 +310,8 @@ static void add_filters(struct asp_trace *t, const char *spec_list)
 		/* uftrace treats a pattern without regex characters as a plain name */
 		if (f.kind == PATT_REGEX && !strpbrk(item, ".?*+-^$|()[]{}"))
 			f.kind = PATT_SIMPLE;
-		if (f.kind == PATT_REGEX && regcomp(&f.re, item, REG_EXTENDED | REG_NOSUB) != 0) {
+		if (f.kind == PATT_REGEX &&
+		    (regex_too_big(item) || regcomp(&f.re, item, REG_EXTENDED | REG_NOSUB) != 0)) {
 			warnf(t, "%s/info: bad pattern '%s' in argument spec", t->dir, item);
 			asp_fn_args_free(&f.fa);
 			continue;
@@ -307,9 +375,11 @@ static const struct asp_fn_args *match_layout(struct asp_trace *t, struct asp_sy
 
 /* ---------------------------------------------------------------- info */
 
-static char *dup_line(const char *s)
+/* *dst = the rest of the line; a key given twice keeps its last value */
+static void set_line(char **dst, const char *s)
 {
-	return xstrndup(s, strcspn(s, "\n"));
+	free(*dst);
+	*dst = xstrndup(s, strcspn(s, "\n"));
 }
 
 static int parse_tids(struct asp_info *info, const char *s)
@@ -380,37 +450,37 @@ static int read_info(struct asp_trace *t, char **err)
 		char *nl = strchr(p, '\n');
 		char *next = nl ? nl + 1 : buf + len;
 		if (!strncmp(p, "exename:", 8))
-			info->exename = dup_line(p + 8);
+			set_line(&info->exename, p + 8);
 		else if (!strncmp(p, "build_id:", 9))
-			info->build_id = dup_line(p + 9);
+			set_line(&info->build_id, p + 9);
 		else if (!strncmp(p, "exit_status:", 12)) {
 			info->has_exit_status = true;
 			info->exit_status = atoi(p + 12);
 		} else if (!strncmp(p, "cmdline:", 8))
-			info->cmdline = dup_line(p + 8);
+			set_line(&info->cmdline, p + 8);
 		else if (!strncmp(p, "taskinfo:tids=", 14)) {
 			if (parse_tids(info, p + 14) < 0) {
 				asp_fail(err, "%s: bad taskinfo tid list", path);
 				goto out;
 			}
 		} else if (!strncmp(p, "argspec:", 8) && strncmp(p + 8, "lines=", 6))
-			info->argspec = dup_line(p + 8);
+			set_line(&info->argspec, p + 8);
 		else if (!strncmp(p, "retspec:", 8))
-			info->retspec = dup_line(p + 8);
+			set_line(&info->retspec, p + 8);
 		else if (!strncmp(p, "argauto:", 8))
-			info->argauto = dup_line(p + 8);
+			set_line(&info->argauto, p + 8);
 		else if (!strncmp(p, "retauto:", 8))
-			info->retauto = dup_line(p + 8);
+			set_line(&info->retauto, p + 8);
 		else if (!strncmp(p, "auto-args:1", 11))
 			info->auto_args = true;
 		else if (!strncmp(p, "record_date:", 12))
-			info->record_date = dup_line(p + 12);
+			set_line(&info->record_date, p + 12);
 		else if (!strncmp(p, "elapsed_time:", 13))
-			info->elapsed_time = dup_line(p + 13);
+			set_line(&info->elapsed_time, p + 13);
 		else if (!strncmp(p, "pattern_type:", 13))
-			info->pattern_type = dup_line(p + 13);
+			set_line(&info->pattern_type, p + 13);
 		else if (!strncmp(p, "uftrace_version:", 16))
-			info->uftrace_version = dup_line(p + 16);
+			set_line(&info->uftrace_version, p + 16);
 		p = next;
 	}
 	rc = 0;
@@ -588,6 +658,8 @@ static void load_module(struct asp_trace *t, struct asp_module *m)
 	}
 	free(line);
 	fclose(fp);
+	if (n == 0)
+		warnf(t, "%s: no symbols; functions of %s are shown as addresses", file, m->path);
 	free(file);
 	asp_qsort(syms, n, sizeof(*syms), sym_cmp);
 	for (size_t i = 0; i < n; i++) {
@@ -676,9 +748,10 @@ static int read_map(struct asp_trace *t, struct session *s, char **err)
 		free(path);
 		return 0;
 	}
-	char line[8192];
-	int lineno = 0;
-	while (fgets(line, sizeof(line), fp)) {
+	char *line = NULL;
+	size_t cap = 0;
+	int lineno = 0, bad = 0, first_bad = 0;
+	while (getline(&line, &cap, fp) > 0) {
 		lineno++;
 		uint64_t start, end;
 		char prot[8], mpath[4096], bid[160];
@@ -686,11 +759,17 @@ static int read_map(struct asp_trace *t, struct session *s, char **err)
 		int nf = sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %*x %*x:%*x %*d %4095s %159s", &start,
 				&end, prot, mpath, bid);
 		if (nf < 3) {
-			warnf(t, "%s:%d: malformed map line skipped", path, lineno);
+			if (bad++ == 0)
+				first_bad = lineno;
 			continue;
 		}
 		if (nf < 4 || mpath[0] != '/' || end <= start)
 			continue; /* [stack], anonymous */
+		if (strlen(mpath) == sizeof(mpath) - 1) {
+			warnf(t, "%s:%d: path longer than %zu bytes; mapping skipped", path, lineno,
+			      sizeof(mpath) - 2);
+			continue;
+		}
 		const char *build_id = !strncmp(bid, "build-id:", 9) ? bid + 9 : NULL;
 		s->maps = xreallocarray(s->maps, s->nmaps + 1, sizeof(*s->maps));
 		s->maps[s->nmaps].start = start;
@@ -698,6 +777,14 @@ static int read_map(struct asp_trace *t, struct session *s, char **err)
 		s->maps[s->nmaps].mod = get_module(t, mpath, build_id);
 		s->nmaps++;
 	}
+	/* one line however many there are */
+	if (bad == 1)
+		warnf(t, "%s:%d: malformed map line skipped", path, first_bad);
+	else if (bad > 1)
+		warnf(t, "%s:%d: malformed map line skipped, and %d more", path, first_bad, bad - 1);
+	if (lineno == 0)
+		warnf(t, "%s: empty; no symbols for session %s", path, s->sid);
+	free(line);
 	fclose(fp);
 	free(path);
 	(void)err;
@@ -725,6 +812,8 @@ static int task_cmp(const void *a, const void *b)
 static struct task *find_task(struct asp_trace *t, int tid)
 {
 	struct task key = { .tid = tid };
+	if (t->ntasks == 0)
+		return NULL; /* bsearch's array must not be NULL */
 	return bsearch(&key, t->tasks, t->ntasks, sizeof(*t->tasks), task_cmp);
 }
 
@@ -980,10 +1069,12 @@ struct asp_trace *asp_trace_open(const char *dir, asp_warn_fn warn, void *warn_c
 	t->dir = xstrdup(dir);
 	t->warn = warn;
 	t->warn_ctx = warn_ctx;
-	if (read_info(t, err) < 0 || read_task_txt(t, err) < 0 || find_threads(t, err) < 0) {
+	if (read_info(t, err) < 0) {
 		asp_trace_close(t);
 		return NULL;
 	}
+	/* before task.txt: its DLOP lines load symbols, which take their
+	 * argument layouts from the filters */
 	if (t->info.feat_mask & (ASP_FEAT_ARGUMENT | ASP_FEAT_RETVAL)) {
 		add_filters(t, t->info.argspec);
 		add_filters(t, t->info.retspec);
@@ -991,6 +1082,10 @@ struct asp_trace *asp_trace_open(const char *dir, asp_warn_fn warn, void *warn_c
 			add_filters(t, t->info.argauto);
 			add_filters(t, t->info.retauto);
 		}
+	}
+	if (read_task_txt(t, err) < 0 || find_threads(t, err) < 0) {
+		asp_trace_close(t);
+		return NULL;
 	}
 	return t;
 }
@@ -1182,10 +1277,8 @@ static int64_t args_length(const uint8_t *p, size_t have, const struct asp_arg_s
 			uint16_t sl;
 			memcpy(&sl, p + len, 2);
 			len += 2;
-			size = sl;
+			size = sl; /* an empty string still takes ALIGN(2, 4) bytes */
 		}
-		if (size == 0)
-			continue;
 		size_t total = len + size;
 		if (total % 4)
 			size += 4 - total % 4;

@@ -33,6 +33,11 @@ int asp_fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 
  * Returns NULL and sets *err on failure. *len gets the byte count. */
 char *asp_read_file(const char *path, size_t *len, char **err);
 
+/* Make s valid UTF-8 without control characters, in place: every byte that
+ * is not part of a valid sequence, and every C0 control or DEL, becomes
+ * '?'. For names read from files that end up in JSON, XML and XLSX. */
+char *asp_utf8_fix(char *s);
+
 /* path join into a malloc'd string */
 char *asp_path_join(const char *dir, const char *name);
 

@@ -937,6 +937,26 @@ static char *error_line(const char *text)
 	return first ? xstrndup(first, first_n) : NULL;
 }
 
+/* gnuplot exits 0 even when it could not write its output (a full disk):
+ * a whole PNG ends with its IEND chunk, a whole SVG with </svg> */
+static bool output_whole(const char *path, const char *fmt)
+{
+	static const unsigned char iend[12] = { 0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82 };
+	unsigned char tail[16];
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return false;
+	size_t n = 0;
+	if (fseek(fp, -(long)sizeof(tail), SEEK_END) == 0)
+		n = fread(tail, 1, sizeof(tail), fp);
+	fclose(fp);
+	if (n != sizeof(tail))
+		return false;
+	if (!strcmp(fmt, "png"))
+		return !memcmp(tail + 4, iend, sizeof(iend));
+	return memmem(tail, n, "</svg>", 6) != NULL;
+}
+
 static int run_gnuplot(const char *prog, const char *dir, const char *name, char **err)
 {
 	char *script = xasprintf("%s.gp", name);
@@ -1025,6 +1045,19 @@ static int run_gnuplot(const char *prog, const char *dir, const char *name, char
 			      line ? line : "exit status not 0");
 		free(line);
 	}
+	static const char *const fmts[] = { "png", "svg" };
+	for (size_t i = 0; rc == 0 && i < ASP_ARRAY_SIZE(fmts); i++) {
+		char *path = xasprintf("%s/%s.%s", dir, name, fmts[i]);
+		if (!output_whole(path, fmts[i]))
+			rc = asp_fail(err, "%s: gnuplot could not write it whole (is the disk full?)", path);
+		free(path);
+	}
+	if (rc < 0) /* no half-drawn charts */
+		for (size_t i = 0; i < ASP_ARRAY_SIZE(fmts); i++) {
+			char *path = xasprintf("%s/%s.%s", dir, name, fmts[i]);
+			unlink(path);
+			free(path);
+		}
 	asp_buf_free(&out);
 	return rc;
 }

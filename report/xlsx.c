@@ -9,9 +9,12 @@
 #include "analysis/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <xlsxwriter.h>
 
 #define NO_COMPARISON "no comparison: run with --baseline or asprof-batch diff"
@@ -936,9 +939,22 @@ int asp_xlsx_write(const struct asp_batch *b, const char *path, char **err)
 		sheet_findings(&x, b);
 		sheet_comparison(&x, b);
 	}
+	/* on a write error libxlsxwriter prints "[ERROR]" lines of its own to
+	 * stderr; ours (below) says it in one line, so keep those out */
+	fflush(stderr);
+	int saved = dup(STDERR_FILENO), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	bool quiet = saved >= 0 && null >= 0 && dup2(null, STDERR_FILENO) >= 0;
 	errno = 0;
 	lxw_error close_err = workbook_close(x.wb);
 	int close_errno = errno;
+	if (quiet) {
+		fflush(stderr);
+		dup2(saved, STDERR_FILENO);
+	}
+	if (saved >= 0)
+		close(saved);
+	if (null >= 0)
+		close(null);
 	lxw_error e = x.err != LXW_NO_ERROR ? x.err : close_err;
 	if (e != LXW_NO_ERROR) {
 		xlsx_fail(err, path, e, x.err == LXW_NO_ERROR ? close_errno : 0);

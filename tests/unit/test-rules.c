@@ -748,7 +748,7 @@ TEST(errors_files)
 	/* not UTF-8 */
 	char *p = tmp_rules(d, "latin1.yaml", "runtime: caf\xe9\n");
 	CHECK(asp_rules_load(p, &err) == NULL);
-	want = xasprintf("%s: incomplete UTF-8 octet sequence at byte 12", p);
+	want = xasprintf("%s:1:13: incomplete UTF-8 octet sequence (byte 12)", p);
 	CHECK_STR(err, want);
 	free(want);
 	free(err);

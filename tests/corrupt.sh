@@ -1,0 +1,343 @@
+#!/bin/sh
+# corrupt.sh - damaged recordings (made byte by byte from a real fixture),
+# damaged rules files, unusable output folders, and the inputs the fuzzers
+# found (tests/corrupt/, see fuzz/). Each gives one line that names the file
+# and exit status 2, or a one-line warning and a clean result; never a crash
+# (exit >= 128) or a sanitizer report. docs/bad-inputs.md lists the messages:
+# CORRUPT_TABLE=FILE appends one Markdown table row per case to FILE.
+. "${TESTS_SRCDIR:-$(dirname "$0")}/setup.sh"
+corrupt="${TESTS_SRCDIR:-$(dirname "$0")}/corrupt"
+src="$FIXTURES/tokio_ct"
+out="$TMP/out"
+# no charts (faster) but for the full-disk cases; its note is not counted
+export ASPROF_GNUPLOT="$TMP/no-gnuplot"
+
+# a writable copy of a recording as $TMP/run
+fresh() {
+	rm -rf "$TMP/run" "$out"
+	cp -r "${1:-$src}" "$TMP/run"
+	chmod -R u+w "$TMP/run"
+}
+# put BYTES (printf escapes) at OFFSET of FILE
+poke() { printf "$3" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null; }
+# the largest thread file of $TMP/run, as $f and its name as $b
+biggest_dat() { f=$(ls -S "$TMP/run"/[0-9]*.dat | head -n 1); b=$(basename "$f"); }
+
+row() {
+	if [ -n "${CORRUPT_TABLE:-}" ]; then
+		printf '| %s | %s | %s |\n' "$1" "$2" "$(printf '%s' "$3" | sed 's/|/\\|/g')" >>"$CORRUPT_TABLE"
+	fi
+}
+
+# run [--cmd] ARGS...: asprof-batch (or the command given) with $TMP/stdout, $TMP/stderr, $st and $msg (stderr,
+# one line, with $TMP/ cut from paths)
+run() {
+	set +e
+	if [ "$1" = --cmd ]; then
+		shift
+		"$@" >"$TMP/stdout" 2>"$TMP/stderr.all"
+	else
+		"$ASPROF" "$@" >"$TMP/stdout" 2>"$TMP/stderr.all"
+	fi
+	st=$?
+	set -e
+	grep -av 'charts skipped: gnuplot not found' "$TMP/stderr.all" >"$TMP/stderr" || true
+	msg=$(sed "s|$TMP/||g" "$TMP/stderr")
+	shown=$(printf '%s' "$msg" | tr '\\' /) # for echo, which may read escapes
+	lines=$(wc -l <"$TMP/stderr")
+}
+sane() { [ "$st" -lt 128 ] && ! grep -qE 'Sanitizer|runtime error' "$TMP/stderr"; }
+
+# expect NAME STATUS PATTERN ARGS...: exit STATUS and one stderr line matching
+# PATTERN (grep -E); PATTERN '-' wants no stderr at all
+expect() {
+	name=$1 want=$2 pat=$3
+	shift 3
+	run "$@"
+	if [ "$pat" = - ]; then
+		good=$([ "$lines" -eq 0 ] && echo y || echo n)
+		msg="(nothing)"
+	else
+		good=$([ "$lines" -eq 1 ] && grep -aqE -- "$pat" "$TMP/stderr" && echo y || echo n)
+	fi
+	if [ "$st" -eq "$want" ] && [ "$good" = y ] && sane; then
+		ok "$name: exit $st: $shown"
+	else
+		not_ok "$name: exit $st (want $want), $lines stderr lines, want '$pat'"
+		diag "$TMP/stderr"
+	fi
+	row "$name" "$st" "$msg"
+}
+
+# expect_warned NAME PATTERN ARGS...: exit 0, every stderr line a warning,
+# one of them matching PATTERN (the fuzz cases, whose recordings warn more)
+expect_warned() {
+	name=$1 pat=$2
+	shift 2
+	run "$@"
+	if [ "$st" -eq 0 ] && sane && ! grep -aqv ': warning: ' "$TMP/stderr" &&
+		grep -aqE -- "$pat" "$TMP/stderr"; then
+		ok "$name: $(grep -aE -- "$pat" "$TMP/stderr" | sed "s|$TMP/||g" | tr '\\' / | head -n 1)"
+	else
+		not_ok "$name: exit $st, want 0 and a warning matching '$pat'"
+		diag "$TMP/stderr"
+	fi
+	row "$name" "$st" "$(grep -aE -- "$pat" "$TMP/stderr" | sed "s|$TMP/||g" | head -n 1)"
+}
+
+analyze() { expect "$1" "$2" "$3" -q -o "$out" "$TMP/run"; }
+
+# ---------------------------------------------------------------- info
+fresh; : >"$TMP/run/info"
+analyze "empty info" 2 "run/info: truncated header \(0 of 40 bytes\)"
+
+fresh; head -c 20 "$src/info" >"$TMP/run/info"
+analyze "info cut inside its header" 2 "run/info: truncated header \(20 of 40 bytes\)"
+
+fresh; poke "$TMP/run/info" 0 'Xtrace!'
+analyze "info with a wrong magic" 2 "run/info: bad magic"
+
+fresh; poke "$TMP/run/info" 8 '\143'
+analyze "info of an unsupported version (99)" 2 "run/info: unsupported uftrace data version 99"
+
+fresh; poke "$TMP/run/info" 14 '\002'
+analyze "big-endian info header" 2 "run/info: only little-endian 64-bit"
+
+fresh; poke "$TMP/run/info" 15 '\001'
+analyze "32-bit recording" 2 "run/info: only little-endian 64-bit"
+
+fresh; poke "$TMP/run/info" 12 '\377\377'
+analyze "info header size beyond the file" 2 "run/info: bad header size 65535"
+
+fresh; sed 's/^taskinfo:tids=.*/&,x/' "$src/info" >"$TMP/run/info"
+analyze "info with a bad tid list" 2 "run/info: bad taskinfo tid list"
+
+fresh; rm "$TMP/run/info"
+analyze "missing info" 2 "run/info: missing"
+
+fresh "$corrupt/synthetic"; cp "$corrupt/info-repeated-keys" "$TMP/run/info"
+expect_warned "info with every key twice (fuzz: leak)" "warning" dump "$TMP/run"
+
+fresh "$corrupt/synthetic"; cp "$corrupt/info-regex-bomb" "$TMP/run/info"
+expect_warned "info argspec 'f+++...+' (fuzz: regcomp took gigabytes)" "bad pattern" dump "$TMP/run"
+
+# ---------------------------------------------------------------- task.txt
+fresh; : >"$TMP/run/task.txt"
+analyze "empty task.txt" 2 "run/task.txt: no session"
+
+fresh; sed '1s/timestamp=[0-9.]*/timestamp=12:34/' "$src/task.txt" >"$TMP/run/task.txt"
+analyze "task.txt with a bad timestamp" 2 "run/task.txt:1: bad or missing timestamp"
+
+fresh; sed '1s/ sid=[0-9a-f]*//' "$src/task.txt" >"$TMP/run/task.txt"
+analyze "task.txt SESS line without sid" 2 "run/task.txt:1: SESS line without pid or sid"
+
+fresh; echo 'BOGUS timestamp=640.000000000 tid=1' >>"$TMP/run/task.txt"
+n=$(wc -l <"$TMP/run/task.txt")
+analyze "task.txt with an unknown line" 0 "run/task.txt:$n: unknown line kind skipped"
+
+fresh; rm "$TMP/run/task.txt"
+analyze "missing task.txt" 2 "run/task.txt: No such file"
+
+fresh "$corrupt/synthetic"; cp "$corrupt/task-no-tasks.txt" "$TMP/run/task.txt"
+expect_warned "task.txt without TASK lines (fuzz: bsearch on NULL)" "warning" dump "$TMP/run"
+
+# ---------------------------------------------------------------- map
+map=$(cd "$src" && ls sid-*.map | head -n 1)
+fresh; : >"$TMP/run/$map"
+analyze "empty map" 0 "run/$map: empty; no symbols for session"
+
+fresh; { echo 'garbage'; cat "$src/$map"; printf '\001\002\003\n'; } >"$TMP/run/$map"
+analyze "map with garbage lines" 0 "run/$map:1: malformed map line skipped, and 1 more"
+
+fresh; long=$(head -c 20000 /dev/zero | tr '\0' x)
+sed "1s|^\([^/]*\)/[^ ]*|\1/$long|" "$src/$map" >"$TMP/run/$map"
+analyze "map line with a 20000-byte path" 0 "run/$map:1: path longer than 4094 bytes; mapping skipped"
+
+fresh; rm "$TMP/run/$map"
+analyze "missing map" 0 "run/$map: No such file or directory; no symbols for session"
+
+# ---------------------------------------------------------------- symbols
+exe=tokio_ct.sym
+fresh; : >"$TMP/run/$exe"
+analyze "empty symbol file" 0 "run/$exe: no symbols; functions of .* are shown as addresses"
+
+fresh; { head -n 3 "$src/$exe"; echo 'zzzz T nothex'; echo '0000000000001000'; printf '\001\377 T\n';
+	echo '0000000000001000 Q unknown_type'; tail -n +4 "$src/$exe"; } >"$TMP/run/$exe"
+analyze "symbol file with garbage lines (skipped, as uftrace does)" 0 -
+
+fresh; { cat "$src/$exe"; printf 'ffffffff00000000 T '; head -c 10485760 /dev/zero | tr '\0' a; echo; } >"$TMP/run/$exe"
+analyze "ten-megabyte symbol name" 0 -
+
+fresh; poll=$(grep -o '_R[A-Za-z0-9_]*9CountDown[A-Za-z0-9_]*6Future4poll' "$src/$exe" | head -n 1)
+sed "s/ $poll\$/ <tokio_ct::Count\\xff\\xfeDown\\x01 as core::future::future::Future>::poll/" "$src/$exe" >"$TMP/run/$exe"
+analyze "non-UTF-8 symbol name" 0 -
+check "non-UTF-8 symbol name: shown with '?' for each bad byte" \
+	grep -q 'tokio_ct::Count??Down?' "$out/runs/run/summary.json"
+for r in runs/run/summary.json runs/run/trace.json summary.json index.md junit.xml; do
+	check "non-UTF-8 symbol name: $r is UTF-8" iconv -f UTF-8 -t UTF-8 -o /dev/null "$out/$r"
+done
+
+fresh; rm "$TMP/run/$exe"
+analyze "missing symbol file of the executable" 0 "run/$exe: missing; functions of .* are shown as addresses"
+
+# ---------------------------------------------------------------- thread data
+fresh; biggest_dat; : >"$f"
+analyze "empty .dat" 0 -
+
+fresh; biggest_dat; size=$(stat -c %s "$f"); truncate -s $((size - 8)) "$f"
+analyze ".dat cut in the middle of a record" 0 "run/$b: truncated record at offset $((size - 16)) \(8 of 16 bytes\)"
+
+# the first record with argument data (more bit set) sits on a 16-byte boundary
+fresh "$FIXTURES/tokio_mt_args"; biggest_dat
+at=$(od -An -v -tx8 -w8 "$f" | awk 'NR % 2 == 0 && $1 ~ /(2c|6c|ac|ec)$/ { print (NR / 2 - 1) * 16; exit }')
+truncate -s $((at + 16 + 4)) "$f"
+analyze ".dat whose argument payload is cut" 0 "run/$b: truncated data after the record at offset $at"
+
+fresh; biggest_dat; cp "$corrupt/random.dat" "$f"
+analyze ".dat of random bytes" 0 "run/$b: bad record magic at offset 0"
+
+fresh; biggest_dat; poke "$f" 1600 'garbage!garbage!'
+analyze ".dat with garbage in the middle" 0 "run/$b: bad record magic at offset 1600"
+
+# a LOST record after record 100: time 0 (as uftrace writes it), type 2,
+# magic 5, 42 records lost
+fresh; biggest_dat
+{ head -c 1600 "$src/$b"; printf '\000\000\000\000\000\000\000\000\052\000\052\000\000\000\000\000'
+	tail -c +1601 "$src/$b"; } >"$f"
+analyze ".dat with a LOST record (noted in the reports)" 0 -
+check ".dat with a LOST record: summary.json says so" grep -q '42 records were lost' "$out/runs/run/summary.json"
+
+# a timestamp near 2^64, so that durations would overflow (the run's span
+# is taken as recorded: 18446743433.42 s)
+fresh; biggest_dat; poke "$f" 3200 '\360\377\377\377\377\377\377\377'
+analyze ".dat with a timestamp at 2^64-16 ns" 0 -
+
+fresh; biggest_dat; rm "$f"; mkdir "$f"
+analyze ".dat that is a directory" 2 "run/$b: read error: Is a directory"
+
+fresh "$corrupt/synthetic"
+run dump "$TMP/run"
+check "fuzz: an empty string argument takes 4 bytes" grep -q '	args: "", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"$' "$TMP/stdout"
+check "fuzz: arguments of a dlopen()ed library" grep -q ' ly_open	args: 0x1$' "$TMP/stdout"
+check "fuzz: the synthetic recording reads cleanly" sane
+
+# ---------------------------------------------------------------- rules
+fresh
+rules() { # NAME STATUS PATTERN: asprof-batch -c $TMP/rules.yaml
+	expect "$1" "$2" "$3" -q -c "$TMP/rules.yaml" -o "$out" "$TMP/run"
+}
+{
+	echo 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'
+	prev=a
+	for n in b c d e f g h i; do
+		echo "$n: &$n [*$prev,*$prev,*$prev,*$prev,*$prev,*$prev,*$prev,*$prev,*$prev]"
+		prev=$n
+	done
+	echo 'runtimes:'
+	echo '  - name: bomb'
+	echo '    detect: *i'
+} >"$TMP/rules.yaml"
+rules "rules: YAML alias bomb (a billion laughs)" 2 "rules.yaml:1:1: unknown key 'a'"
+
+{
+	echo 'overrides:'
+	echo '  - &o {match: "a*", warning: 1ms}'
+	i=0
+	while [ $i -lt 100000 ]; do echo '  - *o'; i=$((i + 1)); done
+} >"$TMP/rules.yaml"
+rules "rules: 100000 aliases of one override" 2 "rules.yaml:[0-9]+:[0-9]+: too many values"
+
+printf 'slow_poll: 99999999999999999999s\n' >"$TMP/rules.yaml"
+rules "rules: a duration that overflows" 2 "rules.yaml:1:12: slow_poll: bad duration"
+
+printf -- '- blocking\n- 10ms\n' >"$TMP/rules.yaml"
+rules "rules: a list, not a mapping" 2 "rules.yaml:1:1: expected a mapping"
+
+expect "rules: a binary file" 2 "random.dat:1:[0-9]+: .*UTF-8.* \(byte [0-9]+\)" \
+	-q -c "$corrupt/random.dat" -o "$out" "$TMP/run"
+
+mkdir -p "$TMP/rules.d"
+expect "rules: a directory" 2 "rules.d: is a directory, expected a file" \
+	-q -c "$TMP/rules.d" -o "$out" "$TMP/run"
+
+expect "rules: a missing file" 2 "nothere.yaml: No such file or directory" \
+	-q -c "$TMP/nothere.yaml" -o "$out" "$TMP/run"
+
+printf 'runtime: "tok\\nio"\n' >"$TMP/rules.yaml"
+rules "rules: a value with a newline" 2 "rules.yaml:1:10: runtime: unknown runtime 'tok.nio'"
+
+cp "$corrupt/rules-multiline-value.yaml" "$TMP/rules.yaml"
+expect "rules: a pattern with a newline in the message (fuzz)" 2 "rules.yaml:48:9: .*unbalanced" \
+	-q -c "$TMP/rules.yaml" -o "$out" "$TMP/run"
+
+# ---------------------------------------------------------------- output
+fresh
+echo file >"$TMP/afile"
+expect "output folder is a file" 2 "afile: Not a directory" -q -o "$TMP/afile" "$TMP/run"
+expect "output folder inside a file" 2 "afile/out: Not a directory" -q -o "$TMP/afile/out" "$TMP/run"
+
+mkdir -p "$TMP/ro"
+nobody="setpriv --reuid=65534 --regid=65534 --clear-groups --"
+chmod 755 "$TMP" "$TMP/ro"
+chmod -R a+rX "$TMP/run"
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && $nobody "$ASPROF" --version >/dev/null 2>&1; then
+	expect "output folder not writable (uid 65534)" 2 "ro: .*Permission denied" \
+		--cmd setpriv --reuid=65534 --regid=65534 --clear-groups -- "$ASPROF" -q -o "$TMP/ro" "$TMP/run"
+elif [ "$(id -u)" -ne 0 ]; then
+	chmod 555 "$TMP/ro"
+	expect "output folder not writable" 2 "ro: .*Permission denied" -q -o "$TMP/ro" "$TMP/run"
+else
+	skip "output folder not writable: cannot run asprof-batch as uid 65534 here"
+fi
+
+# a full disk, at several fill levels: one message, exit 2, and every file
+# that is there is whole (reports are written to a temporary name and renamed)
+mkdir -p "$TMP/full"
+whole() {
+	bad=$(find "$TMP/full" -name '*.tmp.*' | head -n 1)
+	for f in $(find "$TMP/full" -name '*.png'); do
+		tail -c 8 "$f" | od -An -tx1 | grep -q '49 45 4e 44 ae 42 60 82' || bad=$f
+	done
+	for f in $(find "$TMP/full" -name '*.svg'); do
+		tail -c 16 "$f" | grep -q '</svg>' || bad=$f
+	done
+	for f in $(find "$TMP/full" -name '*.json'); do
+		[ "$(tail -c 2 "$f" | od -An -c | tr -d ' ')" = '}\n' ] || bad=$f
+	done
+	[ -z "$bad" ] || { echo "# incomplete: $bad"; return 1; }
+}
+unset ASPROF_GNUPLOT # the charts too: gnuplot does not say when its disk is full
+"$ASPROF" -q -o "$TMP/full-ref" "$TMP/run" >/dev/null 2>&1 || true
+if [ "${CORRUPT_FULL:-}" != ulimit ] &&
+	unshare -rm sh -c 'mount -t tmpfs -o size=64k tmpfs "$0"' "$TMP/full" 2>/dev/null; then
+	how=tmpfs
+	total=$(du -sk "$TMP/full-ref" | cut -f 1) # KiB
+else
+	how=ulimit # per file: the largest one must not fit
+	total=$(($(find "$TMP/full-ref" -type f -exec stat -c %s {} + | sort -n | tail -n 1) / 1024))
+fi
+rm -rf "$TMP/full-ref"
+for eighth in 1 3 5 7; do
+	size=$((total * eighth / 8 + 4))
+	rm -rf "$TMP/full"/* 2>/dev/null || true
+	if [ $how = tmpfs ]; then
+		expect "disk full after ${eighth}/8 of the output" 2 "(No space left on device|is the disk full)" \
+			--cmd unshare -rm sh -c 'mount -t tmpfs -o size=$0k tmpfs "$1" && exec "$2" -q -o "$1/out" "$3"' \
+			"$size" "$TMP/full" "$ASPROF" "$TMP/run"
+	else
+		# SIGXFSZ ignored: writes past the limit fail with EFBIG
+		expect "file size limit at ${eighth}/8 of the largest report" 2 "(File too large|is the disk full)" \
+			--cmd sh -c 'trap "" XFSZ; ulimit -f $(($0 * 2)) && exec "$1" -q -o "$2/out" "$3"' \
+			"$size" "$ASPROF" "$TMP/full" "$TMP/run"
+	fi
+	check "disk full after ${eighth}/8: no half-written file" whole
+done
+export ASPROF_GNUPLOT="$TMP/no-gnuplot"
+
+# ---------------------------------------------------------------- runs
+expect "run that is a file" 2 "afile: skipped: .*afile: not a directory" -q -o "$out" "$TMP/afile"
+expect "missing run" 2 "nowhere: skipped: .*nowhere: No such file or directory" -q -o "$out" "$TMP/nowhere"
+mkdir -p "$TMP/emptyrun"
+expect "empty directory as run" 2 "emptyrun/info: missing" -q -o "$out" "$TMP/emptyrun"
+
+tap_done
