@@ -248,13 +248,20 @@ static inline struct symclass *symclass(struct analyzer *a, const struct asp_sym
 
 /* ---------------------------------------------------------------- names */
 
-/* "<T as core::future::future::Future>::poll" -> "T" */
+/* "<T as core::future::future::Future>::poll" (or a Stream's poll_next) -> "T":
+ * the " as " at nesting depth 1 ends the type */
 static char *future_display_name(const char *n, uint8_t cls)
 {
 	if ((cls == CL_USER_FUTURE || cls == CL_COMBINATOR) && n[0] == '<') {
-		const char *as = strstr(n, " as core::future::future::Future>");
-		if (as)
-			return xstrndup(n + 1, (size_t)(as - n - 1));
+		int depth = 0;
+		for (const char *p = n; *p; p++) {
+			if (*p == '<')
+				depth++;
+			else if (*p == '>')
+				depth--;
+			else if (depth == 1 && !strncmp(p, " as ", 4))
+				return xstrndup(n + 1, (size_t)(p - n - 1));
+		}
 	}
 	return xstrdup(n);
 }
