@@ -21,6 +21,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1062,6 +1063,62 @@ static int run_gnuplot(const char *prog, const char *dir, const char *name, char
 	return rc;
 }
 
+/* the charts are independent: draw them with one gnuplot per core at a
+ * time; the error reported is that of the first chart (in order) that failed */
+struct gnuplot_pool {
+	const char *prog, *dir;
+	char **names;
+	size_t n, next;
+	char **errs;
+	pthread_mutex_t lock;
+};
+
+static void *gnuplot_worker(void *arg)
+{
+	struct gnuplot_pool *p = arg;
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		size_t i = p->next++;
+		pthread_mutex_unlock(&p->lock);
+		if (i >= p->n)
+			return NULL;
+		run_gnuplot(p->prog, p->dir, p->names[i], &p->errs[i]);
+	}
+}
+
+static int run_gnuplot_all(const char *prog, const char *dir, char **names, size_t n, char **err)
+{
+	struct gnuplot_pool p = { .prog = prog, .dir = dir, .names = names, .n = n };
+	p.errs = xcalloc(n ? n : 1, sizeof(*p.errs));
+	pthread_mutex_init(&p.lock, NULL);
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nthreads = cores > 1 ? (size_t)cores : 1;
+	if (nthreads > n)
+		nthreads = n;
+	pthread_t *t = xcalloc(nthreads ? nthreads : 1, sizeof(*t));
+	size_t started = 0;
+	for (size_t i = 1; i < nthreads; i++) {
+		if (pthread_create(&t[i], NULL, gnuplot_worker, &p) != 0)
+			break;
+		started = i;
+	}
+	gnuplot_worker(&p);
+	for (size_t i = 1; i <= started; i++)
+		pthread_join(t[i], NULL);
+	free(t);
+	pthread_mutex_destroy(&p.lock);
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (p.errs[i] && rc == 0) {
+			asp_fail(err, "%s", p.errs[i]);
+			rc = -1;
+		}
+		free(p.errs[i]);
+	}
+	free(p.errs);
+	return rc;
+}
+
 /* ------------------------------------------------------------ entry */
 
 
@@ -1120,8 +1177,7 @@ int asp_charts_write(const struct asp_batch *b, const char *dir, char **skipped_
 				free(which);
 			}
 		} else {
-			for (size_t i = 0; i < c.used.n && rc == 0; i++)
-				rc = run_gnuplot(prog, dir, c.used.v[i], err);
+			rc = run_gnuplot_all(prog, dir, c.used.v, c.used.n, err);
 		}
 		free(prog);
 	}
