@@ -1370,6 +1370,10 @@ struct asp_result *asp_analyze(const char *dir, const struct asp_analyze_opts *o
 				pop(&a, &a.th[i], a.th[i].last_time);
 		r = build_result(&a, dir);
 	}
+	/* spans point at symbol names: the sink is done with them before the
+	 * recording goes */
+	if (opts->sink && opts->sink->flush)
+		opts->sink->flush(opts->sink->ctx);
 	analyzer_free(&a);
 	asp_trace_close(t);
 	return r;

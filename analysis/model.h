@@ -114,9 +114,13 @@ struct asp_span {
 	const char *culprit;        /* for blocking polls, or NULL */
 };
 
+/* span() may hand the span to another thread: the strings it points to
+ * stay valid until flush() (may be NULL) returns, which the analysis calls
+ * before it releases the recording. */
 struct asp_span_sink {
 	void *ctx;
 	void (*span)(void *ctx, const struct asp_span *s);
+	void (*flush)(void *ctx);
 };
 
 #endif

@@ -25,6 +25,7 @@
 #include "analysis/util.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,7 +87,30 @@ struct thread_state {
 	struct line tails;     /* of the pending spans, in order */
 };
 
+/* Spans are formatted and written on a thread of their own, fed in blocks
+ * through a bounded FIFO, so the analysis and the trace writing overlap;
+ * one consumer in arrival order keeps the output byte for byte the same. */
+#define SPAN_BLOCK 2048
+#define SPAN_QUEUE 8
+struct span_block {
+	struct asp_span v[SPAN_BLOCK];
+	size_t n;
+};
+
+struct span_queue {
+	pthread_t worker;
+	bool running, stop;
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	struct span_block *q[SPAN_QUEUE]; /* ring of full blocks */
+	size_t head, count;
+	bool busy;                        /* the worker is writing a block */
+	struct span_block *filling;       /* the producer's block */
+	struct span_block *spare;         /* a written block, for reuse */
+};
+
 struct asp_chrome {
+	struct span_queue sq;
 	struct asp_outfile *out;
 	FILE *fp;
 	bool first;
@@ -564,7 +588,7 @@ static void flush_thread(struct asp_chrome *c, struct thread_state *th)
 	th->tails.n = 0;
 }
 
-static void on_span(void *ctx, const struct asp_span *s)
+static void handle_span(void *ctx, const struct asp_span *s)
 {
 	struct asp_chrome *c = ctx;
 	struct task_state *t = task_state(c, s->task);
@@ -612,6 +636,104 @@ static void on_span(void *ctx, const struct asp_span *s)
 	}
 }
 
+static void *span_worker(void *arg)
+{
+	struct asp_chrome *c = arg;
+	struct span_queue *q = &c->sq;
+	pthread_mutex_lock(&q->lock);
+	for (;;) {
+		while (!q->count && !q->stop)
+			pthread_cond_wait(&q->changed, &q->lock);
+		if (!q->count)
+			break;
+		struct span_block *b = q->q[q->head];
+		q->head = (q->head + 1) % SPAN_QUEUE;
+		q->count--;
+		q->busy = true;
+		pthread_cond_broadcast(&q->changed);
+		pthread_mutex_unlock(&q->lock);
+		for (size_t i = 0; i < b->n; i++)
+			handle_span(c, &b->v[i]);
+		b->n = 0;
+		pthread_mutex_lock(&q->lock);
+		q->busy = false;
+		if (!q->spare)
+			q->spare = b;
+		else
+			free(b);
+		pthread_cond_broadcast(&q->changed);
+	}
+	pthread_mutex_unlock(&q->lock);
+	return NULL;
+}
+
+/* hand the filling block to the worker (or write it here without one) */
+static void queue_push(struct asp_chrome *c)
+{
+	struct span_queue *q = &c->sq;
+	struct span_block *b = q->filling;
+	if (!b || !b->n)
+		return;
+	if (!q->running) {
+		for (size_t i = 0; i < b->n; i++)
+			handle_span(c, &b->v[i]);
+		b->n = 0;
+		return;
+	}
+	pthread_mutex_lock(&q->lock);
+	while (q->count == SPAN_QUEUE)
+		pthread_cond_wait(&q->changed, &q->lock);
+	q->q[(q->head + q->count) % SPAN_QUEUE] = b;
+	q->count++;
+	q->filling = q->spare;
+	q->spare = NULL;
+	pthread_cond_broadcast(&q->changed);
+	pthread_mutex_unlock(&q->lock);
+}
+
+static void on_span(void *ctx, const struct asp_span *s)
+{
+	struct asp_chrome *c = ctx;
+	struct span_queue *q = &c->sq;
+	if (!q->filling)
+		q->filling = xcalloc(1, sizeof(*q->filling));
+	q->filling->v[q->filling->n++] = *s;
+	if (q->filling->n == SPAN_BLOCK)
+		queue_push(c);
+}
+
+/* every span handed over is written (the worker stays for more) */
+static void on_flush(void *ctx)
+{
+	struct asp_chrome *c = ctx;
+	struct span_queue *q = &c->sq;
+	queue_push(c);
+	if (!q->running)
+		return;
+	pthread_mutex_lock(&q->lock);
+	while (q->count || q->busy)
+		pthread_cond_wait(&q->changed, &q->lock);
+	pthread_mutex_unlock(&q->lock);
+}
+
+static void queue_stop(struct asp_chrome *c)
+{
+	struct span_queue *q = &c->sq;
+	if (q->running) {
+		pthread_mutex_lock(&q->lock);
+		q->stop = true;
+		pthread_cond_broadcast(&q->changed);
+		pthread_mutex_unlock(&q->lock);
+		pthread_join(q->worker, NULL);
+		pthread_mutex_destroy(&q->lock);
+		pthread_cond_destroy(&q->changed);
+		q->running = false;
+	}
+	free(q->filling);
+	free(q->spare);
+	q->filling = q->spare = NULL;
+}
+
 struct asp_chrome *asp_chrome_open(const char *path, char **err)
 {
 	struct asp_chrome *c = xcalloc(1, sizeof(*c));
@@ -622,12 +744,19 @@ struct asp_chrome *asp_chrome_open(const char *path, char **err)
 	}
 	c->first = true;
 	fputs("{\"traceEvents\":[", c->fp);
+	pthread_mutex_init(&c->sq.lock, NULL);
+	pthread_cond_init(&c->sq.changed, NULL);
+	c->sq.running = pthread_create(&c->sq.worker, NULL, span_worker, c) == 0;
+	if (!c->sq.running) {
+		pthread_mutex_destroy(&c->sq.lock);
+		pthread_cond_destroy(&c->sq.changed);
+	}
 	return c;
 }
 
 struct asp_span_sink asp_chrome_sink(struct asp_chrome *c)
 {
-	return (struct asp_span_sink){ .ctx = c, .span = on_span };
+	return (struct asp_span_sink){ .ctx = c, .span = on_span, .flush = on_flush };
 }
 
 static void chrome_free(struct asp_chrome *c)
@@ -707,6 +836,8 @@ static void task_metadata(struct asp_chrome *c, const struct asp_result *r, uint
 
 int asp_chrome_finish(struct asp_chrome *c, const struct asp_result *r, char **err)
 {
+	on_flush(c);
+	queue_stop(c);
 	for (size_t i = 0; i < c->nthreads; i++)
 		flush_thread(c, &c->threads[i]);
 
@@ -765,6 +896,7 @@ void asp_chrome_abort(struct asp_chrome *c)
 {
 	if (!c)
 		return;
+	queue_stop(c);
 	asp_outfile_abort(c->out);
 	chrome_free(c);
 }

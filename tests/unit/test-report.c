@@ -127,10 +127,13 @@ static void span(struct asp_span_sink sink, bool task_poll, uint32_t task, int t
 		.name = name, .kind = task_poll ? ASP_FK_ASYNC_BLOCK : ASP_FK_ASYNC_FN,
 		.level = level, .blocking = sev, .culprit = culprit,
 	};
-	/* the writer copies what it keeps: the caller's strings die here */
+	/* the writer copies what it keeps: the caller's strings die after flush
+	 * (the sink's contract, model.h) */
 	char *copy = xstrdup(name);
 	s.name = copy;
 	sink.span(sink.ctx, &s);
+	if (sink.flush)
+		sink.flush(sink.ctx);
 	memset(copy, 'x', strlen(copy));
 	free(copy);
 }
