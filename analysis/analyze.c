@@ -977,7 +977,7 @@ static void consume(struct analyzer *a, const struct asp_event *ev)
 	note_time(a, ts, ev->time);
 }
 
-/* plain entries and exits of one thread, from asp_merger_next_batch: the
+/* plain entries and exits of one thread, from asp_stream_next: the
  * hot loop. Entries of plain functions (init_plain) and their exits
  * (pop_plain) are done here on local copies of the stack's state (stores to
  * frames could alias ts->n and force reloads); everything else goes through
@@ -1326,7 +1326,7 @@ struct asp_result *asp_analyze(const char *dir, const struct asp_analyze_opts *o
 	struct asp_trace *t = asp_trace_open(dir, opts->warn, opts->warn_ctx, err);
 	if (!t)
 		return NULL;
-	struct asp_merger *m = asp_merger_open(t, err);
+	struct asp_stream *m = asp_stream_open(t, err);
 	if (!m) {
 		asp_trace_close(t);
 		return NULL;
@@ -1340,7 +1340,7 @@ struct asp_result *asp_analyze(const char *dir, const struct asp_analyze_opts *o
 	a.profile_hits = xcalloc(rules->nprofiles + 1, sizeof(uint64_t));
 	a.detect_hits = xcalloc(rules->nprofiles + 1, sizeof(uint64_t));
 	const struct asp_event *ev;
-	struct asp_rec recs[256];
+	const struct asp_rec *recs;
 	size_t n, thr;
 	int rc;
 	bool first = true;
@@ -1348,7 +1348,7 @@ struct asp_result *asp_analyze(const char *dir, const struct asp_analyze_opts *o
 	int *th_of = xmalloc(asp_trace_nthreads(t) * sizeof(*th_of));
 	for (size_t i = 0; i < asp_trace_nthreads(t); i++)
 		th_of[i] = -1;
-	while ((rc = asp_merger_next_batch(m, recs, ASP_ARRAY_SIZE(recs), &n, &thr, &ev, err)) > 0) {
+	while ((rc = asp_stream_next(m, &recs, &n, &thr, &ev, err)) > 0) {
 		uint64_t time = ev ? ev->time : recs[0].time;
 		if (first && time && time < a.start)
 			a.start = time;
@@ -1362,7 +1362,7 @@ struct asp_result *asp_analyze(const char *dir, const struct asp_analyze_opts *o
 		consume_batch(&a, &a.th[th_of[thr]], recs, n);
 	}
 	free(th_of);
-	asp_merger_close(m);
+	asp_stream_close(m);
 	struct asp_result *r = NULL;
 	if (rc == 0) {
 		for (size_t i = 0; i < a.nth; i++)

@@ -33,16 +33,9 @@ void asp_durations_add(struct asp_durations *d, uint64_t ns)
 	d->v[d->n++] = ns;
 }
 
-static int u64_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 void asp_durations_finish(struct asp_durations *d)
 {
-	if (d->n > 1)
-		asp_qsort(d->v, d->n, sizeof(*d->v), u64_cmp);
+	asp_sort_u64(d->v, d->n);
 }
 
 void asp_durations_free(struct asp_durations *d)

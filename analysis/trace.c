@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -707,10 +708,20 @@ static const struct asp_symbol *module_find(struct asp_trace *t, struct asp_modu
 
 const char *asp_symbol_name(const struct asp_symbol *sym)
 {
+	/* demangled once; a stream's decoder and its consumer may both ask
+	 * (argspec matching, warnings): the first to publish wins */
 	struct asp_symbol *s = (struct asp_symbol *)sym; /* cache only */
-	if (!s->name_)
-		s->name_ = asp_demangle(s->mangled);
-	return s->name_;
+	char *name = __atomic_load_n(&s->name_, __ATOMIC_ACQUIRE);
+	if (name)
+		return name;
+	name = asp_demangle(s->mangled);
+	char *expected = NULL;
+	if (!__atomic_compare_exchange_n(&s->name_, &expected, name, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		free(name);
+		name = expected;
+	}
+	return name;
 }
 
 /* ---------------------------------------------------------------- sessions */
@@ -1742,4 +1753,221 @@ int asp_merger_next(struct asp_merger *m, struct asp_event *ev, char **err)
 	if (rc > 0)
 		*ev = *e;
 	return rc;
+}
+
+/* ---------------------------------------------------------------- stream */
+
+/* asp_merger_next_batch's sequence, produced on a thread of its own: the
+ * decoder thread reads, resolves and merges every thread's records into
+ * chunks (runs of plain records of one thread, and the other records with
+ * their payloads copied) that the caller consumes from a small ring. The
+ * decoder is the only thread that touches the readers, the symbol cache and
+ * the modules while the stream is open. */
+
+struct segment {
+	uint32_t thread;
+	uint32_t n;   /* records from the chunk's next unread one on */
+	int32_t ev;   /* or: an event, its index in evs; -1 */
+};
+
+struct chunk {
+	struct asp_rec *recs;
+	size_t nrec;
+	struct segment *segs;
+	size_t nseg;
+	struct asp_event *evs;
+	size_t nev;
+	uint8_t *arena;       /* the events' payloads */
+	size_t arena_len, arena_cap;
+	int rc;               /* the last chunk: 0 at the end, -1 on an error */
+	bool last;
+	char *err;
+};
+#define STREAM_RECS 8192
+#define STREAM_SEGS 2048
+#define STREAM_EVENTS 512
+#define STREAM_ARENA (64 * 1024)
+#define STREAM_CHUNKS 4
+
+struct asp_stream {
+	struct asp_merger *m;
+	pthread_t decoder;
+	bool running, stop;
+	pthread_mutex_t lock;
+	pthread_cond_t data, space;
+	struct chunk *ring[STREAM_CHUNKS]; /* decoded, in order */
+	size_t head, count;
+	struct chunk *free[STREAM_CHUNKS];
+	size_t nfree;
+	struct chunk *cur;   /* the caller's */
+	size_t seg, rec;     /* the caller's next segment and record in cur */
+};
+
+static struct chunk *chunk_new(void)
+{
+	struct chunk *c = xcalloc(1, sizeof(*c));
+	c->recs = xmalloc(STREAM_RECS * sizeof(*c->recs));
+	c->segs = xmalloc(STREAM_SEGS * sizeof(*c->segs));
+	c->evs = xmalloc(STREAM_EVENTS * sizeof(*c->evs));
+	return c;
+}
+
+static void chunk_free(struct chunk *c)
+{
+	if (!c)
+		return;
+	free(c->recs);
+	free(c->segs);
+	free(c->evs);
+	free(c->arena);
+	free(c->err);
+	free(c);
+}
+
+/* the merger's next batches into c, until c is full or the stream ends */
+static void chunk_fill(struct asp_merger *m, struct chunk *c)
+{
+	c->nrec = c->nseg = c->nev = c->arena_len = 0;
+	c->last = false;
+	while (c->nseg < STREAM_SEGS && c->nev < STREAM_EVENTS && c->nrec < STREAM_RECS &&
+	       c->arena_len <= STREAM_ARENA) {
+		size_t n = 0, thread = 0;
+		const struct asp_event *ev;
+		int rc = asp_merger_next_batch(m, c->recs + c->nrec, STREAM_RECS - c->nrec, &n, &thread,
+					       &ev, &c->err);
+		if (rc <= 0) {
+			c->rc = rc;
+			c->last = true;
+			break;
+		}
+		struct segment *sg = &c->segs[c->nseg++];
+		sg->thread = (uint32_t)thread;
+		if (!ev) {
+			sg->n = (uint32_t)n;
+			sg->ev = -1;
+			c->nrec += n;
+			continue;
+		}
+		struct asp_event *e = &c->evs[c->nev];
+		*e = *ev;
+		if (ev->data) {
+			if (c->arena_len + ev->data_len > c->arena_cap) {
+				c->arena_cap = 2 * (c->arena_len + ev->data_len) + 4096;
+				c->arena = xrealloc(c->arena, c->arena_cap);
+			}
+			memcpy(c->arena + c->arena_len, ev->data, ev->data_len);
+			/* an offset + 1 until the arena stops moving */
+			e->data = (const uint8_t *)(uintptr_t)(c->arena_len + 1);
+			c->arena_len += ASP_ALIGN(ev->data_len, 8);
+		}
+		sg->n = 0;
+		sg->ev = (int32_t)c->nev++;
+	}
+	for (size_t i = 0; i < c->nev; i++)
+		if (c->evs[i].data)
+			c->evs[i].data = c->arena + ((uintptr_t)c->evs[i].data - 1);
+}
+
+static void *decoder_main(void *arg)
+{
+	struct asp_stream *s = arg;
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		while (!s->stop && s->nfree == 0)
+			pthread_cond_wait(&s->space, &s->lock);
+		if (s->stop)
+			break;
+		struct chunk *c = s->free[--s->nfree];
+		pthread_mutex_unlock(&s->lock);
+		chunk_fill(s->m, c);
+		pthread_mutex_lock(&s->lock);
+		s->ring[(s->head + s->count++) % STREAM_CHUNKS] = c;
+		pthread_cond_signal(&s->data);
+		if (c->last)
+			break;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+void asp_stream_close(struct asp_stream *s)
+{
+	if (!s)
+		return;
+	if (s->running) {
+		pthread_mutex_lock(&s->lock);
+		s->stop = true;
+		pthread_cond_broadcast(&s->space);
+		pthread_mutex_unlock(&s->lock);
+		pthread_join(s->decoder, NULL);
+	}
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->data);
+	pthread_cond_destroy(&s->space);
+	for (size_t i = 0; i < s->nfree; i++)
+		chunk_free(s->free[i]);
+	for (size_t i = 0; i < s->count; i++)
+		chunk_free(s->ring[(s->head + i) % STREAM_CHUNKS]);
+	chunk_free(s->cur);
+	asp_merger_close(s->m);
+	free(s);
+}
+
+struct asp_stream *asp_stream_open(struct asp_trace *t, char **err)
+{
+	struct asp_merger *m = asp_merger_open(t, err);
+	if (!m)
+		return NULL;
+	struct asp_stream *s = xcalloc(1, sizeof(*s));
+	s->m = m;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->data, NULL);
+	pthread_cond_init(&s->space, NULL);
+	for (size_t i = 0; i < STREAM_CHUNKS; i++)
+		s->free[s->nfree++] = chunk_new();
+	if (pthread_create(&s->decoder, NULL, decoder_main, s) != 0) {
+		asp_fail(err, "%s: cannot start a thread", t->dir);
+		asp_stream_close(s);
+		return NULL;
+	}
+	s->running = true;
+	return s;
+}
+
+int asp_stream_next(struct asp_stream *s, const struct asp_rec **recs, size_t *n, size_t *thread,
+		    const struct asp_event **ev, char **err)
+{
+	struct chunk *c = s->cur;
+	while (!c || s->seg == c->nseg) {
+		if (c && c->last) {
+			if (c->rc < 0) {
+				*err = c->err;
+				c->err = NULL;
+			}
+			return c->rc;
+		}
+		pthread_mutex_lock(&s->lock);
+		if (c) {
+			s->free[s->nfree++] = c;
+			pthread_cond_signal(&s->space);
+		}
+		while (s->count == 0)
+			pthread_cond_wait(&s->data, &s->lock);
+		c = s->cur = s->ring[s->head];
+		s->head = (s->head + 1) % STREAM_CHUNKS;
+		s->count--;
+		pthread_mutex_unlock(&s->lock);
+		s->seg = s->rec = 0;
+	}
+	const struct segment *sg = &c->segs[s->seg++];
+	*thread = sg->thread;
+	if (sg->ev >= 0) {
+		*ev = &c->evs[sg->ev];
+		return 1;
+	}
+	*ev = NULL;
+	*recs = c->recs + s->rec;
+	*n = sg->n;
+	s->rec += sg->n;
+	return 1;
 }

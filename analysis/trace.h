@@ -186,6 +186,20 @@ int asp_merger_next_batch(struct asp_merger *m, struct asp_rec *recs, size_t max
 			  size_t *thread, const struct asp_event **ev, char **err);
 void asp_merger_close(struct asp_merger *m);
 
+/* The merger's order (asp_merger_next_batch's, byte for byte), read ahead
+ * on a thread of its own: a decoder thread reads and resolves records while
+ * the caller consumes them. On 1, either *ev is the next event (any kind;
+ * valid, payload included, until the next call) or *ev is NULL and
+ * (*recs)[0..*n) are the next records, all plain entries/exits of the thread
+ * with index *thread, valid until the next call. 0: the end; -1: a file
+ * could not be read (*err set). While a stream is open, nothing else may
+ * read the trace's records or look up its symbols. */
+struct asp_stream;
+struct asp_stream *asp_stream_open(struct asp_trace *t, char **err);
+int asp_stream_next(struct asp_stream *s, const struct asp_rec **recs, size_t *n, size_t *thread,
+		    const struct asp_event **ev, char **err);
+void asp_stream_close(struct asp_stream *s);
+
 /* Parse one uftrace argspec list ("arg1,arg2/s,retval/x64") into specs;
  * exposed for tests. Returns -1 on a malformed spec. */
 int asp_parse_arg_specs(const char *s, struct asp_fn_args *out);

@@ -57,6 +57,9 @@ static inline void asp_qsort(void *base, size_t n, size_t size, int (*cmp)(const
 		qsort(base, n, size, cmp);
 }
 
+/* sorts n integers ascending (a radix sort: linear time) */
+void asp_sort_u64(uint64_t *v, size_t n);
+
 /* FNV-1a, for the small hash tables */
 uint64_t asp_hash_bytes(const void *p, size_t n);
 static inline uint64_t asp_hash_u64(uint64_t x)

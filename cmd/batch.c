@@ -225,11 +225,28 @@ static void print_comparison(const struct asp_comparison *c, size_t top)
 	putchar('\n');
 }
 
+/* the charts, drawn while summary.json and report.xlsx are written */
+struct charts_job {
+	struct asp_batch *b;
+	char *path, *skipped, *err;
+	int rc;
+};
+
+static void *charts_main(void *arg)
+{
+	struct charts_job *cj = arg;
+	cj->rc = asp_charts_write(cj->b, cj->path, &cj->skipped, &cj->err);
+	return NULL;
+}
+
 static int write_batch(struct asp_batch *b, bool quiet)
 {
-	char *err = NULL, *skipped = NULL;
+	char *err = NULL;
 	char *path;
 	int rc = 0;
+	struct charts_job cj = { .b = b, .path = asp_path_join(b->out_dir, "charts") };
+	pthread_t charts;
+	bool threaded = pthread_create(&charts, NULL, charts_main, &cj) == 0;
 	path = asp_path_join(b->out_dir, "summary.json");
 	rc = asp_batch_summary_write(b, path, &err);
 	free(path);
@@ -238,14 +255,20 @@ static int write_batch(struct asp_batch *b, bool quiet)
 		rc = asp_xlsx_write(b, path, &err);
 		free(path);
 	}
-	if (rc == 0) {
-		path = asp_path_join(b->out_dir, "charts");
-		rc = asp_charts_write(b, path, &skipped, &err);
-		free(path);
-		if (skipped) {
-			fprintf(stderr, "%s: %s\n", cmd_progname, skipped);
-			free(skipped);
-		}
+	if (threaded)
+		pthread_join(charts, NULL);
+	else
+		charts_main(&cj);
+	free(cj.path);
+	if (cj.skipped) {
+		fprintf(stderr, "%s: %s\n", cmd_progname, cj.skipped);
+		free(cj.skipped);
+	}
+	if (rc == 0 && cj.rc < 0) {
+		rc = cj.rc;
+		err = cj.err;
+	} else {
+		free(cj.err);
 	}
 	if (rc == 0) {
 		path = asp_path_join(b->out_dir, "index.md");

@@ -326,12 +326,6 @@ static bool sorted_u64(const uint64_t *v, size_t n)
 	return true;
 }
 
-static int u64_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* p99 of durations that may not have been sorted yet */
 static uint64_t p99_of(const struct asp_durations *d)
 {
@@ -339,7 +333,7 @@ static uint64_t p99_of(const struct asp_durations *d)
 		return asp_quantile(d->v, d->n, 0.99);
 	uint64_t *c = xmalloc(d->n * sizeof(*c));
 	memcpy(c, d->v, d->n * sizeof(*c));
-	asp_qsort(c, d->n, sizeof(*c), u64_cmp);
+	asp_sort_u64(c, d->n);
 	uint64_t q = asp_quantile(c, d->n, 0.99);
 	free(c);
 	return q;
@@ -962,7 +956,8 @@ static int run_gnuplot(const char *prog, const char *dir, const char *name, char
 {
 	char *script = xasprintf("%s.gp", name);
 	int pfd[2];
-	if (pipe(pfd) != 0) {
+	/* close-on-exec: another chart's gnuplot must not hold our pipe open */
+	if (pipe2(pfd, O_CLOEXEC) != 0) {
 		free(script);
 		return asp_fail(err, "%s/%s.gp: cannot run gnuplot: %s", dir, name, strerror(errno));
 	}

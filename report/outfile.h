@@ -12,7 +12,7 @@ struct asp_outfile;
 
 /* Opens PATH.tmp.XXXXXX for writing; *fp is the stream to write to. */
 struct asp_outfile *asp_outfile_open(const char *path, FILE **fp, char **err);
-/* Flushes, fsyncs, closes and renames into place; -1 and *err on any write
+/* Flushes, closes and renames into place; -1 and *err on any write
  * error (the temporary file is removed). Frees h either way. */
 int asp_outfile_commit(struct asp_outfile *h, char **err);
 /* Closes and removes the temporary file. NULL is a no-op. */

@@ -918,7 +918,7 @@ int asp_xlsx_write(const struct asp_batch *b, const char *path, char **err)
 	if (!out)
 		return -1;
 	/* libxlsxwriter writes the temporary file by name (truncating it);
-	 * the outfile's stream stays empty and commit fsyncs and renames it */
+	 * the outfile's stream stays empty and commit renames it */
 	struct xw x = { 0 };
 	lxw_workbook_options wopt = { .constant_memory = LXW_FALSE };
 	x.wb = workbook_new_opt(asp_outfile_tmp_path(out), &wopt);

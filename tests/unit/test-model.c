@@ -1,7 +1,11 @@
 /* test-model.c - durations and quantiles, and the analysis' hash maps. */
 #include "analysis/map.h"
 #include "analysis/model.h"
+#include "analysis/util.h"
 #include "tests/unit/tap.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 TEST(quantiles_nearest_rank)
 {
@@ -36,6 +40,42 @@ TEST(quantiles_small_and_empty)
 	CHECK_U64(q.p50, 3); /* nearest rank: ceil(0.5 * 2) = 1st */
 	CHECK_U64(q.p90, 7);
 	asp_durations_free(&d);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* the radix sort against qsort: sizes around its insertion-sort cut-off,
+ * values with every byte in play, duplicates, bytes shared by all values */
+TEST(sort_u64_matches_qsort)
+{
+	static const size_t sizes[] = { 0, 1, 2, 63, 64, 65, 1000, 100000 };
+	uint64_t seed = 88172645463325252ULL;
+	for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
+		for (int shape = 0; shape < 4; shape++) {
+			size_t n = sizes[si];
+			uint64_t *v = malloc((n ? n : 1) * sizeof(*v)), *ref = malloc((n ? n : 1) * sizeof(*v));
+			for (size_t i = 0; i < n; i++) {
+				seed ^= seed << 13;
+				seed ^= seed >> 7;
+				seed ^= seed << 17;
+				v[i] = shape == 0   ? seed                           /* all 64 bits */
+				       : shape == 1 ? seed % 5000000                 /* durations */
+				       : shape == 2 ? (seed % 7) << 40 | 0x1234      /* few values */
+						    : UINT64_MAX - seed % 300; /* high bytes shared */
+			}
+			memcpy(ref, v, n * sizeof(*v));
+			if (n > 1)
+				qsort(ref, n, sizeof(*ref), cmp_u64);
+			asp_sort_u64(v, n);
+			CHECK(n == 0 || memcmp(v, ref, n * sizeof(*v)) == 0);
+			free(v);
+			free(ref);
+		}
+	}
 }
 
 TEST(u64map)
@@ -89,6 +129,7 @@ int main(void)
 	return tap_run((struct tap_case[]){
 		CASE(quantiles_nearest_rank),
 		CASE(quantiles_small_and_empty),
+		CASE(sort_u64_matches_qsort),
 		CASE(u64map),
 		CASE(strtab),
 		CASE(names),

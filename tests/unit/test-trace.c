@@ -337,6 +337,13 @@ TEST(no_dat_files)
 
 /* on every real fixture: the merger yields every record of every thread, in
  * timestamp order, and its batched form yields the same sequence */
+/* a running hash of the merged sequence, as the merger, batches and the
+ * stream hand it out */
+static uint64_t seq_hash(uint64_t h, uint64_t time, int tid, unsigned type, unsigned depth)
+{
+	return h * 31 + time + (uint64_t)tid * 7 + type + depth;
+}
+
 TEST(merger_orders_and_batches_fixtures)
 {
 	const char *fixtures = getenv("FIXTURES");
@@ -372,7 +379,7 @@ TEST(merger_orders_and_batches_fixtures)
 				ordered = false;
 			if (ev.time)
 				last = ev.time;
-			hash = hash * 31 + ev.time + (uint64_t)ev.tid * 7 + ev.type + ev.depth;
+			hash = seq_hash(hash, ev.time, ev.tid, ev.type, ev.depth);
 			n++;
 		}
 		asp_merger_close(m);
@@ -386,17 +393,51 @@ TEST(merger_orders_and_batches_fixtures)
 		uint64_t n2 = 0, hash2 = 0;
 		while (asp_merger_next_batch(m, recs, 64, &got, &thread, &one, &err) > 0) {
 			if (one) {
-				hash2 = hash2 * 31 + one->time + (uint64_t)one->tid * 7 + one->type + one->depth;
+				hash2 = seq_hash(hash2, one->time, one->tid, one->type, one->depth);
 				n2++;
 				continue;
 			}
 			int tid = asp_trace_thread_tid(t, thread);
 			for (size_t i = 0; i < got; i++, n2++)
-				hash2 = hash2 * 31 + recs[i].time + (uint64_t)tid * 7 + recs[i].type + recs[i].depth;
+				hash2 = seq_hash(hash2, recs[i].time, tid, recs[i].type, recs[i].depth);
 		}
 		asp_merger_close(m);
 		CHECK_U64(n2, total);
 		CHECK_U64(hash2, hash);
+		/* read ahead on the decoder thread: the same sequence, payloads
+		 * included (argument values go through the chunk's copy) */
+		struct asp_stream *st = asp_stream_open(t, &err);
+		CHECK(st != NULL);
+		const struct asp_rec *srecs;
+		uint64_t n3 = 0, hash3 = 0, args = 0;
+		while (st && asp_stream_next(st, &srecs, &got, &thread, &one, &err) > 0) {
+			if (one) {
+				hash3 = seq_hash(hash3, one->time, one->tid, one->type, one->depth);
+				uint64_t v;
+				if (one->type == ASP_REC_ENTRY && asp_event_arg1(one, &v))
+					args += v;
+				n3++;
+				continue;
+			}
+			int tid = asp_trace_thread_tid(t, thread);
+			for (size_t i = 0; i < got; i++, n3++)
+				hash3 = seq_hash(hash3, srecs[i].time, tid, srecs[i].type, srecs[i].depth);
+		}
+		asp_stream_close(st);
+		CHECK_U64(n3, total);
+		CHECK_U64(hash3, hash);
+		/* the argument values, read directly */
+		uint64_t args_ref = 0;
+		m = asp_merger_open(t, &err);
+		while (asp_merger_next(m, &ev, &err) > 0) {
+			uint64_t v;
+			if (ev.type == ASP_REC_ENTRY && asp_event_arg1(&ev, &v))
+				args_ref += v;
+		}
+		asp_merger_close(m);
+		CHECK_U64(args, args_ref);
+		if (!strcmp(runs[k], "async_std_args"))
+			CHECK(args_ref != 0);
 		asp_trace_close(t);
 	}
 }
