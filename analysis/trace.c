@@ -83,6 +83,7 @@ struct asp_trace {
 	size_t nlayouts;
 	uint32_t next_sym_id;
 	struct sym_cache_ent *cache; /* shared by the readers; see reader_lookup */
+	uint64_t time_limit; /* no record is later: see set_time_limit */
 	asp_warn_fn warn;
 	void *warn_ctx;
 };
@@ -1065,6 +1066,26 @@ static int find_threads(struct asp_trace *t, char **err)
 
 /* ---------------------------------------------------------------- open/close */
 
+/* A sanity bound on record times, from the session start and the info's
+ * elapsed_time ("0.190488786 sec"): ten times the recording's length and
+ * an hour more (children may outlive the recorded program). A corrupt time
+ * near 2^64 would otherwise hold its thread back in the merge and make the
+ * run last half a millennium. Without both facts: no bound. */
+static void set_time_limit(struct asp_trace *t)
+{
+	t->time_limit = UINT64_MAX;
+	const char *e = t->info.elapsed_time;
+	if (!t->nsess || !e)
+		return;
+	char *end;
+	double sec = strtod(e, &end);
+	if (end == e || !(sec >= 0) || sec > 1e8)
+		return;
+	double limit = (double)t->sess[0].time + (sec * 10 + 3600) * 1e9;
+	if (limit < 1.8e19)
+		t->time_limit = (uint64_t)limit;
+}
+
 struct asp_trace *asp_trace_open(const char *dir, asp_warn_fn warn, void *warn_ctx, char **err)
 {
 	struct stat st;
@@ -1098,6 +1119,7 @@ struct asp_trace *asp_trace_open(const char *dir, asp_warn_fn warn, void *warn_c
 		asp_trace_close(t);
 		return NULL;
 	}
+	set_time_limit(t);
 	return t;
 }
 
@@ -1250,6 +1272,9 @@ static void reader_session(struct asp_reader *r, uint64_t time)
 		if (st > time && st < r->sess_until)
 			r->sess_until = st;
 	}
+	/* the batch paths send later records to reader_next, which stops */
+	if (r->sess_until > r->t->time_limit)
+		r->sess_until = r->t->time_limit;
 }
 
 /* per record: a session range check and one probe of a direct-mapped cache,
@@ -1318,6 +1343,13 @@ static int reader_next_slow(struct asp_reader *r, struct asp_event *ev, char **e
 		if (rec.magic != RECORD_MAGIC) {
 			warnf(r->t, "%s: bad record magic at offset %" PRIu64 "; the rest of this thread is ignored",
 			      r->path, at);
+			r->pos = r->len;
+			r->eof = true;
+			return 0;
+		}
+		if (rec.time >= r->t->time_limit) {
+			warnf(r->t, "%s: the record at offset %" PRIu64 " is timed long after the recording ended (corrupt time %" PRIu64 "); the rest of this thread is ignored",
+			      r->path, at, rec.time);
 			r->pos = r->len;
 			r->eof = true;
 			return 0;
@@ -1426,7 +1458,7 @@ static inline int reader_next(struct asp_reader *r, struct asp_event *ev, char *
 		memcpy(&time, r->buf + r->pos, 8);
 		memcpy(&w, r->buf + r->pos + 8, 8);
 		/* magic 5, more 0, type ENTRY or EXIT */
-		if (__builtin_expect((w & 0x3e) == (RECORD_MAGIC << 3), 1)) {
+		if (__builtin_expect((w & 0x3e) == (RECORD_MAGIC << 3) && time < r->t->time_limit, 1)) {
 			r->pos += RECORD_SIZE;
 			ev->time = time;
 			ev->tid = r->tid;

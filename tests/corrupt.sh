@@ -207,10 +207,12 @@ fresh; biggest_dat
 analyze ".dat with a LOST record (noted in the reports)" 0 -
 check ".dat with a LOST record: summary.json says so" grep -q '42 records were lost' "$out/runs/run/summary.json"
 
-# a timestamp near 2^64, so that durations would overflow (the run's span
-# is taken as recorded: 18446743433.42 s)
+# a timestamp near 2^64, so that durations would overflow: past the
+# recording's end (info's elapsed_time), the thread stops there
 fresh; biggest_dat; poke "$f" 3200 '\360\377\377\377\377\377\377\377'
-analyze ".dat with a timestamp at 2^64-16 ns" 0 -
+analyze ".dat with a timestamp at 2^64-16 ns" 0 "run/$b: the record at offset 3200 is timed long after the recording ended \(corrupt time 18446744073709551600\); the rest of this thread is ignored"
+check ".dat with a timestamp at 2^64-16 ns: the run lasts as recorded" \
+	sh -c '! grep -q "\"duration_ns\":1844674" "$0"' "$out/runs/run/summary.json"
 
 fresh; biggest_dat; rm "$f"; mkdir "$f"
 analyze ".dat that is a directory" 2 "run/$b: read error: Is a directory"
