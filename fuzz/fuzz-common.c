@@ -188,6 +188,27 @@ void fz_walk(const char *dir)
 		free(err);
 		err = NULL;
 	}
+	/* the analysis' path: the same merge on the decoder thread */
+	struct asp_stream *st = asp_stream_open(t, &err);
+	if (st) {
+		const struct asp_rec *recs;
+		const struct asp_event *one;
+		size_t n, thread;
+		while ((rc = asp_stream_next(st, &recs, &n, &thread, &one, &err)) > 0) {
+			if (one) {
+				consume(one);
+				continue;
+			}
+			for (size_t i = 0; i < n; i++)
+				sink += recs[i].time + recs[i].depth + (recs[i].sym ? 1 : 0);
+		}
+		asp_stream_close(st);
+	}
+	if (err) {
+		fz_check_message(err, dir);
+		free(err);
+		err = NULL;
+	}
 	/* addresses around every module of the fixed recordings */
 	static const uint64_t bases[] = { 0x555500000000ULL, 0x7f0000000000ULL, 0x7f1000000000ULL,
 					  0x562482478000ULL, 0x7f5c56768000ULL };
