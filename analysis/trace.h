@@ -134,7 +134,8 @@ typedef void (*asp_warn_fn)(void *ctx, const char *msg);
 /* Open a data directory: reads info, task.txt, sid-*.map; symbol files are
  * loaded lazily when an address first falls into a module. Returns NULL and
  * sets *err on failure. Warnings (skipped files, unresolved modules) go to
- * warn (NULL: stderr). */
+ * warn (NULL: stderr); while an asp_stream is open, from its decoder thread
+ * (one call at a time). */
 struct asp_trace *asp_trace_open(const char *dir, asp_warn_fn warn, void *warn_ctx, char **err);
 void asp_trace_close(struct asp_trace *t);
 
