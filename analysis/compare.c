@@ -28,32 +28,65 @@ const char *asp_metric_name(enum asp_verdict_metric m)
 	return "p90";
 }
 
-double asp_mann_whitney(const uint64_t *x, size_t nx, const uint64_t *y, size_t ny, double *u)
+/* walks the bins of finished durations as (key, count): the values, or
+ * with by_bin their histogram bins, equal keys merged */
+struct bin_walk {
+	const struct asp_durations *d;
+	size_t i;
+	bool by_bin;
+};
+
+static bool walk_next(struct bin_walk *w, uint64_t *key, uint64_t *count)
+{
+	const struct asp_durations *d = w->d;
+	size_t nb = asp_durations_nbins(d);
+	if (w->i >= nb)
+		return false;
+	uint64_t c, v = asp_durations_bin(d, w->i, &c);
+	uint64_t k = w->by_bin ? asp_dur_bin_of(v) : v;
+	*count = 0;
+	while (w->i < nb) {
+		v = asp_durations_bin(d, w->i, &c);
+		if ((w->by_bin ? asp_dur_bin_of(v) : v) != k)
+			break;
+		*count += c;
+		w->i++;
+	}
+	*key = k;
+	return true;
+}
+
+double asp_mann_whitney(const struct asp_durations *x, const struct asp_durations *y, double *u)
 {
 	if (u)
 		*u = 0;
+	uint64_t nx = x->n, ny = y->n;
 	if (nx == 0 || ny == 0)
 		return 1.0;
+	/* binned durations are compared by bin: values in one bin are ties */
+	bool by_bin = x->binned || y->binned;
+	struct bin_walk wx = { x, 0, by_bin }, wy = { y, 0, by_bin };
+	uint64_t kx = 0, cx = 0, ky = 0, cy = 0;
+	bool hx = walk_next(&wx, &kx, &cx), hy = walk_next(&wy, &ky, &cy);
 	double n = (double)nx + (double)ny;
-	double rank_x = 0, tie_term = 0;
-	size_t i = 0, j = 0, pos = 0;
-	while (i < nx || j < ny) {
-		uint64_t v = (j >= ny || (i < nx && x[i] <= y[j])) ? x[i] : y[j];
-		size_t cx = 0, cy = 0;
-		while (i < nx && x[i] == v) {
-			i++;
-			cx++;
+	double rank_x = 0, tie_term = 0, pos = 0;
+	while (hx || hy) {
+		uint64_t v = (!hy || (hx && kx <= ky)) ? kx : ky;
+		double tx = 0, ty = 0;
+		if (hx && kx == v) {
+			tx = (double)cx;
+			hx = walk_next(&wx, &kx, &cx);
 		}
-		while (j < ny && y[j] == v) {
-			j++;
-			cy++;
+		if (hy && ky == v) {
+			ty = (double)cy;
+			hy = walk_next(&wy, &ky, &cy);
 		}
-		double t = (double)(cx + cy);
+		double t = tx + ty;
 		/* ranks pos+1 .. pos+t share their average */
-		double avg = (double)pos + (t + 1) / 2.0;
-		rank_x += avg * (double)cx;
+		double avg = pos + (t + 1) / 2.0;
+		rank_x += avg * tx;
 		tie_term += t * t * t - t;
-		pos += cx + cy;
+		pos += t;
 	}
 	double u1 = rank_x - (double)nx * ((double)nx + 1) / 2.0;
 	if (u)
@@ -106,8 +139,7 @@ static void pool_add(struct asp_side *s, uint64_t polls, uint64_t busy, uint64_t
 	s->polls += polls;
 	s->busy_ns += busy;
 	s->idle_ns += idle;
-	for (size_t i = 0; i < d->n; i++)
-		asp_durations_add(&s->d, d->v[i]);
+	asp_durations_merge(&s->d, d);
 }
 
 static void pool_runs(struct pool *p, const struct asp_result *const *runs, size_t n, int side)
@@ -300,8 +332,7 @@ struct asp_comparison *asp_compare(const struct asp_result *const *base, size_t 
 		row->metric_new = metric_of(&row->new_, c->metric);
 		row->abs_change = row->metric_new - row->metric_base;
 		row->rel_change = row->metric_base > 0 ? row->abs_change / row->metric_base : 0;
-		row->p_value = asp_mann_whitney(row->base.d.v, row->base.d.n, row->new_.d.v,
-						row->new_.d.n, NULL);
+		row->p_value = asp_mann_whitney(&row->base.d, &row->new_.d, NULL);
 		decide(row, rules);
 		c->counts[row->verdict]++;
 	}

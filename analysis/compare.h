@@ -77,8 +77,10 @@ void asp_comparison_free(struct asp_comparison *c);
 const char *asp_metric_name(enum asp_verdict_metric m);
 
 /* Two-sided Mann-Whitney U test (normal approximation with tie correction
- * and continuity correction; exact enough for n >= 8 per side). x and y are
- * sorted ascending. Returns the p-value; *u gets U of x. */
-double asp_mann_whitney(const uint64_t *x, size_t nx, const uint64_t *y, size_t ny, double *u);
+ * and continuity correction; exact enough for n >= 8 per side) of finished
+ * durations. When either side is binned (see struct asp_durations), both
+ * are compared by histogram bin, durations in one bin counting as ties.
+ * Returns the p-value; *u gets U of x. */
+double asp_mann_whitney(const struct asp_durations *x, const struct asp_durations *y, double *u);
 
 #endif

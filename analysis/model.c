@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 const char *asp_future_kind_name(enum asp_future_kind k)
 {
@@ -24,43 +25,259 @@ const char *asp_severity_name(enum asp_severity s)
 	}
 }
 
-void asp_durations_add(struct asp_durations *d, uint64_t ns)
+/* ---------------------------------------------------------------- durations */
+
+uint32_t asp_dur_bin_of(uint64_t ns)
 {
-	if (d->n == d->cap) {
-		d->cap = d->cap ? d->cap * 2 : 16;
+	enum { SUB = ASP_DUR_SUB_BITS };
+	if (ns < (2u << SUB))
+		return (uint32_t)ns; /* below 256 ns: one bin per value */
+	unsigned e = 63u - (unsigned)__builtin_clzll(ns); /* ns in [2^e, 2^(e+1)) */
+	unsigned shift = e - SUB;
+	return ((uint32_t)(e - SUB + 1) << SUB) + (uint32_t)((ns >> shift) & ((1u << SUB) - 1));
+}
+
+/* the midpoint of bin b */
+static uint64_t bin_mid(uint32_t b)
+{
+	enum { SUB = ASP_DUR_SUB_BITS };
+	if (b < (2u << SUB))
+		return b;
+	unsigned e = (b >> SUB) + SUB - 1, shift = e - SUB;
+	uint64_t lo = ((uint64_t)(1u << SUB) + (b & ((1u << SUB) - 1))) << shift;
+	return lo + (((uint64_t)1 << shift) >> 1);
+}
+
+static inline size_t hslot(uint32_t key, size_t cap)
+{
+	return (size_t)((key * 0x9E3779B1u) >> 7) & (cap - 1);
+}
+
+static void hist_add(struct asp_durations *d, uint32_t bin, uint64_t count)
+{
+	if (2 * (d->hn + 1) > d->hcap) {
+		size_t ncap = d->hcap ? d->hcap * 2 : 256;
+		uint32_t *nk = xcalloc(ncap, sizeof(*nk));
+		uint64_t *nc = xmalloc(ncap * sizeof(*nc));
+		for (size_t i = 0; i < d->hcap; i++) {
+			if (!d->hkey[i])
+				continue;
+			size_t j = hslot(d->hkey[i], ncap);
+			while (nk[j])
+				j = (j + 1) & (ncap - 1);
+			nk[j] = d->hkey[i];
+			nc[j] = d->hcount[i];
+		}
+		free(d->hkey);
+		free(d->hcount);
+		d->hkey = nk;
+		d->hcount = nc;
+		d->hcap = ncap;
+	}
+	uint32_t key = bin + 1;
+	size_t j = hslot(key, d->hcap);
+	while (d->hkey[j] && d->hkey[j] != key)
+		j = (j + 1) & (d->hcap - 1);
+	if (!d->hkey[j]) {
+		d->hkey[j] = key;
+		d->hcount[j] = 0;
+		d->hn++;
+	}
+	d->hcount[j] += count;
+}
+
+/* from values to bins, for good */
+static void to_binned(struct asp_durations *d)
+{
+	d->binned = true;
+	for (size_t i = 0; i < d->nv; i++)
+		hist_add(d, asp_dur_bin_of(d->v[i]), 1);
+	free(d->v);
+	d->v = NULL;
+	d->nv = d->cap = 0;
+}
+
+/* finished -> adding again: binned bins become histogram counts (exact
+ * values stay where they are) */
+static void reopen(struct asp_durations *d)
+{
+	d->finished = false;
+	if (!d->binned)
+		return;
+	uint64_t prev = 0;
+	for (size_t i = 0; i < d->nbins; i++) {
+		hist_add(d, asp_dur_bin_of(d->bins[i].value), d->bins[i].upto - prev);
+		prev = d->bins[i].upto;
+	}
+	free(d->bins);
+	d->bins = NULL;
+	d->nbins = 0;
+}
+
+static void add_n(struct asp_durations *d, uint64_t ns, uint64_t count, bool binned_src)
+{
+	if (!count)
+		return;
+	if (d->finished)
+		reopen(d);
+	if (!d->n || ns < d->min)
+		d->min = ns;
+	if (!d->n || ns > d->max)
+		d->max = ns;
+	d->n += count;
+	if (!d->binned && (binned_src || d->nv + count > ASP_DUR_EXACT))
+		to_binned(d);
+	if (d->binned) {
+		hist_add(d, asp_dur_bin_of(ns), count);
+		return;
+	}
+	if (d->nv + count > d->cap) {
+		while (d->nv + count > d->cap)
+			d->cap = d->cap ? d->cap * 2 : 16;
 		d->v = xreallocarray(d->v, d->cap, sizeof(*d->v));
 	}
-	d->v[d->n++] = ns;
+	for (uint64_t k = 0; k < count; k++)
+		d->v[d->nv++] = ns;
+}
+
+static void add_sum(struct asp_durations *d, uint64_t sum)
+{
+	d->sum = d->sum > UINT64_MAX - sum ? UINT64_MAX : d->sum + sum;
+}
+
+void asp_durations_add(struct asp_durations *d, uint64_t ns)
+{
+	add_n(d, ns, 1, false);
+	add_sum(d, ns);
+}
+
+void asp_durations_merge(struct asp_durations *d, const struct asp_durations *src)
+{
+	if (!src->n)
+		return;
+	if (src->binned && !src->finished) {
+		/* still adding: its histogram as is */
+		if (d->finished)
+			reopen(d);
+		if (!d->binned)
+			to_binned(d);
+		for (size_t i = 0; i < src->hcap; i++)
+			if (src->hkey[i])
+				hist_add(d, src->hkey[i] - 1, src->hcount[i]);
+		if (!d->n || src->min < d->min)
+			d->min = src->min;
+		if (src->max > d->max)
+			d->max = src->max;
+		d->n += src->n;
+		add_sum(d, src->sum);
+		return;
+	}
+	size_t nb = asp_durations_nbins(src);
+	for (size_t i = 0; i < nb; i++) {
+		uint64_t c;
+		uint64_t v = asp_durations_bin(src, i, &c);
+		add_n(d, v, c, src->binned);
+	}
+	/* exact extremes and sum, not the bins' midpoints */
+	if (src->min < d->min)
+		d->min = src->min;
+	if (src->max > d->max)
+		d->max = src->max;
+	add_sum(d, src->sum);
+}
+
+static int bin_cmp(const void *a, const void *b)
+{
+	const struct asp_dur_bin *x = a, *y = b;
+	return x->value < y->value ? -1 : x->value > y->value;
 }
 
 void asp_durations_finish(struct asp_durations *d)
 {
-	asp_sort_u64(d->v, d->n);
+	if (d->finished)
+		return;
+	d->finished = true;
+	if (!d->binned) {
+		asp_sort_u64(d->v, d->nv);
+		return;
+	}
+	/* by bin index (the order of values), counts in upto for now */
+	d->bins = xmalloc((d->hn ? d->hn : 1) * sizeof(*d->bins));
+	for (size_t i = 0; i < d->hcap; i++)
+		if (d->hkey[i])
+			d->bins[d->nbins++] = (struct asp_dur_bin){ d->hkey[i] - 1, d->hcount[i] };
+	asp_qsort(d->bins, d->nbins, sizeof(*d->bins), bin_cmp);
+	uint64_t total = 0;
+	for (size_t i = 0; i < d->nbins; i++) {
+		uint64_t v = bin_mid((uint32_t)d->bins[i].value);
+		d->bins[i].value = v < d->min ? d->min : v > d->max ? d->max : v;
+		total += d->bins[i].upto;
+		d->bins[i].upto = total;
+	}
+	free(d->hkey);
+	free(d->hcount);
+	d->hkey = NULL;
+	d->hcount = NULL;
+	d->hn = d->hcap = 0;
+}
+
+size_t asp_durations_nbins(const struct asp_durations *d)
+{
+	return d->binned ? d->nbins : d->nv;
+}
+
+uint64_t asp_durations_bin(const struct asp_durations *d, size_t i, uint64_t *count)
+{
+	if (!d->binned) {
+		*count = 1;
+		return d->v[i];
+	}
+	*count = d->bins[i].upto - (i ? d->bins[i - 1].upto : 0);
+	return d->bins[i].value;
 }
 
 void asp_durations_free(struct asp_durations *d)
 {
 	free(d->v);
-	d->v = NULL;
-	d->n = d->cap = 0;
+	free(d->bins);
+	free(d->hkey);
+	free(d->hcount);
+	memset(d, 0, sizeof(*d));
 }
 
-uint64_t asp_quantile(const uint64_t *sorted, size_t n, double q)
+uint64_t asp_durations_rank(const struct asp_durations *d, uint64_t k)
 {
-	if (n == 0)
+	if (!d->binned)
+		return k < d->nv ? d->v[k] : 0;
+	if (!d->nbins)
+		return 0;
+	size_t lo = 0, hi = d->nbins - 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (d->bins[mid].upto > k)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return d->bins[lo].value;
+}
+
+uint64_t asp_durations_quantile(const struct asp_durations *d, double q)
+{
+	if (d->n == 0)
 		return 0;
 	if (q <= 0)
-		return sorted[0];
+		return d->min;
 	if (q >= 1)
-		return sorted[n - 1];
+		return d->max;
 	/* nearest rank: the smallest value with at least q of the values at or below it */
-	double rank = q * (double)n;
-	size_t k = (size_t)rank;
+	double rank = q * (double)d->n;
+	uint64_t k = (uint64_t)rank;
 	if ((double)k < rank)
 		k++;
 	if (k == 0)
 		k = 1;
-	return sorted[k - 1];
+	return asp_durations_rank(d, k - 1);
 }
 
 struct asp_quantiles asp_durations_quantiles(const struct asp_durations *d)
@@ -68,15 +285,12 @@ struct asp_quantiles asp_durations_quantiles(const struct asp_durations *d)
 	struct asp_quantiles q = { 0 };
 	if (d->n == 0)
 		return q;
-	q.min = d->v[0];
-	q.max = d->v[d->n - 1];
-	q.p50 = asp_quantile(d->v, d->n, 0.50);
-	q.p90 = asp_quantile(d->v, d->n, 0.90);
-	q.p99 = asp_quantile(d->v, d->n, 0.99);
-	long double sum = 0;
-	for (size_t i = 0; i < d->n; i++)
-		sum += d->v[i];
-	q.mean = (double)(sum / d->n);
+	q.min = d->min;
+	q.max = d->max;
+	q.p50 = asp_durations_quantile(d, 0.50);
+	q.p90 = asp_durations_quantile(d, 0.90);
+	q.p99 = asp_durations_quantile(d, 0.99);
+	q.mean = (double)((long double)d->sum / d->n);
 	return q;
 }
 

@@ -27,24 +27,64 @@ enum asp_severity {
 };
 const char *asp_severity_name(enum asp_severity s);
 
-/* poll durations of one future or task; exact values, sorted by
- * asp_durations_finish() before quantiles are read */
+/* Poll durations of one future or task. Every value is kept while there are
+ * at most ASP_DUR_EXACT of them: quantiles are exact. Past that, a
+ * log-linear histogram takes over: bins 1/128 of an octave wide (exact
+ * below 256 ns), so a quantile is within 0.4 % of the true value, and
+ * memory is bounded by the bins in use (at most ASP_DUR_BINS), however long
+ * the recording. min, max, the count and the sum stay exact either way.
+ *
+ * Add values, then asp_durations_finish(): readers walk the finished
+ * durations in ascending order with asp_durations_nbins()/_bin() (a value
+ * per bin when exact). Adding after finish() is allowed (finish() again
+ * before reading). */
+#define ASP_DUR_EXACT 1024
+#define ASP_DUR_SUB_BITS 7
+#define ASP_DUR_BINS ((64 - ASP_DUR_SUB_BITS + 1) << ASP_DUR_SUB_BITS)
+
+struct asp_dur_bin {
+	uint64_t value; /* an exact duration, or a histogram bin's midpoint
+			   (within [min, max]) */
+	uint64_t upto;  /* durations in this bin and the bins before it */
+};
+
 struct asp_durations {
+	uint64_t n;             /* durations added */
+	uint64_t min, max, sum; /* exact; sum saturates at UINT64_MAX */
+	bool binned;            /* more than ASP_DUR_EXACT: values are bin midpoints */
+	bool finished;
+	/* exact: the values (sorted once finished) */
 	uint64_t *v;
-	size_t n, cap;
+	size_t nv, cap;
+	/* binned, once finished: ascending by value */
+	struct asp_dur_bin *bins;
+	size_t nbins;
+	/* binned, while adding: bin index + 1 -> count */
+	uint32_t *hkey;
+	uint64_t *hcount;
+	size_t hn, hcap;
 };
 void asp_durations_add(struct asp_durations *d, uint64_t ns);
-void asp_durations_finish(struct asp_durations *d); /* sorts */
+/* add every duration of src (finished) to d */
+void asp_durations_merge(struct asp_durations *d, const struct asp_durations *src);
+void asp_durations_finish(struct asp_durations *d);
 void asp_durations_free(struct asp_durations *d);
+/* the histogram bin of a duration (0 .. ASP_DUR_BINS-1), monotonic */
+uint32_t asp_dur_bin_of(uint64_t ns);
 
 struct asp_quantiles {
 	uint64_t min, p50, p90, p99, max;
 	double mean;
 };
-/* nearest-rank quantiles of sorted durations; all zero when empty */
+/* of finished durations; all zero when empty */
 struct asp_quantiles asp_durations_quantiles(const struct asp_durations *d);
-/* nearest-rank quantile q in [0,1] of sorted values */
-uint64_t asp_quantile(const uint64_t *sorted, size_t n, double q);
+/* nearest-rank quantile q in [0,1] of finished durations; 0 when empty */
+uint64_t asp_durations_quantile(const struct asp_durations *d, double q);
+/* the k-th smallest (0-based, k < n) of finished durations */
+uint64_t asp_durations_rank(const struct asp_durations *d, uint64_t k);
+/* finished durations as ascending (value, count) bins, i < nbins */
+size_t asp_durations_nbins(const struct asp_durations *d);
+uint64_t asp_durations_bin(const struct asp_durations *d, size_t i, uint64_t *count);
 
 struct asp_task {
 	uint32_t id;      /* 1.. in order of first poll */

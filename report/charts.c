@@ -318,24 +318,16 @@ static void fmt_dur(double ns, char *buf, size_t n)
 		snprintf(buf, n, "%.3g s", ns / 1e9);
 }
 
-static bool sorted_u64(const uint64_t *v, size_t n)
-{
-	for (size_t i = 1; i < n; i++)
-		if (v[i - 1] > v[i])
-			return false;
-	return true;
-}
-
-/* p99 of durations that may not have been sorted yet */
+/* p99 of durations, finished or not (a library user may hand either) */
 static uint64_t p99_of(const struct asp_durations *d)
 {
-	if (sorted_u64(d->v, d->n))
-		return asp_quantile(d->v, d->n, 0.99);
-	uint64_t *c = xmalloc(d->n * sizeof(*c));
-	memcpy(c, d->v, d->n * sizeof(*c));
-	asp_sort_u64(c, d->n);
-	uint64_t q = asp_quantile(c, d->n, 0.99);
-	free(c);
+	if (d->finished || !d->n)
+		return asp_durations_quantile(d, 0.99);
+	struct asp_durations c = { 0 };
+	asp_durations_merge(&c, d);
+	asp_durations_finish(&c);
+	uint64_t q = asp_durations_quantile(&c, 0.99);
+	asp_durations_free(&c);
 	return q;
 }
 
@@ -444,11 +436,11 @@ static void gp_log_tics(struct asp_buf *gp, const char *axis, double lo, double 
 static void cdf_block(struct asp_buf *dat, const struct asp_side *s, double unit_ns,
 		      double floor_ns)
 {
-	size_t n = s->d.n;
-	if (!n)
+	size_t n = (size_t)s->d.n;
+	if (!n || !s->d.finished)
 		return;
 	size_t points = n < CDF_MAX_POINTS ? n : CDF_MAX_POINTS;
-	double x0 = (double)s->d.v[0];
+	double x0 = (double)s->d.min;
 	asp_buf_printf(dat, "%.6g 0\n", (x0 < floor_ns ? floor_ns : x0) / unit_ns);
 	size_t last = SIZE_MAX;
 	for (size_t j = 0; j < points; j++) {
@@ -457,7 +449,7 @@ static void cdf_block(struct asp_buf *dat, const struct asp_side *s, double unit
 		if (k == last)
 			continue;
 		last = k;
-		double x = (double)s->d.v[k];
+		double x = (double)asp_durations_rank(&s->d, k);
 		if (x < floor_ns)
 			x = floor_ns;
 		asp_buf_printf(dat, "%.6g %.6g\n", x / unit_ns, (double)(k + 1) / (double)n);
@@ -481,14 +473,16 @@ static int chart_dist(struct charts *c, const struct asp_cmp_row *row, char **er
 	double lo = 0, hi = 0;
 	for (int s = 0; s < 2; s++) {
 		const struct asp_durations *d = &side[s]->d;
-		for (size_t i = 0; i < d->n; i++)
-			if (d->v[i]) {
-				if (!lo || (double)d->v[i] < lo)
-					lo = (double)d->v[i];
+		for (size_t i = 0, nb = asp_durations_nbins(d); i < nb; i++) {
+			uint64_t c, v = asp_durations_bin(d, i, &c);
+			if (v) {
+				if (!lo || (double)v < lo)
+					lo = (double)v;
 				break;
 			}
-		if (d->n && (double)d->v[d->n - 1] > hi)
-			hi = (double)d->v[d->n - 1];
+		}
+		if (d->n && (double)d->max > hi)
+			hi = (double)d->max;
 	}
 	struct unit u = pick_unit(hi);
 	bool logx = lo > 0 && hi / lo > 100;
@@ -765,14 +759,14 @@ static int chart_hist(struct charts *c, const struct asp_result *run, char **err
 		nf = HIST_MAX_FUTURES;
 
 	uint64_t lo = UINT64_MAX, hi = 0;
-	for (size_t i = 0; i < nf; i++)
-		for (size_t k = 0; k < fs[i]->poll_ns.n; k++) {
-			uint64_t v = fs[i]->poll_ns.v[k] ? fs[i]->poll_ns.v[k] : 1;
-			if (v < lo)
-				lo = v;
-			if (v > hi)
-				hi = v;
-		}
+	for (size_t i = 0; i < nf; i++) {
+		const struct asp_durations *d = &fs[i]->poll_ns;
+		uint64_t v0 = d->min ? d->min : 1, v1 = d->max ? d->max : 1;
+		if (v0 < lo)
+			lo = v0;
+		if (v1 > hi)
+			hi = v1;
+	}
 	double decades = nf ? log10((double)hi / (double)lo) : 1;
 	int per_decade = decades <= 3 ? 10 : decades <= 6 ? 6 : 4;
 	long b0 = nf ? bin_of(lo, per_decade) : 0, b1 = nf ? bin_of(hi, per_decade) : 0;
@@ -790,15 +784,19 @@ static int chart_hist(struct charts *c, const struct asp_result *run, char **err
 	for (size_t i = 0; i < nf; i++) {
 		const struct asp_future *f = fs[i];
 		memset(counts, 0, nbins * sizeof(*counts));
-		for (size_t k = 0; k < f->poll_ns.n; k++)
-			counts[bin_of(f->poll_ns.v[k], per_decade) - b0]++;
+		const struct asp_durations *d = &f->poll_ns;
+		for (size_t k = 0, nb = asp_durations_nbins(d); k < nb; k++) {
+			uint64_t c, v = asp_durations_bin(d, k, &c);
+			counts[bin_of(v, per_decade) - b0] += (size_t)c;
+		}
 		for (size_t k = 0; k < nbins; k++)
 			if (counts[k] > peak[i])
 				peak[i] = counts[k];
 		char busy[32];
 		fmt_dur((double)f->busy_ns, busy, sizeof(busy));
 		asp_buf_printf(&dat, "\n\n");
-		dat_comment(&dat, "index %zu: %s (%zu polls, busy %s)", i, f->name, f->poll_ns.n, busy);
+		dat_comment(&dat, "index %zu: %s (%" PRIu64 " polls, busy %s)", i, f->name, f->poll_ns.n,
+			    busy);
 		for (size_t k = 0; k < nbins; k++) {
 			double e0 = pow(10.0, (double)(b0 + (long)k) / per_decade);
 			double e1 = pow(10.0, (double)(b0 + (long)k + 1) / per_decade);
@@ -844,15 +842,10 @@ static int chart_hist(struct charts *c, const struct asp_result *run, char **err
 		char *label = asp_short_name(f->name, 50);
 		char busy[32], p50[32], p99[32];
 		fmt_dur((double)f->busy_ns, busy, sizeof(busy));
-		fmt_dur((double)asp_quantile(f->poll_ns.v, f->poll_ns.n, 0.5), p50, sizeof(p50));
+		fmt_dur((double)asp_durations_quantile(&f->poll_ns, 0.5), p50, sizeof(p50));
 		fmt_dur((double)p99_of(&f->poll_ns), p99, sizeof(p99));
-		char *pt = xasprintf("%s: %zu polls, busy %s, p50 %s, p99 %s", label, f->poll_ns.n,
-				     busy, p50, p99);
-		if (!sorted_u64(f->poll_ns.v, f->poll_ns.n)) {
-			free(pt);
-			pt = xasprintf("%s: %zu polls, busy %s, p99 %s", label, f->poll_ns.n, busy,
-				       p99);
-		}
+		char *pt = xasprintf("%s: %" PRIu64 " polls, busy %s, p50 %s, p99 %s", label,
+				     f->poll_ns.n, busy, p50, p99);
 		asp_buf_append(&gp, "    set title ", strlen("    set title "));
 		gp_str(&gp, pt);
 		asp_buf_append(&gp, "\n", 1);

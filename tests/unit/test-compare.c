@@ -5,24 +5,81 @@
 
 #include <math.h>
 
+static struct asp_durations durs(const uint64_t *v, size_t n)
+{
+	struct asp_durations d = { 0 };
+	for (size_t i = 0; i < n; i++)
+		asp_durations_add(&d, v[i]);
+	asp_durations_finish(&d);
+	return d;
+}
+
+static double mwu(const uint64_t *x, size_t nx, const uint64_t *y, size_t ny, double *u)
+{
+	struct asp_durations dx = durs(x, nx), dy = durs(y, ny);
+	double p = asp_mann_whitney(&dx, &dy, u);
+	asp_durations_free(&dx);
+	asp_durations_free(&dy);
+	return p;
+}
+
 TEST(mann_whitney_known_values)
 {
 	/* p-values from the normal approximation with tie and continuity
 	 * corrections, computed independently */
 	uint64_t x[] = { 1, 2, 3, 4, 5 }, y[] = { 6, 7, 8, 9, 10 };
 	double u;
-	double p = asp_mann_whitney(x, 5, y, 5, &u);
+	double p = mwu(x, 5, y, 5, &u);
 	CHECK(fabs(u - 0.0) < 1e-9);
 	CHECK(fabs(p - 0.012185780355344818) < 1e-9);
 	uint64_t a[] = { 1, 1, 2, 2, 3, 5, 8 }, b[] = { 2, 3, 3, 4, 6, 9, 9, 10 };
-	p = asp_mann_whitney(a, 7, b, 8, &u);
+	p = mwu(a, 7, b, 8, &u);
 	CHECK(fabs(u - 12.0) < 1e-9);
 	CHECK(fabs(p - 0.07029422941876677) < 1e-9);
+	/* unsorted input: the durations sort it */
+	uint64_t a2[] = { 8, 1, 5, 2, 3, 1, 2 };
+	p = mwu(a2, 7, b, 8, &u);
+	CHECK(fabs(u - 12.0) < 1e-9);
 	/* symmetric, and degenerate inputs are not significant */
-	CHECK(fabs(asp_mann_whitney(y, 5, x, 5, NULL) - 0.012185780355344818) < 1e-9);
+	CHECK(fabs(mwu(y, 5, x, 5, NULL) - 0.012185780355344818) < 1e-9);
 	uint64_t same[] = { 4, 4, 4 };
-	CHECK(asp_mann_whitney(same, 3, same, 3, NULL) == 1.0);
-	CHECK(asp_mann_whitney(x, 0, y, 5, NULL) == 1.0);
+	CHECK(mwu(same, 3, same, 3, NULL) == 1.0);
+	CHECK(mwu(x, 0, y, 5, NULL) == 1.0);
+}
+
+/* past ASP_DUR_EXACT values a side is binned: the test compares bins, and
+ * must agree with the exact test where bins do not hide the difference */
+TEST(mann_whitney_binned)
+{
+	size_t n = 3 * ASP_DUR_EXACT;
+	uint64_t *x = xmalloc(n * sizeof(*x)), *y = xmalloc(n * sizeof(*y));
+	uint64_t seed = 12345;
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		x[i] = 10000 + (seed >> 33) % 5000;   /* 10..15 us */
+		y[i] = 10000 + (seed >> 13) % 5000;   /* the same spread */
+	}
+	struct asp_durations dx = durs(x, n), dy = durs(y, n);
+	CHECK(dx.binned && dy.binned);
+	double p_same = asp_mann_whitney(&dx, &dy, NULL);
+	CHECK(p_same > 0.01); /* one distribution: not significant */
+	for (size_t i = 0; i < n; i++)
+		y[i] += 600; /* +4 %: several bins to the right */
+	struct asp_durations dy2 = durs(y, n);
+	double p_shift = asp_mann_whitney(&dx, &dy2, NULL);
+	CHECK(p_shift < 1e-6);
+	/* an exact side against a binned one: compared by bin too */
+	struct asp_durations small = durs(y, 200);
+	CHECK(!small.binned);
+	double p_mixed = asp_mann_whitney(&dx, &small, NULL);
+	CHECK(p_mixed < 1e-3);
+	CHECK(asp_mann_whitney(&small, &small, NULL) > 0.99);
+	asp_durations_free(&dx);
+	asp_durations_free(&dy);
+	asp_durations_free(&dy2);
+	asp_durations_free(&small);
+	free(x);
+	free(y);
 }
 
 /* one run with futures named a.. whose polls are given */
@@ -101,6 +158,7 @@ int main(void)
 {
 	return tap_run((struct tap_case[]){
 		CASE(mann_whitney_known_values),
+		CASE(mann_whitney_binned),
 		CASE(verdicts),
 		{ 0 },
 	});

@@ -4,6 +4,8 @@
 #include "analysis/util.h"
 #include "tests/unit/tap.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +42,144 @@ TEST(quantiles_small_and_empty)
 	CHECK_U64(q.p50, 3); /* nearest rank: ceil(0.5 * 2) = 1st */
 	CHECK_U64(q.p90, 7);
 	asp_durations_free(&d);
+}
+
+/* nearest-rank quantile of sorted values, as the exact definition */
+static uint64_t exact_q(const uint64_t *v, size_t n, double q)
+{
+	double rank = q * (double)n;
+	size_t k = (size_t)rank;
+	if ((double)k < rank)
+		k++;
+	return v[(k ? k : 1) - 1];
+}
+
+static int cmp_u64(const void *a, const void *b);
+
+/* past ASP_DUR_EXACT values: quantiles within 0.4 % of the exact ones,
+ * min/max/mean exact, memory bounded by the bins in use */
+TEST(quantiles_binned)
+{
+	uint64_t seed = 42;
+	for (int shape = 0; shape < 3; shape++) {
+		size_t n = 200000;
+		uint64_t *v = malloc(n * sizeof(*v));
+		struct asp_durations d = { 0 };
+		long double sum = 0;
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			uint64_t r = seed >> 11;
+			/* log-uniform 1 ns .. 1 s; narrow around 5 us; with zeros and huge */
+			v[i] = shape == 0   ? (uint64_t)1 << (r % 30) | (r >> 30) % ((uint64_t)1 << (r % 30))
+			       : shape == 1 ? 5000 + r % 300
+					    : (i % 7 == 0 ? 0 : i % 1001 == 0 ? UINT64_MAX / 4 : r % 100000);
+			asp_durations_add(&d, v[i]);
+			sum += v[i];
+		}
+		asp_durations_finish(&d);
+		qsort(v, n, sizeof(*v), cmp_u64);
+		CHECK(d.binned);
+		CHECK(d.nbins <= ASP_DUR_BINS);
+		CHECK(d.n == n);
+		struct asp_quantiles q = asp_durations_quantiles(&d);
+		CHECK_U64(q.min, v[0]);
+		CHECK_U64(q.max, v[n - 1]);
+		CHECK(fabsl((long double)q.mean - sum / n) <= 1e-6L * (sum / n) + 1);
+		static const double qs[] = { 0.01, 0.1, 0.5, 0.9, 0.99, 0.999 };
+		for (size_t k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
+			double want = (double)exact_q(v, n, qs[k]);
+			double got = (double)asp_durations_quantile(&d, qs[k]);
+			if (!(fabs(got - want) <= want * 0.004))
+				fprintf(stderr, "# shape %d q %g: %.0f, exact %.0f\n", shape, qs[k], got, want);
+			CHECK(fabs(got - want) <= want * 0.004);
+		}
+		/* ranks are monotonic */
+		uint64_t prev = 0;
+		bool mono = true;
+		for (uint64_t k = 0; k < n; k += 997) {
+			uint64_t x = asp_durations_rank(&d, k);
+			mono = mono && x >= prev;
+			prev = x;
+		}
+		CHECK(mono);
+		asp_durations_free(&d);
+		free(v);
+	}
+}
+
+/* merging: exact while the sum stays small, binned past it or when a side
+ * is binned; adding after finish() keeps what was there */
+TEST(durations_merge)
+{
+	struct asp_durations a = { 0 }, b = { 0 }, m = { 0 };
+	for (uint64_t i = 1; i <= 300; i++) {
+		asp_durations_add(&a, i * 1000);
+		asp_durations_add(&b, i * 1000 + 1);
+	}
+	asp_durations_finish(&a);
+	asp_durations_finish(&b);
+	asp_durations_merge(&m, &a);
+	asp_durations_merge(&m, &b);
+	asp_durations_finish(&m);
+	CHECK(!m.binned);
+	CHECK(m.n == 600 && asp_durations_nbins(&m) == 600);
+	CHECK_U64(asp_durations_quantile(&m, 0.5), 150001);
+	CHECK_U64(m.sum, a.sum + b.sum);
+	/* past the limit: binned, exact extremes */
+	for (int k = 0; k < 3; k++)
+		asp_durations_merge(&m, &a);
+	asp_durations_finish(&m);
+	CHECK(m.binned);
+	CHECK(m.n == 1500);
+	CHECK_U64(m.min, 1000);
+	CHECK_U64(m.max, 300001);
+	/* a binned source makes the target binned */
+	struct asp_durations c = { 0 };
+	asp_durations_add(&c, 5);
+	asp_durations_merge(&c, &m);
+	asp_durations_finish(&c);
+	CHECK(c.binned && c.n == 1501);
+	CHECK_U64(c.min, 5);
+	/* add after finish, binned */
+	asp_durations_add(&c, 7000000);
+	asp_durations_finish(&c);
+	CHECK(c.n == 1502);
+	CHECK_U64(c.max, 7000000);
+	CHECK_U64(asp_durations_quantile(&c, 1.0), 7000000);
+	/* an unfinished binned source */
+	struct asp_durations e = { 0 }, f = { 0 };
+	for (uint64_t i = 0; i < 2000; i++)
+		asp_durations_add(&e, 1000 + i);
+	asp_durations_merge(&f, &e);
+	asp_durations_finish(&f);
+	CHECK(f.binned && f.n == 2000);
+	CHECK_U64(f.min, 1000);
+	CHECK_U64(f.max, 2999);
+	CHECK(asp_durations_quantile(&f, 0.5) >= 1990 && asp_durations_quantile(&f, 0.5) <= 2010);
+	asp_durations_free(&a);
+	asp_durations_free(&b);
+	asp_durations_free(&m);
+	asp_durations_free(&c);
+	asp_durations_free(&e);
+	asp_durations_free(&f);
+}
+
+/* bins: monotonic, exact below 256 ns, 1/128 of an octave wide above */
+TEST(duration_bins)
+{
+	CHECK_U64(asp_dur_bin_of(0), 0);
+	CHECK_U64(asp_dur_bin_of(255), 255);
+	CHECK_U64(asp_dur_bin_of(256), 256);
+	CHECK_U64(asp_dur_bin_of(257), 256);
+	CHECK(asp_dur_bin_of(UINT64_MAX) == ASP_DUR_BINS - 1);
+	uint32_t prev = 0;
+	bool mono = true;
+	for (uint64_t v = 1; v < ((uint64_t)1 << 62); v += v / 300 + 1) {
+		uint32_t b = asp_dur_bin_of(v);
+		mono = mono && b >= prev && b - prev <= 1;
+		prev = b;
+	}
+	CHECK(mono);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -129,6 +269,9 @@ int main(void)
 	return tap_run((struct tap_case[]){
 		CASE(quantiles_nearest_rank),
 		CASE(quantiles_small_and_empty),
+		CASE(quantiles_binned),
+		CASE(durations_merge),
+		CASE(duration_bins),
 		CASE(sort_u64_matches_qsort),
 		CASE(u64map),
 		CASE(strtab),
