@@ -48,42 +48,10 @@ static uint64_t bin_mid(uint32_t b)
 	return lo + (((uint64_t)1 << shift) >> 1);
 }
 
-static inline size_t hslot(uint32_t key, size_t cap)
-{
-	return (size_t)((key * 0x9E3779B1u) >> 7) & (cap - 1);
-}
-
 static void hist_add(struct asp_durations *d, uint32_t bin, uint64_t count)
 {
-	if (2 * (d->hn + 1) > d->hcap) {
-		size_t ncap = d->hcap ? d->hcap * 2 : 256;
-		uint32_t *nk = xcalloc(ncap, sizeof(*nk));
-		uint64_t *nc = xmalloc(ncap * sizeof(*nc));
-		for (size_t i = 0; i < d->hcap; i++) {
-			if (!d->hkey[i])
-				continue;
-			size_t j = hslot(d->hkey[i], ncap);
-			while (nk[j])
-				j = (j + 1) & (ncap - 1);
-			nk[j] = d->hkey[i];
-			nc[j] = d->hcount[i];
-		}
-		free(d->hkey);
-		free(d->hcount);
-		d->hkey = nk;
-		d->hcount = nc;
-		d->hcap = ncap;
-	}
-	uint32_t key = bin + 1;
-	size_t j = hslot(key, d->hcap);
-	while (d->hkey[j] && d->hkey[j] != key)
-		j = (j + 1) & (d->hcap - 1);
-	if (!d->hkey[j]) {
-		d->hkey[j] = key;
-		d->hcount[j] = 0;
-		d->hn++;
-	}
-	d->hcount[j] += count;
+	bool added;
+	*asp_u64map_ref(&d->hist, bin, &added) += count;
 }
 
 /* from values to bins, for good */
@@ -161,9 +129,9 @@ void asp_durations_merge(struct asp_durations *d, const struct asp_durations *sr
 			reopen(d);
 		if (!d->binned)
 			to_binned(d);
-		for (size_t i = 0; i < src->hcap; i++)
-			if (src->hkey[i])
-				hist_add(d, src->hkey[i] - 1, src->hcount[i]);
+		for (size_t i = 0; i < src->hist.cap; i++)
+			if (src->hist.used[i])
+				hist_add(d, (uint32_t)src->hist.ents[i].key, src->hist.ents[i].val);
 		if (!d->n || src->min < d->min)
 			d->min = src->min;
 		if (src->max > d->max)
@@ -202,10 +170,10 @@ void asp_durations_finish(struct asp_durations *d)
 		return;
 	}
 	/* by bin index (the order of values), counts in upto for now */
-	d->bins = xmalloc((d->hn ? d->hn : 1) * sizeof(*d->bins));
-	for (size_t i = 0; i < d->hcap; i++)
-		if (d->hkey[i])
-			d->bins[d->nbins++] = (struct asp_dur_bin){ d->hkey[i] - 1, d->hcount[i] };
+	d->bins = xmalloc((d->hist.n ? d->hist.n : 1) * sizeof(*d->bins));
+	for (size_t i = 0; i < d->hist.cap; i++)
+		if (d->hist.used[i])
+			d->bins[d->nbins++] = (struct asp_dur_bin){ d->hist.ents[i].key, d->hist.ents[i].val };
 	asp_qsort(d->bins, d->nbins, sizeof(*d->bins), bin_cmp);
 	uint64_t total = 0;
 	for (size_t i = 0; i < d->nbins; i++) {
@@ -214,11 +182,7 @@ void asp_durations_finish(struct asp_durations *d)
 		total += d->bins[i].upto;
 		d->bins[i].upto = total;
 	}
-	free(d->hkey);
-	free(d->hcount);
-	d->hkey = NULL;
-	d->hcount = NULL;
-	d->hn = d->hcap = 0;
+	asp_u64map_free(&d->hist);
 }
 
 size_t asp_durations_nbins(const struct asp_durations *d)
@@ -240,8 +204,7 @@ void asp_durations_free(struct asp_durations *d)
 {
 	free(d->v);
 	free(d->bins);
-	free(d->hkey);
-	free(d->hcount);
+	asp_u64map_free(&d->hist);
 	memset(d, 0, sizeof(*d));
 }
 

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "map.h"
+
 enum asp_future_kind {
 	ASP_FK_ASYNC_FN,
 	ASP_FK_ASYNC_BLOCK,
@@ -59,10 +61,8 @@ struct asp_durations {
 	/* binned, once finished: ascending by value */
 	struct asp_dur_bin *bins;
 	size_t nbins;
-	/* binned, while adding: bin index + 1 -> count */
-	uint32_t *hkey;
-	uint64_t *hcount;
-	size_t hn, hcap;
+	/* binned, while adding: bin index -> count */
+	struct asp_u64map hist;
 };
 void asp_durations_add(struct asp_durations *d, uint64_t ns);
 /* add every duration of src (finished) to d */
