@@ -123,6 +123,7 @@ void asp_durations_merge(struct asp_durations *d, const struct asp_durations *sr
 {
 	if (!src->n)
 		return;
+	bool was_empty = !d->n;
 	if (src->binned && !src->finished) {
 		/* still adding: its histogram as is */
 		if (d->finished)
@@ -132,24 +133,19 @@ void asp_durations_merge(struct asp_durations *d, const struct asp_durations *sr
 		for (size_t i = 0; i < src->hist.cap; i++)
 			if (src->hist.used[i])
 				hist_add(d, (uint32_t)src->hist.ents[i].key, src->hist.ents[i].val);
-		if (!d->n || src->min < d->min)
-			d->min = src->min;
-		if (src->max > d->max)
-			d->max = src->max;
 		d->n += src->n;
-		add_sum(d, src->sum);
-		return;
-	}
-	size_t nb = asp_durations_nbins(src);
-	for (size_t i = 0; i < nb; i++) {
-		uint64_t c;
-		uint64_t v = asp_durations_bin(src, i, &c);
-		add_n(d, v, c, src->binned);
+	} else {
+		size_t nb = asp_durations_nbins(src);
+		for (size_t i = 0; i < nb; i++) {
+			uint64_t c;
+			uint64_t v = asp_durations_bin(src, i, &c);
+			add_n(d, v, c, src->binned);
+		}
 	}
 	/* exact extremes and sum, not the bins' midpoints */
-	if (src->min < d->min)
+	if (was_empty || src->min < d->min)
 		d->min = src->min;
-	if (src->max > d->max)
+	if (was_empty || src->max > d->max)
 		d->max = src->max;
 	add_sum(d, src->sum);
 }
