@@ -20,7 +20,10 @@
 # recorded with tests/rust/record.sh's -N filters and the task-poll argument
 # (-A, as the tokio_mt_args fixture), ~0.5 GB and ~32 M records per
 # BENCH_SCALE. Cached in bench/data/ (BENCH_DATA): reruns skip recording.
-# Without them: the largest recording in tests/fixtures.
+# Without them: the largest recording in tests/fixtures. BENCH_RUN=DIR
+# benches a recording of your own instead (any uftrace.data directory; no
+# recording is made), BENCH_LONGRUN=DIR a longer one of the same program for
+# the memory check (without it, with BENCH_RUN, the memory check is skipped).
 #
 # Environment: BENCH_RUNS (5), BENCH_SCALE (1), BENCH_LONG (4; 0 skips the
 # memory check), BENCH_JRUNS (3; 0 skips -j), BENCH_DATA (bench/data),
@@ -115,7 +118,17 @@ record() {
 dat_bytes() { find "$1" -maxdepth 1 -name '[0-9]*.dat' -printf '%s\n' | awk '{s += $1} END {print s + 0}'; }
 
 RUN= LONGRUN=
-if ((WITH_RECORD)) && command -v cargo >/dev/null && command -v rustc >/dev/null &&
+given() {   # given VAR DIR: a recording named by the user, as an absolute path
+    [[ -f $2/info ]] || die "$1=$2: not a uftrace data directory (no info file)"
+    [[ -n $(find "$2" -maxdepth 1 -name '[0-9]*.dat' -print -quit) ]] || die "$1=$2: no <tid>.dat files"
+    (cd "$2" && pwd)
+}
+if [[ -n ${BENCH_RUN:-} ]]; then
+    RUN=$(given BENCH_RUN "$BENCH_RUN")
+    [[ -z ${BENCH_LONGRUN:-} ]] || LONGRUN=$(given BENCH_LONGRUN "$BENCH_LONGRUN")
+elif [[ -n ${BENCH_LONGRUN:-} ]]; then
+    die "BENCH_LONGRUN needs BENCH_RUN (the recording it is compared with)"
+elif ((WITH_RECORD)) && command -v cargo >/dev/null && command -v rustc >/dev/null &&
     command -v uftrace >/dev/null; then
     build_program
     RUN=$DATA/manytasks-x$SCALE
@@ -138,7 +151,7 @@ measure() {
     local t=$WORK/time.out rc=0
     /usr/bin/time -o "$t" -f '%e %U %S %M' "$@" >/dev/null 2>"$WORK/$name.err" || rc=$?
     # asprof-batch: 1 = findings that fail the rules (fine here)
-    if ((rc > 1)) || { ((rc == 1)) && [[ $name != asprof* ]]; }; then
+    if ((rc > 1)) || { ((rc == 1)) && [[ $1 != "$ASPROF" ]]; }; then
         cat "$WORK/$name.err" >&2
         die "$name failed (exit status $rc): $*"
     fi
@@ -230,6 +243,9 @@ if [[ -n $LONGRUN ]]; then
     # what remains of the growth: tasks and futures keep up to ASP_DUR_EXACT
     # exact durations each before they switch to a bounded histogram
     awk -v b1="$BYTES" -v b2="$LBYTES" -v m1="$m1" -v m2="$m2" 'BEGIN {
+        if (b2 < 1.5 * b1 || b2 - b1 < 1e8) {
+            print "    (no growth figure: the long recording needs 1.5x the .dat and 100 MB more)"; exit
+        }
         slope = (m2 - m1) / 1024 / ((b2 - b1) / 1e9)
         at1g = m1 / 1024 + slope * (1 - b1 / 1e9)
         printf "    growth %.1f MB per GB of .dat (durations of tasks with up to 1024 polls are kept exact); at 1 GB of .dat: %.0f MB\n", slope, at1g

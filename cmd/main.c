@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <getopt.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 const char *cmd_progname = "asprof-batch";
@@ -80,6 +81,20 @@ static void usage(FILE *out)
 		cmd_progname);
 }
 
+/* A reader keeps the file of each recorded thread open while the threads'
+ * records are merged: a program that ran a thousand threads needs more than
+ * the usual soft limit of 1024 descriptors. Up to the hard limit, as many
+ * tools that open a file per input do; not for `record`, whose program
+ * should run with the limits it was given. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	opterr = 0; /* commands print their own one-line messages */
@@ -95,6 +110,8 @@ int main(int argc, char **argv)
 		printf("%s %s\n", cmd_progname, PACKAGE_VERSION);
 		return ASP_EXIT_OK;
 	}
+	if (strcmp(argv[1], "record"))
+		raise_fd_limit();
 	for (size_t i = 0; cmd_table[i]; i++) {
 		if (!strcmp(argv[1], cmd_table[i]->name))
 			return cmd_table[i]->exec(argc - 1, argv + 1);

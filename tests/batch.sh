@@ -72,4 +72,18 @@ status "$ASPROF" -q -o "$TMP/afile" "$FIXTURES/tokio_ct"
 check "output folder is a file: exit 2, one line" sh -c "[ $st -eq 2 ] && [ \$(wc -l <'$TMP/stderr') -eq 1 ]"
 status "$ASPROF" -q -j 0 -o "$TMP/h" "$FIXTURES/tokio_ct"
 check "-j 0 is a usage error" [ "$st" -eq 2 ]
+
+# more recorded threads (43 .dat files) than descriptors: the readers must
+# not hold a file per thread at once (a service may run thousands of threads)
+pool="$FIXTURES/tokio_pool"
+status "$ASPROF" -q -o "$TMP/p1" "$pool"
+check "tokio_pool: 43 threads analysed" json "$TMP/p1/runs/tokio_pool/summary.json" "d['run']['threads'] == 43"
+status sh -c 'ulimit -n 24 && exec "$@"' sh "$ASPROF" -q -o "$TMP/p2" "$pool"
+check "ulimit -n 24, 43 threads: exit 0, nothing on stderr" sh -c "[ $st -eq 0 ] && [ ! -s '$TMP/stderr' ]"
+for f in summary.json runs/tokio_pool/summary.json runs/tokio_pool/trace.json; do
+	check "ulimit -n 24: the same $f as without a limit" cmp -s "$TMP/p1/$f" "$TMP/p2/$f"
+done
+"$ASPROF" dump "$pool" >"$TMP/p1.dump"
+status sh -c 'ulimit -n 24 && exec "$@"' sh "$ASPROF" dump "$pool"
+check "ulimit -n 24: dump gives the same records" sh -c "[ $st -eq 0 ] && cmp -s '$TMP/p1.dump' '$TMP/stdout'"
 tap_done

@@ -27,6 +27,7 @@ FIXTURES = {
     **{f"regress_new_{i}": ("regress", "tokio", "v0", "no", 4) for i in (1, 2, 3)},
     "tokio_lints": ("lints", "tokio", "v0", "no", None),
     "tokio_lints_args": ("lints", "tokio", "v0", "yes", None),
+    "tokio_pool": ("pool", "tokio", "v0", "no", None),
 }
 # "blocking" poll threshold per fixture (ms), default 50; the lints fixtures
 # block for 30 ms (asprof's default warning threshold is 10 ms).
@@ -227,9 +228,15 @@ def measure(fix, d):
                 emit("task_addresses_with_args", f, len(cnt))
     if fix in LINTS:
         lint_keys(emit, calls, bodies, task_parent, ctor, body_re, crate, blk)
+    # a closure given to spawn_blocking is called by BlockingTask's poll, but
+    # runs on the blocking pool as a plain FnOnce: not a future
+    nested = re.compile(rf"^{crate}::[a-z_]+(::main)?::{clo}::{clo}$")
+    for c in calls:
+        if nested.match(c[1]) and "BlockingTask<" in (c[5] or ""):
+            closures[(c[1], c[5])] += 1
     for (n, par), k in sorted(closures.items()):
         emit("plain_closure", n, k)
-    comb = collections.Counter(c[1] for c in calls if re.match(rf"^{crate}::[a-z_]+(::main)?::{clo}::{clo}$", c[1]))
+    comb = collections.Counter(c[1] for c in calls if nested.match(c[1]) and "BlockingTask<" not in (c[5] or ""))
     for n, k in sorted(comb.items()):
         emit("combinator_closure", n, k)
     if crate == "regress":

@@ -313,6 +313,9 @@ main() {
     want tokio_lints_args && rec tokio_lints_args "${v0n[@]}" -A "$ARG_TOKIO_HARNESS" \
         -- "$MCOUNT_DIR/lints"
 
+    # A blocking pool of 40 threads (tests/rust/pool): 43 <tid>.dat files.
+    want tokio_pool && rec tokio_pool "${v0n[@]}" -- "$MCOUNT_DIR/pool"
+
     # Legacy symbols, full dynamic patching of every function (-P .), std included.
     want tokio_mt_legacy && rec tokio_mt_legacy -P . "${lgn[@]}" -- "$PLAIN_DIR/tokio_mt"
 
