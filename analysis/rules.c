@@ -986,11 +986,50 @@ static const struct key_spec runtimes_file_keys[] = {
 
 /* ---------------------------------------------------------------- loading */
 
+/* libyaml's scanner takes time quadratic in the depth of nested flow
+ * collections ([[[...]]]: at every token it looks at each open level's
+ * possible simple key), minutes for a 100 000-deep line. Nothing in the
+ * rules needs more than a few levels: deeper documents are refused after a
+ * pass over libyaml's events that stops at the first level too deep. A
+ * document libyaml cannot parse passes here; loading it reports why. */
+#define MAX_DEPTH 64
+
+static int ld_depth(const char *path, const char *text, size_t len, char **err)
+{
+	yaml_parser_t parser;
+	if (!yaml_parser_initialize(&parser)) {
+		fprintf(stderr, "asprof-batch: out of memory (libyaml)\n");
+		abort();
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	int rc = 0, depth = 0;
+	for (;;) {
+		yaml_event_t ev;
+		if (!yaml_parser_parse(&parser, &ev))
+			break;
+		yaml_event_type_t type = ev.type;
+		if (type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT) {
+			if (++depth > MAX_DEPTH)
+				rc = asp_fail(err, "%s:%zu:%zu: nested more than %d levels deep", path,
+					      ev.start_mark.line + 1, ev.start_mark.column + 1, MAX_DEPTH);
+		} else if (type == YAML_SEQUENCE_END_EVENT || type == YAML_MAPPING_END_EVENT) {
+			depth--;
+		}
+		yaml_event_delete(&ev);
+		if (rc < 0 || type == YAML_STREAM_END_EVENT)
+			break;
+	}
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
 /* Parse text as one YAML document and hand its root to fn (NULL when the
  * document is empty). */
 static int ld_text(const char *path, const char *text, size_t len,
 		   int (*fn)(struct ld *L, yaml_node_t *root, void *obj), void *obj, char **err)
 {
+	if (ld_depth(path, text, len, err) < 0)
+		return -1;
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	if (!yaml_parser_initialize(&parser)) {
@@ -1107,7 +1146,7 @@ struct asp_rules *asp_rules_default(void)
 struct asp_rules *asp_rules_load(const char *path, char **err)
 {
 	size_t len;
-	char *text = asp_read_file(path, &len, err);
+	char *text = asp_read_config(path, &len, err);
 	if (!text)
 		return NULL;
 	struct asp_rules *r = asp_rules_default();
@@ -1124,7 +1163,7 @@ struct asp_rules *asp_rules_load(const char *path, char **err)
 int asp_rules_load_runtimes(struct asp_rules *r, const char *path, char **err)
 {
 	size_t len;
-	char *text = asp_read_file(path, &len, err);
+	char *text = asp_read_config(path, &len, err);
 	if (!text)
 		return -1;
 	int rc = ld_text(path, text, len, ld_runtimes_root, r, err);

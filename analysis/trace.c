@@ -411,14 +411,16 @@ static int read_info(struct asp_trace *t, char **err)
 {
 	char *path = asp_path_join(t->dir, "info");
 	size_t len;
-	char *buf = asp_read_file(path, &len, NULL);
+	char *why = NULL;
+	char *buf = asp_read_file(path, &len, &why);
 	if (!buf) {
 		struct stat st;
 		int rc;
-		if (stat(path, &st) < 0)
+		if (lstat(path, &st) < 0)
 			rc = asp_fail(err, "%s: missing; %s is not a uftrace data directory", path, t->dir);
 		else
-			rc = asp_fail(err, "%s: %s", path, strerror(errno));
+			rc = asp_fail(err, "%s", why);
+		free(why);
 		free(path);
 		return rc;
 	}
@@ -545,7 +547,8 @@ static int sym_cmp(const void *a, const void *b)
 static void sym_header(const char *file, char *path, size_t psz, char *bid, size_t bsz)
 {
 	path[0] = bid[0] = '\0';
-	FILE *fp = fopen(file, "r");
+	const char *why;
+	FILE *fp = asp_fopen_file(file, &why);
 	if (!fp)
 		return;
 	char line[4096];
@@ -602,10 +605,11 @@ static void load_module(struct asp_trace *t, struct asp_module *m)
 		      m->basename, m->path);
 		return;
 	}
-	FILE *fp = fopen(file, "r");
+	const char *why;
+	FILE *fp = asp_fopen_file(file, &why);
 	if (!fp) {
 		m->missing = true;
-		warnf(t, "%s: %s; functions of %s are shown as addresses", file, strerror(errno), m->path);
+		warnf(t, "%s: %s; functions of %s are shown as addresses", file, why, m->path);
 		free(file);
 		return;
 	}
@@ -761,9 +765,10 @@ static int read_map(struct asp_trace *t, struct session *s, char **err)
 	char *name = xasprintf("sid-%s.map", s->sid);
 	char *path = asp_path_join(t->dir, name);
 	free(name);
-	FILE *fp = fopen(path, "r");
+	const char *why;
+	FILE *fp = asp_fopen_file(path, &why);
 	if (!fp) {
-		warnf(t, "%s: %s; no symbols for session %s", path, strerror(errno), s->sid);
+		warnf(t, "%s: %s; no symbols for session %s", path, why, s->sid);
 		free(path);
 		return 0;
 	}
@@ -851,9 +856,10 @@ static void add_task(struct asp_trace *t, int tid, int pid, int ppid, uint64_t t
 static int read_task_txt(struct asp_trace *t, char **err)
 {
 	char *path = asp_path_join(t->dir, "task.txt");
-	FILE *fp = fopen(path, "r");
+	const char *why;
+	FILE *fp = asp_fopen_file(path, &why);
 	if (!fp) {
-		int rc = asp_fail(err, "%s: %s", path, strerror(errno));
+		int rc = asp_fail(err, "%s: %s", path, why);
 		free(path);
 		return rc;
 	}
@@ -1213,9 +1219,10 @@ struct asp_reader {
 
 struct asp_reader *asp_reader_open(struct asp_trace *t, size_t idx, char **err)
 {
-	int fd = open(t->datpaths[idx], O_RDONLY | O_CLOEXEC);
+	const char *why;
+	int fd = asp_open_file(t->datpaths[idx], &why);
 	if (fd < 0) {
-		asp_fail(err, "%s: %s", t->datpaths[idx], strerror(errno));
+		asp_fail(err, "%s: %s", t->datpaths[idx], why);
 		return NULL;
 	}
 #ifdef POSIX_FADV_SEQUENTIAL

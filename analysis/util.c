@@ -2,11 +2,13 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void oom(size_t size)
 {
@@ -91,23 +93,57 @@ int asp_fail(char **err, const char *fmt, ...)
 	return -1;
 }
 
-char *asp_read_file(const char *path, size_t *len, char **err)
+int asp_open_file(const char *path, const char **why)
 {
-	FILE *fp = fopen(path, "rb");
-	if (!fp) {
-		asp_fail(err, "%s: %s", path, strerror(errno));
-		return NULL;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		*why = strerror(errno);
+		return -1;
 	}
 	struct stat st;
-	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fclose(fp);
-		asp_fail(err, "%s: is a directory, expected a file", path);
-		return NULL;
+	if (fstat(fd, &st) < 0) {
+		*why = strerror(errno);
+		close(fd);
+		return -1;
 	}
+	if (!S_ISREG(st.st_mode)) {
+		*why = S_ISDIR(st.st_mode) ? "is a directory, expected a file"
+					   : "not a regular file (a FIFO, socket or device)";
+		close(fd);
+		return -1;
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	return fd;
+}
+
+FILE *asp_fopen_file(const char *path, const char **why)
+{
+	int fd = asp_open_file(path, why);
+	if (fd < 0)
+		return NULL;
+	FILE *fp = fdopen(fd, "r");
+	if (!fp) {
+		*why = strerror(errno);
+		close(fd);
+	}
+	return fp;
+}
+
+/* reads fp to its end, at most max bytes, and closes it */
+static char *read_stream(FILE *fp, const char *path, size_t max, size_t *len, char **err)
+{
 	size_t cap = 4096, n = 0;
 	char *buf = xmalloc(cap);
 	for (;;) {
 		if (n + 1 >= cap) {
+			if (cap >= max) {
+				asp_fail(err, "%s: larger than %zu MiB, too large for a configuration file", path, max >> 20);
+				fclose(fp);
+				free(buf);
+				return NULL;
+			}
 			cap *= 2;
 			buf = xrealloc(buf, cap);
 		}
@@ -127,6 +163,33 @@ char *asp_read_file(const char *path, size_t *len, char **err)
 	if (len)
 		*len = n;
 	return buf;
+}
+
+char *asp_read_file(const char *path, size_t *len, char **err)
+{
+	const char *why;
+	FILE *fp = asp_fopen_file(path, &why);
+	if (!fp) {
+		asp_fail(err, "%s: %s", path, why);
+		return NULL;
+	}
+	return read_stream(fp, path, SIZE_MAX, len, err);
+}
+
+char *asp_read_config(const char *path, size_t *len, char **err)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp) {
+		asp_fail(err, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	struct stat st;
+	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(fp);
+		asp_fail(err, "%s: is a directory, expected a file", path);
+		return NULL;
+	}
+	return read_stream(fp, path, ASP_CONFIG_MAX, len, err);
 }
 
 char *asp_utf8_fix(char *s)

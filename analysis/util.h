@@ -8,6 +8,7 @@
 #define ASP_UTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -29,9 +30,24 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * Always returns -1 so callers can `return asp_fail(err, ...)`. */
 int asp_fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Read a whole (small) file into a NUL-terminated malloc'd buffer.
- * Returns NULL and sets *err on failure. *len gets the byte count. */
+/* Open path for reading when it is a regular file: a FIFO would block the
+ * open until a writer comes, and a device such as /dev/zero never ends.
+ * Returns a descriptor (or a stdio stream, "r"), or -1 (NULL) with *why set
+ * to a static reason: strerror(errno), "is a directory, expected a file" or
+ * "not a regular file (a FIFO, socket or device)". */
+int asp_open_file(const char *path, const char **why);
+FILE *asp_fopen_file(const char *path, const char **why);
+
+/* Read a whole (small) regular file into a NUL-terminated malloc'd buffer.
+ * Returns NULL and sets *err ("PATH: why") on failure. *len gets the byte
+ * count. */
 char *asp_read_file(const char *path, size_t *len, char **err);
+
+/* The same for a file the user names as configuration (rules, runtimes):
+ * any file but a directory, so `-c <(generate-rules)` works, and at most
+ * ASP_CONFIG_MAX bytes, so -c /dev/zero ends. */
+#define ASP_CONFIG_MAX ((size_t)64 << 20)
+char *asp_read_config(const char *path, size_t *len, char **err);
 
 /* Make s valid UTF-8 without control characters, in place: every byte that
  * is not part of a valid sequence, and every C0 control or DEL, becomes

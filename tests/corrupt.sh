@@ -215,7 +215,23 @@ check ".dat with a timestamp at 2^64-16 ns: the run lasts as recorded" \
 	sh -c '! grep -q "\"duration_ns\":1844674" "$0"' "$out/runs/run/summary.json"
 
 fresh; biggest_dat; rm "$f"; mkdir "$f"
-analyze ".dat that is a directory" 2 "run/$b: read error: Is a directory"
+analyze ".dat that is a directory" 2 "run/$b: is a directory, expected a file"
+
+# files that are not regular: a FIFO would block the open, /dev/zero never
+# ends (under a timeout: were they read, the test would hang, not fail)
+analyze_t() { expect "$1" "$2" "$3" --cmd timeout 60 "$ASPROF" -q -o "$out" "$TMP/run"; }
+fresh; biggest_dat; rm "$f"; mkfifo "$f"
+analyze_t ".dat that is a FIFO" 2 "run/$b: not a regular file \(a FIFO, socket or device\)"
+fresh; biggest_dat; rm "$f"; ln -s /dev/zero "$f"
+analyze_t ".dat that is a link to /dev/zero" 2 "run/$b: not a regular file"
+fresh; rm "$TMP/run/info"; mkfifo "$TMP/run/info"
+analyze_t "info that is a FIFO" 2 "run/info: not a regular file"
+fresh; rm "$TMP/run/task.txt"; ln -s /dev/zero "$TMP/run/task.txt"
+analyze_t "task.txt that is a link to /dev/zero" 2 "run/task.txt: not a regular file"
+fresh; m=$(ls "$TMP/run"/sid-*.map | head -n 1); rm "$m"; ln -s /dev/zero "$m"
+analyze_t "map that is a link to /dev/zero" 0 "run/sid-[0-9a-f]+\.map: not a regular file .*; no symbols for session"
+fresh; rm "$TMP/run/tokio_ct.sym"; ln -s /dev/urandom "$TMP/run/tokio_ct.sym"
+analyze_t "symbol file that is a link to /dev/urandom" 0 "run/tokio_ct\.sym: not a regular file .*; functions of .* are shown as addresses"
 
 fresh "$corrupt/synthetic"
 run dump "$TMP/run"
@@ -249,6 +265,11 @@ rules "rules: YAML alias bomb (a billion laughs)" 2 "rules.yaml:1:1: unknown key
 } >"$TMP/rules.yaml"
 rules "rules: 100000 aliases of one override" 2 "rules.yaml:[0-9]+:[0-9]+: too many values"
 
+# libyaml's scanner is quadratic in flow nesting: minutes at this depth
+awk 'BEGIN { printf "blocking: "; for (i = 0; i < 100000; i++) printf "["; for (i = 0; i < 100000; i++) printf "]"; print "" }' >"$TMP/rules.yaml"
+expect "rules: a list nested 100000 deep" 2 "rules.yaml:1:[0-9]+: nested more than 64 levels deep" \
+	--cmd timeout 60 "$ASPROF" -q -c "$TMP/rules.yaml" -o "$out" "$TMP/run"
+
 printf 'slow_poll: 99999999999999999999s\n' >"$TMP/rules.yaml"
 rules "rules: a duration that overflows" 2 "rules.yaml:1:12: slow_poll: bad duration"
 
@@ -257,6 +278,14 @@ rules "rules: a list, not a mapping" 2 "rules.yaml:1:1: expected a mapping"
 
 expect "rules: a binary file" 2 "random.dat:1:[0-9]+: .*UTF-8.* \(byte [0-9]+\)" \
 	-q -c "$corrupt/random.dat" -o "$out" "$TMP/run"
+
+expect "rules: /dev/zero" 2 "/dev/zero: larger than 64 MiB, too large for a configuration file" \
+	--cmd timeout 60 "$ASPROF" -q -c /dev/zero -o "$out" "$TMP/run"
+# a pipe is fine (-c <(generate-rules)): a FIFO with a writer
+mkfifo "$TMP/rules.fifo"
+timeout 60 sh -c 'printf "slow_poll: 1ms\n" >"$0"' "$TMP/rules.fifo" &
+expect "rules: from a pipe (works)" 0 - --cmd timeout 60 "$ASPROF" -q -c "$TMP/rules.fifo" -o "$out" "$TMP/run"
+wait
 
 mkdir -p "$TMP/rules.d"
 expect "rules: a directory" 2 "rules.d: is a directory, expected a file" \
