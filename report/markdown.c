@@ -7,16 +7,19 @@
 
 #include <dirent.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* a name as a table cell: code span, pipes escaped */
-static void cell(FILE *fp, const char *s)
+/* s in a table cell: pipes escaped (GFM reads \| even in code spans),
+ * line breaks as spaces, backticks as quotes (code spans cannot escape
+ * them); outside a code span (markup) also the characters that would start
+ * emphasis, links or HTML */
+static void escaped(FILE *fp, const char *s, bool markup)
 {
-	fputc('`', fp);
 	for (; *s; s++) {
-		if (*s == '|')
-			fputs("\\|", fp);
+		if (*s == '|' || (markup && strchr("\\*<>[]", *s)))
+			fprintf(fp, "\\%c", *s);
 		else if (*s == '`')
 			fputc('\'', fp);
 		else if (*s == '\n' || *s == '\r')
@@ -24,7 +27,29 @@ static void cell(FILE *fp, const char *s)
 		else
 			fputc(*s, fp);
 	}
+}
+
+static void text(FILE *fp, const char *s) { escaped(fp, s, true); }
+
+/* a name as a table cell: a code span */
+static void cell(FILE *fp, const char *s)
+{
 	fputc('`', fp);
+	escaped(fp, s, false);
+	fputc('`', fp);
+}
+
+/* a path segment in a link: percent-encoded but for unreserved bytes
+ * (run names are directory names: spaces, pipes, brackets...) */
+static void url(FILE *fp, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr("-._~", *p))
+			fputc(*p, fp);
+		else
+			fprintf(fp, "%%%02X", *p);
+	}
 }
 
 static const char *dur(uint64_t ns, char *buf, size_t n)
@@ -60,7 +85,9 @@ static void charts(FILE *fp, const struct asp_batch *b)
 		fprintf(fp, "\n## Charts\n\n");
 		for (size_t i = 0; i < n; i++) {
 			size_t l = strlen(names[i]);
-			fprintf(fp, "![%.*s](charts/%s)\n", (int)(l - 4), names[i], names[i]);
+			fprintf(fp, "![%.*s](charts/", (int)(l - 4), names[i]);
+			url(fp, names[i]);
+			fputs(")\n", fp);
 		}
 	}
 	for (size_t i = 0; i < n; i++)
@@ -124,7 +151,9 @@ static void write_report(FILE *fp, const struct asp_batch *b)
 				const struct asp_cmp_finding *f = &c->new_findings[i];
 				fprintf(fp, "| %s | ", asp_severity_name(f->severity));
 				cell(fp, f->future);
-				fprintf(fp, " | %s | %s | %s | ", f->run, dur(f->duration_ns, b1, sizeof(b1)),
+				fputs(" | ", fp);
+				text(fp, f->run);
+				fprintf(fp, " | %s | %s | ", dur(f->duration_ns, b1, sizeof(b1)),
 					dur(f->threshold_ns, b2, sizeof(b2)));
 				if (f->culprit)
 					cell(fp, f->culprit);
@@ -147,8 +176,9 @@ static void write_report(FILE *fp, const struct asp_batch *b)
 			const struct asp_result *res = b->runs[r];
 			for (size_t i = 0; i < res->nfindings && shown < 50; i++, shown++) {
 				const struct asp_finding *f = &res->findings[i];
-				fprintf(fp, "| %s | %s | %s | ", res->name, f->rule,
-					asp_severity_name(f->severity));
+				fputs("| ", fp);
+				text(fp, res->name);
+				fprintf(fp, " | %s | %s | ", f->rule, asp_severity_name(f->severity));
 				cell(fp, f->future);
 				fprintf(fp, " | %" PRIu32 " | %d | %s | %s | ", f->task, f->tid,
 					f->count > 1 && !strcmp(f->rule, "self-wake")
@@ -171,12 +201,23 @@ static void write_report(FILE *fp, const struct asp_batch *b)
 	fprintf(fp, "|---|---|---:|---:|---:|---:|---:|---|\n");
 	for (size_t r = 0; r < b->nruns; r++) {
 		const struct asp_result *res = b->runs[r];
-		fprintf(fp, "| %s | %s | %s | %zu | %zu | %zu | %zu | [trace](runs/%s/trace.json) · [summary](runs/%s/summary.json) |\n",
-			res->name, res->runtime, dur(res->duration_ns, b3, sizeof(b3)), res->threads,
-			res->ntasks, res->nfutures, res->nfindings, res->name, res->name);
+		fputs("| ", fp);
+		text(fp, res->name);
+		fprintf(fp, " | %s | %s | %zu | %zu | %zu | %zu | [trace](runs/", res->runtime,
+			dur(res->duration_ns, b3, sizeof(b3)), res->threads, res->ntasks, res->nfutures,
+			res->nfindings);
+		url(fp, res->name);
+		fputs("/trace.json) · [summary](runs/", fp);
+		url(fp, res->name);
+		fputs("/summary.json) |\n", fp);
 	}
-	for (size_t i = 0; i < b->nskipped; i++)
-		fprintf(fp, "| %s | skipped: %s | | | | | | |\n", b->skipped[i].path, b->skipped[i].reason);
+	for (size_t i = 0; i < b->nskipped; i++) {
+		fputs("| ", fp);
+		text(fp, b->skipped[i].path);
+		fputs(" | skipped: ", fp);
+		text(fp, b->skipped[i].reason);
+		fputs(" | | | | | | |\n", fp);
+	}
 	charts(fp, b);
 	fprintf(fp, "\nFull data: [summary.json](summary.json) · [report.xlsx](report.xlsx) · [junit.xml](junit.xml). "
 		    "Open a trace.json in https://ui.perfetto.dev or chrome://tracing.\n");

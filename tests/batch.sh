@@ -73,6 +73,21 @@ check "output folder is a file: exit 2, one line" sh -c "[ $st -eq 2 ] && [ \$(w
 status "$ASPROF" -q -j 0 -o "$TMP/h" "$FIXTURES/tokio_ct"
 check "-j 0 is a usage error" [ "$st" -eq 2 ]
 
+# a run directory whose name is Markdown: index.md escapes it in the table
+# and percent-encodes it in the links
+odd="$TMP/odd run|x*[y]"
+cp -r "$FIXTURES/tokio_ct" "$odd"
+status "$ASPROF" -q -o "$TMP/o" "$odd"
+check "a run named 'odd run|x*[y]': index.md row has 8 cells, links resolve" "$PY" -c "
+import re, os, sys, urllib.parse
+out = sys.argv[1]
+rows = [l for l in open(out + '/index.md') if l.startswith('| odd')]
+cells = re.split(r'(?<!\\\\)\\|', rows[0].strip())[1:-1] if len(rows) == 1 else []
+links = re.findall(r'\\]\\((runs/[^)]*)\\)', rows[0]) if rows else []
+sys.exit(0 if len(cells) == 8 and len(links) == 2 and
+         all(os.path.isfile(os.path.join(out, urllib.parse.unquote(l))) for l in links) else 1)
+" "$TMP/o"
+
 # more recorded threads (43 .dat files) than descriptors: the readers must
 # not hold a file per thread at once (a service may run thousands of threads)
 pool="$FIXTURES/tokio_pool"
