@@ -178,6 +178,10 @@ char *asp_read_file(const char *path, size_t *len, char **err)
 
 char *asp_read_config(const char *path, size_t *len, char **err)
 {
+	if (!*path) {
+		asp_fail(err, "empty file name (a rules or runtimes file was expected)");
+		return NULL;
+	}
 	FILE *fp = fopen(path, "rb");
 	if (!fp) {
 		asp_fail(err, "%s: %s", path, strerror(errno));

@@ -79,6 +79,11 @@ st=$?
 set -e
 check "missing rules file: exit 2, names it" sh -c "[ $st -eq 2 ] && grep -q 'missing.yaml: No such file' '$TMP/err'"
 set +e
+"$ASPROF" -q -c '' -o "$TMP/out" "$run" >/dev/null 2>"$TMP/err"
+st=$?
+set -e
+check "-c '': exit 2, one line saying the name is empty" sh -c "[ $st -eq 2 ] && [ \$(wc -l <'$TMP/err') -eq 1 ] && grep -q 'empty file name' '$TMP/err'"
+set +e
 "$ASPROF" -q -c "$TMP" -o "$TMP/out" "$run" >/dev/null 2>"$TMP/err"
 st=$?
 set -e
