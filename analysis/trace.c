@@ -412,6 +412,14 @@ static int read_info(struct asp_trace *t, char **err)
 	char *path = asp_path_join(t->dir, "info");
 	size_t len;
 	char *why = NULL;
+	struct stat big;
+	/* a few kilobytes, a megabyte with many argument specs */
+	if (stat(path, &big) == 0 && S_ISREG(big.st_mode) && big.st_size > (64 << 20)) {
+		int rc = asp_fail(err, "%s: %lld bytes, too large for a uftrace info file", path,
+				  (long long)big.st_size);
+		free(path);
+		return rc;
+	}
 	char *buf = asp_read_file(path, &len, &why);
 	if (!buf) {
 		struct stat st;

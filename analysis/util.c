@@ -139,7 +139,8 @@ static char *read_stream(FILE *fp, const char *path, size_t max, size_t *len, ch
 	for (;;) {
 		if (n + 1 >= cap) {
 			if (cap >= max) {
-				asp_fail(err, "%s: larger than %zu MiB, too large for a configuration file", path, max >> 20);
+				asp_fail(err, "%s: larger than %zu MiB, too large for a configuration file", path,
+					  max >> 20);
 				fclose(fp);
 				free(buf);
 				return NULL;
