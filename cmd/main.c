@@ -81,11 +81,11 @@ static void usage(FILE *out)
 		cmd_progname);
 }
 
-/* A reader keeps the file of each recorded thread open while the threads'
- * records are merged: a program that ran a thousand threads needs more than
- * the usual soft limit of 1024 descriptors. Up to the hard limit, as many
- * tools that open a file per input do; not for `record`, whose program
- * should run with the limits it was given. */
+/* While the threads' records merge, each reader keeps its thread's file
+ * open when the descriptor limit allows (see READ_KEEP_FDS in trace.c;
+ * beyond, readers reopen their files per refill, which costs a little): the
+ * soft limit goes up to the hard one, as in many tools that open a file per
+ * input. Not for `record`, whose program runs with the limits it was given. */
 static void raise_fd_limit(void)
 {
 	struct rlimit rl;
