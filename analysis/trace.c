@@ -1929,7 +1929,8 @@ static void chunk_fill(struct asp_merger *m, struct chunk *c)
 		struct asp_event *e = &c->evs[c->nev];
 		*e = *ev;
 		if (ev->data) {
-			if (c->arena_len + ev->data_len > c->arena_cap) {
+			/* (allocated even for an empty payload: no offset from NULL) */
+			if (!c->arena || c->arena_len + ev->data_len > c->arena_cap) {
 				c->arena_cap = 2 * (c->arena_len + ev->data_len) + 4096;
 				c->arena = xrealloc(c->arena, c->arena_cap);
 			}
