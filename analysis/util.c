@@ -93,9 +93,10 @@ int asp_fail(char **err, const char *fmt, ...)
 	return -1;
 }
 
-int asp_open_file(const char *path, const char **why)
+/* regular: only a regular file; else anything but a directory (a pipe) */
+static int open_checked(const char *path, bool regular, const char **why)
 {
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | (regular ? O_NONBLOCK : 0) | O_CLOEXEC);
 	if (fd < 0) {
 		*why = strerror(errno);
 		return -1;
@@ -106,21 +107,23 @@ int asp_open_file(const char *path, const char **why)
 		close(fd);
 		return -1;
 	}
-	if (!S_ISREG(st.st_mode)) {
+	if (S_ISDIR(st.st_mode) || (regular && !S_ISREG(st.st_mode))) {
 		*why = S_ISDIR(st.st_mode) ? "is a directory, expected a file"
 					   : "not a regular file (a FIFO, socket or device)";
 		close(fd);
 		return -1;
 	}
 	int fl = fcntl(fd, F_GETFL);
-	if (fl >= 0)
+	if (regular && fl >= 0)
 		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	return fd;
 }
 
-FILE *asp_fopen_file(const char *path, const char **why)
+int asp_open_file(const char *path, const char **why) { return open_checked(path, true, why); }
+
+static FILE *fopen_checked(const char *path, bool regular, const char **why)
 {
-	int fd = asp_open_file(path, why);
+	int fd = open_checked(path, regular, why);
 	if (fd < 0)
 		return NULL;
 	FILE *fp = fdopen(fd, "r");
@@ -130,6 +133,8 @@ FILE *asp_fopen_file(const char *path, const char **why)
 	}
 	return fp;
 }
+
+FILE *asp_fopen_file(const char *path, const char **why) { return fopen_checked(path, true, why); }
 
 /* reads fp to its end, at most max bytes, and closes it */
 static char *read_stream(FILE *fp, const char *path, size_t max, size_t *len, char **err)
@@ -183,15 +188,10 @@ char *asp_read_config(const char *path, size_t *len, char **err)
 		asp_fail(err, "empty file name (a rules or runtimes file was expected)");
 		return NULL;
 	}
-	FILE *fp = fopen(path, "rb");
+	const char *why;
+	FILE *fp = fopen_checked(path, false, &why);
 	if (!fp) {
-		asp_fail(err, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	struct stat st;
-	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fclose(fp);
-		asp_fail(err, "%s: is a directory, expected a file", path);
+		asp_fail(err, "%s: %s", path, why);
 		return NULL;
 	}
 	return read_stream(fp, path, ASP_CONFIG_MAX, len, err);
