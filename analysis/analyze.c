@@ -15,6 +15,8 @@
  *   callee that took most of its time (its culprit).
  */
 #include "analyze.h"
+#include "culprit.h"
+#include "fold.h"
 #include "map.h"
 #include "util.h"
 
@@ -47,14 +49,6 @@ struct symclass {
 	uint64_t calls;     /* entries: async fn constructors and into_future
 			       calls count future instances */
 	const struct asp_symbol *sym;
-};
-
-#define CULPRIT_SLOTS 4
-struct child_agg {
-	const struct asp_symbol *sym;
-	uint64_t sum, calls;
-	const struct asp_symbol *deep; /* deepest hot callee of its largest call */
-	uint64_t deep_dur, max_call;
 };
 
 /* A frame is zero up to kids when pushed; kids[0..nkids) are in use. The
@@ -486,65 +480,17 @@ static void add_poll_finding(struct analyzer *a, const char *rule, enum asp_seve
 }
 
 /* the culprit of a frame from its aggregated non-future callees */
-static void frame_culprit(const struct frame *f, uint64_t dur, const struct asp_symbol **sym,
-			  uint64_t *cdur)
+static void frame_culprit(const struct frame *f, const struct asp_symbol **sym, uint64_t *cdur)
 {
-	const struct child_agg *top = NULL;
-	for (int i = 0; i < f->nkids; i++)
-		if (!top || f->kids[i].sum > top->sum)
-			top = &f->kids[i];
-	*sym = NULL;
-	*cdur = 0;
-	if (!top)
-		return;
-	if (top->calls == 1 && top->deep && top->deep_dur * 2 >= top->sum) {
-		*sym = top->deep;
-		*cdur = top->deep_dur;
-	} else {
-		*sym = top->sym;
-		*cdur = top->sum;
-	}
-	(void)dur;
+	culprit_of(f->kids, f->nkids, sym, cdur);
 }
 
 static void note_child(struct frame *parent, const struct frame *child, uint64_t dur)
 {
-	/* the child's own hot path: its top callee when that holds half its time */
 	const struct asp_symbol *deep;
 	uint64_t deep_dur;
-	frame_culprit(child, dur, &deep, &deep_dur);
-	if (!deep || deep_dur * 2 < dur) {
-		deep = child->sym;
-		deep_dur = dur;
-	}
-	/* the callee's slot; a free one; else the smallest one, if smaller */
-	struct child_agg *slot = NULL;
-	for (int i = 0; i < parent->nkids; i++)
-		if (parent->kids[i].sym == child->sym) {
-			slot = &parent->kids[i];
-			break;
-		}
-	if (!slot) {
-		if (parent->nkids < CULPRIT_SLOTS) {
-			slot = &parent->kids[parent->nkids++];
-		} else {
-			slot = &parent->kids[0];
-			for (int i = 1; i < CULPRIT_SLOTS; i++)
-				if (parent->kids[i].sum < slot->sum)
-					slot = &parent->kids[i];
-			if (slot->sum >= dur)
-				return;
-		}
-		memset(slot, 0, sizeof(*slot));
-		slot->sym = child->sym;
-	}
-	slot->sum += dur;
-	slot->calls++;
-	if (dur >= slot->max_call) {
-		slot->max_call = dur;
-		slot->deep = deep;
-		slot->deep_dur = deep_dur;
-	}
+	culprit_hot_path(child->kids, child->nkids, child->sym, dur, &deep, &deep_dur);
+	culprit_add(parent->kids, &parent->nkids, child->sym, dur, deep, deep_dur);
 }
 
 /* ---------------------------------------------------------------- frames */
@@ -745,7 +691,7 @@ static void leave_future(struct analyzer *a, struct thread_state *ts, struct fra
 
 	const struct asp_symbol *culprit;
 	uint64_t cdur;
-	frame_culprit(f, dur, &culprit, &cdur);
+	frame_culprit(f, &culprit, &cdur);
 
 	const struct asp_override *o = future_override(a, f->fut);
 	if (!o && task)
@@ -1035,6 +981,73 @@ static void consume_batch(struct analyzer *a, struct thread_state *ts, const str
 	a->last_time = max;
 }
 
+/* ---------------------------------------------------------------- folded */
+
+/* the fold workers' predicate (any thread): calls of a plain function,
+ * plumbing or a runtime's Future::poll change only their own thread's
+ * stack; classify_name reads nothing but the rules */
+static bool plain_sym(void *ctx, const struct asp_symbol *sym)
+{
+	int8_t profile;
+	return classify_name(ctx, asp_symbol_name(sym), &profile) <= CL_POLL_PLUMBING;
+}
+
+/* a symbol the workers saw, with the entries they did not hand on */
+static void fold_sym(void *ctx, const struct asp_symbol *sym, uint64_t calls)
+{
+	symclass(ctx, sym)->calls += calls;
+}
+
+/* what entry_rec does before it pushes a frame at depth */
+static void pop_above(struct analyzer *a, struct thread_state *ts, uint64_t time, uint16_t depth)
+{
+	while (ts->n && ts->st[ts->n - 1].depth >= depth)
+		pop(a, ts, time);
+}
+
+/* items of one thread from asp_fold_next: a CALL is a plain call's entry
+ * and exit as entry_rec and pop_plain would take them, an OPEN its entry
+ * with the callees that returned since */
+static void consume_items(struct analyzer *a, struct thread_state *ts,
+			  const struct asp_fold_item *it, size_t n)
+{
+	for (; n--; it++) {
+		if (it->last) {
+			ts->last_time = it->last;
+			if (it->last > a->last_time)
+				a->last_time = it->last;
+		}
+		if (it->kind == ASP_FOLD_EVENT) {
+			a->records += it->nrec - 1;
+			consume(a, it->u.ev);
+			continue;
+		}
+		a->records += it->nrec;
+		if (it->kind == ASP_FOLD_REC) {
+			if (it->type == ASP_REC_ENTRY)
+				entry_rec(a, ts, it->time, it->depth, it->sym, NULL);
+			else
+				exit_rec(a, ts, it->time, it->depth);
+			note_time(a, ts, it->time);
+			continue;
+		}
+		pop_above(a, ts, it->time, it->depth);
+		if (it->kind == ASP_FOLD_OPEN) {
+			push_plain(ts, it->sym, it->time, it->depth, symclass(a, it->sym));
+			struct frame *f = &ts->st[ts->n - 1];
+			f->nkids = it->u.kids->n;
+			memcpy(f->kids, it->u.kids->kids, f->nkids * sizeof(*f->kids));
+		} else if (ts->n) { /* CALL */
+			struct frame *parent = &ts->st[ts->n - 1];
+			if (parent->kids_used)
+				culprit_add(parent->kids, &parent->nkids, it->sym, it->dur, it->u.deep,
+					    it->deep_dur);
+			if (ts->ctx >= 0 && ts->st[ts->ctx].ctx_root == (int)ts->n)
+				ts->st[ts->ctx].ctx_root = -1;
+		}
+	}
+}
+
 /* ---------------------------------------------------------------- results */
 
 char *asp_run_name(const char *dir)
@@ -1308,6 +1321,86 @@ static void analyzer_free(struct analyzer *a)
 	free(a->findings);
 }
 
+/* the analyzer's thread for trace thread i (index), made on its first records */
+static struct thread_state *thread_at(struct analyzer *a, int *th_of, size_t i)
+{
+	if (th_of[i] < 0)
+		th_of[i] = (int)(thread(a, asp_trace_thread_tid(a->t, i)) - a->th);
+	return &a->th[th_of[i]];
+}
+
+static int *thread_index_new(const struct asp_trace *t)
+{
+	int *th_of = xmalloc(asp_trace_nthreads(t) * sizeof(*th_of));
+	for (size_t i = 0; i < asp_trace_nthreads(t); i++)
+		th_of[i] = -1;
+	return th_of;
+}
+
+/* every record, merged by a decoder thread (asp_stream) */
+static int read_stream(struct analyzer *a, char **err)
+{
+	struct asp_stream *m = asp_stream_open(a->t, err);
+	if (!m)
+		return -1;
+	const struct asp_event *ev;
+	const struct asp_rec *recs;
+	size_t n, thr;
+	int rc;
+	bool first = true;
+	int *th_of = thread_index_new(a->t);
+	while ((rc = asp_stream_next(m, &recs, &n, &thr, &ev, err)) > 0) {
+		uint64_t time = ev ? ev->time : recs[0].time;
+		if (first && time && time < a->start)
+			a->start = time;
+		first = false;
+		if (ev)
+			consume(a, ev);
+		else
+			consume_batch(a, thread_at(a, th_of, thr), recs, n);
+	}
+	free(th_of);
+	asp_stream_close(m);
+	return rc;
+}
+
+/* plain calls folded by a worker per CPU (asp_fold), the rest merged */
+static int read_folded(struct analyzer *a, char **err)
+{
+	struct asp_fold *f = asp_fold_open(a->t, plain_sym, a, err);
+	if (!f)
+		return -1;
+	const struct asp_fold_item *items;
+	size_t n, thr;
+	int rc;
+	bool first = true;
+	int *th_of = thread_index_new(a->t);
+	while ((rc = asp_fold_next(f, &items, &n, &thr, err)) > 0) {
+		if (first && items[0].time && items[0].time < a->start)
+			a->start = items[0].time;
+		first = false;
+		consume_items(a, thread_at(a, th_of, thr), items, n);
+	}
+	free(th_of);
+	if (rc == 0)
+		asp_fold_symbols(f, fold_sym, a);
+	asp_fold_close(f);
+	return rc;
+}
+
+/* folding pays with a thread or more of records, and more than one CPU;
+ * a recording of very many threads keeps one merge (fewer blocks in
+ * flight). ASPROF_FOLD=0 turns it off (the two give the same results:
+ * tests/fold.sh compares them). */
+#define FOLD_MAX_THREADS 64
+static bool fold_wanted(const struct asp_trace *t)
+{
+	const char *e = getenv("ASPROF_FOLD");
+	if (e && !strcmp(e, "0"))
+		return false;
+	return asp_trace_nthreads(t) <= FOLD_MAX_THREADS;
+}
+
 struct asp_result *asp_analyze(const char *dir, const struct asp_analyze_opts *opts, char **err)
 {
 	const struct asp_rules *rules = opts->rules;
@@ -1326,11 +1419,6 @@ struct asp_result *asp_analyze(const char *dir, const struct asp_analyze_opts *o
 	struct asp_trace *t = asp_trace_open(dir, opts->warn, opts->warn_ctx, err);
 	if (!t)
 		return NULL;
-	struct asp_stream *m = asp_stream_open(t, err);
-	if (!m) {
-		asp_trace_close(t);
-		return NULL;
-	}
 	struct analyzer a = { 0 };
 	a.t = t;
 	a.rules = rules;
@@ -1339,30 +1427,7 @@ struct asp_result *asp_analyze(const char *dir, const struct asp_analyze_opts *o
 	a.start = asp_trace_start_time(t);
 	a.profile_hits = xcalloc(rules->nprofiles + 1, sizeof(uint64_t));
 	a.detect_hits = xcalloc(rules->nprofiles + 1, sizeof(uint64_t));
-	const struct asp_event *ev;
-	const struct asp_rec *recs;
-	size_t n, thr;
-	int rc;
-	bool first = true;
-	/* a->th index of each trace thread, -1 until it has records */
-	int *th_of = xmalloc(asp_trace_nthreads(t) * sizeof(*th_of));
-	for (size_t i = 0; i < asp_trace_nthreads(t); i++)
-		th_of[i] = -1;
-	while ((rc = asp_stream_next(m, &recs, &n, &thr, &ev, err)) > 0) {
-		uint64_t time = ev ? ev->time : recs[0].time;
-		if (first && time && time < a.start)
-			a.start = time;
-		first = false;
-		if (ev) {
-			consume(&a, ev);
-			continue;
-		}
-		if (th_of[thr] < 0)
-			th_of[thr] = (int)(thread(&a, asp_trace_thread_tid(t, thr)) - a.th);
-		consume_batch(&a, &a.th[th_of[thr]], recs, n);
-	}
-	free(th_of);
-	asp_stream_close(m);
+	int rc = fold_wanted(t) ? read_folded(&a, err) : read_stream(&a, err);
 	struct asp_result *r = NULL;
 	if (rc == 0) {
 		for (size_t i = 0; i < a.nth; i++)

@@ -67,6 +67,8 @@ struct task {
 struct sym_cache_ent {
 	uint64_t key;
 	const struct asp_symbol *sym;
+	uint32_t id;  /* sym->id (0 for none): no trip to the symbol per record */
+	uint8_t tag;  /* the reader's tagger's, 0 without one */
 };
 
 struct asp_trace {
@@ -80,6 +82,7 @@ struct asp_trace {
 	size_t nmods;
 	int *threads;
 	char **datpaths;
+	uint64_t *datbytes; /* each file's size */
 	size_t nthreads;
 	bool keep_fds; /* readers keep their files open (see READ_KEEP_FDS) */
 	uint64_t data_bytes;
@@ -90,6 +93,10 @@ struct asp_trace {
 	size_t nlayouts;
 	uint32_t next_sym_id;
 	struct sym_cache_ent *cache; /* shared by the readers; see reader_lookup */
+	/* readers run on threads of their own (asp_trace_threaded): symbol
+	 * lookups that miss a reader's cache, and warnings, take these */
+	bool threaded;
+	pthread_mutex_t lookup_lock, warn_lock;
 	uint64_t time_limit; /* no record is later: see set_time_limit */
 	asp_warn_fn warn;
 	void *warn_ctx;
@@ -103,10 +110,14 @@ static void warnf(struct asp_trace *t, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	if (t->threaded)
+		pthread_mutex_lock(&t->warn_lock);
 	if (t->warn)
 		t->warn(t->warn_ctx, buf);
 	else
 		fprintf(stderr, "asprof-batch: warning: %s\n", buf);
+	if (t->threaded)
+		pthread_mutex_unlock(&t->warn_lock);
 }
 
 /* ---------------------------------------------------------------- records */
@@ -1063,6 +1074,7 @@ static int find_threads(struct asp_trace *t, char **err)
 	asp_qsort(tids, n, sizeof(int), int_cmp);
 	t->threads = xreallocarray(NULL, n, sizeof(int));
 	t->datpaths = xreallocarray(NULL, n, sizeof(char *));
+	t->datbytes = xreallocarray(NULL, n, sizeof(uint64_t));
 	for (size_t i = 0; i < n; i++) {
 		if (i && tids[i] == tids[i - 1])
 			continue;
@@ -1076,6 +1088,7 @@ static int find_threads(struct asp_trace *t, char **err)
 			continue;
 		}
 		t->data_bytes += (uint64_t)st.st_size;
+		t->datbytes[t->nthreads] = (uint64_t)st.st_size;
 		t->threads[t->nthreads] = tids[i];
 		t->datpaths[t->nthreads++] = path;
 	}
@@ -1175,6 +1188,7 @@ void asp_trace_close(struct asp_trace *t)
 	for (size_t i = 0; i < t->nthreads; i++)
 		free(t->datpaths[i]);
 	free(t->datpaths);
+	free(t->datbytes);
 	free(t->threads);
 	for (size_t i = 0; i < t->nfilters; i++) {
 		if (t->filters[i].kind == PATT_REGEX)
@@ -1189,6 +1203,10 @@ void asp_trace_close(struct asp_trace *t)
 	}
 	free(t->layouts);
 	free(t->cache);
+	if (t->threaded) {
+		pthread_mutex_destroy(&t->lookup_lock);
+		pthread_mutex_destroy(&t->warn_lock);
+	}
 	free_info(&t->info);
 	free(t->dir);
 	free(t);
@@ -1199,8 +1217,18 @@ const struct asp_info *asp_trace_info(const struct asp_trace *t) { return &t->in
 size_t asp_trace_nthreads(const struct asp_trace *t) { return t->nthreads; }
 int asp_trace_thread_tid(const struct asp_trace *t, size_t i) { return t->threads[i]; }
 uint64_t asp_trace_data_bytes(const struct asp_trace *t) { return t->data_bytes; }
+uint64_t asp_trace_thread_bytes(const struct asp_trace *t, size_t i) { return t->datbytes[i]; }
 uint64_t asp_trace_start_time(const struct asp_trace *t) { return t->nsess ? t->sess[0].time : 0; }
 uint32_t asp_trace_nsymbols(const struct asp_trace *t) { return t->next_sym_id; }
+
+void asp_trace_threaded(struct asp_trace *t)
+{
+	if (t->threaded)
+		return;
+	pthread_mutex_init(&t->lookup_lock, NULL);
+	pthread_mutex_init(&t->warn_lock, NULL);
+	t->threaded = true;
+}
 
 /* ---------------------------------------------------------------- reader */
 
@@ -1210,6 +1238,10 @@ struct asp_reader {
 	int tid;
 	int fd;            /* -1 between refills when !keep_fd, and after the end */
 	bool keep_fd;
+	struct sym_cache_ent *cache; /* the trace's, or the reader's own */
+	struct sym_cache_ent miss;   /* a lookup that may not be cached */
+	asp_tag_fn tagger;
+	void *tag_ctx;
 	uint8_t *buf;
 	size_t len, pos;   /* bytes in buf, read position */
 	uint64_t offset;   /* file offset of buf[0] */
@@ -1247,8 +1279,13 @@ struct asp_reader *asp_reader_open(struct asp_trace *t, size_t idx, char **err)
 		r->fd = -1;
 	}
 	r->buf = xmalloc(READ_BUF_SIZE);
-	if (!t->cache)
-		t->cache = xcalloc(SYM_CACHE_SIZE, sizeof(*t->cache)); /* key 0: empty */
+	if (t->threaded) {
+		r->cache = xcalloc(SYM_CACHE_SIZE, sizeof(*r->cache)); /* key 0: empty */
+	} else {
+		if (!t->cache)
+			t->cache = xcalloc(SYM_CACHE_SIZE, sizeof(*t->cache));
+		r->cache = t->cache;
+	}
 	return r;
 }
 
@@ -1258,11 +1295,20 @@ void asp_reader_close(struct asp_reader *r)
 		return;
 	if (r->fd >= 0)
 		close(r->fd);
+	if (r->cache != r->t->cache)
+		free(r->cache);
 	free(r->buf);
 	free(r);
 }
 
 uint64_t asp_reader_count(const struct asp_reader *r) { return r->count; }
+
+void asp_reader_set_tagger(struct asp_reader *r, asp_tag_fn fn, void *ctx)
+{
+	r->tagger = fn;
+	r->tag_ctx = ctx;
+	memset(r->cache, 0, SYM_CACHE_SIZE * sizeof(*r->cache)); /* tagged from now on */
+}
 
 /* make at least n bytes available at buf[pos]; returns bytes available */
 static int fill(struct asp_reader *r, size_t n, char **err)
@@ -1325,23 +1371,63 @@ static void reader_session(struct asp_reader *r, uint64_t time)
 
 /* per record: a session range check and one probe of a direct-mapped cache,
  * shared by the trace's readers (one per thread would hold the same hot
- * functions several times over, out of the L1 cache) */
-static inline const struct asp_symbol *reader_lookup(struct asp_reader *r, uint64_t time,
-						     uint64_t addr)
+ * functions several times over, out of the L1 cache), or the reader's own
+ * when readers run on threads of their own */
+static __attribute__((noinline)) const struct sym_cache_ent *
+reader_lookup_miss(struct asp_reader *r, struct sym_cache_ent *ce, uint64_t key, uint64_t addr)
+{
+	const struct asp_symbol *sym;
+	if (r->t->threaded) {
+		pthread_mutex_lock(&r->t->lookup_lock);
+		sym = session_lookup(r->t, r->sess, addr);
+		pthread_mutex_unlock(&r->t->lookup_lock);
+	} else {
+		sym = session_lookup(r->t, r->sess, addr);
+	}
+	if (!r->sess_key)
+		ce = &r->miss;
+	ce->key = key;
+	ce->sym = sym;
+	ce->id = sym ? sym->id : 0;
+	ce->tag = sym && r->tagger ? r->tagger(r->tag_ctx, sym) : 0;
+	return ce;
+}
+
+static inline const struct sym_cache_ent *reader_lookup_ent(struct asp_reader *r, uint64_t time,
+							    uint64_t addr)
 {
 	if (__builtin_expect(!r->sess_known || time < r->sess_from || time >= r->sess_until, 0))
 		reader_session(r, time);
 	uint64_t key = addr | r->sess_key;
-	struct sym_cache_ent *ce =
-		&r->t->cache[(key * 0x9E3779B97F4A7C15ULL) >> (64 - SYM_CACHE_BITS)];
+	struct sym_cache_ent *ce = &r->cache[(key * 0x9E3779B97F4A7C15ULL) >> (64 - SYM_CACHE_BITS)];
 	if (__builtin_expect(ce->key == key, 1))
-		return ce->sym;
-	const struct asp_symbol *sym = session_lookup(r->t, r->sess, addr);
-	if (r->sess_key) {
-		ce->key = key;
-		ce->sym = sym;
-	}
-	return sym;
+		return ce;
+	return reader_lookup_miss(r, ce, key, addr);
+}
+
+static inline const struct asp_symbol *reader_lookup(struct asp_reader *r, uint64_t time,
+						     uint64_t addr)
+{
+	return reader_lookup_ent(r, time, addr)->sym;
+}
+
+/* the bulk paths' step: the record at p, when it is an entry or exit without
+ * payload in the session the reader is in ([first, until), key sess_key):
+ * its time, its word (type, depth: see asp_decode_record) and its symbol's
+ * cache entry; NULL for anything else (reader_next takes it) */
+static inline const struct sym_cache_ent *plain_record(struct asp_reader *r, const uint8_t *p,
+						       uint64_t first, uint64_t until,
+						       uint64_t sess_key, uint64_t *time,
+						       uint64_t *w)
+{
+	memcpy(time, p, 8);
+	memcpy(w, p + 8, 8);
+	if ((*w & 0x3e) != (RECORD_MAGIC << 3) || *time < first || *time >= until)
+		return NULL;
+	uint64_t addr = *w >> 16, key = addr | sess_key;
+	const struct sym_cache_ent *ce =
+		&r->cache[(key * 0x9E3779B97F4A7C15ULL) >> (64 - SYM_CACHE_BITS)];
+	return ce->key == key ? ce : reader_lookup_ent(r, *time, addr);
 }
 
 /* the byte length of the argument data after a record, per its specs;
@@ -1527,6 +1613,41 @@ static inline int reader_next(struct asp_reader *r, struct asp_event *ev, char *
 
 int asp_reader_next(struct asp_reader *r, struct asp_event *ev, char **err)
 {
+	return reader_next(r, ev, err);
+}
+
+int asp_reader_next_batch(struct asp_reader *r, struct asp_rec *recs, size_t max, size_t *n,
+			  struct asp_event *ev, char **err)
+{
+	/* as merger_next_batch's loop, with no other thread to give way to */
+	const uint8_t *buf = r->buf;
+	size_t pos = r->pos, k = 0;
+	if (max > (r->len - pos) / RECORD_SIZE)
+		max = (r->len - pos) / RECORD_SIZE;
+	if (max && !r->sess_known) {
+		uint64_t time;
+		memcpy(&time, buf + pos, 8);
+		reader_session(r, time);
+	}
+	const uint64_t first = r->sess_from, until = r->sess_until, sess_key = r->sess_key;
+	while (k < max) {
+		uint64_t time, w;
+		const struct sym_cache_ent *ce =
+			plain_record(r, buf + pos, first, until, sess_key, &time, &w);
+		if (!ce)
+			break;
+		pos += RECORD_SIZE;
+		recs[k++] = (struct asp_rec){ time, ce->sym, (uint16_t)((w >> 6) & 0x3ff),
+					      (uint8_t)(w & 1), ce->tag, ce->id };
+	}
+	r->pos = pos;
+	if (k) {
+		r->count += k;
+		r->last_time = recs[k - 1].time;
+		*n = k;
+		return 1;
+	}
+	*n = 0;
 	return reader_next(r, ev, err);
 }
 
@@ -1769,7 +1890,7 @@ int asp_merger_next_batch(struct asp_merger *m, struct asp_rec *recs, size_t max
 	}
 	*ev = NULL;
 	*thread = i;
-	recs[0] = (struct asp_rec){ h->time, h->sym, h->depth, h->type };
+	recs[0] = (struct asp_rec){ h->time, h->sym, h->depth, h->type, 0, 0 };
 	/* then the reader's records decoded in place while they are plain and
 	 * in the reader's current session (else reader_next takes over) and
 	 * below every other thread's head (ties: the lower index first) */
@@ -1784,17 +1905,14 @@ int asp_merger_next_batch(struct asp_merger *m, struct asp_rec *recs, size_t max
 	bool switched = false;
 	/* in locals: stores to recs could alias them */
 	const uint64_t first = r->sess_from, until = r->sess_until, sess_key = r->sess_key;
-	const struct sym_cache_ent *cache = r->t->cache;
 	while (k < max) {
 		uint64_t time, w;
-		memcpy(&time, buf + pos, 8);
-		memcpy(&w, buf + pos + 8, 8);
-		if ((w & 0x3e) != (RECORD_MAGIC << 3) || time < first || time >= until)
-			break;
-		uint64_t addr = w >> 16, key = addr | sess_key;
 		const struct sym_cache_ent *ce =
-			&cache[(key * 0x9E3779B97F4A7C15ULL) >> (64 - SYM_CACHE_BITS)];
-		const struct asp_symbol *sym = ce->key == key ? ce->sym : reader_lookup(r, time, addr);
+			plain_record(r, buf + pos, first, until, sess_key, &time, &w);
+		if (!ce)
+			break;
+		const struct asp_symbol *sym = ce->sym;
+		uint64_t addr = w >> 16;
 		pos += RECORD_SIZE;
 		if (time > last) {
 			/* another thread's turn: this record is the reader's new
@@ -1809,7 +1927,8 @@ int asp_merger_next_batch(struct asp_merger *m, struct asp_rec *recs, size_t max
 			switched = true;
 			break;
 		}
-		recs[k++] = (struct asp_rec){ time, sym, (uint16_t)((w >> 6) & 0x3ff), (uint8_t)(w & 1) };
+		recs[k++] = (struct asp_rec){ time, sym, (uint16_t)((w >> 6) & 0x3ff), (uint8_t)(w & 1),
+					      0, 0 };
 	}
 	r->pos = pos;
 	r->count += k - 1 + switched;

@@ -124,6 +124,8 @@ struct asp_rec {
 	const struct asp_symbol *sym; /* NULL when not resolved */
 	uint16_t depth;
 	uint8_t type;                 /* ASP_REC_ENTRY or ASP_REC_EXIT */
+	uint8_t tag;                  /* asp_reader_next_batch: the reader's tagger's */
+	uint32_t id;                  /* asp_reader_next_batch: sym->id (0 for none) */
 };
 
 struct asp_trace;
@@ -146,10 +148,18 @@ size_t asp_trace_nthreads(const struct asp_trace *t);
 int asp_trace_thread_tid(const struct asp_trace *t, size_t i);
 /* the size of all thread data files in bytes */
 uint64_t asp_trace_data_bytes(const struct asp_trace *t);
+/* the size of thread i's data file in bytes */
+uint64_t asp_trace_thread_bytes(const struct asp_trace *t, size_t i);
 /* the first SESS timestamp (ns), the reference for relative times */
 uint64_t asp_trace_start_time(const struct asp_trace *t);
 /* the number of distinct symbols looked up so far (bounds asp_symbol.id) */
 uint32_t asp_trace_nsymbols(const struct asp_trace *t);
+
+/* Readers of this trace will run on threads of their own (one reader per
+ * thread at a time): from now on, readers opened get a symbol cache of their
+ * own, and symbol lookups and warnings are serialized. Call before opening
+ * them. Demangled names (asp_symbol_name) are safe from any thread. */
+void asp_trace_threaded(struct asp_trace *t);
 
 /* Demangled name (libiberty, Rust legacy hash dropped); computed once per
  * symbol. Owned by the trace. */
@@ -168,6 +178,17 @@ struct asp_reader *asp_reader_open(struct asp_trace *t, size_t thread_idx, char 
 /* 1: *ev filled; 0: end of stream; -1: unreadable file (*err set). A
  * truncated final record is reported as a warning and ends the stream. */
 int asp_reader_next(struct asp_reader *r, struct asp_event *ev, char **err);
+/* In bulk: on 1, either *n >= 1 and recs[0..*n) are the next records, all
+ * plain entries/exits (no payload), or *n == 0 and *ev is the next event
+ * (as from asp_reader_next). 0: end of stream; -1: unreadable file. */
+int asp_reader_next_batch(struct asp_reader *r, struct asp_rec *recs, size_t max, size_t *n,
+			  struct asp_event *ev, char **err);
+/* A tag per symbol, computed once per symbol and reader and kept beside it
+ * in the reader's cache: asp_reader_next_batch hands it out with each
+ * record (classes, say, without a trip to the symbol). Only for a threaded
+ * trace's readers (their caches are their own); set before reading. */
+typedef uint8_t (*asp_tag_fn)(void *ctx, const struct asp_symbol *sym);
+void asp_reader_set_tagger(struct asp_reader *r, asp_tag_fn fn, void *ctx);
 /* records read so far */
 uint64_t asp_reader_count(const struct asp_reader *r);
 void asp_reader_close(struct asp_reader *r);

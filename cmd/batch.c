@@ -121,8 +121,9 @@ static void run_job(struct pool *p, struct job *j)
 		j->skip_reason = err;
 		goto out;
 	}
-	if (asp_chrome_finish(chrome, j->result, &err) < 0 ||
-	    asp_summary_write(summary_path, j->result, p->rules, &err) < 0) {
+	/* summary.json and the text while trace.json's writer catches up */
+	if (asp_summary_write(summary_path, j->result, p->rules, &err) < 0) {
+		asp_chrome_abort(chrome);
 		j->fatal = err;
 		goto out;
 	}
@@ -134,6 +135,8 @@ static void run_job(struct pool *p, struct job *j)
 		fputc('\n', mem);
 		fclose(mem);
 	}
+	if (asp_chrome_finish(chrome, j->result, &err) < 0)
+		j->fatal = err;
 out:
 	free(trace_path);
 	free(summary_path);

@@ -1,0 +1,568 @@
+/* fold.c - parallel readers that fold plain calls (see fold.h).
+ *
+ * Each recording thread has a queue of up to FOLD_QUEUE blocks of items. A
+ * worker fills a block for whichever of its threads is furthest behind in
+ * time and has queue space; the consumer takes blocks in order and merges
+ * the threads' items by time. The consumer waits only for a thread whose
+ * queue is empty and whose worker therefore has work: no deadlock, and the
+ * memory is the blocks in flight, whatever the recording's length. */
+#include "fold.h"
+#include "util.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define FOLD_ITEMS 4096
+#define FOLD_RECS 256    /* records decoded per step: at most 2 items each */
+#define FOLD_EVENTS 256
+#define FOLD_ARENA (64 * 1024)
+#define FOLD_QUEUE 3
+/* a pending call's depth is above its caller's, and depths have 10 bits:
+ * at most this many are pending (and become OPEN items at once) */
+#define FOLD_MAX_PENDING 1024
+_Static_assert(FOLD_MAX_PENDING + 2 * FOLD_RECS + 2 <= FOLD_ITEMS, "a step fits an empty block");
+
+struct block {
+	struct asp_fold_item *it;
+	size_t n;
+	struct asp_event *evs;
+	size_t nev;
+	struct asp_fold_kids *kids; /* of the OPEN items */
+	size_t nkids, ckids;
+	uint8_t *arena; /* the events' payloads */
+	size_t arena_len, arena_cap;
+	int rc;         /* the last block: 0 at the end, -1 on an error */
+	bool last;
+	char *err;
+};
+
+/* a pending plain call */
+struct pframe {
+	const struct asp_symbol *sym;
+	uint64_t start;
+	uint16_t depth;
+	uint8_t nkids;
+	struct child_agg kids[CULPRIT_SLOTS];
+};
+
+struct fthread {
+	struct asp_reader *r;
+	/* the worker's */
+	struct pframe *p;
+	size_t np, cap;
+	uint64_t last;     /* latest non-zero record time consumed */
+	uint32_t nacc;     /* records consumed and not yet in an item */
+	uint64_t progress; /* the latest record time: who is furthest behind */
+	bool done;         /* its last block is queued */
+	/* under the lock */
+	struct block *q[FOLD_QUEUE];
+	size_t qhead, qn;
+	/* the consumer's */
+	struct block *cur;
+	size_t pos;
+	bool ended;
+};
+
+struct worker {
+	struct asp_fold *f;
+	pthread_t thread;
+	size_t *mine; /* thread indexes */
+	size_t nmine;
+	uint64_t bytes;
+	/* per symbol id: 0 not seen, 1 plain, 2 not plain; entries folded */
+	uint8_t *cls;
+	uint64_t *calls;
+	const struct asp_symbol **syms;
+	size_t nsyms;
+	struct asp_rec recs[FOLD_RECS];
+};
+
+struct asp_fold {
+	struct asp_trace *t;
+	asp_plain_fn plain;
+	void *ctx;
+	struct fthread *th;
+	size_t nth;
+	struct worker *w;
+	size_t nw, started;
+	pthread_mutex_t lock;
+	pthread_cond_t data, space;
+	bool stop;
+	struct block **pool; /* free blocks */
+	size_t npool, cpool;
+};
+
+static struct block *block_new(void)
+{
+	struct block *b = xcalloc(1, sizeof(*b));
+	b->it = xmalloc(FOLD_ITEMS * sizeof(*b->it));
+	b->evs = xmalloc(FOLD_EVENTS * sizeof(*b->evs));
+	return b;
+}
+
+static void block_free(struct block *b)
+{
+	if (!b)
+		return;
+	free(b->it);
+	free(b->evs);
+	free(b->kids);
+	free(b->arena);
+	free(b->err);
+	free(b);
+}
+
+/* ---------------------------------------------------------------- worker */
+
+static __attribute__((noinline)) bool classify(struct worker *w, const struct asp_symbol *sym)
+{
+	uint32_t id = sym->id;
+	if (id >= w->nsyms) {
+		size_t n = w->nsyms ? w->nsyms : 1024;
+		while (n <= id)
+			n *= 2;
+		w->cls = xrealloc(w->cls, n);
+		w->calls = xreallocarray(w->calls, n, sizeof(*w->calls));
+		w->syms = xreallocarray(w->syms, n, sizeof(*w->syms));
+		memset(w->cls + w->nsyms, 0, n - w->nsyms);
+		memset(w->calls + w->nsyms, 0, (n - w->nsyms) * sizeof(*w->calls));
+		memset(w->syms + w->nsyms, 0, (n - w->nsyms) * sizeof(*w->syms));
+		w->nsyms = n;
+	}
+	if (!w->cls[id]) {
+		w->cls[id] = w->f->plain(w->f->ctx, sym) ? 1 : 2;
+		w->syms[id] = sym;
+	}
+	return w->cls[id] == 1;
+}
+
+static inline bool is_plain(struct worker *w, const struct asp_symbol *sym)
+{
+	if (__builtin_expect(sym->id < w->nsyms && w->cls[sym->id], 1))
+		return w->cls[sym->id] == 1;
+	return classify(w, sym);
+}
+
+/* the readers' tagger (asp_reader_set_tagger): records come with it */
+static uint8_t tag_plain(void *ctx, const struct asp_symbol *sym)
+{
+	return is_plain(ctx, sym);
+}
+
+static struct asp_fold_item *emit(struct fthread *ft, struct block *b, uint8_t kind,
+				  uint64_t time, uint64_t last)
+{
+	struct asp_fold_item *it = &b->it[b->n++];
+	it->time = time;
+	it->last = last;
+	it->kind = kind;
+	it->nrec = ft->nacc;
+	ft->nacc = 0;
+	return it;
+}
+
+/* hand every pending call on (before anything the analyzer must see) */
+static __attribute__((noinline)) void open_pending(struct fthread *ft, struct block *b,
+						  uint64_t last)
+{
+	uint32_t nacc = ft->nacc;
+	ft->nacc = 0;
+	for (size_t i = 0; i < ft->np; i++) {
+		const struct pframe *p = &ft->p[i];
+		struct asp_fold_item *it = emit(ft, b, ASP_FOLD_OPEN, p->start, last);
+		it->sym = p->sym;
+		it->depth = p->depth;
+		if (b->nkids == b->ckids) {
+			b->ckids = b->ckids ? 2 * b->ckids : 64;
+			b->kids = xreallocarray(b->kids, b->ckids, sizeof(*b->kids));
+		}
+		struct asp_fold_kids *k = &b->kids[b->nkids];
+		k->n = p->nkids;
+		memcpy(k->kids, p->kids, p->nkids * sizeof(*k->kids));
+		it->aux = (uint32_t)b->nkids++;
+	}
+	ft->np = 0;
+	ft->nacc = nacc;
+}
+
+static inline void push_pending(struct fthread *ft, const struct asp_symbol *sym, uint64_t time,
+				uint16_t depth)
+{
+	if (ft->np == ft->cap) {
+		ft->cap = ft->cap ? ft->cap * 2 : 64;
+		ft->p = xreallocarray(ft->p, ft->cap, sizeof(*ft->p));
+	}
+	struct pframe *p = &ft->p[ft->np++];
+	p->sym = sym;
+	p->start = time;
+	p->depth = depth;
+	p->nkids = 0;
+}
+
+/* the top pending call returned at end */
+static inline void pop_pending(struct fthread *ft, struct block *b, uint64_t end)
+{
+	const struct pframe *p = &ft->p[--ft->np];
+	if (end < p->start)
+		end = p->start;
+	uint64_t dur = end - p->start;
+	const struct asp_symbol *deep;
+	uint64_t deep_dur;
+	culprit_hot_path(p->kids, p->nkids, p->sym, dur, &deep, &deep_dur);
+	if (ft->np) {
+		struct pframe *caller = &ft->p[ft->np - 1];
+		culprit_add(caller->kids, &caller->nkids, p->sym, dur, deep, deep_dur);
+		return;
+	}
+	struct asp_fold_item *it = emit(ft, b, ASP_FOLD_CALL, p->start, ft->last);
+	it->sym = p->sym;
+	it->depth = p->depth;
+	it->dur = dur;
+	it->u.deep = deep;
+	it->deep_dur = deep_dur;
+}
+
+/* an entry or exit, with or without payload: folded when it is a plain
+ * call's that nests (plain: the symbol's tag; its id indexes calls) */
+static inline bool fold_rec(struct worker *w, struct fthread *ft, struct block *b, uint8_t type,
+			    uint64_t time, uint16_t depth, const struct asp_symbol *sym, bool plain,
+			    uint32_t id)
+{
+	if (type == ASP_REC_ENTRY) {
+		if (!plain || (ft->np && ft->p[ft->np - 1].depth >= depth))
+			return false;
+		w->calls[id]++;
+		push_pending(ft, sym, time, depth);
+	} else {
+		if (!ft->np || ft->p[ft->np - 1].depth != depth)
+			return false;
+		pop_pending(ft, b, time);
+	}
+	return true;
+}
+
+static void fold_recs(struct worker *w, struct fthread *ft, struct block *b,
+		      const struct asp_rec *recs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct asp_rec *r = &recs[i];
+		uint64_t before = ft->last;
+		ft->nacc++;
+		if (r->time)
+			ft->last = r->time;
+		if (fold_rec(w, ft, b, r->type, r->time, r->depth, r->sym, r->tag, r->id))
+			continue;
+		if (ft->np)
+			open_pending(ft, b, before);
+		struct asp_fold_item *it = emit(ft, b, ASP_FOLD_REC, r->time, before);
+		it->sym = r->sym;
+		it->depth = r->depth;
+		it->type = r->type;
+	}
+	if (n)
+		ft->progress = recs[n - 1].time;
+}
+
+static void fold_event(struct worker *w, struct fthread *ft, struct block *b,
+		       const struct asp_event *ev)
+{
+	uint64_t before = ft->last;
+	ft->nacc++;
+	if (ev->time)
+		ft->last = ev->time;
+	ft->progress = ev->time;
+	if (ev->type <= ASP_REC_EXIT &&
+	    fold_rec(w, ft, b, ev->type, ev->time, ev->depth, ev->sym, ev->sym && is_plain(w, ev->sym),
+		     ev->sym ? ev->sym->id : 0))
+		return;
+	if (ft->np)
+		open_pending(ft, b, before);
+	struct asp_fold_item *it = emit(ft, b, ASP_FOLD_EVENT, ev->time, before);
+	struct asp_event *e = &b->evs[b->nev];
+	*e = *ev;
+	if (ev->data) {
+		/* (allocated even for an empty payload: no offset from NULL) */
+		if (!b->arena || b->arena_len + ev->data_len > b->arena_cap) {
+			b->arena_cap = 2 * (b->arena_len + ev->data_len) + 4096;
+			b->arena = xrealloc(b->arena, b->arena_cap);
+		}
+		memcpy(b->arena + b->arena_len, ev->data, ev->data_len);
+		/* an offset + 1 until the arena stops moving */
+		e->data = (const uint8_t *)(uintptr_t)(b->arena_len + 1);
+		b->arena_len += ASP_ALIGN(ev->data_len, 8);
+	}
+	it->aux = (uint32_t)b->nev++;
+}
+
+/* the thread's next items into b, until b is full or the thread ends */
+static void fill_block(struct worker *w, struct fthread *ft, struct block *b)
+{
+	b->n = b->nev = b->nkids = b->arena_len = 0;
+	b->last = false;
+	while (b->n + ft->np + 2 * FOLD_RECS + 2 <= FOLD_ITEMS && b->nev < FOLD_EVENTS &&
+	       b->arena_len <= FOLD_ARENA) {
+		size_t n = 0;
+		struct asp_event ev;
+		int rc = asp_reader_next_batch(ft->r, w->recs, FOLD_RECS, &n, &ev, &b->err);
+		if (rc <= 0) {
+			/* what is still open stays open: the analyzer closes it */
+			if (rc == 0 && ft->np)
+				open_pending(ft, b, ft->last);
+			b->rc = rc;
+			b->last = true;
+			break;
+		}
+		if (n)
+			fold_recs(w, ft, b, w->recs, n);
+		else
+			fold_event(w, ft, b, &ev);
+	}
+	/* records folded into calls still pending go with the next item; at the
+	 * end there is none, and the last OPEN takes them */
+	if (b->last && ft->nacc && b->n)
+		b->it[b->n - 1].nrec += ft->nacc;
+	for (size_t i = 0; i < b->n; i++) {
+		struct asp_fold_item *it = &b->it[i];
+		if (it->kind == ASP_FOLD_EVENT) {
+			struct asp_event *e = &b->evs[it->aux];
+			if (e->data)
+				e->data = b->arena + ((uintptr_t)e->data - 1);
+			it->u.ev = e;
+		} else if (it->kind == ASP_FOLD_OPEN) {
+			it->u.kids = &b->kids[it->aux];
+		}
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct asp_fold *f = w->f;
+	pthread_mutex_lock(&f->lock);
+	while (!f->stop) {
+		struct fthread *best = NULL;
+		bool left = false;
+		for (size_t i = 0; i < w->nmine; i++) {
+			struct fthread *ft = &f->th[w->mine[i]];
+			if (ft->done)
+				continue;
+			left = true;
+			if (ft->qn < FOLD_QUEUE && (!best || ft->progress < best->progress))
+				best = ft;
+		}
+		if (!left)
+			break;
+		if (!best) {
+			pthread_cond_wait(&f->space, &f->lock);
+			continue;
+		}
+		struct block *b = f->npool ? f->pool[--f->npool] : NULL;
+		pthread_mutex_unlock(&f->lock);
+		if (!b)
+			b = block_new();
+		fill_block(w, best, b);
+		pthread_mutex_lock(&f->lock);
+		best->q[(best->qhead + best->qn++) % FOLD_QUEUE] = b;
+		if (b->last)
+			best->done = true;
+		pthread_cond_broadcast(&f->data);
+	}
+	pthread_mutex_unlock(&f->lock);
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- consumer */
+
+/* thread i's next item: 1 and *it, 0 at its end, -1 on its error */
+static int head(struct asp_fold *f, size_t i, const struct asp_fold_item **it, char **err)
+{
+	struct fthread *ft = &f->th[i];
+	for (;;) {
+		struct block *b = ft->cur;
+		if (b && ft->pos < b->n) {
+			*it = &b->it[ft->pos];
+			return 1;
+		}
+		if (b && b->last) {
+			ft->ended = true;
+			if (b->rc < 0) {
+				*err = b->err;
+				b->err = NULL;
+				return -1;
+			}
+			return 0;
+		}
+		pthread_mutex_lock(&f->lock);
+		if (b) {
+			if (f->npool == f->cpool) {
+				f->cpool = f->cpool ? 2 * f->cpool : 16;
+				f->pool = xreallocarray(f->pool, f->cpool, sizeof(*f->pool));
+			}
+			f->pool[f->npool++] = b;
+			ft->cur = NULL;
+		}
+		while (ft->qn == 0)
+			pthread_cond_wait(&f->data, &f->lock);
+		ft->cur = ft->q[ft->qhead];
+		ft->qhead = (ft->qhead + 1) % FOLD_QUEUE;
+		ft->qn--;
+		ft->pos = 0;
+		pthread_cond_broadcast(&f->space);
+		pthread_mutex_unlock(&f->lock);
+	}
+}
+
+int asp_fold_next(struct asp_fold *f, const struct asp_fold_item **items, size_t *n,
+		  size_t *thread, char **err)
+{
+	/* the smallest head, and the next smallest: the bound of the run */
+	size_t best = SIZE_MAX, next = SIZE_MAX;
+	uint64_t bt = 0, nt = 0;
+	for (size_t i = 0; i < f->nth; i++) {
+		if (f->th[i].ended)
+			continue;
+		const struct asp_fold_item *it;
+		int rc = head(f, i, &it, err);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			continue;
+		if (best == SIZE_MAX || it->time < bt) {
+			next = best;
+			nt = bt;
+			best = i;
+			bt = it->time;
+		} else if (next == SIZE_MAX || it->time < nt) {
+			next = i;
+			nt = it->time;
+		}
+	}
+	if (best == SIZE_MAX)
+		return 0;
+	struct fthread *ft = &f->th[best];
+	const struct block *b = ft->cur;
+	size_t k = ft->pos + 1;
+	if (next == SIZE_MAX) {
+		k = b->n;
+	} else {
+		/* ties go to the lower index */
+		uint64_t lim = best < next ? nt : nt - 1;
+		while (k < b->n && b->it[k].time <= lim)
+			k++;
+	}
+	*items = &b->it[ft->pos];
+	*n = k - ft->pos;
+	*thread = best;
+	ft->pos = k;
+	return 1;
+}
+
+/* ---------------------------------------------------------------- open/close */
+
+void asp_fold_symbols(struct asp_fold *f,
+		      void (*fn)(void *ctx, const struct asp_symbol *sym, uint64_t calls), void *ctx)
+{
+	for (size_t k = 0; k < f->nw; k++) {
+		const struct worker *w = &f->w[k];
+		for (size_t id = 0; id < w->nsyms; id++)
+			if (w->syms[id])
+				fn(ctx, w->syms[id], w->calls[id]);
+	}
+}
+
+void asp_fold_close(struct asp_fold *f)
+{
+	if (!f)
+		return;
+	pthread_mutex_lock(&f->lock);
+	f->stop = true;
+	pthread_cond_broadcast(&f->space);
+	pthread_mutex_unlock(&f->lock);
+	for (size_t k = 0; k < f->started; k++)
+		pthread_join(f->w[k].thread, NULL);
+	for (size_t k = 0; k < f->nw; k++) {
+		free(f->w[k].mine);
+		free(f->w[k].cls);
+		free(f->w[k].calls);
+		free(f->w[k].syms);
+	}
+	free(f->w);
+	for (size_t i = 0; i < f->nth; i++) {
+		struct fthread *ft = &f->th[i];
+		asp_reader_close(ft->r);
+		free(ft->p);
+		for (size_t j = 0; j < ft->qn; j++)
+			block_free(ft->q[(ft->qhead + j) % FOLD_QUEUE]);
+		block_free(ft->cur);
+	}
+	free(f->th);
+	for (size_t i = 0; i < f->npool; i++)
+		block_free(f->pool[i]);
+	free(f->pool);
+	pthread_mutex_destroy(&f->lock);
+	pthread_cond_destroy(&f->data);
+	pthread_cond_destroy(&f->space);
+	free(f);
+}
+
+struct asp_fold *asp_fold_open(struct asp_trace *t, asp_plain_fn plain, void *ctx, char **err)
+{
+	asp_trace_threaded(t);
+	struct asp_fold *f = xcalloc(1, sizeof(*f));
+	f->t = t;
+	f->plain = plain;
+	f->ctx = ctx;
+	pthread_mutex_init(&f->lock, NULL);
+	pthread_cond_init(&f->data, NULL);
+	pthread_cond_init(&f->space, NULL);
+	f->nth = asp_trace_nthreads(t);
+	f->th = xcalloc(f->nth, sizeof(*f->th));
+	for (size_t i = 0; i < f->nth; i++) {
+		f->th[i].r = asp_reader_open(t, i, err);
+		if (!f->th[i].r) {
+			asp_fold_close(f);
+			return NULL;
+		}
+	}
+	/* a worker per CPU, at most one per thread; the largest files first,
+	 * each to the worker with the fewest bytes so far */
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	f->nw = ncpu > 1 ? (size_t)ncpu : 1;
+	if (f->nw > f->nth)
+		f->nw = f->nth;
+	f->w = xcalloc(f->nw, sizeof(*f->w));
+	for (size_t k = 0; k < f->nw; k++)
+		f->w[k].f = f;
+	size_t *order = xmalloc(f->nth * sizeof(*order));
+	for (size_t i = 0; i < f->nth; i++)
+		order[i] = i;
+	for (size_t i = 1; i < f->nth; i++) /* by size, descending; stable */
+		for (size_t j = i; j > 0 && asp_trace_thread_bytes(t, order[j]) >
+						asp_trace_thread_bytes(t, order[j - 1]); j--) {
+			size_t tmp = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = tmp;
+		}
+	for (size_t i = 0; i < f->nth; i++) {
+		struct worker *w = &f->w[0];
+		for (size_t k = 1; k < f->nw; k++)
+			if (f->w[k].bytes < w->bytes)
+				w = &f->w[k];
+		w->mine = xreallocarray(w->mine, w->nmine + 1, sizeof(*w->mine));
+		w->mine[w->nmine++] = order[i];
+		w->bytes += asp_trace_thread_bytes(t, order[i]);
+		asp_reader_set_tagger(f->th[order[i]].r, tag_plain, w);
+	}
+	free(order);
+	for (size_t k = 0; k < f->nw; k++) {
+		if (pthread_create(&f->w[k].thread, NULL, worker_main, &f->w[k]) != 0) {
+			asp_fail(err, "%s: cannot start a thread", asp_trace_dir(t));
+			asp_fold_close(f);
+			return NULL;
+		}
+		f->started++;
+	}
+	return f;
+}

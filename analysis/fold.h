@@ -1,0 +1,85 @@
+/* fold.h - every thread's records, read and folded on threads of their
+ * own, merged in timestamp order.
+ *
+ * Most records of a recording are entries and exits of plain functions:
+ * neither futures nor the runtime's task polls (the caller says which, with
+ * a thread-safe predicate). Whatever a plain call does below it stays in its
+ * own thread: its callees only feed its culprit aggregation (culprit.h). So
+ * the readers, one worker thread per CPU each owning some of the recording's
+ * threads, keep a stack of pending plain calls per thread and hand on:
+ *
+ *   ASP_FOLD_CALL  a finished plain call whose caller the analyzer holds:
+ *                  its symbol, entry time, duration and hot path, in place
+ *                  of every record of it and of its callees;
+ *   ASP_FOLD_OPEN  a pending plain call, with the callees it has finished,
+ *                  handed on when anything but a plain call happens inside
+ *                  it (a future, a context, a lost record, a depth that
+ *                  does not nest): the analyzer then holds it, as if it had
+ *                  seen its records;
+ *   ASP_FOLD_REC   an entry or exit the analyzer must see (not plain);
+ *   ASP_FOLD_EVENT any other record (payload, LOST, EVENT), as from
+ *                  asp_reader_next.
+ *
+ * Items are keyed by their first record's time and come out merged in that
+ * order (ties: the lower thread index first). A consumer that applies them
+ * as analyze.c does ends with the state it would have from every record:
+ * the calls it never saw only ever changed their own thread's stack. */
+#ifndef ASP_FOLD_H
+#define ASP_FOLD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "culprit.h"
+#include "trace.h"
+
+enum asp_fold_kind { ASP_FOLD_REC, ASP_FOLD_EVENT, ASP_FOLD_CALL, ASP_FOLD_OPEN };
+
+struct asp_fold_kids {
+	uint8_t n;
+	struct child_agg kids[CULPRIT_SLOTS];
+};
+
+struct asp_fold_item {
+	uint64_t time;  /* the first record's: entry time for CALL and OPEN */
+	uint64_t last;  /* the thread's latest non-zero record time before this
+			   item's own record (REC, EVENT) or up to its last (CALL,
+			   OPEN); 0 when there was none */
+	const struct asp_symbol *sym; /* REC, CALL, OPEN */
+	uint64_t dur;                 /* CALL: exit - entry (at least 0) */
+	uint64_t deep_dur;            /* CALL: the hot path's time */
+	union {
+		const struct asp_symbol *deep;     /* CALL: its hot path */
+		const struct asp_event *ev;        /* EVENT */
+		const struct asp_fold_kids *kids;  /* OPEN: its finished callees */
+	} u;
+	uint32_t nrec;  /* records this item accounts for (for EVENT: >= 1) */
+	uint32_t aux;   /* (the block's index of ev or kids) */
+	uint16_t depth; /* REC, CALL, OPEN */
+	uint8_t kind;   /* enum asp_fold_kind */
+	uint8_t type;   /* REC: ASP_REC_ENTRY or ASP_REC_EXIT */
+};
+
+/* is sym a plain function (its calls may be folded)? Called from the
+ * worker threads, once per symbol and worker. */
+typedef bool (*asp_plain_fn)(void *ctx, const struct asp_symbol *sym);
+
+struct asp_fold;
+/* Open every thread's reader (asp_trace_threaded is called) and start the
+ * workers. NULL and *err on failure. */
+struct asp_fold *asp_fold_open(struct asp_trace *t, asp_plain_fn plain, void *ctx, char **err);
+/* 1: items[0..*n), *n >= 1, are the next items, all of thread *thread
+ * (index, see asp_trace_thread_tid), valid until the next call; 0: the end;
+ * -1: a file could not be read (*err set). */
+int asp_fold_next(struct asp_fold *f, const struct asp_fold_item **items, size_t *n,
+		  size_t *thread, char **err);
+/* after the end: every symbol the workers classified, with the entries of
+ * it they folded or held (the analyzer never saw those) */
+void asp_fold_symbols(struct asp_fold *f,
+		      void (*fn)(void *ctx, const struct asp_symbol *sym, uint64_t calls),
+		      void *ctx);
+/* stops the workers (at any time) and frees everything */
+void asp_fold_close(struct asp_fold *f);
+
+#endif
