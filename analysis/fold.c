@@ -5,7 +5,8 @@
  * time and has queue space; the consumer takes blocks in order and merges
  * the threads' items by time. The consumer waits only for a thread whose
  * queue is empty and whose worker therefore has work: no deadlock, and the
- * memory is the blocks in flight, whatever the recording's length. */
+ * memory is the blocks in flight (at most FOLD_QUEUE per thread, FOLD_EXTRA
+ * beyond one each in all), whatever the recording's length. */
 #include "fold.h"
 #include "util.h"
 
@@ -19,6 +20,9 @@
 #define FOLD_EVENTS 256
 #define FOLD_ARENA (64 * 1024)
 #define FOLD_QUEUE 3
+/* blocks queued by all threads beyond one each: with many threads, a
+ * thread's second block waits until the total is below this */
+#define FOLD_EXTRA 16
 /* a pending call's depth is above its caller's, and depths have 10 bits:
  * at most this many are pending (and become OPEN items at once) */
 #define FOLD_MAX_PENDING 1024
@@ -90,6 +94,7 @@ struct asp_fold {
 	pthread_mutex_t lock;
 	pthread_cond_t data, space;
 	bool stop;
+	size_t queued;       /* blocks in the threads' queues */
 	struct block **pool; /* free blocks */
 	size_t npool, cpool;
 };
@@ -243,24 +248,86 @@ static inline bool fold_rec(struct worker *w, struct fthread *ft, struct block *
 	return true;
 }
 
+/* one record of fold_recs, in full: a push that needs more stack, and
+ * anything handed on */
+static __attribute__((noinline)) void fold_one(struct worker *w, struct fthread *ft,
+					       struct block *b, const struct asp_rec *r,
+					       uint64_t before)
+{
+	if (fold_rec(w, ft, b, r->type, r->time, r->depth, r->sym, r->tag, r->id))
+		return;
+	if (ft->np)
+		open_pending(ft, b, before);
+	struct asp_fold_item *it = emit(ft, b, ASP_FOLD_REC, r->time, before);
+	it->sym = r->sym;
+	it->depth = r->depth;
+	it->type = r->type;
+}
+
+/* the hot loop: most records push or pop a pending plain call. The
+ * common steps run on local copies of the thread's state (stores to the
+ * frames and items could alias its fields); fold_one does the rest. */
 static void fold_recs(struct worker *w, struct fthread *ft, struct block *b,
 		      const struct asp_rec *recs, size_t n)
 {
+	struct pframe *p = ft->p;
+	size_t np = ft->np, cap = ft->cap;
+	uint64_t last = ft->last;
+	uint32_t nacc = ft->nacc;
+	uint64_t *calls = w->calls;
 	for (size_t i = 0; i < n; i++) {
 		const struct asp_rec *r = &recs[i];
-		uint64_t before = ft->last;
-		ft->nacc++;
+		uint64_t before = last;
+		nacc++;
 		if (r->time)
-			ft->last = r->time;
-		if (fold_rec(w, ft, b, r->type, r->time, r->depth, r->sym, r->tag, r->id))
+			last = r->time;
+		if (r->type == ASP_REC_ENTRY) {
+			if (r->tag && np < cap && (np == 0 || p[np - 1].depth < r->depth)) {
+				calls[r->id]++;
+				struct pframe *f = &p[np++];
+				f->sym = r->sym;
+				f->start = r->time;
+				f->depth = r->depth;
+				f->nkids = 0;
+				continue;
+			}
+		} else if (np && p[np - 1].depth == r->depth) {
+			/* pop_pending's steps */
+			const struct pframe *f = &p[--np];
+			uint64_t dur = r->time > f->start ? r->time - f->start : 0;
+			const struct asp_symbol *deep = f->sym;
+			uint64_t deep_dur = dur;
+			if (f->nkids)
+				culprit_hot_path(f->kids, f->nkids, f->sym, dur, &deep, &deep_dur);
+			if (np) {
+				culprit_add(p[np - 1].kids, &p[np - 1].nkids, f->sym, dur, deep, deep_dur);
+				continue;
+			}
+			struct asp_fold_item *it = &b->it[b->n++];
+			it->time = f->start;
+			it->last = last;
+			it->kind = ASP_FOLD_CALL;
+			it->nrec = nacc;
+			nacc = 0;
+			it->sym = f->sym;
+			it->depth = f->depth;
+			it->dur = dur;
+			it->u.deep = deep;
+			it->deep_dur = deep_dur;
 			continue;
-		if (ft->np)
-			open_pending(ft, b, before);
-		struct asp_fold_item *it = emit(ft, b, ASP_FOLD_REC, r->time, before);
-		it->sym = r->sym;
-		it->depth = r->depth;
-		it->type = r->type;
+		}
+		ft->np = np;
+		ft->nacc = nacc;
+		ft->last = last;
+		fold_one(w, ft, b, r, before);
+		p = ft->p;
+		np = ft->np;
+		cap = ft->cap;
+		nacc = ft->nacc;
 	}
+	ft->np = np;
+	ft->nacc = nacc;
+	ft->last = last;
 	if (n)
 		ft->progress = recs[n - 1].time;
 }
@@ -349,7 +416,9 @@ static void *worker_main(void *arg)
 			if (ft->done)
 				continue;
 			left = true;
-			if (ft->qn < FOLD_QUEUE && (!best || ft->progress < best->progress))
+			bool room = ft->qn == 0 ||
+				    (ft->qn < FOLD_QUEUE && f->queued < f->nth + FOLD_EXTRA);
+			if (room && (!best || ft->progress < best->progress))
 				best = ft;
 		}
 		if (!left)
@@ -365,6 +434,7 @@ static void *worker_main(void *arg)
 		fill_block(w, best, b);
 		pthread_mutex_lock(&f->lock);
 		best->q[(best->qhead + best->qn++) % FOLD_QUEUE] = b;
+		f->queued++;
 		if (b->last)
 			best->done = true;
 		pthread_cond_broadcast(&f->data);
@@ -408,6 +478,7 @@ static int head(struct asp_fold *f, size_t i, const struct asp_fold_item **it, c
 		ft->cur = ft->q[ft->qhead];
 		ft->qhead = (ft->qhead + 1) % FOLD_QUEUE;
 		ft->qn--;
+		f->queued--;
 		ft->pos = 0;
 		pthread_cond_broadcast(&f->space);
 		pthread_mutex_unlock(&f->lock);
