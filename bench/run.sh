@@ -264,6 +264,12 @@ if ((JRUNS > 0)); then
     printf '    -j 1  %6.2f s wall  %6.2f s cpu\n    -j 2  %6.2f s wall  %6.2f s cpu\n    speed-up %s on %s CPUs\n' \
         "$(median "$WORK/j1.t" 1)" "$(median "$WORK/j1.t" 2)" "$(median "$WORK/j2.t" 1)" \
         "$(median "$WORK/j2.t" 2)" "$(ratio j1 j2 1)" "$(nproc)"
+    # one run already reads with a thread per CPU: what -j can still win is
+    # the difference to the CPU bound (all CPUs busy for the whole batch)
+    awk -v w2="$(median "$WORK/j2.t" 1)" -v c2="$(median "$WORK/j2.t" 2)" -v w1="$(median "$WORK/j1.t" 1)" \
+        -v c1="$(median "$WORK/j1.t" 2)" -v n="$(nproc)" 'BEGIN {
+        printf "    CPU bound (cpu s / CPUs) %.2f s: -j 2 reaches %.0f%% of it; -j 1 already keeps %.1f CPUs busy\n",
+            c2 / n, 100 * (c2 / n) / w2, c1 / w1 }'
 fi
 printf '\n  load average at the end: %s (other processes compete for the CPUs; cpu s is the less noisy figure)\n' \
     "$(cut -d' ' -f1-3 /proc/loadavg)"
