@@ -35,8 +35,7 @@ struct block {
 	size_t nev;
 	struct asp_fold_kids *kids; /* of the OPEN items */
 	size_t nkids, ckids;
-	uint8_t *arena; /* the events' payloads */
-	size_t arena_len, arena_cap;
+	struct asp_arena arena; /* the events' payloads */
 	int rc;         /* the last block: 0 at the end, -1 on an error */
 	bool last;
 	char *err;
@@ -114,7 +113,7 @@ static void block_free(struct block *b)
 	free(b->it);
 	free(b->evs);
 	free(b->kids);
-	free(b->arena);
+	free(b->arena.p);
 	free(b->err);
 	free(b);
 }
@@ -206,24 +205,32 @@ static inline void push_pending(struct fthread *ft, const struct asp_symbol *sym
 	p->nkids = 0;
 }
 
-/* the top pending call returned at end */
-static inline void pop_pending(struct fthread *ft, struct block *b, uint64_t end)
+/* the top pending call of p[0..*np) returned at end: into its caller's
+ * callees, or handed on as a CALL with the *nacc records consumed so far
+ * (last: the latest record time). Inlined into fold_recs' loop, where the
+ * state is in locals. */
+static inline __attribute__((always_inline)) void pop_call(struct pframe *p, size_t *np,
+							  struct block *b, uint32_t *nacc,
+							  uint64_t last, uint64_t end)
 {
-	const struct pframe *p = &ft->p[--ft->np];
-	if (end < p->start)
-		end = p->start;
-	uint64_t dur = end - p->start;
-	const struct asp_symbol *deep;
-	uint64_t deep_dur;
-	culprit_hot_path(p->kids, p->nkids, p->sym, dur, &deep, &deep_dur);
-	if (ft->np) {
-		struct pframe *caller = &ft->p[ft->np - 1];
-		culprit_add(caller->kids, &caller->nkids, p->sym, dur, deep, deep_dur);
+	const struct pframe *f = &p[--*np];
+	uint64_t dur = end > f->start ? end - f->start : 0;
+	const struct asp_symbol *deep = f->sym;
+	uint64_t deep_dur = dur;
+	if (f->nkids)
+		culprit_hot_path(f->kids, f->nkids, f->sym, dur, &deep, &deep_dur);
+	if (*np) {
+		culprit_add(p[*np - 1].kids, &p[*np - 1].nkids, f->sym, dur, deep, deep_dur);
 		return;
 	}
-	struct asp_fold_item *it = emit(ft, b, ASP_FOLD_CALL, p->start, ft->last);
-	it->sym = p->sym;
-	it->depth = p->depth;
+	struct asp_fold_item *it = &b->it[b->n++];
+	it->time = f->start;
+	it->last = last;
+	it->kind = ASP_FOLD_CALL;
+	it->nrec = *nacc;
+	*nacc = 0;
+	it->sym = f->sym;
+	it->depth = f->depth;
 	it->dur = dur;
 	it->u.deep = deep;
 	it->deep_dur = deep_dur;
@@ -243,7 +250,7 @@ static inline bool fold_rec(struct worker *w, struct fthread *ft, struct block *
 	} else {
 		if (!ft->np || ft->p[ft->np - 1].depth != depth)
 			return false;
-		pop_pending(ft, b, time);
+		pop_call(ft->p, &ft->np, b, &ft->nacc, ft->last, time);
 	}
 	return true;
 }
@@ -292,28 +299,7 @@ static void fold_recs(struct worker *w, struct fthread *ft, struct block *b,
 				continue;
 			}
 		} else if (np && p[np - 1].depth == r->depth) {
-			/* pop_pending's steps */
-			const struct pframe *f = &p[--np];
-			uint64_t dur = r->time > f->start ? r->time - f->start : 0;
-			const struct asp_symbol *deep = f->sym;
-			uint64_t deep_dur = dur;
-			if (f->nkids)
-				culprit_hot_path(f->kids, f->nkids, f->sym, dur, &deep, &deep_dur);
-			if (np) {
-				culprit_add(p[np - 1].kids, &p[np - 1].nkids, f->sym, dur, deep, deep_dur);
-				continue;
-			}
-			struct asp_fold_item *it = &b->it[b->n++];
-			it->time = f->start;
-			it->last = last;
-			it->kind = ASP_FOLD_CALL;
-			it->nrec = nacc;
-			nacc = 0;
-			it->sym = f->sym;
-			it->depth = f->depth;
-			it->dur = dur;
-			it->u.deep = deep;
-			it->deep_dur = deep_dur;
+			pop_call(p, &np, b, &nacc, last, r->time);
 			continue;
 		}
 		ft->np = np;
@@ -347,29 +333,18 @@ static void fold_event(struct worker *w, struct fthread *ft, struct block *b,
 	if (ft->np)
 		open_pending(ft, b, before);
 	struct asp_fold_item *it = emit(ft, b, ASP_FOLD_EVENT, ev->time, before);
-	struct asp_event *e = &b->evs[b->nev];
-	*e = *ev;
-	if (ev->data) {
-		/* (allocated even for an empty payload: no offset from NULL) */
-		if (!b->arena || b->arena_len + ev->data_len > b->arena_cap) {
-			b->arena_cap = 2 * (b->arena_len + ev->data_len) + 4096;
-			b->arena = xrealloc(b->arena, b->arena_cap);
-		}
-		memcpy(b->arena + b->arena_len, ev->data, ev->data_len);
-		/* an offset + 1 until the arena stops moving */
-		e->data = (const uint8_t *)(uintptr_t)(b->arena_len + 1);
-		b->arena_len += ASP_ALIGN(ev->data_len, 8);
-	}
+	b->evs[b->nev] = *ev;
+	asp_arena_keep(&b->arena, &b->evs[b->nev]);
 	it->aux = (uint32_t)b->nev++;
 }
 
 /* the thread's next items into b, until b is full or the thread ends */
 static void fill_block(struct worker *w, struct fthread *ft, struct block *b)
 {
-	b->n = b->nev = b->nkids = b->arena_len = 0;
+	b->n = b->nev = b->nkids = b->arena.len = 0;
 	b->last = false;
 	while (b->n + ft->np + 2 * FOLD_RECS + 2 <= FOLD_ITEMS && b->nev < FOLD_EVENTS &&
-	       b->arena_len <= FOLD_ARENA) {
+	       b->arena.len <= FOLD_ARENA) {
 		size_t n = 0;
 		struct asp_event ev;
 		int rc = asp_reader_next_batch(ft->r, w->recs, FOLD_RECS, &n, &ev, &b->err);
@@ -393,10 +368,8 @@ static void fill_block(struct worker *w, struct fthread *ft, struct block *b)
 	for (size_t i = 0; i < b->n; i++) {
 		struct asp_fold_item *it = &b->it[i];
 		if (it->kind == ASP_FOLD_EVENT) {
-			struct asp_event *e = &b->evs[it->aux];
-			if (e->data)
-				e->data = b->arena + ((uintptr_t)e->data - 1);
-			it->u.ev = e;
+			asp_arena_fix(&b->arena, &b->evs[it->aux]);
+			it->u.ev = &b->evs[it->aux];
 		} else if (it->kind == ASP_FOLD_OPEN) {
 			it->u.kids = &b->kids[it->aux];
 		}

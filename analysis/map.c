@@ -49,20 +49,6 @@ bool asp_u64map_get(const struct asp_u64map *m, uint64_t key, uint64_t *val)
 	return found;
 }
 
-void asp_u64map_put(struct asp_u64map *m, uint64_t key, uint64_t val)
-{
-	if ((m->n + 1) * 4 >= m->cap * 3)
-		u64map_grow(m);
-	bool found;
-	size_t i = u64map_slot(m, key, &found);
-	if (!found) {
-		m->used[i] = 1;
-		m->ents[i].key = key;
-		m->n++;
-	}
-	m->ents[i].val = val;
-}
-
 uint64_t *asp_u64map_ref(struct asp_u64map *m, uint64_t key, bool *added)
 {
 	if ((m->n + 1) * 4 >= m->cap * 3)
@@ -77,6 +63,12 @@ uint64_t *asp_u64map_ref(struct asp_u64map *m, uint64_t key, bool *added)
 	}
 	*added = !found;
 	return &m->ents[i].val;
+}
+
+void asp_u64map_put(struct asp_u64map *m, uint64_t key, uint64_t val)
+{
+	bool added;
+	*asp_u64map_ref(m, key, &added) = val;
 }
 
 void asp_u64map_del(struct asp_u64map *m, uint64_t key)

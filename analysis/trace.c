@@ -1369,10 +1369,8 @@ static void reader_session(struct asp_reader *r, uint64_t time)
 		r->sess_until = r->t->time_limit;
 }
 
-/* per record: a session range check and one probe of a direct-mapped cache,
- * shared by the trace's readers (one per thread would hold the same hot
- * functions several times over, out of the L1 cache), or the reader's own
- * when readers run on threads of their own */
+/* a cache miss: the lookup (under the lock when readers run on threads of
+ * their own) into the entry, or into r->miss when the session has no key */
 static __attribute__((noinline)) const struct sym_cache_ent *
 reader_lookup_miss(struct asp_reader *r, struct sym_cache_ent *ce, uint64_t key, uint64_t addr)
 {
@@ -1393,6 +1391,10 @@ reader_lookup_miss(struct asp_reader *r, struct sym_cache_ent *ce, uint64_t key,
 	return ce;
 }
 
+/* per record: a session range check and one probe of a direct-mapped cache,
+ * shared by the trace's readers (one per thread would hold the same hot
+ * functions several times over, out of the L1 cache), or the reader's own
+ * when readers run on threads of their own */
 static inline const struct sym_cache_ent *reader_lookup_ent(struct asp_reader *r, uint64_t time,
 							    uint64_t addr)
 {
@@ -1735,6 +1737,29 @@ char *asp_event_format_args(const struct asp_event *ev)
 	return b.data ? b.data : xstrdup("");
 }
 
+/* ---------------------------------------------------------------- arena */
+
+void asp_arena_keep(struct asp_arena *a, struct asp_event *ev)
+{
+	if (!ev->data)
+		return;
+	/* allocated even for an empty payload: no offset from NULL */
+	if (!a->p || a->len + ev->data_len > a->cap) {
+		a->cap = 2 * (a->len + ev->data_len) + 4096;
+		a->p = xrealloc(a->p, a->cap);
+	}
+	memcpy(a->p + a->len, ev->data, ev->data_len);
+	/* an offset + 1 until the arena stops moving */
+	ev->data = (const uint8_t *)(uintptr_t)(a->len + 1);
+	a->len += ASP_ALIGN(ev->data_len, 8);
+}
+
+void asp_arena_fix(const struct asp_arena *a, struct asp_event *ev)
+{
+	if (ev->data)
+		ev->data = a->p + ((uintptr_t)ev->data - 1);
+}
+
 /* ---------------------------------------------------------------- merger */
 
 /* heap entries carry their reader's head time: comparisons touch nothing else */
@@ -1974,8 +1999,7 @@ struct chunk {
 	size_t nseg;
 	struct asp_event *evs;
 	size_t nev;
-	uint8_t *arena;       /* the events' payloads */
-	size_t arena_len, arena_cap;
+	struct asp_arena arena; /* the events' payloads */
 	int rc;               /* the last chunk: 0 at the end, -1 on an error */
 	bool last;
 	char *err;
@@ -2016,7 +2040,7 @@ static void chunk_free(struct chunk *c)
 	free(c->recs);
 	free(c->segs);
 	free(c->evs);
-	free(c->arena);
+	free(c->arena.p);
 	free(c->err);
 	free(c);
 }
@@ -2024,10 +2048,10 @@ static void chunk_free(struct chunk *c)
 /* the merger's next batches into c, until c is full or the stream ends */
 static void chunk_fill(struct asp_merger *m, struct chunk *c)
 {
-	c->nrec = c->nseg = c->nev = c->arena_len = 0;
+	c->nrec = c->nseg = c->nev = c->arena.len = 0;
 	c->last = false;
 	while (c->nseg < STREAM_SEGS && c->nev < STREAM_EVENTS && c->nrec < STREAM_RECS &&
-	       c->arena_len <= STREAM_ARENA) {
+	       c->arena.len <= STREAM_ARENA) {
 		size_t n = 0, thread = 0;
 		const struct asp_event *ev;
 		int rc = asp_merger_next_batch(m, c->recs + c->nrec, STREAM_RECS - c->nrec, &n, &thread,
@@ -2047,23 +2071,12 @@ static void chunk_fill(struct asp_merger *m, struct chunk *c)
 		}
 		struct asp_event *e = &c->evs[c->nev];
 		*e = *ev;
-		if (ev->data) {
-			/* (allocated even for an empty payload: no offset from NULL) */
-			if (!c->arena || c->arena_len + ev->data_len > c->arena_cap) {
-				c->arena_cap = 2 * (c->arena_len + ev->data_len) + 4096;
-				c->arena = xrealloc(c->arena, c->arena_cap);
-			}
-			memcpy(c->arena + c->arena_len, ev->data, ev->data_len);
-			/* an offset + 1 until the arena stops moving */
-			e->data = (const uint8_t *)(uintptr_t)(c->arena_len + 1);
-			c->arena_len += ASP_ALIGN(ev->data_len, 8);
-		}
+		asp_arena_keep(&c->arena, e);
 		sg->n = 0;
 		sg->ev = (int32_t)c->nev++;
 	}
 	for (size_t i = 0; i < c->nev; i++)
-		if (c->evs[i].data)
-			c->evs[i].data = c->arena + ((uintptr_t)c->evs[i].data - 1);
+		asp_arena_fix(&c->arena, &c->evs[i]);
 }
 
 static void *decoder_main(void *arg)

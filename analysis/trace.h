@@ -173,6 +173,17 @@ char *asp_event_format_args(const struct asp_event *ev);
 /* the first integer argument of an ENTRY event, if recorded */
 bool asp_event_arg1(const struct asp_event *ev, uint64_t *val);
 
+/* Events kept past the next read (an event's payload lives in the reader's
+ * buffer): their payloads copied into an arena, which may move while it
+ * grows. asp_arena_keep copies ev->data and leaves a placeholder in it;
+ * once nothing more is added, asp_arena_fix turns it back into a pointer. */
+struct asp_arena {
+	uint8_t *p;
+	size_t len, cap;
+};
+void asp_arena_keep(struct asp_arena *a, struct asp_event *ev);
+void asp_arena_fix(const struct asp_arena *a, struct asp_event *ev);
+
 /* One thread's record stream. Memory is bounded: a fixed read buffer. */
 struct asp_reader *asp_reader_open(struct asp_trace *t, size_t thread_idx, char **err);
 /* 1: *ev filled; 0: end of stream; -1: unreadable file (*err set). A
