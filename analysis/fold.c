@@ -380,6 +380,7 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct asp_fold *f = w->f;
+	pthread_setname_np(pthread_self(), "asprof-read");
 	pthread_mutex_lock(&f->lock);
 	while (!f->stop) {
 		struct fthread *best = NULL;

@@ -1,7 +1,9 @@
 /* batch.c - analyse every run (in parallel, -j), write runs/<name>/ for
  * each, then the batch reports: summary.json, report.xlsx, charts/,
  * index.md, junit.xml. A run that cannot be read is reported and skipped;
- * problems writing the output folder stop everything with status 2. */
+ * problems writing the output folder stop everything with status 2. The
+ * charts, the slowest of the batch reports, are drawn from the moment the
+ * last run is analysed, and kept only when every report can be written. */
 #include "batch.h"
 #include "cmd.h"
 #include "analysis/analyze.h"
@@ -24,8 +26,10 @@ struct job {
 	char *name;
 	bool is_base;
 	struct asp_result *result;
+	struct asp_chrome *chrome; /* trace.json, until the run's reports are written */
 	char *skip_reason;   /* the run could not be read */
 	char *fatal;         /* the output could not be written */
+	char *json;          /* its summary.json, for the batch's */
 	char *text;          /* the human summary for stdout */
 	size_t text_len;
 };
@@ -34,10 +38,17 @@ struct pool {
 	const struct batch_opts *o;
 	const struct asp_rules *rules;
 	struct job *jobs;
-	size_t njobs, next, done;
+	size_t njobs, next, analysed, done;
 	uint64_t bytes;
 	pthread_mutex_t lock;
 	bool progress;
+	/* the batch: its runs and comparison are put together, and its charts
+	 * started, by the worker that analyses the last run */
+	struct asp_batch b;
+	const struct asp_result **base, **news;
+	size_t nb, nn;
+	struct asp_charts *charts;
+	char *charts_err;
 };
 
 static void warn_stderr(void *ctx, const char *msg)
@@ -98,32 +109,45 @@ static void progress(struct pool *p)
 	fflush(stderr);
 }
 
-static void run_job(struct pool *p, struct job *j)
+/* the run's analysis, trace.json written as it goes */
+static void analyse_run(struct pool *p, struct job *j)
 {
 	const struct batch_opts *o = p->o;
 	char *err = NULL;
 	char *rundir = xasprintf("%s/runs/%s", o->out_dir, j->name);
 	char *trace_path = asp_path_join(rundir, "trace.json");
-	char *summary_path = asp_path_join(rundir, "summary.json");
-	struct asp_chrome *chrome = NULL;
-	if (asp_mkdir_p(rundir, &err) < 0 || !(chrome = asp_chrome_open(trace_path, &err))) {
+	if (asp_mkdir_p(rundir, &err) < 0 || !(j->chrome = asp_chrome_open(trace_path, &err))) {
 		j->fatal = err;
 		goto out;
 	}
-	struct asp_span_sink sink = asp_chrome_sink(chrome);
+	struct asp_span_sink sink = asp_chrome_sink(j->chrome);
 	struct asp_analyze_opts ao = {
 		.rules = p->rules, .runtime = o->runtime, .sink = &sink, .warn = warn_stderr,
 	};
 	j->result = asp_analyze(j->path, &ao, &err);
 	if (!j->result) {
-		asp_chrome_abort(chrome);
+		asp_chrome_abort(j->chrome);
+		j->chrome = NULL;
 		rmdir(rundir); /* nothing else was written there */
 		j->skip_reason = err;
-		goto out;
 	}
-	/* summary.json and the text while trace.json's writer catches up */
-	if (asp_summary_write(summary_path, j->result, p->rules, &err) < 0) {
-		asp_chrome_abort(chrome);
+out:
+	free(trace_path);
+	free(rundir);
+}
+
+/* the run's reports: summary.json and the text while trace.json's writer
+ * catches up, then trace.json */
+static void finish_run(struct pool *p, struct job *j)
+{
+	if (!j->chrome)
+		return;
+	const struct batch_opts *o = p->o;
+	char *err = NULL;
+	char *rundir = xasprintf("%s/runs/%s", o->out_dir, j->name);
+	char *summary_path = asp_path_join(rundir, "summary.json");
+	if (asp_summary_write(summary_path, j->result, p->rules, &j->json, &err) < 0) {
+		asp_chrome_abort(j->chrome);
 		j->fatal = err;
 		goto out;
 	}
@@ -135,12 +159,39 @@ static void run_job(struct pool *p, struct job *j)
 		fputc('\n', mem);
 		fclose(mem);
 	}
-	if (asp_chrome_finish(chrome, j->result, &err) < 0)
+	if (asp_chrome_finish(j->chrome, j->result, &err) < 0)
 		j->fatal = err;
 out:
-	free(trace_path);
+	j->chrome = NULL;
 	free(summary_path);
 	free(rundir);
+}
+
+/* every run analysed: the batch's runs in argument order, the comparison,
+ * and the charts started */
+static void assemble(struct pool *p)
+{
+	const struct batch_opts *o = p->o;
+	struct asp_batch *b = &p->b;
+	b->runs = xcalloc(p->njobs, sizeof(*b->runs));
+	b->run_json = xcalloc(p->njobs, sizeof(*b->run_json));
+	p->base = xcalloc(p->njobs, sizeof(*p->base));
+	p->news = xcalloc(p->njobs, sizeof(*p->news));
+	for (size_t i = 0; i < p->njobs; i++) {
+		struct job *j = &p->jobs[i];
+		if (!j->result)
+			continue;
+		b->runs[b->nruns++] = j->result;
+		if (j->is_base)
+			p->base[p->nb++] = j->result;
+		else
+			p->news[p->nn++] = j->result;
+	}
+	if (o->nbase && p->nb && p->nn)
+		b->cmp = asp_compare(p->base, p->nb, p->news, p->nn, p->rules);
+	char *dir = asp_path_join(o->out_dir, "charts");
+	p->charts = asp_charts_start(b, dir, &p->charts_err);
+	free(dir);
 }
 
 static void *worker(void *arg)
@@ -154,7 +205,13 @@ static void *worker(void *arg)
 		}
 		struct job *j = &p->jobs[p->next++];
 		pthread_mutex_unlock(&p->lock);
-		run_job(p, j);
+		analyse_run(p, j);
+		pthread_mutex_lock(&p->lock);
+		bool last = ++p->analysed == p->njobs;
+		pthread_mutex_unlock(&p->lock);
+		if (last)
+			assemble(p);
+		finish_run(p, j);
 		pthread_mutex_lock(&p->lock);
 		p->done++;
 		if (j->result)
@@ -228,51 +285,37 @@ static void print_comparison(const struct asp_comparison *c, size_t top)
 	putchar('\n');
 }
 
-/* the charts, drawn while summary.json and report.xlsx are written */
-struct charts_job {
-	struct asp_batch *b;
-	char *path, *skipped, *err;
-	int rc;
-};
-
-static void *charts_main(void *arg)
-{
-	struct charts_job *cj = arg;
-	cj->rc = asp_charts_write(cj->b, cj->path, &cj->skipped, &cj->err);
-	return NULL;
-}
-
-static int write_batch(struct asp_batch *b, bool quiet)
+/* the batch reports; the charts (started by assemble, or NULL and
+ * charts_err) are kept once summary.json and report.xlsx are written */
+static int write_batch(struct asp_batch *b, struct asp_charts *charts, char *charts_err,
+		       bool quiet)
 {
 	char *err = NULL;
-	char *path;
-	int rc = 0;
-	struct charts_job cj = { .b = b, .path = asp_path_join(b->out_dir, "charts") };
-	pthread_t charts;
-	bool threaded = pthread_create(&charts, NULL, charts_main, &cj) == 0;
-	path = asp_path_join(b->out_dir, "summary.json");
-	rc = asp_batch_summary_write(b, path, &err);
+	char *path = asp_path_join(b->out_dir, "summary.json");
+	int rc = asp_batch_summary_write(b, path, &err);
 	free(path);
 	if (rc == 0) {
 		path = asp_path_join(b->out_dir, "report.xlsx");
 		rc = asp_xlsx_write(b, path, &err);
 		free(path);
 	}
-	if (threaded)
-		pthread_join(charts, NULL);
-	else
-		charts_main(&cj);
-	free(cj.path);
-	if (cj.skipped) {
-		fprintf(stderr, "%s: %s\n", cmd_progname, cj.skipped);
-		free(cj.skipped);
+	char *skipped = NULL, *cerr = NULL;
+	int crc = charts ? asp_charts_finish(charts, rc == 0, &skipped, &cerr) : -1;
+	if (skipped) {
+		fprintf(stderr, "%s: %s\n", cmd_progname, skipped);
+		free(skipped);
 	}
-	if (rc == 0 && cj.rc < 0) {
-		rc = cj.rc;
-		err = cj.err;
+	if (!charts) {
+		cerr = charts_err;
+		charts_err = NULL;
+	}
+	if (rc == 0 && crc < 0) {
+		rc = crc;
+		err = cerr;
 	} else {
-		free(cj.err);
+		free(cerr);
 	}
+	free(charts_err);
 	if (rc == 0) {
 		path = asp_path_join(b->out_dir, "index.md");
 		rc = asp_markdown_write(b, path, &err);
@@ -318,7 +361,7 @@ int batch_run(const struct batch_opts *o)
 		return ASP_EXIT_USAGE;
 	}
 
-	struct pool p = { .o = o, .rules = rules };
+	struct pool p = { .o = o, .rules = rules, .b = { .rules = rules, .out_dir = o->out_dir } };
 	p.njobs = o->nbase + o->nruns;
 	p.jobs = xcalloc(p.njobs, sizeof(*p.jobs));
 	for (size_t i = 0; i < p.njobs; i++) {
@@ -349,18 +392,16 @@ int batch_run(const struct batch_opts *o)
 	free(tids);
 	pthread_mutex_destroy(&p.lock);
 
-	/* results in argument order */
+	/* results in argument order (assemble put the batch's runs in it) */
 	int status = ASP_EXIT_OK;
 	bool fatal = false;
-	struct asp_batch b = { .rules = rules, .out_dir = o->out_dir };
-	b.runs = xcalloc(p.njobs, sizeof(*b.runs));
-	const struct asp_result **base = xcalloc(p.njobs, sizeof(*base));
-	const struct asp_result **news = xcalloc(p.njobs, sizeof(*news));
-	size_t nb = 0, nn = 0;
+	struct asp_batch *b = &p.b;
 	size_t errors = 0, warnings = 0;
 	bool findings_failed = false;
-	for (size_t i = 0; i < p.njobs; i++) {
+	for (size_t i = 0, k = 0; i < p.njobs; i++) {
 		struct job *j = &p.jobs[i];
+		if (j->result)
+			b->run_json[k++] = j->json;
 		if (j->fatal) {
 			cmd_error("%s", j->fatal);
 			fatal = true;
@@ -368,68 +409,67 @@ int batch_run(const struct batch_opts *o)
 		}
 		if (j->skip_reason) {
 			cmd_error("%s: skipped: %s", j->path, j->skip_reason);
-			b.skipped = xreallocarray(b.skipped, b.nskipped + 1, sizeof(*b.skipped));
-			b.skipped[b.nskipped].path = xstrdup(j->path);
-			b.skipped[b.nskipped].reason = xstrdup(j->skip_reason);
-			b.nskipped++;
+			b->skipped = xreallocarray(b->skipped, b->nskipped + 1, sizeof(*b->skipped));
+			b->skipped[b->nskipped].path = xstrdup(j->path);
+			b->skipped[b->nskipped].reason = xstrdup(j->skip_reason);
+			b->nskipped++;
 			continue;
 		}
 		if (j->text)
 			fwrite(j->text, 1, j->text_len, stdout);
-		b.runs[b.nruns++] = j->result;
-		if (j->is_base)
-			base[nb++] = j->result;
-		else
-			news[nn++] = j->result;
 		if (!j->is_base || !o->nbase)
 			findings_failed |= findings_fail(rules, j->result, &errors, &warnings);
 	}
-	if (o->nbase && nb && nn) {
-		b.cmp = asp_compare(base, nb, news, nn, rules);
-		print_comparison(b.cmp, o->top);
-	}
+	if (b->cmp)
+		print_comparison(b->cmp, o->top);
 	else if (o->nbase && !fatal)
-		cmd_error("no comparison: %s", nb ? "no new run could be read" : "no baseline run could be read");
+		cmd_error("no comparison: %s", p.nb ? "no new run could be read" : "no baseline run could be read");
 
-	size_t regressions = b.cmp ? b.cmp->counts[ASP_V_REGRESSED] : 0;
+	size_t regressions = b->cmp ? b->cmp->counts[ASP_V_REGRESSED] : 0;
 	bool regress_fail = regressions && (rules->fail_on & (1u << ASP_FAIL_REGRESSION));
 	if (fatal)
 		status = ASP_EXIT_USAGE;
-	else if (b.nskipped || (o->nbase && !b.cmp))
+	else if (b->nskipped || (o->nbase && !b->cmp))
 		status = ASP_EXIT_USAGE;
 	else if (findings_failed || regress_fail)
 		status = ASP_EXIT_FINDINGS;
 	if (status == ASP_EXIT_USAGE)
-		b.status_reason = xasprintf("%zu run%s could not be read", b.nskipped, b.nskipped == 1 ? "" : "s");
+		b->status_reason = xasprintf("%zu run%s could not be read", b->nskipped, b->nskipped == 1 ? "" : "s");
 	else if (status == ASP_EXIT_FINDINGS)
-		b.status_reason = xasprintf("%zu regression%s, %zu error and %zu warning finding%s (fail_on decides)",
+		b->status_reason = xasprintf("%zu regression%s, %zu error and %zu warning finding%s (fail_on decides)",
 					    regressions, regressions == 1 ? "" : "s", errors, warnings,
 					    warnings == 1 ? "" : "s");
 	else
-		b.status_reason = xasprintf("%zu regressions, %zu error and %zu warning findings",
+		b->status_reason = xasprintf("%zu regressions, %zu error and %zu warning findings",
 					    regressions, errors, warnings);
-	b.status = status;
-	if (!fatal && write_batch(&b, o->quiet) < 0)
+	b->status = status;
+	if (fatal) {
+		asp_charts_finish(p.charts, false, NULL, NULL);
+		free(p.charts_err);
+	} else if (write_batch(b, p.charts, p.charts_err, o->quiet) < 0) {
 		status = ASP_EXIT_USAGE;
+	}
 	if (fflush(stdout) != 0)
 		status = ASP_EXIT_USAGE;
 
-	asp_comparison_free(b.cmp);
-	for (size_t i = 0; i < b.nskipped; i++) {
-		free(b.skipped[i].path);
-		free(b.skipped[i].reason);
+	asp_comparison_free(b->cmp);
+	for (size_t i = 0; i < b->nskipped; i++) {
+		free(b->skipped[i].path);
+		free(b->skipped[i].reason);
 	}
-	free(b.skipped);
-	free(b.status_reason);
-	free(b.runs);
-	free(base);
-	free(news);
+	free(b->skipped);
+	free(b->status_reason);
+	free(b->runs);
+	free(b->run_json);
+	free(p.base);
+	free(p.news);
 	for (size_t i = 0; i < p.njobs; i++) {
 		asp_result_free(p.jobs[i].result);
 		free(p.jobs[i].name);
 		free(p.jobs[i].skip_reason);
 		free(p.jobs[i].fatal);
 		free(p.jobs[i].text);
+		free(p.jobs[i].json);
 	}
 	free(p.jobs);
 	asp_rules_free(rules);

@@ -6,6 +6,7 @@
 
 #include <json-c/json.h>
 #include <stdlib.h>
+#include <string.h>
 
 static json_object *side_json(const struct asp_side *s)
 {
@@ -73,6 +74,30 @@ static json_object *comparison_json(const struct asp_comparison *c)
 	return o;
 }
 
+/* a run's summary.json, already written, as it would print at this level:
+ * pretty-printed JSON has raw newlines only between tokens, and json-c
+ * indents a nested value by two spaces per level */
+static int written_json(json_object *jso, struct printbuf *pb, int level, int flags)
+{
+	const char *s = json_object_get_userdata(jso);
+	(void)flags;
+	for (const char *nl; (nl = strchr(s, '\n')); s = nl + 1) {
+		printbuf_memappend(pb, s, (int)(nl + 1 - s));
+		printbuf_memset(pb, -1, ' ', 2 * level);
+	}
+	printbuf_memappend(pb, s, (int)strlen(s));
+	return 0;
+}
+
+static json_object *run_summary(const struct asp_batch *b, size_t i)
+{
+	if (!b->run_json || !b->run_json[i])
+		return asp_summary_json(b->runs[i], b->rules);
+	json_object *o = json_object_new_object();
+	json_object_set_serializer(o, written_json, b->run_json[i], NULL);
+	return o;
+}
+
 int asp_batch_summary_write(const struct asp_batch *b, const char *path, char **err)
 {
 	json_object *root = json_object_new_object();
@@ -82,7 +107,7 @@ int asp_batch_summary_write(const struct asp_batch *b, const char *path, char **
 			       json_object_new_string(b->status_reason ? b->status_reason : ""));
 	json_object *runs = json_object_new_array();
 	for (size_t i = 0; i < b->nruns; i++)
-		json_object_array_add(runs, asp_summary_json(b->runs[i], b->rules));
+		json_object_array_add(runs, run_summary(b, i));
 	json_object_object_add(root, "runs", runs);
 	json_object *sk = json_object_new_array();
 	for (size_t i = 0; i < b->nskipped; i++) {
@@ -93,7 +118,7 @@ int asp_batch_summary_write(const struct asp_batch *b, const char *path, char **
 	}
 	json_object_object_add(root, "skipped", sk);
 	json_object_object_add(root, "comparison", b->cmp ? comparison_json(b->cmp) : NULL);
-	int rc = asp_json_write(path, root, err);
+	int rc = asp_json_write(path, root, NULL, err);
 	json_object_put(root);
 	return rc;
 }

@@ -29,6 +29,9 @@ struct asp_batch {
 	const char *out_dir;
 	struct asp_result **runs;      /* in argument order (base runs first in diff) */
 	size_t nruns;
+	/* NULL, or per run NULL or its summary.json as written (asp_summary_write's
+	 * text): summary.json embeds it instead of building it again */
+	char **run_json;
 	struct asp_skipped_run *skipped;
 	size_t nskipped;
 	struct asp_comparison *cmp;    /* NULL without --baseline / diff */
@@ -43,9 +46,17 @@ char *asp_short_name(const char *name, size_t max);
 
 int asp_batch_summary_write(const struct asp_batch *b, const char *path, char **err);
 int asp_xlsx_write(const struct asp_batch *b, const char *path, char **err);
-/* Writes charts into dir. When gnuplot is missing, writes the .gp/.dat
- * files, sets *skipped_msg to one line saying charts were skipped and how
- * to install gnuplot, and returns 0. */
+/* Charts: asp_charts_start creates dir and starts drawing into a private
+ * folder in it, on a thread of its own (b must stay as it is until the
+ * finish); NULL and *err when dir cannot take them. asp_charts_finish waits,
+ * then with keep moves every chart drawn whole into dir (each file replacing
+ * its old copy at once) and returns the drawing's error; without keep it
+ * drops them. When gnuplot is missing, the .gp/.dat files are kept,
+ * *skipped_msg is one line saying charts were skipped and how to install
+ * gnuplot, and the result is 0. asp_charts_write is both in one. */
+struct asp_charts;
+struct asp_charts *asp_charts_start(const struct asp_batch *b, const char *dir, char **err);
+int asp_charts_finish(struct asp_charts *h, bool keep, char **skipped_msg, char **err);
 int asp_charts_write(const struct asp_batch *b, const char *dir, char **skipped_msg, char **err);
 int asp_markdown_write(const struct asp_batch *b, const char *path, char **err);
 int asp_junit_write(const struct asp_batch *b, const char *path, char **err);

@@ -340,7 +340,8 @@ static void gp_begin(struct asp_buf *gp, const char *name, const char *what, int
 	asp_buf_printf(gp, "# %s.gp - %s\n", name, what);
 	asp_buf_printf(gp, "# written by asprof; edit and re-run here: gnuplot %s.gp\n", name);
 	asp_buf_printf(gp, "# (writes %s.png and %s.svg from %s.dat)\n", name, name, name);
-	asp_buf_append(gp, "set encoding utf8\n", strlen("set encoding utf8\n"));
+	/* one gnuplot draws several scripts in turn: each starts from scratch */
+	asp_buf_append(gp, "reset\nset encoding utf8\n", strlen("reset\nset encoding utf8\n"));
 	asp_buf_printf(gp, "do for [fmt in \"png svg\"] {\n"
 			   "    if (fmt eq \"png\") {\n"
 			   "        set terminal pngcairo size %d,%d noenhanced font \"sans,11\"\n"
@@ -361,32 +362,38 @@ static void gp_end(struct asp_buf *gp)
 
 struct charts {
 	const struct asp_batch *b;
-	const char *dir;
+	const char *dir;     /* where they go (the messages name it) */
+	const char *stage;   /* where they are drawn: a private folder in dir */
 	struct names used;   /* chart names, in the order written */
 };
 
-static int write_buf(const char *dir, const char *name, const char *ext,
+/* the stage is private and committed file by file with rename(): a plain
+ * write is enough, and a failure names the file where it would land */
+static int write_buf(const struct charts *c, const char *name, const char *ext,
 		     const struct asp_buf *buf, char **err)
 {
-	char *file = xasprintf("%s.%s", name, ext);
-	char *path = asp_path_join(dir, file);
-	free(file);
-	FILE *fp;
-	struct asp_outfile *h = asp_outfile_open(path, &fp, err);
+	char *path = xasprintf("%s/%s.%s", c->stage, name, ext);
+	FILE *fp = fopen(path, "w");
+	bool ok = fp && (!buf->len || fwrite(buf->data, 1, buf->len, fp) == buf->len);
+	int e = errno;
+	if (fp && fclose(fp) != 0 && ok) {
+		ok = false;
+		e = errno;
+	}
+	if (!ok && fp) /* nothing half-written goes in */
+		unlink(path);
 	free(path);
-	if (!h)
-		return -1;
-	if (buf->len)
-		fwrite(buf->data, 1, buf->len, fp);
-	return asp_outfile_commit(h, err);
+	if (ok)
+		return 0;
+	return asp_fail(err, "%s/%s.%s: %s", c->dir, name, ext, strerror(e));
 }
 
 static int chart_commit(struct charts *c, const char *name, struct asp_buf *dat,
 			struct asp_buf *gp, char **err)
 {
-	int rc = write_buf(c->dir, name, "dat", dat, err);
+	int rc = write_buf(c, name, "dat", dat, err);
 	if (rc == 0)
-		rc = write_buf(c->dir, name, "gp", gp, err);
+		rc = write_buf(c, name, "gp", gp, err);
 	asp_buf_free(dat);
 	asp_buf_free(gp);
 	return rc;
@@ -945,22 +952,31 @@ static bool output_whole(const char *path, const char *fmt)
 	return memmem(tail, n, "</svg>", 6) != NULL;
 }
 
-static int run_gnuplot(const char *prog, const char *dir, const char *name, char **err)
+static const char *const chart_fmts[] = { "png", "svg" };
+
+/* one gnuplot drawing the stage's charts names[0..n) in turn; per chart,
+ * errs[i] when it failed. gnuplot stops at the first script that fails:
+ * that is the first chart left without whole outputs (any chart without
+ * them loses what it has) */
+static void run_gnuplot(const char *prog, const struct charts *c, char **names, size_t n,
+			char **errs)
 {
-	char *script = xasprintf("%s.gp", name);
-	int pfd[2];
-	/* close-on-exec: another chart's gnuplot must not hold our pipe open */
-	if (pipe2(pfd, O_CLOEXEC) != 0) {
-		free(script);
-		return asp_fail(err, "%s/%s.gp: cannot run gnuplot: %s", dir, name, strerror(errno));
-	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		free(script);
-		return asp_fail(err, "%s/%s.gp: cannot run gnuplot: %s", dir, name, strerror(e));
+	char **argv = xcalloc(n + 2, sizeof(*argv));
+	argv[0] = (char *)prog;
+	for (size_t i = 0; i < n; i++)
+		argv[i + 1] = xasprintf("%s.gp", names[i]);
+	char *why = NULL;
+	bool failed = true;
+	int pfd[2] = { -1, -1 };
+	pid_t pid = -1;
+	/* close-on-exec: another gnuplot must not hold our pipe open */
+	if (pipe2(pfd, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
+		why = xasprintf("cannot run gnuplot: %s", strerror(errno));
+		if (pfd[0] >= 0) {
+			close(pfd[0]);
+			close(pfd[1]);
+		}
+		goto outputs;
 	}
 	if (pid == 0) {
 		close(pfd[0]);
@@ -970,19 +986,19 @@ static int run_gnuplot(const char *prog, const char *dir, const char *name, char
 			dup2(null, 1);
 		}
 		dup2(pfd[1], 2);
-		if (chdir(dir) != 0) {
-			dprintf(2, "cannot enter %s: %s\n", dir, strerror(errno));
+		if (chdir(c->stage) != 0) {
+			dprintf(2, "cannot enter %s: %s\n", c->stage, strerror(errno));
 			_exit(126);
 		}
-		execl(prog, prog, script, (char *)NULL);
+		execv(prog, argv);
 		dprintf(2, "cannot run %s: %s\n", prog, strerror(errno));
 		_exit(127);
 	}
 	close(pfd[1]);
-	free(script);
 
 	struct asp_buf out = { 0 };
-	double deadline = now_s() + GNUPLOT_TIMEOUT_S;
+	double limit = (double)GNUPLOT_TIMEOUT_S * (double)n;
+	double deadline = now_s() + limit;
 	bool timed_out = false;
 	for (;;) {
 		double left = deadline - now_s();
@@ -997,13 +1013,13 @@ static int run_gnuplot(const char *prog, const char *dir, const char *name, char
 		if (r <= 0)
 			continue;
 		char buf[4096];
-		ssize_t n = read(pfd[0], buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
+		ssize_t got = read(pfd[0], buf, sizeof(buf));
+		if (got < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (got <= 0)
 			break;
 		if (out.len < 65536)
-			asp_buf_append(&out, buf, (size_t)n);
+			asp_buf_append(&out, buf, (size_t)got);
 	}
 	close(pfd[0]);
 	int status = 0;
@@ -1022,42 +1038,67 @@ static int run_gnuplot(const char *prog, const char *dir, const char *name, char
 		if (timed_out)
 			kill(pid, SIGKILL);
 	}
-	int rc = 0;
 	if (timed_out) {
-		rc = asp_fail(err, "%s/%s.gp: gnuplot failed: no result after %d s", dir, name,
-			      GNUPLOT_TIMEOUT_S);
+		why = xasprintf("no result after %.0f s", limit);
 	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		char *line = out.data ? error_line(out.data) : NULL;
-		if (!line && WIFSIGNALED(status))
-			line = xasprintf("killed by signal %d", WTERMSIG(status));
-		rc = asp_fail(err, "%s/%s.gp: gnuplot failed: %s", dir, name,
-			      line ? line : "exit status not 0");
-		free(line);
+		why = out.data ? error_line(out.data) : NULL;
+		if (!why)
+			why = WIFSIGNALED(status) ? xasprintf("killed by signal %d", WTERMSIG(status))
+						  : xstrdup("exit status not 0");
+	} else {
+		failed = false;
 	}
-	static const char *const fmts[] = { "png", "svg" };
-	for (size_t i = 0; rc == 0 && i < ASP_ARRAY_SIZE(fmts); i++) {
-		char *path = xasprintf("%s/%s.%s", dir, name, fmts[i]);
-		if (!output_whole(path, fmts[i]))
-			rc = asp_fail(err, "%s: gnuplot could not write it whole (is the disk full?)", path);
-		free(path);
-	}
-	if (rc < 0) /* no half-drawn charts */
-		for (size_t i = 0; i < ASP_ARRAY_SIZE(fmts); i++) {
-			char *path = xasprintf("%s/%s.%s", dir, name, fmts[i]);
+	asp_buf_free(&out);
+
+outputs:
+	for (size_t i = 0; i < n; i++) {
+		const char *bad = NULL;
+		for (size_t k = 0; k < ASP_ARRAY_SIZE(chart_fmts) && !bad; k++) {
+			char *path = xasprintf("%s/%s.%s", c->stage, names[i], chart_fmts[k]);
+			if (!output_whole(path, chart_fmts[k]))
+				bad = chart_fmts[k];
+			free(path);
+		}
+		if (!bad)
+			continue;
+		for (size_t k = 0; k < ASP_ARRAY_SIZE(chart_fmts); k++) { /* no half-drawn charts */
+			char *path = xasprintf("%s/%s.%s", c->stage, names[i], chart_fmts[k]);
 			unlink(path);
 			free(path);
 		}
-	asp_buf_free(&out);
-	return rc;
+		if (why) {
+			errs[i] = xasprintf("%s/%s.gp: gnuplot failed: %s", c->dir, names[i], why);
+			free(why);
+			why = NULL;
+		} else if (!failed) {
+			errs[i] = xasprintf("%s/%s.%s: gnuplot could not write it whole (is the disk full?)",
+					    c->dir, names[i], bad);
+		}
+	}
+	if (why) /* every chart drawn, and still an error */
+		errs[n - 1] = xasprintf("%s/%s.gp: gnuplot failed: %s", c->dir, names[n - 1], why);
+	free(why);
+	for (size_t i = 0; i < n; i++)
+		free(argv[i + 1]);
+	free(argv);
 }
 
-/* the charts are independent: draw them with one gnuplot per core at a
- * time; the error reported is that of the first chart (in order) that failed */
+/* the charts drawn by one gnuplot per core (each one's start-up, a tenth
+ * of a chart's time, is paid once), spread by expected cost: a histogram
+ * has several panels; the error reported is that of the first chart (in
+ * order) that failed */
+struct gnuplot_group {
+	char **names;    /* in the charts' order */
+	size_t *index;   /* into the charts */
+	size_t n, cost;
+};
+
 struct gnuplot_pool {
-	const char *prog, *dir;
-	char **names;
-	size_t n, next;
-	char **errs;
+	const char *prog;
+	const struct charts *c;
+	struct gnuplot_group *g;
+	size_t ng, next;
+	char **errs;     /* per chart */
 	pthread_mutex_t lock;
 };
 
@@ -1068,24 +1109,53 @@ static void *gnuplot_worker(void *arg)
 		pthread_mutex_lock(&p->lock);
 		size_t i = p->next++;
 		pthread_mutex_unlock(&p->lock);
-		if (i >= p->n)
+		if (i >= p->ng)
 			return NULL;
-		run_gnuplot(p->prog, p->dir, p->names[i], &p->errs[i]);
+		struct gnuplot_group *g = &p->g[i];
+		char **errs = xcalloc(g->n, sizeof(*errs));
+		run_gnuplot(p->prog, p->c, g->names, g->n, errs);
+		for (size_t k = 0; k < g->n; k++)
+			p->errs[g->index[k]] = errs[k];
+		free(errs);
 	}
 }
 
-static int run_gnuplot_all(const char *prog, const char *dir, char **names, size_t n, char **err)
+static int run_gnuplot_all(const char *prog, const struct charts *c, char **err)
 {
-	struct gnuplot_pool p = { .prog = prog, .dir = dir, .names = names, .n = n };
-	p.errs = xcalloc(n ? n : 1, sizeof(*p.errs));
-	pthread_mutex_init(&p.lock, NULL);
+	size_t n = c->used.n;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nthreads = cores > 1 ? (size_t)cores : 1;
-	if (nthreads > n)
-		nthreads = n;
-	pthread_t *t = xcalloc(nthreads ? nthreads : 1, sizeof(*t));
+	size_t ng = cores > 1 ? (size_t)cores : 1;
+	if (ng > n)
+		ng = n;
+	struct gnuplot_pool p = { .prog = prog, .c = c, .ng = ng };
+	p.g = xcalloc(ng, sizeof(*p.g));
+	p.errs = xcalloc(n, sizeof(*p.errs));
+	for (size_t k = 0; k < ng; k++) {
+		p.g[k].names = xcalloc(n, sizeof(*p.g[k].names));
+		p.g[k].index = xcalloc(n, sizeof(*p.g[k].index));
+	}
+	/* the costly ones first, each to the least loaded group; then each
+	 * group's in the charts' order */
+	size_t *group = xcalloc(n, sizeof(*group));
+	for (size_t cost = 2; cost >= 1; cost--)
+		for (size_t i = 0; i < n; i++) {
+			if ((strncmp(c->used.v[i], "hist-", 5) ? 1u : 2u) != cost)
+				continue;
+			for (size_t k = 1; k < ng; k++)
+				if (p.g[k].cost < p.g[group[i]].cost)
+					group[i] = k;
+			p.g[group[i]].cost += cost;
+		}
+	for (size_t i = 0; i < n; i++) {
+		struct gnuplot_group *g = &p.g[group[i]];
+		g->index[g->n] = i;
+		g->names[g->n++] = c->used.v[i];
+	}
+	free(group);
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_t *t = xcalloc(ng ? ng : 1, sizeof(*t));
 	size_t started = 0;
-	for (size_t i = 1; i < nthreads; i++) {
+	for (size_t i = 1; i < ng; i++) {
 		if (pthread_create(&t[i], NULL, gnuplot_worker, &p) != 0)
 			break;
 		started = i;
@@ -1103,12 +1173,16 @@ static int run_gnuplot_all(const char *prog, const char *dir, char **names, size
 		}
 		free(p.errs[i]);
 	}
+	for (size_t k = 0; k < ng; k++) {
+		free(p.g[k].names);
+		free(p.g[k].index);
+	}
+	free(p.g);
 	free(p.errs);
 	return rc;
 }
 
 /* ------------------------------------------------------------ entry */
-
 
 /* a task root row whose polls are those of the future row of the same name
  * would draw the same distribution twice */
@@ -1125,50 +1199,124 @@ static bool same_as_future_row(const struct asp_comparison *c, const struct asp_
 	return false;
 }
 
-int asp_charts_write(const struct asp_batch *b, const char *dir, char **skipped_msg, char **err)
-{
-	if (asp_mkdir_p(dir, err) != 0)
-		return -1;
-	struct charts c = { .b = b, .dir = dir };
-	int rc = 0;
+struct asp_charts {
+	struct charts c;
+	char *dir, *stage;
+	pthread_t thread;
+	bool threaded;
+	int rc;
+	char *err, *skipped;
+};
 
+/* every chart's .dat and .gp into the stage, then gnuplot on them */
+static void draw(struct asp_charts *h)
+{
+	struct charts *c = &h->c;
+	const struct asp_batch *b = c->b;
+	int rc = 0;
 	if (b->cmp)
 		for (size_t i = 0; i < b->cmp->nrows && rc == 0; i++) {
 			const struct asp_cmp_row *row = &b->cmp->rows[i];
 			if ((row->verdict == ASP_V_REGRESSED || row->verdict == ASP_V_IMPROVED) &&
 			    !same_as_future_row(b->cmp, row))
-				rc = chart_dist(&c, row, err);
+				rc = chart_dist(c, row, &h->err);
 		}
 	if (rc == 0 && b->nruns) {
 		size_t ntop;
 		struct top *top = top_futures(b, &ntop);
 		if (ntop > TREND_MAX_FUTURES)
 			ntop = TREND_MAX_FUTURES;
-		rc = chart_trend(&c, top, ntop, false, err);
+		rc = chart_trend(c, top, ntop, false, &h->err);
 		if (rc == 0)
-			rc = chart_trend(&c, top, ntop, true, err);
+			rc = chart_trend(c, top, ntop, true, &h->err);
 		free(top);
 	}
 	for (size_t r = 0; r < b->nruns && rc == 0; r++)
-		rc = chart_hist(&c, b->runs[r], err);
+		rc = chart_hist(c, b->runs[r], &h->err);
 
-	if (rc == 0 && c.used.n) {
+	if (rc == 0 && c->used.n) {
 		const char *env = getenv("ASPROF_GNUPLOT");
 		const char *want = env && *env ? env : "gnuplot";
 		char *prog = find_in_path(want);
 		if (!prog) {
-			if (skipped_msg) {
-				char *which = env && *env ? xasprintf("ASPROF_GNUPLOT=%s; ", env)
-							  : xstrdup("");
-				*skipped_msg = xasprintf("charts skipped: gnuplot not found (%sapt-get install gnuplot-nox); scripts and data are in %s",
-							 which, dir);
-				free(which);
-			}
+			char *which = env && *env ? xasprintf("ASPROF_GNUPLOT=%s; ", env) : xstrdup("");
+			h->skipped = xasprintf("charts skipped: gnuplot not found (%sapt-get install gnuplot-nox); scripts and data are in %s",
+					       which, c->dir);
+			free(which);
 		} else {
-			rc = run_gnuplot_all(prog, dir, c.used.v, c.used.n, err);
+			rc = run_gnuplot_all(prog, c, &h->err);
 		}
 		free(prog);
 	}
-	names_free(&c.used);
+	h->rc = rc;
+}
+
+static void *draw_main(void *arg)
+{
+	draw(arg);
+	return NULL;
+}
+
+struct asp_charts *asp_charts_start(const struct asp_batch *b, const char *dir, char **err)
+{
+	if (asp_mkdir_p(dir, err) != 0)
+		return NULL;
+	char *stage = xasprintf("%s/.draw-XXXXXX", dir);
+	if (!mkdtemp(stage)) {
+		asp_fail(err, "%s: %s", dir, strerror(errno));
+		free(stage);
+		return NULL;
+	}
+	struct asp_charts *h = xcalloc(1, sizeof(*h));
+	h->dir = xstrdup(dir);
+	h->stage = stage;
+	h->c = (struct charts){ .b = b, .dir = h->dir, .stage = h->stage };
+	h->threaded = pthread_create(&h->thread, NULL, draw_main, h) == 0;
+	if (!h->threaded)
+		draw(h);
+	return h;
+}
+
+static const char *const chart_exts[] = { "dat", "gp", "png", "svg" };
+
+int asp_charts_finish(struct asp_charts *h, bool keep, char **skipped_msg, char **err)
+{
+	if (!h)
+		return 0;
+	if (h->threaded)
+		pthread_join(h->thread, NULL);
+	int rc = keep ? h->rc : 0;
+	if (rc < 0) {
+		*err = h->err;
+		h->err = NULL;
+	}
+	/* what was drawn whole goes in, even after a failure; the rest goes */
+	for (size_t i = 0; i < h->c.used.n; i++)
+		for (size_t k = 0; k < ASP_ARRAY_SIZE(chart_exts); k++) {
+			char *from = xasprintf("%s/%s.%s", h->stage, h->c.used.v[i], chart_exts[k]);
+			char *to = xasprintf("%s/%s.%s", h->dir, h->c.used.v[i], chart_exts[k]);
+			if (keep && rename(from, to) != 0 && errno != ENOENT && rc == 0)
+				rc = asp_fail(err, "%s: %s", to, strerror(errno));
+			unlink(from);
+			free(from);
+			free(to);
+		}
+	rmdir(h->stage);
+	if (keep && skipped_msg) {
+		*skipped_msg = h->skipped;
+		h->skipped = NULL;
+	}
+	names_free(&h->c.used);
+	free(h->skipped);
+	free(h->err);
+	free(h->dir);
+	free(h->stage);
+	free(h);
 	return rc;
+}
+
+int asp_charts_write(const struct asp_batch *b, const char *dir, char **skipped_msg, char **err)
+{
+	struct asp_charts *h = asp_charts_start(b, dir, err);
+	return h ? asp_charts_finish(h, true, skipped_msg, err) : -1;
 }

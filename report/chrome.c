@@ -642,6 +642,7 @@ static void *span_worker(void *arg)
 {
 	struct asp_chrome *c = arg;
 	struct span_queue *q = &c->sq;
+	pthread_setname_np(pthread_self(), "asprof-trace");
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
 		while (!q->count && !q->stop)

@@ -31,10 +31,13 @@ void asp_chrome_abort(struct asp_chrome *c);
 json_object *asp_quantiles_json(const struct asp_quantiles *q);
 /* The summary of one run as a json-c object (the caller owns it). */
 json_object *asp_summary_json(const struct asp_result *r, const struct asp_rules *rules);
-/* Writes a json-c object to PATH atomically, pretty-printed. */
-int asp_json_write(const char *path, json_object *obj, char **err);
+/* Writes a json-c object to PATH atomically, pretty-printed; with text, a
+ * malloc'd copy of what was written (without the final newline) on success. */
+int asp_json_write(const char *path, json_object *obj, char **text, char **err);
+/* Writes the run's summary.json; text as asp_json_write (the batch's
+ * summary.json embeds it: asp_batch.run_json). */
 int asp_summary_write(const char *path, const struct asp_result *r, const struct asp_rules *rules,
-		      char **err);
+		      char **text, char **err);
 
 /* ---- stdout */
 /* The runtime, the tasks, the worst findings with their culprits, the top

@@ -158,24 +158,29 @@ json_object *asp_summary_json(const struct asp_result *r, const struct asp_rules
 	return o;
 }
 
-int asp_json_write(const char *path, json_object *obj, char **err)
+int asp_json_write(const char *path, json_object *obj, char **text, char **err)
 {
 	FILE *fp;
 	struct asp_outfile *out = asp_outfile_open(path, &fp, err);
 	if (!out)
 		return -1;
-	fputs(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
-							  JSON_C_TO_STRING_NOSLASHESCAPE),
-	      fp);
+	size_t len;
+	const char *s = json_object_to_json_string_length(
+		obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	fwrite(s, 1, len, fp);
 	fputc('\n', fp);
-	return asp_outfile_commit(out, err);
+	if (asp_outfile_commit(out, err) < 0)
+		return -1;
+	if (text)
+		*text = xstrdup(s);
+	return 0;
 }
 
 int asp_summary_write(const char *path, const struct asp_result *r, const struct asp_rules *rules,
-		      char **err)
+		      char **text, char **err)
 {
 	json_object *o = asp_summary_json(r, rules);
-	int rc = asp_json_write(path, o, err);
+	int rc = asp_json_write(path, o, text, err);
 	json_object_put(o);
 	return rc;
 }

@@ -22,6 +22,16 @@ check "the regression is significant and large" json "$TMP/a/summary.json" \
 	"[r for r in d['comparison']['rows'] if r['verdict'] == 'regressed' and not r['is_task']][0]['p_value'] < 1e-6 and [r for r in d['comparison']['rows'] if r['verdict'] == 'regressed' and not r['is_task']][0]['rel_change'] > 1"
 check "six runs, three per side" json "$TMP/a/summary.json" \
 	"len(d['runs']) == 6 and len(d['comparison']['base_runs']) == 3 and len(d['comparison']['new_runs']) == 3 and d['status'] == 1"
+check "summary.json holds each run's own summary.json, as pretty-printed" "$PY" -c "
+import json, sys
+out = sys.argv[1]
+text = open(out + '/summary.json').read()
+d = json.loads(text)
+for r in d['runs']:
+    own = open(out + '/runs/' + r['run']['name'] + '/summary.json').read().rstrip('\\n')
+    assert json.loads(own) == r, r['run']['name']
+    assert own.replace('\\n', '\\n    ') in text, r['run']['name']
+" "$TMP/a"
 check "per-run reports for each run" sh -c "for r in regress_base_1 regress_base_2 regress_base_3 regress_new_1 regress_new_2 regress_new_3; do test -s '$TMP/a/runs/'\$r/trace.json && test -s '$TMP/a/runs/'\$r/summary.json || exit 1; done"
 check "index.md: verdict first, then the regression" sh -c "sed -n 3p '$TMP/a/index.md' | grep -q '^\*\*FAIL\*\*' && grep -A4 '^## Regressions' '$TMP/a/index.md' | grep -q 'parse_batch'"
 check "index.md links the traces and charts" sh -c "grep -q 'runs/regress_new_1/trace.json' '$TMP/a/index.md' && grep -q '](charts/' '$TMP/a/index.md'"

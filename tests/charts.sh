@@ -58,6 +58,7 @@ else
 	for r in $runs; do
 		check "hist-$r: png, svg, script, data" chart_ok "$c/hist-$r"
 	done
+	check "no drawing folder left in charts/" [ -z "$(find "$c" -name '.draw-*')" ]
 	# a script regenerates its chart from its own directory
 	rm -f "$c/trend-p99.png" "$c/trend-p99.svg"
 	if (cd "$c" && gnuplot trend-p99.gp </dev/null >/dev/null 2>"$TMP/gp.err") &&
@@ -67,6 +68,15 @@ else
 		not_ok "gnuplot trend-p99.gp did not re-draw the chart"
 		diag "$TMP/gp.err"
 	fi
+	# a run whose reports cannot be written stops the batch: the charts
+	# drawn meanwhile are dropped, and the previous ones stay as they were
+	before=$(cd "$c" && cat -- * | cksum)
+	rm -rf "$TMP/out/runs/regress_new_1"
+	: >"$TMP/out/runs/regress_new_1"
+	run "$TMP/out"
+	check "a run's folder that is a file: exit 2 (got $st)" [ "$st" -eq 2 ]
+	check "... and charts/ is as it was" [ "$(cd "$c" && cat -- * | cksum)" = "$before" ]
+	check "... with no drawing folder left" [ -z "$(find "$c" -name '.draw-*')" ]
 fi
 
 run "$TMP/nogp" ASPROF_GNUPLOT=/nonexistent

@@ -379,7 +379,7 @@ TEST(summary_json)
 	struct asp_rules rules = { .warning_ns = 10000000, .error_ns = 100000000,
 				   .slow_poll_ns = 50000 };
 	char *path = asp_path_join(dir, "summary.json"), *err = NULL;
-	CHECK(asp_summary_write(path, r, &rules, &err) == 0);
+	CHECK(asp_summary_write(path, r, &rules, NULL, &err) == 0);
 	CHECK(err == NULL);
 	CHECK(count_tmp(dir) == 0);
 	char *text = slurp(path);
@@ -698,7 +698,7 @@ static int unwritable_checks(const char *dir)
 	fprintf(stderr, "# %s\n", err ? err : "(no message)");
 	free(err), err = NULL;
 	struct asp_result *r = make_result();
-	CHECK(asp_summary_write(target, r, NULL, &err) == -1);
+	CHECK(asp_summary_write(target, r, NULL, NULL, &err) == -1);
 	CHECK(err && strstr(err, target));
 	free(err);
 	asp_result_free(r);
