@@ -1075,7 +1075,7 @@ outputs:
 					    c->dir, names[i], bad);
 		}
 	}
-	if (why) /* every chart drawn, and still an error */
+	if (why && n) /* every chart drawn, and still an error */
 		errs[n - 1] = xasprintf("%s/%s.gp: gnuplot failed: %s", c->dir, names[n - 1], why);
 	free(why);
 	for (size_t i = 0; i < n; i++)
