@@ -851,7 +851,8 @@ static __attribute__((noinline)) void entry_unknown(struct thread_state *ts, uin
 	f->fut_parent = ts->n > 1 ? (ts->st[ts->n - 2].is_future ? (int)ts->n - 2 : ts->st[ts->n - 2].fut_parent) : -1;
 	f->task = ts->n > 1 ? ts->st[ts->n - 2].task : 0;
 	f->kids_used = ts->n > 1 && ts->st[ts->n - 2].kids_used;
-	static const struct asp_symbol unknown = { .mangled = "<unknown>" };
+	/* named already: asp_symbol_name() has nothing to write into it */
+	static const struct asp_symbol unknown = { .mangled = "<unknown>", .name_ = (char *)"<unknown>" };
 	f->sym = &unknown;
 }
 
@@ -1052,7 +1053,10 @@ static void consume_items(struct analyzer *a, struct thread_state *ts,
 
 char *asp_run_name(const char *dir)
 {
-	char *d = xstrdup(dir);
+	/* RUN/sub/.. and RUN/. are named by the folder they are */
+	char *real = realpath(dir, NULL);
+	char *d = xstrdup(real ? real : dir);
+	free(real);
 	size_t l = strlen(d);
 	while (l > 1 && d[l - 1] == '/')
 		d[--l] = '\0';
@@ -1063,8 +1067,10 @@ char *asp_run_name(const char *dir)
 		char *s2 = strrchr(d, '/');
 		base = s2 ? s2 + 1 : d;
 	}
-	/* reports are UTF-8; a directory name may not be */
-	char *name = asp_utf8_fix(xstrdup(*base ? base : "run"));
+	/* reports are UTF-8; a directory name may not be; a name is a folder
+	 * of runs/: never . or .. (unresolved: a run that does not exist) */
+	bool dots = !strcmp(base, ".") || !strcmp(base, "..");
+	char *name = asp_utf8_fix(xstrdup(*base && !dots ? base : "run"));
 	free(d);
 	return name;
 }

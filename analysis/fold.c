@@ -598,7 +598,8 @@ struct asp_fold *asp_fold_open(struct asp_trace *t, asp_plain_fn plain, void *ct
 		w->mine = xreallocarray(w->mine, w->nmine + 1, sizeof(*w->mine));
 		w->mine[w->nmine++] = order[i];
 		w->bytes += asp_trace_thread_bytes(t, order[i]);
-		asp_reader_set_tagger(f->th[order[i]].r, tag_plain, w);
+		/* a worker's readers share its symbol cache */
+		asp_reader_set_tagger(f->th[order[i]].r, tag_plain, w, f->th[w->mine[0]].r);
 	}
 	free(order);
 	for (size_t k = 0; k < f->nw; k++) {

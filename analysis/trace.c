@@ -3,6 +3,7 @@
  * Format facts follow uftrace's utils/data-file.c, session.c, symbol.c and
  * fstack.c (see shared/DOMAIN.md). */
 #include "trace.h"
+#include "map.h"
 #include "demangle.h"
 #include "util.h"
 
@@ -33,7 +34,7 @@
  * only (a program that ran thousands of threads would need a descriptor per
  * thread while their records merge) */
 #define READ_KEEP_FDS 256
-#define SYM_CACHE_BITS 12
+#define SYM_CACHE_BITS 14
 #define SYM_CACHE_SIZE (1u << SYM_CACHE_BITS) /* per trace, direct mapped */
 
 /* one pattern of argspec/retspec, with the layout it gives */
@@ -404,12 +405,16 @@ static void set_line(char **dst, const char *s)
 
 static int parse_tids(struct asp_info *info, const char *s)
 {
+	size_t cap = info->ntids;
 	while (*s && *s != '\n') {
 		char *end;
 		long v = strtol(s, &end, 10);
 		if (end == s || v <= 0 || v > INT32_MAX)
 			return -1;
-		info->tids = xreallocarray(info->tids, info->ntids + 1, sizeof(int));
+		if (info->ntids == cap) {
+			cap = cap ? 2 * cap : 16;
+			info->tids = xreallocarray(info->tids, cap, sizeof(int));
+		}
 		info->tids[info->ntids++] = (int)v;
 		s = end;
 		if (*s == ',')
@@ -639,7 +644,17 @@ static void load_module(struct asp_trace *t, struct asp_module *m)
 	char prev_type = 'X';
 	struct asp_symbol *syms = NULL;
 	const char *allowed = "?TtWwPKDdvu";
-	while ((len = getline(&line, &cap, fp)) > 0) {
+	bool too_long, warned_long = false;
+	int lineno = 0;
+	while ((len = asp_getline(&line, &cap, fp, ASP_LINE_MAX, &too_long)) > 0) {
+		lineno++;
+		if (too_long) {
+			if (!warned_long)
+				warnf(t, "%s:%d: a line longer than %u MiB; skipped", file, lineno,
+				      ASP_LINE_MAX >> 20);
+			warned_long = true;
+			continue;
+		}
 		if (line[0] == '#')
 			continue;
 		if (line[len - 1] == '\n')
@@ -794,8 +809,14 @@ static int read_map(struct asp_trace *t, struct session *s, char **err)
 	char *line = NULL;
 	size_t cap = 0;
 	int lineno = 0, bad = 0, first_bad = 0;
-	while (getline(&line, &cap, fp) > 0) {
+	bool too_long, long_path = false;
+	while (asp_getline(&line, &cap, fp, ASP_LINE_MAX, &too_long) > 0) {
 		lineno++;
+		if (too_long) { /* malformed: counted below */
+			if (!bad++)
+				first_bad = lineno;
+			continue;
+		}
 		uint64_t start, end;
 		char prot[8], mpath[4096], bid[160];
 		bid[0] = '\0';
@@ -811,6 +832,7 @@ static int read_map(struct asp_trace *t, struct session *s, char **err)
 		if (strlen(mpath) == sizeof(mpath) - 1) {
 			warnf(t, "%s:%d: path longer than %zu bytes; mapping skipped", path, lineno,
 			      sizeof(mpath) - 2);
+			long_path = true;
 			continue;
 		}
 		const char *build_id = !strncmp(bid, "build-id:", 9) ? bid + 9 : NULL;
@@ -825,8 +847,22 @@ static int read_map(struct asp_trace *t, struct session *s, char **err)
 		warnf(t, "%s:%d: malformed map line skipped", path, first_bad);
 	else if (bad > 1)
 		warnf(t, "%s:%d: malformed map line skipped, and %d more", path, first_bad, bad - 1);
-	if (lineno == 0)
+	if (lineno == 0) {
 		warnf(t, "%s: empty; no symbols for session %s", path, s->sid);
+	} else if (s->exename[0] && !bad && !long_path) {
+		/* the program's own functions are the ones that matter (a line
+		 * skipped with a warning already said why they are missing) */
+		const char *exe = strrchr(s->exename, '/');
+		exe = exe ? exe + 1 : s->exename;
+		bool found = false;
+		for (size_t i = 0; i < s->nmaps && !found; i++) {
+			const char *m = strrchr(s->maps[i].mod->path, '/');
+			found = m && !strcmp(m + 1, exe);
+		}
+		if (!found)
+			warnf(t, "%s: no valid mapping of %s; its functions are shown as addresses",
+			      path, s->exename);
+	}
 	free(line);
 	fclose(fp);
 	free(path);
@@ -860,15 +896,22 @@ static struct task *find_task(struct asp_trace *t, int tid)
 	return bsearch(&key, t->tasks, t->ntasks, sizeof(*t->tasks), task_cmp);
 }
 
-static void add_task(struct asp_trace *t, int tid, int pid, int ppid, uint64_t time)
+/* by tid, found through index (tid -> position) */
+static void add_task(struct asp_trace *t, struct asp_u64map *index, size_t *cap, int tid, int pid,
+		     int ppid, uint64_t time)
 {
-	for (size_t i = 0; i < t->ntasks; i++)
-		if (t->tasks[i].tid == tid) {
-			if (ppid)
-				t->tasks[i].ppid = ppid;
-			return;
-		}
-	t->tasks = xreallocarray(t->tasks, t->ntasks + 1, sizeof(*t->tasks));
+	bool added;
+	uint64_t *at = asp_u64map_ref(index, (uint64_t)(uint32_t)tid, &added);
+	if (!added) {
+		if (ppid)
+			t->tasks[*at].ppid = ppid;
+		return;
+	}
+	*at = t->ntasks;
+	if (t->ntasks == *cap) {
+		*cap = *cap ? 2 * *cap : 64;
+		t->tasks = xreallocarray(t->tasks, *cap, sizeof(*t->tasks));
+	}
 	t->tasks[t->ntasks++] = (struct task){ .tid = tid, .pid = pid, .ppid = ppid, .time = time };
 }
 
@@ -887,8 +930,16 @@ static int read_task_txt(struct asp_trace *t, char **err)
 	int lineno = 0, rc = 0;
 	struct { uint64_t time; int tid; char sid[64]; uint64_t base; char lib[4096]; } *dl = NULL;
 	size_t ndl = 0;
-	while (getline(&line, &cap, fp) > 0) {
+	struct asp_u64map task_index = { 0 };
+	size_t task_cap = 0;
+	bool too_long;
+	while (asp_getline(&line, &cap, fp, ASP_LINE_MAX, &too_long) > 0) {
 		lineno++;
+		if (too_long) {
+			warnf(t, "%s:%d: a line longer than %u MiB; skipped", path, lineno,
+			      ASP_LINE_MAX >> 20);
+			continue;
+		}
 		line[strcspn(line, "\n")] = '\0';
 		if (line[0] == '\0')
 			continue;
@@ -918,14 +969,14 @@ static int read_task_txt(struct asp_trace *t, char **err)
 				rc = asp_fail(err, "%s:%d: TASK line without tid or pid", path, lineno);
 				break;
 			}
-			add_task(t, atoi(tid), atoi(pid), 0, time);
+			add_task(t, &task_index, &task_cap, atoi(tid), atoi(pid), 0, time);
 		} else if (!strncmp(line, "FORK ", 5)) {
 			const char *pid = field(line, " pid="), *ppid = field(line, " ppid=");
 			if (!pid || !ppid) {
 				rc = asp_fail(err, "%s:%d: FORK line without pid or ppid", path, lineno);
 				break;
 			}
-			add_task(t, atoi(pid), atoi(pid), atoi(ppid), time);
+			add_task(t, &task_index, &task_cap, atoi(pid), atoi(pid), atoi(ppid), time);
 		} else if (!strncmp(line, "DLOP ", 5)) {
 			const char *tid = field(line, " tid="), *sid = field(line, " sid="),
 				   *base = field(line, " base="), *lib = field(line, " libname=\"");
@@ -948,6 +999,7 @@ static int read_task_txt(struct asp_trace *t, char **err)
 	}
 	free(line);
 	fclose(fp);
+	asp_u64map_free(&task_index);
 	if (rc == 0 && t->nsess == 0)
 		rc = asp_fail(err, "%s: no session (SESS line); the recording is incomplete", path);
 	if (rc == 0) {
@@ -1083,7 +1135,12 @@ static int find_threads(struct asp_trace *t, char **err)
 		free(name);
 		struct stat st;
 		if (stat(path, &st) < 0) {
-			/* a thread that recorded nothing has no file; uftrace skips it too */
+			/* a thread that recorded nothing has no file; uftrace skips it
+			 * too. A file that is there but cannot be reached (a broken
+			 * link, a loop) is said */
+			int e = errno;
+			if (e != ENOENT || lstat(path, &st) == 0)
+				warnf(t, "%s: %s; this thread is left out", path, strerror(e));
 			free(path);
 			continue;
 		}
@@ -1238,7 +1295,8 @@ struct asp_reader {
 	int tid;
 	int fd;            /* -1 between refills when !keep_fd, and after the end */
 	bool keep_fd;
-	struct sym_cache_ent *cache; /* the trace's, or the reader's own */
+	struct sym_cache_ent *cache; /* the trace's, the reader's own, or shared */
+	bool own_cache;
 	struct sym_cache_ent miss;   /* a lookup that may not be cached */
 	asp_tag_fn tagger;
 	void *tag_ctx;
@@ -1281,6 +1339,7 @@ struct asp_reader *asp_reader_open(struct asp_trace *t, size_t idx, char **err)
 	r->buf = xmalloc(READ_BUF_SIZE);
 	if (t->threaded) {
 		r->cache = xcalloc(SYM_CACHE_SIZE, sizeof(*r->cache)); /* key 0: empty */
+		r->own_cache = true;
 	} else {
 		if (!t->cache)
 			t->cache = xcalloc(SYM_CACHE_SIZE, sizeof(*t->cache));
@@ -1295,7 +1354,7 @@ void asp_reader_close(struct asp_reader *r)
 		return;
 	if (r->fd >= 0)
 		close(r->fd);
-	if (r->cache != r->t->cache)
+	if (r->own_cache)
 		free(r->cache);
 	free(r->buf);
 	free(r);
@@ -1303,10 +1362,18 @@ void asp_reader_close(struct asp_reader *r)
 
 uint64_t asp_reader_count(const struct asp_reader *r) { return r->count; }
 
-void asp_reader_set_tagger(struct asp_reader *r, asp_tag_fn fn, void *ctx)
+void asp_reader_set_tagger(struct asp_reader *r, asp_tag_fn fn, void *ctx,
+			   struct asp_reader *share)
 {
 	r->tagger = fn;
 	r->tag_ctx = ctx;
+	if (share && share != r && share->own_cache && share->tagger == fn &&
+	    share->tag_ctx == ctx && r->own_cache) {
+		free(r->cache);
+		r->cache = share->cache;
+		r->own_cache = false;
+		return;
+	}
 	memset(r->cache, 0, SYM_CACHE_SIZE * sizeof(*r->cache)); /* tagged from now on */
 }
 

@@ -194,12 +194,16 @@ int asp_reader_next(struct asp_reader *r, struct asp_event *ev, char **err);
  * (as from asp_reader_next). 0: end of stream; -1: unreadable file. */
 int asp_reader_next_batch(struct asp_reader *r, struct asp_rec *recs, size_t max, size_t *n,
 			  struct asp_event *ev, char **err);
-/* A tag per symbol, computed once per symbol and reader and kept beside it
+/* A tag per symbol, computed once per symbol and cache and kept beside it
  * in the reader's cache: asp_reader_next_batch hands it out with each
  * record (classes, say, without a trip to the symbol). Only for a threaded
- * trace's readers (their caches are their own); set before reading. */
+ * trace's readers (their caches are their own); set before reading. With
+ * share, a reader already given the same fn and ctx and read on the same
+ * thread, r uses share's cache: the hot symbols of the thread's readers are
+ * cached once. */
 typedef uint8_t (*asp_tag_fn)(void *ctx, const struct asp_symbol *sym);
-void asp_reader_set_tagger(struct asp_reader *r, asp_tag_fn fn, void *ctx);
+void asp_reader_set_tagger(struct asp_reader *r, asp_tag_fn fn, void *ctx,
+			   struct asp_reader *share);
 /* records read so far */
 uint64_t asp_reader_count(const struct asp_reader *r);
 void asp_reader_close(struct asp_reader *r);

@@ -136,6 +136,31 @@ static FILE *fopen_checked(const char *path, bool regular, const char **why)
 
 FILE *asp_fopen_file(const char *path, const char **why) { return fopen_checked(path, true, why); }
 
+ssize_t asp_getline(char **line, size_t *cap, FILE *fp, size_t max, bool *too_long)
+{
+	size_t n = 0, kept = 0;
+	int c;
+	*too_long = false;
+	while ((c = getc_unlocked(fp)) != EOF) {
+		n++;
+		if (kept < max) {
+			if (kept + 2 > *cap) {
+				*cap = *cap ? 2 * *cap : 256;
+				*line = xrealloc(*line, *cap);
+			}
+			(*line)[kept++] = (char)c;
+		} else {
+			*too_long = true;
+		}
+		if (c == '\n')
+			break;
+	}
+	if (!n)
+		return -1;
+	(*line)[kept] = '\0';
+	return (ssize_t)kept;
+}
+
 /* reads fp to its end, at most max bytes, and closes it */
 static char *read_stream(FILE *fp, const char *path, size_t max, size_t *len, char **err)
 {

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/types.h>
 
 #define ASP_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define ASP_ALIGN(x, a) (((x) + ((a) - 1)) & ~((uint64_t)(a) - 1))
@@ -37,6 +38,11 @@ int asp_fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 
  * "not a regular file (a FIFO, socket or device)". */
 int asp_open_file(const char *path, const char **why);
 FILE *asp_fopen_file(const char *path, const char **why);
+/* getline() with a bound: a line (with its newline) longer than max bytes is
+ * read to its end and not kept; it comes back as its first max bytes with
+ * *too_long set. -1 at the end of the file */
+#define ASP_LINE_MAX (16u << 20)
+ssize_t asp_getline(char **line, size_t *cap, FILE *fp, size_t max, bool *too_long);
 
 /* Read a whole (small) regular file into a NUL-terminated malloc'd buffer.
  * Returns NULL and sets *err ("PATH: why") on failure. *len gets the byte

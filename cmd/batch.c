@@ -49,6 +49,7 @@ struct pool {
 	size_t nb, nn;
 	struct asp_charts *charts;
 	char *charts_err;
+	struct asp_gnuplots *gnuplots; /* started with the batch, for the charts */
 };
 
 static void warn_stderr(void *ctx, const char *msg)
@@ -125,6 +126,10 @@ static void analyse_run(struct pool *p, struct job *j)
 		.rules = p->rules, .runtime = o->runtime, .sink = &sink, .warn = warn_stderr,
 	};
 	j->result = asp_analyze(j->path, &ao, &err);
+	if (j->result) { /* its folder's name: unique in the batch */
+		free(j->result->name);
+		j->result->name = xstrdup(j->name);
+	}
 	if (!j->result) {
 		asp_chrome_abort(j->chrome);
 		j->chrome = NULL;
@@ -190,7 +195,7 @@ static void assemble(struct pool *p)
 	if (o->nbase && p->nb && p->nn)
 		b->cmp = asp_compare(p->base, p->nb, p->news, p->nn, p->rules);
 	char *dir = asp_path_join(o->out_dir, "charts");
-	p->charts = asp_charts_start(b, dir, &p->charts_err);
+	p->charts = asp_charts_start(b, dir, p->gnuplots, &p->charts_err);
 	free(dir);
 }
 
@@ -373,6 +378,10 @@ int batch_run(const struct batch_opts *o)
 		free(base);
 	}
 	p.progress = !o->quiet && isatty(STDERR_FILENO);
+	/* a gnuplot per chart of the likely kinds (a histogram per run, two
+	 * trends), at most one per CPU: started now, they are ready to draw
+	 * once the last run is analysed */
+	p.gnuplots = asp_gnuplots_start(p.njobs + (p.njobs >= 2 ? 2 : 0));
 	pthread_mutex_init(&p.lock, NULL);
 	unsigned nthreads = o->jobs ? o->jobs : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
 	if (nthreads < 1)
@@ -449,6 +458,7 @@ int batch_run(const struct batch_opts *o)
 	} else if (write_batch(b, p.charts, p.charts_err, o->quiet) < 0) {
 		status = ASP_EXIT_USAGE;
 	}
+	asp_gnuplots_stop(p.gnuplots);
 	if (fflush(stdout) != 0)
 		status = ASP_EXIT_USAGE;
 

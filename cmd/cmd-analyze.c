@@ -51,7 +51,8 @@ const struct option batch_longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
-const char batch_shortopts[] = "+:c:o:r:R:j:qt:h";
+/* options anywhere among the runs (GNU order); `--` ends them */
+const char batch_shortopts[] = ":c:o:r:R:j:qt:h";
 
 static int analyze_exec(int argc, char **argv)
 {

@@ -53,11 +53,22 @@ int asp_xlsx_write(const struct asp_batch *b, const char *path, char **err);
  * its old copy at once) and returns the drawing's error; without keep it
  * drops them. When gnuplot is missing, the .gp/.dat files are kept,
  * *skipped_msg is one line saying charts were skipped and how to install
- * gnuplot, and the result is 0. asp_charts_write is both in one. */
+ * gnuplot, and the result is 0. asp_charts_write is both in one.
+ *
+ * asp_gnuplots_start starts up to n gnuplots (at most one per CPU) ahead of
+ * the charts, each drawing nothing to pay for its start-up and fonts: a
+ * batch starts them before its analysis and hands them to asp_charts_start
+ * as warm (NULL: gnuplots are started when the charts are drawn), which
+ * draws with those; asp_gnuplots_stop, after asp_charts_finish, ends the
+ * ones left. NULL when there is no gnuplot to start. */
 struct asp_charts;
-struct asp_charts *asp_charts_start(const struct asp_batch *b, const char *dir, char **err);
+struct asp_gnuplots;
+struct asp_charts *asp_charts_start(const struct asp_batch *b, const char *dir,
+				    struct asp_gnuplots *warm, char **err);
 int asp_charts_finish(struct asp_charts *h, bool keep, char **skipped_msg, char **err);
 int asp_charts_write(const struct asp_batch *b, const char *dir, char **skipped_msg, char **err);
+struct asp_gnuplots *asp_gnuplots_start(size_t n);
+void asp_gnuplots_stop(struct asp_gnuplots *g);
 int asp_markdown_write(const struct asp_batch *b, const char *path, char **err);
 int asp_junit_write(const struct asp_batch *b, const char *path, char **err);
 

@@ -6,7 +6,7 @@
  *
  *   dist-SLUG   base vs new poll-duration CDF of each regressed / improved row
  *   trend-p99   p99 poll duration per run of the top futures by busy time
- *   trend-busy  busy time per run of the same futures
+ *   trend-busy  busy time per run of the same futures (with two runs or more)
  *   hist-RUN    per run, log-binned poll-duration histograms of its top futures
  *
  * Output is deterministic: the same batch gives the same .dat/.gp bytes.
@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -954,47 +955,183 @@ static bool output_whole(const char *path, const char *fmt)
 
 static const char *const chart_fmts[] = { "png", "svg" };
 
-/* one gnuplot drawing the stage's charts names[0..n) in turn; per chart,
- * errs[i] when it failed. gnuplot stops at the first script that fails:
- * that is the first chart left without whole outputs (any chart without
- * them loses what it has) */
-static void run_gnuplot(const char *prog, const struct charts *c, char **names, size_t n,
-			char **errs)
+/* a gnuplot reading commands on its stdin, a socket (a write after it died
+ * fails with EPIPE, not a SIGPIPE), its stderr on a pipe */
+struct gp_proc {
+	pid_t pid;
+	int in, err;
+};
+
+/* started in cwd (NULL: ours) */
+static int gp_spawn(const char *prog, const char *cwd, struct gp_proc *p, char **why)
 {
-	char **argv = xcalloc(n + 2, sizeof(*argv));
-	argv[0] = (char *)prog;
-	for (size_t i = 0; i < n; i++)
-		argv[i + 1] = xasprintf("%s.gp", names[i]);
-	char *why = NULL;
-	bool failed = true;
-	int pfd[2] = { -1, -1 };
-	pid_t pid = -1;
-	/* close-on-exec: another gnuplot must not hold our pipe open */
-	if (pipe2(pfd, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
-		why = xasprintf("cannot run gnuplot: %s", strerror(errno));
-		if (pfd[0] >= 0) {
-			close(pfd[0]);
-			close(pfd[1]);
+	int sv[2] = { -1, -1 }, pe[2] = { -1, -1 };
+	/* close-on-exec: another gnuplot must not hold our ends open */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 ||
+	    pipe2(pe, O_CLOEXEC) != 0 || (p->pid = fork()) < 0) {
+		*why = xasprintf("cannot run gnuplot: %s", strerror(errno));
+		for (int i = 0; i < 2; i++) {
+			if (sv[i] >= 0)
+				close(sv[i]);
+			if (pe[i] >= 0)
+				close(pe[i]);
 		}
-		goto outputs;
+		return -1;
 	}
-	if (pid == 0) {
-		close(pfd[0]);
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			dup2(null, 0);
+	if (p->pid == 0) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		dup2(sv[1], 0);
+		if (null >= 0)
 			dup2(null, 1);
-		}
-		dup2(pfd[1], 2);
-		if (chdir(c->stage) != 0) {
-			dprintf(2, "cannot enter %s: %s\n", c->stage, strerror(errno));
+		dup2(pe[1], 2);
+		if (cwd && chdir(cwd) != 0) {
+			dprintf(2, "cannot enter %s: %s\n", cwd, strerror(errno));
 			_exit(126);
 		}
+		char *argv[] = { (char *)prog, NULL };
 		execv(prog, argv);
 		dprintf(2, "cannot run %s: %s\n", prog, strerror(errno));
 		_exit(127);
 	}
-	close(pfd[1]);
+	close(sv[1]);
+	close(pe[1]);
+	p->in = sv[0];
+	p->err = pe[0];
+	return 0;
+}
+
+/* s[0..n) to gnuplot's stdin: false when gnuplot is gone (its stderr and
+ * exit status say why) */
+static bool gp_write(struct gp_proc *p, const char *s, size_t n)
+{
+	for (size_t off = 0; off < n;) {
+		ssize_t w = send(p->in, s + off, n - off, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		off += (size_t)w;
+	}
+	return true;
+}
+
+/* s as a gnuplot string: single quotes, where only '' is special */
+static void gp_quote(struct asp_buf *b, const char *s)
+{
+	asp_buf_append(b, "'", 1);
+	for (const char *q; (q = strchr(s, '\'')); s = q + 1) {
+		asp_buf_append(b, s, (size_t)(q - s) + 1);
+		asp_buf_append(b, "'", 1);
+	}
+	asp_buf_append(b, s, strlen(s));
+	asp_buf_append(b, "'", 1);
+}
+
+/* the first text a gnuplot draws pays for its fonts and the cairo terminal
+ * (a third of a small chart's time): a warm one has drawn, to nowhere */
+static const char gp_warmup[] = "set terminal pngcairo size 320,240\nset output '/dev/null'\n"
+				"unset key\nplot [0:1] [0:1] x\nset output\n";
+
+struct asp_gnuplots {
+	char *prog;
+	struct gp_proc *p;
+	size_t n, next;
+	pthread_mutex_t lock;
+};
+
+/* the gnuplot to run: ASPROF_GNUPLOT, else gnuplot on PATH; NULL when
+ * there is none */
+static char *gnuplot_prog(void)
+{
+	const char *env = getenv("ASPROF_GNUPLOT");
+	return find_in_path(env && *env ? env : "gnuplot");
+}
+
+struct asp_gnuplots *asp_gnuplots_start(size_t n)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cores >= 1 && n > (size_t)cores)
+		n = (size_t)cores;
+	char *prog = n ? gnuplot_prog() : NULL;
+	if (!prog)
+		return NULL;
+	struct asp_gnuplots *g = xcalloc(1, sizeof(*g));
+	g->prog = prog;
+	g->p = xcalloc(n, sizeof(*g->p));
+	pthread_mutex_init(&g->lock, NULL);
+	for (; g->n < n; g->n++) {
+		char *why = NULL;
+		struct gp_proc *p = &g->p[g->n];
+		if (gp_spawn(prog, NULL, p, &why) < 0) {
+			free(why); /* the charts start their own, and tell */
+			break;
+		}
+		/* the socket's buffer takes it; a gnuplot gone tells at the charts */
+		gp_write(p, gp_warmup, sizeof(gp_warmup) - 1);
+	}
+	return g;
+}
+
+/* a warm gnuplot of prog that can be sent to stage, if one is left */
+static bool gp_take(struct asp_gnuplots *g, const char *prog, const char *stage,
+		    struct gp_proc *p)
+{
+	if (!g || strcmp(g->prog, prog) || strpbrk(stage, "\n\r"))
+		return false;
+	pthread_mutex_lock(&g->lock);
+	bool got = g->next < g->n;
+	if (got)
+		*p = g->p[g->next++];
+	pthread_mutex_unlock(&g->lock);
+	return got;
+}
+
+void asp_gnuplots_stop(struct asp_gnuplots *g)
+{
+	if (!g)
+		return;
+	for (size_t i = g->next; i < g->n; i++) {
+		struct gp_proc *p = &g->p[i];
+		close(p->in);
+		close(p->err);
+		kill(p->pid, SIGKILL);
+		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	pthread_mutex_destroy(&g->lock);
+	free(g->p);
+	free(g->prog);
+	free(g);
+}
+
+/* one gnuplot (warm, from g, or started now) drawing the stage's charts
+ * names[0..n) in turn; per chart, errs[i] when it failed. The first chart
+ * left without whole outputs gets gnuplot's error (any chart without them
+ * loses what it has) */
+static void run_gnuplot(struct asp_gnuplots *g, const char *prog, const struct charts *c,
+			char **names, size_t n, char **errs)
+{
+	char *why = NULL;
+	bool failed = true;
+	struct gp_proc gp;
+	struct asp_buf cmd = { 0 };
+	if (gp_take(g, prog, c->stage, &gp)) {
+		asp_buf_append(&cmd, "cd ", 3);
+		gp_quote(&cmd, c->stage);
+		asp_buf_append(&cmd, "\n", 1);
+	} else if (gp_spawn(prog, c->stage, &gp, &why) < 0) {
+		goto outputs;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char *script = xasprintf("%s.gp", names[i]);
+		asp_buf_append(&cmd, "load ", 5);
+		gp_quote(&cmd, script);
+		asp_buf_append(&cmd, "\n", 1);
+		free(script);
+	}
+	gp_write(&gp, cmd.data, cmd.len); /* a gnuplot gone says why on stderr */
+	close(gp.in);
+	pid_t pid = gp.pid;
 
 	struct asp_buf out = { 0 };
 	double limit = (double)GNUPLOT_TIMEOUT_S * (double)n;
@@ -1006,14 +1143,14 @@ static void run_gnuplot(const char *prog, const struct charts *c, char **names, 
 			timed_out = true;
 			break;
 		}
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		struct pollfd p = { .fd = gp.err, .events = POLLIN };
 		int r = poll(&p, 1, (int)(left * 1000) + 1);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			continue;
 		char buf[4096];
-		ssize_t got = read(pfd[0], buf, sizeof(buf));
+		ssize_t got = read(gp.err, buf, sizeof(buf));
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0)
@@ -1021,7 +1158,7 @@ static void run_gnuplot(const char *prog, const struct charts *c, char **names, 
 		if (out.len < 65536)
 			asp_buf_append(&out, buf, (size_t)got);
 	}
-	close(pfd[0]);
+	close(gp.err);
 	int status = 0;
 	for (;;) {
 		pid_t w = waitpid(pid, &status, timed_out ? 0 : WNOHANG);
@@ -1078,9 +1215,7 @@ outputs:
 	if (why && n) /* every chart drawn, and still an error */
 		errs[n - 1] = xasprintf("%s/%s.gp: gnuplot failed: %s", c->dir, names[n - 1], why);
 	free(why);
-	for (size_t i = 0; i < n; i++)
-		free(argv[i + 1]);
-	free(argv);
+	asp_buf_free(&cmd);
 }
 
 /* the charts drawn by one gnuplot per core (each one's start-up, a tenth
@@ -1094,6 +1229,7 @@ struct gnuplot_group {
 };
 
 struct gnuplot_pool {
+	struct asp_gnuplots *warm;
 	const char *prog;
 	const struct charts *c;
 	struct gnuplot_group *g;
@@ -1113,21 +1249,22 @@ static void *gnuplot_worker(void *arg)
 			return NULL;
 		struct gnuplot_group *g = &p->g[i];
 		char **errs = xcalloc(g->n, sizeof(*errs));
-		run_gnuplot(p->prog, p->c, g->names, g->n, errs);
+		run_gnuplot(p->warm, p->prog, p->c, g->names, g->n, errs);
 		for (size_t k = 0; k < g->n; k++)
 			p->errs[g->index[k]] = errs[k];
 		free(errs);
 	}
 }
 
-static int run_gnuplot_all(const char *prog, const struct charts *c, char **err)
+static int run_gnuplot_all(struct asp_gnuplots *warm, const char *prog, const struct charts *c,
+			   char **err)
 {
 	size_t n = c->used.n;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t ng = cores > 1 ? (size_t)cores : 1;
 	if (ng > n)
 		ng = n;
-	struct gnuplot_pool p = { .prog = prog, .c = c, .ng = ng };
+	struct gnuplot_pool p = { .warm = warm, .prog = prog, .c = c, .ng = ng };
 	p.g = xcalloc(ng, sizeof(*p.g));
 	p.errs = xcalloc(n, sizeof(*p.errs));
 	for (size_t k = 0; k < ng; k++) {
@@ -1201,6 +1338,7 @@ static bool same_as_future_row(const struct asp_comparison *c, const struct asp_
 
 struct asp_charts {
 	struct charts c;
+	struct asp_gnuplots *warm;
 	char *dir, *stage;
 	pthread_t thread;
 	bool threaded;
@@ -1221,7 +1359,8 @@ static void draw(struct asp_charts *h)
 			    !same_as_future_row(b->cmp, row))
 				rc = chart_dist(c, row, &h->err);
 		}
-	if (rc == 0 && b->nruns) {
+	/* a trend needs two runs: one run's would be a column of dots */
+	if (rc == 0 && b->nruns >= 2) {
 		size_t ntop;
 		struct top *top = top_futures(b, &ntop);
 		if (ntop > TREND_MAX_FUTURES)
@@ -1235,16 +1374,15 @@ static void draw(struct asp_charts *h)
 		rc = chart_hist(c, b->runs[r], &h->err);
 
 	if (rc == 0 && c->used.n) {
-		const char *env = getenv("ASPROF_GNUPLOT");
-		const char *want = env && *env ? env : "gnuplot";
-		char *prog = find_in_path(want);
+		char *prog = gnuplot_prog();
 		if (!prog) {
+			const char *env = getenv("ASPROF_GNUPLOT");
 			char *which = env && *env ? xasprintf("ASPROF_GNUPLOT=%s; ", env) : xstrdup("");
 			h->skipped = xasprintf("charts skipped: gnuplot not found (%sapt-get install gnuplot-nox); scripts and data are in %s",
 					       which, c->dir);
 			free(which);
 		} else {
-			rc = run_gnuplot_all(prog, c, &h->err);
+			rc = run_gnuplot_all(h->warm, prog, c, &h->err);
 		}
 		free(prog);
 	}
@@ -1257,7 +1395,8 @@ static void *draw_main(void *arg)
 	return NULL;
 }
 
-struct asp_charts *asp_charts_start(const struct asp_batch *b, const char *dir, char **err)
+struct asp_charts *asp_charts_start(const struct asp_batch *b, const char *dir,
+				    struct asp_gnuplots *warm, char **err)
 {
 	if (asp_mkdir_p(dir, err) != 0)
 		return NULL;
@@ -1270,6 +1409,7 @@ struct asp_charts *asp_charts_start(const struct asp_batch *b, const char *dir, 
 	struct asp_charts *h = xcalloc(1, sizeof(*h));
 	h->dir = xstrdup(dir);
 	h->stage = stage;
+	h->warm = warm;
 	h->c = (struct charts){ .b = b, .dir = h->dir, .stage = h->stage };
 	h->threaded = pthread_create(&h->thread, NULL, draw_main, h) == 0;
 	if (!h->threaded)
@@ -1317,6 +1457,6 @@ int asp_charts_finish(struct asp_charts *h, bool keep, char **skipped_msg, char 
 
 int asp_charts_write(const struct asp_batch *b, const char *dir, char **skipped_msg, char **err)
 {
-	struct asp_charts *h = asp_charts_start(b, dir, err);
+	struct asp_charts *h = asp_charts_start(b, dir, NULL, err);
 	return h ? asp_charts_finish(h, true, skipped_msg, err) : -1;
 }

@@ -43,6 +43,22 @@ cmp = [s for s in root.iter('testsuite') if s.get('name') == 'comparison'][0]
 sys.exit(0 if fails == ['regress::parse_batch::{closure#0}'] * 2 and int(cmp.get('failures')) == 2 and len(list(cmp)) > 5 else 1)
 " "$TMP/a/junit.xml"
 
+# run names: RUN/sub/.. is RUN, and a second run of the same name gets a
+# folder of its own that the reports link and name
+r1="$FIXTURES/regress_base_1"
+mkdir -p "$TMP/nest"
+cp -r "$r1" "$TMP/nest/regress_base_1"
+mkdir -p "$TMP/nest/regress_base_1/sub"
+status env ASPROF_GNUPLOT=/nonexistent "$ASPROF" -q -o "$TMP/n" "$TMP/nest/regress_base_1/sub/.." "$r1/"
+check "RUN/sub/.. is named RUN: nothing written beside runs/ but the batch's" sh -c \
+	"[ $st -eq 0 ] && [ ! -e '$TMP/n/trace.json' ] && test -s '$TMP/n/runs/regress_base_1/trace.json'"
+check "a second run of that name: runs/regress_base_1-2/, linked and named so" sh -c \
+	"test -s '$TMP/n/runs/regress_base_1-2/summary.json' && grep -q '](runs/regress_base_1-2/trace.json)' '$TMP/n/index.md' &&
+	 grep -q '\"name\":\"regress_base_1-2\"' '$TMP/n/runs/regress_base_1-2/summary.json'"
+# options after the runs
+status env ASPROF_GNUPLOT=/nonexistent "$ASPROF" "$r1" -q -o "$TMP/late"
+check "options after a run: taken as options (exit $st)" sh -c "[ $st -eq 0 ] && test -s '$TMP/late/index.md'"
+
 # the same inputs give the same bytes, whatever -j
 status "$ASPROF" -q -j 1 -o "$TMP/b" --baseline $base -- $new
 for f in summary.json index.md junit.xml runs/regress_new_2/summary.json runs/regress_new_2/trace.json; do

@@ -2,8 +2,8 @@
 # charts.sh - the gnuplot charts of a batch on the regression fixtures (which
 # slow down exactly one future, parse_batch): a distribution chart for it and
 # for nothing else, the trend charts, a histogram per run, scripts that
-# re-run on their own; and without gnuplot, the scripts and data with one
-# line on stderr saying the charts were skipped.
+# re-run on their own; a failing gnuplot; and without gnuplot, the scripts
+# and data with one line on stderr saying the charts were skipped.
 . "${TESTS_SRCDIR:-$(dirname "$0")}/setup.sh"
 
 # run OUT [ENV=VALUE...]: the batch over the regression fixtures; sets $st
@@ -68,6 +68,12 @@ else
 		not_ok "gnuplot trend-p99.gp did not re-draw the chart"
 		diag "$TMP/gp.err"
 	fi
+	# an output folder whose name gnuplot must be given quoted
+	q="$TMP/it's \"here\""
+	set +e
+	"$ASPROF" -q -o "$q" "$FIXTURES/regress_base_1" "$FIXTURES/regress_new_1" >/dev/null 2>"$TMP/q.err"
+	set -e
+	check "charts in a folder named with quotes" chart_ok "$q/charts/trend-p99"
 	# a run whose reports cannot be written stops the batch: the charts
 	# drawn meanwhile are dropped, and the previous ones stay as they were
 	before=$(cd "$c" && cat -- * | cksum)
@@ -78,6 +84,26 @@ else
 	check "... and charts/ is as it was" [ "$(cd "$c" && cat -- * | cksum)" = "$before" ]
 	check "... with no drawing folder left" [ -z "$(find "$c" -name '.draw-*')" ]
 fi
+
+# the gnuplots started with the batch: warmed up by a drawing to nowhere,
+# then sent into the drawing folder to load the scripts; one that fails is
+# told on one line that names the first chart's script, and no chart is kept
+fake=$TMP/fake-gnuplot
+printf '#!/bin/sh\ncat >>"$FAKE_LOG"\necho "boom: cannot draw" >&2\nexit 1\n' >"$fake"
+chmod +x "$fake"
+run "$TMP/fake" ASPROF_GNUPLOT="$fake" FAKE_LOG="$TMP/fake.log"
+check "a failing gnuplot: exit 2 (got $st)" [ "$st" -eq 2 ]
+told() {
+	[ "$(grep -c gnuplot "$TMP/stderr")" -eq 1 ] &&
+		grep -q ": $TMP/fake/charts/dist-parse_batch-closure-0.gp: gnuplot failed: boom: cannot draw\$" \
+			"$TMP/stderr"
+}
+check "... one line naming the first chart: $(grep gnuplot "$TMP/stderr" | head -1)" told
+check "... gnuplot was warmed up" grep -q "^set output '/dev/null'\$" "$TMP/fake.log"
+check "... then sent into the drawing folder" grep -q "^cd '$TMP/fake/charts/.draw-[^/]*'\$" "$TMP/fake.log"
+check "... to load the scripts" grep -q "^load 'hist-regress_new_1.gp'\$" "$TMP/fake.log"
+check "... no chart kept, no drawing folder left" \
+	[ -z "$(find "$TMP/fake/charts" -name '*.png' -o -name '*.svg' -o -name '.draw-*')" ]
 
 run "$TMP/nogp" ASPROF_GNUPLOT=/nonexistent
 if [ "$st" -eq 2 ]; then

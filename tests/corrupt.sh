@@ -235,6 +235,43 @@ analyze_t "map that is a link to /dev/zero" 0 "run/sid-[0-9a-f]+\.map: not a reg
 fresh; rm "$TMP/run/tokio_ct.sym"; ln -s /dev/urandom "$TMP/run/tokio_ct.sym"
 analyze_t "symbol file that is a link to /dev/urandom" 0 "run/tokio_ct\.sym: not a regular file .*; functions of .* are shown as addresses"
 
+# the rest found by a review with corrupt inputs of its own
+# a record whose address is in no map: a frame without a symbol (it crashed
+# when the frame's name was first asked for)
+fresh; biggest_dat; poke "$f" 10 '\000\000\000\000\000\000'
+analyze "a record whose address is in no map" 0 -
+fresh; head -n 1053 "$src/tokio_ct.sym" >"$TMP/run/tokio_ct.sym"
+analyze "symbol file cut at a line boundary" 0 -
+# one endless line (sparse: no disk used) is skipped, not held in memory
+fresh; truncate -s +1G "$TMP/run/task.txt"
+analyze_t "task.txt with a line of 1 GiB (sparse)" 0 "run/task.txt:[0-9]+: a line longer than 16 MiB; skipped"
+fresh; truncate -s +1G "$TMP/run/tokio_ct.sym"
+analyze_t "symbol file with a line of 1 GiB (sparse)" 0 "run/tokio_ct.sym:[0-9]+: a line longer than 16 MiB; skipped"
+# 700000 threads in task.txt: read in linear time (it was quadratic: minutes)
+fresh; awk -v t="$(head -n 1 "$src/task.txt" | sed 's/.*timestamp=\([0-9.]*\).*/\1/')" \
+	'BEGIN { for (i = 0; i < 700000; i++) printf "TASK timestamp=%s tid=%d pid=%d\n", t, 100000 + i, 100000 + i }' \
+	>>"$TMP/run/task.txt"
+analyze_t "task.txt with 700000 TASK lines" 0 -
+# the program's own line of the map damaged (start after end)
+fresh; m=$(ls "$TMP/run"/sid-*.map | head -n 1)
+sed -i '1s/^\([0-9a-f]*\)-\([0-9a-f]*\)/\2-\1/' "$m"
+analyze "map whose line of the program is damaged" 0 "run/$(basename "$m"): no valid mapping of .*/tokio_ct; its functions are shown as addresses"
+# a v0 name of 30 tuple levels, each two backrefs to the one below, as the
+# name of the thread's first call: it would spell out 2^30 leaves
+# (gigabytes, minutes); kept mangled
+fresh; bomb=$(awk 'function b62(n,  d, s) { if (n == 0) return "_"; n--; if (n == 0) return "0_"
+	d = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"; s = ""
+	while (n) { s = substr(d, n % 62 + 1, 1) s; n = int(n / 62) }; return s "_" }
+	BEGIN { s = "INvC1a1f"; pos = length(s); s = s "h"
+		for (k = 0; k < 30; k++) { p = length(s); s = s "TB" b62(pos) "B" b62(pos) "E"; pos = p }
+		print "_R" s "E" }')
+sed -i "s/ _RINvNtCsjrHSEGnQ3l9_3std2rt10lang_startuECsiO1neDGiYTr_8tokio_ct\$/ $bomb/" "$TMP/run/tokio_ct.sym"
+analyze_t "a 400-byte v0 symbol name that demangles to gigabytes" 0 -
+check "... kept mangled" sh -c '"$1" dump "$2" | grep -q "$3"' sh "$ASPROF" "$TMP/run" "$bomb"
+# a thread's .dat that is a broken link is said, not silently left out
+fresh "$FIXTURES/tokio_mt"; biggest_dat; rm "$f"; ln -s nowhere "$f"
+analyze "a thread's .dat that is a broken link" 1 "run/$b: No such file or directory; this thread is left out"
+
 # an entry whose argument payload is empty, as the stream's first payload
 # (found by fuzz-dat: memcpy to the arena before it was ever allocated;
 # UBSan's report fails the case in the sanitizer pass)

@@ -345,6 +345,42 @@ TEST(hostile_names)
 	batch_fixture_free(b);
 }
 
+/* one run: its histogram, and no trend (a column of dots is no trend) */
+TEST(single_run)
+{
+	setenv("ASPROF_GNUPLOT", "/nonexistent", 1);
+	struct asp_batch *b = batch_fixture_new();
+	asp_comparison_free(b->cmp);
+	b->cmp = NULL;
+	asp_result_free(b->runs[1]);
+	asp_result_free(b->runs[2]);
+	b->nruns = 1;
+	char *tmp = tap_tmpdir();
+	char *skipped = NULL, *err = NULL;
+	CHECK(asp_charts_write(b, tmp, &skipped, &err) == 0);
+	CHECK(err == NULL);
+	char *gps = listing(tmp, ".gp");
+	CHECK_STR(gps, "hist-regress_base_1.gp\n");
+	free(gps);
+	/* a second run brings the trends */
+	b->runs[1] = bf_run_("regress_new_1", true, 4242);
+	b->nruns = 2;
+	free(skipped);
+	skipped = NULL;
+	char *tmp2 = tap_tmpdir();
+	CHECK(asp_charts_write(b, tmp2, &skipped, &err) == 0);
+	gps = listing(tmp2, ".gp");
+	CHECK_STR(gps, "hist-regress_base_1.gp\nhist-regress_new_1.gp\ntrend-busy.gp\ntrend-p99.gp\n");
+	free(gps);
+	free(skipped);
+	free(err);
+	tap_rmdir(tmp);
+	tap_rmdir(tmp2);
+	free(tmp);
+	free(tmp2);
+	batch_fixture_free(b);
+}
+
 TEST(empty_batch)
 {
 	setenv("ASPROF_GNUPLOT", "/nonexistent", 1);
@@ -363,5 +399,6 @@ int main(void)
 	return tap_run((struct tap_case[]){ CASE(short_names), CASE(all_files),
 					    CASE(deterministic), CASE(gnuplot_missing),
 					    CASE(gnuplot_fails), CASE(unwritable_dir),
-					    CASE(hostile_names), CASE(empty_batch), { 0 } });
+					    CASE(hostile_names), CASE(single_run),
+					    CASE(empty_batch), { 0 } });
 }

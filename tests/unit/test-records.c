@@ -125,6 +125,47 @@ TEST(demangle_cxx_and_c)
 	check_demangle("", "");
 }
 
+/* base-62 backref number of v0 (0 is "_", n is base62(n - 1) "_") */
+static void b62(char *out, size_t pos)
+{
+	static const char d[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	char tmp[16];
+	size_t k = sizeof(tmp);
+	tmp[--k] = '\0';
+	tmp[--k] = '_';
+	if (pos) {
+		pos--;
+		do
+			tmp[--k] = d[pos % 62];
+		while (pos /= 62);
+	}
+	strcat(out, tmp + k);
+}
+
+/* a v0 name of 30 tuple levels, each two backrefs to the level below: 2^30
+ * times its leaf spelled out. Kept mangled, at once */
+TEST(demangle_bomb)
+{
+	char s[1024] = "INvC1a1f";
+	size_t pos = strlen(s);
+	strcat(s, "h");
+	for (int k = 0; k < 30; k++) {
+		size_t p = strlen(s);
+		strcat(s, "TB");
+		b62(s, pos);
+		strcat(s, "B");
+		b62(s, pos);
+		strcat(s, "E");
+		pos = p;
+	}
+	char name[1100] = "_R";
+	strcat(name, s);
+	strcat(name, "E");
+	check_demangle(name, name);
+	/* a few levels demangle as usual */
+	check_demangle("_RINvC1a1fThhEE", "a::f::<(u8, u8)>");
+}
+
 int main(void)
 {
 	return tap_run((struct tap_case[]){
@@ -137,6 +178,7 @@ int main(void)
 		CASE(demangle_rust_v0),
 		CASE(demangle_rust_legacy_drops_hash),
 		CASE(demangle_cxx_and_c),
+		CASE(demangle_bomb),
 		{ 0 },
 	});
 }
