@@ -97,6 +97,7 @@ struct asp_trace {
 	/* readers run on threads of their own (asp_trace_threaded): symbol
 	 * lookups that miss a reader's cache, and warnings, take these */
 	bool threaded;
+	bool warned_no_spec; /* data without a layout: said once (atomic) */
 	pthread_mutex_t lookup_lock, warn_lock;
 	uint64_t time_limit; /* no record is later: see set_time_limit */
 	asp_warn_fn warn;
@@ -577,7 +578,7 @@ static void sym_header(const char *file, char *path, size_t psz, char *bid, size
 		return;
 	char line[4096];
 	for (int i = 0; i < 4 && fgets(line, sizeof(line), fp); i++) {
-		line[strcspn(line, "\n")] = '\0';
+		line[strcspn(line, "\r\n")] = '\0';
 		if (!strncmp(line, "# path name: ", 13))
 			snprintf(path, psz, "%.*s", (int)(psz - 1), line + 13);
 		else if (!strncmp(line, "# build-id: ", 12))
@@ -586,18 +587,26 @@ static void sym_header(const char *file, char *path, size_t psz, char *bid, size
 	fclose(fp);
 }
 
-static char *find_symfile(struct asp_trace *t, const struct asp_module *m)
+/* the module's symbol file, or NULL and *why: what is wrong with
+ * DIR/NAME.sym (malloc'd) */
+static char *find_symfile(struct asp_trace *t, const struct asp_module *m, char **why)
 {
 	char *name = xasprintf("%s.sym", m->basename);
 	char *file = asp_path_join(t->dir, name);
 	free(name);
+	*why = NULL;
 	if (access(file, F_OK) == 0) {
 		char path[4096], bid[128];
 		sym_header(file, path, sizeof(path), bid, sizeof(bid));
-		bool other = (path[0] && strcmp(path, m->path)) ||
-			     (bid[0] && m->build_id && strcmp(bid, m->build_id));
-		if (!other)
+		bool other_path = path[0] && strcmp(path, m->path);
+		bool other_bid = bid[0] && m->build_id && strcmp(bid, m->build_id);
+		if (!other_path && !other_bid)
 			return file;
+		*why = other_path ? xasprintf("%s: for %s, not this session's module", file, path)
+				  : xasprintf("%s: build-id %s, not the mapped module's %s", file, bid,
+					      m->build_id);
+	} else if (errno != ENOENT) {
+		*why = xasprintf("%s: %s", file, strerror(errno));
 	}
 	free(file);
 	/* uftrace names the second module of the same basename NAME-<bid4>.sym */
@@ -611,8 +620,11 @@ static char *find_symfile(struct asp_trace *t, const struct asp_module *m)
 	}
 	file = asp_path_join(t->dir, name);
 	free(name);
-	if (access(file, F_OK) == 0)
+	if (access(file, F_OK) == 0) {
+		free(*why);
+		*why = NULL;
 		return file;
+	}
 	free(file);
 	return NULL;
 }
@@ -622,11 +634,16 @@ static char *find_symfile(struct asp_trace *t, const struct asp_module *m)
 static void load_module(struct asp_trace *t, struct asp_module *m)
 {
 	m->loaded = true;
-	char *file = find_symfile(t, m);
+	char *why_not;
+	char *file = find_symfile(t, m, &why_not);
 	if (!file) {
 		m->missing = true;
-		warnf(t, "%s/%s.sym: missing; functions of %s are shown as addresses", t->dir,
-		      m->basename, m->path);
+		if (why_not)
+			warnf(t, "%s; functions of %s are shown as addresses", why_not, m->path);
+		else
+			warnf(t, "%s/%s.sym: missing; functions of %s are shown as addresses", t->dir,
+			      m->basename, m->path);
+		free(why_not);
 		return;
 	}
 	const char *why;
@@ -658,6 +675,8 @@ static void load_module(struct asp_trace *t, struct asp_module *m)
 		if (line[0] == '#')
 			continue;
 		if (line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (len && line[len - 1] == '\r') /* CRLF line ends */
 			line[--len] = '\0';
 		char *pos;
 		errno = 0;
@@ -794,7 +813,9 @@ static const char *field(const char *line, const char *key)
 	return p ? p + strlen(key) : NULL;
 }
 
-static int read_map(struct asp_trace *t, struct session *s, char **err)
+/* *unusable counts the sessions whose map cannot be opened: the first is
+ * told, the rest summed up by the caller */
+static int read_map(struct asp_trace *t, struct session *s, int *unusable, char **err)
 {
 	char *name = xasprintf("sid-%s.map", s->sid);
 	char *path = asp_path_join(t->dir, name);
@@ -802,7 +823,8 @@ static int read_map(struct asp_trace *t, struct session *s, char **err)
 	const char *why;
 	FILE *fp = asp_fopen_file(path, &why);
 	if (!fp) {
-		warnf(t, "%s: %s; no symbols for session %s", path, why, s->sid);
+		if (!(*unusable)++)
+			warnf(t, "%s: %s; no symbols for session %s", path, why, s->sid);
 		free(path);
 		return 0;
 	}
@@ -1003,10 +1025,14 @@ static int read_task_txt(struct asp_trace *t, char **err)
 	if (rc == 0 && t->nsess == 0)
 		rc = asp_fail(err, "%s: no session (SESS line); the recording is incomplete", path);
 	if (rc == 0) {
+		int unusable = 0;
 		asp_qsort(t->sess, t->nsess, sizeof(*t->sess), sess_cmp);
 		asp_qsort(t->tasks, t->ntasks, sizeof(*t->tasks), task_cmp);
 		for (size_t i = 0; i < t->nsess; i++)
-			read_map(t, &t->sess[i], err);
+			read_map(t, &t->sess[i], &unusable, err);
+		if (unusable > 1)
+			warnf(t, "%s: %d more sessions have no usable map (sid-*.map); no symbols for them",
+			      t->dir, unusable - 1);
 		/* a dlopen'ed library extends its session's maps from its base
 		 * to the end of its last symbol */
 		for (size_t i = 0; i < ndl; i++) {
@@ -1312,7 +1338,6 @@ struct asp_reader {
 	uint64_t sess_key;   /* the session part of a cache key; 0: do not cache */
 	uint64_t sess_until;
 	uint64_t sess_from;
-	const struct asp_symbol *warned_sym;
 };
 
 struct asp_reader *asp_reader_open(struct asp_trace *t, size_t idx, char **err)
@@ -1611,10 +1636,11 @@ static int reader_next_slow(struct asp_reader *r, struct asp_event *ev, char **e
 			} else {
 				/* data we have no layout for: find the next plausible
 				 * record (magic, non-decreasing time) 8 bytes at a time */
-				if (ev->sym != r->warned_sym)
-					warnf(r->t, "%s: data after a record of %s at offset %" PRIu64 " has no matching argument spec in info; skipped",
-					      r->path, ev->sym ? asp_symbol_name(ev->sym) : "an unknown function", at);
-				r->warned_sym = ev->sym;
+				/* once: the cause is info's argspec, whatever the function */
+				if (!__atomic_exchange_n(&r->t->warned_no_spec, true, __ATOMIC_RELAXED))
+					warnf(r->t, "%s: data after a record of %s at offset %" PRIu64 " has no matching argument spec in %s/info; skipped, as any more such data",
+					      r->path, ev->sym ? asp_symbol_name(ev->sym) : "an unknown function", at,
+					      r->t->dir);
 				need = 0;
 				for (;;) {
 					if (fill(r, need + RECORD_SIZE, err) < 0)

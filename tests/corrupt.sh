@@ -268,6 +268,26 @@ fresh; bomb=$(awk 'function b62(n,  d, s) { if (n == 0) return "_"; n--; if (n =
 sed -i "s/ _RINvNtCsjrHSEGnQ3l9_3std2rt10lang_startuECsiO1neDGiYTr_8tokio_ct\$/ $bomb/" "$TMP/run/tokio_ct.sym"
 analyze_t "a 400-byte v0 symbol name that demangles to gigabytes" 0 -
 check "... kept mangled" sh -c '"$1" dump "$2" | grep -q "$3"' sh "$ASPROF" "$TMP/run" "$bomb"
+# a symbol file with CRLF line ends is read; one for another program says so
+fresh; sed -i 's/$/\r/' "$TMP/run/tokio_ct.sym"
+analyze "symbol file with CRLF line ends" 0 -
+check "... its names are read" grep -q '"tokio_ct::main::{closure#0}"' "$out/runs/run/summary.json"
+fresh; sed -i 's|^# path name: .*|# path name: /usr/bin/other|' "$TMP/run/tokio_ct.sym"
+analyze "symbol file whose header names another program" 0 "run/tokio_ct.sym: for /usr/bin/other, not this session's module; functions of .* are shown as addresses"
+# 3000 sessions without a map: the first is told, the rest counted
+fresh; ts=$(head -n 1 "$src/task.txt" | sed 's/.*timestamp=\([0-9.]*\).*/\1/')
+awk -v t="$ts" 'BEGIN { for (i = 1; i <= 3000; i++) printf "SESS timestamp=%s pid=99 sid=%016x exename=\"/bin/x\"\n", t, i }' \
+	>>"$TMP/run/task.txt"
+run -q -o "$out" "$TMP/run"
+if [ "$st" -eq 0 ] && [ "$lines" -eq 2 ] && sane &&
+	grep -q 'sid-0000000000000001.map: No such file or directory; no symbols for session' "$TMP/stderr" &&
+	grep -q 'run: 2999 more sessions have no usable map (sid-\*.map); no symbols for them' "$TMP/stderr"; then
+	ok "3000 sessions without a map: two lines: $(tail -n 1 "$TMP/stderr" | sed "s|$TMP/||g")"
+else
+	not_ok "3000 sessions without a map: exit $st, $lines stderr lines (want 2)"
+	diag "$TMP/stderr"
+fi
+row "3000 sessions without a map" "$st" "$msg"
 # a thread's .dat that is a broken link is said, not silently left out
 fresh "$FIXTURES/tokio_mt"; biggest_dat; rm "$f"; ln -s nowhere "$f"
 analyze "a thread's .dat that is a broken link" 1 "run/$b: No such file or directory; this thread is left out"
