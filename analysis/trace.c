@@ -663,6 +663,8 @@ static void load_module(struct asp_trace *t, struct asp_module *m)
 	const char *allowed = "?TtWwPKDdvu";
 	bool too_long, warned_long = false;
 	int lineno = 0;
+	/* the header's "# symbols: N": uftrace writes at least N lines after it */
+	long announced = -1, body = 0;
 	while ((len = asp_getline(&line, &cap, fp, ASP_LINE_MAX, &too_long)) > 0) {
 		lineno++;
 		if (too_long) {
@@ -672,8 +674,12 @@ static void load_module(struct asp_trace *t, struct asp_module *m)
 			warned_long = true;
 			continue;
 		}
-		if (line[0] == '#')
+		if (line[0] == '#') {
+			if (!strncmp(line, "# symbols: ", 11) && announced < 0)
+				announced = strtol(line + 11, NULL, 10);
 			continue;
+		}
+		body++;
 		if (line[len - 1] == '\n')
 			line[--len] = '\0';
 		if (len && line[len - 1] == '\r') /* CRLF line ends */
@@ -726,6 +732,9 @@ static void load_module(struct asp_trace *t, struct asp_module *m)
 	fclose(fp);
 	if (n == 0)
 		warnf(t, "%s: no symbols; functions of %s are shown as addresses", file, m->path);
+	else if (body < announced)
+		warnf(t, "%s: %ld symbols announced, %ld lines found: the file is cut short, and some functions are shown as addresses",
+		      file, announced, body);
 	free(file);
 	asp_qsort(syms, n, sizeof(*syms), sym_cmp);
 	for (size_t i = 0; i < n; i++) {

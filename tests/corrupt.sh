@@ -241,7 +241,7 @@ analyze_t "symbol file that is a link to /dev/urandom" 0 "run/tokio_ct\.sym: not
 fresh; biggest_dat; poke "$f" 10 '\000\000\000\000\000\000'
 analyze "a record whose address is in no map" 0 -
 fresh; head -n 1053 "$src/tokio_ct.sym" >"$TMP/run/tokio_ct.sym"
-analyze "symbol file cut at a line boundary" 0 -
+analyze "symbol file cut at a line boundary" 0 "run/tokio_ct.sym: 4251 symbols announced, 1050 lines found: the file is cut short"
 # one endless line (sparse: no disk used) is skipped, not held in memory
 fresh; truncate -s +1G "$TMP/run/task.txt"
 analyze_t "task.txt with a line of 1 GiB (sparse)" 0 "run/task.txt:[0-9]+: a line longer than 16 MiB; skipped"
