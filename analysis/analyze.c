@@ -1051,12 +1051,10 @@ static void consume_items(struct analyzer *a, struct thread_state *ts,
 
 /* ---------------------------------------------------------------- results */
 
-char *asp_run_name(const char *dir)
+/* the name of the folder dir names (its parent's for NAME/uftrace.data) */
+static char *folder_name(const char *dir)
 {
-	/* RUN/sub/.. and RUN/. are named by the folder they are */
-	char *real = realpath(dir, NULL);
-	char *d = xstrdup(real ? real : dir);
-	free(real);
+	char *d = xstrdup(dir);
 	size_t l = strlen(d);
 	while (l > 1 && d[l - 1] == '/')
 		d[--l] = '\0';
@@ -1067,12 +1065,30 @@ char *asp_run_name(const char *dir)
 		char *s2 = strrchr(d, '/');
 		base = s2 ? s2 + 1 : d;
 	}
-	/* reports are UTF-8; a directory name may not be; a name is a folder
-	 * of runs/: never . or .. (unresolved: a run that does not exist) */
-	bool dots = !strcmp(base, ".") || !strcmp(base, "..");
-	char *name = asp_utf8_fix(xstrdup(*base && !dots ? base : "run"));
+	char *name = xstrdup(base);
 	free(d);
 	return name;
+}
+
+static bool dots(const char *name) { return !strcmp(name, ".") || !strcmp(name, ".."); }
+
+char *asp_run_name(const char *dir)
+{
+	char *name = folder_name(dir);
+	/* RUN/sub/.. and RUN/. are named by the folder they are (a link keeps
+	 * its own name); a name is a folder of runs/: never . or .. */
+	char *real = dots(name) ? realpath(dir, NULL) : NULL;
+	if (real) {
+		free(name);
+		name = folder_name(real);
+		free(real);
+	}
+	if (!*name || dots(name)) {
+		free(name);
+		name = xstrdup("run");
+	}
+	/* reports are UTF-8; a directory name may not be */
+	return asp_utf8_fix(name);
 }
 
 static int finding_cmp(const void *x, const void *y)

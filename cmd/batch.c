@@ -129,8 +129,7 @@ static void analyse_run(struct pool *p, struct job *j)
 	if (j->result) { /* its folder's name: unique in the batch */
 		free(j->result->name);
 		j->result->name = xstrdup(j->name);
-	}
-	if (!j->result) {
+	} else {
 		asp_chrome_abort(j->chrome);
 		j->chrome = NULL;
 		rmdir(rundir); /* nothing else was written there */
