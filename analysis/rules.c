@@ -246,6 +246,7 @@ struct ld {
 	size_t values; /* nodes read, for MAX_VALUES */
 };
 
+#define MAX_MESSAGE 400
 static int ld_fail(struct ld *L, const yaml_node_t *n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -259,7 +260,14 @@ static int ld_fail(struct ld *L, const yaml_node_t *n, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, len > 0 ? (size_t)len + 1 : 1, fmt, ap);
 	va_end(ap);
-	/* values quoted in the message may span lines: keep it one line */
+	/* values quoted in the message may span lines: keep it one line; and
+	 * a short one (a value of megabytes is quoted by its start) */
+	if (strlen(msg) > MAX_MESSAGE) { /* room for the ellipsis: 3 bytes and NUL */
+		size_t cut = MAX_MESSAGE - 4;
+		while (cut && ((unsigned char)msg[cut] & 0xc0) == 0x80) /* UTF-8 */
+			cut--;
+		strcpy(msg + cut, "\u2026");
+	}
 	struct asp_buf b = { 0 };
 	for (const char *c = msg; *c; c++) {
 		if (*c == '\n')
@@ -1080,6 +1088,11 @@ static int ld_text(const char *path, const char *text, size_t len,
 				      doc2.start_mark.line + 1, doc2.start_mark.column + 1);
 		yaml_document_delete(&doc2);
 	}
+	/* an escaped NUL ("50us\0junk") would cut the value short, silently */
+	for (yaml_node_t *n = doc.nodes.start; rc == 0 && n < doc.nodes.top; n++)
+		if (n->type == YAML_SCALAR_NODE &&
+		    memchr(n->data.scalar.value, '\0', n->data.scalar.length))
+			rc = ld_fail(&L, n, "a value with a NUL character");
 	if (rc == 0)
 		rc = fn(&L, root, obj);
 	yaml_document_delete(&doc);

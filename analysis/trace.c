@@ -309,6 +309,7 @@ static bool regex_too_big(const char *p)
 }
 
 /* "pat@arg1,arg2;pat2@retval" -> filters */
+#define MAX_ARG_FILTERS 1024
 static void add_filters(struct asp_trace *t, const char *spec_list)
 {
 	if (!spec_list)
@@ -320,6 +321,13 @@ static void add_filters(struct asp_trace *t, const char *spec_list)
 		if (!at || at == item)
 			continue;
 		*at = '\0';
+		/* each symbol called is matched against every pattern: a bound
+		 * (uftrace -A is given a few; an info of 150 000 took minutes) */
+		if (t->nfilters == MAX_ARG_FILTERS) {
+			warnf(t, "%s/info: more than %d argument specs; the rest are ignored", t->dir,
+			      MAX_ARG_FILTERS);
+			break;
+		}
 		struct arg_filter f;
 		memset(&f, 0, sizeof(f));
 		if (asp_parse_arg_specs(at + 1, &f.fa) < 0) {

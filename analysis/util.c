@@ -10,10 +10,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* one line and exit status 2, as for any input that cannot be handled
+ * (reports are written to temporary files: none is left half-written) */
 static void oom(size_t size)
 {
 	fprintf(stderr, "asprof-batch: out of memory (%zu bytes)\n", size);
-	abort();
+	_exit(2);
 }
 
 void *xmalloc(size_t size)

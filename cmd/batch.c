@@ -458,8 +458,10 @@ int batch_run(const struct batch_opts *o)
 		status = ASP_EXIT_USAGE;
 	}
 	asp_gnuplots_stop(p.gnuplots);
-	if (fflush(stdout) != 0)
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		cmd_error("stdout: %s", strerror(errno ? errno : EIO));
 		status = ASP_EXIT_USAGE;
+	}
 
 	asp_comparison_free(b->cmp);
 	for (size_t i = 0; i < b->nskipped; i++) {

@@ -8,6 +8,7 @@
  * theirs, generalised to any crate. uftrace 0.13 matches them against the
  * MANGLED v0 names (_R...) and against its own demangling of legacy ones. */
 #include "cmd.h"
+#include "../analysis/trace.h"
 #include "../analysis/util.h"
 
 #include <elf.h>
@@ -952,6 +953,14 @@ static int record_exec(int argc, char **argv)
 	}
 	if (filt.held.len) /* uftrace's messages, now that the data is there */
 		fputs(filt.held.data, stderr);
+	/* what the analysis reads first (a program that was not instrumented,
+	 * or stopped at once, leaves info and nothing else) */
+	struct asp_trace *t = asp_trace_open(dir, NULL, NULL, &err);
+	if (!t) {
+		cmd_error("the recording cannot be analysed: %s", err);
+		goto done;
+	}
+	asp_trace_close(t);
 	if (prog_status > 0) {
 		describe_status(st_prog, sizeof st_prog, prog_status);
 		fprintf(stderr, "%s: warning: %s ended with %s; the recording is still usable\n",

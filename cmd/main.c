@@ -3,6 +3,8 @@
 #include "config.h"
 #include "cmd.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,8 +97,23 @@ static void raise_fd_limit(void)
 	}
 }
 
+/* stdin, stdout or stderr closed (`2>&-`): the first file opened would take
+ * its number, and a report would get the warnings or the summary text */
+static void standard_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+			int n = open("/dev/null", fd ? O_WRONLY : O_RDONLY);
+			if (n >= 0 && n != fd) { /* a lower one was free: cannot happen */
+				close(n);
+				_exit(ASP_EXIT_USAGE);
+			}
+		}
+}
+
 int main(int argc, char **argv)
 {
+	standard_fds();
 	opterr = 0; /* commands print their own one-line messages */
 	if (argc < 2) {
 		usage(stderr);

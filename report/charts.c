@@ -27,6 +27,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -966,6 +969,7 @@ struct gp_proc {
 static int gp_spawn(const char *prog, const char *cwd, struct gp_proc *p, char **why)
 {
 	int sv[2] = { -1, -1 }, pe[2] = { -1, -1 };
+	pid_t parent = getpid();
 	/* close-on-exec: another gnuplot must not hold our ends open */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 ||
 	    pipe2(pe, O_CLOEXEC) != 0 || (p->pid = fork()) < 0) {
@@ -979,6 +983,14 @@ static int gp_spawn(const char *prog, const char *cwd, struct gp_proc *p, char *
 		return -1;
 	}
 	if (p->pid == 0) {
+#ifdef __linux__
+		/* a gnuplot stuck (say in its fonts, short of memory) does not
+		 * outlive us: it ends with the thread that started it, which
+		 * waits for it or lives as long as the batch */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+#endif
 		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 		dup2(sv[1], 0);
 		if (null >= 0)

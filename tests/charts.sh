@@ -74,6 +74,13 @@ else
 	"$ASPROF" -q -o "$q" "$FIXTURES/regress_base_1" "$FIXTURES/regress_new_1" >/dev/null 2>"$TMP/q.err"
 	set -e
 	check "charts in a folder named with quotes" chart_ok "$q/charts/trend-p99"
+	# stdout closed: the gnuplots' command sockets must not take its place
+	set +e
+	"$ASPROF" -q -o "$TMP/noout" "$FIXTURES/regress_base_1" "$FIXTURES/regress_new_1" >&- 2>"$TMP/noout.err"
+	st=$?
+	set -e
+	closed_ok() { [ "$st" -le 1 ] && [ ! -s "$TMP/noout.err" ] && chart_ok "$TMP/noout/charts/trend-p99"; }
+	check "stdout closed: exit $st, nothing on stderr, charts drawn" closed_ok
 	# a run whose reports cannot be written stops the batch: the charts
 	# drawn meanwhile are dropped, and the previous ones stay as they were
 	before=$(cd "$c" && cat -- * | cksum)

@@ -305,6 +305,32 @@ check "fuzz: an empty string argument takes 4 bytes" grep -q '	args: "", "xxxxxx
 check "fuzz: arguments of a dlopen()ed library" grep -q ' ly_open	args: 0x1$' "$TMP/stdout"
 check "fuzz: the synthetic recording reads cleanly" sane
 
+# 2000 more argument specs in info: the first 1024 are used (each called
+# function is matched against every one: 150 000 took minutes)
+fresh "$FIXTURES/tokio_mt_args"
+specs=$(awk 'BEGIN { for (i = 0; i < 2000; i++) printf "^nothing_%d$@arg1;", i }')
+sed -i "s|^\\(argspec:^.*\\)\$|\\1;$specs|" "$TMP/run/info"
+analyze "info with 2000 more argument specs" 1 "run/info: more than 1024 argument specs; the rest are ignored"
+
+# stderr closed: the warnings must not land in a report opened on fd 2
+fresh; biggest_dat; cp "$corrupt/random.dat" "$f"
+set +e
+"$ASPROF" -q -o "$out" "$TMP/run" >/dev/null 2>&-
+st=$?
+set -e
+check "stderr closed: exit $st, trace.json is the trace alone" \
+	sh -c '[ "$1" -eq 0 ] && ! grep -q warning "$2" && head -c 16 "$2" | grep -q "^{\"traceEvents\":\[$"' \
+	sh "$st" "$out/runs/run/trace.json"
+# stdout that cannot be written: said, exit 2
+fresh
+set +e
+"$ASPROF" -q -o "$out" "$TMP/run" >/dev/full 2>"$TMP/stderr.all"
+st=$?
+set -e
+grep -av 'charts skipped' "$TMP/stderr.all" >"$TMP/stderr" || true
+check "stdout on a full disk (/dev/full): exit 2, one line: $(cat "$TMP/stderr")" \
+	sh -c '[ "$1" -eq 2 ] && [ "$(wc -l <"$2")" -eq 1 ] && grep -q "stdout: No space left on device" "$2"' sh "$st" "$TMP/stderr"
+
 # ---------------------------------------------------------------- rules
 fresh
 rules() { # NAME STATUS PATTERN: asprof-batch -c $TMP/rules.yaml
@@ -338,6 +364,11 @@ expect "rules: a list nested 100000 deep" 2 "rules.yaml:1:[0-9]+: nested more th
 
 printf 'slow_poll: 99999999999999999999s\n' >"$TMP/rules.yaml"
 rules "rules: a duration that overflows" 2 "rules.yaml:1:12: slow_poll: bad duration"
+printf 'slow_poll: "50us\\0junk"\n' >"$TMP/rules.yaml"
+rules "rules: a value with an escaped NUL" 2 "rules.yaml:1:12: a value with a NUL character"
+{ printf 'runtime: '; head -c 5000000 /dev/zero | tr '\0' x; echo; } >"$TMP/rules.yaml"
+rules "rules: a value of 5 MB, quoted by its start" 2 "rules.yaml:1:10: runtime: unknown runtime 'x+…$"
+check "... in a line of at most 500 bytes" [ "$(wc -c <"$TMP/stderr")" -le 500 ]
 
 printf -- '- blocking\n- 10ms\n' >"$TMP/rules.yaml"
 rules "rules: a list, not a mapping" 2 "rules.yaml:1:1: expected a mapping"
