@@ -1412,6 +1412,7 @@ struct asp_charts *asp_charts_start(const struct asp_batch *b, const char *dir,
 {
 	if (asp_mkdir_p(dir, err) != 0)
 		return NULL;
+	asp_outfile_sweep(dir, ".draw-", true);
 	char *stage = xasprintf("%s/.draw-XXXXXX", dir);
 	if (!mkdtemp(stage)) {
 		asp_fail(err, "%s: %s", dir, strerror(errno));

@@ -1,7 +1,9 @@
 /* outfile.c - atomic report files: write PATH.tmp.XXXXXX beside PATH, then
  * flush, close and rename it over PATH. Any failure removes the temporary
  * file and leaves PATH as it was; a run that is killed leaves PATH as it
- * was and a stray temporary file, never a truncated PATH.
+ * was and a stray temporary file, never a truncated PATH. The next run
+ * that writes PATH removes the strays it finds beside it once they are an
+ * hour old (a live run keeps its temporary file younger than that).
  *
  * No fsync: the rename is atomic for every reader of the file system, which
  * is what a killed or failed run needs; durability across a power cut is
@@ -11,12 +13,17 @@
 #include "outfile.h"
 #include "analysis/util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+/* what a killed run left: older than this, no live run is writing it */
+#define STALE_SECS 3600
 
 struct asp_outfile {
 	char *path, *tmp;
@@ -38,8 +45,70 @@ static mode_t default_mode(void)
 	return 0666 & ~mask;
 }
 
+/* NAME is PREFIX and the six characters mkstemp/mkdtemp put for XXXXXX */
+static bool stray_name(const char *name, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	if (strncmp(name, prefix, n) != 0 || strlen(name + n) != 6)
+		return false;
+	for (const char *c = name + n; *c; c++)
+		if (!(*c >= '0' && *c <= '9') && !(*c >= 'a' && *c <= 'z') && !(*c >= 'A' && *c <= 'Z'))
+			return false;
+	return true;
+}
+
+/* a stray folder: the plain files in it, then itself (nothing deeper) */
+static void remove_stray_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+			continue;
+		char *p = asp_path_join(path, e->d_name);
+		struct stat st;
+		if (lstat(p, &st) == 0 && !S_ISDIR(st.st_mode))
+			unlink(p);
+		free(p);
+	}
+	closedir(d);
+	rmdir(path);
+}
+
+void asp_outfile_sweep(const char *dir, const char *prefix, bool dirs)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	time_t now = time(NULL);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!stray_name(e->d_name, prefix))
+			continue;
+		char *p = asp_path_join(dir, e->d_name);
+		struct stat st;
+		if (lstat(p, &st) == 0 && now - st.st_mtime > STALE_SECS) {
+			if (dirs && S_ISDIR(st.st_mode))
+				remove_stray_dir(p);
+			else if (!dirs && S_ISREG(st.st_mode))
+				unlink(p);
+		}
+		free(p);
+	}
+	closedir(d);
+}
+
 struct asp_outfile *asp_outfile_open(const char *path, FILE **fp, char **err)
 {
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+	char *prefix = xasprintf("%s.tmp.", slash ? slash + 1 : path);
+	asp_outfile_sweep(dir, prefix, false);
+	free(dir);
+	free(prefix);
+
 	struct asp_outfile *h = xcalloc(1, sizeof(*h));
 	h->path = xstrdup(path);
 	h->tmp = xasprintf("%s.tmp.XXXXXX", path);

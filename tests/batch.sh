@@ -58,6 +58,22 @@ check "a second run of that name: runs/regress_base_1-2/, linked and named so" s
 # options after the runs
 status env ASPROF_GNUPLOT=/nonexistent "$ASPROF" "$r1" -q -o "$TMP/late"
 check "options after a run: taken as options (exit $st)" sh -c "[ $st -eq 0 ] && test -s '$TMP/late/index.md'"
+# what killed batches left: strays an hour old go when the same reports are
+# written again there; younger ones (a live run's) and other files stay
+L="$TMP/late"
+mkdir -p "$L/charts/.draw-Old123" "$L/charts/.draw-New123"
+touch "$L/charts/.draw-Old123/hist-x.png"
+touch "$L/runs/regress_base_1/trace.json.tmp.Ab12Cd" "$L/summary.json.tmp.Zz99Yy" \
+	"$L/summary.json.tmp.Fresh1" "$L/notes.tmp.Ab12Cd" "$L/summary.json.tmp.toolong1"
+touch -d '2 hours ago' "$L/charts/.draw-Old123/hist-x.png" "$L/charts/.draw-Old123" \
+	"$L/runs/regress_base_1/trace.json.tmp.Ab12Cd" "$L/summary.json.tmp.Zz99Yy" \
+	"$L/notes.tmp.Ab12Cd" "$L/summary.json.tmp.toolong1"
+status env ASPROF_GNUPLOT=/nonexistent "$ASPROF" -q -o "$L" "$r1"
+check "strays of killed runs an hour old are removed (exit $st)" sh -c "[ $st -eq 0 ] &&
+	[ ! -e '$L/runs/regress_base_1/trace.json.tmp.Ab12Cd' ] && [ ! -e '$L/summary.json.tmp.Zz99Yy' ] &&
+	[ ! -e '$L/charts/.draw-Old123' ]"
+check "younger strays and files of other names stay" sh -c "[ -e '$L/summary.json.tmp.Fresh1' ] &&
+	[ -d '$L/charts/.draw-New123' ] && [ -e '$L/notes.tmp.Ab12Cd' ] && [ -e '$L/summary.json.tmp.toolong1' ]"
 
 # the same inputs give the same bytes, whatever -j
 status "$ASPROF" -q -j 1 -o "$TMP/b" --baseline $base -- $new
