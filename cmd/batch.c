@@ -304,16 +304,22 @@ static int write_batch(struct asp_batch *b, struct asp_charts *charts, char *cha
 		free(path);
 	}
 	char *skipped = NULL, *cerr = NULL;
-	int crc = charts ? asp_charts_finish(charts, rc == 0, &skipped, &cerr) : -1;
+	int crc = charts ? asp_charts_finish(charts, rc == 0, &skipped, &b->charts, &b->ncharts, &cerr)
+			 : -1;
 	if (skipped) {
 		fprintf(stderr, "%s: %s\n", cmd_progname, skipped);
 		free(skipped);
 	}
-	if (!charts) {
+	if (!charts) { /* charts/ could not be made */
 		cerr = charts_err;
 		charts_err = NULL;
 	}
-	if (rc == 0 && crc < 0) {
+	if (rc == 0 && crc == -2) {
+		/* charts gnuplot could not draw are left out, as without gnuplot:
+		 * the verdict stands and the other reports are written */
+		fprintf(stderr, "%s: warning: %s (index.md shows the charts drawn)\n", cmd_progname, cerr);
+		b->charts_failed = cerr;
+	} else if (rc == 0 && crc < 0) {
 		rc = crc;
 		err = cerr;
 	} else {
@@ -452,7 +458,7 @@ int batch_run(const struct batch_opts *o)
 					    regressions, errors, warnings);
 	b->status = status;
 	if (fatal) {
-		asp_charts_finish(p.charts, false, NULL, NULL);
+		asp_charts_finish(p.charts, false, NULL, NULL, NULL, NULL);
 		free(p.charts_err);
 	} else if (write_batch(b, p.charts, p.charts_err, o->quiet) < 0) {
 		status = ASP_EXIT_USAGE;
@@ -470,6 +476,10 @@ int batch_run(const struct batch_opts *o)
 	}
 	free(b->skipped);
 	free(b->status_reason);
+	for (size_t i = 0; i < b->ncharts; i++)
+		free(b->charts[i]);
+	free(b->charts);
+	free(b->charts_failed);
 	free(b->runs);
 	free(b->run_json);
 	free(p.base);

@@ -38,6 +38,11 @@ struct asp_batch {
 	/* the exit status the batch will have and why (index.md, junit) */
 	int status;                    /* 0 clean, 1 fails the rules, 2 input errors */
 	char *status_reason;
+	/* the charts this batch drew whole (names without extension, as in
+	 * charts/): index.md shows these, not whatever charts/ holds */
+	char **charts;
+	size_t ncharts;
+	char *charts_failed;           /* NULL, or why some charts are missing */
 };
 
 /* the run's human-readable short name for chart labels: the future name
@@ -50,8 +55,11 @@ int asp_xlsx_write(const struct asp_batch *b, const char *path, char **err);
  * folder in it, on a thread of its own (b must stay as it is until the
  * finish); NULL and *err when dir cannot take them. asp_charts_finish waits,
  * then with keep moves every chart drawn whole into dir (each file replacing
- * its old copy at once) and returns the drawing's error; without keep it
- * drops them. When gnuplot is missing, the .gp/.dat files are kept,
+ * its old copy at once), lists them in *drawn (malloc'd names, when drawn is
+ * not NULL) and returns the drawing's error: -1 when the output folder
+ * failed (the disk is full, say), -2 when gnuplot did (it exited with an
+ * error or hung; the charts it drew whole are kept); without keep it drops
+ * them. When gnuplot is missing, the .gp/.dat files are kept,
  * *skipped_msg is one line saying charts were skipped and how to install
  * gnuplot, and the result is 0. asp_charts_write is both in one.
  *
@@ -65,7 +73,8 @@ struct asp_charts;
 struct asp_gnuplots;
 struct asp_charts *asp_charts_start(const struct asp_batch *b, const char *dir,
 				    struct asp_gnuplots *warm, char **err);
-int asp_charts_finish(struct asp_charts *h, bool keep, char **skipped_msg, char **err);
+int asp_charts_finish(struct asp_charts *h, bool keep, char **skipped_msg, char ***drawn,
+		      size_t *ndrawn, char **err);
 int asp_charts_write(const struct asp_batch *b, const char *dir, char **skipped_msg, char **err);
 struct asp_gnuplots *asp_gnuplots_start(size_t n);
 void asp_gnuplots_stop(struct asp_gnuplots *g);

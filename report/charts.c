@@ -42,7 +42,12 @@
 #define SLUG_MAX 60
 #define LABEL_MAX 40
 #define RUN_TIC_MAX 32
+/* a gnuplot that finishes no chart for this long is stuck (in fontconfig's
+ * lock, say): it is killed and its charts are told failed.
+ * ASPROF_GNUPLOT_TIMEOUT (seconds) changes it, for tests. */
 #define GNUPLOT_TIMEOUT_S 60
+/* printed by gnuplot (on stderr) after each chart: its progress */
+#define CHART_DONE "asprof: chart drawn"
 
 /* ------------------------------------------------------------ short names */
 
@@ -923,6 +928,8 @@ static char *error_line(const char *text)
 		}
 		while (n && (s[n - 1] == ' ' || s[n - 1] == '\r'))
 			n--;
+		if (n == strlen(CHART_DONE) && !memcmp(s, CHART_DONE, n))
+			n = 0; /* our progress marks */
 		if (n && *s == '"' && memmem(s, n, "\" line ", 7))
 			return xstrndup(s, n);
 		if (n && !first) {
@@ -1051,6 +1058,15 @@ struct asp_gnuplots {
 	pthread_mutex_t lock;
 };
 
+/* seconds without a chart drawn before a gnuplot is taken for stuck */
+static int gnuplot_timeout(void)
+{
+	const char *env = getenv("ASPROF_GNUPLOT_TIMEOUT");
+	char *end;
+	long v = env ? strtol(env, &end, 10) : 0;
+	return env && *env && !*end && v > 0 && v <= 86400 ? (int)v : GNUPLOT_TIMEOUT_S;
+}
+
 /* the gnuplot to run: ASPROF_GNUPLOT, else gnuplot on PATH; NULL when
  * there is none */
 static char *gnuplot_prog(void)
@@ -1121,7 +1137,7 @@ void asp_gnuplots_stop(struct asp_gnuplots *g)
  * left without whole outputs gets gnuplot's error (any chart without them
  * loses what it has) */
 static void run_gnuplot(struct asp_gnuplots *g, const char *prog, const struct charts *c,
-			char **names, size_t n, char **errs)
+			char **names, size_t n, char **errs, bool *disk)
 {
 	char *why = NULL;
 	bool failed = true;
@@ -1138,15 +1154,18 @@ static void run_gnuplot(struct asp_gnuplots *g, const char *prog, const struct c
 		char *script = xasprintf("%s.gp", names[i]);
 		asp_buf_append(&cmd, "load ", 5);
 		gp_quote(&cmd, script);
-		asp_buf_append(&cmd, "\n", 1);
+		static const char mark[] = "\nprint \"" CHART_DONE "\"\n";
+		asp_buf_append(&cmd, mark, sizeof(mark) - 1);
 		free(script);
 	}
 	gp_write(&gp, cmd.data, cmd.len); /* a gnuplot gone says why on stderr */
 	close(gp.in);
 	pid_t pid = gp.pid;
 
+	/* the time limit runs from the last chart drawn (a mark split between
+	 * two reads is missed: the limit then runs from the one before) */
 	struct asp_buf out = { 0 };
-	double limit = (double)GNUPLOT_TIMEOUT_S * (double)n;
+	int limit = gnuplot_timeout();
 	double deadline = now_s() + limit;
 	bool timed_out = false;
 	for (;;) {
@@ -1167,11 +1186,15 @@ static void run_gnuplot(struct asp_gnuplots *g, const char *prog, const struct c
 			continue;
 		if (got <= 0)
 			break;
+		if (memmem(buf, (size_t)got, CHART_DONE, strlen(CHART_DONE)))
+			deadline = now_s() + limit;
 		if (out.len < 65536)
 			asp_buf_append(&out, buf, (size_t)got);
 	}
 	close(gp.err);
 	int status = 0;
+	if (timed_out)
+		kill(pid, SIGKILL);
 	for (;;) {
 		pid_t w = waitpid(pid, &status, timed_out ? 0 : WNOHANG);
 		if (w == pid || (w < 0 && errno != EINTR))
@@ -1188,7 +1211,7 @@ static void run_gnuplot(struct asp_gnuplots *g, const char *prog, const struct c
 			kill(pid, SIGKILL);
 	}
 	if (timed_out) {
-		why = xasprintf("no result after %.0f s", limit);
+		why = xasprintf("no chart finished for %d s (stuck?); killed", limit);
 	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		why = out.data ? error_line(out.data) : NULL;
 		if (!why)
@@ -1222,6 +1245,7 @@ outputs:
 		} else if (!failed) {
 			errs[i] = xasprintf("%s/%s.%s: gnuplot could not write it whole (is the disk full?)",
 					    c->dir, names[i], bad);
+			disk[i] = true;
 		}
 	}
 	if (why && n) /* every chart drawn, and still an error */
@@ -1247,6 +1271,7 @@ struct gnuplot_pool {
 	struct gnuplot_group *g;
 	size_t ng, next;
 	char **errs;     /* per chart */
+	bool *disk;      /* per chart: its error is the output folder's */
 	pthread_mutex_t lock;
 };
 
@@ -1261,10 +1286,14 @@ static void *gnuplot_worker(void *arg)
 			return NULL;
 		struct gnuplot_group *g = &p->g[i];
 		char **errs = xcalloc(g->n, sizeof(*errs));
-		run_gnuplot(p->warm, p->prog, p->c, g->names, g->n, errs);
-		for (size_t k = 0; k < g->n; k++)
+		bool *disk = xcalloc(g->n, sizeof(*disk));
+		run_gnuplot(p->warm, p->prog, p->c, g->names, g->n, errs, disk);
+		for (size_t k = 0; k < g->n; k++) {
 			p->errs[g->index[k]] = errs[k];
+			p->disk[g->index[k]] = disk[k];
+		}
 		free(errs);
+		free(disk);
 	}
 }
 
@@ -1279,6 +1308,7 @@ static int run_gnuplot_all(struct asp_gnuplots *warm, const char *prog, const st
 	struct gnuplot_pool p = { .warm = warm, .prog = prog, .c = c, .ng = ng };
 	p.g = xcalloc(ng, sizeof(*p.g));
 	p.errs = xcalloc(n, sizeof(*p.errs));
+	p.disk = xcalloc(n, sizeof(*p.disk));
 	for (size_t k = 0; k < ng; k++) {
 		p.g[k].names = xcalloc(n, sizeof(*p.g[k].names));
 		p.g[k].index = xcalloc(n, sizeof(*p.g[k].index));
@@ -1314,20 +1344,24 @@ static int run_gnuplot_all(struct asp_gnuplots *warm, const char *prog, const st
 		pthread_join(t[i], NULL);
 	free(t);
 	pthread_mutex_destroy(&p.lock);
+	/* a chart gnuplot could not write whole is the output folder's error
+	 * (-1); else gnuplot's own failures are told (-2) */
 	int rc = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (p.errs[i] && rc == 0) {
-			asp_fail(err, "%s", p.errs[i]);
-			rc = -1;
-		}
+	for (size_t pass = 0; pass < 2 && rc == 0; pass++)
+		for (size_t i = 0; i < n && rc == 0; i++)
+			if (p.errs[i] && (pass || p.disk[i])) {
+				asp_fail(err, "%s", p.errs[i]);
+				rc = pass ? -2 : -1;
+			}
+	for (size_t i = 0; i < n; i++)
 		free(p.errs[i]);
-	}
 	for (size_t k = 0; k < ng; k++) {
 		free(p.g[k].names);
 		free(p.g[k].index);
 	}
 	free(p.g);
 	free(p.errs);
+	free(p.disk);
 	return rc;
 }
 
@@ -1432,8 +1466,13 @@ struct asp_charts *asp_charts_start(const struct asp_batch *b, const char *dir,
 
 static const char *const chart_exts[] = { "dat", "gp", "png", "svg" };
 
-int asp_charts_finish(struct asp_charts *h, bool keep, char **skipped_msg, char **err)
+int asp_charts_finish(struct asp_charts *h, bool keep, char **skipped_msg, char ***drawn,
+		      size_t *ndrawn, char **err)
 {
+	if (drawn) {
+		*drawn = NULL;
+		*ndrawn = 0;
+	}
 	if (!h)
 		return 0;
 	if (h->threaded)
@@ -1444,16 +1483,24 @@ int asp_charts_finish(struct asp_charts *h, bool keep, char **skipped_msg, char 
 		h->err = NULL;
 	}
 	/* what was drawn whole goes in, even after a failure; the rest goes */
-	for (size_t i = 0; i < h->c.used.n; i++)
+	for (size_t i = 0; i < h->c.used.n; i++) {
+		size_t moved = 0;
 		for (size_t k = 0; k < ASP_ARRAY_SIZE(chart_exts); k++) {
 			char *from = xasprintf("%s/%s.%s", h->stage, h->c.used.v[i], chart_exts[k]);
 			char *to = xasprintf("%s/%s.%s", h->dir, h->c.used.v[i], chart_exts[k]);
-			if (keep && rename(from, to) != 0 && errno != ENOENT && rc == 0)
+			if (keep && rename(from, to) == 0)
+				moved++;
+			else if (keep && errno != ENOENT && rc == 0)
 				rc = asp_fail(err, "%s: %s", to, strerror(errno));
 			unlink(from);
 			free(from);
 			free(to);
 		}
+		if (drawn && moved == ASP_ARRAY_SIZE(chart_exts)) {
+			*drawn = xreallocarray(*drawn, *ndrawn + 1, sizeof(**drawn));
+			(*drawn)[(*ndrawn)++] = xstrdup(h->c.used.v[i]);
+		}
+	}
 	rmdir(h->stage);
 	if (keep && skipped_msg) {
 		*skipped_msg = h->skipped;
@@ -1471,5 +1518,5 @@ int asp_charts_finish(struct asp_charts *h, bool keep, char **skipped_msg, char 
 int asp_charts_write(const struct asp_batch *b, const char *dir, char **skipped_msg, char **err)
 {
 	struct asp_charts *h = asp_charts_start(b, dir, NULL, err);
-	return h ? asp_charts_finish(h, true, skipped_msg, err) : -1;
+	return h ? asp_charts_finish(h, true, skipped_msg, NULL, NULL, err) : -1;
 }

@@ -5,7 +5,6 @@
 #include "report/outfile.h"
 #include "analysis/util.h"
 
-#include <dirent.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -62,36 +61,25 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* the charts this batch drew (an older batch's in charts/ are not shown) */
 static void charts(FILE *fp, const struct asp_batch *b)
 {
-	char *dir = asp_path_join(b->out_dir, "charts");
-	DIR *d = opendir(dir);
-	free(dir);
-	if (!d)
+	if (!b->ncharts && !b->charts_failed)
 		return;
-	char **names = NULL;
-	size_t n = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		size_t l = strlen(de->d_name);
-		if (l > 4 && !strcmp(de->d_name + l - 4, ".png")) {
-			names = xreallocarray(names, n + 1, sizeof(*names));
-			names[n++] = xstrdup(de->d_name);
-		}
+	fprintf(fp, "\n## Charts\n\n");
+	if (b->charts_failed) {
+		fputs("Some charts could not be drawn: ", fp);
+		text(fp, b->charts_failed);
+		fputs("\n\n", fp);
 	}
-	closedir(d);
-	if (n) {
-		asp_qsort(names, n, sizeof(*names), name_cmp);
-		fprintf(fp, "\n## Charts\n\n");
-		for (size_t i = 0; i < n; i++) {
-			size_t l = strlen(names[i]);
-			fprintf(fp, "![%.*s](charts/", (int)(l - 4), names[i]);
-			url(fp, names[i]);
-			fputs(")\n", fp);
-		}
+	char **names = xmalloc((b->ncharts + 1) * sizeof(*names));
+	memcpy(names, b->charts, b->ncharts * sizeof(*names));
+	asp_qsort(names, b->ncharts, sizeof(*names), name_cmp);
+	for (size_t i = 0; i < b->ncharts; i++) {
+		fprintf(fp, "![%s](charts/", names[i]);
+		url(fp, names[i]);
+		fputs(".png)\n", fp);
 	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
 	free(names);
 }
 

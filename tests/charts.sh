@@ -94,23 +94,47 @@ fi
 
 # the gnuplots started with the batch: warmed up by a drawing to nowhere,
 # then sent into the drawing folder to load the scripts; one that fails is
-# told on one line that names the first chart's script, and no chart is kept
+# told on one line that names the first chart's script, no chart is kept,
+# and, as without gnuplot, the verdict stands and the other reports are
+# written (index.md says charts are missing). The folder is the one of the
+# batch with charts above: index.md must not show those older charts.
 fake=$TMP/fake-gnuplot
 printf '#!/bin/sh\ncat >>"$FAKE_LOG"\necho "boom: cannot draw" >&2\nexit 1\n' >"$fake"
 chmod +x "$fake"
+if [ -d "$TMP/out/charts" ]; then cp -r "$TMP/out" "$TMP/fake" && rm -f "$TMP/fake/runs/regress_new_1"; fi
 run "$TMP/fake" ASPROF_GNUPLOT="$fake" FAKE_LOG="$TMP/fake.log"
-check "a failing gnuplot: exit 2 (got $st)" [ "$st" -eq 2 ]
+check "a failing gnuplot: exit 1, the regression's (got $st)" [ "$st" -eq 1 ]
 told() {
 	[ "$(grep -c gnuplot "$TMP/stderr")" -eq 1 ] &&
-		grep -q ": $TMP/fake/charts/dist-parse_batch-closure-0.gp: gnuplot failed: boom: cannot draw\$" \
+		grep -q "^asprof-batch: warning: $TMP/fake/charts/dist-parse_batch-closure-0.gp: gnuplot failed: boom: cannot draw (index.md shows the charts drawn)\$" \
 			"$TMP/stderr"
 }
 check "... one line naming the first chart: $(grep gnuplot "$TMP/stderr" | head -1)" told
 check "... gnuplot was warmed up" grep -q "^set output '/dev/null'\$" "$TMP/fake.log"
 check "... then sent into the drawing folder" grep -q "^cd '$TMP/fake/charts/.draw-[^/]*'\$" "$TMP/fake.log"
 check "... to load the scripts" grep -q "^load 'hist-regress_new_1.gp'\$" "$TMP/fake.log"
+check "... no drawing folder left, the older charts untouched" sh -c \
+	"[ -z \"\$(find '$TMP/fake/charts' -name '.draw-*')\" ] &&
+	 { [ ! -e '$TMP/out/charts/trend-p99.png' ] || cmp -s '$TMP/out/charts/trend-p99.png' '$TMP/fake/charts/trend-p99.png'; }"
+check "... index.md and junit.xml written, with the verdict" sh -c \
+	"sed -n 3p '$TMP/fake/index.md' | grep -q '^\*\*FAIL\*\*' && grep -q '<failure' '$TMP/fake/junit.xml'"
+check "... index.md says charts failed and shows none (not the older batch's)" sh -c \
+	"grep -q '^Some charts could not be drawn: .*boom: cannot draw' '$TMP/fake/index.md' &&
+	 ! grep -q '](charts/' '$TMP/fake/index.md'"
+
+# a gnuplot that hangs (takes its commands, then draws nothing): killed once
+# no chart is done for ASPROF_GNUPLOT_TIMEOUT seconds, told on one line
+printf '#!/bin/sh\ncat >/dev/null\nexec sleep 300\n' >"$TMP/hung-gnuplot"
+chmod +x "$TMP/hung-gnuplot"
+t0=$(date +%s)
+run "$TMP/hung" ASPROF_GNUPLOT="$TMP/hung-gnuplot" ASPROF_GNUPLOT_TIMEOUT=1
+t1=$(date +%s)
+check "a hung gnuplot: exit 1, told once: $(grep gnuplot "$TMP/stderr" | head -1)" sh -c \
+	"[ $st -eq 1 ] && [ \$(grep -c gnuplot '$TMP/stderr') -eq 1 ] &&
+	 grep -q 'gnuplot failed: no chart finished for 1 s (stuck?); killed (index.md shows the charts drawn)\$' '$TMP/stderr'"
+check "... and killed, not waited for ($((t1 - t0)) s)" [ $((t1 - t0)) -lt 100 ]
 check "... no chart kept, no drawing folder left" \
-	[ -z "$(find "$TMP/fake/charts" -name '*.png' -o -name '*.svg' -o -name '.draw-*')" ]
+	[ -z "$(find "$TMP/hung/charts" -name '*.png' -o -name '*.svg' -o -name '.draw-*')" ]
 
 run "$TMP/nogp" ASPROF_GNUPLOT=/nonexistent
 if [ "$st" -eq 2 ]; then
