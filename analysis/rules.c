@@ -157,6 +157,16 @@ int asp_parse_ratio(const char *s, double *v)
 		while (isdigit((unsigned char)*p))
 			p++;
 	}
+	if (*p == 'e' || *p == 'E') { /* 1e-3 */
+		const char *e = p + 1;
+		if (*e == '+' || *e == '-')
+			e++;
+		if (!isdigit((unsigned char)*e))
+			return -1;
+		while (isdigit((unsigned char)*e))
+			e++;
+		p = e;
+	}
 	bool pct = *p == '%';
 	if (pct)
 		p++;
@@ -966,7 +976,9 @@ static int key_fail_on(struct ld *L, const char *key, yaml_node_t *v, const char
 	}
 	if (never && set)
 		return ld_fail(L, v, "%s: 'never' cannot be combined with other values", path);
-	/* an empty list, like never, fails on nothing */
+	/* an empty value would turn the gate off unseen: never says so */
+	if (!never && !set)
+		return ld_fail(L, v, "%s: missing value (error, warning, regression or never)", path);
 	r->fail_on = set ? set : 1u << ASP_FAIL_NEVER;
 	return 0;
 }
