@@ -1441,6 +1441,10 @@ struct asp_result *asp_analyze(const char *dir, const struct asp_analyze_opts *o
 	struct asp_trace *t = asp_trace_open(dir, opts->warn, opts->warn_ctx, err);
 	if (!t)
 		return NULL;
+	if (asp_trace_check_symbols(t, err) < 0) {
+		asp_trace_close(t);
+		return NULL;
+	}
 	struct analyzer a = { 0 };
 	a.t = t;
 	a.rules = rules;

@@ -639,7 +639,8 @@ static char *find_symfile(struct asp_trace *t, const struct asp_module *m, char 
 
 /* Symbol file lines: "%016lx %c %s" (0.13) or "%016lx %08x %c %s" (newer).
  * Garbage lines are skipped, as uftrace does. */
-static void load_module(struct asp_trace *t, struct asp_module *m)
+/* m's symbols; when it has none, *none says why (malloc'd) */
+static void load_symbols(struct asp_trace *t, struct asp_module *m, char **none)
 {
 	m->loaded = true;
 	char *why_not;
@@ -647,10 +648,10 @@ static void load_module(struct asp_trace *t, struct asp_module *m)
 	if (!file) {
 		m->missing = true;
 		if (why_not)
-			warnf(t, "%s; functions of %s are shown as addresses", why_not, m->path);
+			*none = xasprintf("%s; functions of %s are shown as addresses", why_not, m->path);
 		else
-			warnf(t, "%s/%s.sym: missing; functions of %s are shown as addresses", t->dir,
-			      m->basename, m->path);
+			*none = xasprintf("%s/%s.sym: missing; functions of %s are shown as addresses",
+					  t->dir, m->basename, m->path);
 		free(why_not);
 		return;
 	}
@@ -658,7 +659,7 @@ static void load_module(struct asp_trace *t, struct asp_module *m)
 	FILE *fp = asp_fopen_file(file, &why);
 	if (!fp) {
 		m->missing = true;
-		warnf(t, "%s: %s; functions of %s are shown as addresses", file, why, m->path);
+		*none = xasprintf("%s: %s; functions of %s are shown as addresses", file, why, m->path);
 		free(file);
 		return;
 	}
@@ -739,7 +740,7 @@ static void load_module(struct asp_trace *t, struct asp_module *m)
 	free(line);
 	fclose(fp);
 	if (n == 0)
-		warnf(t, "%s: no symbols; functions of %s are shown as addresses", file, m->path);
+		*none = xasprintf("%s: no symbols; functions of %s are shown as addresses", file, m->path);
 	else if (body < announced)
 		warnf(t, "%s: %ld symbols announced, %ld lines found: the file is cut short, and some functions are shown as addresses",
 		      file, announced, body);
@@ -757,6 +758,69 @@ static void load_module(struct asp_trace *t, struct asp_module *m)
 	/* argument layouts: at the first lookup (module_find), not here: the
 	 * patterns match demangled names too, and demangling every symbol of
 	 * a Rust binary costs more than reading the records of most traces */
+}
+
+static void load_module(struct asp_trace *t, struct asp_module *m)
+{
+	char *none = NULL;
+	load_symbols(t, m, &none);
+	if (none)
+		warnf(t, "%s", none);
+	free(none);
+}
+
+int asp_trace_check_symbols(struct asp_trace *t, char **err)
+{
+	char *first = NULL;
+	bool any = false;
+	char **whys = xcalloc(t->nmods ? t->nmods : 1, sizeof(*whys));
+	for (size_t i = 0; i < t->nsess && !any; i++) {
+		struct session *s = &t->sess[i];
+		/* its program: the mapping of its exename, else one of its name
+		 * (as read_map checks) */
+		struct asp_module *m = NULL;
+		const char *exe = strrchr(s->exename, '/');
+		exe = exe ? exe + 1 : s->exename;
+		for (size_t k = 0; k < s->nmaps && !m; k++)
+			if (!strcmp(s->maps[k].mod->path, s->exename))
+				m = s->maps[k].mod;
+		for (size_t k = 0; k < s->nmaps && !m; k++)
+			if (!strcmp(s->maps[k].mod->basename, exe))
+				m = s->maps[k].mod;
+		if (!m && s->nmaps) /* a map without the program (warned): not ours to judge */
+			any = true;
+		if (!m) /* no map (warned) */
+			continue;
+		if (!m->loaded)
+			for (size_t k = 0; k < t->nmods; k++)
+				if (t->mods[k] == m)
+					load_symbols(t, m, &whys[k]);
+		if (m->nsyms)
+			any = true;
+		for (size_t k = 0; k < t->nmods && !first; k++)
+			if (t->mods[k] == m && whys[k])
+				first = xstrdup(whys[k]);
+	}
+	for (size_t k = 0; k < t->nmods; k++) {
+		if (whys[k] && any)
+			warnf(t, "%s", whys[k]);
+		free(whys[k]);
+	}
+	free(whys);
+	if (!any) {
+		if (first) {
+			char *cut = strstr(first, "; functions of ");
+			if (cut)
+				*cut = '\0';
+			asp_fail(err, "%s: no function of the recorded program has a name: cannot be analysed (copy recordings with their .sym files)",
+				 first);
+		} else {
+			asp_fail(err, "%s: no session has a map naming its program (sid-*.map): no function has a name, cannot be analysed",
+				 t->dir);
+		}
+	}
+	free(first);
+	return any ? 0 : -1;
 }
 
 static const struct asp_symbol *module_find(struct asp_trace *t, struct asp_module *m,

@@ -139,6 +139,10 @@ typedef void (*asp_warn_fn)(void *ctx, const char *msg);
  * warn (NULL: stderr); while an asp_stream is open, from its decoder thread
  * (one call at a time). */
 struct asp_trace *asp_trace_open(const char *dir, asp_warn_fn warn, void *warn_ctx, char **err);
+/* -1 and *err when no session's program (the map entry of its exename)
+ * has symbols: nothing could be attributed. Loads those symbols; missing
+ * ones of some sessions, when others have theirs, are warned. */
+int asp_trace_check_symbols(struct asp_trace *t, char **err);
 void asp_trace_close(struct asp_trace *t);
 
 const char *asp_trace_dir(const struct asp_trace *t);

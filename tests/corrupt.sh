@@ -49,7 +49,8 @@ run() {
 sane() { [ "$st" -lt 128 ] && ! grep -qE 'Sanitizer|runtime error' "$TMP/stderr"; }
 
 # expect NAME STATUS PATTERN ARGS...: exit STATUS and one stderr line matching
-# PATTERN (grep -E); PATTERN '-' wants no stderr at all
+# PATTERN (grep -E); PATTERN '-' wants no stderr at all ($want_lines lines
+# when set: a warning that says why, then the error)
 expect() {
 	name=$1 want=$2 pat=$3
 	shift 3
@@ -58,7 +59,7 @@ expect() {
 		good=$([ "$lines" -eq 0 ] && echo y || echo n)
 		msg="(nothing)"
 	else
-		good=$([ "$lines" -eq 1 ] && grep -aqE -- "$pat" "$TMP/stderr" && echo y || echo n)
+		good=$([ "$lines" -eq "${want_lines:-1}" ] && grep -aqE -- "$pat" "$TMP/stderr" && echo y || echo n)
 	fi
 	if [ "$st" -eq "$want" ] && [ "$good" = y ] && sane; then
 		ok "$name: exit $st: $shown"
@@ -144,7 +145,8 @@ expect_warned "task.txt without TASK lines (fuzz: bsearch on NULL)" "warning" du
 # ---------------------------------------------------------------- map
 map=$(cd "$src" && ls sid-*.map | head -n 1)
 fresh; : >"$TMP/run/$map"
-analyze "empty map" 0 "run/$map: empty; no symbols for session"
+want_lines=2 analyze "empty map" 2 "run/$map: empty; no symbols for session"
+check "... and the run is skipped: nothing has a name" grep -qE "skipped: .*run: no session has a map naming its program \(sid-\*\.map\): no function has a name, cannot be analysed" "$TMP/stderr"
 
 fresh; { echo 'garbage'; cat "$src/$map"; printf '\001\002\003\n'; } >"$TMP/run/$map"
 analyze "map with garbage lines" 0 "run/$map:1: malformed map line skipped, and 1 more"
@@ -154,12 +156,13 @@ sed "1s|^\([^/]*\)/[^ ]*|\1/$long|" "$src/$map" >"$TMP/run/$map"
 analyze "map line with a 20000-byte path" 0 "run/$map:1: path longer than 4094 bytes; mapping skipped"
 
 fresh; rm "$TMP/run/$map"
-analyze "missing map" 0 "run/$map: No such file or directory; no symbols for session"
+want_lines=2 analyze "missing map" 2 "run/$map: No such file or directory; no symbols for session"
+check "... and the run is skipped: nothing has a name" grep -qE "skipped: .*run: no session has a map naming its program \(sid-\*\.map\): no function has a name, cannot be analysed" "$TMP/stderr"
 
 # ---------------------------------------------------------------- symbols
 exe=tokio_ct.sym
 fresh; : >"$TMP/run/$exe"
-analyze "empty symbol file" 0 "run/$exe: no symbols; functions of .* are shown as addresses"
+analyze "empty symbol file" 2 "run: skipped: .*run/$exe: no symbols: no function of the recorded program has a name: cannot be analysed \\(copy recordings with their .sym files\\)"
 
 fresh; { head -n 3 "$src/$exe"; echo 'zzzz T nothex'; echo '0000000000001000'; printf '\001\377 T\n';
 	echo '0000000000001000 Q unknown_type'; tail -n +4 "$src/$exe"; } >"$TMP/run/$exe"
@@ -178,7 +181,7 @@ for r in runs/run/summary.json runs/run/trace.json summary.json index.md junit.x
 done
 
 fresh; rm "$TMP/run/$exe"
-analyze "missing symbol file of the executable" 0 "run/$exe: missing; functions of .* are shown as addresses"
+analyze "missing symbol file of the executable" 2 "run: skipped: .*run/$exe: missing: no function of the recorded program has a name"
 
 # ---------------------------------------------------------------- thread data
 fresh; biggest_dat; : >"$f"
@@ -231,9 +234,10 @@ analyze_t "info that is a FIFO" 2 "run/info: not a regular file"
 fresh; rm "$TMP/run/task.txt"; ln -s /dev/zero "$TMP/run/task.txt"
 analyze_t "task.txt that is a link to /dev/zero" 2 "run/task.txt: not a regular file"
 fresh; m=$(ls "$TMP/run"/sid-*.map | head -n 1); rm "$m"; ln -s /dev/zero "$m"
-analyze_t "map that is a link to /dev/zero" 0 "run/sid-[0-9a-f]+\.map: not a regular file .*; no symbols for session"
+want_lines=2 analyze_t "map that is a link to /dev/zero" 2 "run/sid-[0-9a-f]+\.map: not a regular file .*; no symbols for session"
+check "... and the run is skipped: nothing has a name" grep -qE "skipped: .*run: no session has a map naming its program \(sid-\*\.map\): no function has a name, cannot be analysed" "$TMP/stderr"
 fresh; rm "$TMP/run/tokio_ct.sym"; ln -s /dev/urandom "$TMP/run/tokio_ct.sym"
-analyze_t "symbol file that is a link to /dev/urandom" 0 "run/tokio_ct\.sym: not a regular file .*; functions of .* are shown as addresses"
+analyze_t "symbol file that is a link to /dev/urandom" 2 "run: skipped: .*run/tokio_ct\.sym: not a regular file .*: no function of the recorded program has a name"
 
 # the rest found by a review with corrupt inputs of its own
 # a record whose address is in no map: a frame without a symbol (it crashed
@@ -273,7 +277,7 @@ fresh; sed -i 's/$/\r/' "$TMP/run/tokio_ct.sym"
 analyze "symbol file with CRLF line ends" 0 -
 check "... its names are read" grep -q '"tokio_ct::main::{closure#0}"' "$out/runs/run/summary.json"
 fresh; sed -i 's|^# path name: .*|# path name: /usr/bin/other|' "$TMP/run/tokio_ct.sym"
-analyze "symbol file whose header names another program" 0 "run/tokio_ct.sym: for /usr/bin/other, not this session's module; functions of .* are shown as addresses"
+analyze "symbol file whose header names another program" 2 "run: skipped: .*run/tokio_ct.sym: for /usr/bin/other, not this session's module: no function of the recorded program has a name"
 # 3000 sessions without a map: the first is told, the rest counted
 fresh; ts=$(head -n 1 "$src/task.txt" | sed 's/.*timestamp=\([0-9.]*\).*/\1/')
 awk -v t="$ts" 'BEGIN { for (i = 1; i <= 3000; i++) printf "SESS timestamp=%s pid=99 sid=%016x exename=\"/bin/x\"\n", t, i }' \
