@@ -139,6 +139,25 @@ void asp_decode_record(const uint8_t buf[16], struct asp_raw_record *rec)
 
 /* ---------------------------------------------------------------- argspec */
 
+/* "%rdi", "%stack+1": the argument's location (uftrace's ARG_TYPE_REG
+ * and ARG_TYPE_STACK; merged by register or offset) */
+static int spec_location(const char *p, struct asp_arg_spec *a)
+{
+	p++;
+	if (!strncmp(p, "stack", 5)) {
+		a->type = ASP_ARGT_STACK;
+		a->loc = strtoull(p + 5, NULL, 0);
+		return 0;
+	}
+	size_t n = strlen(p);
+	if (n == 0 || n > 8)
+		return -1;
+	a->type = ASP_ARGT_REG;
+	a->loc = 0;
+	memcpy(&a->loc, p, n);
+	return 0;
+}
+
 static int parse_one_spec(const char *s, size_t n, struct asp_arg_spec *a)
 {
 	char tmp[64];
@@ -147,6 +166,7 @@ static int parse_one_spec(const char *s, size_t n, struct asp_arg_spec *a)
 	memcpy(tmp, s, n);
 	tmp[n] = '\0';
 	char *p = tmp, *end;
+	memset(a, 0, sizeof(*a));
 	a->fmt = ASP_ARG_AUTO;
 	a->size = 8;
 	if (!strncmp(p, "arg", 3) && isdigit((unsigned char)p[3])) {
@@ -161,6 +181,7 @@ static int parse_one_spec(const char *s, size_t n, struct asp_arg_spec *a)
 			return -1;
 		a->idx = (int)v;
 		a->fmt = ASP_ARG_FLOAT;
+		a->type = ASP_ARGT_FLOAT;
 		p = end;
 	} else if (!strncmp(p, "retval", 6)) {
 		a->idx = 0;
@@ -168,8 +189,8 @@ static int parse_one_spec(const char *s, size_t n, struct asp_arg_spec *a)
 	} else {
 		return -1;
 	}
-	if (*p == '%') /* register or stack location: layout unchanged */
-		return 0;
+	if (*p == '%') /* register or stack location */
+		return spec_location(p, a);
 	if (*p == '\0')
 		return 0;
 	if (*p != '/')
@@ -185,7 +206,7 @@ static int parse_one_spec(const char *s, size_t n, struct asp_arg_spec *a)
 	case 'S': a->fmt = ASP_ARG_STD_STRING; break;
 	case 'p': a->fmt = ASP_ARG_PTR; break;
 	case 'c': a->fmt = ASP_ARG_CHAR; a->size = 1; break;
-	case 'f': a->fmt = ASP_ARG_FLOAT; a->size = 8; break;
+	case 'f': a->fmt = ASP_ARG_FLOAT; a->type = ASP_ARGT_FLOAT; a->size = 8; break;
 	case 'e': a->fmt = ASP_ARG_ENUM; a->size = 4; return 0;
 	case 't':
 		a->fmt = ASP_ARG_STRUCT;
@@ -206,7 +227,10 @@ static int parse_one_spec(const char *s, size_t n, struct asp_arg_spec *a)
 		a->size = (unsigned)(bits / 8);
 		if (a->fmt == ASP_ARG_FLOAT && bits == 80)
 			a->size = 10;
+		p = end;
 	}
+	if (*p == '%')
+		return spec_location(p, a);
 	return 0;
 }
 
@@ -362,8 +386,33 @@ static bool filter_match(const struct arg_filter *f, const char *name)
 	}
 }
 
-/* the argument layout for a symbol: every filter that matches contributes
- * (uftrace merges the specs of all matching patterns, by index) */
+/* a spec of a matching pattern into a function's layout, as uftrace's
+ * add_arg_spec (utils/filter.c, 0.13) does: one of the same type and index
+ * (or register, or stack offset) is replaced, unless it came from an exact
+ * pattern and this one does not; a new one goes last. The data follows
+ * that order: `arg2,arg1` records arg2 first (older uftraces sorted by
+ * index; 0.13 does not). */
+static void merge_spec(struct asp_arg_spec **v, size_t *n, struct asp_arg_spec a, bool exact)
+{
+	a.exact = exact;
+	for (size_t i = 0; i < *n; i++) {
+		struct asp_arg_spec *o = &(*v)[i];
+		if (o->type != a.type)
+			continue;
+		bool same = a.type == ASP_ARGT_INDEX || a.type == ASP_ARGT_FLOAT ? o->idx == a.idx
+										 : o->loc == a.loc;
+		if (!same)
+			continue;
+		if (exact || !o->exact)
+			*o = a;
+		return;
+	}
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = a;
+}
+
+/* the argument layout for a symbol: the specs of every filter that
+ * matches, merged in the order of the patterns (merge_spec) */
 static const struct asp_fn_args *match_layout(struct asp_trace *t, struct asp_symbol *sym)
 {
 	struct asp_fn_args merged = { 0 };
@@ -373,29 +422,14 @@ static const struct asp_fn_args *match_layout(struct asp_trace *t, struct asp_sy
 		if (!filter_match(f, sym->mangled) && !filter_match(f, asp_symbol_name(sym)))
 			continue;
 		any = true;
-		for (size_t k = 0; k < f->fa.nargs; k++) {
-			size_t j;
-			for (j = 0; j < merged.nargs && merged.args[j].idx != f->fa.args[k].idx; j++)
-				;
-			if (j == merged.nargs)
-				merged.args = xreallocarray(merged.args, ++merged.nargs, sizeof(*merged.args));
-			merged.args[j] = f->fa.args[k];
-		}
-		if (f->fa.nrets && !merged.nrets) {
-			merged.rets = xmalloc(sizeof(*merged.rets));
-			merged.rets[0] = f->fa.rets[0];
-			merged.nrets = 1;
-		}
+		bool exact = f->kind == PATT_SIMPLE;
+		for (size_t k = 0; k < f->fa.nargs; k++)
+			merge_spec(&merged.args, &merged.nargs, f->fa.args[k], exact);
+		for (size_t k = 0; k < f->fa.nrets; k++)
+			merge_spec(&merged.rets, &merged.nrets, f->fa.rets[k], exact);
 	}
 	if (!any)
 		return NULL;
-	/* uftrace records arguments sorted by index */
-	for (size_t i = 1; i < merged.nargs; i++)
-		for (size_t j = i; j > 0 && merged.args[j - 1].idx > merged.args[j].idx; j--) {
-			struct asp_arg_spec tmp = merged.args[j];
-			merged.args[j] = merged.args[j - 1];
-			merged.args[j - 1] = tmp;
-		}
 	struct asp_fn_args *fa = xmalloc(sizeof(*fa));
 	*fa = merged;
 	t->layouts = xreallocarray(t->layouts, t->nlayouts + 1, sizeof(*t->layouts));
@@ -1833,14 +1867,36 @@ bool asp_event_arg1(const struct asp_event *ev, uint64_t *val)
 {
 	if (ev->type != ASP_REC_ENTRY || !ev->data || !ev->nspecs)
 		return false;
-	const struct asp_arg_spec *s = &ev->specs[0];
-	if (s->fmt == ASP_ARG_STR || s->fmt == ASP_ARG_STD_STRING || s->fmt == ASP_ARG_FLOAT ||
-	    s->fmt == ASP_ARG_STRUCT || s->size > 8 || s->size > ev->data_len)
-		return false;
-	uint64_t v = 0;
-	memcpy(&v, ev->data, s->size);
-	*val = v;
-	return true;
+	/* the integer arg1 (the first register), wherever the layout has it */
+	size_t off = 0;
+	for (size_t i = 0; i < ev->nspecs; i++) {
+		const struct asp_arg_spec *s = &ev->specs[i];
+		if (s->type == ASP_ARGT_INDEX && s->idx == 1) {
+			if (s->fmt == ASP_ARG_STR || s->fmt == ASP_ARG_STD_STRING ||
+			    s->fmt == ASP_ARG_FLOAT || s->fmt == ASP_ARG_STRUCT || s->size > 8 ||
+			    off + s->size > ev->data_len)
+				return false;
+			uint64_t v = 0;
+			memcpy(&v, ev->data + off, s->size);
+			*val = v;
+			return true;
+		}
+		/* the steps of args_length */
+		size_t size = s->size;
+		if (s->fmt == ASP_ARG_STR || s->fmt == ASP_ARG_STD_STRING) {
+			if (off + 2 > ev->data_len)
+				return false;
+			uint16_t sl;
+			memcpy(&sl, ev->data + off, 2);
+			off += 2;
+			size = sl;
+		}
+		size_t total = off + size;
+		if (total % 4)
+			size += 4 - total % 4;
+		off += size;
+	}
+	return false;
 }
 
 char *asp_event_format_args(const struct asp_event *ev)

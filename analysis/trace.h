@@ -49,10 +49,17 @@ enum asp_arg_fmt {
 	ASP_ARG_PTR, ASP_ARG_ENUM, ASP_ARG_STRUCT,
 };
 
+/* where an argument is read from: uftrace merges the specs of all the
+ * patterns that match a function by this and idx (or loc) */
+enum asp_arg_type { ASP_ARGT_INDEX, ASP_ARGT_FLOAT, ASP_ARGT_REG, ASP_ARGT_STACK };
+
 struct asp_arg_spec {
 	int idx;               /* 1.. for argN/fpargN, 0 for retval */
 	enum asp_arg_fmt fmt;
 	unsigned size;         /* bytes recorded (before 4-byte alignment) */
+	uint8_t type;          /* enum asp_arg_type */
+	bool exact;            /* from a pattern that names the function exactly */
+	uint64_t loc;          /* REG: the register's name (packed); STACK: offset */
 };
 
 /* the layout of the data that follows a function's entry (args) and exit

@@ -18,6 +18,7 @@ FIXTURES = {
     # name: (crate, runtime, symbols, args, ASPROF_SLOWDOWN)
     "tokio_mt": ("tokio_mt", "tokio", "v0", "no", None),
     "tokio_mt_args": ("tokio_mt", "tokio", "v0", "yes", None),
+    "tokio_mt_argorder": ("tokio_mt", "tokio", "v0", "yes", None),
     "tokio_mt_legacy": ("tokio_mt", "tokio", "legacy", "no", None),
     "tokio_ct": ("tokio_ct", "tokio", "v0", "no", None),
     "async_std": ("async_std_demo", "async-std", "v0", "no", None),
@@ -34,6 +35,10 @@ FIXTURES = {
 BLOCKING_MS = {"tokio_lints": 10, "tokio_lints_args": 10}
 # fixtures that get the lint keys (never_yielded, self_wake...)
 LINTS = {"tokio_lints", "tokio_lints_args"}
+# fixtures whose recorded arguments are more than the task's arg1: the
+# position of arg1 among the values uftrace replay prints (in the order
+# recorded, which is the order of the -A specs)
+ARG1_AT = {"tokio_mt_argorder": -1}
 SELF_WAKE_MIN_RUN = 50
 UNIT = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}
 
@@ -50,9 +55,10 @@ def demangle(names):
     return res
 
 
-def calls_of(d):
+def calls_of(d, arg1_at=None):
     """[(tid, name, arg, dur_us, children[(name, dur)], parent, start_us)] from uftrace replay
-    (start_us: entry timestamp, CLOCK_MONOTONIC in us)."""
+    (start_us: entry timestamp, CLOCK_MONOTONIC in us; arg: the values printed, or
+    the one at arg1_at)."""
     out = subprocess.run(["uftrace", "replay", "-d", d, "--no-pager", "--demangle=no",
                           "-f", "duration,tid,time"], capture_output=True, text=True, check=True).stdout
     recs, names = [], []
@@ -71,7 +77,10 @@ def calls_of(d):
             m2 = re.match(r"^(\S+?)(?:\((.*)\))? \{$", s) or re.match(r"^(\S+?)(?:\((.*)\))?;$", s)
             if m2:
                 kind = "enter" if s.endswith("{") else "leaf"
-                recs.append((kind, tid, dur, m2.group(1), m2.group(2), ts))
+                arg = m2.group(2)
+                if arg and arg1_at is not None:
+                    arg = arg.split(", ")[arg1_at]
+                recs.append((kind, tid, dur, m2.group(1), arg, ts))
                 names.append(m2.group(1))
     dm = demangle(names)
     stacks = collections.defaultdict(list)
@@ -111,7 +120,7 @@ def measure(fix, d):
     if slow is not None:
         emit("slowdown", slow)
     emit("threads", ndat)
-    calls = calls_of(d)
+    calls = calls_of(d, ARG1_AT.get(fix))
     clo = r"(\{closure#0\}|\{\{closure\}\})"
     body_re = re.compile(rf"^{crate}::([a-z_]+(?:::main)?)::{clo}$")   # main::main: #[async_std::main]
     # a future body is called by a poll: a Future::poll impl, a runtime's poll

@@ -306,6 +306,16 @@ main() {
         -A "$ARG_ASYNC_STD_STL" -A "$(arg_countdown async_std_demo)" -A "$(arg_bodies async_std_demo)" \
         -- "$MCOUNT_DIR/async_std_demo"
 
+    # Argument layouts as users write them by hand: specs out of index order
+    # (uftrace 0.13 records them in the order written), an integer and a
+    # float argument of the same index (two specs, not one), and two
+    # patterns giving the same function a return value (the later wins).
+    want tokio_mt_argorder && rec tokio_mt_argorder "${v0n[@]}" \
+        -A "${ARG_TOKIO_HARNESS%@*}@arg2/x,fparg1,arg1" -A "$(arg_countdown tokio_mt)" \
+        -R "$(arg_bodies tokio_mt | sed 's/@arg1$//')@retval/i32" \
+        -R "$(arg_bodies tokio_mt | sed 's/@arg1$//')@retval/x64" \
+        -- "$MCOUNT_DIR/tokio_mt"
+
     # Lints / task-instance reuse (tests/rust/lints): never-yielded, self-wake,
     # 20 sequential short tasks in (likely) the same task cell.  The args
     # variant records only Harness<F,S>::poll's arg1 (the task cell address).
