@@ -73,7 +73,8 @@ static void charts(FILE *fp, const struct asp_batch *b)
 		fputs("\n\n", fp);
 	}
 	char **names = xmalloc((b->ncharts + 1) * sizeof(*names));
-	memcpy(names, b->charts, b->ncharts * sizeof(*names));
+	if (b->ncharts) /* b->charts is NULL without charts */
+		memcpy(names, b->charts, b->ncharts * sizeof(*names));
 	asp_qsort(names, b->ncharts, sizeof(*names), name_cmp);
 	for (size_t i = 0; i < b->ncharts; i++) {
 		fprintf(fp, "![%s](charts/", names[i]);
