@@ -673,6 +673,20 @@ static char *find_symfile(struct asp_trace *t, const struct asp_module *m, char 
 
 /* Symbol file lines: "%016lx %c %s" (0.13) or "%016lx %08x %c %s" (newer).
  * Garbage lines are skipped, as uftrace does. */
+/* a session's program: the mapping of its exename, else one of its name */
+static struct asp_module *session_program(const struct session *s)
+{
+	const char *exe = strrchr(s->exename, '/');
+	exe = exe ? exe + 1 : s->exename;
+	for (size_t k = 0; k < s->nmaps; k++)
+		if (!strcmp(s->maps[k].mod->path, s->exename))
+			return s->maps[k].mod;
+	for (size_t k = 0; k < s->nmaps; k++)
+		if (!strcmp(s->maps[k].mod->basename, exe))
+			return s->maps[k].mod;
+	return NULL;
+}
+
 /* m's symbols; when it has none, *none says why (malloc'd) */
 static void load_symbols(struct asp_trace *t, struct asp_module *m, char **none)
 {
@@ -805,55 +819,43 @@ static void load_module(struct asp_trace *t, struct asp_module *m)
 
 int asp_trace_check_symbols(struct asp_trace *t, char **err)
 {
-	char *first = NULL;
 	bool any = false;
-	char **whys = xcalloc(t->nmods ? t->nmods : 1, sizeof(*whys));
+	char **why = NULL; /* of the programs loaded here without symbols */
+	size_t nwhy = 0;
 	for (size_t i = 0; i < t->nsess && !any; i++) {
 		struct session *s = &t->sess[i];
-		/* its program: the mapping of its exename, else one of its name
-		 * (as read_map checks) */
-		struct asp_module *m = NULL;
-		const char *exe = strrchr(s->exename, '/');
-		exe = exe ? exe + 1 : s->exename;
-		for (size_t k = 0; k < s->nmaps && !m; k++)
-			if (!strcmp(s->maps[k].mod->path, s->exename))
-				m = s->maps[k].mod;
-		for (size_t k = 0; k < s->nmaps && !m; k++)
-			if (!strcmp(s->maps[k].mod->basename, exe))
-				m = s->maps[k].mod;
+		struct asp_module *m = session_program(s);
 		if (!m && s->nmaps) /* a map without the program (warned): not ours to judge */
 			any = true;
 		if (!m) /* no map (warned) */
 			continue;
-		if (!m->loaded)
-			for (size_t k = 0; k < t->nmods; k++)
-				if (t->mods[k] == m)
-					load_symbols(t, m, &whys[k]);
+		if (!m->loaded) {
+			char *none = NULL;
+			load_symbols(t, m, &none);
+			if (none) {
+				why = xreallocarray(why, nwhy + 1, sizeof(*why));
+				why[nwhy++] = none;
+			}
+		}
 		if (m->nsyms)
 			any = true;
-		for (size_t k = 0; k < t->nmods && !first; k++)
-			if (t->mods[k] == m && whys[k])
-				first = xstrdup(whys[k]);
 	}
-	for (size_t k = 0; k < t->nmods; k++) {
-		if (whys[k] && any)
-			warnf(t, "%s", whys[k]);
-		free(whys[k]);
+	if (!any && nwhy) {
+		char *cut = strstr(why[0], "; functions of ");
+		if (cut)
+			*cut = '\0';
+		asp_fail(err, "%s: no function of the recorded program has a name: cannot be analysed (copy recordings with their .sym files)",
+			 why[0]);
+	} else if (!any) {
+		asp_fail(err, "%s: no session has a map naming its program (sid-*.map): no function has a name, cannot be analysed",
+			 t->dir);
 	}
-	free(whys);
-	if (!any) {
-		if (first) {
-			char *cut = strstr(first, "; functions of ");
-			if (cut)
-				*cut = '\0';
-			asp_fail(err, "%s: no function of the recorded program has a name: cannot be analysed (copy recordings with their .sym files)",
-				 first);
-		} else {
-			asp_fail(err, "%s: no session has a map naming its program (sid-*.map): no function has a name, cannot be analysed",
-				 t->dir);
-		}
+	for (size_t k = 0; k < nwhy; k++) {
+		if (any)
+			warnf(t, "%s", why[k]);
+		free(why[k]);
 	}
-	free(first);
+	free(why);
 	return any ? 0 : -1;
 }
 
@@ -989,14 +991,7 @@ static int read_map(struct asp_trace *t, struct session *s, int *unusable, char 
 	} else if (s->exename[0] && !bad && !long_path) {
 		/* the program's own functions are the ones that matter (a line
 		 * skipped with a warning already said why they are missing) */
-		const char *exe = strrchr(s->exename, '/');
-		exe = exe ? exe + 1 : s->exename;
-		bool found = false;
-		for (size_t i = 0; i < s->nmaps && !found; i++) {
-			const char *m = strrchr(s->maps[i].mod->path, '/');
-			found = m && !strcmp(m + 1, exe);
-		}
-		if (!found)
+		if (!session_program(s))
 			warnf(t, "%s: no valid mapping of %s; its functions are shown as addresses",
 			      path, s->exename);
 	}
@@ -1642,8 +1637,10 @@ static inline const struct sym_cache_ent *plain_record(struct asp_reader *r, con
 /* the byte length of the argument data after a record, per its specs;
  * returns -1 when the data is not all in the buffer yet (need more) or
  * is malformed (*bad set) */
-static int64_t args_length(const uint8_t *p, size_t have, const struct asp_arg_spec *specs,
-			   size_t n, bool *bad)
+/* the offset of specs[n] in the argument data at p (have bytes), past
+ * specs[0..n); -1 when a string's length is not in the data */
+static int64_t args_offset(const uint8_t *p, size_t have, const struct asp_arg_spec *specs,
+			   size_t n)
 {
 	size_t len = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -1661,8 +1658,15 @@ static int64_t args_length(const uint8_t *p, size_t have, const struct asp_arg_s
 			size += 4 - total % 4;
 		len += size;
 	}
+	return (int64_t)len;
+}
+
+static int64_t args_length(const uint8_t *p, size_t have, const struct asp_arg_spec *specs,
+			   size_t n, bool *bad)
+{
 	(void)bad;
-	return (int64_t)ASP_ALIGN(len, 8);
+	int64_t len = args_offset(p, have, specs, n);
+	return len < 0 ? -1 : (int64_t)ASP_ALIGN((size_t)len, 8);
 }
 
 static int reader_next_slow(struct asp_reader *r, struct asp_event *ev, char **err)
@@ -1868,33 +1872,19 @@ bool asp_event_arg1(const struct asp_event *ev, uint64_t *val)
 	if (ev->type != ASP_REC_ENTRY || !ev->data || !ev->nspecs)
 		return false;
 	/* the integer arg1 (the first register), wherever the layout has it */
-	size_t off = 0;
 	for (size_t i = 0; i < ev->nspecs; i++) {
 		const struct asp_arg_spec *s = &ev->specs[i];
-		if (s->type == ASP_ARGT_INDEX && s->idx == 1) {
-			if (s->fmt == ASP_ARG_STR || s->fmt == ASP_ARG_STD_STRING ||
-			    s->fmt == ASP_ARG_FLOAT || s->fmt == ASP_ARG_STRUCT || s->size > 8 ||
-			    off + s->size > ev->data_len)
-				return false;
-			uint64_t v = 0;
-			memcpy(&v, ev->data + off, s->size);
-			*val = v;
-			return true;
-		}
-		/* the steps of args_length */
-		size_t size = s->size;
-		if (s->fmt == ASP_ARG_STR || s->fmt == ASP_ARG_STD_STRING) {
-			if (off + 2 > ev->data_len)
-				return false;
-			uint16_t sl;
-			memcpy(&sl, ev->data + off, 2);
-			off += 2;
-			size = sl;
-		}
-		size_t total = off + size;
-		if (total % 4)
-			size += 4 - total % 4;
-		off += size;
+		if (s->type != ASP_ARGT_INDEX || s->idx != 1)
+			continue;
+		int64_t off = args_offset(ev->data, ev->data_len, ev->specs, i);
+		if (off < 0 || s->fmt == ASP_ARG_STR || s->fmt == ASP_ARG_STD_STRING ||
+		    s->fmt == ASP_ARG_FLOAT || s->fmt == ASP_ARG_STRUCT || s->size > 8 ||
+		    (size_t)off + s->size > ev->data_len)
+			return false;
+		uint64_t v = 0;
+		memcpy(&v, ev->data + off, s->size);
+		*val = v;
+		return true;
 	}
 	return false;
 }

@@ -314,7 +314,7 @@ static int write_batch(struct asp_batch *b, struct asp_charts *charts, char *cha
 		cerr = charts_err;
 		charts_err = NULL;
 	}
-	if (rc == 0 && crc == -2) {
+	if (rc == 0 && crc == ASP_CHARTS_GNUPLOT_FAILED) {
 		/* charts gnuplot could not draw are left out, as without gnuplot:
 		 * the verdict stands and the other reports are written */
 		fprintf(stderr, "%s: warning: %s (index.md shows the charts drawn)\n", cmd_progname, cerr);

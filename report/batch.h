@@ -57,9 +57,9 @@ int asp_xlsx_write(const struct asp_batch *b, const char *path, char **err);
  * then with keep moves every chart drawn whole into dir (each file replacing
  * its old copy at once), lists them in *drawn (malloc'd names, when drawn is
  * not NULL) and returns the drawing's error: -1 when the output folder
- * failed (the disk is full, say), -2 when gnuplot did (it exited with an
- * error or hung; the charts it drew whole are kept); without keep it drops
- * them. When gnuplot is missing, the .gp/.dat files are kept,
+ * failed (the disk is full, say), ASP_CHARTS_GNUPLOT_FAILED when gnuplot
+ * did (it exited with an error or hung; the charts it drew whole are
+ * kept); without keep it drops them. When gnuplot is missing, the .gp/.dat files are kept,
  * *skipped_msg is one line saying charts were skipped and how to install
  * gnuplot, and the result is 0. asp_charts_write is both in one.
  *
@@ -71,6 +71,8 @@ int asp_xlsx_write(const struct asp_batch *b, const char *path, char **err);
  * ones left. NULL when there is no gnuplot to start. */
 struct asp_charts;
 struct asp_gnuplots;
+/* asp_charts_finish's result when gnuplot, not the output folder, failed */
+#define ASP_CHARTS_GNUPLOT_FAILED (-2)
 struct asp_charts *asp_charts_start(const struct asp_batch *b, const char *dir,
 				    struct asp_gnuplots *warm, char **err);
 int asp_charts_finish(struct asp_charts *h, bool keep, char **skipped_msg, char ***drawn,

@@ -1345,13 +1345,13 @@ static int run_gnuplot_all(struct asp_gnuplots *warm, const char *prog, const st
 	free(t);
 	pthread_mutex_destroy(&p.lock);
 	/* a chart gnuplot could not write whole is the output folder's error
-	 * (-1); else gnuplot's own failures are told (-2) */
+	 * (-1); else gnuplot's own failures are told */
 	int rc = 0;
 	for (size_t pass = 0; pass < 2 && rc == 0; pass++)
 		for (size_t i = 0; i < n && rc == 0; i++)
 			if (p.errs[i] && (pass || p.disk[i])) {
 				asp_fail(err, "%s", p.errs[i]);
-				rc = pass ? -2 : -1;
+				rc = pass ? ASP_CHARTS_GNUPLOT_FAILED : -1;
 			}
 	for (size_t i = 0; i < n; i++)
 		free(p.errs[i]);
