@@ -89,11 +89,27 @@ B62='[0-9A-Za-z]'
 ARG_TOKIO_HARNESS="^_RNvMs${B62}*_NtNtNtCs${B62}+_5tokio7runtime4task7harnessINtB${B62}+_7Harness.*E4poll(B${B62}*_|Cs${B62}+_[0-9]+[A-Za-z_][A-Za-z0-9_]*)?\$@arg1"
 
 PROG=$HERE/rust/target/mcount/debug/manytasks
+# the crates it needs are Debian's (bench/rust/.cargo/config.toml): installed
+# as tests/rust/record.sh does when missing and running as root
+BENCH_PKGS=(librust-tokio-dev librust-tokio-macros-dev librust-num-cpus-dev)
 build_program() {
+    if ! compgen -G "/usr/share/cargo/registry/tokio-1*" >/dev/null ||
+        ! compgen -G "/usr/share/cargo/registry/tokio-macros-*" >/dev/null; then
+        if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+            log "installing Debian's tokio crates: ${BENCH_PKGS[*]}"
+            apt-get install -y -q "${BENCH_PKGS[@]}" >/dev/null ||
+                { apt-get update -q >/dev/null && apt-get install -y -q "${BENCH_PKGS[@]}" >/dev/null; } ||
+                { log "cannot install ${BENCH_PKGS[*]}"; return 1; }
+        fi
+    fi
     log "building bench/rust/manytasks with mcount instrumentation"
     (cd "$HERE/rust" && RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Z instrument-mcount" \
         CARGO_TARGET_DIR="$HERE/rust/target/mcount" cargo build --offline -q -j2) ||
-        die "cannot build bench/rust (Debian's librust-tokio-dev is needed, see tests/rust/record.sh)"
+        { log "cannot build bench/rust (it needs Debian's ${BENCH_PKGS[*]})"; return 1; }
+}
+largest_fixture() {
+    for d in "$ROOT"/tests/fixtures/*/; do [[ -f $d/info ]] && echo "$(dat_bytes "$d") ${d%/}"; done |
+        sort -n | tail -1 | cut -d' ' -f2
 }
 
 # record DIR TASKS STEPS: once; the stamp names the program and its arguments
@@ -129,8 +145,7 @@ if [[ -n ${BENCH_RUN:-} ]]; then
 elif [[ -n ${BENCH_LONGRUN:-} ]]; then
     die "BENCH_LONGRUN needs BENCH_RUN (the recording it is compared with)"
 elif ((WITH_RECORD)) && command -v cargo >/dev/null && command -v rustc >/dev/null &&
-    command -v uftrace >/dev/null; then
-    build_program
+    command -v uftrace >/dev/null && build_program; then
     RUN=$DATA/manytasks-x$SCALE
     record "$RUN" $((2500 * SCALE)) 40
     if ((LONG > 1)); then
@@ -138,9 +153,8 @@ elif ((WITH_RECORD)) && command -v cargo >/dev/null && command -v rustc >/dev/nu
         record "$LONGRUN" $((2500 * SCALE)) $((40 * LONG))
     fi
 else
-    log "not recording (BENCH_RECORD=0 or no cargo/rustc/uftrace): the largest recording in tests/fixtures (small: indicative figures only)"
-    RUN=$(for d in "$ROOT"/tests/fixtures/*/; do [[ -f $d/info ]] && echo "$(dat_bytes "$d") ${d%/}"; done |
-          sort -n | tail -1 | cut -d' ' -f2)
+    log "not recording (BENCH_RECORD=0, no cargo/rustc/uftrace, or the program did not build): the largest recording in tests/fixtures (small: indicative figures only)"
+    RUN=$(largest_fixture)
     [[ -n $RUN ]] || die "no recording found"
 fi
 
