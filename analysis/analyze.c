@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 enum cls {
 	CL_UNKNOWN = 0,
@@ -149,6 +150,7 @@ struct analyzer {
 	uint64_t start, last_time, records;
 	bool args_recorded;
 	uint64_t lost_total;
+	uint64_t unfinished; /* future polls still running at the recording's end */
 };
 
 /* ---------------------------------------------------------------- classes */
@@ -1113,6 +1115,40 @@ static void add_note(struct asp_result *r, char *note)
 	r->notes[r->nnotes++] = note;
 }
 
+/* how the program ended (info's exit_status: a wait status, -1 when
+ * uftrace stopped first) and the polls it left running */
+static void program_end(const struct analyzer *a, struct asp_result *r,
+			const struct asp_info *info)
+{
+	int st = info->exit_status;
+	bool cut = info->has_exit_status && st == -1;
+	bool killed = info->has_exit_status && !cut && WIFSIGNALED(st);
+	if (cut)
+		r->program_exit = xstrdup("not recorded to its end (uftrace stopped first)");
+	else if (killed)
+		r->program_exit = xasprintf("killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+	else if (info->has_exit_status && WIFEXITED(st))
+		r->program_exit = xasprintf("exit status %d", WEXITSTATUS(st));
+	uint64_t u = a->unfinished;
+	r->unfinished_polls = u;
+	if (!cut && !killed && !u)
+		return;
+	char *still = u ? xasprintf("%" PRIu64 " poll%s still running then, cut at %s thread's last "
+				    "sign of life: %s",
+				    u, u == 1 ? " was" : "s were", u == 1 ? "its" : "their",
+				    u == 1 ? "its duration is a lower bound" : "their durations are lower bounds")
+			: xstrdup("no poll was running then");
+	if (cut)
+		add_note(r, xasprintf("uftrace stopped before the program ended: the recording is cut "
+				      "short; %s",
+				      still));
+	else if (killed)
+		add_note(r, xasprintf("the program was %s; %s", r->program_exit, still));
+	else
+		add_note(r, xasprintf("the recording ended inside a poll; %s", still));
+	free(still);
+}
+
 static void lints(struct analyzer *a)
 {
 	const struct asp_rules *R = a->rules;
@@ -1308,6 +1344,7 @@ static struct asp_result *build_result(struct analyzer *a, const char *dir)
 		add_note(r, xasprintf("%" PRIu64 " records were lost while recording; polls around them "
 				      "are cut short",
 				      a->lost_total));
+	program_end(a, r, info);
 	return r;
 }
 
@@ -1456,9 +1493,21 @@ struct asp_result *asp_analyze(const char *dir, const struct asp_analyze_opts *o
 	int rc = fold_wanted(t) ? read_folded(&a, err) : read_stream(&a, err);
 	struct asp_result *r = NULL;
 	if (rc == 0) {
-		for (size_t i = 0; i < a.nth; i++)
-			while (a.th[i].n)
-				pop(&a, &a.th[i], a.th[i].last_time);
+		/* what is still open ran until its thread's last sign of life: its
+		 * last record, or a later scheduler event (perf-cpu*.dat) such as
+		 * the exit of a program killed inside a blocking poll */
+		for (size_t i = 0; i < a.nth; i++) {
+			struct thread_state *ts = &a.th[i];
+			uint64_t end = asp_trace_thread_end(t, ts->tid);
+			if (end < ts->last_time)
+				end = ts->last_time;
+			else if (ts->n && end > a.last_time)
+				a.last_time = end;
+			for (size_t k = 0; k < ts->n; k++)
+				a.unfinished += ts->st[k].is_future;
+			while (ts->n)
+				pop(&a, ts, end);
+		}
 		r = build_result(&a, dir);
 	}
 	/* spans point at symbol names: the sink is done with them before the

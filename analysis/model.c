@@ -257,6 +257,7 @@ void asp_result_free(struct asp_result *r)
 {
 	if (!r)
 		return;
+	free(r->program_exit);
 	for (size_t i = 0; i < r->ntasks; i++) {
 		free(r->tasks[i].root);
 		free(r->tasks[i].tids);

@@ -129,6 +129,11 @@ struct asp_result {
 	uint64_t duration_ns, records, data_bytes;
 	size_t threads;
 	bool args_recorded; /* task poll self pointers were recorded */
+	/* how the program ended, from info: "exit status N", "killed by signal
+	 * N (Name)", "not recorded to its end (uftrace stopped first)"; NULL
+	 * when info does not say */
+	char *program_exit;
+	uint64_t unfinished_polls; /* future polls still running at the end */
 	struct asp_task *tasks;
 	size_t ntasks;
 	struct asp_future *futures; /* sorted by name */

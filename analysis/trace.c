@@ -100,6 +100,7 @@ struct asp_trace {
 	bool warned_no_spec; /* data without a layout: said once (atomic) */
 	pthread_mutex_t lookup_lock, warn_lock;
 	uint64_t time_limit; /* no record is later: see set_time_limit */
+	uint64_t *thread_end; /* per thread: its last scheduler event (0: none) */
 	asp_warn_fn warn;
 	void *warn_ctx;
 };
@@ -1295,6 +1296,149 @@ static int find_threads(struct asp_trace *t, char **err)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- perf-cpu*.dat */
+
+/* uftrace copies the kernel's perf ring buffer of each CPU into
+ * perf-cpu<N>.dat as it is: records of a perf_event_header (u32 type, u16
+ * misc, u16 size with the header) and a body that ends with the sample id
+ * (u32 pid, u32 tid, u64 time: sample_id_all with TID|TIME). Only two kinds
+ * matter here: a context switch (in or out) and a thread's exit, each the
+ * last sign of life a thread may give after its last function record. */
+#define PERF_RECORD_EXIT 4
+#define PERF_RECORD_SWITCH 14
+#define PERF_HEADER 8
+#define PERF_BUF (64 * 1024) /* a record is at most 64 KiB - 1 */
+
+static void perf_note(struct asp_trace *t, int tid, uint64_t time, uint64_t lo, uint64_t hi)
+{
+	if (time < lo || time > hi)
+		return; /* not this recording's, or corrupt */
+	size_t a = 0, b = t->nthreads;
+	while (a < b) {
+		size_t m = (a + b) / 2;
+		if (t->threads[m] < tid)
+			a = m + 1;
+		else
+			b = m;
+	}
+	if (a < t->nthreads && t->threads[a] == tid && time > t->thread_end[a])
+		t->thread_end[a] = time;
+}
+
+/* the records in p[0..n): the bytes taken (whole records only) */
+static size_t perf_records(struct asp_trace *t, const uint8_t *p, size_t n, uint64_t lo,
+			   uint64_t hi, bool *bad)
+{
+	size_t off = 0;
+	while (n - off >= PERF_HEADER) {
+		uint32_t type;
+		uint16_t size;
+		memcpy(&type, p + off, 4);
+		memcpy(&size, p + off + 6, 2);
+		if (size < PERF_HEADER) {
+			*bad = true;
+			return off;
+		}
+		if (n - off < size)
+			break;
+		uint32_t tid;
+		uint64_t time;
+		if (type == PERF_RECORD_SWITCH && size >= PERF_HEADER + 16) {
+			memcpy(&tid, p + off + PERF_HEADER + 4, 4);
+			memcpy(&time, p + off + PERF_HEADER + 8, 8);
+			perf_note(t, (int)tid, time, lo, hi);
+		} else if (type == PERF_RECORD_EXIT && size >= PERF_HEADER + 24) {
+			memcpy(&tid, p + off + PERF_HEADER + 8, 4);
+			memcpy(&time, p + off + PERF_HEADER + 16, 8);
+			perf_note(t, (int)tid, time, lo, hi);
+		}
+		off += size;
+	}
+	return off;
+}
+
+static void read_perf_file(struct asp_trace *t, const char *path, uint8_t *buf, uint64_t lo,
+			   uint64_t hi)
+{
+	const char *why;
+	int fd = asp_open_file(path, &why);
+	if (fd < 0) {
+		warnf(t, "%s: %s; its scheduler events are left out", path, why);
+		return;
+	}
+	size_t len = 0;
+	uint64_t at = 0; /* file offset of buf[0] */
+	bool bad = false;
+	for (;;) {
+		ssize_t got = read(fd, buf + len, PERF_BUF - len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			warnf(t, "%s: read error: %s; its later scheduler events are left out", path,
+			      strerror(errno));
+			break;
+		}
+		len += (size_t)got;
+		size_t used = perf_records(t, buf, len, lo, hi, &bad);
+		if (bad) {
+			warnf(t, "%s: malformed event at byte %" PRIu64 "; the events after it are left out",
+			      path, at + used);
+			break;
+		}
+		if (got == 0) {
+			if (len > used)
+				warnf(t, "%s: truncated event at byte %" PRIu64 " (the recording was cut)",
+				      path, at + used);
+			break;
+		}
+		memmove(buf, buf + used, len - used);
+		len -= used;
+		at += used;
+	}
+	close(fd);
+}
+
+/* each thread's last scheduler event, when the recording has them and says
+ * how long it ran (events outside [start, start + elapsed + 1 s] are not
+ * this recording's) */
+static void read_perf_events(struct asp_trace *t)
+{
+	t->thread_end = xcalloc(t->nthreads ? t->nthreads : 1, sizeof(*t->thread_end));
+	const char *e = t->info.elapsed_time;
+	char *end;
+	double sec = e ? strtod(e, &end) : -1;
+	if (!t->nsess || !e || end == e || !(sec >= 0) || sec > 1e8)
+		return;
+	uint64_t lo = t->sess[0].time, hi = lo + (uint64_t)((sec + 1) * 1e9);
+	DIR *d = opendir(t->dir);
+	if (!d)
+		return;
+	uint8_t *buf = NULL;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		unsigned cpu;
+		int used = 0;
+		if (sscanf(de->d_name, "perf-cpu%u.dat%n", &cpu, &used) != 1 ||
+		    used != (int)strlen(de->d_name))
+			continue;
+		if (!buf)
+			buf = xmalloc(PERF_BUF);
+		char *path = asp_path_join(t->dir, de->d_name);
+		read_perf_file(t, path, buf, lo, hi);
+		free(path);
+	}
+	free(buf);
+	closedir(d);
+}
+
+uint64_t asp_trace_thread_end(const struct asp_trace *t, int tid)
+{
+	for (size_t i = 0; i < t->nthreads; i++)
+		if (t->threads[i] == tid)
+			return t->thread_end[i];
+	return 0;
+}
+
 /* ---------------------------------------------------------------- open/close */
 
 /* A sanity bound on record times, from the session start and the info's
@@ -1351,6 +1495,7 @@ struct asp_trace *asp_trace_open(const char *dir, asp_warn_fn warn, void *warn_c
 		return NULL;
 	}
 	set_time_limit(t);
+	read_perf_events(t);
 	return t;
 }
 
@@ -1382,6 +1527,7 @@ void asp_trace_close(struct asp_trace *t)
 		free(t->datpaths[i]);
 	free(t->datpaths);
 	free(t->datbytes);
+	free(t->thread_end);
 	free(t->threads);
 	for (size_t i = 0; i < t->nfilters; i++) {
 		if (t->filters[i].kind == PATT_REGEX)

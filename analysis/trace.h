@@ -163,6 +163,10 @@ uint64_t asp_trace_data_bytes(const struct asp_trace *t);
 uint64_t asp_trace_thread_bytes(const struct asp_trace *t, size_t i);
 /* the first SESS timestamp (ns), the reference for relative times */
 uint64_t asp_trace_start_time(const struct asp_trace *t);
+/* the time of thread tid's last scheduler event (perf-cpu*.dat: a context
+ * switch or its exit), which may be later than its last record: 0 when the
+ * recording has none */
+uint64_t asp_trace_thread_end(const struct asp_trace *t, int tid);
 /* the number of distinct symbols looked up so far (bounds asp_symbol.id) */
 uint32_t asp_trace_nsymbols(const struct asp_trace *t);
 

@@ -293,6 +293,9 @@ def make_corpus(syn, tok):
             seed("fuzz-map", n, read(m))
         for p in sorted(glob.glob(os.path.join(fx, "[0-9]*.dat"))):
             seed("fuzz-dat", "%s-%s" % (n, os.path.basename(p)), read(p)[:HEAD])
+        for p in sorted(glob.glob(os.path.join(fx, "perf-cpu*.dat"))):
+            if os.path.getsize(p):
+                seed("fuzz-perf", "%s-%s" % (n, os.path.basename(p)), read(p)[:HEAD])
         for p in sorted(glob.glob(os.path.join(fx, "*.sym"))):
             b = os.path.basename(p)
             if b in syms_seen:

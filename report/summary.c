@@ -51,6 +51,8 @@ static json_object *run_json(const struct asp_result *r)
 	add_u64(o, "records", r->records);
 	add_u64(o, "data_bytes", r->data_bytes);
 	json_object_object_add(o, "args_recorded", json_object_new_boolean(r->args_recorded));
+	json_object_object_add(o, "program_exit", str_or_null(r->program_exit));
+	add_u64(o, "unfinished_polls", r->unfinished_polls);
 	json_object *notes = json_object_new_array();
 	for (size_t i = 0; i < r->nnotes; i++)
 		json_object_array_add(notes, json_object_new_string(r->notes[i]));

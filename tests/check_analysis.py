@@ -76,6 +76,22 @@ def check(fixture, s, e):
             tap(f["severity"] == want_sev,
                 f"{fixture}: severity {f['severity']} (expected {want_sev}: thresholds 10 ms / 100 ms)")
 
+    # a program killed inside a poll: said, and the poll measured to the kill
+    sig = one(e, "killed_by_signal")
+    run = s["run"]
+    if sig:
+        want = f"killed by signal {sig} "
+        tap((run.get("program_exit") or "").startswith(want),
+            f"{fixture}: program_exit {run.get('program_exit')!r} (expected {want}...)")
+        n = int(one(e, "unfinished_bodies"))
+        tap(run.get("unfinished_polls") == n,
+            f"{fixture}: {run.get('unfinished_polls')} unfinished polls (expected {n})")
+        tap(any(note.startswith("the program was killed") and "lower bound" in note for note in run["notes"]),
+            f"{fixture}: a note says the program was killed inside a poll")
+    else:
+        tap(run.get("program_exit") in ("exit status 0", None) and run.get("unfinished_polls") == 0,
+            f"{fixture}: ended normally ({run.get('program_exit')}, {run.get('unfinished_polls')} unfinished polls)")
+
     # lints: a task that never yielded; busy self-waking
     ny = [f["future"] for f in s["findings"] if f["rule"] == "never-yielded"]
     want_ny = [name_num(v + " 0")[0] for v in e.get("never_yielded", [])]

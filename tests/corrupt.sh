@@ -196,6 +196,15 @@ at=$(od -An -v -tx8 -w8 "$f" | awk 'NR % 2 == 0 && $1 ~ /(2c|6c|ac|ec)$/ { print
 truncate -s $((at + 16 + 4)) "$f"
 analyze ".dat whose argument payload is cut" 0 "run/$b: truncated data after the record at offset $at"
 
+# scheduler events (perf-cpu*.dat): a killed program's last sign of life
+kill_src=$FIXTURES/tokio_killed
+fresh "$kill_src"; p=$(ls -S "$TMP/run"/perf-cpu*.dat | head -n 1); pb=$(basename "$p"); size=$(stat -c %s "$p")
+truncate -s $((size - 5)) "$p"
+analyze "perf-cpu*.dat cut in the middle of an event" 1 "run/$pb: truncated event at byte [0-9]+ \(the recording was cut\)"
+fresh "$kill_src"; p=$(ls -S "$TMP/run"/perf-cpu*.dat | head -n 1); pb=$(basename "$p")
+poke "$p" 6 '\000\000'
+analyze "perf-cpu*.dat whose first event has size 0" 0 "run/$pb: malformed event at byte 0; the events after it are left out"
+
 fresh; biggest_dat; cp "$corrupt/random.dat" "$f"
 analyze ".dat of random bytes" 0 "run/$b: bad record magic at offset 0"
 
@@ -236,6 +245,11 @@ analyze_t "task.txt that is a link to /dev/zero" 2 "run/task.txt: not a regular 
 fresh; m=$(ls "$TMP/run"/sid-*.map | head -n 1); rm "$m"; ln -s /dev/zero "$m"
 want_lines=2 analyze_t "map that is a link to /dev/zero" 2 "run/sid-[0-9a-f]+\.map: not a regular file .*; no symbols for session"
 check "... and the run is skipped: nothing has a name" grep -qE "skipped: .*run: no session has a map naming its program \(sid-\*\.map\): no function has a name, cannot be analysed" "$TMP/stderr"
+# (the biggest perf file holds the exit event: without it the poll ends early)
+fresh "$kill_src"; p=$(ls -S "$TMP/run"/perf-cpu*.dat | head -n 1); pb=$(basename "$p"); rm "$p"; mkfifo "$p"
+analyze_t "perf-cpu*.dat that is a FIFO" 0 "run/$pb: not a regular file .*; its scheduler events are left out"
+fresh "$kill_src"; p=$(ls -S "$TMP/run"/perf-cpu*.dat | head -n 1); pb=$(basename "$p"); cp "$corrupt/random.dat" "$p"
+analyze "perf-cpu*.dat of random bytes" 0 "run/$pb: (malformed|truncated) event at byte [0-9]+"
 fresh; rm "$TMP/run/tokio_ct.sym"; ln -s /dev/urandom "$TMP/run/tokio_ct.sym"
 analyze_t "symbol file that is a link to /dev/urandom" 2 "run: skipped: .*run/tokio_ct\.sym: not a regular file .*: no function of the recorded program has a name"
 

@@ -29,12 +29,13 @@ FIXTURES = {
     "tokio_lints": ("lints", "tokio", "v0", "no", None),
     "tokio_lints_args": ("lints", "tokio", "v0", "yes", None),
     "tokio_pool": ("pool", "tokio", "v0", "no", None),
+    "tokio_killed": ("hang", "tokio", "v0", "no", None),
 }
 # "blocking" poll threshold per fixture (ms), default 50; the lints fixtures
 # block for 30 ms (asprof's default warning threshold is 10 ms).
 BLOCKING_MS = {"tokio_lints": 10, "tokio_lints_args": 10}
 # fixtures that get the lint keys (never_yielded, self_wake...)
-LINTS = {"tokio_lints", "tokio_lints_args"}
+LINTS = {"tokio_lints", "tokio_lints_args", "tokio_killed"}
 # fixtures whose recorded arguments are more than the task's arg1: the
 # position of arg1 among the values uftrace replay prints (in the order
 # recorded, which is the order of the -A specs)
@@ -84,9 +85,12 @@ def calls_of(d, arg1_at=None):
                 names.append(m2.group(1))
     dm = demangle(names)
     stacks = collections.defaultdict(list)
+    last_ts = {}
     calls = []
     for kind, tid, dur, name, arg, ts in recs:
         st = stacks[tid]
+        if ts:
+            last_ts[tid] = ts + (dur if kind == "event" and dur else 0)
         if kind == "enter":
             st.append([dm.get(name, name), arg, [], st[-1][0] if st else None, ts])
         elif kind == "leaf":
@@ -101,6 +105,15 @@ def calls_of(d, arg1_at=None):
                 st[-1][2].append((n, dur))
         elif kind == "event" and dur and st:
             st[-1][2].append((name, dur))
+    # calls still open at the end (a killed program): they ran until their
+    # thread's last timestamp, its scheduler events included
+    for tid, st in stacks.items():
+        while st:
+            n, a, ch, par, t0 = st.pop()
+            dur = last_ts[tid] - t0 if t0 is not None else None
+            calls.append((tid, n, a, dur, ch, par, t0, True))
+            if st:
+                st[-1][2].append((n, dur))
     return calls
 
 
@@ -179,6 +192,14 @@ def measure(fix, d):
     longest = [max((x[3] or 0) for x in cs) for b, cs in bodies.items()
                if not any((x[3] or 0) > blk for x in cs)]
     emit("max_other_poll_ms", fmt(max(longest) / 1e3))
+    # a program killed inside a poll: the signal (info's exit_status is a
+    # wait status) and the async bodies still running then
+    with open(os.path.join(d, "info"), "rb") as f:
+        m = re.search(rb"\nexit_status:(-?\d+)\n", f.read())
+    status = int(m.group(1)) if m else 0
+    if status > 0 and os.WIFSIGNALED(status):
+        emit("killed_by_signal", os.WTERMSIG(status))
+        emit("unfinished_bodies", sum(1 for cs in bodies.values() for c in cs if len(c) > 7))
     # hand-written future
     hw = [c for c in calls if c[1] == f"<{crate}::CountDown as core::future::future::Future>::poll"]
     if hw:

@@ -280,6 +280,28 @@ rec() {
     [[ ${prog[0]} == "$PLAIN_DIR"/* ]] || verify_filters "$dir" "${prog[@]}"
 }
 
+# rec_killed NAME SECONDS [uftrace record options...] -- PROGRAM [args]: as
+# rec, but the program is killed (SIGTERM) after SECONDS, as a CI job's
+# timeout kills a hung program; uftrace itself runs on and writes the data
+# (exit_status: the signal).
+rec_killed() {
+    local name=$1 secs=$2; shift 2
+    local opts=() prog=()
+    while (($#)); do [[ $1 == -- ]] && { shift; prog=("$@"); break; }; opts+=("$1"); shift; done
+    local dir=$FIX/$name
+    rm -rf "$dir"
+    log "recording $name (the program is killed after $secs s)"
+    uftrace record --no-libcall "${opts[@]}" -d "$dir" "${prog[@]}" >/dev/null 2>&1 &
+    local up=$! child=
+    sleep "$secs"
+    child=$(pgrep -P "$up" || true)
+    [[ -n $child ]] || die "$name: the program ended before it could be killed"
+    kill -TERM "$child"
+    wait "$up" || true
+    grep -aq '^exit_status:15$' "$dir/info" || die "$name: info does not say the program was killed"
+    check_fixture "$dir"
+}
+
 want() {   # is fixture $1 selected on the command line?
     ((${#SELECTED[@]} == 0)) && return 0
     local s; for s in "${SELECTED[@]}"; do [[ $s == "$1" ]] && return 0; done; return 1
@@ -325,6 +347,10 @@ main() {
 
     # A blocking pool of 40 threads (tests/rust/pool): 43 <tid>.dat files.
     want tokio_pool && rec tokio_pool "${v0n[@]}" -- "$MCOUNT_DIR/pool"
+
+    # A program killed while a poll blocks (tests/rust/hang): the recording
+    # ends inside the poll, with no exit records for it.
+    want tokio_killed && rec_killed tokio_killed 1 "${v0n[@]}" -- "$MCOUNT_DIR/hang"
 
     # Legacy symbols, full dynamic patching of every function (-P .), std included.
     want tokio_mt_legacy && rec tokio_mt_legacy -P . "${lgn[@]}" -- "$PLAIN_DIR/tokio_mt"
