@@ -1309,10 +1309,9 @@ static int find_threads(struct asp_trace *t, char **err)
 #define PERF_HEADER 8
 #define PERF_BUF (64 * 1024) /* a record is at most 64 KiB - 1 */
 
-static void perf_note(struct asp_trace *t, int tid, uint64_t time, uint64_t lo, uint64_t hi)
+/* the index of thread tid in t->threads (sorted), or t->nthreads */
+static size_t thread_index(const struct asp_trace *t, int tid)
 {
-	if (time < lo || time > hi)
-		return; /* not this recording's, or corrupt */
 	size_t a = 0, b = t->nthreads;
 	while (a < b) {
 		size_t m = (a + b) / 2;
@@ -1321,8 +1320,16 @@ static void perf_note(struct asp_trace *t, int tid, uint64_t time, uint64_t lo, 
 		else
 			b = m;
 	}
-	if (a < t->nthreads && t->threads[a] == tid && time > t->thread_end[a])
-		t->thread_end[a] = time;
+	return a < t->nthreads && t->threads[a] == tid ? a : t->nthreads;
+}
+
+static void perf_note(struct asp_trace *t, int tid, uint64_t time, uint64_t lo, uint64_t hi)
+{
+	if (time < lo || time > hi)
+		return; /* not this recording's, or corrupt */
+	size_t i = thread_index(t, tid);
+	if (i < t->nthreads && time > t->thread_end[i])
+		t->thread_end[i] = time;
 }
 
 /* the records in p[0..n): the bytes taken (whole records only) */
@@ -1433,10 +1440,8 @@ static void read_perf_events(struct asp_trace *t)
 
 uint64_t asp_trace_thread_end(const struct asp_trace *t, int tid)
 {
-	for (size_t i = 0; i < t->nthreads; i++)
-		if (t->threads[i] == tid)
-			return t->thread_end[i];
-	return 0;
+	size_t i = thread_index(t, tid);
+	return i < t->nthreads ? t->thread_end[i] : 0;
 }
 
 /* ---------------------------------------------------------------- open/close */
