@@ -268,38 +268,32 @@ verify_filters() {   # $1 fixture dir, $2.. program argv: unfiltered copy + poll
 }
 
 # rec NAME [uftrace record options...] -- PROGRAM [args]
+# With KILL_AFTER=SECONDS the program is killed (SIGTERM) after that long,
+# as a CI job's timeout kills a hung program; uftrace itself runs on and
+# writes the data (exit_status: the signal).
 rec() {
     local name=$1; shift
     local opts=() prog=()
     while (($#)); do [[ $1 == -- ]] && { shift; prog=("$@"); break; }; opts+=("$1"); shift; done
     local dir=$FIX/$name
     rm -rf "$dir"
+    if [[ -n ${KILL_AFTER:-} ]]; then
+        log "recording $name (the program is killed after $KILL_AFTER s)"
+        uftrace record --no-libcall "${opts[@]}" -d "$dir" "${prog[@]}" >/dev/null 2>&1 &
+        local up=$! child
+        sleep "$KILL_AFTER"
+        child=$(pgrep -P "$up" || true)
+        [[ -n $child ]] || die "$name: the program ended before it could be killed"
+        kill -TERM "$child"
+        wait "$up" || true
+        grep -aq '^exit_status:15$' "$dir/info" || die "$name: info does not say the program was killed"
+        check_fixture "$dir"
+        return
+    fi
     log "recording $name"
     uftrace record --no-libcall "${opts[@]}" -d "$dir" "${prog[@]}" >/dev/null
     check_fixture "$dir"
     [[ ${prog[0]} == "$PLAIN_DIR"/* ]] || verify_filters "$dir" "${prog[@]}"
-}
-
-# rec_killed NAME SECONDS [uftrace record options...] -- PROGRAM [args]: as
-# rec, but the program is killed (SIGTERM) after SECONDS, as a CI job's
-# timeout kills a hung program; uftrace itself runs on and writes the data
-# (exit_status: the signal).
-rec_killed() {
-    local name=$1 secs=$2; shift 2
-    local opts=() prog=()
-    while (($#)); do [[ $1 == -- ]] && { shift; prog=("$@"); break; }; opts+=("$1"); shift; done
-    local dir=$FIX/$name
-    rm -rf "$dir"
-    log "recording $name (the program is killed after $secs s)"
-    uftrace record --no-libcall "${opts[@]}" -d "$dir" "${prog[@]}" >/dev/null 2>&1 &
-    local up=$! child=
-    sleep "$secs"
-    child=$(pgrep -P "$up" || true)
-    [[ -n $child ]] || die "$name: the program ended before it could be killed"
-    kill -TERM "$child"
-    wait "$up" || true
-    grep -aq '^exit_status:15$' "$dir/info" || die "$name: info does not say the program was killed"
-    check_fixture "$dir"
 }
 
 want() {   # is fixture $1 selected on the command line?
@@ -350,7 +344,7 @@ main() {
 
     # A program killed while a poll blocks (tests/rust/hang): the recording
     # ends inside the poll, with no exit records for it.
-    want tokio_killed && rec_killed tokio_killed 1 "${v0n[@]}" -- "$MCOUNT_DIR/hang"
+    want tokio_killed && KILL_AFTER=1 rec tokio_killed "${v0n[@]}" -- "$MCOUNT_DIR/hang"
 
     # Legacy symbols, full dynamic patching of every function (-P .), std included.
     want tokio_mt_legacy && rec tokio_mt_legacy -P . "${lgn[@]}" -- "$PLAIN_DIR/tokio_mt"
