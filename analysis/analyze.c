@@ -116,8 +116,10 @@ struct task_acc {
 
 struct fut_acc {
 	enum asp_future_kind kind;
-	uint32_t *tasks;
+	uint32_t *tasks;  /* sorted */
 	size_t ntasks;
+	uint64_t *has_task; /* bit per task id: in tasks (a test per poll) */
+	size_t nhas;        /* words */
 	uint64_t instances, polls, busy, idle, slow;
 	struct asp_durations d;
 	/* asp_rules_override() of the name, looked up once */
@@ -375,6 +377,26 @@ static void add_u32_sorted(uint32_t **v, size_t *n, uint32_t x)
 		memmove(*v + i + 1, *v + i, (*n - i) * sizeof(**v));
 	(*v)[i] = x;
 	(*n)++;
+}
+
+/* task id into the future's sorted task ids: a bit test per poll, the
+ * sorted insert once per (future, task) */
+static void fut_add_task(struct fut_acc *fa, uint32_t task)
+{
+	size_t w = task / 64;
+	uint64_t bit = (uint64_t)1 << (task % 64);
+	if (w < fa->nhas && (fa->has_task[w] & bit))
+		return;
+	if (w >= fa->nhas) {
+		size_t n = fa->nhas ? fa->nhas : 4;
+		while (n <= w)
+			n *= 2;
+		fa->has_task = xreallocarray(fa->has_task, n, sizeof(*fa->has_task));
+		memset(fa->has_task + fa->nhas, 0, (n - fa->nhas) * sizeof(*fa->has_task));
+		fa->nhas = n;
+	}
+	fa->has_task[w] |= bit;
+	add_u32_sorted(&fa->tasks, &fa->ntasks, task);
 }
 
 static void add_tid(struct task_acc *t, int tid)
@@ -679,7 +701,7 @@ static void leave_future(struct analyzer *a, struct thread_state *ts, struct fra
 		fa->slow++;
 	asp_durations_add(&fa->d, dur);
 	if (f->task)
-		add_u32_sorted(&fa->tasks, &fa->ntasks, f->task);
+		fut_add_task(fa, f->task);
 	/* instance: (task, future, self pointer when recorded) */
 	uint64_t key = asp_hash_u64((uint64_t)f->task << 32 ^ (uint64_t)f->fut) ^
 		       (f->has_fut_arg ? asp_hash_u64(f->fut_arg + 1) : 0);
@@ -1364,6 +1386,7 @@ static void analyzer_free(struct analyzer *a)
 	asp_strtab_free(&a->task_names);
 	for (size_t i = 0; i < a->fut_names.n; i++) {
 		free(a->futs[i].tasks);
+		free(a->futs[i].has_task);
 		asp_durations_free(&a->futs[i].d);
 	}
 	free(a->futs);

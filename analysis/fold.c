@@ -19,7 +19,7 @@
 #define FOLD_RECS 256    /* records decoded per step: at most 2 items each */
 #define FOLD_EVENTS 256
 #define FOLD_ARENA (64 * 1024)
-#define FOLD_QUEUE 3
+#define FOLD_QUEUE 6
 /* blocks queued by all threads beyond one each: with many threads, a
  * thread's second block waits until the total is below this */
 #define FOLD_EXTRA 16
