@@ -15,10 +15,10 @@
  * task that is free at its start. Lane 0 is tid = task id; extra lanes use
  * tid = task + lane * ASP_CHROME_LANE_STRIDE.
  *
- * The per-span events (two or more per poll) are formatted by hand, byte for
- * byte as json-c prints them (JSON_C_TO_STRING_PLAIN): building json-c
- * objects for them cost more than the whole analysis. json-c writes the
- * rest. */
+ * The events (two or more per poll, two per task and lane) are formatted by
+ * hand, byte for byte as json-c prints them (JSON_C_TO_STRING_PLAIN):
+ * building json-c objects for them cost more than the whole analysis.
+ * json-c writes the closing otherData. */
 #include "report.h"
 #include "outfile.h"
 #include "analysis/map.h"
@@ -206,7 +206,7 @@ static void l_i64(struct line *l, int64_t v)
 	l->n = (size_t)(put_i64(l->p + l->n, v) - l->p);
 }
 
-/* as us() below */
+/* ns as microseconds with exactly three decimals (no binary rounding) */
 static void l_us(struct line *l, uint64_t ns)
 {
 	l_reserve(l, 24);
@@ -252,8 +252,8 @@ static void l_flush(struct asp_chrome *c)
 	c->line.n = 0;
 }
 
-/* starts an event as event() does: ph, name (if any; already in JSON form
- * when name_len is not 0), pid, tid, ts */
+/* starts an event: ph, name (if any; already in JSON form when name_len is
+ * not 0), pid, tid, ts */
 static void l_event(struct asp_chrome *c, const char *ph, const char *name, size_t name_len,
 		    int pid, int64_t tid, uint64_t ts_ns)
 {
@@ -307,35 +307,6 @@ static uint32_t intern(struct asp_chrome *c, const char *s)
 	c->name_cache[h].ptr = s;
 	c->name_cache[h].idx = k;
 	return k;
-}
-
-static void emit(struct asp_chrome *c, json_object *ev)
-{
-	l_flush(c);
-	fputs(c->first ? "\n" : ",\n", c->fp);
-	fputs(json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN), c->fp);
-	c->first = false;
-	json_object_put(ev);
-}
-
-/* ns -> microseconds with exactly three decimals, no binary rounding */
-static json_object *us(uint64_t ns)
-{
-	char buf[32];
-	snprintf(buf, sizeof(buf), "%" PRIu64 ".%03u", ns / 1000, (unsigned)(ns % 1000));
-	return json_object_new_double_s((double)ns / 1000.0, buf);
-}
-
-static json_object *event(const char *ph, const char *name, int pid, int64_t tid, uint64_t ts_ns)
-{
-	json_object *ev = json_object_new_object();
-	json_object_object_add(ev, "ph", json_object_new_string(ph));
-	if (name)
-		json_object_object_add(ev, "name", json_object_new_string(name));
-	json_object_object_add(ev, "pid", json_object_new_int(pid));
-	json_object_object_add(ev, "tid", json_object_new_int64(tid));
-	json_object_object_add(ev, "ts", us(ts_ns));
-	return ev;
 }
 
 static struct task_state *task_state(struct asp_chrome *c, uint32_t id)
@@ -784,14 +755,17 @@ static void chrome_free(struct asp_chrome *c)
 static void meta(struct asp_chrome *c, const char *what, int pid, int64_t tid, const char *name,
 		 int64_t sort_index, bool sort)
 {
-	json_object *ev = event("M", what, pid, tid, 0);
-	json_object *args = json_object_new_object();
-	if (sort)
-		json_object_object_add(args, "sort_index", json_object_new_int64(sort_index));
-	else
-		json_object_object_add(args, "name", json_object_new_string(name));
-	json_object_object_add(ev, "args", args);
-	emit(c, ev);
+	struct line *l = &c->line;
+	l_event(c, "M", what, 0, pid, tid, 0);
+	if (sort) {
+		l_lit(l, ",\"args\":{\"sort_index\":");
+		l_i64(l, sort_index);
+	} else {
+		l_lit(l, ",\"args\":{\"name\":");
+		l_str(l, name);
+	}
+	l_lit(l, "}");
+	l_emit(c);
 }
 
 static int tid_cmp(const void *a, const void *b)

@@ -60,31 +60,205 @@ static json_object *run_json(const struct asp_result *r)
 	return o;
 }
 
-static json_object *task_json(const struct asp_task *t)
+/* ---------------------------------------------------------------- tasks
+ *
+ * The tasks array is written by its own json-c serializer, byte for byte as
+ * json-c prints an array of objects with these members at that level and
+ * with those flags (tests/unit/test-report.c parses it back and compares
+ * json-c's printing): a program has thousands of tasks, and a json-c object
+ * per task and per field (each object a hash table) cost most of the time
+ * summary.json took. json-c still formats every string and double. */
+
+struct jw {
+	struct printbuf *pb;
+	int flags;
+	int level;        /* of the innermost open container */
+	unsigned depth;   /* containers open (at most 31) */
+	uint32_t had;     /* bit depth: that container has a member */
+	json_object *str, *dbl; /* reused: json-c prints strings and doubles */
+};
+
+static bool jw_pretty(const struct jw *w) { return w->flags & JSON_C_TO_STRING_PRETTY; }
+
+static void jw_indent(struct jw *w, int level)
 {
-	json_object *o = json_object_new_object();
-	add_u64(o, "id", t->id);
-	json_object_object_add(o, "root", str_or_null(t->root));
-	json_object_object_add(o, "main", json_object_new_boolean(t->is_main));
-	add_u64(o, "polls", t->polls);
-	add_u64(o, "busy_ns", t->busy_ns);
-	add_u64(o, "idle_ns", t->idle_ns);
-	add_u64(o, "first_poll_ns", t->first_poll_ns);
-	add_u64(o, "end_ns", t->end_ns);
-	json_object *tids = json_object_new_array();
-	for (size_t i = 0; i < t->ntids; i++)
-		json_object_array_add(tids, json_object_new_int(t->tids[i]));
-	json_object_object_add(o, "tids", tids);
-	add_u64(o, "slow_polls", t->slow_polls);
+	if (!jw_pretty(w))
+		return;
+	if (w->flags & JSON_C_TO_STRING_PRETTY_TAB)
+		printbuf_memset(w->pb, -1, '\t', level);
+	else
+		printbuf_memset(w->pb, -1, ' ', 2 * level);
+}
+
+/* before each member or element of the innermost container */
+static void jw_item(struct jw *w)
+{
+	uint32_t bit = 1u << w->depth;
+	if (w->had & bit) {
+		printbuf_strappend(w->pb, ",");
+		if (jw_pretty(w))
+			printbuf_strappend(w->pb, "\n");
+	}
+	w->had |= bit;
+	if ((w->flags & JSON_C_TO_STRING_SPACED) && !jw_pretty(w))
+		printbuf_strappend(w->pb, " ");
+	jw_indent(w, w->level + 1);
+}
+
+static void jw_open(struct jw *w, const char *brace)
+{
+	printbuf_memappend(w->pb, brace, 1);
+	if (jw_pretty(w))
+		printbuf_strappend(w->pb, "\n");
+	w->depth++;
+	w->level++;
+	w->had &= ~(1u << w->depth);
+}
+
+static void jw_close(struct jw *w, const char *brace)
+{
+	if (jw_pretty(w)) {
+		if (w->had & (1u << w->depth))
+			printbuf_strappend(w->pb, "\n");
+		jw_indent(w, w->level);
+	}
+	if ((w->flags & JSON_C_TO_STRING_SPACED) && !jw_pretty(w))
+		printbuf_strappend(w->pb, " ");
+	printbuf_memappend(w->pb, brace, 1);
+	w->depth--;
+	w->level--;
+}
+
+/* a member's name: identifiers only, nothing to escape */
+static void jw_key(struct jw *w, const char *key)
+{
+	jw_item(w);
+	printbuf_strappend(w->pb, "\"");
+	printbuf_memappend(w->pb, key, (int)strlen(key));
+	if (w->flags & JSON_C_TO_STRING_SPACED)
+		printbuf_strappend(w->pb, "\": ");
+	else
+		printbuf_strappend(w->pb, "\":");
+}
+
+static void jw_u64(struct jw *w, uint64_t v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	printbuf_memappend(w->pb, p, (int)(buf + sizeof(buf) - p));
+}
+
+static void jw_int(struct jw *w, int v)
+{
+	if (v < 0)
+		printbuf_strappend(w->pb, "-");
+	jw_u64(w, v < 0 ? (uint64_t)0 - (uint64_t)(int64_t)v : (uint64_t)v);
+}
+
+static void jw_bool(struct jw *w, bool v)
+{
+	if (v)
+		printbuf_strappend(w->pb, "true");
+	else
+		printbuf_strappend(w->pb, "false");
+}
+
+/* v as json-c prints it */
+static void jw_json(struct jw *w, json_object *v)
+{
+	size_t n;
+	const char *s = json_object_to_json_string_length(v, w->flags, &n);
+	printbuf_memappend(w->pb, s, (int)n);
+}
+
+static void jw_str(struct jw *w, const char *s)
+{
+	if (!s) {
+		printbuf_strappend(w->pb, "null");
+		return;
+	}
+	json_object_set_string(w->str, s);
+	jw_json(w, w->str);
+}
+
+static void jw_key_u64(struct jw *w, const char *key, uint64_t v)
+{
+	jw_key(w, key);
+	jw_u64(w, v);
+}
+
+/* as asp_quantiles_json() */
+static void jw_quantiles(struct jw *w, const struct asp_durations *d)
+{
+	struct asp_quantiles q = asp_durations_quantiles(d);
+	jw_open(w, "{");
+	jw_key_u64(w, "min", q.min);
+	jw_key_u64(w, "p50", q.p50);
+	jw_key_u64(w, "p90", q.p90);
+	jw_key_u64(w, "p99", q.p99);
+	jw_key_u64(w, "max", q.max);
+	jw_key(w, "mean");
+	json_object_set_double(w->dbl, q.mean);
+	jw_json(w, w->dbl);
+	jw_close(w, "}");
+}
+
+static void jw_task(struct jw *w, const struct asp_task *t)
+{
+	jw_open(w, "{");
+	jw_key_u64(w, "id", t->id);
+	jw_key(w, "root");
+	jw_str(w, t->root);
+	jw_key(w, "main");
+	jw_bool(w, t->is_main);
+	jw_key_u64(w, "polls", t->polls);
+	jw_key_u64(w, "busy_ns", t->busy_ns);
+	jw_key_u64(w, "idle_ns", t->idle_ns);
+	jw_key_u64(w, "first_poll_ns", t->first_poll_ns);
+	jw_key_u64(w, "end_ns", t->end_ns);
+	jw_key(w, "tids");
+	jw_open(w, "[");
+	for (size_t i = 0; i < t->ntids; i++) {
+		jw_item(w);
+		jw_int(w, t->tids[i]);
+	}
+	jw_close(w, "]");
+	jw_key_u64(w, "slow_polls", t->slow_polls);
+	jw_key(w, "addr");
 	if (t->has_addr) {
 		char buf[24];
 		snprintf(buf, sizeof(buf), "0x%" PRIx64, t->addr);
-		json_object_object_add(o, "addr", json_object_new_string(buf));
+		jw_str(w, buf);
 	} else {
-		json_object_object_add(o, "addr", NULL);
+		printbuf_strappend(w->pb, "null");
 	}
-	json_object_object_add(o, "poll_ns", quantiles(&t->poll_ns));
-	return o;
+	jw_key(w, "poll_ns");
+	jw_quantiles(w, &t->poll_ns);
+	jw_close(w, "}");
+}
+
+/* the serializer of the tasks array (userdata: the result) */
+static int tasks_to_json(json_object *jso, struct printbuf *pb, int level, int flags)
+{
+	const struct asp_result *r = json_object_get_userdata(jso);
+	struct jw w = { .pb = pb, .flags = flags, .level = level - 1,
+			.str = json_object_new_string(""), .dbl = json_object_new_double(0) };
+	if (!w.str || !w.dbl) {
+		json_object_put(w.str);
+		json_object_put(w.dbl);
+		return -1;
+	}
+	jw_open(&w, "[");
+	for (size_t i = 0; i < r->ntasks; i++) {
+		jw_item(&w);
+		jw_task(&w, &r->tasks[i]);
+	}
+	jw_close(&w, "]");
+	json_object_put(w.str);
+	json_object_put(w.dbl);
+	return 0;
 }
 
 static json_object *future_json(const struct asp_future *f)
@@ -141,9 +315,9 @@ json_object *asp_summary_json(const struct asp_result *r, const struct asp_rules
 	json_object_object_add(o, "schema", json_object_new_string(SUMMARY_SCHEMA));
 	json_object_object_add(o, "run", run_json(r));
 
+	/* r is the serializer's: it outlives the object */
 	json_object *a = json_object_new_array();
-	for (size_t i = 0; i < r->ntasks; i++)
-		json_object_array_add(a, task_json(&r->tasks[i]));
+	json_object_set_serializer(a, tasks_to_json, (void *)r, NULL);
 	json_object_object_add(o, "tasks", a);
 
 	a = json_object_new_array();

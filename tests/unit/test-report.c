@@ -477,6 +477,44 @@ TEST(summary_json)
 	free(dir);
 }
 
+/* summary.c prints the tasks array itself: it must be what json-c prints,
+ * whatever the flags, the strings, the numbers and empty arrays */
+TEST(summary_tasks_print_as_json_c)
+{
+	struct asp_result *r = make_result();
+	struct asp_task *t = &r->tasks[2];
+	free(t->root);
+	t->root = xstrdup("odd \"root\" a/b \\ \n\t\x01 \xc3\xa9");
+	t->ntids = 0;
+	t->busy_ns = UINT64_MAX;
+	t->has_addr = true;
+	t->addr = 0;
+	free(r->tasks[0].root);
+	r->tasks[0].root = NULL;
+	r->tasks[1].tids[0] = -7;
+	const int flags[] = {
+		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE, JSON_C_TO_STRING_PRETTY,
+		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_PRETTY_TAB, JSON_C_TO_STRING_PLAIN,
+		JSON_C_TO_STRING_SPACED, JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_PRETTY,
+	};
+	for (size_t i = 0; i < ASP_ARRAY_SIZE(flags); i++) {
+		for (size_t n = 0; n <= 3; n += 3) { /* no tasks, and three */
+			r->ntasks = n;
+			json_object *o = asp_summary_json(r, NULL);
+			char *ours = xstrdup(json_object_to_json_string_ext(o, flags[i]));
+			json_object *back = json_tokener_parse(ours);
+			CHECK(back != NULL);
+			CHECK_U64(json_object_array_length(get(back, "tasks")), n);
+			CHECK_STR(json_object_to_json_string_ext(back, flags[i]), ours);
+			json_object_put(back);
+			json_object_put(o);
+			free(ours);
+		}
+	}
+	r->ntasks = 3;
+	asp_result_free(r);
+}
+
 TEST(text_summary)
 {
 	struct asp_result *r = make_result();
@@ -737,6 +775,7 @@ int main(void)
 		CASE(chrome_layout),
 		CASE(chrome_abort_and_errors),
 		CASE(summary_json),
+		CASE(summary_tasks_print_as_json_c),
 		CASE(text_summary),
 		CASE(outfile_commit_replaces_only_at_commit),
 		CASE(outfile_abort_keeps_old),
