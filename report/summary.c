@@ -5,6 +5,7 @@
 #include "outfile.h"
 #include "analysis/util.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -343,6 +344,11 @@ int asp_json_write(const char *path, json_object *obj, char **text, char **err)
 	size_t len;
 	const char *s = json_object_to_json_string_length(
 		obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	if (!s) { /* a serializer failed (out of memory): nothing half-written */
+		asp_fail(err, "%s: %s", path, strerror(ENOMEM));
+		asp_outfile_abort(out);
+		return -1;
+	}
 	fwrite(s, 1, len, fp);
 	fputc('\n', fp);
 	if (asp_outfile_commit(out, err) < 0)

@@ -6,6 +6,12 @@ set -eu
 pkgs="build-essential autoconf automake pkg-config
 libyaml-dev libjson-c-dev libxlsxwriter-dev libiberty-dev
 gnuplot-nox uftrace binutils python3 python3-openpyxl valgrind"
+# with a Rust toolchain, the crates the test programs build from (offline,
+# from /usr/share/cargo/registry): record.sh's end-to-end test needs them
+here=$(dirname "$0")
+if command -v cargo >/dev/null 2>&1 || [ -x "$HOME/.cargo/bin/cargo" ]; then
+	pkgs="$pkgs $(cat "$here/rust/debian-crates")"
+fi
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

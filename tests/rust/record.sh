@@ -102,9 +102,7 @@ log() { printf '== %s\n' "$*" >&2; }
 die() { printf 'record.sh: %s\n' "$*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- prerequisites
-DEBIAN_PKGS=(librust-tokio-dev librust-tokio-macros-dev librust-num-cpus-dev
-             librust-async-std-dev librust-async-attributes-dev librust-smol-dev
-             librust-async-executor-dev librust-futures-dev librust-futures-lite-dev)
+mapfile -t DEBIAN_PKGS <"$HERE/debian-crates"   # Debian's crates (tests/deps.sh too)
 check_prereqs() {
     local missing=()
     command -v uftrace >/dev/null || missing+=(uftrace)
