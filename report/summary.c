@@ -21,6 +21,8 @@ static void add_u64(json_object *o, const char *key, uint64_t v)
 	json_object_object_add(o, key, json_object_new_uint64(v));
 }
 
+/* the tasks array prints the same members itself (jw_quantiles): keep the
+ * two alike (tests/unit/test-report.c compares them) */
 json_object *asp_quantiles_json(const struct asp_quantiles *q)
 {
 	json_object *o = json_object_new_object();
@@ -190,7 +192,7 @@ static void jw_key_u64(struct jw *w, const char *key, uint64_t v)
 	jw_u64(w, v);
 }
 
-/* as asp_quantiles_json() */
+/* the members of asp_quantiles_json(), in its order */
 static void jw_quantiles(struct jw *w, const struct asp_durations *d)
 {
 	struct asp_quantiles q = asp_durations_quantiles(d);

@@ -9,7 +9,7 @@ gnuplot-nox uftrace binutils python3 python3-openpyxl valgrind"
 # with a Rust toolchain, the crates the test programs build from (offline,
 # from /usr/share/cargo/registry): record.sh's end-to-end test needs them
 here=$(dirname "$0")
-if command -v cargo >/dev/null 2>&1 || [ -x "$HOME/.cargo/bin/cargo" ]; then
+if command -v cargo >/dev/null 2>&1 || [ -x "${HOME:-/root}/.cargo/bin/cargo" ]; then
 	pkgs="$pkgs $(cat "$here/rust/debian-crates")"
 fi
 missing=""

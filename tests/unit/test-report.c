@@ -506,6 +506,15 @@ TEST(summary_tasks_print_as_json_c)
 			CHECK(back != NULL);
 			CHECK_U64(json_object_array_length(get(back, "tasks")), n);
 			CHECK_STR(json_object_to_json_string_ext(back, flags[i]), ours);
+			if (n) { /* a task's poll_ns has asp_quantiles_json()'s members */
+				struct asp_quantiles q = asp_durations_quantiles(&r->tasks[1].poll_ns);
+				json_object *qo = asp_quantiles_json(&q);
+				json_object *tq = get(json_object_array_get_idx(get(back, "tasks"), 1), "poll_ns");
+				char *want = xstrdup(json_object_to_json_string_ext(qo, flags[i]));
+				CHECK_STR(json_object_to_json_string_ext(tq, flags[i]), want);
+				free(want);
+				json_object_put(qo);
+			}
 			json_object_put(back);
 			json_object_put(o);
 			free(ours);
