@@ -1032,43 +1032,49 @@ static void pop_above(struct analyzer *a, struct thread_state *ts, uint64_t time
 
 /* items of one thread from asp_fold_next: a CALL is a plain call's entry
  * and exit as entry_rec and pop_plain would take them, an OPEN its entry
- * with the callees that returned since */
+ * with the callees that returned since. The records they stand for, and the
+ * latest times, come with the totals at the end (read_folded). */
 static void consume_items(struct analyzer *a, struct thread_state *ts,
-			  const struct asp_fold_item *it, size_t n)
+			  const struct asp_fold_run *run)
 {
-	for (; n--; it++) {
-		if (it->last) {
-			ts->last_time = it->last;
-			if (it->last > a->last_time)
-				a->last_time = it->last;
-		}
-		if (it->kind == ASP_FOLD_EVENT) {
-			a->records += it->nrec - 1;
-			consume(a, it->u.ev);
-			continue;
-		}
-		a->records += it->nrec;
-		if (it->kind == ASP_FOLD_REC) {
+	const struct asp_fold_item *it = run->items;
+	for (size_t n = run->n; n--; it++) {
+		switch (it->kind) {
+		case ASP_FOLD_REC:
 			if (it->type == ASP_REC_ENTRY)
 				entry_rec(a, ts, it->time, it->depth, it->sym, NULL);
 			else
 				exit_rec(a, ts, it->time, it->depth);
-			note_time(a, ts, it->time);
+			continue;
+		case ASP_FOLD_EVENT: {
+			const struct asp_fold_event *e = &run->events[it->aux];
+			if (e->last)
+				ts->last_time = e->last; /* where a lost record closes the stack */
+			consume(a, &e->ev);
 			continue;
 		}
-		pop_above(a, ts, it->time, it->depth);
-		if (it->kind == ASP_FOLD_OPEN) {
+		case ASP_FOLD_OPEN:
+			pop_above(a, ts, it->time, it->depth);
 			push_plain(ts, it->sym, it->time, it->depth, symclass(a, it->sym));
-			struct frame *f = &ts->st[ts->n - 1];
-			f->nkids = it->u.kids->n;
-			memcpy(f->kids, it->u.kids->kids, f->nkids * sizeof(*f->kids));
-		} else if (ts->n) { /* CALL */
-			struct frame *parent = &ts->st[ts->n - 1];
-			if (parent->kids_used)
-				culprit_add(parent->kids, &parent->nkids, it->sym, it->dur, it->u.deep,
-					    it->deep_dur);
-			if (ts->ctx >= 0 && ts->st[ts->ctx].ctx_root == (int)ts->n)
-				ts->st[ts->ctx].ctx_root = -1;
+			if (it->aux != ASP_FOLD_NONE) {
+				const struct asp_fold_kids *k = &run->kids[it->aux];
+				struct frame *f = &ts->st[ts->n - 1];
+				f->nkids = k->n;
+				memcpy(f->kids, k->kids, f->nkids * sizeof(*f->kids));
+			}
+			continue;
+		default: /* CALL */
+			pop_above(a, ts, it->time, it->depth);
+			if (ts->n) {
+				struct frame *parent = &ts->st[ts->n - 1];
+				if (parent->kids_used) {
+					const struct asp_fold_call *c = &run->calls[it->aux];
+					culprit_add(parent->kids, &parent->nkids, it->sym, c->dur, c->deep,
+						    c->deep_dur);
+				}
+				if (ts->ctx >= 0 && ts->st[ts->ctx].ctx_root == (int)ts->n)
+					ts->st[ts->ctx].ctx_root = -1;
+			}
 		}
 	}
 }
@@ -1452,20 +1458,31 @@ static int read_folded(struct analyzer *a, char **err)
 	struct asp_fold *f = asp_fold_open(a->t, plain_sym, a, err);
 	if (!f)
 		return -1;
-	const struct asp_fold_item *items;
-	size_t n, thr;
+	struct asp_fold_run run;
 	int rc;
 	bool first = true;
 	int *th_of = thread_index_new(a->t);
-	while ((rc = asp_fold_next(f, &items, &n, &thr, err)) > 0) {
-		if (first && items[0].time && items[0].time < a->start)
-			a->start = items[0].time;
+	while ((rc = asp_fold_next(f, &run, err)) > 0) {
+		if (first && run.items[0].time && run.items[0].time < a->start)
+			a->start = run.items[0].time;
 		first = false;
-		consume_items(a, thread_at(a, th_of, thr), items, n);
+		consume_items(a, thread_at(a, th_of, run.thread), &run);
+	}
+	if (rc == 0) {
+		asp_fold_symbols(f, fold_sym, a);
+		/* what consume() counted of the events is in the totals */
+		a->records = 0;
+		for (size_t i = 0; i < asp_trace_nthreads(a->t); i++) {
+			struct asp_fold_totals tot;
+			asp_fold_totals(f, i, &tot);
+			a->records += tot.records;
+			if (th_of[i] >= 0 && tot.last)
+				a->th[th_of[i]].last_time = tot.last;
+			if (tot.max > a->last_time)
+				a->last_time = tot.max;
+		}
 	}
 	free(th_of);
-	if (rc == 0)
-		asp_fold_symbols(f, fold_sym, a);
 	asp_fold_close(f);
 	return rc;
 }

@@ -31,7 +31,9 @@ _Static_assert(FOLD_MAX_PENDING + 2 * FOLD_RECS + 2 <= FOLD_ITEMS, "a step fits 
 struct block {
 	struct asp_fold_item *it;
 	size_t n;
-	struct asp_event *evs;
+	struct asp_fold_call *calls; /* of the CALL items: at most one each */
+	size_t ncalls;
+	struct asp_fold_event *evs;
 	size_t nev;
 	struct asp_fold_kids *kids; /* of the OPEN items */
 	size_t nkids, ckids;
@@ -50,20 +52,24 @@ struct pframe {
 	struct child_agg kids[CULPRIT_SLOTS];
 };
 
+/* Its three parts are written by different threads: each on cache lines
+ * of its own, or the consumer's reads of cur and pos miss whenever the
+ * worker stores its stack's state (measured: a sixth of asp_fold_next). */
+#define FOLD_LINE 64
 struct fthread {
 	struct asp_reader *r;
 	/* the worker's */
 	struct pframe *p;
 	size_t np, cap;
 	uint64_t last;     /* latest non-zero record time consumed */
-	uint32_t nacc;     /* records consumed and not yet in an item */
 	uint64_t progress; /* the latest record time: who is furthest behind */
+	struct asp_fold_totals tot;
 	bool done;         /* its last block is queued */
 	/* under the lock */
-	struct block *q[FOLD_QUEUE];
+	_Alignas(FOLD_LINE) struct block *q[FOLD_QUEUE];
 	size_t qhead, qn;
 	/* the consumer's */
-	struct block *cur;
+	_Alignas(FOLD_LINE) struct block *cur;
 	size_t pos;
 	bool ended;
 };
@@ -79,7 +85,6 @@ struct worker {
 	uint64_t *calls;
 	const struct asp_symbol **syms;
 	size_t nsyms;
-	struct asp_rec recs[FOLD_RECS];
 };
 
 struct asp_fold {
@@ -102,6 +107,7 @@ static struct block *block_new(void)
 {
 	struct block *b = xcalloc(1, sizeof(*b));
 	b->it = xmalloc(FOLD_ITEMS * sizeof(*b->it));
+	b->calls = xmalloc(FOLD_ITEMS * sizeof(*b->calls));
 	b->evs = xmalloc(FOLD_EVENTS * sizeof(*b->evs));
 	return b;
 }
@@ -111,6 +117,7 @@ static void block_free(struct block *b)
 	if (!b)
 		return;
 	free(b->it);
+	free(b->calls);
 	free(b->evs);
 	free(b->kids);
 	free(b->arena.p);
@@ -155,29 +162,26 @@ static uint8_t tag_plain(void *ctx, const struct asp_symbol *sym)
 	return is_plain(ctx, sym);
 }
 
-static struct asp_fold_item *emit(struct fthread *ft, struct block *b, uint8_t kind,
-				  uint64_t time, uint64_t last)
+static struct asp_fold_item *emit(struct block *b, uint8_t kind, uint64_t time,
+				  const struct asp_symbol *sym, uint16_t depth)
 {
 	struct asp_fold_item *it = &b->it[b->n++];
 	it->time = time;
-	it->last = last;
+	it->sym = sym;
+	it->depth = depth;
 	it->kind = kind;
-	it->nrec = ft->nacc;
-	ft->nacc = 0;
 	return it;
 }
 
 /* hand every pending call on (before anything the analyzer must see) */
-static __attribute__((noinline)) void open_pending(struct fthread *ft, struct block *b,
-						  uint64_t last)
+static __attribute__((noinline)) void open_pending(struct fthread *ft, struct block *b)
 {
-	uint32_t nacc = ft->nacc;
-	ft->nacc = 0;
 	for (size_t i = 0; i < ft->np; i++) {
 		const struct pframe *p = &ft->p[i];
-		struct asp_fold_item *it = emit(ft, b, ASP_FOLD_OPEN, p->start, last);
-		it->sym = p->sym;
-		it->depth = p->depth;
+		struct asp_fold_item *it = emit(b, ASP_FOLD_OPEN, p->start, p->sym, p->depth);
+		it->aux = ASP_FOLD_NONE;
+		if (!p->nkids)
+			continue; /* most: nothing for the consumer to read */
 		if (b->nkids == b->ckids) {
 			b->ckids = b->ckids ? 2 * b->ckids : 64;
 			b->kids = xreallocarray(b->kids, b->ckids, sizeof(*b->kids));
@@ -188,7 +192,6 @@ static __attribute__((noinline)) void open_pending(struct fthread *ft, struct bl
 		it->aux = (uint32_t)b->nkids++;
 	}
 	ft->np = 0;
-	ft->nacc = nacc;
 }
 
 static inline void push_pending(struct fthread *ft, const struct asp_symbol *sym, uint64_t time,
@@ -206,12 +209,10 @@ static inline void push_pending(struct fthread *ft, const struct asp_symbol *sym
 }
 
 /* the top pending call of p[0..*np) returned at end: into its caller's
- * callees, or handed on as a CALL with the *nacc records consumed so far
- * (last: the latest record time). Inlined into fold_recs' loop, where the
+ * callees, or handed on as a CALL. Inlined into fold_recs' loop, where the
  * state is in locals. */
 static inline __attribute__((always_inline)) void pop_call(struct pframe *p, size_t *np,
-							  struct block *b, uint32_t *nacc,
-							  uint64_t last, uint64_t end)
+							  struct block *b, uint64_t end)
 {
 	const struct pframe *f = &p[--*np];
 	uint64_t dur = end > f->start ? end - f->start : 0;
@@ -223,17 +224,12 @@ static inline __attribute__((always_inline)) void pop_call(struct pframe *p, siz
 		culprit_add(p[*np - 1].kids, &p[*np - 1].nkids, f->sym, dur, deep, deep_dur);
 		return;
 	}
-	struct asp_fold_item *it = &b->it[b->n++];
-	it->time = f->start;
-	it->last = last;
-	it->kind = ASP_FOLD_CALL;
-	it->nrec = *nacc;
-	*nacc = 0;
-	it->sym = f->sym;
-	it->depth = f->depth;
-	it->dur = dur;
-	it->u.deep = deep;
-	it->deep_dur = deep_dur;
+	struct asp_fold_item *it = emit(b, ASP_FOLD_CALL, f->start, f->sym, f->depth);
+	it->aux = (uint32_t)b->ncalls;
+	struct asp_fold_call *c = &b->calls[b->ncalls++];
+	c->dur = dur;
+	c->deep_dur = deep_dur;
+	c->deep = deep;
 }
 
 /* an entry or exit, with or without payload: folded when it is a plain
@@ -250,7 +246,7 @@ static inline bool fold_rec(struct worker *w, struct fthread *ft, struct block *
 	} else {
 		if (!ft->np || ft->p[ft->np - 1].depth != depth)
 			return false;
-		pop_call(ft->p, &ft->np, b, &ft->nacc, ft->last, time);
+		pop_call(ft->p, &ft->np, b, time);
 	}
 	return true;
 }
@@ -258,122 +254,135 @@ static inline bool fold_rec(struct worker *w, struct fthread *ft, struct block *
 /* one record of fold_recs, in full: a push that needs more stack, and
  * anything handed on */
 static __attribute__((noinline)) void fold_one(struct worker *w, struct fthread *ft,
-					       struct block *b, const struct asp_rec *r,
-					       uint64_t before)
+					       struct block *b, const struct asp_rec *r)
 {
 	if (fold_rec(w, ft, b, r->type, r->time, r->depth, r->sym, r->tag, r->id))
 		return;
 	if (ft->np)
-		open_pending(ft, b, before);
-	struct asp_fold_item *it = emit(ft, b, ASP_FOLD_REC, r->time, before);
-	it->sym = r->sym;
-	it->depth = r->depth;
-	it->type = r->type;
+		open_pending(ft, b);
+	emit(b, ASP_FOLD_REC, r->time, r->sym, r->depth)->type = r->type;
 }
 
-/* the hot loop: most records push or pop a pending plain call. The
- * common steps run on local copies of the thread's state (stores to the
- * frames and items could alias its fields); fold_one does the rest. */
-static void fold_recs(struct worker *w, struct fthread *ft, struct block *b,
-		      const struct asp_rec *recs, size_t n)
+/* the hot loop, on the reader's records in place: most records push or
+ * pop a pending plain call, and an exit that pops one needs no symbol.
+ * It takes up to max plain records (asp_cursor_plain) and returns how
+ * many. The common steps run on local copies of the thread's state (stores
+ * to the frames and items could alias its fields); fold_one does the rest. */
+static __attribute__((noinline)) size_t fold_recs(struct worker *w, struct fthread *ft, struct block *b, size_t max)
 {
+	struct asp_cursor c;
+	asp_reader_cursor(ft->r, &c);
+	const uint8_t *rp = c.p, *end = c.end;
+	if ((size_t)(end - rp) / 16 > max)
+		end = rp + max * 16;
 	struct pframe *p = ft->p;
 	size_t np = ft->np, cap = ft->cap;
-	uint64_t last = ft->last;
-	uint32_t nacc = ft->nacc;
-	uint64_t *calls = w->calls;
-	for (size_t i = 0; i < n; i++) {
-		const struct asp_rec *r = &recs[i];
-		uint64_t before = last;
-		nacc++;
-		if (r->time)
-			last = r->time;
-		if (r->type == ASP_REC_ENTRY) {
-			if (r->tag && np < cap && (np == 0 || p[np - 1].depth < r->depth)) {
-				calls[r->id]++;
+	uint64_t last = ft->last, emax = ft->tot.max, time = 0, word;
+	for (; rp < end; rp += 16) {
+		asp_cursor_load(rp, &time, &word);
+		if (!asp_cursor_plain(c, time, word))
+			break;
+		uint16_t depth = asp_word_depth(word);
+		if (time)
+			last = time;
+		if (time > emax)
+			emax = time;
+		const struct asp_sym_ent *e = NULL;
+		if (asp_word_type(word) == ASP_REC_ENTRY) {
+			e = asp_cursor_sym(c, time, word);
+			if (e->tag && np < cap && (np == 0 || p[np - 1].depth < depth)) {
+				w->calls[e->id]++; /* (a lookup may have grown it) */
 				struct pframe *f = &p[np++];
-				f->sym = r->sym;
-				f->start = r->time;
-				f->depth = r->depth;
+				f->sym = e->sym;
+				f->start = time;
+				f->depth = depth;
 				f->nkids = 0;
 				continue;
 			}
-		} else if (np && p[np - 1].depth == r->depth) {
-			pop_call(p, &np, b, &nacc, last, r->time);
+		} else if (np && p[np - 1].depth == depth) {
+			pop_call(p, &np, b, time);
 			continue;
+		} else {
+			e = asp_cursor_sym(c, time, word);
 		}
 		ft->np = np;
-		ft->nacc = nacc;
-		ft->last = last;
-		fold_one(w, ft, b, r, before);
+		struct asp_rec r = { time, e->sym, depth, (uint8_t)asp_word_type(word), e->tag, e->id };
+		fold_one(w, ft, b, &r);
 		p = ft->p;
 		np = ft->np;
 		cap = ft->cap;
-		nacc = ft->nacc;
 	}
 	ft->np = np;
-	ft->nacc = nacc;
-	ft->last = last;
-	if (n)
-		ft->progress = recs[n - 1].time;
+	ft->tot.max = emax;
+	size_t n = (size_t)(rp - c.p) / 16;
+	if (n) {
+		/* the latest time among entries and exits: the last non-zero one
+		 * taken, if any (most often the last record) */
+		for (const uint8_t *q = rp; q > c.p; q -= 16) {
+			uint64_t t;
+			memcpy(&t, q - 16, 8);
+			if (t) {
+				ft->tot.last = t;
+				break;
+			}
+		}
+		ft->last = last;
+		ft->tot.records += n;
+		asp_reader_consumed(ft->r, rp);
+		memcpy(&ft->progress, rp - 16, 8);
+	}
+	return n;
 }
 
 static void fold_event(struct worker *w, struct fthread *ft, struct block *b,
 		       const struct asp_event *ev)
 {
 	uint64_t before = ft->last;
-	ft->nacc++;
+	ft->tot.records++;
 	if (ev->time)
 		ft->last = ev->time;
+	if (ev->type <= ASP_REC_EXIT && ev->time) {
+		ft->tot.last = ev->time;
+		if (ev->time > ft->tot.max)
+			ft->tot.max = ev->time;
+	}
 	ft->progress = ev->time;
 	if (ev->type <= ASP_REC_EXIT &&
 	    fold_rec(w, ft, b, ev->type, ev->time, ev->depth, ev->sym, ev->sym && is_plain(w, ev->sym),
 		     ev->sym ? ev->sym->id : 0))
 		return;
 	if (ft->np)
-		open_pending(ft, b, before);
-	struct asp_fold_item *it = emit(ft, b, ASP_FOLD_EVENT, ev->time, before);
-	b->evs[b->nev] = *ev;
-	asp_arena_keep(&b->arena, &b->evs[b->nev]);
-	it->aux = (uint32_t)b->nev++;
+		open_pending(ft, b);
+	emit(b, ASP_FOLD_EVENT, ev->time, NULL, 0)->aux = (uint32_t)b->nev;
+	struct asp_fold_event *e = &b->evs[b->nev++];
+	e->ev = *ev;
+	e->last = before;
+	asp_arena_keep(&b->arena, &e->ev);
 }
 
 /* the thread's next items into b, until b is full or the thread ends */
 static void fill_block(struct worker *w, struct fthread *ft, struct block *b)
 {
-	b->n = b->nev = b->nkids = b->arena.len = 0;
+	b->n = b->ncalls = b->nev = b->nkids = b->arena.len = 0;
 	b->last = false;
 	while (b->n + ft->np + 2 * FOLD_RECS + 2 <= FOLD_ITEMS && b->nev < FOLD_EVENTS &&
 	       b->arena.len <= FOLD_ARENA) {
-		size_t n = 0;
+		if (fold_recs(w, ft, b, FOLD_RECS))
+			continue;
 		struct asp_event ev;
-		int rc = asp_reader_next_batch(ft->r, w->recs, FOLD_RECS, &n, &ev, &b->err);
+		int rc = asp_reader_next(ft->r, &ev, &b->err);
 		if (rc <= 0) {
 			/* what is still open stays open: the analyzer closes it */
 			if (rc == 0 && ft->np)
-				open_pending(ft, b, ft->last);
+				open_pending(ft, b);
 			b->rc = rc;
 			b->last = true;
 			break;
 		}
-		if (n)
-			fold_recs(w, ft, b, w->recs, n);
-		else
-			fold_event(w, ft, b, &ev);
+		fold_event(w, ft, b, &ev);
 	}
-	/* records folded into calls still pending go with the next item; at the
-	 * end there is none, and the last OPEN takes them */
-	if (b->last && ft->nacc && b->n)
-		b->it[b->n - 1].nrec += ft->nacc;
-	for (size_t i = 0; i < b->n; i++) {
-		struct asp_fold_item *it = &b->it[i];
-		if (it->kind == ASP_FOLD_EVENT) {
-			asp_arena_fix(&b->arena, &b->evs[it->aux]);
-			it->u.ev = &b->evs[it->aux];
-		} else if (it->kind == ASP_FOLD_OPEN) {
-			it->u.kids = &b->kids[it->aux];
-		}
-	}
+	for (size_t i = 0; i < b->nev; i++)
+		asp_arena_fix(&b->arena, &b->evs[i].ev);
 }
 
 static void *worker_main(void *arg)
@@ -459,8 +468,7 @@ static int head(struct asp_fold *f, size_t i, const struct asp_fold_item **it, c
 	}
 }
 
-int asp_fold_next(struct asp_fold *f, const struct asp_fold_item **items, size_t *n,
-		  size_t *thread, char **err)
+int asp_fold_next(struct asp_fold *f, struct asp_fold_run *run, char **err)
 {
 	/* the smallest head, and the next smallest: the bound of the run */
 	size_t best = SIZE_MAX, next = SIZE_MAX;
@@ -497,11 +505,19 @@ int asp_fold_next(struct asp_fold *f, const struct asp_fold_item **items, size_t
 		while (k < b->n && b->it[k].time <= lim)
 			k++;
 	}
-	*items = &b->it[ft->pos];
-	*n = k - ft->pos;
-	*thread = best;
+	run->items = &b->it[ft->pos];
+	run->n = k - ft->pos;
+	run->thread = best;
+	run->calls = b->calls;
+	run->events = b->evs;
+	run->kids = b->kids;
 	ft->pos = k;
 	return 1;
+}
+
+void asp_fold_totals(const struct asp_fold *f, size_t i, struct asp_fold_totals *tot)
+{
+	*tot = f->th[i].tot;
 }
 
 /* ---------------------------------------------------------------- open/close */
@@ -563,7 +579,7 @@ struct asp_fold *asp_fold_open(struct asp_trace *t, asp_plain_fn plain, void *ct
 	pthread_cond_init(&f->data, NULL);
 	pthread_cond_init(&f->space, NULL);
 	f->nth = asp_trace_nthreads(t);
-	f->th = xcalloc(f->nth, sizeof(*f->th));
+	f->th = xcalloc_aligned(f->nth, sizeof(*f->th), FOLD_LINE);
 	for (size_t i = 0; i < f->nth; i++) {
 		f->th[i].r = asp_reader_open(t, i, err);
 		if (!f->th[i].r) {

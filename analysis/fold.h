@@ -21,7 +21,9 @@
  *                  asp_reader_next.
  *
  * Items are keyed by their first record's time and come out merged in that
- * order (ties: the lower thread index first). A consumer that applies them
+ * order (ties: the lower thread index first). What a consumer would only
+ * add up (records, the latest times) comes as each thread's totals at the
+ * end. A consumer that applies them
  * as analyze.c does ends with the state it would have from every record:
  * the calls it never saw only ever changed their own thread's stack. */
 #ifndef ASP_FOLD_H
@@ -41,24 +43,46 @@ struct asp_fold_kids {
 	struct child_agg kids[CULPRIT_SLOTS];
 };
 
+/* 24 bytes: the consumer reads every item once, from the cache of the CPU
+ * whose worker wrote it; what only some kinds need is in the run's side
+ * arrays (aux indexes them) */
 struct asp_fold_item {
 	uint64_t time;  /* the first record's: entry time for CALL and OPEN */
-	uint64_t last;  /* the thread's latest non-zero record time before this
-			   item's own record (REC, EVENT) or up to its last (CALL,
-			   OPEN); 0 when there was none */
 	const struct asp_symbol *sym; /* REC, CALL, OPEN */
-	uint64_t dur;                 /* CALL: exit - entry (at least 0) */
-	uint64_t deep_dur;            /* CALL: the hot path's time */
-	union {
-		const struct asp_symbol *deep;     /* CALL: its hot path */
-		const struct asp_event *ev;        /* EVENT */
-		const struct asp_fold_kids *kids;  /* OPEN: its finished callees */
-	} u;
-	uint32_t nrec;  /* records this item accounts for (for EVENT: >= 1) */
-	uint32_t aux;   /* (the block's index of ev or kids) */
+	uint32_t aux;   /* CALL: index in calls; EVENT: in events; OPEN: in
+			   kids, or ASP_FOLD_NONE when it has no finished callees */
 	uint16_t depth; /* REC, CALL, OPEN */
 	uint8_t kind;   /* enum asp_fold_kind */
 	uint8_t type;   /* REC: ASP_REC_ENTRY or ASP_REC_EXIT */
+};
+#define ASP_FOLD_NONE UINT32_MAX
+
+struct asp_fold_call {
+	uint64_t dur;                    /* exit - entry (at least 0) */
+	uint64_t deep_dur;               /* the hot path's time */
+	const struct asp_symbol *deep;   /* its hot path */
+};
+
+struct asp_fold_event {
+	struct asp_event ev;
+	uint64_t last; /* the thread's latest non-zero record time before it;
+			  0 when there was none */
+};
+
+/* what asp_fold_next hands out: items of one thread, and their side data */
+struct asp_fold_run {
+	const struct asp_fold_item *items;
+	size_t n;
+	size_t thread; /* index, see asp_trace_thread_tid */
+	const struct asp_fold_call *calls;
+	const struct asp_fold_event *events;
+	const struct asp_fold_kids *kids;
+};
+
+/* a thread's records, after the end: how many, and the latest and the
+ * largest non-zero time among its entries and exits (0: none) */
+struct asp_fold_totals {
+	uint64_t records, last, max;
 };
 
 /* is sym a plain function (its calls may be folded)? Called from the
@@ -69,11 +93,11 @@ struct asp_fold;
 /* Open every thread's reader (asp_trace_threaded is called) and start the
  * workers. NULL and *err on failure. */
 struct asp_fold *asp_fold_open(struct asp_trace *t, asp_plain_fn plain, void *ctx, char **err);
-/* 1: items[0..*n), *n >= 1, are the next items, all of thread *thread
- * (index, see asp_trace_thread_tid), valid until the next call; 0: the end;
- * -1: a file could not be read (*err set). */
-int asp_fold_next(struct asp_fold *f, const struct asp_fold_item **items, size_t *n,
-		  size_t *thread, char **err);
+/* 1: *run holds the next items (n >= 1), all of one thread, valid until
+ * the next call; 0: the end; -1: a file could not be read (*err set). */
+int asp_fold_next(struct asp_fold *f, struct asp_fold_run *run, char **err);
+/* after the end: thread i's totals */
+void asp_fold_totals(const struct asp_fold *f, size_t i, struct asp_fold_totals *tot);
 /* after the end: every symbol the workers classified, with the entries of
  * it they folded or held (the analyzer never saw those) */
 void asp_fold_symbols(struct asp_fold *f,

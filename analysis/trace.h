@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 enum asp_rec_type {
 	ASP_REC_ENTRY = 0,
@@ -131,8 +132,8 @@ struct asp_rec {
 	const struct asp_symbol *sym; /* NULL when not resolved */
 	uint16_t depth;
 	uint8_t type;                 /* ASP_REC_ENTRY or ASP_REC_EXIT */
-	uint8_t tag;                  /* asp_reader_next_batch: the reader's tagger's */
-	uint32_t id;                  /* asp_reader_next_batch: sym->id (0 for none) */
+	uint8_t tag;                  /* the reader's tagger's (0 from the merger) */
+	uint32_t id;                  /* sym->id (0 from the merger) */
 };
 
 struct asp_trace;
@@ -204,14 +205,9 @@ struct asp_reader *asp_reader_open(struct asp_trace *t, size_t thread_idx, char 
 /* 1: *ev filled; 0: end of stream; -1: unreadable file (*err set). A
  * truncated final record is reported as a warning and ends the stream. */
 int asp_reader_next(struct asp_reader *r, struct asp_event *ev, char **err);
-/* In bulk: on 1, either *n >= 1 and recs[0..*n) are the next records, all
- * plain entries/exits (no payload), or *n == 0 and *ev is the next event
- * (as from asp_reader_next). 0: end of stream; -1: unreadable file. */
-int asp_reader_next_batch(struct asp_reader *r, struct asp_rec *recs, size_t max, size_t *n,
-			  struct asp_event *ev, char **err);
 /* A tag per symbol, computed once per symbol and cache and kept beside it
- * in the reader's cache: asp_reader_next_batch hands it out with each
- * record (classes, say, without a trip to the symbol). Only for a threaded
+ * in the reader's cache: asp_cursor_sym hands it out with each record
+ * (classes, say, without a trip to the symbol). Only for a threaded
  * trace's readers (their caches are their own); set before reading. With
  * share, a reader already given the same fn and ctx and read on the same
  * thread, r uses share's cache: the hot symbols of the thread's readers are
@@ -219,6 +215,54 @@ int asp_reader_next_batch(struct asp_reader *r, struct asp_rec *recs, size_t max
 typedef uint8_t (*asp_tag_fn)(void *ctx, const struct asp_symbol *sym);
 void asp_reader_set_tagger(struct asp_reader *r, asp_tag_fn fn, void *ctx,
 			   struct asp_reader *share);
+/* The records of a reader in place, for a hot loop of the caller's own
+ * (fold.c's): the whole records in the reader's buffer from p to end, of
+ * which the caller takes the leading run of plain ones (asp_cursor_plain:
+ * an entry or exit without payload in the reader's session), resolving
+ * the symbols it needs through the reader's cache (asp_cursor_sym), then
+ * says where it stopped (asp_reader_consumed) and reads on with
+ * asp_reader_next, which takes anything else and refills. */
+#define ASP_SYM_CACHE_BITS 14
+struct asp_sym_ent {
+	uint64_t key;                 /* the address, the session's index + 1 above */
+	const struct asp_symbol *sym; /* NULL when not resolved */
+	uint32_t id;                  /* sym->id (0 for none) */
+	uint8_t tag;                  /* the reader's tagger's, 0 without one */
+};
+struct asp_cursor {
+	const uint8_t *p, *end;
+	uint64_t first, until; /* the session's times: a record outside is not plain */
+	uint64_t sess_key;
+	struct asp_sym_ent *cache;
+	struct asp_reader *r;
+};
+void asp_reader_cursor(struct asp_reader *r, struct asp_cursor *c);
+/* the records before p were taken (none past a record that is not plain) */
+void asp_reader_consumed(struct asp_reader *r, const uint8_t *p);
+/* a record's time and word (type, more, magic, depth, address: see
+ * asp_decode_record), read in place */
+static inline void asp_cursor_load(const uint8_t *p, uint64_t *time, uint64_t *word)
+{
+	memcpy(time, p, 8);
+	memcpy(word, p + 8, 8);
+}
+static inline bool asp_cursor_plain(const struct asp_cursor c, uint64_t time, uint64_t word)
+{
+	return (word & 0x3e) == (5u << 3) && time >= c.first && time < c.until;
+}
+static inline unsigned asp_word_type(uint64_t word) { return (unsigned)(word & 1); }
+static inline uint16_t asp_word_depth(uint64_t word) { return (uint16_t)((word >> 6) & 0x3ff); }
+const struct asp_sym_ent *asp_cursor_miss(struct asp_reader *r, uint64_t time, uint64_t addr);
+/* the symbol of a plain record's word: one probe of the cache (c by value:
+ * its fields stay in registers in the caller's loop) */
+static inline const struct asp_sym_ent *asp_cursor_sym(const struct asp_cursor c, uint64_t time,
+						       uint64_t word)
+{
+	uint64_t key = (word >> 16) | c.sess_key;
+	const struct asp_sym_ent *e =
+		&c.cache[(key * 0x9E3779B97F4A7C15ULL) >> (64 - ASP_SYM_CACHE_BITS)];
+	return e->key == key ? e : asp_cursor_miss(c.r, time, word >> 16);
+}
 /* records read so far */
 uint64_t asp_reader_count(const struct asp_reader *r);
 void asp_reader_close(struct asp_reader *r);

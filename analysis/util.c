@@ -34,6 +34,18 @@ void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
+void *xcalloc_aligned(size_t n, size_t size, size_t align)
+{
+	size_t bytes;
+	if (__builtin_mul_overflow(n ? n : 1, size ? size : 1, &bytes))
+		oom(SIZE_MAX);
+	void *p;
+	if (posix_memalign(&p, align, bytes) != 0)
+		oom(bytes);
+	memset(p, 0, bytes);
+	return p;
+}
+
 void *xrealloc(void *ptr, size_t size)
 {
 	void *p = realloc(ptr, size ? size : 1);

@@ -19,6 +19,9 @@
 
 void *xmalloc(size_t size);
 void *xcalloc(size_t n, size_t size);
+/* zeroed, aligned to align (a power of two, a multiple of sizeof(void *));
+ * free() it */
+void *xcalloc_aligned(size_t n, size_t size, size_t align);
 void *xrealloc(void *ptr, size_t size);
 /* realloc an array of n elements of size, checking n * size for overflow */
 void *xreallocarray(void *ptr, size_t n, size_t size);

@@ -1,6 +1,7 @@
 /* fuzz-common.c - the scratch recording and the reading walk shared by the
  * fuzz targets (see fuzz.h). */
 #include "fuzz/fuzz.h"
+#include "analysis/fold.h"
 #include "analysis/trace.h"
 #include "analysis/util.h"
 
@@ -141,6 +142,12 @@ static void consume(const struct asp_event *ev)
 	sink += h;
 }
 
+static bool fold_plain(void *ctx, const struct asp_symbol *sym)
+{
+	(void)ctx;
+	return strlen(sym->mangled) % 2 == 0;
+}
+
 void fz_walk(const char *dir)
 {
 	char *err = NULL;
@@ -203,6 +210,35 @@ void fz_walk(const char *dir)
 				sink += recs[i].time + recs[i].depth + (recs[i].sym ? 1 : 0);
 		}
 		asp_stream_close(st);
+	}
+	if (err) {
+		fz_check_message(err, dir);
+		free(err);
+		err = NULL;
+	}
+	/* the analysis' other path: the folding readers, with every other
+	 * symbol plain (by its name's length) */
+	struct asp_fold *f = asp_fold_open(t, fold_plain, NULL, &err);
+	if (f) {
+		struct asp_fold_run run;
+		while ((rc = asp_fold_next(f, &run, &err)) > 0)
+			for (size_t i = 0; i < run.n; i++) {
+				const struct asp_fold_item *it = &run.items[i];
+				sink += it->time + it->depth + (it->sym ? strlen(it->sym->mangled) : 0);
+				if (it->kind == ASP_FOLD_EVENT)
+					consume(&run.events[it->aux].ev);
+				else if (it->kind == ASP_FOLD_CALL)
+					sink += run.calls[it->aux].dur + run.calls[it->aux].deep_dur;
+				else if (it->kind == ASP_FOLD_OPEN && it->aux != ASP_FOLD_NONE)
+					sink += run.kids[it->aux].n;
+			}
+		if (rc == 0)
+			for (size_t i = 0; i < asp_trace_nthreads(t); i++) {
+				struct asp_fold_totals tot;
+				asp_fold_totals(f, i, &tot);
+				sink += tot.records + tot.last + tot.max;
+			}
+		asp_fold_close(f);
 	}
 	if (err) {
 		fz_check_message(err, dir);
