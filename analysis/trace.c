@@ -1610,38 +1610,47 @@ struct asp_reader {
 /* a reader's buf before its first window and after its last */
 static uint8_t no_bytes[RECORD_SIZE];
 
-/* the file a thread reads through a mapping, for map_guard's message */
-static _Thread_local const char *mapped_path;
+/* the reader whose buffer this thread reads, for map_fault */
+static _Thread_local const struct asp_reader *cur_reader;
+static struct sigaction map_old; /* the handler map_fault stands in front of */
+
+static inline void reading(const struct asp_reader *r) { cur_reader = r; }
 
 static void map_fault(int sig, siginfo_t *si, void *uc)
 {
-	(void)si;
-	(void)uc;
-	const char *p = mapped_path ? mapped_path : "a thread data file";
-	static const char pre[] = "asprof-batch: ",
-			  post[] = ": the file was cut short while it was read\n";
-	ssize_t rc = write(2, pre, sizeof(pre) - 1);
-	rc = write(2, p, strlen(p));
-	rc = write(2, post, sizeof(post) - 1);
-	(void)rc;
-	signal(sig, SIG_DFL);
-	_exit(2);
+	const struct asp_reader *r = cur_reader;
+	const uint8_t *at = si ? (const uint8_t *)si->si_addr : NULL;
+	if (r && r->map && at >= r->map && at < r->map + r->map_len) {
+		static const char pre[] = "asprof-batch: ",
+				  post[] = ": the file was cut short while it was read\n";
+		ssize_t rc = write(2, pre, sizeof(pre) - 1);
+		rc = write(2, r->path, strlen(r->path));
+		rc = write(2, post, sizeof(post) - 1);
+		(void)rc;
+		_exit(2);
+	}
+	/* not ours: as if we were not here (a fault returned from faults again) */
+	if (map_old.sa_flags & SA_SIGINFO) {
+		map_old.sa_sigaction(sig, si, uc);
+	} else if (map_old.sa_handler != SIG_DFL && map_old.sa_handler != SIG_IGN) {
+		map_old.sa_handler(sig);
+	} else {
+		signal(sig, SIG_DFL);
+	}
 }
 
 static void map_guard_install(void)
 {
-	struct sigaction old;
-	if (sigaction(SIGBUS, NULL, &old) == 0 && old.sa_handler != SIG_DFL)
-		return;
-	struct sigaction sa = { .sa_sigaction = map_fault, .sa_flags = SA_SIGINFO };
+	struct sigaction sa = { .sa_sigaction = map_fault, .sa_flags = SA_SIGINFO | SA_NODEFER };
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGBUS, &sa, &map_old);
 }
 
 /* A mapped file that shrinks under its reader (another program truncating
  * it) makes the next access raise SIGBUS: said as a read error of that
  * file, with exit status 2, where it would have been a crash. Installed
- * once, unless the program has a handler of its own. */
+ * once, in front of the handler there was (a sanitizer's, a fuzzer's):
+ * faults outside the reader's window go on to it. */
 static void map_guard(void)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -1747,8 +1756,8 @@ static int map_window(struct asp_reader *r, size_t n, char **err)
 	void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, r->fd, (off_t)base);
 	if (m == MAP_FAILED)
 		return 0;
-	mapped_path = r->path;
 	r->map = r->buf = m;
+	reading(r);
 	r->map_len = len;
 	r->offset = base;
 	r->pos = (size_t)(at - base);
@@ -2063,6 +2072,7 @@ static int reader_next_slow(struct asp_reader *r, struct asp_event *ev, char **e
  * reader_next_slow */
 static inline int reader_next(struct asp_reader *r, struct asp_event *ev, char **err)
 {
+	reading(r);
 	if (__builtin_expect(r->len - r->pos >= RECORD_SIZE, 1)) {
 		uint64_t time, w;
 		memcpy(&time, r->buf + r->pos, 8);
@@ -2096,6 +2106,7 @@ int asp_reader_next(struct asp_reader *r, struct asp_event *ev, char **err)
 
 void asp_reader_cursor(struct asp_reader *r, struct asp_cursor *c)
 {
+	reading(r);
 	size_t n = (r->len - r->pos) / RECORD_SIZE;
 	c->r = r;
 	c->p = r->buf + r->pos;
@@ -2407,6 +2418,7 @@ int asp_merger_next_batch(struct asp_merger *m, struct asp_rec *recs, size_t max
 	if (m->nheap > 1)
 		last = i < m->bound.idx ? m->bound.time : m->bound.time - 1;
 	const uint8_t *buf = r->buf;
+	reading(r);
 	size_t pos = r->pos, k = 1;
 	if (max > (r->len - pos) / RECORD_SIZE + 1)
 		max = (r->len - pos) / RECORD_SIZE + 1;

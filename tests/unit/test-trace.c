@@ -5,6 +5,7 @@
 #include "analysis/util.h"
 #include "tests/unit/tap.h"
 
+#include <fcntl.h>
 #include <stdint.h>
 
 static void put_info(const char *dir, uint64_t feat, const char *text, const char *magic)
@@ -274,6 +275,58 @@ TEST(truncated_dat_is_a_warning)
 	free(d);
 }
 
+/* a file cut short while it is mapped: the next read of the lost pages
+ * raises SIGBUS, which is said as that file's read error, exit 2 (in a
+ * child: the status is the test) */
+TEST(dat_cut_while_mapped_is_a_read_error)
+{
+	char *d = make_dir(NULL);
+	enum { N = 8192 };
+	uint8_t *buf = malloc(N * 16), *p = buf;
+	for (int i = 0; i < N; i++)
+		p += rec(p, 2000000100ULL + (uint64_t)i, (unsigned)(i & 1), 0, 0, BASE + 0x1000);
+	tap_write(d, "100.dat", buf, N * 16);
+	free(buf);
+	char *err = NULL;
+	struct asp_trace *t = open_ok(d);
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	struct asp_reader *r = asp_reader_open(t, 0, &err);
+	struct asp_event ev;
+	CHECK(asp_reader_next(r, &ev, &err) == 1); /* the file is mapped */
+	char path[4200], out[4200];
+	snprintf(path, sizeof(path), "%s/100.dat", d);
+	snprintf(out, sizeof(out), "%s/stderr", d);
+	CHECK(truncate(path, 4096) == 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 2);
+		int n = 0;
+		while (asp_reader_next(r, &ev, &err) > 0)
+			n++;
+		_exit(n == N - 1 ? 0 : 1); /* not reached: the pages are gone */
+	}
+	int status = 0;
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 2);
+	char msg[8400] = { 0 }, want[4300];
+	FILE *fp = fopen(out, "r");
+	CHECK(fp != NULL);
+	if (fp) {
+		CHECK(fgets(msg, sizeof(msg), fp) != NULL);
+		fclose(fp);
+	}
+	snprintf(want, sizeof(want), "asprof-batch: %s: the file was cut short while it was read\n", path);
+	CHECK_STR(msg, want);
+	asp_reader_close(r);
+	asp_trace_close(t);
+	tap_rmdir(d);
+	free(d);
+}
+
 TEST(missing_sym_is_a_warning)
 {
 	char *d = make_dir(NULL);
@@ -451,6 +504,7 @@ int main(void)
 		CASE(records_entry_exit_lost),
 		CASE(argument_data_decoded_and_skipped),
 		CASE(truncated_dat_is_a_warning),
+		CASE(dat_cut_while_mapped_is_a_read_error),
 		CASE(missing_sym_is_a_warning),
 		CASE(bad_directories),
 		CASE(no_dat_files),
