@@ -101,6 +101,12 @@ struct asp_fold {
 	size_t queued;       /* blocks in the threads' queues */
 	struct block **pool; /* free blocks */
 	size_t npool, cpool;
+	/* the consumer's: each thread's head time (live: it has a head), in
+	 * one array the merge scans without a trip to the threads' blocks;
+	 * stale: the thread whose head moved on to another block */
+	uint64_t *head_time;
+	bool *live;
+	size_t stale, nstale; /* nstale: all of them, before the first call */
 };
 
 static struct block *block_new(void)
@@ -265,32 +271,40 @@ static __attribute__((noinline)) void fold_one(struct worker *w, struct fthread 
 
 /* the hot loop, on the reader's records in place: most records push or
  * pop a pending plain call, and an exit that pops one needs no symbol.
- * It takes up to max plain records (asp_cursor_plain) and returns how
- * many. The common steps run on local copies of the thread's state (stores
- * to the frames and items could alias its fields); fold_one does the rest. */
-static __attribute__((noinline)) size_t fold_recs(struct worker *w, struct fthread *ft, struct block *b, size_t max)
+ * It takes up to max plain records (asp_cursor_plain) whose times do not
+ * go back (the latest time is then the largest: the totals need no other
+ * test; a record timed earlier goes the slow way, fold_event) and returns
+ * how many. The common steps run on local copies of the thread's state
+ * (stores to the frames and items could alias its fields); fold_one does
+ * the rest. */
+static __attribute__((noinline)) size_t fold_recs(struct worker *w, struct fthread *ft,
+						  struct block *b, size_t max)
 {
 	struct asp_cursor c;
 	asp_reader_cursor(ft->r, &c);
 	const uint8_t *rp = c.p, *end = c.end;
 	if ((size_t)(end - rp) / 16 > max)
 		end = rp + max * 16;
+	/* room for a push per record: the loop need not ask */
+	if (ft->cap < ft->np + max) {
+		while (ft->cap < ft->np + max)
+			ft->cap = ft->cap ? ft->cap * 2 : 64;
+		ft->p = xreallocarray(ft->p, ft->cap, sizeof(*ft->p));
+	}
 	struct pframe *p = ft->p;
-	size_t np = ft->np, cap = ft->cap;
-	uint64_t last = ft->last, emax = ft->tot.max, time = 0, word;
+	size_t np = ft->np;
+	/* lo: the least time a record may have here, then the latest */
+	uint64_t lo = ft->last > c.first ? ft->last : c.first, until = c.until, time, word;
 	for (; rp < end; rp += 16) {
 		asp_cursor_load(rp, &time, &word);
-		if (!asp_cursor_plain(c, time, word))
+		if ((word & 0x3e) != (5u << 3) || time < lo || time >= until)
 			break;
+		lo = time;
 		uint16_t depth = asp_word_depth(word);
-		if (time)
-			last = time;
-		if (time > emax)
-			emax = time;
-		const struct asp_sym_ent *e = NULL;
+		const struct asp_sym_ent *e;
 		if (asp_word_type(word) == ASP_REC_ENTRY) {
 			e = asp_cursor_sym(c, time, word);
-			if (e->tag && np < cap && (np == 0 || p[np - 1].depth < depth)) {
+			if (e->tag && (np == 0 || p[np - 1].depth < depth)) {
 				w->calls[e->id]++; /* (a lookup may have grown it) */
 				struct pframe *f = &p[np++];
 				f->sym = e->sym;
@@ -310,26 +324,21 @@ static __attribute__((noinline)) size_t fold_recs(struct worker *w, struct fthre
 		fold_one(w, ft, b, &r);
 		p = ft->p;
 		np = ft->np;
-		cap = ft->cap;
 	}
 	ft->np = np;
-	ft->tot.max = emax;
 	size_t n = (size_t)(rp - c.p) / 16;
 	if (n) {
-		/* the latest time among entries and exits: the last non-zero one
-		 * taken, if any (most often the last record) */
-		for (const uint8_t *q = rp; q > c.p; q -= 16) {
-			uint64_t t;
-			memcpy(&t, q - 16, 8);
-			if (t) {
-				ft->tot.last = t;
-				break;
-			}
+		/* all entries and exits, in time order: the last is the latest
+		 * and the largest */
+		ft->last = lo;
+		if (lo) {
+			ft->tot.last = lo;
+			if (lo > ft->tot.max)
+				ft->tot.max = lo;
 		}
-		ft->last = last;
 		ft->tot.records += n;
 		asp_reader_consumed(ft->r, rp);
-		memcpy(&ft->progress, rp - 16, 8);
+		ft->progress = lo;
 	}
 	return n;
 }
@@ -468,28 +477,44 @@ static int head(struct asp_fold *f, size_t i, const struct asp_fold_item **it, c
 	}
 }
 
+/* thread i's head into head_time/live; -1 on its error */
+static int refresh(struct asp_fold *f, size_t i, char **err)
+{
+	const struct asp_fold_item *it;
+	int rc = f->th[i].ended ? 0 : head(f, i, &it, err);
+	if (rc < 0)
+		return -1;
+	f->live[i] = rc > 0;
+	if (rc > 0)
+		f->head_time[i] = it->time;
+	return 0;
+}
+
 int asp_fold_next(struct asp_fold *f, struct asp_fold_run *run, char **err)
 {
+	for (; f->nstale < f->nth; f->nstale++)
+		if (refresh(f, f->nstale, err) < 0)
+			return -1;
+	if (f->stale != SIZE_MAX) {
+		if (refresh(f, f->stale, err) < 0)
+			return -1;
+		f->stale = SIZE_MAX;
+	}
 	/* the smallest head, and the next smallest: the bound of the run */
 	size_t best = SIZE_MAX, next = SIZE_MAX;
 	uint64_t bt = 0, nt = 0;
 	for (size_t i = 0; i < f->nth; i++) {
-		if (f->th[i].ended)
+		if (!f->live[i])
 			continue;
-		const struct asp_fold_item *it;
-		int rc = head(f, i, &it, err);
-		if (rc < 0)
-			return -1;
-		if (rc == 0)
-			continue;
-		if (best == SIZE_MAX || it->time < bt) {
+		uint64_t t = f->head_time[i];
+		if (best == SIZE_MAX || t < bt) {
 			next = best;
 			nt = bt;
 			best = i;
-			bt = it->time;
-		} else if (next == SIZE_MAX || it->time < nt) {
+			bt = t;
+		} else if (next == SIZE_MAX || t < nt) {
 			next = i;
-			nt = it->time;
+			nt = t;
 		}
 	}
 	if (best == SIZE_MAX)
@@ -512,6 +537,10 @@ int asp_fold_next(struct asp_fold *f, struct asp_fold_run *run, char **err)
 	run->events = b->evs;
 	run->kids = b->kids;
 	ft->pos = k;
+	if (k < b->n)
+		f->head_time[best] = b->it[k].time;
+	else
+		f->stale = best; /* its next block: at the next call, after these are used */
 	return 1;
 }
 
@@ -559,6 +588,8 @@ void asp_fold_close(struct asp_fold *f)
 		block_free(ft->cur);
 	}
 	free(f->th);
+	free(f->head_time);
+	free(f->live);
 	for (size_t i = 0; i < f->npool; i++)
 		block_free(f->pool[i]);
 	free(f->pool);
@@ -580,6 +611,9 @@ struct asp_fold *asp_fold_open(struct asp_trace *t, asp_plain_fn plain, void *ct
 	pthread_cond_init(&f->space, NULL);
 	f->nth = asp_trace_nthreads(t);
 	f->th = xcalloc_aligned(f->nth, sizeof(*f->th), FOLD_LINE);
+	f->head_time = xcalloc(f->nth, sizeof(*f->head_time));
+	f->live = xcalloc(f->nth, sizeof(*f->live));
+	f->stale = SIZE_MAX;
 	for (size_t i = 0; i < f->nth; i++) {
 		f->th[i].r = asp_reader_open(t, i, err);
 		if (!f->th[i].r) {

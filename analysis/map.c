@@ -10,29 +10,26 @@ static void u64map_grow(struct asp_u64map *m)
 	struct asp_u64map old = *m;
 	m->cap = old.cap ? old.cap * 2 : 64;
 	m->ents = xcalloc(m->cap, sizeof(*m->ents));
-	m->used = xcalloc(m->cap, 1);
 	m->n = 0;
 	for (size_t i = 0; i < old.cap; i++)
-		if (old.used[i] == 1)
+		if (old.ents[i].used == 1)
 			asp_u64map_put(m, old.ents[i].key, old.ents[i].val);
 	free(old.ents);
-	free(old.used);
 }
 
-/* used[]: 0 empty, 1 live, 2 deleted */
 static size_t u64map_slot(const struct asp_u64map *m, uint64_t key, bool *found)
 {
 	size_t mask = m->cap - 1, i = asp_hash_u64(key) & mask, tomb = SIZE_MAX;
 	for (;;) {
-		if (m->used[i] == 0) {
+		if (m->ents[i].used == 0) {
 			*found = false;
 			return tomb != SIZE_MAX ? tomb : i;
 		}
-		if (m->used[i] == 1 && m->ents[i].key == key) {
+		if (m->ents[i].used == 1 && m->ents[i].key == key) {
 			*found = true;
 			return i;
 		}
-		if (m->used[i] == 2 && tomb == SIZE_MAX)
+		if (m->ents[i].used == 2 && tomb == SIZE_MAX)
 			tomb = i;
 		i = (i + 1) & mask;
 	}
@@ -56,7 +53,7 @@ uint64_t *asp_u64map_ref(struct asp_u64map *m, uint64_t key, bool *added)
 	bool found;
 	size_t i = u64map_slot(m, key, &found);
 	if (!found) {
-		m->used[i] = 1;
+		m->ents[i].used = 1;
 		m->ents[i].key = key;
 		m->ents[i].val = 0;
 		m->n++;
@@ -78,13 +75,12 @@ void asp_u64map_del(struct asp_u64map *m, uint64_t key)
 	bool found;
 	size_t i = u64map_slot(m, key, &found);
 	if (found)
-		m->used[i] = 2; /* n stays: tombstones count toward the load */
+		m->ents[i].used = 2; /* n stays: tombstones count toward the load */
 }
 
 void asp_u64map_free(struct asp_u64map *m)
 {
 	free(m->ents);
-	free(m->used);
 	memset(m, 0, sizeof(*m));
 }
 

@@ -9,10 +9,10 @@
 
 struct asp_u64map_ent {
 	uint64_t key, val;
+	uint8_t used; /* 0 empty, 1 live, 2 deleted */
 };
 struct asp_u64map {
-	struct asp_u64map_ent *ents; /* key and value side by side: one miss a probe */
-	uint8_t *used;
+	struct asp_u64map_ent *ents; /* key, value and state side by side: one miss a probe */
 	size_t cap, n;
 };
 bool asp_u64map_get(const struct asp_u64map *m, uint64_t key, uint64_t *val);

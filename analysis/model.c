@@ -131,7 +131,7 @@ void asp_durations_merge(struct asp_durations *d, const struct asp_durations *sr
 		if (!d->binned)
 			to_binned(d);
 		for (size_t i = 0; i < src->hist.cap; i++)
-			if (src->hist.used[i])
+			if (src->hist.ents[i].used == 1)
 				hist_add(d, (uint32_t)src->hist.ents[i].key, src->hist.ents[i].val);
 		d->n += src->n;
 	} else {
@@ -168,7 +168,7 @@ void asp_durations_finish(struct asp_durations *d)
 	/* by bin index (the order of values), counts in upto for now */
 	d->bins = xmalloc((d->hist.n ? d->hist.n : 1) * sizeof(*d->bins));
 	for (size_t i = 0; i < d->hist.cap; i++)
-		if (d->hist.used[i])
+		if (d->hist.ents[i].used == 1)
 			d->bins[d->nbins++] = (struct asp_dur_bin){ d->hist.ents[i].key, d->hist.ents[i].val };
 	asp_qsort(d->bins, d->nbins, sizeof(*d->bins), bin_cmp);
 	uint64_t total = 0;

@@ -30,6 +30,28 @@ char *xstrndup(const char *s, size_t n);
 /* malloc'd printf; dies on out-of-memory */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* the decimal digits of v written backwards, ending just before end;
+ * returns the first (at most 20 digits), two digits a division */
+extern const char asp_digit_pairs[200];
+static inline char *asp_u64_dec(char *end, uint64_t v)
+{
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		end -= 2;
+		end[0] = asp_digit_pairs[2 * r];
+		end[1] = asp_digit_pairs[2 * r + 1];
+	}
+	if (v >= 10) {
+		end -= 2;
+		end[0] = asp_digit_pairs[2 * v];
+		end[1] = asp_digit_pairs[2 * v + 1];
+	} else {
+		*--end = (char)('0' + v);
+	}
+	return end;
+}
+
 /* Set *err (if err is not NULL and *err is NULL) to a formatted message.
  * Always returns -1 so callers can `return asp_fail(err, ...)`. */
 int asp_fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -157,10 +157,7 @@ static void l_raw(struct line *l, const char *s, size_t n)
  * the writer's time): callers have room for 20 and write on from the end. */
 static char *put_u64(char *p, uint64_t v)
 {
-	char tmp[40] = { 0 }, *e = tmp + 20, *q = e;
-	do
-		*--q = (char)('0' + v % 10);
-	while (v /= 10);
+	char tmp[40] = { 0 }, *e = tmp + 20, *q = asp_u64_dec(e, v);
 	memcpy(p, q, 20);
 	return p + (e - q);
 }

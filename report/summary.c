@@ -146,10 +146,7 @@ static void jw_key(struct jw *w, const char *key)
 
 static void jw_u64(struct jw *w, uint64_t v)
 {
-	char buf[24], *p = buf + sizeof(buf);
-	do
-		*--p = (char)('0' + v % 10);
-	while (v /= 10);
+	char buf[24], *p = asp_u64_dec(buf + sizeof(buf), v);
 	printbuf_memappend(w->pb, p, (int)(buf + sizeof(buf) - p));
 }
 
