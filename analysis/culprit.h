@@ -80,8 +80,10 @@ static inline void culprit_add(struct child_agg *kids, uint8_t *n, const struct 
 			if (slot->sum >= dur)
 				return;
 		}
-		memset(slot, 0, sizeof(*slot));
-		slot->sym = sym;
+		/* as a zeroed slot taking the call below */
+		*slot = (struct child_agg){ .sym = sym, .sum = dur, .calls = 1, .deep = deep,
+					    .deep_dur = deep_dur, .max_call = dur };
+		return;
 	}
 	slot->sum += dur;
 	slot->calls++;

@@ -152,14 +152,24 @@ static void l_raw(struct line *l, const char *s, size_t n)
 
 #define l_lit(l, s) l_raw((l), (s), sizeof(s) - 1)
 
-/* decimal digits of v at p; returns the end. Writes 20 bytes at p whatever
- * the length (a fixed-size copy: a memmove call per number was a seventh of
- * the writer's time): callers have room for 20 and write on from the end. */
+/* decimal digits of v at p (at most 20); returns the end */
 static char *put_u64(char *p, uint64_t v)
 {
-	char tmp[40] = { 0 }, *e = tmp + 20, *q = asp_u64_dec(e, v);
-	memcpy(p, q, 20);
-	return p + (e - q);
+	/* its digit count, then the digits written back from the end */
+	static const uint64_t pow10[20] = {
+		1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
+		100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
+		10000000000000ULL, 100000000000000ULL, 1000000000000000ULL,
+		10000000000000000ULL, 100000000000000000ULL, 1000000000000000000ULL,
+		10000000000000000000ULL,
+	};
+	unsigned bits = 64 - (unsigned)__builtin_clzll(v | 1);
+	unsigned n = (bits * 1233) >> 12; /* floor(log10(2^bits)) */
+	n += v >= pow10[n];
+	if (n == 0)
+		n = 1;
+	asp_u64_dec(p + n, v);
+	return p + n;
 }
 
 static char *put_i64(char *p, int64_t v)
@@ -386,6 +396,52 @@ static const char *quoted(const char *s, size_t *len)
 	return cache[h].q;
 }
 
+/* the names every span's tail has, quoted: its kind (or task_poll) and
+ * colour, by index, padded for a fixed-size copy */
+struct qname {
+	char q[40];
+	size_t n;
+};
+enum { Q_TASK_POLL = ASP_FK_COMBINATOR + 1, Q_UNKNOWN, NKINDS };
+enum { Q_TERRIBLE = ASP_ARRAY_SIZE(task_colours), Q_BAD, NCOLOURS };
+static struct qname q_kinds[NKINDS], q_colours[NCOLOURS];
+
+static void qname_set(struct qname *q, const char *s)
+{
+	size_t n = strlen(s);
+	q->q[0] = '"';
+	memcpy(q->q + 1, s, n); /* identifiers: nothing to escape */
+	q->q[n + 1] = '"';
+	q->n = n + 2;
+}
+
+static void qnames_init(void)
+{
+	for (int k = 0; k < Q_TASK_POLL; k++)
+		qname_set(&q_kinds[k], asp_future_kind_name((enum asp_future_kind)k));
+	qname_set(&q_kinds[Q_TASK_POLL], "task_poll");
+	qname_set(&q_kinds[Q_UNKNOWN], "unknown"); /* asp_future_kind_name of no kind */
+	for (size_t i = 0; i < ASP_ARRAY_SIZE(task_colours); i++)
+		qname_set(&q_colours[i], task_colours[i]);
+	qname_set(&q_colours[Q_TERRIBLE], "terrible");
+	qname_set(&q_colours[Q_BAD], "bad");
+}
+
+static size_t span_colour_index(const struct asp_span *s)
+{
+	if (s->blocking == ASP_SEV_ERROR)
+		return Q_TERRIBLE;
+	if (s->blocking == ASP_SEV_WARNING)
+		return Q_BAD;
+	return s->task % ASP_ARRAY_SIZE(task_colours);
+}
+
+static char *put_qname(char *p, const struct qname *q)
+{
+	memcpy(p, q->q, sizeof(q->q));
+	return p + q->n;
+}
+
 static void l_quoted(struct line *l, const char *s)
 {
 	size_t n;
@@ -402,7 +458,9 @@ static void span_tail(struct asp_chrome *c, struct line *l, const struct asp_spa
 	const struct name_json *culprit = NULL;
 	if (s->blocking != ASP_SEV_NONE && s->culprit)
 		culprit = &c->json[intern(c, s->culprit)];
-	l_reserve(l, 160);
+	/* one reserve for all but the blocking part: numbers take 20-24
+	 * bytes, quoted names 40 (fixed-size copies) */
+	l_reserve(l, 320);
 	char *p = l->p + l->n;
 	uint64_t dur = s->end_ns > s->start_ns ? s->end_ns - s->start_ns : 0;
 	p = put_lit(p, "\"ts\":");
@@ -410,22 +468,16 @@ static void span_tail(struct asp_chrome *c, struct line *l, const struct asp_spa
 	p = put_lit(p, ",\"dur\":");
 	p = put_us(p, dur);
 	p = put_lit(p, ",\"cat\":");
-	l->n = (size_t)(p - l->p);
-	const char *kind = asp_future_kind_name(s->kind);
-	l_quoted(l, s->is_task_poll ? "task_poll" : kind);
-	l_lit(l, ",\"cname\":");
-	l_quoted(l, span_colour(s));
-	l_reserve(l, 80);
-	p = l->p + l->n;
+	size_t k = (unsigned)s->kind < Q_TASK_POLL ? (size_t)s->kind : Q_UNKNOWN;
+	p = put_qname(p, &q_kinds[s->is_task_poll ? Q_TASK_POLL : k]);
+	p = put_lit(p, ",\"cname\":");
+	p = put_qname(p, &q_colours[span_colour_index(s)]);
 	p = put_lit(p, ",\"args\":{\"task\":");
 	p = put_u64(p, s->task);
 	p = put_lit(p, ",\"tid\":");
 	p = put_i64(p, s->tid);
 	p = put_lit(p, ",\"kind\":");
-	l->n = (size_t)(p - l->p);
-	l_quoted(l, kind);
-	l_reserve(l, 40);
-	p = l->p + l->n;
+	p = put_qname(p, &q_kinds[k]);
 	p = put_lit(p, ",\"level\":");
 	p = put_u64(p, s->level);
 	l->n = (size_t)(p - l->p);
@@ -707,6 +759,8 @@ static void queue_stop(struct asp_chrome *c)
 
 struct asp_chrome *asp_chrome_open(const char *path, char **err)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, qnames_init);
 	struct asp_chrome *c = xcalloc(1, sizeof(*c));
 	c->out = asp_outfile_open(path, &c->fp, err);
 	if (!c->out) {
