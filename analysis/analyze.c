@@ -1060,7 +1060,8 @@ static void consume_items(struct analyzer *a, struct thread_state *ts,
 				const struct asp_fold_kids *k = &run->kids[it->aux];
 				struct frame *f = &ts->st[ts->n - 1];
 				f->nkids = k->n;
-				memcpy(f->kids, k->kids, f->nkids * sizeof(*f->kids));
+				/* all four slots: a fixed-size copy (those past n unused) */
+				memcpy(f->kids, k->kids, sizeof(f->kids));
 			}
 			continue;
 		default: /* CALL */

@@ -194,7 +194,7 @@ static __attribute__((noinline)) void open_pending(struct fthread *ft, struct bl
 		}
 		struct asp_fold_kids *k = &b->kids[b->nkids];
 		k->n = p->nkids;
-		memcpy(k->kids, p->kids, p->nkids * sizeof(*k->kids));
+		memcpy(k->kids, p->kids, sizeof(k->kids)); /* fixed-size: past n unused */
 		it->aux = (uint32_t)b->nkids++;
 	}
 	ft->np = 0;
@@ -527,8 +527,13 @@ int asp_fold_next(struct asp_fold *f, struct asp_fold_run *run, char **err)
 	} else {
 		/* ties go to the lower index */
 		uint64_t lim = best < next ? nt : nt - 1;
-		while (k < b->n && b->it[k].time <= lim)
+		while (k < b->n && b->it[k].time <= lim) {
+			/* the worker's writes are in the other CPU's cache: ask
+			 * for the lines ahead */
+			if (k + 16 < b->n)
+				__builtin_prefetch(&b->it[k + 16]);
 			k++;
+		}
 	}
 	run->items = &b->it[ft->pos];
 	run->n = k - ft->pos;
