@@ -70,7 +70,8 @@ struct line {
 	char *p;
 	size_t n, cap;
 };
-#define LINE_FLUSH (256 * 1024)
+#define LINE_FLUSH ASP_OUTFILE_BLOCK
+#define LINE_CAP (2 * ASP_OUTFILE_BLOCK)
 
 /* an interned name, and its JSON form (quoted, escaped) */
 struct name_json {
@@ -112,7 +113,6 @@ struct span_queue {
 struct asp_chrome {
 	struct span_queue sq;
 	struct asp_outfile *out;
-	FILE *fp;
 	bool first;
 	uint64_t flow_id;
 	struct task_state *tasks; /* indexed by task id */
@@ -252,10 +252,21 @@ static void l_str(struct line *l, const char *s)
 	l_lit(l, "\"");
 }
 
+/* the whole blocks of c->line go to the file straight from it (its buffer
+ * is aligned for that until a huge event grows it); the rest stays */
 static void l_flush(struct asp_chrome *c)
 {
+	struct line *l = &c->line;
+	size_t done = asp_outfile_write_blocks(c->out, l->p, l->n);
+	memmove(l->p, l->p + done, l->n - done);
+	l->n -= done;
+}
+
+/* the rest, at the end */
+static void l_flush_all(struct asp_chrome *c)
+{
 	if (c->line.n)
-		fwrite(c->line.p, 1, c->line.n, c->fp);
+		asp_outfile_write(c->out, c->line.p, c->line.n);
 	c->line.n = 0;
 }
 
@@ -762,13 +773,15 @@ struct asp_chrome *asp_chrome_open(const char *path, char **err)
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_once(&once, qnames_init);
 	struct asp_chrome *c = xcalloc(1, sizeof(*c));
-	c->out = asp_outfile_open(path, &c->fp, err);
+	c->out = asp_outfile_open_direct(path, err);
 	if (!c->out) {
 		free(c);
 		return NULL;
 	}
 	c->first = true;
-	fputs("{\"traceEvents\":[", c->fp);
+	c->line.p = xcalloc_aligned(1, LINE_CAP, ASP_OUTFILE_ALIGN);
+	c->line.cap = LINE_CAP;
+	l_lit(&c->line, "{\"traceEvents\":[");
 	pthread_mutex_init(&c->sq.lock, NULL);
 	pthread_cond_init(&c->sq.changed, NULL);
 	c->sq.running = pthread_create(&c->sq.worker, NULL, span_worker, c) == 0;
@@ -902,17 +915,19 @@ int asp_chrome_finish(struct asp_chrome *c, const struct asp_result *r, char **e
 	}
 	free(tids);
 
-	l_flush(c);
-	fputs("\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":", c->fp);
+	l_lit(&c->line, "\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":");
 	json_object *other = json_object_new_object();
 	json_object_object_add(other, "run", r->name ? json_object_new_string(r->name) : NULL);
 	json_object_object_add(other, "exe", r->exe ? json_object_new_string(r->exe) : NULL);
 	json_object_object_add(other, "runtime",
 			       r->runtime ? json_object_new_string(r->runtime) : NULL);
 	json_object_object_add(other, "version", json_object_new_string("asprof-trace/1"));
-	fputs(json_object_to_json_string_ext(other, JSON_C_TO_STRING_PLAIN), c->fp);
+	size_t olen = 0;
+	const char *otext = json_object_to_json_string_length(other, JSON_C_TO_STRING_PLAIN, &olen);
+	l_raw(&c->line, otext, olen);
 	json_object_put(other);
-	fputs("}\n", c->fp);
+	l_lit(&c->line, "}\n");
+	l_flush_all(c);
 
 	int rc = asp_outfile_commit(c->out, err);
 	c->out = NULL;

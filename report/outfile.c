@@ -9,11 +9,17 @@
  * is what a killed or failed run needs; durability across a power cut is
  * not a report's job (ext4, XFS and btrfs flush a file renamed over another
  * before the rename anyway). Syncing a 160 MB trace.json cost a tenth of
- * the analysis' time in the benchmark. */
+ * the analysis' time in the benchmark.
+ *
+ * trace.json (asp_outfile_open_direct) is written around the page cache
+ * where the file system allows it: no copy into cache pages, none of the
+ * fresh memory they need, and nothing left for ext4 to flush when it is
+ * renamed over the last run's. */
 #include "outfile.h"
 #include "analysis/util.h"
 
 #include <dirent.h>
+#include <stdint.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -24,16 +30,28 @@
 
 /* what a killed run left: older than this, no live run is writing it */
 #define STALE_SECS 3600
+/* asp_outfile_open_direct's pieces: a multiple of any logical block size
+ * (512 or 4096 bytes), in a buffer aligned to a page */
+#define DIRECT_BLOCK ASP_OUTFILE_BLOCK
+#define DIRECT_ALIGN ASP_OUTFILE_ALIGN
 
 struct asp_outfile {
 	char *path, *tmp;
 	FILE *fp;
+	/* asp_outfile_open_direct: no FILE; bytes gather in buf, written in
+	 * DIRECT_BLOCK pieces, around the page cache while direct is set */
+	int fd;
+	bool direct;
+	uint8_t *buf;
+	size_t n;
+	int err;  /* the first write's errno; later writes are dropped */
 };
 
 static void outfile_free(struct asp_outfile *h)
 {
 	free(h->path);
 	free(h->tmp);
+	free(h->buf);
 	free(h);
 }
 
@@ -100,7 +118,8 @@ void asp_outfile_sweep(const char *dir, const char *prefix, bool dirs)
 	closedir(d);
 }
 
-struct asp_outfile *asp_outfile_open(const char *path, FILE **fp, char **err)
+/* mkstemp beside path, with a plain file's permissions; -1 and *err */
+static int open_tmp(struct asp_outfile *h, const char *path, char **err)
 {
 	const char *slash = strrchr(path, '/');
 	char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
@@ -109,19 +128,31 @@ struct asp_outfile *asp_outfile_open(const char *path, FILE **fp, char **err)
 	free(dir);
 	free(prefix);
 
-	struct asp_outfile *h = xcalloc(1, sizeof(*h));
 	h->path = xstrdup(path);
 	h->tmp = xasprintf("%s.tmp.XXXXXX", path);
-	int fd = mkstemp(h->tmp);
-	if (fd < 0) {
+	h->fd = mkstemp(h->tmp);
+	if (h->fd < 0)
+		return asp_fail(err, "%s: %s", path, strerror(errno));
+	/* mkstemp creates 0600; a report should be readable like any file */
+	if (fchmod(h->fd, default_mode()) != 0) {
 		asp_fail(err, "%s: %s", path, strerror(errno));
+		close(h->fd);
+		unlink(h->tmp);
+		return -1;
+	}
+	return 0;
+}
+
+struct asp_outfile *asp_outfile_open(const char *path, FILE **fp, char **err)
+{
+	struct asp_outfile *h = xcalloc(1, sizeof(*h));
+	if (open_tmp(h, path, err) != 0) {
 		outfile_free(h);
 		return NULL;
 	}
-	/* mkstemp creates 0600; a report should be readable like any file */
-	if (fchmod(fd, default_mode()) != 0 || !(h->fp = fdopen(fd, "w"))) {
+	if (!(h->fp = fdopen(h->fd, "w"))) {
 		asp_fail(err, "%s: %s", path, strerror(errno));
-		close(fd);
+		close(h->fd);
 		unlink(h->tmp);
 		outfile_free(h);
 		return NULL;
@@ -130,22 +161,117 @@ struct asp_outfile *asp_outfile_open(const char *path, FILE **fp, char **err)
 	return h;
 }
 
+struct asp_outfile *asp_outfile_open_direct(const char *path, char **err)
+{
+	struct asp_outfile *h = xcalloc(1, sizeof(*h));
+	if (open_tmp(h, path, err) != 0) {
+		outfile_free(h);
+		return NULL;
+	}
+	h->buf = xcalloc_aligned(1, DIRECT_BLOCK, DIRECT_ALIGN);
+	int fl = fcntl(h->fd, F_GETFL);
+	h->direct = fl >= 0 && fcntl(h->fd, F_SETFL, fl | O_DIRECT) == 0;
+	return h;
+}
+
+/* O_DIRECT off: the rest goes through the page cache */
+static void direct_off(struct asp_outfile *h)
+{
+	int fl = fcntl(h->fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(h->fd, F_SETFL, fl & ~O_DIRECT);
+	h->direct = false;
+}
+
+/* writes p[0, n) unless an earlier write failed; a file system that
+ * refuses direct writes of this size or alignment (EINVAL), or a short
+ * direct write (the disk filling up), goes on through the page cache */
+static void write_all(struct asp_outfile *h, const uint8_t *p, size_t n)
+{
+	size_t done = 0;
+	while (done < n && !h->err) {
+		ssize_t w = write(h->fd, p + done, n - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EINVAL && h->direct) {
+			direct_off(h);
+			continue;
+		}
+		if (w < 0)
+			h->err = errno;
+		else if (w == 0)
+			h->err = EIO;
+		else {
+			done += (size_t)w;
+			if (h->direct && done < n)
+				direct_off(h);
+		}
+	}
+}
+
+static void direct_drain(struct asp_outfile *h)
+{
+	write_all(h, h->buf, h->n);
+	h->n = 0;
+}
+
+size_t asp_outfile_write_blocks(struct asp_outfile *h, const void *p, size_t n)
+{
+	size_t whole = n / DIRECT_BLOCK * DIRECT_BLOCK;
+	if (h->n || !whole || (uintptr_t)p % DIRECT_ALIGN) {
+		asp_outfile_write(h, p, n);
+		return n;
+	}
+	write_all(h, p, whole);
+	return whole;
+}
+
+void asp_outfile_write(struct asp_outfile *h, const void *p, size_t n)
+{
+	const uint8_t *s = p;
+	while (n && !h->err) {
+		size_t k = DIRECT_BLOCK - h->n < n ? DIRECT_BLOCK - h->n : n;
+		memcpy(h->buf + h->n, s, k);
+		h->n += k;
+		s += k;
+		n -= k;
+		if (h->n == DIRECT_BLOCK)
+			direct_drain(h);
+	}
+}
+
 int asp_outfile_commit(struct asp_outfile *h, char **err)
 {
 	const char *what = NULL;
 	int e = 0;
 
 	errno = 0;
-	if (fflush(h->fp) != 0 || ferror(h->fp)) {
-		/* an earlier failed write leaves the error flag but maybe not errno */
-		what = "write error";
-		e = errno ? errno : EIO;
-	}
-	if (fclose(h->fp) != 0 && !what) {
-		what = "close";
-		e = errno;
+	if (!h->fp) {
+		/* the tail is not a whole block: through the page cache */
+		if (h->direct && h->n)
+			direct_off(h);
+		direct_drain(h);
+		if (h->err) {
+			what = "write error";
+			e = h->err;
+		}
+		if (close(h->fd) != 0 && !what) {
+			what = "close";
+			e = errno;
+		}
+	} else {
+		if (fflush(h->fp) != 0 || ferror(h->fp)) {
+			/* an earlier failed write leaves the error flag but maybe not errno */
+			what = "write error";
+			e = errno ? errno : EIO;
+		}
+		if (fclose(h->fp) != 0 && !what) {
+			what = "close";
+			e = errno;
+		}
 	}
 	h->fp = NULL;
+	h->fd = -1;
 	if (!what && rename(h->tmp, h->path) != 0) {
 		what = "rename";
 		e = errno;
@@ -166,6 +292,8 @@ void asp_outfile_abort(struct asp_outfile *h)
 		return;
 	if (h->fp)
 		fclose(h->fp);
+	else if (h->fd >= 0)
+		close(h->fd);
 	unlink(h->tmp);
 	outfile_free(h);
 }

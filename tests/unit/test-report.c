@@ -608,6 +608,96 @@ TEST(outfile_commit_replaces_only_at_commit)
 	free(dir);
 }
 
+/* the direct writer (trace.json's): gathered bytes, blocks written from
+ * the caller's aligned buffer and the tail come out in order, whether the
+ * file system takes O_DIRECT (ext4) or not; a failing write is the
+ * commit's error and leaves the old file */
+static bool holds(const char *path, const uint8_t *want, size_t len)
+{
+	size_t n = 0;
+	char *err = NULL, *got = asp_read_file(path, &n, &err);
+	bool ok = got && n == len && memcmp(got, want, len) == 0;
+	free(got);
+	free(err);
+	return ok;
+}
+
+static bool direct_round_trip(const char *dir)
+{
+	char *path = asp_path_join(dir, "big.json"), *err = NULL;
+	enum { N = 3 * (1 << 20) + 12345 };
+	uint8_t *want = malloc(N), *buf = xcalloc_aligned(1, N, ASP_OUTFILE_ALIGN);
+	for (size_t i = 0; i < N; i++)
+		want[i] = (uint8_t)(i * 2654435761u >> 13);
+	memcpy(buf, want, N);
+	bool ok = true;
+	/* 1: blocks straight from buf, then the tail */
+	struct asp_outfile *h = asp_outfile_open_direct(path, &err);
+	ok &= h != NULL;
+	if (h) {
+		size_t took = asp_outfile_write_blocks(h, buf, N);
+		ok &= took == 3u << 20;
+		asp_outfile_write(h, buf + took, N - took);
+		ok &= asp_outfile_commit(h, &err) == 0;
+	}
+	ok &= holds(path, want, N);
+	/* 2: something gathered first: the blocks are gathered too */
+	h = asp_outfile_open_direct(path, &err);
+	ok &= h != NULL;
+	if (h) {
+		asp_outfile_write(h, want, 1000);
+		ok &= asp_outfile_write_blocks(h, buf + 1000, N - 1000) == N - 1000;
+		ok &= asp_outfile_commit(h, &err) == 0;
+	}
+	ok &= holds(path, want, N);
+	/* 3: the disk fills up */
+	h = asp_outfile_open_direct(path, &err);
+	ok &= h != NULL;
+	if (h) {
+		/* its temporary file's descriptor, replaced by /dev/full */
+		for (int i = 3; i < 64; i++) {
+			char link[64], target[4200] = "";
+			snprintf(link, sizeof(link), "/proc/self/fd/%d", i);
+			ssize_t k = readlink(link, target, sizeof(target) - 1);
+			if (k > 0 && strstr(target, "big.json.tmp.")) {
+				int full = open("/dev/full", O_WRONLY);
+				dup2(full, i);
+				close(full);
+			}
+		}
+		asp_outfile_write_blocks(h, buf, N);
+		ok &= asp_outfile_commit(h, &err) == -1;
+		ok &= err && strstr(err, "big.json: write error: No space left on device") != NULL;
+		free(err);
+		err = NULL;
+	}
+	ok &= holds(path, want, N); /* the old one */
+	free(err);
+	ok &= count_tmp(dir) == 0;
+	unlink(path);
+	free(path);
+	free(want);
+	free(buf);
+	return ok;
+}
+
+TEST(outfile_direct)
+{
+	char *dir = tap_tmpdir();
+	CHECK(direct_round_trip(dir));
+	tap_rmdir(dir);
+	free(dir);
+	/* tmpfs: O_DIRECT taken or refused, depending on the kernel */
+	struct stat st;
+	if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0) {
+		char tmpl[] = "/dev/shm/asprof-test.XXXXXX";
+		if (mkdtemp(tmpl)) {
+			CHECK(direct_round_trip(tmpl));
+			rmdir(tmpl);
+		}
+	}
+}
+
 TEST(outfile_abort_keeps_old)
 {
 	char *dir = tap_tmpdir();
@@ -788,6 +878,7 @@ int main(void)
 		CASE(text_summary),
 		CASE(outfile_commit_replaces_only_at_commit),
 		CASE(outfile_abort_keeps_old),
+		CASE(outfile_direct),
 		CASE(outfile_write_error),
 		CASE(outfile_not_a_directory),
 		CASE(mkdir_p_creates_parents),
