@@ -19,9 +19,9 @@
 #include "analysis/util.h"
 
 #include <dirent.h>
-#include <stdint.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,16 +30,12 @@
 
 /* what a killed run left: older than this, no live run is writing it */
 #define STALE_SECS 3600
-/* asp_outfile_open_direct's pieces: a multiple of any logical block size
- * (512 or 4096 bytes), in a buffer aligned to a page */
-#define DIRECT_BLOCK ASP_OUTFILE_BLOCK
-#define DIRECT_ALIGN ASP_OUTFILE_ALIGN
 
 struct asp_outfile {
 	char *path, *tmp;
 	FILE *fp;
 	/* asp_outfile_open_direct: no FILE; bytes gather in buf, written in
-	 * DIRECT_BLOCK pieces, around the page cache while direct is set */
+	 * ASP_OUTFILE_BLOCK pieces, around the page cache while direct is set */
 	int fd;
 	bool direct;
 	uint8_t *buf;
@@ -168,7 +164,7 @@ struct asp_outfile *asp_outfile_open_direct(const char *path, char **err)
 		outfile_free(h);
 		return NULL;
 	}
-	h->buf = xcalloc_aligned(1, DIRECT_BLOCK, DIRECT_ALIGN);
+	h->buf = xcalloc_aligned(1, ASP_OUTFILE_BLOCK, ASP_OUTFILE_ALIGN);
 	int fl = fcntl(h->fd, F_GETFL);
 	h->direct = fl >= 0 && fcntl(h->fd, F_SETFL, fl | O_DIRECT) == 0;
 	return h;
@@ -217,8 +213,8 @@ static void direct_drain(struct asp_outfile *h)
 
 size_t asp_outfile_write_blocks(struct asp_outfile *h, const void *p, size_t n)
 {
-	size_t whole = n / DIRECT_BLOCK * DIRECT_BLOCK;
-	if (h->n || !whole || (uintptr_t)p % DIRECT_ALIGN) {
+	size_t whole = n / ASP_OUTFILE_BLOCK * ASP_OUTFILE_BLOCK;
+	if (h->n || !whole || (uintptr_t)p % ASP_OUTFILE_ALIGN) {
 		asp_outfile_write(h, p, n);
 		return n;
 	}
@@ -230,12 +226,12 @@ void asp_outfile_write(struct asp_outfile *h, const void *p, size_t n)
 {
 	const uint8_t *s = p;
 	while (n && !h->err) {
-		size_t k = DIRECT_BLOCK - h->n < n ? DIRECT_BLOCK - h->n : n;
+		size_t k = ASP_OUTFILE_BLOCK - h->n < n ? ASP_OUTFILE_BLOCK - h->n : n;
 		memcpy(h->buf + h->n, s, k);
 		h->n += k;
 		s += k;
 		n -= k;
-		if (h->n == DIRECT_BLOCK)
+		if (h->n == ASP_OUTFILE_BLOCK)
 			direct_drain(h);
 	}
 }

@@ -23,14 +23,15 @@ struct asp_outfile *asp_outfile_open(const char *path, FILE **fp, char **err);
  * those pages is a fault in the host too: 164 MB of trace.json cost 0.4 s
  * of kernel time there, against 0.03 s written directly. */
 struct asp_outfile *asp_outfile_open_direct(const char *path, char **err);
-/* Appends; the first error is kept for asp_outfile_commit, later bytes
- * are dropped. */
+/* Appends (on a handle from asp_outfile_open_direct only); the first
+ * error is kept for asp_outfile_commit, later bytes are dropped. */
 void asp_outfile_write(struct asp_outfile *h, const void *p, size_t n);
 /* asp_outfile_write for a caller that formats into a buffer of its own
  * aligned to ASP_OUTFILE_ALIGN: while nothing is gathered, the whole
  * blocks at the head of p[0..n) are written from p itself (no copy).
  * Returns how many bytes it took from the head (all of them when it
  * gathered them instead); the caller keeps the rest. */
+/* the blocks: a multiple of any logical block size (512 or 4096 bytes) */
 #define ASP_OUTFILE_ALIGN 4096
 #define ASP_OUTFILE_BLOCK (1u << 20)
 size_t asp_outfile_write_blocks(struct asp_outfile *h, const void *p, size_t n);
