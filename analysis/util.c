@@ -266,6 +266,17 @@ char *asp_utf8_fix(char *s)
 	return s;
 }
 
+size_t asp_utf8_cut(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+	if (n <= max)
+		return n;
+	n = max;
+	while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
 char *asp_path_join(const char *dir, const char *name)
 {
 	size_t dl = strlen(dir);

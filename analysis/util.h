@@ -84,6 +84,9 @@ char *asp_read_config(const char *path, size_t *len, char **err);
  * is not part of a valid sequence, and every C0 control or DEL, becomes
  * '?'. For names read from files that end up in JSON, XML and XLSX. */
 char *asp_utf8_fix(char *s);
+/* the length of s cut to at most max bytes on a character boundary (s is
+ * valid UTF-8: a cut never leaves half a character) */
+size_t asp_utf8_cut(const char *s, size_t max);
 
 /* path join into a malloc'd string */
 char *asp_path_join(const char *dir, const char *name);

@@ -15,6 +15,7 @@
 #include "report/report.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,6 +226,9 @@ static void *worker(void *arg)
 	}
 }
 
+/* the run's folder name in runs/: its own, or NAME-2, NAME-3... when an
+ * earlier run has it, NAME shortened (on a character boundary) so that the
+ * whole still fits in a file name */
 static char *unique_name(struct job *jobs, size_t n, const char *base)
 {
 	char *name = xstrdup(base);
@@ -236,7 +240,9 @@ static char *unique_name(struct job *jobs, size_t n, const char *base)
 		if (!clash)
 			return name;
 		free(name);
-		name = xasprintf("%s-%d", base, k);
+		char suffix[16];
+		int sl = snprintf(suffix, sizeof(suffix), "-%d", k);
+		name = xasprintf("%.*s%s", (int)asp_utf8_cut(base, NAME_MAX - (size_t)sl), base, suffix);
 	}
 }
 
