@@ -658,7 +658,7 @@ struct asp_fold *asp_fold_open(struct asp_trace *t, asp_plain_fn plain, void *ct
 	}
 	free(order);
 	for (size_t k = 0; k < f->nw; k++) {
-		if (pthread_create(&f->w[k].thread, NULL, worker_main, &f->w[k]) != 0) {
+		if (asp_thread_create(&f->w[k].thread, worker_main, &f->w[k]) != 0) {
 			asp_fail(err, "%s: cannot start a thread", asp_trace_dir(t));
 			asp_fold_close(f);
 			return NULL;

@@ -2631,7 +2631,7 @@ struct asp_stream *asp_stream_open(struct asp_trace *t, char **err)
 	pthread_cond_init(&s->space, NULL);
 	for (size_t i = 0; i < STREAM_CHUNKS; i++)
 		s->free[s->nfree++] = chunk_new();
-	if (pthread_create(&s->decoder, NULL, decoder_main, s) != 0) {
+	if (asp_thread_create(&s->decoder, decoder_main, s) != 0) {
 		asp_fail(err, "%s: cannot start a thread", t->dir);
 		asp_stream_close(s);
 		return NULL;

@@ -4,17 +4,67 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+_Thread_local const char *asp_oom_what;
+static void (*volatile oom_cleanup)(const char *, size_t);
+
+void asp_oom_hook(void (*hook)(const char *what, size_t size))
+{
+	oom_cleanup = hook;
+}
+
+struct thread_start {
+	void *(*fn)(void *);
+	void *arg;
+	const char *what;
+};
+
+static void *thread_main(void *arg)
+{
+	struct thread_start ts = *(struct thread_start *)arg;
+	free(arg);
+	asp_oom_what = ts.what;
+	return ts.fn(ts.arg);
+}
+
+int asp_thread_create(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	struct thread_start *ts = xmalloc(sizeof(*ts));
+	*ts = (struct thread_start){ .fn = fn, .arg = arg, .what = asp_oom_what };
+	int rc = pthread_create(t, NULL, thread_main, ts);
+	if (rc != 0)
+		free(ts);
+	return rc;
+}
+
+void asp_oom_say(const char *what, const char *what_tail, size_t size)
+{
+	if (what)
+		fprintf(stderr, "asprof-batch: %s%s: out of memory (%zu bytes)\n", what,
+			what_tail ? what_tail : "", size);
+	else
+		fprintf(stderr, "asprof-batch: out of memory (%zu bytes)\n", size);
+}
+
 /* one line and exit status 2, as for any input that cannot be handled
  * (reports are written to temporary files: none is left half-written) */
 static void oom(size_t size)
 {
-	fprintf(stderr, "asprof-batch: out of memory (%zu bytes)\n", size);
+	static atomic_flag once = ATOMIC_FLAG_INIT;
+	if (atomic_flag_test_and_set(&once))
+		for (;;) /* another thread is saying it, then exits */
+			pause();
+	void (*hook)(const char *, size_t) = oom_cleanup;
+	if (hook)
+		hook(asp_oom_what, size);
+	else
+		asp_oom_say(asp_oom_what, NULL, size);
 	_exit(2);
 }
 

@@ -7,6 +7,7 @@
 #ifndef ASP_UTIL_H
 #define ASP_UTIL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -27,6 +28,18 @@ void *xrealloc(void *ptr, size_t size);
 void *xreallocarray(void *ptr, size_t n, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* Out of memory, the x* functions print one line and exit with status 2:
+ * "asprof-batch: WHAT: out of memory (N bytes)", WHAT the calling thread's
+ * asp_oom_what (the file it is writing; none when NULL). A hook set with
+ * asp_oom_hook is called instead to print it (it must not allocate, and
+ * may remove the temporary files first). */
+extern _Thread_local const char *asp_oom_what;
+void asp_oom_hook(void (*hook)(const char *what, size_t size));
+/* pthread_create (default attributes) whose thread starts with the
+ * caller's asp_oom_what: what it allocates is for the same file */
+int asp_thread_create(pthread_t *t, void *(*fn)(void *), void *arg);
+/* the line asprof prints out of memory (what may be NULL) */
+void asp_oom_say(const char *what, const char *what_tail, size_t size);
 /* malloc'd printf; dies on out-of-memory */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

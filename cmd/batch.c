@@ -3,7 +3,13 @@
  * index.md, junit.xml. A run that cannot be read is reported and skipped;
  * problems writing the output folder stop everything with status 2. The
  * charts, the slowest of the batch reports, are drawn from the moment the
- * last run is analysed, and kept only when every report can be written. */
+ * last run is analysed, and kept only when every report can be written.
+ *
+ * The output folder is locked for the whole batch and every report is
+ * written into its stage, then moved in together (report/outdir.h).
+ * SIGTERM, SIGINT and SIGHUP are taken by a thread of their own (guard):
+ * it kills the gnuplots, removes the stage, and lets the signal end the
+ * process, but never while the reports are being moved in. */
 #include "batch.h"
 #include "cmd.h"
 #include "analysis/analyze.h"
@@ -11,21 +17,27 @@
 #include "analysis/rules.h"
 #include "analysis/util.h"
 #include "report/batch.h"
+#include "report/outdir.h"
 #include "report/outfile.h"
 #include "report/report.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct job {
 	const char *path;
 	char *name;
 	bool is_base;
+	char *out_rundir;    /* OUT/runs/NAME, where it lands (messages) */
+	char *trace_final;   /* OUT/runs/NAME/trace.json */
 	struct asp_result *result;
 	struct asp_chrome *chrome; /* trace.json, until the run's reports are written */
 	char *skip_reason;   /* the run could not be read */
@@ -37,6 +49,8 @@ struct job {
 
 struct pool {
 	const struct batch_opts *o;
+	struct asp_outdir *od;
+	const char *stage;   /* where everything is written (outdir.h) */
 	const struct asp_rules *rules;
 	struct job *jobs;
 	size_t njobs, next, analysed, done;
@@ -52,6 +66,95 @@ struct pool {
 	char *charts_err;
 	struct asp_gnuplots *gnuplots; /* started with the batch, for the charts */
 };
+
+/* ------------------------------------------------------------ signals */
+
+static struct {
+	pthread_mutex_t mx;          /* held while the reports are moved in */
+	struct asp_outdir *_Atomic od; /* the stage to remove, until committed */
+	bool committed;
+	atomic_int sig;              /* the signal stopping the batch, or 0 */
+	atomic_bool done;
+	bool started;
+	pthread_t thread;
+	sigset_t set, old;
+	const char *out_dir;
+} guard = { .mx = PTHREAD_MUTEX_INITIALIZER };
+
+static void *guard_main(void *arg)
+{
+	(void)arg;
+	int sig;
+	while (sigwait(&guard.set, &sig) != 0)
+		;
+	if (atomic_load(&guard.done))
+		return NULL;
+	atomic_store(&guard.sig, sig);
+	pthread_mutex_lock(&guard.mx); /* not while the reports are moved in */
+	asp_gnuplots_kill_all();
+	asp_outdir_discard(atomic_load(&guard.od));
+	fprintf(stderr, "%s: stopped by signal %d (%s); %s\n", cmd_progname, sig, strsignal(sig),
+		guard.committed ? "its reports were written" : "its temporary files are removed, the output folder is as it was");
+	signal(sig, SIG_DFL);
+	sigset_t one;
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
+/* the interrupt signals blocked in every thread (and the gnuplots, which
+ * unblock them), taken by guard_main */
+static void guard_start(const char *out_dir)
+{
+	sigemptyset(&guard.set);
+	sigaddset(&guard.set, SIGTERM);
+	sigaddset(&guard.set, SIGINT);
+	sigaddset(&guard.set, SIGHUP);
+	guard.out_dir = out_dir;
+	pthread_sigmask(SIG_BLOCK, &guard.set, &guard.old);
+	guard.started = pthread_create(&guard.thread, NULL, guard_main, NULL) == 0;
+	if (!guard.started)
+		pthread_sigmask(SIG_SETMASK, &guard.old, NULL);
+}
+
+static void guard_stop(void)
+{
+	if (!guard.started)
+		return;
+	atomic_store(&guard.done, true);
+	pthread_kill(guard.thread, SIGTERM);
+	pthread_join(guard.thread, NULL);
+	pthread_sigmask(SIG_SETMASK, &guard.old, NULL);
+}
+
+/* the batch is being stopped: nothing more to say or write, the guard
+ * ends the process */
+static void stop_if_stopping(void)
+{
+	if (atomic_load(&guard.sig))
+		for (;;)
+			pause();
+}
+
+/* out of memory: the stage goes (no allocation there), and the line names
+ * the file where it would have landed */
+static void guard_oom(const char *what, size_t size)
+{
+	struct asp_outdir *od = atomic_load(&guard.od);
+	const char *tail;
+	what = asp_outdir_unstage_static(od, what, &tail);
+	asp_outdir_discard(od);
+	asp_oom_say(what, tail, size);
+}
+
+static void lock_notice(const char *msg)
+{
+	cmd_error("%s", msg);
+}
+
+/* ------------------------------------------------------------ runs */
 
 static void warn_stderr(void *ctx, const char *msg)
 {
@@ -116,10 +219,16 @@ static void analyse_run(struct pool *p, struct job *j)
 {
 	const struct batch_opts *o = p->o;
 	char *err = NULL;
-	char *rundir = xasprintf("%s/runs/%s", o->out_dir, j->name);
+	char *rundir = xasprintf("%s/runs/%s", p->stage, j->name);
 	char *trace_path = asp_path_join(rundir, "trace.json");
-	if (asp_mkdir_p(rundir, &err) < 0 || !(j->chrome = asp_chrome_open(trace_path, &err))) {
-		j->fatal = err;
+	asp_oom_what = j->trace_final;
+	/* one level: a stage removed under it (an interrupt) is not made again */
+	if (mkdir(rundir, 0777) != 0) {
+		j->fatal = xasprintf("%s: cannot create directory: %s", j->out_rundir, strerror(errno));
+		goto out;
+	}
+	if (!(j->chrome = asp_chrome_open(trace_path, &err))) {
+		j->fatal = asp_outdir_unstage(p->od, err);
 		goto out;
 	}
 	struct asp_span_sink sink = asp_chrome_sink(j->chrome);
@@ -137,6 +246,7 @@ static void analyse_run(struct pool *p, struct job *j)
 		j->skip_reason = err;
 	}
 out:
+	asp_oom_what = p->o->out_dir;
 	free(trace_path);
 	free(rundir);
 }
@@ -149,24 +259,26 @@ static void finish_run(struct pool *p, struct job *j)
 		return;
 	const struct batch_opts *o = p->o;
 	char *err = NULL;
-	char *rundir = xasprintf("%s/runs/%s", o->out_dir, j->name);
+	char *rundir = xasprintf("%s/runs/%s", p->stage, j->name);
 	char *summary_path = asp_path_join(rundir, "summary.json");
+	asp_oom_what = j->trace_final;
 	if (asp_summary_write(summary_path, j->result, p->rules, &j->json, &err) < 0) {
 		asp_chrome_abort(j->chrome);
-		j->fatal = err;
+		j->fatal = asp_outdir_unstage(p->od, err);
 		goto out;
 	}
 	FILE *mem = open_memstream(&j->text, &j->text_len);
 	if (mem) {
 		asp_summary_print(mem, j->result, o->top);
 		if (!o->quiet)
-			fprintf(mem, "  -> %s/\n", rundir);
+			fprintf(mem, "  -> %s/\n", j->out_rundir);
 		fputc('\n', mem);
 		fclose(mem);
 	}
 	if (asp_chrome_finish(j->chrome, j->result, &err) < 0)
-		j->fatal = err;
+		j->fatal = asp_outdir_unstage(p->od, err);
 out:
+	asp_oom_what = p->o->out_dir;
 	j->chrome = NULL;
 	free(summary_path);
 	free(rundir);
@@ -194,17 +306,21 @@ static void assemble(struct pool *p)
 	}
 	if (o->nbase && p->nb && p->nn)
 		b->cmp = asp_compare(p->base, p->nb, p->news, p->nn, p->rules);
-	char *dir = asp_path_join(o->out_dir, "charts");
-	p->charts = asp_charts_start(b, dir, p->gnuplots, &p->charts_err);
+	char *dir = asp_path_join(p->stage, "charts");
+	if (!atomic_load(&guard.sig)) {
+		p->charts = asp_charts_start(b, dir, p->gnuplots, &p->charts_err);
+		p->charts_err = asp_outdir_unstage(p->od, p->charts_err);
+	}
 	free(dir);
 }
 
 static void *worker(void *arg)
 {
 	struct pool *p = arg;
+	asp_oom_what = p->o->out_dir; /* between runs: the batch's folder */
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
-		if (p->next >= p->njobs) {
+		if (p->next >= p->njobs || atomic_load(&guard.sig)) {
 			pthread_mutex_unlock(&p->lock);
 			return NULL;
 		}
@@ -295,24 +411,38 @@ static void print_comparison(const struct asp_comparison *c, size_t top)
 	putchar('\n');
 }
 
-/* the batch reports; the charts (started by assemble, or NULL and
- * charts_err) are kept once summary.json and report.xlsx are written */
-static int write_batch(struct asp_batch *b, struct asp_charts *charts, char *charts_err,
-		       bool quiet)
+/* the path of a batch report in the stage, and where it lands (the name
+ * out-of-memory gives) */
+static char *report_path(const struct asp_batch *b, const char *out_dir, const char *name,
+			 char **final)
 {
-	char *err = NULL;
-	char *path = asp_path_join(b->out_dir, "summary.json");
+	free(*final);
+	*final = asp_path_join(out_dir, name);
+	asp_oom_what = *final;
+	return asp_path_join(b->out_dir, name);
+}
+
+/* the batch reports, into the stage (b->out_dir); the charts (started by
+ * assemble, or NULL and charts_err) are kept once summary.json and
+ * report.xlsx are written */
+static int write_batch(struct asp_batch *b, struct asp_outdir *od, const char *out_dir,
+		       struct asp_charts *charts, char *charts_err)
+{
+	char *err = NULL, *final = NULL;
+	char *path = report_path(b, out_dir, "summary.json", &final);
 	int rc = asp_batch_summary_write(b, path, &err);
 	free(path);
 	if (rc == 0) {
-		path = asp_path_join(b->out_dir, "report.xlsx");
+		path = report_path(b, out_dir, "report.xlsx", &final);
 		rc = asp_xlsx_write(b, path, &err);
 		free(path);
 	}
+	asp_oom_what = out_dir;
 	char *skipped = NULL, *cerr = NULL;
 	int crc = charts ? asp_charts_finish(charts, rc == 0, &skipped, &b->charts, &b->ncharts, &cerr)
 			 : -1;
 	if (skipped) {
+		skipped = asp_outdir_unstage(od, skipped);
 		fprintf(stderr, "%s: %s\n", cmd_progname, skipped);
 		free(skipped);
 	}
@@ -320,6 +450,7 @@ static int write_batch(struct asp_batch *b, struct asp_charts *charts, char *cha
 		cerr = charts_err;
 		charts_err = NULL;
 	}
+	cerr = asp_outdir_unstage(od, cerr);
 	if (rc == 0 && crc == ASP_CHARTS_GNUPLOT_FAILED) {
 		/* charts gnuplot could not draw are left out, as without gnuplot:
 		 * the verdict stands and the other reports are written */
@@ -333,24 +464,45 @@ static int write_batch(struct asp_batch *b, struct asp_charts *charts, char *cha
 	}
 	free(charts_err);
 	if (rc == 0) {
-		path = asp_path_join(b->out_dir, "index.md");
+		path = report_path(b, out_dir, "index.md", &final);
 		rc = asp_markdown_write(b, path, &err);
 		free(path);
 	}
 	if (rc == 0) {
-		path = asp_path_join(b->out_dir, "junit.xml");
+		path = report_path(b, out_dir, "junit.xml", &final);
 		rc = asp_junit_write(b, path, &err);
 		free(path);
 	}
+	asp_oom_what = out_dir;
+	free(final);
 	if (rc < 0) {
+		stop_if_stopping();
+		err = asp_outdir_unstage(od, err);
 		cmd_error("%s", err);
 		free(err);
 		return -1;
 	}
-	if (!quiet)
-		fprintf(stderr, "%s: reports in %s/ (index.md, summary.json, report.xlsx, junit.xml, charts/, runs/)\n",
-			cmd_progname, b->out_dir);
 	return 0;
+}
+
+/* the stage moved into the output folder, unless a signal is stopping
+ * the batch */
+static int commit_batch(struct asp_outdir *od, int status)
+{
+	char *err = NULL;
+	pthread_mutex_lock(&guard.mx);
+	if (atomic_load(&guard.sig)) {
+		pthread_mutex_unlock(&guard.mx);
+		stop_if_stopping();
+	}
+	int rc = asp_outdir_commit(od, status, &err);
+	guard.committed = rc == 0;
+	pthread_mutex_unlock(&guard.mx);
+	if (rc < 0) {
+		cmd_error("%s", err);
+		free(err);
+	}
+	return rc;
 }
 
 int batch_run(const struct batch_opts *o)
@@ -376,8 +528,23 @@ int batch_run(const struct batch_opts *o)
 		asp_rules_free(rules);
 		return ASP_EXIT_USAGE;
 	}
+	guard_start(o->out_dir);
+	struct asp_outdir *od = asp_outdir_open(o->out_dir, o->lock_wait_set ? o->lock_wait : BATCH_LOCK_WAIT_S,
+						lock_notice, &err);
+	if (!od) {
+		stop_if_stopping();
+		cmd_error("%s", err);
+		free(err);
+		asp_rules_free(rules);
+		guard_stop();
+		return ASP_EXIT_USAGE;
+	}
+	atomic_store(&guard.od, od);
+	asp_oom_hook(guard_oom);
+	asp_oom_what = o->out_dir;
 
-	struct pool p = { .o = o, .rules = rules, .b = { .rules = rules, .out_dir = o->out_dir } };
+	struct pool p = { .o = o, .od = od, .stage = asp_outdir_stage(od), .rules = rules,
+			  .b = { .rules = rules, .out_dir = asp_outdir_stage(od) } };
 	p.njobs = o->nbase + o->nruns;
 	p.jobs = xcalloc(p.njobs, sizeof(*p.jobs));
 	for (size_t i = 0; i < p.njobs; i++) {
@@ -387,6 +554,8 @@ int batch_run(const struct batch_opts *o)
 		char *base = asp_run_name(j->path);
 		j->name = unique_name(p.jobs, i, base);
 		free(base);
+		j->out_rundir = xasprintf("%s/runs/%s", o->out_dir, j->name);
+		j->trace_final = asp_path_join(j->out_rundir, "trace.json");
 	}
 	p.progress = !o->quiet && isatty(STDERR_FILENO);
 	/* a gnuplot per chart of the likely kinds (a histogram per run, two
@@ -402,7 +571,7 @@ int batch_run(const struct batch_opts *o)
 	pthread_t *tids = xcalloc(nthreads, sizeof(*tids));
 	unsigned started = 0;
 	for (unsigned i = 1; i < nthreads; i++)
-		if (pthread_create(&tids[i], NULL, worker, &p) == 0)
+		if (asp_thread_create(&tids[i], worker, &p) == 0)
 			started = i;
 		else
 			break;
@@ -411,6 +580,7 @@ int batch_run(const struct batch_opts *o)
 		pthread_join(tids[i], NULL);
 	free(tids);
 	pthread_mutex_destroy(&p.lock);
+	stop_if_stopping(); /* the runs stopped early: nothing to tell */
 
 	/* results in argument order (assemble put the batch's runs in it) */
 	int status = ASP_EXIT_OK;
@@ -463,13 +633,25 @@ int batch_run(const struct batch_opts *o)
 		b->status_reason = xasprintf("%zu regressions, %zu error and %zu warning findings",
 					    regressions, errors, warnings);
 	b->status = status;
-	if (fatal) {
+	if (fatal) { /* the output folder stays as it was */
 		asp_charts_finish(p.charts, false, NULL, NULL, NULL, NULL);
 		free(p.charts_err);
-	} else if (write_batch(b, p.charts, p.charts_err, o->quiet) < 0) {
+	} else if (write_batch(b, od, o->out_dir, p.charts, p.charts_err) < 0 ||
+		   commit_batch(od, status) < 0) {
 		status = ASP_EXIT_USAGE;
+	} else if (!o->quiet) {
+		fprintf(stderr, "%s: reports in %s/ (index.md, summary.json, report.xlsx, junit.xml, charts/, runs/, manifest.json)\n",
+			cmd_progname, o->out_dir);
 	}
 	asp_gnuplots_stop(p.gnuplots);
+	/* the lock goes last: a stage not committed is removed first */
+	pthread_mutex_lock(&guard.mx);
+	atomic_store(&guard.od, NULL);
+	pthread_mutex_unlock(&guard.mx);
+	asp_outdir_close(od);
+	asp_oom_hook(NULL);
+	asp_oom_what = NULL;
+	guard_stop();
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		cmd_error("stdout: %s", strerror(errno ? errno : EIO));
 		status = ASP_EXIT_USAGE;
@@ -493,6 +675,8 @@ int batch_run(const struct batch_opts *o)
 	for (size_t i = 0; i < p.njobs; i++) {
 		asp_result_free(p.jobs[i].result);
 		free(p.jobs[i].name);
+		free(p.jobs[i].out_rundir);
+		free(p.jobs[i].trace_final);
 		free(p.jobs[i].skip_reason);
 		free(p.jobs[i].fatal);
 		free(p.jobs[i].text);

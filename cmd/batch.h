@@ -12,11 +12,16 @@ struct batch_opts {
 	bool quiet;
 	size_t top;
 	unsigned jobs;
+	unsigned lock_wait;  /* --lock-wait: seconds to wait for another batch */
+	bool lock_wait_set;  /* else BATCH_LOCK_WAIT_S */
 	char **base;   /* the baseline group (compared against runs), may be empty */
 	size_t nbase;
 	char **runs;   /* the runs (the new group when base is given) */
 	size_t nruns;
 };
+
+/* how long a batch waits for another writing its output folder */
+#define BATCH_LOCK_WAIT_S 600
 
 /* Returns the exit status (cmd.h). */
 int batch_run(const struct batch_opts *o);

@@ -10,10 +10,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* arg as a whole decimal number from min to max */
+static int number(const char *arg, long min, long max, long *v)
+{
+	char *end;
+	*v = strtol(arg, &end, 10);
+	return *arg == '\0' || *end || *v < min || *v > max ? -1 : 0;
+}
+
 /* the options both the main job and diff take; returns -1 on a bad one,
  * 1 for --help, 0 otherwise */
 int batch_common_opt(int c, const char *arg, struct batch_opts *o)
 {
+	long v;
 	switch (c) {
 	case 'c': o->rules_path = arg; return 0;
 	case 'o': o->out_dir = arg; return 0;
@@ -26,16 +35,21 @@ int batch_common_opt(int c, const char *arg, struct batch_opts *o)
 			return -1;
 		}
 		return 0;
-	case 't': {
-		char *end;
-		long v = strtol(arg, &end, 10);
-		if (*arg == '\0' || *end || v < 1 || v > 1000) {
+	case 'L':
+		if (number(arg, 0, 86400, &v) < 0) {
+			cmd_error("--lock-wait takes a number of seconds from 0 to 86400, not '%s'", arg);
+			return -1;
+		}
+		o->lock_wait = (unsigned)v;
+		o->lock_wait_set = true;
+		return 0;
+	case 't':
+		if (number(arg, 1, 1000, &v) < 0) {
 			cmd_error("--top takes a number from 1 to 1000, not '%s'", arg);
 			return -1;
 		}
 		o->top = (size_t)v;
 		return 0;
-	}
 	}
 	return -1;
 }
@@ -48,6 +62,7 @@ const struct option batch_longopts[] = {
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "top", required_argument, NULL, 't' },
+	{ "lock-wait", required_argument, NULL, 'L' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -111,9 +126,13 @@ const struct cmd_entry cmd_analyze_entry = {
 		"  -R, --runtimes FILE    more runtime profiles (configs/runtimes.yaml's shape)\n"
 		"  -t, --top N            rows of each table in the stdout summary (default 10)\n"
 		"  -q, --quiet            no progress and no file locations on stderr\n"
+		"      --lock-wait SECS   wait this long for another batch writing in OUT\n"
+		"                         (default 600; 0: refuse at once, exit 2)\n"
 		"  -h, --help             this text\n"
 		"\n"
 		"Exit status: 0 clean; 1 regressions or findings that fail the rules (fail_on);\n"
-		"2 usage or input errors (a run that cannot be read is skipped and reported).\n",
+		"2 usage or input errors (a run that cannot be read is skipped and reported).\n"
+		"Stopped by SIGTERM, SIGINT or SIGHUP, it removes its temporary files and ends\n"
+		"by that signal (143, 130, 129 in a shell); OUT keeps the previous reports.\n",
 	.exec = analyze_exec,
 };

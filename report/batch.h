@@ -51,7 +51,7 @@ char *asp_short_name(const char *name, size_t max);
 
 int asp_batch_summary_write(const struct asp_batch *b, const char *path, char **err);
 int asp_xlsx_write(const struct asp_batch *b, const char *path, char **err);
-/* Charts: asp_charts_start creates dir and starts drawing into a private
+/* Charts: asp_charts_start creates dir (its parent exists) and starts drawing into a private
  * folder in it, on a thread of its own (b must stay as it is until the
  * finish); NULL and *err when dir cannot take them. asp_charts_finish waits,
  * then with keep moves every chart drawn whole into dir (each file replacing
@@ -80,6 +80,8 @@ int asp_charts_finish(struct asp_charts *h, bool keep, char **skipped_msg, char 
 int asp_charts_write(const struct asp_batch *b, const char *dir, char **skipped_msg, char **err);
 struct asp_gnuplots *asp_gnuplots_start(size_t n);
 void asp_gnuplots_stop(struct asp_gnuplots *g);
+/* kills every gnuplot started (SIGKILL): a batch interrupted */
+void asp_gnuplots_kill_all(void);
 int asp_markdown_write(const struct asp_batch *b, const char *path, char **err);
 int asp_junit_write(const struct asp_batch *b, const char *path, char **err);
 

@@ -972,6 +972,39 @@ struct gp_proc {
 	int in, err;
 };
 
+/* the gnuplots running, for asp_gnuplots_kill_all */
+static pid_t gp_live[256];
+static pthread_mutex_t gp_live_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void gp_live_set(pid_t old, pid_t new)
+{
+	pthread_mutex_lock(&gp_live_lock);
+	for (size_t i = 0; i < ASP_ARRAY_SIZE(gp_live); i++)
+		if (gp_live[i] == old) {
+			gp_live[i] = new;
+			break;
+		}
+	pthread_mutex_unlock(&gp_live_lock);
+}
+
+/* waits for a gnuplot killed or done */
+static pid_t gp_wait(pid_t pid, int *status, int flags)
+{
+	pid_t w = waitpid(pid, status, flags);
+	if (w == pid)
+		gp_live_set(pid, 0);
+	return w;
+}
+
+void asp_gnuplots_kill_all(void)
+{
+	pthread_mutex_lock(&gp_live_lock);
+	for (size_t i = 0; i < ASP_ARRAY_SIZE(gp_live); i++)
+		if (gp_live[i] > 0)
+			kill(gp_live[i], SIGKILL);
+	pthread_mutex_unlock(&gp_live_lock);
+}
+
 /* started in cwd (NULL: ours) */
 static int gp_spawn(const char *prog, const char *cwd, struct gp_proc *p, char **why)
 {
@@ -998,6 +1031,11 @@ static int gp_spawn(const char *prog, const char *cwd, struct gp_proc *p, char *
 		if (getppid() != parent)
 			_exit(127);
 #endif
+		/* a batch blocks its interrupt signals for a thread of its own
+		 * to handle; gnuplot gets them as any program does */
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 		dup2(sv[1], 0);
 		if (null >= 0)
@@ -1012,6 +1050,7 @@ static int gp_spawn(const char *prog, const char *cwd, struct gp_proc *p, char *
 		dprintf(2, "cannot run %s: %s\n", prog, strerror(errno));
 		_exit(127);
 	}
+	gp_live_set(0, p->pid);
 	close(sv[1]);
 	close(pe[1]);
 	p->in = sv[0];
@@ -1123,7 +1162,7 @@ void asp_gnuplots_stop(struct asp_gnuplots *g)
 		close(p->in);
 		close(p->err);
 		kill(p->pid, SIGKILL);
-		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+		while (gp_wait(p->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 	}
 	pthread_mutex_destroy(&g->lock);
@@ -1196,7 +1235,7 @@ static void run_gnuplot(struct asp_gnuplots *g, const char *prog, const struct c
 	if (timed_out)
 		kill(pid, SIGKILL);
 	for (;;) {
-		pid_t w = waitpid(pid, &status, timed_out ? 0 : WNOHANG);
+		pid_t w = gp_wait(pid, &status, timed_out ? 0 : WNOHANG);
 		if (w == pid || (w < 0 && errno != EINTR))
 			break;
 		if (w == 0) {
@@ -1335,7 +1374,7 @@ static int run_gnuplot_all(struct asp_gnuplots *warm, const char *prog, const st
 	pthread_t *t = xcalloc(ng ? ng : 1, sizeof(*t));
 	size_t started = 0;
 	for (size_t i = 1; i < ng; i++) {
-		if (pthread_create(&t[i], NULL, gnuplot_worker, &p) != 0)
+		if (asp_thread_create(&t[i], gnuplot_worker, &p) != 0)
 			break;
 		started = i;
 	}
@@ -1437,6 +1476,8 @@ static void draw(struct asp_charts *h)
 
 static void *draw_main(void *arg)
 {
+	struct asp_charts *h = arg;
+	asp_oom_what = h->dir; /* out of memory: the charts' folder is named */
 	draw(arg);
 	return NULL;
 }
@@ -1444,9 +1485,13 @@ static void *draw_main(void *arg)
 struct asp_charts *asp_charts_start(const struct asp_batch *b, const char *dir,
 				    struct asp_gnuplots *warm, char **err)
 {
-	if (asp_mkdir_p(dir, err) != 0)
+	/* one level: a batch's stage removed under it (an interrupt) is not
+	 * made again */
+	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+		asp_fail(err, "%s: cannot create directory: %s", dir, strerror(errno));
 		return NULL;
-	asp_outfile_sweep(dir, ".draw-", true);
+	}
+	asp_outfile_sweep(dir, ".draw-", true, ASP_OUTFILE_STALE_SECS);
 	char *stage = xasprintf("%s/.draw-XXXXXX", dir);
 	if (!mkdtemp(stage)) {
 		asp_fail(err, "%s: %s", dir, strerror(errno));
@@ -1517,6 +1562,8 @@ int asp_charts_finish(struct asp_charts *h, bool keep, char **skipped_msg, char 
 
 int asp_charts_write(const struct asp_batch *b, const char *dir, char **skipped_msg, char **err)
 {
+	if (asp_mkdir_p(dir, err) != 0)
+		return -1;
 	struct asp_charts *h = asp_charts_start(b, dir, NULL, err);
 	return h ? asp_charts_finish(h, true, skipped_msg, NULL, NULL, err) : -1;
 }

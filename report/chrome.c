@@ -784,7 +784,7 @@ struct asp_chrome *asp_chrome_open(const char *path, char **err)
 	l_lit(&c->line, "{\"traceEvents\":[");
 	pthread_mutex_init(&c->sq.lock, NULL);
 	pthread_cond_init(&c->sq.changed, NULL);
-	c->sq.running = pthread_create(&c->sq.worker, NULL, span_worker, c) == 0;
+	c->sq.running = asp_thread_create(&c->sq.worker, span_worker, c) == 0;
 	if (!c->sq.running) {
 		pthread_mutex_destroy(&c->sq.lock);
 		pthread_cond_destroy(&c->sq.changed);

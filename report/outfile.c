@@ -28,9 +28,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* what a killed run left: older than this, no live run is writing it */
-#define STALE_SECS 3600
-
 struct asp_outfile {
 	char *path, *tmp;
 	FILE *fp;
@@ -59,8 +56,7 @@ static mode_t default_mode(void)
 	return 0666 & ~mask;
 }
 
-/* NAME is PREFIX and the six characters mkstemp/mkdtemp put for XXXXXX */
-static bool stray_name(const char *name, const char *prefix)
+bool asp_outfile_temp_name(const char *name, const char *prefix)
 {
 	size_t n = strlen(prefix);
 	if (strncmp(name, prefix, n) != 0 || strlen(name + n) != 6)
@@ -91,7 +87,7 @@ static void remove_stray_dir(const char *path)
 	rmdir(path);
 }
 
-void asp_outfile_sweep(const char *dir, const char *prefix, bool dirs)
+void asp_outfile_sweep(const char *dir, const char *prefix, bool dirs, long min_age)
 {
 	DIR *d = opendir(dir);
 	if (!d)
@@ -99,11 +95,11 @@ void asp_outfile_sweep(const char *dir, const char *prefix, bool dirs)
 	time_t now = time(NULL);
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		if (!stray_name(e->d_name, prefix))
+		if (!asp_outfile_temp_name(e->d_name, prefix))
 			continue;
 		char *p = asp_path_join(dir, e->d_name);
 		struct stat st;
-		if (lstat(p, &st) == 0 && now - st.st_mtime > STALE_SECS) {
+		if (lstat(p, &st) == 0 && now - st.st_mtime >= min_age) {
 			if (dirs && S_ISDIR(st.st_mode))
 				remove_stray_dir(p);
 			else if (!dirs && S_ISREG(st.st_mode))
@@ -120,7 +116,7 @@ static int open_tmp(struct asp_outfile *h, const char *path, char **err)
 	const char *slash = strrchr(path, '/');
 	char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
 	char *prefix = xasprintf("%s.tmp.", slash ? slash + 1 : path);
-	asp_outfile_sweep(dir, prefix, false);
+	asp_outfile_sweep(dir, prefix, false, ASP_OUTFILE_STALE_SECS);
 	free(dir);
 	free(prefix);
 

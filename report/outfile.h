@@ -44,9 +44,15 @@ void asp_outfile_abort(struct asp_outfile *h);
 const char *asp_outfile_tmp_path(const struct asp_outfile *h);
 
 /* Removes what killed runs left in dir: files (or, with dirs, folders of
- * files) named PREFIX + 6 mkstemp characters, last changed an hour ago or
- * more. */
-void asp_outfile_sweep(const char *dir, const char *prefix, bool dirs);
+ * files) named PREFIX + 6 mkstemp characters, last changed min_age seconds
+ * ago or more (0: any; a writer that holds the folder's lock knows no other
+ * is writing there, see outdir.h). */
+void asp_outfile_sweep(const char *dir, const char *prefix, bool dirs, long min_age);
+/* NAME is PREFIX and the six characters mkstemp/mkdtemp put for XXXXXX */
+bool asp_outfile_temp_name(const char *name, const char *prefix);
+/* what asp_outfile_open sweeps beside its file: an hour old, older than
+ * any live run's temporary file */
+#define ASP_OUTFILE_STALE_SECS 3600
 
 /* mkdir -p; "PATH: reason" when it fails or PATH is not a directory */
 int asp_mkdir_p(const char *path, char **err);

@@ -111,7 +111,7 @@ told() {
 }
 check "... one line naming the first chart: $(grep gnuplot "$TMP/stderr" | head -1)" told
 check "... gnuplot was warmed up" grep -q "^set output '/dev/null'\$" "$TMP/fake.log"
-check "... then sent into the drawing folder" grep -q "^cd '$TMP/fake/charts/.draw-[^/]*'\$" "$TMP/fake.log"
+check "... then sent into the drawing folder (in the batch's stage)" grep -q "^cd '$TMP/fake/\.asprof-stage-[^/]*/charts/\.draw-[^/]*'\$" "$TMP/fake.log"
 check "... to load the scripts" grep -q "^load 'hist-regress_new_1.gp'\$" "$TMP/fake.log"
 check "... no drawing folder left, the older charts untouched" sh -c \
 	"[ -z \"\$(find '$TMP/fake/charts' -name '.draw-*')\" ] &&

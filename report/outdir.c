@@ -1,0 +1,461 @@
+/* outdir.c - one batch at a time in an output folder, its reports written
+ * into a private stage and moved in together (see outdir.h). */
+#include "outdir.h"
+#include "outfile.h"
+#include "report.h"
+#include "analysis/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOCK_NAME ".asprof.lock"
+#define STAGE_PREFIX ".asprof-stage-"
+#define COMMIT_PREFIX ".asprof-commit-"
+#define MANIFEST "manifest.json"
+
+struct asp_outdir {
+	/* fixed arrays: asp_outdir_discard allocates nothing */
+	char out[PATH_MAX];
+	char stage[PATH_MAX];
+	char id[96];
+	int lock_fd;
+	bool committed;
+};
+
+/* ------------------------------------------------------------ removal */
+
+/* empties the directory open as fd, without allocating; entries that
+ * appear while it works are taken too (it reads until a pass finds none) */
+static void empty_dir(int fd, int depth)
+{
+	char buf[2048] __attribute__((aligned(8)));
+	for (int pass = 0; pass < 100; pass++) {
+		bool any = false;
+		if (lseek(fd, 0, SEEK_SET) < 0)
+			return;
+		ssize_t n;
+		while ((n = getdents64(fd, buf, sizeof(buf))) > 0) {
+			for (ssize_t off = 0; off < n;) {
+				struct dirent64 *e = (struct dirent64 *)(void *)(buf + off);
+				off += e->d_reclen;
+				const char *s = e->d_name;
+				if (s[0] == '.' && (!s[1] || (s[1] == '.' && !s[2])))
+					continue;
+				any = true;
+				if (e->d_type != DT_DIR && unlinkat(fd, s, 0) == 0)
+					continue;
+				int sub = depth < 8 ? openat(fd, s, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+				if (sub >= 0) {
+					empty_dir(sub, depth + 1);
+					close(sub);
+					unlinkat(fd, s, AT_REMOVEDIR);
+				}
+			}
+		}
+		if (!any)
+			return;
+	}
+}
+
+/* path and all in it; true when it is gone */
+static bool remove_tree(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		empty_dir(fd, 0);
+		close(fd);
+	}
+	return rmdir(path) == 0 || errno == ENOENT;
+}
+
+void asp_outdir_discard(struct asp_outdir *d)
+{
+	if (!d || d->committed || !d->stage[0])
+		return;
+	/* a thread may still be finishing a file there: once the stage is
+	 * gone nothing can be made in it (its folders are made one level at
+	 * a time, never with their parents) */
+	for (int i = 0; i < 400 && !remove_tree(d->stage); i++)
+		nanosleep(&(struct timespec){ 0, 5000000 }, NULL);
+	d->stage[0] = '\0';
+}
+
+/* ------------------------------------------------------------ the files */
+
+struct entry {
+	char *rel;
+	off_t size;
+};
+
+struct entries {
+	struct entry *v;
+	size_t n;
+};
+
+/* the regular files under root/rel (rel NULL: root itself), as paths
+ * relative to root */
+static void list_files(const char *root, const char *rel, struct entries *es, int depth)
+{
+	char *dir = rel ? asp_path_join(root, rel) : xstrdup(root);
+	DIR *dp = opendir(dir);
+	if (!dp) {
+		free(dir);
+		return;
+	}
+	struct dirent *e;
+	while ((e = readdir(dp))) {
+		const char *s = e->d_name;
+		if (s[0] == '.' && (!s[1] || (s[1] == '.' && !s[2])))
+			continue;
+		char *r = rel ? asp_path_join(rel, s) : xstrdup(s);
+		char *full = asp_path_join(dir, s);
+		struct stat st;
+		if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode) && depth < 4) {
+			list_files(root, r, es, depth + 1);
+			free(r);
+		} else if (lstat(full, &st) == 0 && S_ISREG(st.st_mode)) {
+			es->v = xreallocarray(es->v, es->n + 1, sizeof(*es->v));
+			es->v[es->n++] = (struct entry){ .rel = r, .size = st.st_size };
+		} else {
+			free(r);
+		}
+		free(full);
+	}
+	closedir(dp);
+	free(dir);
+}
+
+static void entries_free(struct entries *es)
+{
+	for (size_t i = 0; i < es->n; i++)
+		free(es->v[i].rel);
+	free(es->v);
+}
+
+/* the order files go in: the runs, the charts, the workbook, the verdict
+ * (summary.json, junit.xml, index.md), the manifest last */
+static int commit_rank(const char *rel)
+{
+	if (!strcmp(rel, MANIFEST))
+		return 4;
+	if (!strcmp(rel, "summary.json") || !strcmp(rel, "junit.xml") || !strcmp(rel, "index.md"))
+		return 3;
+	if (!strchr(rel, '/'))
+		return 2;
+	return strncmp(rel, "runs/", 5) ? 1 : 0;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	int rx = commit_rank(x->rel), ry = commit_rank(y->rel);
+	return rx != ry ? rx - ry : strcmp(x->rel, y->rel);
+}
+
+/* every file of the committed stage src moved into out, in commit_rank
+ * order, OUT/manifest.json removed first; then src removed */
+static int roll_forward(const char *out, const char *src, char **err)
+{
+	struct entries es = { 0 };
+	list_files(src, NULL, &es, 0);
+	asp_qsort(es.v, es.n, sizeof(*es.v), entry_cmp);
+	int rc = 0;
+	/* the folders first: a file's rename then needs none made */
+	for (size_t i = 0; i < es.n && rc == 0; i++) {
+		char *to = asp_path_join(out, es.v[i].rel);
+		for (char *s = to + strlen(out) + 1; (s = strchr(s, '/')) && rc == 0; s++) {
+			*s = '\0';
+			if (mkdir(to, 0777) != 0 && errno != EEXIST)
+				rc = asp_fail(err, "%s: cannot create directory: %s", to, strerror(errno));
+			*s = '/';
+		}
+		free(to);
+	}
+	char *manifest = asp_path_join(out, MANIFEST);
+	if (rc == 0 && unlink(manifest) != 0 && errno != ENOENT)
+		rc = asp_fail(err, "%s: %s", manifest, strerror(errno));
+	free(manifest);
+	for (size_t i = 0; i < es.n && rc == 0; i++) {
+		char *from = asp_path_join(src, es.v[i].rel);
+		char *to = asp_path_join(out, es.v[i].rel);
+		if (rename(from, to) != 0)
+			rc = asp_fail(err, "%s: %s (the next batch in %s moves the rest in)", to,
+				      strerror(errno), out);
+		free(from);
+		free(to);
+	}
+	entries_free(&es);
+	if (rc == 0)
+		remove_tree(src);
+	return rc;
+}
+
+/* what killed batches left: a stage committed in part is finished, the
+ * other stages removed, and the temporaries of older versions (written
+ * beside each report) too, whatever their age */
+static int recover(const char *out, char **err)
+{
+	DIR *dp = opendir(out);
+	if (!dp)
+		return asp_fail(err, "%s: %s", out, strerror(errno));
+	struct dirent *e;
+	int rc = 0;
+	while ((e = readdir(dp)) && rc == 0) {
+		char *p = asp_path_join(out, e->d_name);
+		if (asp_outfile_temp_name(e->d_name, COMMIT_PREFIX))
+			rc = roll_forward(out, p, err);
+		else if (asp_outfile_temp_name(e->d_name, STAGE_PREFIX))
+			remove_tree(p);
+		free(p);
+	}
+	closedir(dp);
+	static const char *const reports[] = { "summary.json", "report.xlsx", "index.md", "junit.xml", MANIFEST };
+	for (size_t i = 0; i < ASP_ARRAY_SIZE(reports); i++) {
+		char *prefix = xasprintf("%s.tmp.", reports[i]);
+		asp_outfile_sweep(out, prefix, false, 0);
+		free(prefix);
+	}
+	char *charts = asp_path_join(out, "charts");
+	asp_outfile_sweep(charts, ".draw-", true, 0);
+	free(charts);
+	char *runs = asp_path_join(out, "runs");
+	if ((dp = opendir(runs))) {
+		while ((e = readdir(dp))) {
+			if (e->d_name[0] == '.')
+				continue;
+			char *run = asp_path_join(runs, e->d_name);
+			asp_outfile_sweep(run, "trace.json.tmp.", false, 0);
+			asp_outfile_sweep(run, "summary.json.tmp.", false, 0);
+			free(run);
+		}
+		closedir(dp);
+	}
+	free(runs);
+	return rc;
+}
+
+/* ------------------------------------------------------------ the lock */
+
+/* "another batch (PID n)", from what the lock's holder wrote there */
+static void holder(int fd, char *buf, size_t n)
+{
+	char pid[24];
+	ssize_t got = pread(fd, pid, sizeof(pid) - 1, 0);
+	long v = 0;
+	if (got > 0) {
+		pid[got] = '\0';
+		char *end;
+		v = strtol(pid, &end, 10);
+		if (end == pid || (*end && *end != '\n'))
+			v = 0;
+	}
+	if (v > 0)
+		snprintf(buf, n, "another batch (PID %ld)", v);
+	else
+		snprintf(buf, n, "another batch");
+}
+
+static int lock_out(struct asp_outdir *d, unsigned wait_s, void (*notice)(const char *), char **err)
+{
+	char *path = asp_path_join(d->out, LOCK_NAME);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+	if (fd < 0) {
+		asp_fail(err, "%s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	free(path);
+	int rc = 0;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK) { /* a file system without locks: go on, and say so */
+			char *msg = xasprintf("warning: %s: cannot lock %s (%s): a batch writing there at the same time would mix its reports with these",
+					      d->out, LOCK_NAME, strerror(errno));
+			notice(msg);
+			free(msg);
+		} else {
+			char who[64];
+			holder(fd, who, sizeof(who));
+			if (wait_s) {
+				char *msg = xasprintf("%s: %s is writing this folder; waiting for it (up to %u s, --lock-wait)",
+						      d->out, who, wait_s);
+				notice(msg);
+				free(msg);
+			}
+			struct timespec t0;
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			for (;;) {
+				struct timespec now;
+				clock_gettime(CLOCK_MONOTONIC, &now);
+				if (now.tv_sec - t0.tv_sec >= (time_t)wait_s) {
+					holder(fd, who, sizeof(who));
+					if (wait_s)
+						rc = asp_fail(err, "%s: %s is writing this folder; nothing written after waiting %u s (--lock-wait)",
+							      d->out, who, wait_s);
+					else
+						rc = asp_fail(err, "%s: %s is writing this folder; nothing written (--lock-wait 0)",
+							      d->out, who);
+					break;
+				}
+				nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
+				if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+					break;
+			}
+		}
+	}
+	if (rc < 0) {
+		close(fd);
+		return -1;
+	}
+	char pid[24];
+	int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	/* for the waiters' message only: a failure changes nothing else */
+	if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)n, 0) != n)
+		errno = 0;
+	d->lock_fd = fd;
+	return 0;
+}
+
+/* ------------------------------------------------------------ entry */
+
+struct asp_outdir *asp_outdir_open(const char *out, unsigned wait_s,
+				   void (*notice)(const char *msg), char **err)
+{
+	size_t len = strlen(out);
+	while (len > 1 && out[len - 1] == '/')
+		len--;
+	if (len + sizeof(STAGE_PREFIX) + 8 >= PATH_MAX) {
+		asp_fail(err, "%.*s: %s", (int)len, out, strerror(ENAMETOOLONG));
+		return NULL;
+	}
+	struct asp_outdir *d = xcalloc(1, sizeof(*d));
+	memcpy(d->out, out, len);
+	d->lock_fd = -1;
+	if (lock_out(d, wait_s, notice, err) < 0 || recover(d->out, err) < 0)
+		goto fail;
+	memcpy(d->stage, d->out, len);
+	memcpy(d->stage + len, "/" STAGE_PREFIX "XXXXXX", sizeof("/" STAGE_PREFIX "XXXXXX"));
+	if (!mkdtemp(d->stage)) {
+		asp_fail(err, "%s: %s", d->out, strerror(errno));
+		d->stage[0] = '\0';
+		goto fail;
+	}
+	static const char *const sub[] = { "runs", "charts" };
+	for (size_t i = 0; i < ASP_ARRAY_SIZE(sub); i++) {
+		char *p = asp_path_join(d->stage, sub[i]);
+		int e = mkdir(p, 0777) == 0 ? 0 : errno;
+		free(p);
+		if (e) {
+			asp_fail(err, "%s/%s: cannot create directory: %s", d->out, sub[i], strerror(e));
+			goto fail;
+		}
+	}
+	char when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", gmtime_r(&now, &tm));
+	snprintf(d->id, sizeof(d->id), "%s-%ld-%s", when, (long)getpid(),
+		 d->stage + strlen(d->stage) - 6);
+	return d;
+fail:
+	asp_outdir_close(d);
+	return NULL;
+}
+
+const char *asp_outdir_stage(const struct asp_outdir *d)
+{
+	return d->stage;
+}
+
+char *asp_outdir_unstage(const struct asp_outdir *d, char *msg)
+{
+	if (!msg || !d->stage[0])
+		return msg;
+	size_t n = strlen(d->stage);
+	struct asp_buf b = { 0 };
+	const char *s = msg;
+	for (const char *hit; (hit = strstr(s, d->stage)); s = hit + n) {
+		asp_buf_append(&b, s, (size_t)(hit - s));
+		asp_buf_append(&b, d->out, strlen(d->out));
+	}
+	asp_buf_append(&b, s, strlen(s) + 1);
+	free(msg);
+	return b.data;
+}
+
+const char *asp_outdir_unstage_static(const struct asp_outdir *d, const char *what,
+				      const char **tail)
+{
+	size_t n = d ? strlen(d->stage) : 0;
+	*tail = NULL;
+	if (!what || !n || strncmp(what, d->stage, n))
+		return what;
+	*tail = what + n;
+	return d->out;
+}
+
+/* the stage's manifest.json: the batch and each of its files */
+static int write_manifest(struct asp_outdir *d, int status, char **err)
+{
+	struct entries es = { 0 };
+	list_files(d->stage, NULL, &es, 0);
+	asp_qsort(es.v, es.n, sizeof(*es.v), entry_cmp);
+	json_object *root = json_object_new_object();
+	json_object_object_add(root, "schema", json_object_new_string("asprof-manifest/1"));
+	json_object_object_add(root, "batch", json_object_new_string(d->id));
+	json_object_object_add(root, "status", json_object_new_int(status));
+	json_object *files = json_object_new_array();
+	for (size_t i = 0; i < es.n; i++) {
+		if (!strcmp(es.v[i].rel, MANIFEST))
+			continue;
+		json_object *f = json_object_new_object();
+		json_object_object_add(f, "path", json_object_new_string(es.v[i].rel));
+		json_object_object_add(f, "bytes", json_object_new_int64(es.v[i].size));
+		json_object_array_add(files, f);
+	}
+	json_object_object_add(root, "files", files);
+	entries_free(&es);
+	char *path = asp_path_join(d->stage, MANIFEST);
+	int rc = asp_json_write(path, root, NULL, err);
+	free(path);
+	json_object_put(root);
+	return rc;
+}
+
+int asp_outdir_commit(struct asp_outdir *d, int status, char **err)
+{
+	if (write_manifest(d, status, err) < 0) {
+		*err = asp_outdir_unstage(d, *err);
+		return -1;
+	}
+	/* the commit point: a stage of this name is moved in, whatever happens */
+	char *commit = xasprintf("%s/%s%s", d->out, COMMIT_PREFIX, d->stage + strlen(d->stage) - 6);
+	int rc = rename(d->stage, commit);
+	if (rc != 0)
+		asp_fail(err, "%s: %s", d->out, strerror(errno));
+	else {
+		d->committed = true;
+		rc = roll_forward(d->out, commit, err);
+	}
+	free(commit);
+	return rc;
+}
+
+void asp_outdir_close(struct asp_outdir *d)
+{
+	if (!d)
+		return;
+	asp_outdir_discard(d);
+	if (d->lock_fd >= 0)
+		close(d->lock_fd);
+	free(d);
+}
