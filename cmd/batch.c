@@ -87,7 +87,7 @@ static void *guard_main(void *arg)
 	int sig;
 	while (sigwait(&guard.set, &sig) != 0)
 		;
-	if (atomic_load(&guard.done))
+	if (atomic_load(&guard.done) || sig == SIGUSR2)
 		return NULL;
 	atomic_store(&guard.sig, sig);
 	pthread_mutex_lock(&guard.mx); /* not while the reports are moved in */
@@ -109,9 +109,15 @@ static void *guard_main(void *arg)
 static void guard_start(const char *out_dir)
 {
 	sigemptyset(&guard.set);
-	sigaddset(&guard.set, SIGTERM);
-	sigaddset(&guard.set, SIGINT);
-	sigaddset(&guard.set, SIGHUP);
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	for (size_t i = 0; i < ASP_ARRAY_SIZE(sigs); i++) {
+		/* one ignored stays so (nohup, a shell's background job) */
+		struct sigaction sa;
+		if (sigaction(sigs[i], NULL, &sa) == 0 && sa.sa_handler != SIG_IGN)
+			sigaddset(&guard.set, sigs[i]);
+	}
+	/* the wake-up of guard_stop */
+	sigaddset(&guard.set, SIGUSR2);
 	guard.out_dir = out_dir;
 	pthread_sigmask(SIG_BLOCK, &guard.set, &guard.old);
 	guard.started = pthread_create(&guard.thread, NULL, guard_main, NULL) == 0;
@@ -124,7 +130,7 @@ static void guard_stop(void)
 	if (!guard.started)
 		return;
 	atomic_store(&guard.done, true);
-	pthread_kill(guard.thread, SIGTERM);
+	pthread_kill(guard.thread, SIGUSR2);
 	pthread_join(guard.thread, NULL);
 	pthread_sigmask(SIG_SETMASK, &guard.old, NULL);
 }
