@@ -162,6 +162,27 @@ static int entry_cmp(const void *a, const void *b)
 	return rx != ry ? rx - ry : strcmp(x->rel, y->rel);
 }
 
+/* out ready to take the files es: their folders made, and no file's
+ * place taken by a folder (a rename would fail there) */
+static int prepare(const char *out, const struct entries *es, char **err)
+{
+	int rc = 0;
+	for (size_t i = 0; i < es->n && rc == 0; i++) {
+		char *to = asp_path_join(out, es->v[i].rel);
+		for (char *s = to + strlen(out) + 1; (s = strchr(s, '/')) && rc == 0; s++) {
+			*s = '\0';
+			if (mkdir(to, 0777) != 0 && errno != EEXIST)
+				rc = asp_fail(err, "%s: cannot create directory: %s", to, strerror(errno));
+			*s = '/';
+		}
+		struct stat st;
+		if (rc == 0 && lstat(to, &st) == 0 && S_ISDIR(st.st_mode))
+			rc = asp_fail(err, "%s: %s", to, strerror(EISDIR));
+		free(to);
+	}
+	return rc;
+}
+
 /* every file of the committed stage src moved into out, in commit_rank
  * order, OUT/manifest.json removed first; then src removed */
 static int roll_forward(const char *out, const char *src, char **err)
@@ -169,18 +190,7 @@ static int roll_forward(const char *out, const char *src, char **err)
 	struct entries es = { 0 };
 	list_files(src, NULL, &es, 0);
 	asp_qsort(es.v, es.n, sizeof(*es.v), entry_cmp);
-	int rc = 0;
-	/* the folders first: a file's rename then needs none made */
-	for (size_t i = 0; i < es.n && rc == 0; i++) {
-		char *to = asp_path_join(out, es.v[i].rel);
-		for (char *s = to + strlen(out) + 1; (s = strchr(s, '/')) && rc == 0; s++) {
-			*s = '\0';
-			if (mkdir(to, 0777) != 0 && errno != EEXIST)
-				rc = asp_fail(err, "%s: cannot create directory: %s", to, strerror(errno));
-			*s = '/';
-		}
-		free(to);
-	}
+	int rc = prepare(out, &es, err);
 	char *manifest = asp_path_join(out, MANIFEST);
 	if (rc == 0 && unlink(manifest) != 0 && errno != ENOENT)
 		rc = asp_fail(err, "%s: %s", manifest, strerror(errno));
@@ -269,6 +279,8 @@ static int lock_out(struct asp_outdir *d, unsigned wait_s, void (*notice)(const 
 {
 	char *path = asp_path_join(d->out, LOCK_NAME);
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+	if (fd < 0 && errno == EACCES) /* another user's: a lock all the same */
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		asp_fail(err, "%s: %s", path, strerror(errno));
 		free(path);
@@ -437,9 +449,16 @@ int asp_outdir_commit(struct asp_outdir *d, int status, char **err)
 		*err = asp_outdir_unstage(d, *err);
 		return -1;
 	}
+	/* what can fail in out, before the commit point */
+	struct entries es = { 0 };
+	list_files(d->stage, NULL, &es, 0);
+	int rc = prepare(d->out, &es, err);
+	entries_free(&es);
+	if (rc < 0)
+		return -1;
 	/* the commit point: a stage of this name is moved in, whatever happens */
 	char *commit = xasprintf("%s/%s%s", d->out, COMMIT_PREFIX, d->stage + strlen(d->stage) - 6);
-	int rc = rename(d->stage, commit);
+	rc = rename(d->stage, commit);
 	if (rc != 0)
 		asp_fail(err, "%s: %s", d->out, strerror(errno));
 	else {

@@ -77,6 +77,7 @@ for i in $(seq $tries); do
 	wait $a || sa=$?
 	wait $b || sb=$?
 	[ "$sa" -eq 0 ] && [ "$sb" -eq 1 ] || badexit=$((badexit + 1))
+	! grep -qE 'Sanitizer|runtime error' "$TMP/a.err" "$TMP/b.err" || badexit=$((badexit + 1))
 	case $(one_set "$out") in pass | fail) ;; *) mixed=$((mixed + 1)) ;; esac
 	case $(whole "$out") in pass | fail) ;; *) nomanifest=$((nomanifest + 1)) ;; esac
 	if grep -qE 'is writing this folder; waiting for it' "$TMP/a.err" "$TMP/b.err"; then said=$((said + 1)); fi
@@ -143,6 +144,7 @@ for i in $(seq $tries); do
 	st=0
 	wait $pid || st=$?
 	case $st in 1) ;; 130 | 143) stopped=$((stopped + 1)) ;; *) badexit=$((badexit + 1)); diag "$TMP/term.err" ;; esac
+	! grep -qE 'Sanitizer|runtime error' "$TMP/term.err" || { badexit=$((badexit + 1)); diag "$TMP/term.err"; }
 	case $(one_set "$out") in
 	pass) old=$((old + 1)) ;;
 	fail) new=$((new + 1)) ;;
