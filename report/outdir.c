@@ -183,6 +183,31 @@ static int prepare(const char *out, const struct entries *es, char **err)
 	return rc;
 }
 
+/* from copied to to, atomically (a folder of out that is a link to
+ * another file system: rename cannot move there), then removed */
+static int copy_in(const char *from, const char *to, char **err)
+{
+	FILE *fp;
+	struct asp_outfile *h = asp_outfile_open(to, &fp, err);
+	if (!h)
+		return -1;
+	int fd = open(from, O_RDONLY | O_CLOEXEC);
+	char buf[65536];
+	ssize_t n = fd < 0 ? -1 : 0;
+	while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, (size_t)n, fp);
+	if (n < 0) {
+		asp_fail(err, "%s: %s", from, strerror(errno));
+		asp_outfile_abort(h);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (n < 0 || asp_outfile_commit(h, err) < 0)
+		return -1;
+	unlink(from);
+	return 0;
+}
+
 /* every file of the committed stage src moved into out, in commit_rank
  * order, OUT/manifest.json removed first; then src removed */
 static int roll_forward(const char *out, const char *src, char **err)
@@ -198,8 +223,8 @@ static int roll_forward(const char *out, const char *src, char **err)
 	for (size_t i = 0; i < es.n && rc == 0; i++) {
 		char *from = asp_path_join(src, es.v[i].rel);
 		char *to = asp_path_join(out, es.v[i].rel);
-		if (rename(from, to) != 0)
-			rc = asp_fail(err, "%s: %s (the next batch in %s moves the rest in)", to,
+		if (rename(from, to) != 0 && (errno != EXDEV || copy_in(from, to, err) < 0))
+			rc = asp_fail(err, "%s: %s (the next batch in %s finishes or drops this one)", to,
 				      strerror(errno), out);
 		free(from);
 		free(to);
@@ -213,19 +238,25 @@ static int roll_forward(const char *out, const char *src, char **err)
 /* what killed batches left: a stage committed in part is finished, the
  * other stages removed, and the temporaries of older versions (written
  * beside each report) too, whatever their age */
-static int recover(const char *out, char **err)
+static int recover(const char *out, void (*notice)(const char *), char **err)
 {
 	DIR *dp = opendir(out);
 	if (!dp)
 		return asp_fail(err, "%s: %s", out, strerror(errno));
 	struct dirent *e;
-	int rc = 0;
-	while ((e = readdir(dp)) && rc == 0) {
-		char *p = asp_path_join(out, e->d_name);
-		if (asp_outfile_temp_name(e->d_name, COMMIT_PREFIX))
-			rc = roll_forward(out, p, err);
-		else if (asp_outfile_temp_name(e->d_name, STAGE_PREFIX))
+	while ((e = readdir(dp))) {
+		char *p = asp_path_join(out, e->d_name), *why = NULL;
+		/* what cannot be moved in is dropped: this batch's reports,
+		 * moved in whole, make the folder whole again */
+		if (asp_outfile_temp_name(e->d_name, COMMIT_PREFIX) && roll_forward(out, p, &why) < 0) {
+			char *msg = xasprintf("warning: %s; the rest of that interrupted batch's reports are dropped", why);
+			notice(msg);
+			free(msg);
+			free(why);
 			remove_tree(p);
+		} else if (asp_outfile_temp_name(e->d_name, STAGE_PREFIX)) {
+			remove_tree(p);
+		}
 		free(p);
 	}
 	closedir(dp);
@@ -251,7 +282,7 @@ static int recover(const char *out, char **err)
 		closedir(dp);
 	}
 	free(runs);
-	return rc;
+	return 0;
 }
 
 /* ------------------------------------------------------------ the lock */
@@ -352,7 +383,7 @@ struct asp_outdir *asp_outdir_open(const char *out, unsigned wait_s,
 	struct asp_outdir *d = xcalloc(1, sizeof(*d));
 	memcpy(d->out, out, len);
 	d->lock_fd = -1;
-	if (lock_out(d, wait_s, notice, err) < 0 || recover(d->out, err) < 0)
+	if (lock_out(d, wait_s, notice, err) < 0 || recover(d->out, notice, err) < 0)
 		goto fail;
 	memcpy(d->stage, d->out, len);
 	memcpy(d->stage + len, "/" STAGE_PREFIX "XXXXXX", sizeof("/" STAGE_PREFIX "XXXXXX"));

@@ -217,6 +217,28 @@ else
 	skip "... no temporaries left"
 fi
 
+# ------------------------------------------------------------ linked folders
+# runs/NAME a link to a folder on another file system (a served folder):
+# the reports cannot be renamed there from the stage; they are copied in,
+# each atomically
+far=$(mktemp -d /dev/shm/asprof-outdir.XXXXXX 2>/dev/null || true)
+if [ -n "$far" ] && [ "$(stat -c %d "$far")" != "$(stat -c %d "$TMP")" ]; then
+	rm -rf "$out"
+	mkdir -p "$out/runs"
+	ln -s "$far" "$out/runs/tokio_ct"
+	st=0
+	"$ASPROF" -q -o "$out" $PASS_RUNS >/dev/null 2>"$TMP/far.err" || st=$?
+	check "runs/NAME a link to another file system: exit $st, its reports there, the set whole ($(whole "$out"))" sh -c \
+		'[ "$1" -eq 0 ] && [ ! -s "$2" ] && [ -s "$3/trace.json" ] && [ -s "$3/summary.json" ] &&
+		 [ -z "$(ls -A "$3" | grep -v -e "^trace.json$" -e "^summary.json$")" ]' sh "$st" "$TMP/far.err" "$far"
+	[ "$(whole "$out")" = pass ] && ok "... manifest.json lists them" || not_ok "... manifest.json lists them"
+	rm -rf "$far"
+else
+	[ -z "$far" ] || rm -rf "$far"
+	skip "runs/NAME a link to another file system (/dev/shm is not one here)"
+	skip "... manifest.json lists them"
+fi
+
 # ------------------------------------------------------------ long names
 # two runs whose folders share one name of 255 bytes (ASCII, and 2-byte
 # characters with a cut that would split one): NAME-2 is shortened to fit
