@@ -967,7 +967,9 @@ static int record_exec(int argc, char **argv)
 	} else if (status != 0) {
 		cmd_warning("uftrace: %s (%s); check the recording", st_uf, why);
 	}
-	printf("recorded %s; analyse it with: %s -c rules.yaml ", dir, cmd_progname);
+	char *shown = asp_show(dir, ASP_SHOW_CONTROLS);
+	printf("recorded %s; analyse it with: %s -c rules.yaml ", shown, cmd_progname);
+	free(shown);
 	put_quoted(stdout, dir);
 	fputc('\n', stdout);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
