@@ -72,7 +72,7 @@ HOME=$home "$ASPROF" -c "$TMP/in/rules.yaml" -o "$out" --baseline "$TMP"/in/base
 	>"$TMP/stdout" 2>"$TMP/stderr"
 st=$?
 set -e
-check "a batch over hostile names: exit status 1 (the regression), not $st" [ "$st" -eq 1 ]
+check "a batch over hostile names: exit status $st (1 expected: the regression)" [ "$st" -eq 1 ]
 diag "$TMP/stderr" | cat -v
 check "no payload ran: no canary file $(ls "$home" | tr '\n' ' ')" [ -z "$(ls -A "$home")" ]
 
@@ -83,7 +83,7 @@ mkdir "$TMP/home2"
 HOME=$TMP/home2 "$ASPROF" -o "$TMP/out2" "$TMP"/in2/* "$FIXTURES/tokio_ct" >/dev/null 2>"$TMP/stderr2"
 st=$?
 set -e
-check "a batch with a hostile run that cannot be read: exit status 2, not $st" [ "$st" -eq 2 ]
+check "a batch with a hostile run that cannot be read: exit status $st (2 expected)" [ "$st" -eq 2 ]
 check "... no payload ran" [ -z "$(ls -A "$TMP/home2")" ]
 
 "$PY" - "$out" "$TMP/stdout" "$TMP/stderr" >"$TMP/checks" <<'EOF'
