@@ -1,7 +1,8 @@
 #!/bin/sh
 # hostile-names.sh - names that are code, markup or terminal controls in some
 # output language go through every writer inert and shown as they are.
-# Run folders, a function of the recordings' .sym files, rule patterns, a
+# Run folders, two functions of the recordings' .sym files (one a plain
+# name, one a legacy mangled name that demangles to backquotes), rule patterns, a
 # runtime profile's name and the output folder carry backquotes, $(...),
 # quotes, backslashes, newlines, ESC sequences, %, @, |, Markdown and HTML,
 # non-UTF-8 bytes and a 255-byte name. The payloads that would run a command
@@ -30,6 +31,11 @@ touch = lambda tag: b'`cd;touch${IFS}C_' + tag + b'`$(cd;touch${IFS}C_' + tag + 
 # name is shown as it is
 future = (b'regress::parse' + touch(b'SYM') + b'\'"\\|@x{a}^b_c&<b>%s%n\x1b[31m\xff\xfe|' +
           b'`printf${IFS}INJ;printf${IFS}ECTED`::{closure#0}')
+# another one mangled (legacy): it demangles to backquotes, $ and quotes
+def legacy(*path):
+    ident = lambda s: ''.join(c if c.isalnum() or c == '_' else '$u%x$' % ord(c) for c in s)
+    return ('_ZN' + ''.join('%d%s' % (len(ident(p)), ident(p)) for p in path) + '17h0123456789abcdefE').encode()
+mangled = legacy('regress', 'fetch`cd;touch${IFS}C_MANGLED`"\'', '{{closure}}')
 names = {
     'base': [b'b' + touch(b'RUN1'),
              b'b\'"\\|@%s%n{a}_b^c&<i>x<\\i>' + touch(b'RUN2'),
@@ -46,7 +52,10 @@ for side, runs in names.items():
         data = open(sym, 'rb').read()
         old = b' _RNCNvCsia0jGzeAwKN_7regress11parse_batch0B3_\n'
         assert old in data
-        open(sym, 'wb').write(data.replace(old, b' ' + future + b'\n'))
+        data = data.replace(old, b' ' + future + b'\n')
+        old = b' _RNCNvCsia0jGzeAwKN_7regress10fetch_rows0B3_\n'
+        assert old in data
+        open(sym, 'wb').write(data.replace(old, b' ' + mangled + b'\n'))
 # the rules: a runtime profile (tokio's lists, cut from runtimes.yaml) and
 # override patterns with hostile names; the first pattern matches the future.
 # JSON strings are YAML double-quoted scalars.
@@ -115,6 +124,9 @@ if d:
     check('summary.json: the hostile future regressed, its name as it is',
           fut and fut[0].startswith('regress::parse`cd;touch${IFS}C_SYM`$(cd;touch${IFS}C_SYM2)\'"\\|@x{a}^b_c&<b>%s%n'),
           repr(fut))
+    futs = set(f['name'] for r in d['runs'] for f in r['futures'])
+    check('summary.json: a mangled name demangled to backquotes and quotes, as it is',
+          'regress::fetch`cd;touch${IFS}C_MANGLED`"\'::{{closure}}' in futs, repr(sorted(futs)))
     rts = set(r['run']['runtime'] for r in d['runs'])
     check('summary.json: the runtime profile\'s name as it is', rts == {'tok`cd;touch${IFS}C_RT`$(cd;touch${IFS}C_RT2)|\x1b]0;x\x07\'"\\@%s<b>\n'}, repr(rts))
 
