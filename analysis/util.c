@@ -43,13 +43,28 @@ int asp_thread_create(pthread_t *t, void *(*fn)(void *), void *arg)
 	return rc;
 }
 
+/* s on stderr with its control characters as \xNN (as asp_show does,
+ * without allocating) */
+static void say_inert(const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f)
+			fprintf(stderr, "\\x%02x", c);
+		else
+			fputc(c, stderr);
+	}
+}
+
 void asp_oom_say(const char *what, const char *what_tail, size_t size)
 {
-	if (what)
-		fprintf(stderr, "asprof-batch: %s%s: out of memory (%zu bytes)\n", what,
-			what_tail ? what_tail : "", size);
-	else
-		fprintf(stderr, "asprof-batch: out of memory (%zu bytes)\n", size);
+	fputs("asprof-batch: ", stderr);
+	if (what) {
+		say_inert(what);
+		say_inert(what_tail);
+		fputs(": ", stderr);
+	}
+	fprintf(stderr, "out of memory (%zu bytes)\n", size);
 }
 
 /* one line and exit status 2, as for any input that cannot be handled
@@ -293,21 +308,38 @@ char *asp_read_config(const char *path, size_t *len, char **err)
 	return read_stream(fp, path, ASP_CONFIG_MAX, len, err);
 }
 
+size_t asp_utf8_seq(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned c = p[0];
+	size_t n;
+	unsigned min;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, min = 0x80;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, min = 0x800;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, min = 0x10000;
+	else
+		return 0;
+	unsigned cp = c & (0x3f >> (n - 1));
+	for (size_t i = 1; i < n; i++) { /* a NUL is no continuation byte */
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
 char *asp_utf8_fix(char *s)
 {
-	unsigned char *p = (unsigned char *)s;
-	while (*p) {
-		size_t n = *p < 0x80 ? 1 : *p >= 0xc2 && *p <= 0xdf ? 2 : *p >= 0xe0 && *p <= 0xef ? 3
-			 : *p >= 0xf0 && *p <= 0xf4 ? 4 : 0;
-		bool ok = n > 0;
-		for (size_t i = 1; ok && i < n; i++)
-			ok = (p[i] & 0xc0) == 0x80;
-		/* overlong forms, UTF-16 surrogates, beyond U+10FFFF */
-		if (ok && n == 3)
-			ok = !(p[0] == 0xe0 && p[1] < 0xa0) && !(p[0] == 0xed && p[1] >= 0xa0);
-		if (ok && n == 4)
-			ok = !(p[0] == 0xf0 && p[1] < 0x90) && !(p[0] == 0xf4 && p[1] >= 0x90);
-		if (!ok || (n == 1 && (*p < 0x20 || *p == 0x7f))) {
+	for (char *p = s; *p;) {
+		size_t n = asp_utf8_seq(p);
+		if (!n || (n == 1 && ((unsigned char)*p < 0x20 || *p == 0x7f))) {
 			*p++ = '?';
 			continue;
 		}
@@ -325,6 +357,49 @@ size_t asp_utf8_cut(const char *s, size_t max)
 	while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
 		n--;
 	return n;
+}
+
+/* a character a terminal or an XML parser would act on or refuse */
+static bool show_escaped(const unsigned char *p, size_t n, unsigned flags)
+{
+	if (!(flags & ASP_SHOW_CONTROLS))
+		return false;
+	if (n == 1)
+		return (p[0] < 0x20 || p[0] == 0x7f) &&
+		       !((flags & ASP_SHOW_KEEP_LINES) && (p[0] == '\n' || p[0] == '\t'));
+	if (n == 2)
+		return p[0] == 0xc2 && p[1] < 0xa0; /* C1: U+0080-U+009F */
+	return n == 3 && p[0] == 0xef && p[1] == 0xbf && p[2] >= 0xbe; /* U+FFFE, U+FFFF */
+}
+
+void asp_buf_show(struct asp_buf *b, const char *s, unsigned flags)
+{
+	static const char hex[] = "0123456789abcdef";
+	asp_buf_append(b, "", 0);
+	const char *run = s;
+	for (const char *p = s; *p;) {
+		size_t n = asp_utf8_seq(p);
+		const unsigned char *u = (const unsigned char *)p;
+		if (n && !show_escaped(u, n, flags)) {
+			p += n;
+			continue;
+		}
+		asp_buf_append(b, run, (size_t)(p - run));
+		for (size_t i = 0; i < (n ? n : 1); i++) {
+			char x[4] = { '\\', 'x', hex[u[i] >> 4], hex[u[i] & 15] };
+			asp_buf_append(b, x, sizeof(x));
+		}
+		p += n ? n : 1;
+		run = p;
+	}
+	asp_buf_append(b, run, strlen(run));
+}
+
+char *asp_show(const char *s, unsigned flags)
+{
+	struct asp_buf b = { 0 };
+	asp_buf_show(&b, s, flags);
+	return b.data;
 }
 
 char *asp_path_join(const char *dir, const char *name)

@@ -101,6 +101,11 @@ char *asp_utf8_fix(char *s);
  * valid UTF-8: a cut never leaves half a character) */
 size_t asp_utf8_cut(const char *s, size_t max);
 
+/* The length (1 to 4) of the valid UTF-8 sequence s starts with, or 0 when
+ * s[0] starts none (a stray or cut byte, an overlong form, a surrogate,
+ * beyond U+10FFFF). */
+size_t asp_utf8_seq(const char *s);
+
 /* path join into a malloc'd string */
 char *asp_path_join(const char *dir, const char *name);
 
@@ -112,6 +117,19 @@ struct asp_buf {
 void asp_buf_append(struct asp_buf *b, const char *s, size_t n);
 void asp_buf_printf(struct asp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void asp_buf_free(struct asp_buf *b);
+
+/* Names from input shown where their bytes could act or be refused: the
+ * text every writer shows, before its own quoting. Each byte that is not
+ * part of valid UTF-8 is written \xNN (so the output is valid UTF-8); with
+ * ASP_SHOW_CONTROLS so is every C0 control, DEL, C1 control (U+0080-U+009F)
+ * and U+FFFE/U+FFFF (the terminal, XML, charts, Markdown), and with
+ * ASP_SHOW_KEEP_LINES but newline and tab, which the writer handles
+ * itself. A backslash stays one backslash. */
+#define ASP_SHOW_CONTROLS 1u
+#define ASP_SHOW_KEEP_LINES 2u
+void asp_buf_show(struct asp_buf *b, const char *s, unsigned flags);
+/* the same as a malloc'd string */
+char *asp_show(const char *s, unsigned flags);
 
 /* qsort that accepts an empty (NULL) array, which plain qsort may not */
 static inline void asp_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))

@@ -162,12 +162,6 @@ static void lock_notice(const char *msg)
 
 /* ------------------------------------------------------------ runs */
 
-static void warn_stderr(void *ctx, const char *msg)
-{
-	(void)ctx;
-	fprintf(stderr, "%s: warning: %s\n", cmd_progname, msg);
-}
-
 int batch_take_list(int *argc, char **argv, const char *opt, char ***vals, size_t *n)
 {
 	int out = 1;
@@ -239,7 +233,7 @@ static void analyse_run(struct pool *p, struct job *j)
 	}
 	struct asp_span_sink sink = asp_chrome_sink(j->chrome);
 	struct asp_analyze_opts ao = {
-		.rules = p->rules, .runtime = o->runtime, .sink = &sink, .warn = warn_stderr,
+		.rules = p->rules, .runtime = o->runtime, .sink = &sink, .warn = cmd_warn,
 	};
 	j->result = asp_analyze(j->path, &ao, &err);
 	if (j->result) { /* its folder's name: unique in the batch */
@@ -276,8 +270,11 @@ static void finish_run(struct pool *p, struct job *j)
 	FILE *mem = open_memstream(&j->text, &j->text_len);
 	if (mem) {
 		asp_summary_print(mem, j->result, o->top);
-		if (!o->quiet)
-			fprintf(mem, "  -> %s/\n", j->out_rundir);
+		if (!o->quiet) {
+			char *shown = asp_show(j->out_rundir, ASP_SHOW_CONTROLS);
+			fprintf(mem, "  -> %s/\n", shown);
+			free(shown);
+		}
 		fputc('\n', mem);
 		fclose(mem);
 	}
@@ -385,7 +382,8 @@ static bool findings_fail(const struct asp_rules *rules, const struct asp_result
 	return fail;
 }
 
-/* the comparison's verdicts on stdout, after the runs */
+/* the comparison's verdicts on stdout, after the runs; names shown as
+ * every writer shows text (asp_show) */
 static void print_comparison(const struct asp_comparison *c, size_t top)
 {
 	char b1[32], b2[32];
@@ -402,18 +400,24 @@ static void print_comparison(const struct asp_comparison *c, size_t top)
 			if (r->verdict != v)
 				continue;
 			shown++;
+			char *name = asp_show(r->name, ASP_SHOW_CONTROLS);
 			printf("  %-9s %s%s: %s -> %s (%+.1f%%, p=%.2g)\n", asp_verdict_name(v),
-			       r->is_task ? "task " : "", r->name,
+			       r->is_task ? "task " : "", name,
 			       asp_format_duration((uint64_t)r->metric_base, b1, sizeof(b1)),
 			       asp_format_duration((uint64_t)r->metric_new, b2, sizeof(b2)),
 			       r->rel_change * 100.0, r->p_value);
+			free(name);
 		}
 	}
-	for (size_t i = 0; i < c->nnew_findings; i++)
-		printf("  new blocking finding: %s (%s, %s in %s)\n", c->new_findings[i].future,
+	for (size_t i = 0; i < c->nnew_findings; i++) {
+		char *future = asp_show(c->new_findings[i].future, ASP_SHOW_CONTROLS);
+		char *run = asp_show(c->new_findings[i].run, ASP_SHOW_CONTROLS);
+		printf("  new blocking finding: %s (%s, %s in %s)\n", future,
 		       asp_severity_name(c->new_findings[i].severity),
-		       asp_format_duration(c->new_findings[i].duration_ns, b1, sizeof(b1)),
-		       c->new_findings[i].run);
+		       asp_format_duration(c->new_findings[i].duration_ns, b1, sizeof(b1)), run);
+		free(future);
+		free(run);
+	}
 	putchar('\n');
 }
 
@@ -449,7 +453,7 @@ static int write_batch(struct asp_batch *b, struct asp_outdir *od, const char *o
 			 : -1;
 	if (skipped) {
 		skipped = asp_outdir_unstage(od, skipped);
-		fprintf(stderr, "%s: %s\n", cmd_progname, skipped);
+		cmd_error("%s", skipped);
 		free(skipped);
 	}
 	if (!charts) { /* charts/ could not be made */
@@ -460,7 +464,7 @@ static int write_batch(struct asp_batch *b, struct asp_outdir *od, const char *o
 	if (rc == 0 && crc == ASP_CHARTS_GNUPLOT_FAILED) {
 		/* charts gnuplot could not draw are left out, as without gnuplot:
 		 * the verdict stands and the other reports are written */
-		fprintf(stderr, "%s: warning: %s (index.md shows the charts drawn)\n", cmd_progname, cerr);
+		cmd_warning("%s (index.md shows the charts drawn)", cerr);
 		b->charts_failed = cerr;
 	} else if (rc == 0 && crc < 0) {
 		rc = crc;
@@ -646,8 +650,8 @@ int batch_run(const struct batch_opts *o)
 		   commit_batch(od, status) < 0) {
 		status = ASP_EXIT_USAGE;
 	} else if (!o->quiet) {
-		fprintf(stderr, "%s: reports in %s/ (index.md, summary.json, report.xlsx, junit.xml, charts/, runs/, manifest.json)\n",
-			cmd_progname, o->out_dir);
+		cmd_error("reports in %s/ (index.md, summary.json, report.xlsx, junit.xml, charts/, runs/, manifest.json)",
+			  o->out_dir);
 	}
 	asp_gnuplots_stop(p.gnuplots);
 	/* the lock goes last: a stage not committed is removed first */

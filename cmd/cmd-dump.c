@@ -58,7 +58,7 @@ static int dump_exec(int argc, char **argv)
 		return cmd_usage_error(&cmd_dump_entry,
 				       "takes exactly one recording (a uftrace data directory)");
 	char *err = NULL;
-	struct asp_trace *t = asp_trace_open(argv[optind], NULL, NULL, &err);
+	struct asp_trace *t = asp_trace_open(argv[optind], cmd_warn, NULL, &err);
 	if (!t) {
 		cmd_error("%s", err);
 		free(err);

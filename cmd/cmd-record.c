@@ -887,7 +887,7 @@ static int record_exec(int argc, char **argv)
 		if (forced < 0 && r == RT_SMOL && (facts.rt_v0[RT_ASYNC_STD] || facts.rt_legacy[RT_ASYNC_STD]))
 			continue;
 		if (forced == r && !v0 && !lg) {
-			fprintf(stderr, "%s: warning: no %s symbols in %s\n", cmd_progname, runtimes[r].name, prog);
+			cmd_warning("no %s symbols in %s", runtimes[r].name, prog);
 			v0 = !facts.legacy;
 			lg = facts.legacy;
 		}
@@ -909,7 +909,7 @@ static int record_exec(int argc, char **argv)
 	struct asp_buf crates = { 0 };
 	for (size_t i = 0; i < facts.ncrates; i++)
 		asp_buf_printf(&crates, "%s%s", i ? "," : "", facts.crates[i].name);
-	fprintf(stderr, "%s: record: %s; %s; runtime %s (%s); crate %s\n", cmd_progname,
+	cmd_error("record: %s; %s; runtime %s (%s); crate %s",
 		!facts.readable ? "cannot read its ELF symbols: tracing as is"
 		: facts.mcount ? "mcount build: tracing its mcount calls, no patching"
 		: "no mcount calls: dynamic patching (-P ., uftrace 0.13 patches ~85% of functions)",
@@ -921,8 +921,8 @@ static int record_exec(int argc, char **argv)
 	asp_buf_free(&rtnames);
 	asp_buf_free(&crates);
 	if (os.replaced)
-		fprintf(stderr, "%s: record: --force: uftrace renames the existing %s to %s.old "
-			"(replacing any older %s.old)\n", cmd_progname, dir, dir, dir);
+		cmd_error("record: --force: uftrace renames the existing %s to %s.old "
+			  "(replacing any older %s.old)", dir, dir, dir);
 
 	if (dry_run) {
 		for (size_t i = 0; i < cmd.n; i++) {
@@ -955,7 +955,7 @@ static int record_exec(int argc, char **argv)
 		fputs(filt.held.data, stderr);
 	/* what the analysis reads first (a program that was not instrumented,
 	 * or stopped at once, leaves info and nothing else) */
-	struct asp_trace *t = asp_trace_open(dir, NULL, NULL, &err);
+	struct asp_trace *t = asp_trace_open(dir, cmd_warn, NULL, &err);
 	if (!t) {
 		cmd_error("the recording cannot be analysed: %s", err);
 		goto done;
@@ -963,13 +963,13 @@ static int record_exec(int argc, char **argv)
 	asp_trace_close(t);
 	if (prog_status > 0) {
 		describe_status(st_prog, sizeof st_prog, prog_status);
-		fprintf(stderr, "%s: warning: %s ended with %s; the recording is still usable\n",
-			cmd_progname, prog, st_prog);
+		cmd_warning("%s ended with %s; the recording is still usable", prog, st_prog);
 	} else if (status != 0) {
-		fprintf(stderr, "%s: warning: uftrace: %s (%s); check the recording\n",
-			cmd_progname, st_uf, why);
+		cmd_warning("uftrace: %s (%s); check the recording", st_uf, why);
 	}
-	printf("recorded %s; analyse it with: %s -c rules.yaml ", dir, cmd_progname);
+	char *shown = asp_show(dir, ASP_SHOW_CONTROLS);
+	printf("recorded %s; analyse it with: %s -c rules.yaml ", shown, cmd_progname);
+	free(shown);
 	put_quoted(stdout, dir);
 	fputc('\n', stdout);
 	if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -26,8 +26,15 @@ extern const struct cmd_entry cmd_analyze_entry;
 extern const struct cmd_entry cmd_diff_entry;
 extern const struct cmd_entry cmd_record_entry;
 
-/* print "asprof-batch: MSG" on stderr */
+/* print "asprof-batch: MSG" on stderr, one line; the message is shown as
+ * every writer shows text (control characters, escape sequences and bytes
+ * that are not UTF-8 as \xNN): use these for every line that can hold a
+ * name or a path */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "asprof-batch: warning: MSG", the same way */
+void cmd_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* the analysis's warnings (an asp_warn_fn), through cmd_warning */
+void cmd_warn(void *ctx, const char *msg);
 /* NAME --help: usage, summary and options on stdout */
 void cmd_help(const struct cmd_entry *e);
 /* a usage mistake: one line on stderr that points to --help; returns

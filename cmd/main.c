@@ -2,6 +2,7 @@
  * batch analysis when the first argument is not a subcommand name. */
 #include "config.h"
 #include "cmd.h"
+#include "analysis/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,14 +24,40 @@ static const struct cmd_entry *const cmd_table[] = {
 	NULL,
 };
 
+/* "asprof-batch: " and the message, shown as every writer shows text
+ * (asp_buf_show): names and paths from input carry no control character or
+ * escape sequence to the terminal; one line */
+static void vmessage(const char *prefix, const char *fmt, va_list ap)
+{
+	char *msg = NULL;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	char *shown = asp_show(msg ? msg : fmt, ASP_SHOW_CONTROLS);
+	fprintf(stderr, "%s: %s%s\n", cmd_progname, prefix, shown);
+	free(shown);
+	free(msg);
+}
+
 void cmd_error(const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "%s: ", cmd_progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmessage("", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+void cmd_warning(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmessage("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void cmd_warn(void *ctx, const char *msg)
+{
+	(void)ctx;
+	cmd_warning("%s", msg);
 }
 
 void cmd_help(const struct cmd_entry *e)
@@ -43,11 +70,11 @@ void cmd_help(const struct cmd_entry *e)
 int cmd_usage_error(const struct cmd_entry *e, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "%s: %s: ", cmd_progname, e->name);
+	char *what = xasprintf("%s: %s (see '%s %s --help')", e->name, fmt, cmd_progname, e->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmessage("", what, ap);
 	va_end(ap);
-	fprintf(stderr, " (see '%s %s --help')\n", cmd_progname, e->name);
+	free(what);
 	return ASP_EXIT_USAGE;
 }
 

@@ -24,7 +24,7 @@ static json_object *strings_json(char **v, size_t n)
 {
 	json_object *a = json_object_new_array();
 	for (size_t i = 0; i < n; i++)
-		json_object_array_add(a, json_object_new_string(v[i]));
+		json_object_array_add(a, asp_json_string(v[i]));
 	return a;
 }
 
@@ -43,7 +43,7 @@ static json_object *comparison_json(const struct asp_comparison *c)
 	for (size_t i = 0; i < c->nrows; i++) {
 		const struct asp_cmp_row *r = &c->rows[i];
 		json_object *j = json_object_new_object();
-		json_object_object_add(j, "name", json_object_new_string(r->name));
+		json_object_object_add(j, "name", asp_json_string(r->name));
 		json_object_object_add(j, "is_task", json_object_new_boolean(r->is_task));
 		json_object_object_add(j, "kind", r->is_task ? NULL : json_object_new_string(asp_future_kind_name(r->kind)));
 		json_object_object_add(j, "base", side_json(&r->base));
@@ -54,7 +54,7 @@ static json_object *comparison_json(const struct asp_comparison *c)
 		json_object_object_add(j, "rel_change", json_object_new_double(r->rel_change));
 		json_object_object_add(j, "p_value", json_object_new_double(r->p_value));
 		json_object_object_add(j, "verdict", json_object_new_string(asp_verdict_name(r->verdict)));
-		json_object_object_add(j, "reason", json_object_new_string(r->reason ? r->reason : ""));
+		json_object_object_add(j, "reason", asp_json_string(r->reason ? r->reason : ""));
 		json_object_array_add(rows, j);
 	}
 	json_object_object_add(o, "rows", rows);
@@ -62,12 +62,12 @@ static json_object *comparison_json(const struct asp_comparison *c)
 	for (size_t i = 0; i < c->nnew_findings; i++) {
 		const struct asp_cmp_finding *f = &c->new_findings[i];
 		json_object *j = json_object_new_object();
-		json_object_object_add(j, "future", json_object_new_string(f->future));
-		json_object_object_add(j, "run", json_object_new_string(f->run));
+		json_object_object_add(j, "future", asp_json_string(f->future));
+		json_object_object_add(j, "run", asp_json_string(f->run));
 		json_object_object_add(j, "severity", json_object_new_string(asp_severity_name(f->severity)));
 		json_object_object_add(j, "duration_ns", json_object_new_uint64(f->duration_ns));
 		json_object_object_add(j, "threshold_ns", json_object_new_uint64(f->threshold_ns));
-		json_object_object_add(j, "culprit", f->culprit ? json_object_new_string(f->culprit) : NULL);
+		json_object_object_add(j, "culprit", asp_json_string(f->culprit));
 		json_object_array_add(nf, j);
 	}
 	json_object_object_add(o, "new_findings", nf);
@@ -104,7 +104,7 @@ int asp_batch_summary_write(const struct asp_batch *b, const char *path, char **
 	json_object_object_add(root, "schema", json_object_new_string("asprof-batch/1"));
 	json_object_object_add(root, "status", json_object_new_int(b->status));
 	json_object_object_add(root, "status_reason",
-			       json_object_new_string(b->status_reason ? b->status_reason : ""));
+			       asp_json_string(b->status_reason ? b->status_reason : ""));
 	json_object *runs = json_object_new_array();
 	for (size_t i = 0; i < b->nruns; i++)
 		json_object_array_add(runs, run_summary(b, i));
@@ -112,8 +112,8 @@ int asp_batch_summary_write(const struct asp_batch *b, const char *path, char **
 	json_object *sk = json_object_new_array();
 	for (size_t i = 0; i < b->nskipped; i++) {
 		json_object *j = json_object_new_object();
-		json_object_object_add(j, "path", json_object_new_string(b->skipped[i].path));
-		json_object_object_add(j, "reason", json_object_new_string(b->skipped[i].reason));
+		json_object_object_add(j, "path", asp_json_string(b->skipped[i].path));
+		json_object_object_add(j, "reason", asp_json_string(b->skipped[i].reason));
 		json_object_array_add(sk, j);
 	}
 	json_object_object_add(root, "skipped", sk);

@@ -262,26 +262,40 @@ static const char *chart_name(struct names *used, const char *prefix, const char
 	return name;
 }
 
-/* a gnuplot double-quoted string; newlines kept, other control characters become spaces */
-static void gp_str(struct asp_buf *b, const char *s)
+/* s exactly, as a gnuplot single-quoted string: only '' is special in it
+ * (no backquote, macro or escape is expanded); for file names */
+static void gp_quote(struct asp_buf *b, const char *s)
 {
-	asp_buf_append(b, "\"", 1);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\') {
-			asp_buf_append(b, "\\", 1);
-			asp_buf_append(b, s, 1);
-		} else if (*s == '\n') {
-			asp_buf_append(b, "\\n", 2);
-		} else if ((unsigned char)*s < 0x20 || *s == 0x7f) {
-			asp_buf_append(b, " ", 1);
-		} else {
-			asp_buf_append(b, s, 1);
-		}
+	asp_buf_append(b, "'", 1);
+	for (const char *q; (q = strchr(s, '\'')); s = q + 1) {
+		asp_buf_append(b, s, (size_t)(q - s) + 1);
+		asp_buf_append(b, "'", 1);
 	}
-	asp_buf_append(b, "\"", 1);
+	asp_buf_append(b, s, strlen(s));
+	asp_buf_append(b, "'", 1);
 }
 
-/* one line of a .dat comment: control characters shown as '?' */
+/* s as a gnuplot string expression, the one way a script shows text (names,
+ * titles, labels): as every writer shows it (asp_buf_show: control
+ * characters and bytes that are not UTF-8 written \xNN) in single quotes
+ * (gp_quote), a newline (a title's line break) joining two of them with
+ * "\n". Never a double-quoted string: gnuplot runs the backquotes in those
+ * as shell commands. The terminals are noenhanced: @ ^ _ { } & print as
+ * they are. */
+static void gp_str(struct asp_buf *b, const char *s)
+{
+	char *t = asp_show(s, ASP_SHOW_CONTROLS | ASP_SHOW_KEEP_LINES);
+	char *line = t;
+	for (char *nl; (nl = strchr(line, '\n')); line = nl + 1) {
+		*nl = '\0';
+		gp_quote(b, line);
+		asp_buf_append(b, ".\"\\n\".", 6);
+	}
+	gp_quote(b, line);
+	free(t);
+}
+
+/* one line of a .dat comment, shown as every writer shows text (asp_buf_show) */
 static void dat_comment(struct asp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void dat_comment(struct asp_buf *b, const char *fmt, ...)
 {
@@ -293,10 +307,9 @@ static void dat_comment(struct asp_buf *b, const char *fmt, ...)
 	va_end(ap);
 	if (!line)
 		line = xstrdup("?");
-	for (char *p = line; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	asp_buf_printf(b, "# %s\n", line);
+	asp_buf_append(b, "# ", 2);
+	asp_buf_show(b, line, ASP_SHOW_CONTROLS); /* a newline would end the comment */
+	asp_buf_append(b, "\n", 1);
 	free(line);
 }
 
@@ -656,17 +669,36 @@ static int chart_trend(struct charts *c, const struct top *top, size_t ntop, boo
 	for (size_t r = 0; r < b->nruns; r++)
 		dat_comment(&dat, "run %zu: %s (%s)", r + 1, b->runs[r]->name,
 			    b->runs[r]->path ? b->runs[r]->path : "");
+	/* the x tics: every run's name while the names fit, else every k-th,
+	 * cut to fit under the axis; in the script (gp_str), as a data file's
+	 * strings cannot hold every name */
+	size_t every = (b->nruns + 24) / 25;
 	size_t first_tic_chars = 0;
+	struct asp_buf tics = { 0 };
 	for (size_t r = 0; r < b->nruns; r++) {
-		/* the tic label: the run name, cut to fit under the axis */
-		char *tic = xstrdup(b->runs[r]->name);
+		char *tic = asp_show(b->runs[r]->name, ASP_SHOW_CONTROLS);
 		cut_chars(tic, RUN_TIC_MAX);
-		for (char *p = tic; *p; p++)
-			if (*p == '"' || (unsigned char)*p < 0x20)
-				*p = '\'';
 		if (r == 0)
 			for (const char *p = tic; *p; p++)
 				first_tic_chars += ((unsigned char)*p & 0xc0) != 0x80;
+		if (r % every == 0) {
+			/* a tic label is a format for its position: % as %% */
+			struct asp_buf label = { 0 };
+			asp_buf_append(&label, "", 0);
+			for (const char *p = tic; *p; p++) {
+				if (*p == '%')
+					asp_buf_append(&label, "%", 1);
+				asp_buf_append(&label, p, 1);
+			}
+			asp_buf_printf(&tics, "%s", tics.len ? ", " : "    set xtics (");
+			gp_str(&tics, label.data);
+			asp_buf_printf(&tics, " %zu", r + 1);
+			asp_buf_free(&label);
+		}
+		/* column 2, for a reader of the data: a '"' would end it */
+		for (char *p = tic; *p; p++)
+			if (*p == '"')
+				*p = '\'';
 		asp_buf_printf(&dat, "%zu \"%s\"", r + 1, tic);
 		free(tic);
 		for (size_t k = 0; k < ntop; k++) {
@@ -690,6 +722,7 @@ static int chart_trend(struct charts *c, const struct top *top, size_t ntop, boo
 	if (!ntop || !b->nruns) {
 		gp_empty(&gp, "no futures were polled in these runs");
 		gp_end(&gp);
+		asp_buf_free(&tics);
 		return chart_commit(c, name, &dat, &gp, err);
 	}
 	asp_buf_printf(&gp, "    set xlabel \"run (argument order)\"\n");
@@ -697,6 +730,8 @@ static int chart_trend(struct charts *c, const struct top *top, size_t ntop, boo
 		       u.name);
 	asp_buf_printf(&gp, "    set xrange [0.5:%zu.5]\n    set yrange [0:*]\n", b->nruns);
 	asp_buf_printf(&gp, "    set xtics rotate by 45 right nomirror\n    set grid ytics\n");
+	asp_buf_printf(&gp, "%s)\n", tics.data);
+	asp_buf_free(&tics);
 	/* room for the first rotated run name, which leans left of the axis */
 	size_t lmargin = (size_t)(0.71 * (double)first_tic_chars) + 3;
 	asp_buf_printf(&gp, "    set lmargin %zu\n", lmargin < 10 ? 10 : lmargin);
@@ -712,20 +747,15 @@ static int chart_trend(struct charts *c, const struct top *top, size_t ntop, boo
 		asp_buf_printf(&gp, "    set label 2 \"new\" at %zu.5, graph 1 left offset 0.5, 0.6 tc rgb \"gray40\"\n",
 			       cmp->nbase);
 	}
-	/* name every run while the names fit, else every k-th */
-	size_t every = (b->nruns + 24) / 25;
-	char *xtic = every > 1 ? xasprintf(":xtic(int($1) %% %zu == 1 ? strcol(2) : \"\")", every)
-			       : xstrdup(":xtic(2)");
 	asp_buf_printf(&gp, "    plot");
 	for (size_t k = 0; k < ntop; k++) {
 		char *label = asp_short_name(top[k].name, LABEL_MAX);
-		asp_buf_printf(&gp, "%s\"%s.dat\" using 1:%zu%s with linespoints lw 2 pt %zu ps 1.2 lc rgb \"%s\" title ",
-			       k ? ", \\\n        " : " ", name, k + 3, k ? "" : xtic, k + 4,
+		asp_buf_printf(&gp, "%s\"%s.dat\" using 1:%zu with linespoints lw 2 pt %zu ps 1.2 lc rgb \"%s\" title ",
+			       k ? ", \\\n        " : " ", name, k + 3, k + 4,
 			       series_color[k % ASP_ARRAY_SIZE(series_color)]);
 		gp_str(&gp, label);
 		free(label);
 	}
-	free(xtic);
 	asp_buf_append(&gp, "\n", 1);
 	gp_end(&gp);
 	return chart_commit(c, name, &dat, &gp, err);
@@ -1071,18 +1101,6 @@ static bool gp_write(struct gp_proc *p, const char *s, size_t n)
 		off += (size_t)w;
 	}
 	return true;
-}
-
-/* s as a gnuplot string: single quotes, where only '' is special */
-static void gp_quote(struct asp_buf *b, const char *s)
-{
-	asp_buf_append(b, "'", 1);
-	for (const char *q; (q = strchr(s, '\'')); s = q + 1) {
-		asp_buf_append(b, s, (size_t)(q - s) + 1);
-		asp_buf_append(b, "'", 1);
-	}
-	asp_buf_append(b, s, strlen(s));
-	asp_buf_append(b, "'", 1);
 }
 
 /* the first text a gnuplot draws pays for its fonts and the cairo terminal

@@ -917,10 +917,10 @@ int asp_chrome_finish(struct asp_chrome *c, const struct asp_result *r, char **e
 
 	l_lit(&c->line, "\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":");
 	json_object *other = json_object_new_object();
-	json_object_object_add(other, "run", r->name ? json_object_new_string(r->name) : NULL);
-	json_object_object_add(other, "exe", r->exe ? json_object_new_string(r->exe) : NULL);
+	json_object_object_add(other, "run", asp_json_string(r->name));
+	json_object_object_add(other, "exe", asp_json_string(r->exe));
 	json_object_object_add(other, "runtime",
-			       r->runtime ? json_object_new_string(r->runtime) : NULL);
+			       asp_json_string(r->runtime));
 	json_object_object_add(other, "version", json_object_new_string("asprof-trace/1"));
 	size_t olen = 0;
 	const char *otext = json_object_to_json_string_length(other, JSON_C_TO_STRING_PLAIN, &olen);

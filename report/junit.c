@@ -9,23 +9,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* s as XML text or attribute value, the one way junit.xml takes text from
+ * input: shown as every writer shows it (asp_buf_show: the control
+ * characters XML 1.0 cannot hold and bytes that are not UTF-8 written
+ * \xNN), markup characters as entities, newline and tab as character
+ * references (an attribute value keeps them) */
 static void xml(FILE *fp, const char *s)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		switch (c) {
+	char *t = asp_show(s, ASP_SHOW_CONTROLS | ASP_SHOW_KEEP_LINES);
+	for (const char *p = t; *p; p++) {
+		switch (*p) {
 		case '&': fputs("&amp;", fp); break;
 		case '<': fputs("&lt;", fp); break;
 		case '>': fputs("&gt;", fp); break;
 		case '"': fputs("&quot;", fp); break;
 		case '\'': fputs("&apos;", fp); break;
-		default:
-			if (c < 0x20 && c != '\t' && c != '\n')
-				fputc(' ', fp);
-			else
-				fputc(c, fp);
+		case '\n': fputs("&#10;", fp); break;
+		case '\t': fputs("&#9;", fp); break;
+		default: fputc(*p, fp);
 		}
 	}
+	free(t);
 }
 
 static bool finding_fails(const struct asp_rules *rules, const struct asp_finding *f)

@@ -10,32 +10,60 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* s in a table cell: pipes escaped (GFM reads \| even in code spans),
- * line breaks as spaces, backticks as quotes (code spans cannot escape
- * them); outside a code span (markup) also the characters that would start
- * emphasis, links or HTML */
-static void escaped(FILE *fp, const char *s, bool markup)
+/* Text from input in index.md goes through text() or cell(), which show it
+ * as every writer does (asp_buf_show: control characters, line breaks
+ * included, and bytes that are not UTF-8 written \xNN), so no name ends a
+ * table row, opens HTML or markup, or splits a cell. */
+
+static bool alnum(char c)
 {
-	for (; *s; s++) {
-		if (*s == '|' || (markup && strchr("\\*<>[]", *s)))
-			fprintf(fp, "\\%c", *s);
-		else if (*s == '`')
-			fputc('\'', fp);
-		else if (*s == '\n' || *s == '\r')
-			fputc(' ', fp);
-		else
-			fputc(*s, fp);
-	}
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-static void text(FILE *fp, const char *s) { escaped(fp, s, true); }
+/* s as Markdown text: the characters that start emphasis, code, links,
+ * HTML, entities, strikethrough or math, and the pipe, backslash-escaped
+ * (an underscore inside a word starts nothing and stays bare) */
+static void text(FILE *fp, const char *s)
+{
+	char *t = asp_show(s, ASP_SHOW_CONTROLS);
+	for (const char *p = t; *p; p++) {
+		if (strchr("\\`*[]<>|~&$!", *p) ||
+		    (*p == '_' && !(p > t && alnum(p[-1]) && alnum(p[1]))))
+			fputc('\\', fp);
+		fputc(*p, fp);
+	}
+	free(t);
+}
 
-/* a name as a table cell: a code span */
+/* s as a code span in a table cell (a name: no markup, emoji or autolink
+ * inside): fenced by one backtick more than its longest run of them, padded
+ * with a space where it starts or ends with a backtick; pipes escaped, as a
+ * table reads \| even in code spans (a backslash just before a pipe then
+ * shows doubled: a table cell cannot hold that pair in a code span) */
 static void cell(FILE *fp, const char *s)
 {
-	fputc('`', fp);
-	escaped(fp, s, false);
-	fputc('`', fp);
+	char *t = asp_show(s, ASP_SHOW_CONTROLS);
+	size_t n = strlen(t), longest = 0;
+	for (size_t i = 0, run = 0; i < n; i++) {
+		run = t[i] == '`' ? run + 1 : 0;
+		if (run > longest)
+			longest = run;
+	}
+	bool pad = n && (t[0] == '`' || t[n - 1] == '`' || (t[0] == ' ' && t[n - 1] == ' '));
+	for (size_t i = 0; i <= longest; i++)
+		fputc('`', fp);
+	if (pad)
+		fputc(' ', fp);
+	for (size_t i = 0; i < n; i++) {
+		if (t[i] == '|' || (t[i] == '\\' && t[i + 1] == '|'))
+			fputc('\\', fp);
+		fputc(t[i], fp);
+	}
+	if (pad)
+		fputc(' ', fp);
+	for (size_t i = 0; i <= longest; i++)
+		fputc('`', fp);
+	free(t);
 }
 
 /* a path segment in a link: percent-encoded but for unreserved bytes
@@ -192,7 +220,9 @@ static void write_report(FILE *fp, const struct asp_batch *b)
 		const struct asp_result *res = b->runs[r];
 		fputs("| ", fp);
 		text(fp, res->name);
-		fprintf(fp, " | %s | %s | %zu | %zu | %zu | %zu | [trace](runs/", res->runtime,
+		fputs(" | ", fp);
+		text(fp, res->runtime);
+		fprintf(fp, " | %s | %zu | %zu | %zu | %zu | [trace](runs/",
 			dur(res->duration_ns, b3, sizeof(b3)), res->threads, res->ntasks, res->nfutures,
 			res->nfindings);
 		url(fp, res->name);

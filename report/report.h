@@ -26,6 +26,13 @@ int asp_chrome_finish(struct asp_chrome *c, const struct asp_result *r, char **e
 /* Drops the temporary file. Frees c; NULL is a no-op. */
 void asp_chrome_abort(struct asp_chrome *c);
 
+/* ---- JSON strings */
+/* s as a JSON string (NULL: null), the one way every JSON writer takes text
+ * from input: json-c escapes quotes, backslashes and control characters;
+ * bytes that are not UTF-8 (a folder name, a path) are written \xNN so the
+ * document stays valid UTF-8 (asp_buf_show). */
+json_object *asp_json_string(const char *s);
+
 /* ---- summary.json */
 /* {min, p50, p90, p99, max, mean} */
 json_object *asp_quantiles_json(const struct asp_quantiles *q);

@@ -11,9 +11,24 @@
 
 #define SUMMARY_SCHEMA "asprof-summary/1"
 
-static json_object *str_or_null(const char *s)
+/* s, or a malloc'd copy in *shown when s is not valid UTF-8 */
+static const char *json_text(const char *s, char **shown)
 {
-	return s ? json_object_new_string(s) : NULL;
+	const char *p = s;
+	for (size_t n; *p && (n = asp_utf8_seq(p)); p += n)
+		;
+	*shown = *p ? asp_show(s, 0) : NULL;
+	return *shown ? *shown : s;
+}
+
+json_object *asp_json_string(const char *s)
+{
+	if (!s)
+		return NULL;
+	char *shown;
+	json_object *o = json_object_new_string(json_text(s, &shown));
+	free(shown);
+	return o;
 }
 
 static void add_u64(json_object *o, const char *key, uint64_t v)
@@ -44,21 +59,21 @@ static json_object *quantiles(const struct asp_durations *d)
 static json_object *run_json(const struct asp_result *r)
 {
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "path", str_or_null(r->path));
-	json_object_object_add(o, "name", str_or_null(r->name));
-	json_object_object_add(o, "exe", str_or_null(r->exe));
-	json_object_object_add(o, "runtime", str_or_null(r->runtime));
+	json_object_object_add(o, "path", asp_json_string(r->path));
+	json_object_object_add(o, "name", asp_json_string(r->name));
+	json_object_object_add(o, "exe", asp_json_string(r->exe));
+	json_object_object_add(o, "runtime", asp_json_string(r->runtime));
 	json_object_object_add(o, "runtime_forced", json_object_new_boolean(r->runtime_forced));
 	add_u64(o, "duration_ns", r->duration_ns);
 	add_u64(o, "threads", r->threads);
 	add_u64(o, "records", r->records);
 	add_u64(o, "data_bytes", r->data_bytes);
 	json_object_object_add(o, "args_recorded", json_object_new_boolean(r->args_recorded));
-	json_object_object_add(o, "program_exit", str_or_null(r->program_exit));
+	json_object_object_add(o, "program_exit", asp_json_string(r->program_exit));
 	add_u64(o, "unfinished_polls", r->unfinished_polls);
 	json_object *notes = json_object_new_array();
 	for (size_t i = 0; i < r->nnotes; i++)
-		json_object_array_add(notes, json_object_new_string(r->notes[i]));
+		json_object_array_add(notes, asp_json_string(r->notes[i]));
 	json_object_object_add(o, "notes", notes);
 	return o;
 }
@@ -179,7 +194,9 @@ static void jw_str(struct jw *w, const char *s)
 		printbuf_strappend(w->pb, "null");
 		return;
 	}
-	json_object_set_string(w->str, s);
+	char *shown; /* as asp_json_string */
+	json_object_set_string(w->str, json_text(s, &shown));
+	free(shown);
 	jw_json(w, w->str);
 }
 
@@ -264,7 +281,7 @@ static int tasks_to_json(json_object *jso, struct printbuf *pb, int level, int f
 static json_object *future_json(const struct asp_future *f)
 {
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "name", str_or_null(f->name));
+	json_object_object_add(o, "name", asp_json_string(f->name));
 	json_object_object_add(o, "kind", json_object_new_string(asp_future_kind_name(f->kind)));
 	json_object *ids = json_object_new_array();
 	for (size_t i = 0; i < f->ntask_ids; i++)
@@ -282,17 +299,17 @@ static json_object *future_json(const struct asp_future *f)
 static json_object *finding_json(const struct asp_finding *f)
 {
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "rule", str_or_null(f->rule));
+	json_object_object_add(o, "rule", asp_json_string(f->rule));
 	json_object_object_add(o, "severity", json_object_new_string(asp_severity_name(f->severity)));
-	json_object_object_add(o, "future", str_or_null(f->future));
+	json_object_object_add(o, "future", asp_json_string(f->future));
 	add_u64(o, "task", f->task);
 	json_object_object_add(o, "tid", json_object_new_int(f->tid));
 	add_u64(o, "start_ns", f->start_ns);
 	add_u64(o, "duration_ns", f->duration_ns);
 	add_u64(o, "threshold_ns", f->threshold_ns);
-	json_object_object_add(o, "culprit", str_or_null(f->culprit));
+	json_object_object_add(o, "culprit", asp_json_string(f->culprit));
 	json_object_object_add(o, "culprit_share", json_object_new_double(f->culprit_share));
-	json_object_object_add(o, "pattern", str_or_null(f->pattern));
+	json_object_object_add(o, "pattern", asp_json_string(f->pattern));
 	add_u64(o, "count", f->count);
 	return o;
 }
@@ -302,7 +319,7 @@ static json_object *rules_json(const struct asp_rules *rules)
 	if (!rules)
 		return NULL;
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "path", str_or_null(rules->path));
+	json_object_object_add(o, "path", asp_json_string(rules->path));
 	add_u64(o, "warning_ns", rules->warning_ns);
 	add_u64(o, "error_ns", rules->error_ns);
 	add_u64(o, "slow_poll_ns", rules->slow_poll_ns);

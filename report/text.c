@@ -12,22 +12,29 @@
 #define HEAD_KEEP 20 /* of a truncated name; the rest is its tail */
 #define FINDING_INDENT 60 /* the FUTURE column of the findings table */
 
-/* name cut in the middle to NAME_WIDTH bytes, keeping the tail (the most
- * specific part of a Rust path); never splits a UTF-8 sequence */
+/* name shown as every writer shows text (asp_show: no control character or
+ * escape sequence reaches the terminal), cut in the middle to NAME_WIDTH
+ * bytes, keeping the tail (the most specific part of a Rust path); never
+ * splits a UTF-8 sequence. In buf, of at least NAME_WIDTH + 1 bytes. */
 static const char *short_name(const char *name, char *buf, size_t n)
 {
 	if (!name)
 		return "?";
-	size_t len = strlen(name);
-	if (len <= NAME_WIDTH || n < NAME_WIDTH + 1)
-		return name;
+	char *t = asp_show(name, ASP_SHOW_CONTROLS);
+	size_t len = strlen(t);
+	if (len <= NAME_WIDTH) {
+		snprintf(buf, n, "%s", t);
+		free(t);
+		return buf;
+	}
 	size_t head = HEAD_KEEP;
-	while (head > 0 && (name[head] & 0xc0) == 0x80)
+	while (head > 0 && (t[head] & 0xc0) == 0x80)
 		head--;
 	size_t tail = len - (NAME_WIDTH - HEAD_KEEP - 3);
-	while (tail < len && (name[tail] & 0xc0) == 0x80)
+	while (tail < len && (t[tail] & 0xc0) == 0x80)
 		tail++;
-	snprintf(buf, n, "%.*s...%s", (int)head, name, name + tail);
+	snprintf(buf, n, "%.*s...%s", (int)head, t, t + tail);
+	free(t);
 	return buf;
 }
 
@@ -144,12 +151,18 @@ static void print_futures(FILE *out, const struct asp_result *r, size_t top)
 void asp_summary_print(FILE *out, const struct asp_result *r, size_t top)
 {
 	char b[32];
-	fprintf(out, "%s: runtime %s%s, %s, %zu thread%s, %" PRIu64 " records\n",
-		r->name ? r->name : "?", r->runtime ? r->runtime : "unknown",
+	char *name = asp_show(r->name ? r->name : "?", ASP_SHOW_CONTROLS);
+	char *runtime = asp_show(r->runtime ? r->runtime : "unknown", ASP_SHOW_CONTROLS);
+	fprintf(out, "%s: runtime %s%s, %s, %zu thread%s, %" PRIu64 " records\n", name, runtime,
 		r->runtime_forced ? " (forced)" : "", dur(r->duration_ns, b, sizeof(b)), r->threads,
 		r->threads == 1 ? "" : "s", r->records);
-	for (size_t i = 0; i < r->nnotes; i++)
-		fprintf(out, "  note: %s\n", r->notes[i]);
+	free(name);
+	free(runtime);
+	for (size_t i = 0; i < r->nnotes; i++) {
+		char *note = asp_show(r->notes[i], ASP_SHOW_CONTROLS);
+		fprintf(out, "  note: %s\n", note);
+		free(note);
+	}
 	print_tasks(out, r, top);
 	print_findings(out, r, top);
 	print_futures(out, r, top);

@@ -38,62 +38,21 @@ static void chk(struct xw *x, lxw_error e)
 
 /* ------------------------------------------------------------ strings */
 
-static size_t utf8_seq(const unsigned char *s, size_t left)
-{
-	unsigned c = s[0];
-	size_t n;
-	unsigned min;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, min = 0x10000;
-	else
-		return 0;
-	if (n > left)
-		return 0;
-	unsigned cp = c & (0x3f >> (n - 1));
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe ||
-	    cp == 0xffff)
-		return 0;
-	return n;
-}
-
-/* Valid UTF-8 without the control characters Excel rejects (tab and newline
+/* s as every writer shows it (asp_buf_show: bytes that are not UTF-8 and
+ * the control characters Excel rejects written \xNN; tab and newline
  * stay), at most XLSX_STR_MAX bytes, cut at a character boundary. */
 static char *clean_str(const char *s)
 {
-	static const char repl[] = "\xef\xbf\xbd"; /* U+FFFD */
 	static const char more[] = "\xe2\x80\xa6"; /* an ellipsis marks a cut */
-	const unsigned char *p = (const unsigned char *)s;
-	size_t len = strlen(s);
-	struct asp_buf b = { 0 };
-	for (size_t i = 0; i < len;) {
-		size_t n = utf8_seq(p + i, len - i);
-		const char *add = n ? s + i : repl;
-		size_t addn = n ? n : 3;
-		if (n == 1 && p[i] < 0x20 && p[i] != '\t' && p[i] != '\n')
-			add = " ", addn = 1;
-		if (n == 1 && p[i] == 0x7f)
-			add = " ", addn = 1;
-		if (b.len + addn > XLSX_STR_MAX - 3) {
-			asp_buf_append(&b, more, 3);
-			break;
-		}
-		asp_buf_append(&b, add, addn);
-		i += n ? n : 1;
+	char *t = asp_show(s, ASP_SHOW_CONTROLS | ASP_SHOW_KEEP_LINES);
+	size_t len = strlen(t);
+	if (len > XLSX_STR_MAX) {
+		size_t keep = XLSX_STR_MAX - 3;
+		while (keep && ((unsigned char)t[keep] & 0xc0) == 0x80)
+			keep--;
+		memcpy(t + keep, more, sizeof(more));
 	}
-	if (!b.data)
-		return xstrdup("");
-	return b.data;
+	return t;
 }
 
 static void put_str(struct xw *x, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *s,

@@ -868,6 +868,39 @@ TEST(outfile_unwritable_directory)
 	free(dir);
 }
 
+/* asp_show, what every writer shows of a name, and asp_json_string */
+TEST(show_hostile_text)
+{
+	static const struct {
+		const char *in;
+		unsigned flags;
+		const char *out;
+	} cases[] = {
+		{ "plain `touch x` $(y) '\"\\|@%s", ASP_SHOW_CONTROLS, "plain `touch x` $(y) '\"\\|@%s" },
+		{ "a\x1b[31mb\x07", ASP_SHOW_CONTROLS, "a\\x1b[31mb\\x07" },
+		{ "a\nb\tc\rd", ASP_SHOW_CONTROLS, "a\\x0ab\\x09c\\x0dd" },
+		{ "a\nb\tc\rd", ASP_SHOW_CONTROLS | ASP_SHOW_KEEP_LINES, "a\nb\tc\\x0dd" },
+		{ "a\nb\x7f", 0, "a\nb\x7f" },
+		{ "bad \xff\xfe cut \xe2\x82", 0, "bad \\xff\\xfe cut \\xe2\\x82" },
+		{ "overlong \xc0\xaf surrogate \xed\xa0\x80", 0,
+		  "overlong \\xc0\\xaf surrogate \\xed\\xa0\\x80" },
+		{ "C1 \xc2\x9b" "2J, U+FFFE \xef\xbf\xbe, \xc2\xa0 \xe2\x80\xa6 \xf0\x9f\xa6\x80",
+		  ASP_SHOW_CONTROLS,
+		  "C1 \\xc2\\x9b2J, U+FFFE \\xef\\xbf\\xbe, \xc2\xa0 \xe2\x80\xa6 \xf0\x9f\xa6\x80" },
+		{ "", ASP_SHOW_CONTROLS, "" },
+	};
+	for (size_t i = 0; i < ASP_ARRAY_SIZE(cases); i++) {
+		char *got = asp_show(cases[i].in, cases[i].flags);
+		CHECK_STR(got, cases[i].out);
+		free(got);
+	}
+	/* JSON: controls escaped by json-c, bytes that are not UTF-8 shown */
+	json_object *o = asp_json_string("r\xffn\x1b\"`x`");
+	CHECK_STR(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), "\"r\\\\xffn\\u001b\\\"`x`\"");
+	json_object_put(o);
+	CHECK(asp_json_string(NULL) == NULL);
+}
+
 int main(void)
 {
 	return tap_run((struct tap_case[]){
@@ -883,6 +916,7 @@ int main(void)
 		CASE(outfile_not_a_directory),
 		CASE(mkdir_p_creates_parents),
 		CASE(outfile_unwritable_directory),
+		CASE(show_hostile_text),
 		{ 0 },
 	});
 }
