@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -171,8 +172,13 @@ static int prepare(const char *out, const struct entries *es, char **err)
 		char *to = asp_path_join(out, es->v[i].rel);
 		for (char *s = to + strlen(out) + 1; (s = strchr(s, '/')) && rc == 0; s++) {
 			*s = '\0';
+			struct stat st;
 			if (mkdir(to, 0777) != 0 && errno != EEXIST)
 				rc = asp_fail(err, "%s: cannot create directory: %s", to, strerror(errno));
+			else if (stat(to, &st) != 0) /* a link to nowhere */
+				rc = asp_fail(err, "%s: %s", to, strerror(errno));
+			else if (!S_ISDIR(st.st_mode))
+				rc = asp_fail(err, "%s: %s", to, strerror(ENOTDIR));
 			*s = '/';
 		}
 		struct stat st;
@@ -300,7 +306,9 @@ static void holder(int fd, char *buf, size_t n)
 		if (end == pid || (*end && *end != '\n'))
 			v = 0;
 	}
-	if (v > 0)
+	/* the PID of a batch that ended (killed before it could clear it) is
+	 * not the holder's */
+	if (v > 0 && v <= INT_MAX && (kill((pid_t)v, 0) == 0 || errno == EPERM))
 		snprintf(buf, n, "another batch (PID %ld)", v);
 	else
 		snprintf(buf, n, "another batch");
@@ -505,7 +513,11 @@ void asp_outdir_close(struct asp_outdir *d)
 	if (!d)
 		return;
 	asp_outdir_discard(d);
-	if (d->lock_fd >= 0)
+	if (d->lock_fd >= 0) {
+		/* no PID left for the next waiter to name */
+		if (ftruncate(d->lock_fd, 0) != 0)
+			errno = 0;
 		close(d->lock_fd);
+	}
 	free(d);
 }

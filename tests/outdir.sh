@@ -239,6 +239,21 @@ else
 	skip "... manifest.json lists them"
 fi
 
+# runs/NAME a link to nowhere, or a file: refused before anything is moved
+# in, the folder as it was (whole, manifest.json and all)
+for what in link file; do
+	rm -rf "$out"
+	"$ASPROF" -q -o "$out" $PASS_RUNS >/dev/null 2>&1 || true
+	rm -rf "$out/runs/tokio_ct"
+	if [ $what = link ]; then ln -s "$TMP/nowhere" "$out/runs/tokio_ct"; else : >"$out/runs/tokio_ct"; fi
+	st=0
+	"$ASPROF" -q -o "$out" $FAIL_RUNS $FIXTURES/tokio_ct >/dev/null 2>"$TMP/bad.err" || st=$?
+	check "runs/NAME a $what where a folder goes: exit $st, one line ($(sed "s|$TMP/||g" "$TMP/bad.err")), the folder as it was" sh -c \
+		'[ "$1" -eq 2 ] && [ "$(wc -l <"$2")" -eq 1 ] && grep -q "^asprof-batch: $3/runs/tokio_ct: " "$2" &&
+		 [ -z "$(find "$3" -name ".asprof-[sc]*")" ]' sh "$st" "$TMP/bad.err" "$out"
+	check "... the reports as they were ($(one_set "$out"))" [ "$(one_set "$out")" = pass ]
+done
+
 # ------------------------------------------------------------ long names
 # two runs whose folders share one name of 255 bytes (ASCII, and 2-byte
 # characters with a cut that would split one): NAME-2 is shortened to fit
