@@ -937,8 +937,11 @@ static void consume(struct analyzer *a, const struct asp_event *ev)
 		exit_rec(a, ts, ev->time, ev->depth);
 		break;
 	case ASP_REC_LOST:
-		/* the stack is unknown after lost records: close what is open */
-		a->lost_total += ev->addr;
+		/* the stack is unknown after lost records: close what is open.
+		 * The sum saturates: a damaged count must not wrap it to a
+		 * small one */
+		a->lost_total = a->lost_total > UINT64_MAX - ev->addr ? UINT64_MAX
+									: a->lost_total + ev->addr;
 		while (ts->n)
 			pop(a, ts, ts->last_time);
 		return;
@@ -1369,7 +1372,12 @@ static struct asp_result *build_result(struct analyzer *a, const char *dir)
 				      "poll functions recorded?",
 				      a->forced >= 0 ? a->rules->profiles[a->forced].name
 						     : "tokio, async-std or smol"));
-	if (a->lost_total)
+	if (a->lost_total == UINT64_MAX)
+		add_note(r, xasprintf("at least %" PRIu64 " records were lost while recording (the "
+				      "LOST records' counts add up past 64 bits: damaged?); polls around "
+				      "them are cut short",
+				      a->lost_total));
+	else if (a->lost_total)
 		add_note(r, xasprintf("%" PRIu64 " records were lost while recording; polls around them "
 				      "are cut short",
 				      a->lost_total));

@@ -1239,40 +1239,95 @@ static int int_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* a thread file's identity, to find one file under two names */
+struct dat_id {
+	dev_t dev;
+	ino_t ino;
+	size_t idx; /* in t->threads */
+};
+
+static int dat_id_cmp(const void *a, const void *b)
+{
+	const struct dat_id *x = a, *y = b;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* the <tid>.dat files of the folder, by tid (names spelt as uftrace
+ * writes them: "+5.dat" or "05.dat" are not thread 5's) */
+static int dat_files(struct asp_trace *t, int **tids, size_t *n, char **err)
+{
+	DIR *d = opendir(t->dir);
+	if (!d)
+		return asp_fail(err, "%s: %s", t->dir, strerror(errno));
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		char *end;
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		errno = 0;
+		long v = strtol(de->d_name, &end, 10);
+		char canon[32];
+		if (errno || v <= 0 || v > INT32_MAX || strcmp(end, ".dat"))
+			continue;
+		snprintf(canon, sizeof(canon), "%ld.dat", v);
+		if (strcmp(canon, de->d_name))
+			continue;
+		*tids = xreallocarray(*tids, *n + 1, sizeof(int));
+		(*tids)[(*n)++] = (int)v;
+	}
+	closedir(d);
+	asp_qsort(*tids, *n, sizeof(int), int_cmp);
+	return 0;
+}
+
+/* Every thread file is read: those info's taskinfo does not name too (said
+ * once), while a tid of info without a file recorded nothing. One file
+ * under two names (hard or symbolic links) would be two threads' records:
+ * refused. A link that leads out of the run folder is read, and said. */
 static int find_threads(struct asp_trace *t, char **err)
 {
 	int *tids = NULL;
 	size_t n = 0;
+	if (dat_files(t, &tids, &n, err) < 0)
+		return -1;
+	size_t nfiles = n, unnamed = 0;
+	int first_unnamed = 0;
 	if (t->info.ntids) {
-		tids = xreallocarray(NULL, t->info.ntids, sizeof(int));
-		memcpy(tids, t->info.tids, t->info.ntids * sizeof(int));
-		n = t->info.ntids;
-	} else {
-		DIR *d = opendir(t->dir);
-		if (!d)
-			return asp_fail(err, "%s: %s", t->dir, strerror(errno));
-		struct dirent *de;
-		while ((de = readdir(d))) {
-			char *end;
-			long v = strtol(de->d_name, &end, 10);
-			if (end != de->d_name && v > 0 && !strcmp(end, ".dat")) {
-				tids = xreallocarray(tids, n + 1, sizeof(int));
-				tids[n++] = (int)v;
-			}
+		int *named = xreallocarray(NULL, t->info.ntids, sizeof(int));
+		memcpy(named, t->info.tids, t->info.ntids * sizeof(int));
+		asp_qsort(named, t->info.ntids, sizeof(int), int_cmp);
+		for (size_t i = 0; i < nfiles; i++) {
+			if (!bsearch(&tids[i], named, t->info.ntids, sizeof(int), int_cmp) && !unnamed++)
+				first_unnamed = tids[i];
 		}
-		closedir(d);
+		free(named);
+		tids = xreallocarray(tids, n + t->info.ntids, sizeof(int));
+		memcpy(tids + n, t->info.tids, t->info.ntids * sizeof(int));
+		n += t->info.ntids;
+		asp_qsort(tids, n, sizeof(int), int_cmp);
 	}
-	asp_qsort(tids, n, sizeof(int), int_cmp);
+	if (unnamed)
+		warnf(t, "%s/info: taskinfo names %zu thread%s, but %zu more ha%s a data file (%d.dat%s); all are read",
+		      t->dir, t->info.ntids, t->info.ntids == 1 ? "" : "s", unnamed,
+		      unnamed == 1 ? "s" : "ve", first_unnamed, unnamed == 1 ? "" : ", ...");
 	t->threads = xreallocarray(NULL, n, sizeof(int));
 	t->datpaths = xreallocarray(NULL, n, sizeof(char *));
 	t->datbytes = xreallocarray(NULL, n, sizeof(uint64_t));
+	struct dat_id *ids = xreallocarray(NULL, n ? n : 1, sizeof(*ids));
+	char *realdir = NULL;
+	size_t outside = 0;
+	char *first_outside = NULL, *first_target = NULL;
 	for (size_t i = 0; i < n; i++) {
 		if (i && tids[i] == tids[i - 1])
 			continue;
 		char *name = xasprintf("%d.dat", tids[i]);
 		char *path = asp_path_join(t->dir, name);
 		free(name);
-		struct stat st;
+		struct stat st, lst;
 		if (stat(path, &st) < 0) {
 			/* a thread that recorded nothing has no file; uftrace skips it
 			 * too. A file that is there but cannot be reached (a broken
@@ -1283,12 +1338,47 @@ static int find_threads(struct asp_trace *t, char **err)
 			free(path);
 			continue;
 		}
+		if (S_ISREG(st.st_mode) && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+			/* where does it lead? */
+			char *target = realpath(path, NULL);
+			if (!realdir)
+				realdir = realpath(t->dir, NULL);
+			char *slash = target ? strrchr(target, '/') : NULL;
+			if (slash && realdir &&
+			    ((size_t)(slash - target) != strlen(realdir) ||
+			     strncmp(target, realdir, (size_t)(slash - target))) &&
+			    !(slash == target && !strcmp(realdir, "/"))) {
+				if (!outside++) {
+					first_outside = xstrdup(path);
+					first_target = xstrdup(target);
+				}
+			}
+			free(target);
+		}
+		ids[t->nthreads] = (struct dat_id){ st.st_dev, st.st_ino, t->nthreads };
 		t->data_bytes += (uint64_t)st.st_size;
 		t->datbytes[t->nthreads] = (uint64_t)st.st_size;
 		t->threads[t->nthreads] = tids[i];
 		t->datpaths[t->nthreads++] = path;
 	}
 	free(tids);
+	free(realdir);
+	if (outside)
+		warnf(t, "%s: a link to %s, outside the run folder%s; read as this run's data",
+		      first_outside, first_target,
+		      outside > 1 ? " (and more thread files like it)" : "");
+	free(first_outside);
+	free(first_target);
+	asp_qsort(ids, t->nthreads, sizeof(*ids), dat_id_cmp);
+	for (size_t i = 1; i < t->nthreads; i++) {
+		if (ids[i].dev == ids[i - 1].dev && ids[i].ino == ids[i - 1].ino) {
+			asp_fail(err, "%s: the same file as %s (linked): one thread's records cannot be two threads'",
+				 t->datpaths[ids[i].idx], t->datpaths[ids[i - 1].idx]);
+			free(ids);
+			return -1;
+		}
+	}
+	free(ids);
 	if (t->nthreads == 0)
 		return asp_fail(err, "%s: no thread data files (<tid>.dat); nothing was recorded", t->dir);
 	struct rlimit rl;

@@ -349,6 +349,34 @@ grep -av 'charts skipped' "$TMP/stderr.all" >"$TMP/stderr" || true
 check "stdout on a full disk (/dev/full): exit 2, one line: $(cat "$TMP/stderr")" \
 	sh -c '[ "$1" -eq 2 ] && [ "$(wc -l <"$2")" -eq 1 ] && grep -q "stdout: No space left on device" "$2"' sh "$st" "$TMP/stderr"
 
+# ---------------------------------------------------------------- nothing lost without a word
+# info's taskinfo names 1 of the 3 threads: all three files are read (the
+# blocking poll is on another thread), and the disagreement is said
+fresh "$FIXTURES/tokio_mt"; t1=$(ls "$TMP/run" | grep -E '^[0-9]+\.dat$' | head -n 1); t1=${t1%.dat}
+sed -i "s/^taskinfo:tids=.*/taskinfo:tids=$t1/" "$TMP/run/info"
+analyze "info's taskinfo naming 1 of 3 threads" 1 "run/info: taskinfo names 1 thread, but 2 more have a data file \([0-9]+\.dat, \.\.\.\); all are read"
+# one file under two names would be one thread's records twice
+fresh "$FIXTURES/tokio_mt"; set -- $(ls "$TMP/run" | grep -E '^[0-9]+\.dat$')
+rm "$TMP/run/$2"; ln -s "$1" "$TMP/run/$2"
+analyze ".dat that is a symbolic link to a sibling" 2 "run: skipped: .*run/$2: the same file as .*run/$1 \(linked\)"
+fresh "$FIXTURES/tokio_mt"; set -- $(ls "$TMP/run" | grep -E '^[0-9]+\.dat$')
+rm "$TMP/run/$2"; ln "$TMP/run/$1" "$TMP/run/$2"
+analyze ".dat that is a hard link to a sibling" 2 "run: skipped: .*run/$2: the same file as .*run/$1 \(linked\)"
+# a link out of the run folder (another run's file): read, and said
+fresh "$FIXTURES/tokio_mt"; rm -rf "$TMP/other"; cp -r "$FIXTURES/tokio_mt" "$TMP/other"
+set -- $(ls "$TMP/run" | grep -E '^[0-9]+\.dat$')
+rm "$TMP/run/$2"; ln -s ../other/"$2" "$TMP/run/$2"
+analyze ".dat that is a link to another run's file" 1 "run/$2: a link to .*other/$2, outside the run folder; read as this run's data"
+rm -rf "$TMP/other"
+# 65537 LOST records of 2^48-1 each: the sum saturates instead of wrapping
+fresh; biggest_dat
+python3 -c 'import sys
+d = open(sys.argv[1], "rb").read()
+lost = bytes(8) + (((1 << 48) - 1) << 16 | 5 << 3 | 2).to_bytes(8, "little")
+open(sys.argv[2], "wb").write(d[:1600] + lost * 65537 + d[1600:])' "$src/$b" "$f"
+analyze ".dat whose LOST counts add up past 2^64" 0 -
+check "... summary.json says at least 2^64-1 were lost" grep -q 'at least 18446744073709551615 records were lost' "$out/runs/run/summary.json"
+
 # ---------------------------------------------------------------- rules
 fresh
 rules() { # NAME STATUS PATTERN: asprof-batch -c $TMP/rules.yaml
