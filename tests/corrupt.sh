@@ -220,9 +220,9 @@ analyze ".dat with a LOST record (noted in the reports)" 0 -
 check ".dat with a LOST record: summary.json says so" grep -q '42 records were lost' "$out/runs/run/summary.json"
 
 # a timestamp near 2^64, so that durations would overflow: past the
-# recording's end (info's elapsed_time), the thread stops there
+# recording's end (info's elapsed_time), the record is dropped
 fresh; biggest_dat; poke "$f" 3200 '\360\377\377\377\377\377\377\377'
-analyze ".dat with a timestamp at 2^64-16 ns" 0 "run/$b: the record at offset 3200 is timed long after the recording ended \(corrupt time 18446744073709551600\); the rest of this thread is ignored"
+analyze ".dat with a timestamp at 2^64-16 ns" 0 "run/$b: the record at offset 3200 is timed [0-9.]+ s after the recording ended \(info's elapsed_time\) \(time 18446744073709551600\): dropped; what was open on the thread ends at its record before"
 check ".dat with a timestamp at 2^64-16 ns: the run lasts as recorded" \
 	sh -c '! grep -q "\"duration_ns\":1844674" "$0"' "$out/runs/run/summary.json"
 
@@ -348,6 +348,51 @@ set -e
 grep -av 'charts skipped' "$TMP/stderr.all" >"$TMP/stderr" || true
 check "stdout on a full disk (/dev/full): exit 2, one line: $(cat "$TMP/stderr")" \
 	sh -c '[ "$1" -eq 2 ] && [ "$(wc -l <"$2")" -eq 1 ] && grep -q "stdout: No space left on device" "$2"' sh "$st" "$TMP/stderr"
+
+# ---------------------------------------------------------------- times the recording cannot have
+# set_time FILE INDEX EXPR: record INDEX (from 0; the file has no payloads)
+# of FILE timed EXPR, a Python expression of t (its time), s (the session
+# start, ns), e (the end: s + info's elapsed_time)
+set_time() {
+	python3 -c 'import re, sys
+f, i, expr = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+d = sys.argv[4]
+s = round(float(re.search(r"^SESS timestamp=([0-9.]+)", open(d + "/task.txt").read(), re.M).group(1)) * 1e9)
+el = re.search(rb"elapsed_time:([0-9.]+)", open(sys.argv[5], "rb").read())
+e = s + round(float(el.group(1)) * 1e9)
+b = bytearray(open(f, "rb").read())
+t = int.from_bytes(b[16 * i:16 * i + 8], "little")
+b[16 * i:16 * i + 8] = (eval(expr) % (1 << 64)).to_bytes(8, "little")
+open(f, "wb").write(b)' "$1" "$2" "$3" "$TMP/run" "$src/info"
+}
+# the index of the first record of tokio_ct's thread whose dump line matches
+# PATTERN (grep -E)
+rec_index() { "$ASPROF" dump "$src" | grep -nE -- "$1" | head -n 1 | cut -d: -f1 | awk '{ print $1 - 1 }'; }
+fresh; biggest_dat; i=$(rec_index ' entry 16 tokio_ct::main::\{closure#0\}$')
+set_time "$f" "$i" 't - 1000000000'
+analyze "a future poll's entry timed 1 s before the recording started" 0 "run/$b: the record at offset $((16 * i)) is timed 0\.[0-9]+ s before the recording started \(time [0-9]+\): dropped; what was open on the thread ends at its record before"
+check "... no start_ns wraps" sh -c '! grep -q "\"start_ns\":1844674" "$0"' "$out/runs/run/summary.json"
+fresh; biggest_dat; i=$(rec_index ' exit 16 tokio_ct::main::\{closure#0\}$')
+set_time "$f" "$i" 'e + 1800 * 10**9'
+analyze "a future poll's exit timed 30 minutes after the recording ended" 0 "run/$b: the record at offset $((16 * i)) is timed 1800\.000 s after the recording ended \(info's elapsed_time\) \(time [0-9]+\): dropped"
+check "... the run lasts as recorded" sh -c '! grep -qE "\"duration_ns\":[0-9]{10}" "$0"' "$out/runs/run/summary.json"
+# without elapsed_time: the record's neighbours judge it
+fresh; biggest_dat; i=$(rec_index ' exit 16 tokio_ct::main::\{closure#0\}$')
+set_time "$f" "$i" 't + 2**63'
+grep -av '^elapsed_time:' "$src/info" >"$TMP/run/info"
+analyze "no elapsed_time in info, and a jump of 2^63 ns" 0 "run/$b: the record at offset $((16 * i)) is timed 9223372036\.855 s after the thread's record before it, while the record after it goes back \(time [0-9]+\): dropped"
+fresh; biggest_dat; i=$(rec_index ' exit 16 tokio_ct::main::\{closure#0\}$')
+n=$(($(stat -c %s "$f") / 16 - 1))
+set_time "$f" "$n" 't + 2**63'
+grep -av '^elapsed_time:' "$src/info" >"$TMP/run/info"
+analyze "no elapsed_time in info, and a jump of 2^63 ns in the last record" 0 "run/$b: the record at offset $((16 * n)) is timed 9223372036\.855 s after the thread's record before it, as its last record, and info has no elapsed_time \(time [0-9]+\): dropped"
+# times that go back: clamped, counted, said once
+fresh; biggest_dat; i=$(rec_index '^640337581386 ')
+set_time "$f" "$i" 's + 500000'
+set_time "$f" $((i + 1)) 's + 500000'
+set_time "$f" $((i + 5)) 's + 500000'
+analyze "three records timed back to the recording's start" 0 "run/$b: 3 records are timed before the record ahead of them \(the first at offset $((16 * i))\); taken at that record's time"
+check "... no poll of 45 ms" sh -c '! grep -q "\"blocking-poll\"" "$0"' "$out/runs/run/summary.json"
 
 # ---------------------------------------------------------------- nothing lost without a word
 # info's taskinfo names 1 of the 3 threads: all three files are read (the
