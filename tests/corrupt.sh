@@ -153,7 +153,9 @@ analyze "map with garbage lines" 0 "run/$map:1: malformed map line skipped, and 
 
 fresh; long=$(head -c 20000 /dev/zero | tr '\0' x)
 sed "1s|^\([^/]*\)/[^ ]*|\1/$long|" "$src/$map" >"$TMP/run/$map"
-analyze "map line with a 20000-byte path" 0 "run/$map:1: path longer than 4094 bytes; mapping skipped"
+# (the line of the program: nothing else was recorded, nothing has a name)
+want_lines=2 analyze "map line with a 20000-byte path" 2 "run/$map:1: path longer than 4094 bytes; mapping skipped"
+check "... and the run is skipped: nothing has a name" grep -qE "run: skipped: .*run: no recorded address is in a function of the symbol files" "$TMP/stderr"
 
 fresh; rm "$TMP/run/$map"
 want_lines=2 analyze "missing map" 2 "run/$map: No such file or directory; no symbols for session"
@@ -273,7 +275,8 @@ analyze_t "task.txt with 700000 TASK lines" 0 -
 # the program's own line of the map damaged (start after end)
 fresh; m=$(ls "$TMP/run"/sid-*.map | head -n 1)
 sed -i '1s/^\([0-9a-f]*\)-\([0-9a-f]*\)/\2-\1/' "$m"
-analyze "map whose line of the program is damaged" 0 "run/$(basename "$m"): no valid mapping of .*/tokio_ct; its functions are shown as addresses"
+want_lines=2 analyze "map whose line of the program is damaged" 2 "run/$(basename "$m"): no valid mapping of .*/tokio_ct; its functions are shown as addresses"
+check "... and the run is skipped: nothing has a name" grep -qE "run: skipped: .*run: no recorded address is in a function of the symbol files" "$TMP/stderr"
 # a v0 name of 30 tuple levels, each two backrefs to the one below, as the
 # name of the thread's first call: it would spell out 2^30 leaves
 # (gigabytes, minutes); kept mangled
@@ -413,6 +416,26 @@ set -- $(ls "$TMP/run" | grep -E '^[0-9]+\.dat$')
 rm "$TMP/run/$2"; ln -s ../other/"$2" "$TMP/run/$2"
 analyze ".dat that is a link to another run's file" 1 "run/$2: a link to .*other/$2, outside the run folder; read as this run's data"
 rm -rf "$TMP/other"
+# symbol files that name no recorded address: nothing has a name
+fresh; python3 -c 'import re, sys
+out = []
+for l in open(sys.argv[1], encoding="latin1"):
+    m = re.match(r"^([0-9a-f]{16})( .*)$", l.rstrip("\n"))
+    out.append("%016x%s\n" % (int(m.group(1), 16) + (1 << 32), m.group(2)) if m else l)
+open(sys.argv[1], "w", encoding="latin1").write("".join(out))' "$TMP/run/tokio_ct.sym"
+analyze "symbol file whose addresses match no record" 2 "run: skipped: .*run: no recorded address is in a function of the symbol files \(\*\.sym, placed by sid-\*\.map\): nothing has a name"
+# every entry made an exit
+fresh; biggest_dat; python3 -c 'import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+for i in range(0, len(b) - 15, 16):
+    if b[i + 8] & 3 == 0:
+        b[i + 8] |= 1
+open(sys.argv[1], "wb").write(b)' "$f"
+analyze "a run whose records are all exits" 2 "run: skipped: .*run: all [0-9]+ records are exits \(not one function entry\): nothing can be measured"
+# the session said to start after every record: all dropped, said, refused
+fresh; sed -i '1s/timestamp=[0-9]*/timestamp=9999/' "$TMP/run/task.txt"
+want_lines=2 analyze "task.txt whose session starts after every record" 2 "run: skipped: .*run: all [0-9]+ records are timed outside the recording \(see the warnings\): nothing can be analysed"
+check "... the warning names the file and the first record" grep -q "run/$b: the record at offset 0 is timed [0-9.]* s before the recording started" "$TMP/stderr"
 # 65537 LOST records of 2^48-1 each: the sum saturates instead of wrapping
 fresh; biggest_dat
 python3 -c 'import sys
