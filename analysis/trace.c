@@ -2092,9 +2092,10 @@ static int64_t args_length(const uint8_t *p, size_t have, const struct asp_arg_s
  *     elapsed_time ended: set_time_limit): dropped.
  *   - Earlier than the thread's record before (times do not go back on a
  *     thread): clamped, taken at that record's time.
- *   - More than ASP_JUMP_NS after the record before: kept when the record
- *     after it does not go back (a real gap: the thread slept), dropped when
- *     it does (one damaged time between two that agree). A thread's last
+ *   - More than ASP_JUMP_NS after the record before: kept when the records
+ *     after it (up to JUMP_WITNESSES) do not go back (a real gap: the
+ *     thread slept), dropped when one does (a damaged time among times
+ *     that agree). A thread's last
  *     record has no record after it: kept when the recording's end is
  *     known (the bound above holds it), dropped past ASP_LONE_JUMP_NS
  *     after the record before it when it is not. A record with a payload
@@ -2107,6 +2108,7 @@ static int64_t args_length(const uint8_t *p, size_t have, const struct asp_arg_s
  * in [last_time, last_time + ASP_JUMP_NS] and before time_limit: what this
  * keeps unchanged. Returns TIME_* or -1 (a read error, *err set). */
 #define ASP_LONE_JUMP_NS 1000000000ULL
+#define JUMP_WITNESSES 4
 enum { TIME_KEEP, TIME_CLAMP, TIME_DROP };
 enum { DROP_BEFORE = 1, DROP_AFTER, DROP_JUMP, DROP_LONE };
 
@@ -2127,16 +2129,27 @@ static int judge_time(struct asp_reader *r, const struct asp_raw_record *rec, in
 		return TIME_CLAMP;
 	if (time - prev <= ASP_JUMP_NS || rec->more)
 		return TIME_KEEP;
-	if (fill(r, 2 * RECORD_SIZE, err) < 0)
+	/* the records after it, up to JUMP_WITNESSES of them (two damaged
+	 * times in a row must not vouch for each other) and up to the first
+	 * that has a payload or is not a record */
+	if (fill(r, (1 + JUMP_WITNESSES) * RECORD_SIZE, err) < 0)
 		return -1;
-	if (avail(r) >= 2 * RECORD_SIZE) {
+	size_t seen = 0;
+	for (size_t k = 1; k <= JUMP_WITNESSES && avail(r) >= (k + 1) * RECORD_SIZE; k++) {
 		struct asp_raw_record nx;
-		asp_decode_record(r->buf + r->pos + RECORD_SIZE, &nx);
-		if (nx.magic != RECORD_MAGIC || nx.type == ASP_REC_LOST || nx.time >= time)
-			return TIME_KEEP;
-		*why = DROP_JUMP;
-		return TIME_DROP;
+		asp_decode_record(r->buf + r->pos + k * RECORD_SIZE, &nx);
+		if (nx.magic != RECORD_MAGIC || nx.type == ASP_REC_LOST)
+			break;
+		seen++;
+		if (nx.time < time) {
+			*why = DROP_JUMP;
+			return TIME_DROP;
+		}
+		if (nx.more)
+			break;
 	}
+	if (seen || avail(r) >= 2 * RECORD_SIZE)
+		return TIME_KEEP;
 	if (!t->has_elapsed && r->timed && time - prev > ASP_LONE_JUMP_NS) {
 		*why = DROP_LONE;
 		return TIME_DROP;
@@ -2186,7 +2199,7 @@ static void reader_end(struct asp_reader *r)
 			break;
 		case DROP_JUMP:
 			s = (double)(r->drop_time - r->drop_prev) / 1e9;
-			what = "after the thread's record before it, while the record after it goes back";
+			what = "after the thread's record before it, while a record after it goes back";
 			break;
 		default:
 			s = (double)(r->drop_time - r->drop_prev) / 1e9;

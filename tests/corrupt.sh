@@ -383,7 +383,13 @@ check "... the run lasts as recorded" sh -c '! grep -qE "\"duration_ns\":[0-9]{1
 fresh; biggest_dat; i=$(rec_index ' exit 16 tokio_ct::main::\{closure#0\}$')
 set_time "$f" "$i" 't + 2**63'
 grep -av '^elapsed_time:' "$src/info" >"$TMP/run/info"
-analyze "no elapsed_time in info, and a jump of 2^63 ns" 0 "run/$b: the record at offset $((16 * i)) is timed 9223372036\.855 s after the thread's record before it, while the record after it goes back \(time [0-9]+\): dropped"
+analyze "no elapsed_time in info, and a jump of 2^63 ns" 0 "run/$b: the record at offset $((16 * i)) is timed 9223372036\.855 s after the thread's record before it, while a record after it goes back \(time [0-9]+\): dropped"
+# two damaged times in a row do not vouch for each other
+fresh; biggest_dat; i=$(rec_index ' exit 16 tokio_ct::main::\{closure#0\}$')
+set_time "$f" "$i" 't + 2**63'
+set_time "$f" $((i + 1)) 't + 2**63'
+grep -av '^elapsed_time:' "$src/info" >"$TMP/run/info"
+analyze "no elapsed_time in info, and two records in a row 2^63 ns late" 0 "run/$b: the record at offset $((16 * i)) is timed 9223372036\.855 s after the thread's record before it, while a record after it goes back \(time [0-9]+\): dropped, and 1 more such record"
 fresh; biggest_dat; i=$(rec_index ' exit 16 tokio_ct::main::\{closure#0\}$')
 n=$(($(stat -c %s "$f") / 16 - 1))
 set_time "$f" "$n" 't + 2**63'
