@@ -203,10 +203,15 @@ struct asp_arena {
 void asp_arena_keep(struct asp_arena *a, struct asp_event *ev);
 void asp_arena_fix(const struct asp_arena *a, struct asp_event *ev);
 
-/* One thread's record stream. Memory is bounded: a fixed read buffer. */
+/* One thread's record stream. Memory is bounded: a window of the file, or
+ * a read buffer (grown for a record larger than it), let go at the end of
+ * the file. */
 struct asp_reader *asp_reader_open(struct asp_trace *t, size_t thread_idx, char **err);
 /* 1: *ev filled; 0: end of stream; -1: unreadable file (*err set). A
- * truncated final record is reported as a warning and ends the stream. */
+ * truncated final record is reported as a warning and ends the stream. A
+ * record timed outside the recording comes as a LOST record of none (time
+ * and count 0), a time that goes back as the time before (judge_time in
+ * trace.c); each file says what it dropped and clamped once, at its end. */
 int asp_reader_next(struct asp_reader *r, struct asp_event *ev, char **err);
 /* A tag per symbol, computed once per symbol and cache and kept beside it
  * in the reader's cache: asp_cursor_sym hands it out with each record
