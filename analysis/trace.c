@@ -1268,29 +1268,41 @@ static int dat_id_cmp(const void *a, const void *b)
 }
 
 /* the <tid>.dat files of the folder, by tid (names spelt as uftrace
- * writes them: "+5.dat" or "05.dat" are not thread 5's) */
+ * writes them: "05.dat" is not thread 5's, nor is "0.dat" or one past
+ * 2^31 anyone's: left out, and said once) */
 static int dat_files(struct asp_trace *t, int **tids, size_t *n, char **err)
 {
 	DIR *d = opendir(t->dir);
 	if (!d)
 		return asp_fail(err, "%s: %s", t->dir, strerror(errno));
 	struct dirent *de;
+	size_t odd = 0;
+	char *first_odd = NULL;
 	while ((de = readdir(d))) {
 		char *end;
-		if (!isdigit((unsigned char)de->d_name[0]))
+		size_t l = strlen(de->d_name);
+		if (!isdigit((unsigned char)de->d_name[0]) || l < 5 || strcmp(de->d_name + l - 4, ".dat"))
 			continue;
 		errno = 0;
 		long v = strtol(de->d_name, &end, 10);
 		char canon[32];
-		if (errno || v <= 0 || v > INT32_MAX || strcmp(end, ".dat"))
-			continue;
 		snprintf(canon, sizeof(canon), "%ld.dat", v);
-		if (strcmp(canon, de->d_name))
+		if (errno || v <= 0 || v > INT32_MAX || strcmp(canon, de->d_name)) {
+			if (!odd++)
+				first_odd = asp_path_join(t->dir, de->d_name);
 			continue;
+		}
 		*tids = xreallocarray(*tids, *n + 1, sizeof(int));
 		(*tids)[(*n)++] = (int)v;
 	}
 	closedir(d);
+	if (odd == 1)
+		warnf(t, "%s: not a thread's data file name (<tid>.dat, tid 1 to 2^31-1, no leading zero); left out",
+		      first_odd);
+	else if (odd)
+		warnf(t, "%s: not a thread's data file name (<tid>.dat, tid 1 to 2^31-1, no leading zero); left out, as are %zu more",
+		      first_odd, odd - 1);
+	free(first_odd);
 	asp_qsort(*tids, *n, sizeof(int), int_cmp);
 	return 0;
 }
@@ -1928,6 +1940,10 @@ static int fill(struct asp_reader *r, size_t n, char **err)
 			r->file_pos = r->offset;
 			r->buf = no_bytes;
 			r->len = r->pos = 0;
+			/* below malloc's mmap threshold: the heap, no new mapping
+			 * (the mmap may have failed for want of one) */
+			if (r->bufsize > READ_BUF_SIZE / 4)
+				r->bufsize = READ_BUF_SIZE / 4;
 		}
 		if (r->window)
 			goto done;

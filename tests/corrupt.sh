@@ -442,6 +442,9 @@ analyze "a run whose records are all exits" 2 "run: skipped: .*run: all [0-9]+ r
 fresh; sed -i '1s/timestamp=[0-9]*/timestamp=9999/' "$TMP/run/task.txt"
 want_lines=2 analyze "task.txt whose session starts after every record" 2 "run: skipped: .*run: all [0-9]+ records are timed outside the recording \(see the warnings\): nothing can be analysed"
 check "... the warning names the file and the first record" grep -q "run/$b: the record at offset 0 is timed [0-9.]* s before the recording started" "$TMP/stderr"
+# names that are not a thread's (a leading zero, a tid past 2^31): said
+fresh; biggest_dat; cp "$f" "$TMP/run/0$b"
+analyze "a .dat named with a leading zero" 0 "run/0$b: not a thread's data file name \(<tid>\.dat, tid 1 to 2\^31-1, no leading zero\); left out"
 # 65537 LOST records of 2^48-1 each: the sum saturates instead of wrapping
 fresh; biggest_dat
 python3 -c 'import sys
