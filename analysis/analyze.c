@@ -937,8 +937,11 @@ static void consume(struct analyzer *a, const struct asp_event *ev)
 		exit_rec(a, ts, ev->time, ev->depth);
 		break;
 	case ASP_REC_LOST:
-		/* the stack is unknown after lost records: close what is open */
-		a->lost_total += ev->addr;
+		/* the stack is unknown after lost records: close what is open.
+		 * The sum saturates: a damaged count must not wrap it to a
+		 * small one */
+		a->lost_total = a->lost_total > UINT64_MAX - ev->addr ? UINT64_MAX
+									: a->lost_total + ev->addr;
 		while (ts->n)
 			pop(a, ts, ts->last_time);
 		return;
@@ -1369,7 +1372,12 @@ static struct asp_result *build_result(struct analyzer *a, const char *dir)
 				      "poll functions recorded?",
 				      a->forced >= 0 ? a->rules->profiles[a->forced].name
 						     : "tokio, async-std or smol"));
-	if (a->lost_total)
+	if (a->lost_total == UINT64_MAX)
+		add_note(r, xasprintf("at least %" PRIu64 " records were lost while recording (the "
+				      "LOST records' counts add up past 64 bits: damaged?); polls around "
+				      "them are cut short",
+				      a->lost_total));
+	else if (a->lost_total)
 		add_note(r, xasprintf("%" PRIu64 " records were lost while recording; polls around them "
 				      "are cut short",
 				      a->lost_total));
@@ -1488,6 +1496,31 @@ static int read_folded(struct analyzer *a, char **err)
 	return rc;
 }
 
+/* A run whose records give nothing to measure is refused (exit 2), not
+ * reported as a clean run of no tasks: every record dropped (timed
+ * outside the recording: each file warned), no address that any symbol
+ * file names (the README's promise: nothing has a name), or not one
+ * entry among the records (all exits). A run without records (empty
+ * files, or each unreadable from its first: warned) stays a clean one. */
+static int nothing_measured(const struct analyzer *a, const char *dir, char **err)
+{
+	uint64_t dropped = asp_trace_dropped(a->t), entries = 0;
+	if (!a->records)
+		return 0;
+	if (dropped >= a->records)
+		return asp_fail(err, "%s: all %" PRIu64 " records are timed outside the recording (see the warnings): nothing can be analysed",
+				dir, a->records);
+	if (!asp_trace_nsymbols(a->t))
+		return asp_fail(err, "%s: no recorded address is in a function of the symbol files (*.sym, placed by sid-*.map): nothing has a name, cannot be analysed (are they this build's?)",
+				dir);
+	for (size_t i = 0; i < a->nsc; i++)
+		entries += a->sc[i].calls;
+	if (!entries)
+		return asp_fail(err, "%s: all %" PRIu64 " records are exits (not one function entry): nothing can be measured",
+				dir, a->records);
+	return 0;
+}
+
 /* folding pays with a thread or more of records, and more than one CPU;
  * a recording of very many threads keeps one merge (fewer blocks in
  * flight). ASPROF_FOLD=0 turns it off (the two give the same results:
@@ -1549,7 +1582,10 @@ struct asp_result *asp_analyze(const char *dir, const struct asp_analyze_opts *o
 			while (ts->n)
 				pop(&a, ts, end);
 		}
-		r = build_result(&a, dir);
+		if (nothing_measured(&a, dir, err) < 0)
+			rc = -1;
+		else
+			r = build_result(&a, dir);
 	}
 	/* spans point at symbol names: the sink is done with them before the
 	 * recording goes */

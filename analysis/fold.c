@@ -272,8 +272,9 @@ static __attribute__((noinline)) void fold_one(struct worker *w, struct fthread 
 /* the hot loop, on the reader's records in place: most records push or
  * pop a pending plain call, and an exit that pops one needs no symbol.
  * It takes up to max plain records (asp_cursor_plain) whose times do not
- * go back (the latest time is then the largest: the totals need no other
- * test; a record timed earlier goes the slow way, fold_event) and returns
+ * go back nor jump (the latest time is then the largest: the totals need
+ * no other test; any other record goes the slow way, fold_event, which
+ * asp_reader_next has judged: see judge_time in trace.c) and returns
  * how many. The common steps run on local copies of the thread's state
  * (stores to the frames and items could alias its fields); fold_one does
  * the rest. */
@@ -293,11 +294,11 @@ static __attribute__((noinline)) size_t fold_recs(struct worker *w, struct fthre
 	}
 	struct pframe *p = ft->p;
 	size_t np = ft->np;
-	/* lo: the least time a record may have here, then the latest */
-	uint64_t lo = ft->last > c.first ? ft->last : c.first, until = c.until, time, word;
+	/* lo: the thread's latest time (asp_cursor_plain) */
+	uint64_t lo = c.first, until = c.until, time, word;
 	for (; rp < end; rp += 16) {
 		asp_cursor_load(rp, &time, &word);
-		if ((word & 0x3e) != (5u << 3) || time < lo || time >= until)
+		if ((word & 0x3e) != (5u << 3) || time - lo > ASP_JUMP_NS || time >= until)
 			break;
 		lo = time;
 		uint16_t depth = asp_word_depth(word);

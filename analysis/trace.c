@@ -38,6 +38,14 @@
 #define READ_BUF_SIZE (256 * 1024)
 #define MAP_WINDOW_MAX (2u << 20)
 #define MAP_WINDOW_TOTAL (32u << 20)
+/* Every mapping counts against the kernel's limit (vm.max_map_count,
+ * 65530 by default), and so does every buffer malloc takes with mmap (from
+ * 128 KiB): a recording of more threads than this reads each file into a
+ * small buffer of the heap (MAP_WINDOW_TOTAL shared, READ_BUF_MIN at
+ * least; it grows for a larger record), and every reader lets go of its
+ * window or buffer at the end of its file */
+#define READ_MAP_THREADS 1024
+#define READ_BUF_MIN 4096
 /* up to this many threads, and an eighth of the descriptor limit, each
  * reader keeps its file open; beyond, a reader opens its file for a refill
  * only (a program that ran thousands of threads would need a descriptor per
@@ -101,7 +109,10 @@ struct asp_trace {
 	bool threaded;
 	bool warned_no_spec; /* data without a layout: said once (atomic) */
 	pthread_mutex_t lookup_lock, warn_lock;
-	uint64_t time_limit; /* no record is later: see set_time_limit */
+	uint64_t time_lo;    /* no record is earlier: see set_time_limit */
+	uint64_t time_limit; /* every record is earlier */
+	bool has_elapsed;    /* time_limit comes from info's elapsed_time */
+	uint64_t dropped;    /* records dropped (atomic: see reader_end) */
 	uint64_t *thread_end; /* per thread: its last scheduler event (0: none) */
 	asp_warn_fn warn;
 	void *warn_ctx;
@@ -1239,40 +1250,107 @@ static int int_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* a thread file's identity, to find one file under two names */
+struct dat_id {
+	dev_t dev;
+	ino_t ino;
+	size_t idx; /* in t->threads */
+};
+
+static int dat_id_cmp(const void *a, const void *b)
+{
+	const struct dat_id *x = a, *y = b;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* the <tid>.dat files of the folder, by tid (names spelt as uftrace
+ * writes them: "05.dat" is not thread 5's, nor is "0.dat" or one past
+ * 2^31 anyone's: left out, and said once) */
+static int dat_files(struct asp_trace *t, int **tids, size_t *n, char **err)
+{
+	DIR *d = opendir(t->dir);
+	if (!d)
+		return asp_fail(err, "%s: %s", t->dir, strerror(errno));
+	struct dirent *de;
+	size_t odd = 0;
+	char *first_odd = NULL;
+	while ((de = readdir(d))) {
+		char *end;
+		size_t l = strlen(de->d_name);
+		if (!isdigit((unsigned char)de->d_name[0]) || l < 5 || strcmp(de->d_name + l - 4, ".dat"))
+			continue;
+		errno = 0;
+		long v = strtol(de->d_name, &end, 10);
+		char canon[32];
+		snprintf(canon, sizeof(canon), "%ld.dat", v);
+		if (errno || v <= 0 || v > INT32_MAX || strcmp(canon, de->d_name)) {
+			if (!odd++)
+				first_odd = asp_path_join(t->dir, de->d_name);
+			continue;
+		}
+		*tids = xreallocarray(*tids, *n + 1, sizeof(int));
+		(*tids)[(*n)++] = (int)v;
+	}
+	closedir(d);
+	if (odd == 1)
+		warnf(t, "%s: not a thread's data file name (<tid>.dat, tid 1 to 2^31-1, no leading zero); left out",
+		      first_odd);
+	else if (odd)
+		warnf(t, "%s: not a thread's data file name (<tid>.dat, tid 1 to 2^31-1, no leading zero); left out, as are %zu more",
+		      first_odd, odd - 1);
+	free(first_odd);
+	asp_qsort(*tids, *n, sizeof(int), int_cmp);
+	return 0;
+}
+
+/* Every thread file is read: those info's taskinfo does not name too (said
+ * once), while a tid of info without a file recorded nothing. One file
+ * under two names (hard or symbolic links) would be two threads' records:
+ * refused. A link that leads out of the run folder is read, and said. */
 static int find_threads(struct asp_trace *t, char **err)
 {
 	int *tids = NULL;
 	size_t n = 0;
+	if (dat_files(t, &tids, &n, err) < 0)
+		return -1;
+	size_t nfiles = n, unnamed = 0;
+	int first_unnamed = 0;
 	if (t->info.ntids) {
-		tids = xreallocarray(NULL, t->info.ntids, sizeof(int));
-		memcpy(tids, t->info.tids, t->info.ntids * sizeof(int));
-		n = t->info.ntids;
-	} else {
-		DIR *d = opendir(t->dir);
-		if (!d)
-			return asp_fail(err, "%s: %s", t->dir, strerror(errno));
-		struct dirent *de;
-		while ((de = readdir(d))) {
-			char *end;
-			long v = strtol(de->d_name, &end, 10);
-			if (end != de->d_name && v > 0 && !strcmp(end, ".dat")) {
-				tids = xreallocarray(tids, n + 1, sizeof(int));
-				tids[n++] = (int)v;
-			}
+		int *named = xreallocarray(NULL, t->info.ntids, sizeof(int));
+		memcpy(named, t->info.tids, t->info.ntids * sizeof(int));
+		asp_qsort(named, t->info.ntids, sizeof(int), int_cmp);
+		for (size_t i = 0; i < nfiles; i++) {
+			if (!bsearch(&tids[i], named, t->info.ntids, sizeof(int), int_cmp) && !unnamed++)
+				first_unnamed = tids[i];
 		}
-		closedir(d);
+		free(named);
+		tids = xreallocarray(tids, n + t->info.ntids, sizeof(int));
+		memcpy(tids + n, t->info.tids, t->info.ntids * sizeof(int));
+		n += t->info.ntids;
+		asp_qsort(tids, n, sizeof(int), int_cmp);
 	}
-	asp_qsort(tids, n, sizeof(int), int_cmp);
+	if (unnamed)
+		warnf(t, "%s/info: taskinfo names %zu thread%s, but %zu more ha%s a data file (%d.dat%s); all are read",
+		      t->dir, t->info.ntids, t->info.ntids == 1 ? "" : "s", unnamed,
+		      unnamed == 1 ? "s" : "ve", first_unnamed, unnamed == 1 ? "" : ", ...");
 	t->threads = xreallocarray(NULL, n, sizeof(int));
 	t->datpaths = xreallocarray(NULL, n, sizeof(char *));
 	t->datbytes = xreallocarray(NULL, n, sizeof(uint64_t));
+	struct dat_id *ids = xreallocarray(NULL, n ? n : 1, sizeof(*ids));
+	char *realdir = NULL;
+	size_t outside = 0;
+	char *first_outside = NULL, *first_target = NULL;
 	for (size_t i = 0; i < n; i++) {
 		if (i && tids[i] == tids[i - 1])
 			continue;
 		char *name = xasprintf("%d.dat", tids[i]);
 		char *path = asp_path_join(t->dir, name);
 		free(name);
-		struct stat st;
+		struct stat st, lst;
 		if (stat(path, &st) < 0) {
 			/* a thread that recorded nothing has no file; uftrace skips it
 			 * too. A file that is there but cannot be reached (a broken
@@ -1283,12 +1361,47 @@ static int find_threads(struct asp_trace *t, char **err)
 			free(path);
 			continue;
 		}
+		if (S_ISREG(st.st_mode) && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+			/* where does it lead? */
+			char *target = realpath(path, NULL);
+			if (!realdir)
+				realdir = realpath(t->dir, NULL);
+			char *slash = target ? strrchr(target, '/') : NULL;
+			if (slash && realdir &&
+			    ((size_t)(slash - target) != strlen(realdir) ||
+			     strncmp(target, realdir, (size_t)(slash - target))) &&
+			    !(slash == target && !strcmp(realdir, "/"))) {
+				if (!outside++) {
+					first_outside = xstrdup(path);
+					first_target = xstrdup(target);
+				}
+			}
+			free(target);
+		}
+		ids[t->nthreads] = (struct dat_id){ st.st_dev, st.st_ino, t->nthreads };
 		t->data_bytes += (uint64_t)st.st_size;
 		t->datbytes[t->nthreads] = (uint64_t)st.st_size;
 		t->threads[t->nthreads] = tids[i];
 		t->datpaths[t->nthreads++] = path;
 	}
 	free(tids);
+	free(realdir);
+	if (outside)
+		warnf(t, "%s: a link to %s, outside the run folder%s; read as this run's data",
+		      first_outside, first_target,
+		      outside > 1 ? " (and more thread files like it)" : "");
+	free(first_outside);
+	free(first_target);
+	asp_qsort(ids, t->nthreads, sizeof(*ids), dat_id_cmp);
+	for (size_t i = 1; i < t->nthreads; i++) {
+		if (ids[i].dev == ids[i - 1].dev && ids[i].ino == ids[i - 1].ino) {
+			asp_fail(err, "%s: the same file as %s (linked): one thread's records cannot be two threads'",
+				 t->datpaths[ids[i].idx], t->datpaths[ids[i - 1].idx]);
+			free(ids);
+			return -1;
+		}
+	}
+	free(ids);
 	if (t->nthreads == 0)
 		return asp_fail(err, "%s: no thread data files (<tid>.dat); nothing was recorded", t->dir);
 	struct rlimit rl;
@@ -1408,17 +1521,14 @@ static void read_perf_file(struct asp_trace *t, const char *path, uint8_t *buf, 
 }
 
 /* each thread's last scheduler event, when the recording has them and says
- * how long it ran (events outside [start, start + elapsed + 1 s] are not
- * this recording's) */
+ * how long it ran (events outside its times, set_time_limit, are not this
+ * recording's) */
 static void read_perf_events(struct asp_trace *t)
 {
 	t->thread_end = xcalloc(t->nthreads ? t->nthreads : 1, sizeof(*t->thread_end));
-	const char *e = t->info.elapsed_time;
-	char *end;
-	double sec = e ? strtod(e, &end) : -1;
-	if (!t->nsess || !e || end == e || !(sec >= 0) || sec > 1e8)
+	if (!t->nsess || !t->has_elapsed)
 		return;
-	uint64_t lo = t->sess[0].time, hi = lo + (uint64_t)((sec + 1) * 1e9);
+	uint64_t lo = t->time_lo, hi = t->time_limit;
 	DIR *d = opendir(t->dir);
 	if (!d)
 		return;
@@ -1448,24 +1558,30 @@ uint64_t asp_trace_thread_end(const struct asp_trace *t, int tid)
 
 /* ---------------------------------------------------------------- open/close */
 
-/* A sanity bound on record times, from the session start and the info's
- * elapsed_time ("0.190488786 sec"): ten times the recording's length and
- * an hour more (children may outlive the recorded program). A corrupt time
- * near 2^64 would otherwise hold its thread back in the merge and make the
- * run last half a millennium. Without both facts: no bound. */
+/* The times a record of this recording can have. It starts at its first
+ * session (task.txt's SESS line, written at the program's start, before
+ * any record of it) and ends with info's elapsed_time (uftrace's own
+ * measure of the whole recording, begun before the program started) after
+ * that, a second more of slack: a record outside is dropped (judge_time).
+ * Without an elapsed_time there is no end; each record's neighbours are
+ * the judges then. Scheduler events are read within the same bounds. */
 static void set_time_limit(struct asp_trace *t)
 {
+	t->time_lo = t->nsess ? t->sess[0].time : 0;
 	t->time_limit = UINT64_MAX;
+	t->has_elapsed = false;
 	const char *e = t->info.elapsed_time;
-	if (!t->nsess || !e)
+	if (!e)
 		return;
 	char *end;
 	double sec = strtod(e, &end);
 	if (end == e || !(sec >= 0) || sec > 1e8)
 		return;
-	double limit = (double)t->sess[0].time + (sec * 10 + 3600) * 1e9;
-	if (limit < 1.8e19)
+	double limit = (double)t->time_lo + (sec + 1) * 1e9;
+	if (limit < 1.8e19) {
 		t->time_limit = (uint64_t)limit;
+		t->has_elapsed = true;
+	}
 }
 
 struct asp_trace *asp_trace_open(const char *dir, asp_warn_fn warn, void *warn_ctx, char **err)
@@ -1563,6 +1679,7 @@ const struct asp_info *asp_trace_info(const struct asp_trace *t) { return &t->in
 size_t asp_trace_nthreads(const struct asp_trace *t) { return t->nthreads; }
 int asp_trace_thread_tid(const struct asp_trace *t, size_t i) { return t->threads[i]; }
 uint64_t asp_trace_data_bytes(const struct asp_trace *t) { return t->data_bytes; }
+uint64_t asp_trace_dropped(const struct asp_trace *t) { return __atomic_load_n(&t->dropped, __ATOMIC_RELAXED); }
 uint64_t asp_trace_thread_bytes(const struct asp_trace *t, size_t i) { return t->datbytes[i]; }
 uint64_t asp_trace_start_time(const struct asp_trace *t) { return t->nsess ? t->sess[0].time : 0; }
 uint32_t asp_trace_nsymbols(const struct asp_trace *t) { return t->next_sym_id; }
@@ -1594,13 +1711,23 @@ struct asp_reader {
 	uint8_t *map;      /* the window (buf), NULL when none is mapped */
 	size_t map_len;
 	size_t window;     /* bytes to map at a time; 0: read() */
+	size_t bufsize;    /* own_buf's size (read() mode) */
 	size_t len, pos;   /* bytes in buf, read position */
 	uint64_t offset;   /* file offset of buf[0] */
 	uint64_t file_pos; /* bytes read from the file */
 	bool eof;
 	bool sess_known;   /* sess is the session for times in [sess_from, sess_until) */
+	bool ended;        /* reader_end was done */
+	bool timed;        /* last_time is a record's */
 	uint64_t count;
-	uint64_t last_time;
+	uint64_t last_time; /* the latest record time taken (the recording's
+			       start before the first): see judge_time */
+	/* records whose times the recording cannot have (dropped), and those
+	 * timed before the record ahead of them (clamped): the first and how
+	 * many, said at the end of the file */
+	uint64_t ndropped, drop_at, drop_time, drop_prev;
+	int drop_why;
+	uint64_t nback, back_at;
 	struct session *sess;
 	uint64_t sess_key;   /* the session part of a cache key; 0: do not cache */
 	uint64_t sess_until;
@@ -1683,7 +1810,15 @@ struct asp_reader *asp_reader_open(struct asp_trace *t, size_t idx, char **err)
 		r->window = MAP_WINDOW_MAX;
 	if (r->window < READ_BUF_SIZE)
 		r->window = READ_BUF_SIZE;
+	r->bufsize = READ_BUF_SIZE;
+	if (t->nthreads > READ_MAP_THREADS) {
+		r->window = 0;
+		r->bufsize = MAP_WINDOW_TOTAL / t->nthreads;
+		if (r->bufsize < READ_BUF_MIN)
+			r->bufsize = READ_BUF_MIN;
+	}
 	r->buf = no_bytes;
+	r->last_time = t->time_lo;
 	map_guard();
 	if (t->threaded) {
 		r->cache = xcalloc(SYM_CACHE_SIZE, sizeof(*r->cache)); /* key 0: empty */
@@ -1696,17 +1831,30 @@ struct asp_reader *asp_reader_open(struct asp_trace *t, size_t idx, char **err)
 	return r;
 }
 
+/* the window or buffer let go (at the end of the file, or on close) */
+static void reader_release(struct asp_reader *r)
+{
+	if (r->map)
+		munmap(r->map, r->map_len);
+	r->map = NULL;
+	free(r->own_buf);
+	r->own_buf = NULL;
+	r->buf = no_bytes;
+	r->offset += r->pos;
+	r->len = r->pos = 0;
+	r->eof = true;
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+}
+
 void asp_reader_close(struct asp_reader *r)
 {
 	if (!r)
 		return;
-	if (r->fd >= 0)
-		close(r->fd);
+	reader_release(r);
 	if (r->own_cache)
 		free(r->cache);
-	if (r->map)
-		munmap(r->map, r->map_len);
-	free(r->own_buf);
 	free(r);
 }
 
@@ -1790,18 +1938,28 @@ static int fill(struct asp_reader *r, size_t n, char **err)
 				return asp_fail(err, "%s: read error: %s", r->path, strerror(errno));
 			r->offset += r->pos;
 			r->file_pos = r->offset;
-			r->buf = r->own_buf = xmalloc(READ_BUF_SIZE);
+			r->buf = no_bytes;
 			r->len = r->pos = 0;
+			/* below malloc's mmap threshold: the heap, no new mapping
+			 * (the mmap may have failed for want of one) */
+			if (r->bufsize > READ_BUF_SIZE / 4)
+				r->bufsize = READ_BUF_SIZE / 4;
 		}
 		if (r->window)
 			goto done;
 	}
+	if (!r->own_buf) /* the first read (nothing is in buf) */
+		r->buf = r->own_buf = xmalloc(r->bufsize);
 	memmove(r->buf, r->buf + r->pos, r->len - r->pos);
 	r->offset += r->pos;
 	r->len -= r->pos;
 	r->pos = 0;
+	if (n > r->bufsize) { /* a record larger than the buffer */
+		r->bufsize = ASP_ALIGN(n, READ_BUF_MIN);
+		r->buf = r->own_buf = xreallocarray(r->own_buf, r->bufsize, 1);
+	}
 	while (r->len < n && !r->eof) {
-		ssize_t got = read(r->fd, r->buf + r->len, READ_BUF_SIZE - r->len);
+		ssize_t got = read(r->fd, r->buf + r->len, r->bufsize - r->len);
 		if (got < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1889,17 +2047,19 @@ static inline const struct asp_symbol *reader_lookup(struct asp_reader *r, uint6
 }
 
 /* the bulk paths' step: the record at p, when it is an entry or exit without
- * payload in the session the reader is in ([first, until), key sess_key):
- * its time, its word (type, depth: see asp_decode_record) and its symbol's
- * cache entry; NULL for anything else (reader_next takes it) */
+ * payload in the session the reader is in (before until, key sess_key)
+ * and timed in [lo, lo + ASP_JUMP_NS] (lo: the thread's latest time, in
+ * the session): its time, its word (type, depth: see asp_decode_record)
+ * and its symbol's cache entry; NULL for anything else (reader_next takes
+ * it) */
 static inline const struct asp_sym_ent *plain_record(struct asp_reader *r, const uint8_t *p,
-						       uint64_t first, uint64_t until,
+						       uint64_t lo, uint64_t until,
 						       uint64_t sess_key, uint64_t *time,
 						       uint64_t *w)
 {
 	memcpy(time, p, 8);
 	memcpy(w, p + 8, 8);
-	if ((*w & 0x3e) != (RECORD_MAGIC << 3) || *time < first || *time >= until)
+	if ((*w & 0x3e) != (RECORD_MAGIC << 3) || *time - lo > ASP_JUMP_NS || *time >= until)
 		return NULL;
 	uint64_t addr = *w >> 16, key = addr | sess_key;
 	const struct asp_sym_ent *ce =
@@ -1942,17 +2102,150 @@ static int64_t args_length(const uint8_t *p, size_t have, const struct asp_arg_s
 	return len < 0 ? -1 : (int64_t)ASP_ALIGN((size_t)len, 8);
 }
 
+/* A record's time, judged against what the recording says about itself
+ * (every record's but LOST's: uftrace writes 0 there).
+ *   - Outside the recording (before its first session started, after its
+ *     elapsed_time ended: set_time_limit): dropped.
+ *   - Earlier than the thread's record before (times do not go back on a
+ *     thread): clamped, taken at that record's time.
+ *   - More than ASP_JUMP_NS after the record before: kept when the records
+ *     after it (up to JUMP_WITNESSES) do not go back (a real gap: the
+ *     thread slept), dropped when one does (a damaged time among times
+ *     that agree). A thread's last
+ *     record has no record after it: kept when the recording's end is
+ *     known (the bound above holds it), dropped past ASP_LONE_JUMP_NS
+ *     after the record before it when it is not. A record with a payload
+ *     is judged by the bounds alone.
+ * A dropped record is handed on as a LOST record of no records: what is
+ * open on its thread ends at the record before (never at a time the
+ * recording cannot have), and the records after it start afresh. Neither
+ * a dropped nor a clamped time ever lengthens a poll past the times of
+ * the records around it. Fast paths take a record only when its time is
+ * in [last_time, last_time + ASP_JUMP_NS] and before time_limit: what this
+ * keeps unchanged. Returns TIME_* or -1 (a read error, *err set). */
+#define ASP_LONE_JUMP_NS 1000000000ULL
+#define JUMP_WITNESSES 4
+enum { TIME_KEEP, TIME_CLAMP, TIME_DROP };
+enum { DROP_BEFORE = 1, DROP_AFTER, DROP_JUMP, DROP_LONE };
+
+static int judge_time(struct asp_reader *r, const struct asp_raw_record *rec, int *why,
+		      char **err)
+{
+	const struct asp_trace *t = r->t;
+	uint64_t time = rec->time, prev = r->last_time;
+	if (time < t->time_lo) {
+		*why = DROP_BEFORE;
+		return TIME_DROP;
+	}
+	if (time >= t->time_limit) {
+		*why = DROP_AFTER;
+		return TIME_DROP;
+	}
+	if (time < prev)
+		return TIME_CLAMP;
+	if (time - prev <= ASP_JUMP_NS || rec->more)
+		return TIME_KEEP;
+	/* the records after it, up to JUMP_WITNESSES of them (two damaged
+	 * times in a row must not vouch for each other) and up to the first
+	 * that has a payload or is not a record */
+	if (fill(r, (1 + JUMP_WITNESSES) * RECORD_SIZE, err) < 0)
+		return -1;
+	size_t seen = 0;
+	for (size_t k = 1; k <= JUMP_WITNESSES && avail(r) >= (k + 1) * RECORD_SIZE; k++) {
+		struct asp_raw_record nx;
+		asp_decode_record(r->buf + r->pos + k * RECORD_SIZE, &nx);
+		if (nx.magic != RECORD_MAGIC || nx.type == ASP_REC_LOST)
+			break;
+		seen++;
+		if (nx.time < time) {
+			*why = DROP_JUMP;
+			return TIME_DROP;
+		}
+		if (nx.more)
+			break;
+	}
+	if (seen || avail(r) >= 2 * RECORD_SIZE)
+		return TIME_KEEP;
+	if (!t->has_elapsed && r->timed && time - prev > ASP_LONE_JUMP_NS) {
+		*why = DROP_LONE;
+		return TIME_DROP;
+	}
+	return TIME_KEEP;
+}
+
+/* a dropped record, as a LOST record of none (see judge_time) */
+static void drop_event(struct asp_event *ev)
+{
+	ev->time = 0;
+	ev->type = ASP_REC_LOST;
+	ev->more = false;
+	ev->addr = 0;
+	ev->sym = NULL;
+	ev->data = NULL;
+	ev->data_len = 0;
+	ev->specs = NULL;
+	ev->nspecs = 0;
+}
+
+/* the end of the file: what judge_time did, said once per file, and the
+ * window or buffer let go (a recording of many threads would otherwise keep
+ * a mapping for every file it has finished) */
+static void reader_end(struct asp_reader *r)
+{
+	if (r->ended)
+		return;
+	r->ended = true;
+	reader_release(r);
+	const struct asp_trace *t = r->t;
+	if (r->ndropped) {
+		char more[64] = "";
+		if (r->ndropped > 1)
+			snprintf(more, sizeof(more), ", and %" PRIu64 " more such record%s", r->ndropped - 1,
+				 r->ndropped == 2 ? "" : "s");
+		double s;
+		const char *what;
+		switch (r->drop_why) {
+		case DROP_BEFORE:
+			s = (double)(t->time_lo - r->drop_time) / 1e9;
+			what = "before the recording started";
+			break;
+		case DROP_AFTER:
+			s = (double)(r->drop_time - (t->time_limit - 1000000000ULL)) / 1e9;
+			what = "after the recording ended (info's elapsed_time)";
+			break;
+		case DROP_JUMP:
+			s = (double)(r->drop_time - r->drop_prev) / 1e9;
+			what = "after the thread's record before it, while a record after it goes back";
+			break;
+		default:
+			s = (double)(r->drop_time - r->drop_prev) / 1e9;
+			what = "after the thread's record before it, as its last record, and info has no elapsed_time";
+			break;
+		}
+		warnf(r->t, "%s: the record at offset %" PRIu64 " is timed %.3f s %s (time %" PRIu64 "): dropped%s; what was open on the thread ends at its record before",
+		      r->path, r->drop_at, s, what, r->drop_time, more);
+		__atomic_add_fetch(&r->t->dropped, r->ndropped, __ATOMIC_RELAXED);
+	}
+	if (r->nback)
+		warnf(r->t, "%s: %" PRIu64 " record%s timed before the record ahead of %s (the first at offset %" PRIu64 "); taken at that record's time",
+		      r->path, r->nback, r->nback == 1 ? " is" : "s are", r->nback == 1 ? "it" : "them",
+		      r->back_at);
+}
+
 static int reader_next_slow(struct asp_reader *r, struct asp_event *ev, char **err)
 {
 	for (;;) {
 		if (fill(r, RECORD_SIZE, err) < 0)
 			return -1;
-		if (avail(r) == 0)
+		if (avail(r) == 0) {
+			reader_end(r);
 			return 0;
+		}
 		if (avail(r) < RECORD_SIZE) {
 			warnf(r->t, "%s: truncated record at offset %" PRIu64 " (%zu of 16 bytes); the rest of this thread is ignored",
 			      r->path, r->offset + r->pos, avail(r));
 			r->pos = r->len;
+			reader_end(r);
 			return 0;
 		}
 		struct asp_raw_record rec;
@@ -1963,14 +2256,27 @@ static int reader_next_slow(struct asp_reader *r, struct asp_event *ev, char **e
 			      r->path, at);
 			r->pos = r->len;
 			r->eof = true;
+			reader_end(r);
 			return 0;
 		}
-		if (rec.time >= r->t->time_limit) {
-			warnf(r->t, "%s: the record at offset %" PRIu64 " is timed long after the recording ended (corrupt time %" PRIu64 "); the rest of this thread is ignored",
-			      r->path, at, rec.time);
-			r->pos = r->len;
-			r->eof = true;
-			return 0;
+		int why = 0, verdict = TIME_KEEP;
+		if (rec.type != ASP_REC_LOST) {
+			verdict = judge_time(r, &rec, &why, err);
+			if (verdict < 0)
+				return -1;
+		}
+		if (verdict == TIME_CLAMP) {
+			if (!r->nback++)
+				r->back_at = at;
+			rec.time = r->last_time;
+		} else if (verdict == TIME_DROP) {
+			if (!r->ndropped++) {
+				r->drop_at = at;
+				r->drop_time = rec.time;
+				r->drop_prev = r->last_time;
+				r->drop_why = why;
+			}
+			rec.time = r->last_time; /* for the payload's symbol */
 		}
 		r->pos += RECORD_SIZE;
 		memset(ev, 0, sizeof(*ev));
@@ -2052,7 +2358,12 @@ static int reader_next_slow(struct asp_reader *r, struct asp_event *ev, char **e
 			r->pos += need;
 		}
 		r->count++;
-		r->last_time = rec.time;
+		if (verdict == TIME_DROP)
+			drop_event(ev);
+		else if (rec.type != ASP_REC_LOST) {
+			r->last_time = rec.time;
+			r->timed = true;
+		}
 		return 1;
 	truncated:
 		warnf(r->t, "%s: truncated data after the record at offset %" PRIu64 "; the rest of this thread is ignored",
@@ -2063,6 +2374,12 @@ static int reader_next_slow(struct asp_reader *r, struct asp_event *ev, char **e
 		ev->data_len = 0;
 		ev->specs = NULL;
 		ev->nspecs = 0;
+		if (verdict == TIME_DROP)
+			drop_event(ev);
+		else if (rec.type != ASP_REC_LOST) {
+			r->last_time = rec.time;
+			r->timed = true;
+		}
 		return 1;
 	}
 }
@@ -2078,7 +2395,9 @@ static inline int reader_next(struct asp_reader *r, struct asp_event *ev, char *
 		memcpy(&time, r->buf + r->pos, 8);
 		memcpy(&w, r->buf + r->pos + 8, 8);
 		/* magic 5, more 0, type ENTRY or EXIT */
-		if (__builtin_expect((w & 0x3e) == (RECORD_MAGIC << 3) && time < r->t->time_limit, 1)) {
+		if (__builtin_expect((w & 0x3e) == (RECORD_MAGIC << 3) &&
+				     time - r->last_time <= ASP_JUMP_NS && time < r->t->time_limit,
+				     1)) {
 			r->pos += RECORD_SIZE;
 			ev->time = time;
 			ev->tid = r->tid;
@@ -2093,6 +2412,7 @@ static inline int reader_next(struct asp_reader *r, struct asp_event *ev, char *
 			ev->nspecs = 0;
 			r->count++;
 			r->last_time = time;
+			r->timed = true;
 			return 1;
 		}
 	}
@@ -2116,11 +2436,13 @@ void asp_reader_cursor(struct asp_reader *r, struct asp_cursor *c)
 		memcpy(&time, c->p, 8);
 		reader_session(r, time);
 	}
-	c->first = r->sess_from;
+	c->first = r->last_time;
 	c->until = r->sess_until;
 	c->sess_key = r->sess_key;
 	c->cache = r->cache;
-	if (!r->sess_known) /* nothing to read: no record is plain */
+	/* nothing to read, or the latest time is not in the session: no
+	 * record is plain (reader_next takes the next) */
+	if (!r->sess_known || r->last_time < r->sess_from)
 		c->first = c->until = 0;
 }
 
@@ -2131,6 +2453,7 @@ void asp_reader_consumed(struct asp_reader *r, const uint8_t *p)
 		return;
 	r->count += (pos - r->pos) / RECORD_SIZE;
 	memcpy(&r->last_time, p - RECORD_SIZE, 8);
+	r->timed = true;
 	r->pos = pos;
 }
 
@@ -2424,13 +2747,15 @@ int asp_merger_next_batch(struct asp_merger *m, struct asp_rec *recs, size_t max
 		max = (r->len - pos) / RECORD_SIZE + 1;
 	bool switched = false;
 	/* in locals: stores to recs could alias them */
-	const uint64_t first = r->sess_from, until = r->sess_until, sess_key = r->sess_key;
+	const uint64_t until = r->sess_until, sess_key = r->sess_key;
+	uint64_t lo = r->last_time; /* the head's: in the session */
 	while (k < max) {
 		uint64_t time, w;
 		const struct asp_sym_ent *ce =
-			plain_record(r, buf + pos, first, until, sess_key, &time, &w);
+			plain_record(r, buf + pos, lo, until, sess_key, &time, &w);
 		if (!ce)
 			break;
+		lo = time;
 		const struct asp_symbol *sym = ce->sym;
 		uint64_t addr = w >> 16;
 		pos += RECORD_SIZE;
@@ -2454,10 +2779,12 @@ int asp_merger_next_batch(struct asp_merger *m, struct asp_rec *recs, size_t max
 	r->count += k - 1 + switched;
 	if (switched) {
 		r->last_time = m->head[i].time;
+		r->timed = true;
 		m->advance = false;
 		root_moved(m, m->head[i].time);
 	} else if (k > 1) {
 		r->last_time = recs[k - 1].time;
+		r->timed = true;
 	}
 	*n = k;
 	return 1;

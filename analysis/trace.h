@@ -168,6 +168,9 @@ uint64_t asp_trace_start_time(const struct asp_trace *t);
  * switch or its exit), which may be later than its last record: 0 when the
  * recording has none */
 uint64_t asp_trace_thread_end(const struct asp_trace *t, int tid);
+/* records the readers dropped so far, their times being ones the recording
+ * cannot have (each reader adds its own at its end; each file warned) */
+uint64_t asp_trace_dropped(const struct asp_trace *t);
 /* the number of distinct symbols looked up so far (bounds asp_symbol.id) */
 uint32_t asp_trace_nsymbols(const struct asp_trace *t);
 
@@ -200,10 +203,15 @@ struct asp_arena {
 void asp_arena_keep(struct asp_arena *a, struct asp_event *ev);
 void asp_arena_fix(const struct asp_arena *a, struct asp_event *ev);
 
-/* One thread's record stream. Memory is bounded: a fixed read buffer. */
+/* One thread's record stream. Memory is bounded: a window of the file, or
+ * a read buffer (grown for a record larger than it), let go at the end of
+ * the file. */
 struct asp_reader *asp_reader_open(struct asp_trace *t, size_t thread_idx, char **err);
 /* 1: *ev filled; 0: end of stream; -1: unreadable file (*err set). A
- * truncated final record is reported as a warning and ends the stream. */
+ * truncated final record is reported as a warning and ends the stream. A
+ * record timed outside the recording comes as a LOST record of none (time
+ * and count 0), a time that goes back as the time before (judge_time in
+ * trace.c); each file says what it dropped and clamped once, at its end. */
 int asp_reader_next(struct asp_reader *r, struct asp_event *ev, char **err);
 /* A tag per symbol, computed once per symbol and cache and kept beside it
  * in the reader's cache: asp_cursor_sym hands it out with each record
@@ -229,9 +237,17 @@ struct asp_sym_ent {
 	uint32_t id;                  /* sym->id (0 for none) */
 	uint8_t tag;                  /* the reader's tagger's, 0 without one */
 };
+/* A record's time is believed without a second look when it is no earlier
+ * than its thread's record before and at most this much later (a longer
+ * jump is kept when the record after it does not go back: see
+ * judge_time in trace.c) */
+#define ASP_JUMP_NS 1000000ULL
 struct asp_cursor {
 	const uint8_t *p, *end;
-	uint64_t first, until; /* the session's times: a record outside is not plain */
+	/* a plain record's time is in [first, first + ASP_JUMP_NS] (first: the
+	 * thread's latest time, within the session) and before until (the
+	 * session's end, or the recording's); first = until = 0: none is */
+	uint64_t first, until;
 	uint64_t sess_key;
 	struct asp_sym_ent *cache;
 	struct asp_reader *r;
@@ -248,7 +264,7 @@ static inline void asp_cursor_load(const uint8_t *p, uint64_t *time, uint64_t *w
 }
 static inline bool asp_cursor_plain(const struct asp_cursor c, uint64_t time, uint64_t word)
 {
-	return (word & 0x3e) == (5u << 3) && time >= c.first && time < c.until;
+	return (word & 0x3e) == (5u << 3) && time - c.first <= ASP_JUMP_NS && time < c.until;
 }
 static inline unsigned asp_word_type(uint64_t word) { return (unsigned)(word & 1); }
 static inline uint16_t asp_word_depth(uint64_t word) { return (uint16_t)((word >> 6) & 0x3ff); }

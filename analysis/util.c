@@ -64,7 +64,12 @@ void asp_oom_say(const char *what, const char *what_tail, size_t size)
 		say_inert(what_tail);
 		fputs(": ", stderr);
 	}
-	fprintf(stderr, "out of memory (%zu bytes)\n", size);
+	long count, limit;
+	if (asp_maps_exhausted(&count, &limit))
+		fprintf(stderr, "out of memory mappings (%ld, the kernel's limit vm.max_map_count is %ld) for %zu bytes\n",
+			count, limit, size);
+	else
+		fprintf(stderr, "out of memory (%zu bytes)\n", size);
 }
 
 /* one line and exit status 2, as for any input that cannot be handled
@@ -81,6 +86,33 @@ static void oom(size_t size)
 	else
 		asp_oom_say(asp_oom_what, NULL, size);
 	_exit(2);
+}
+
+/* mmap fails with ENOMEM, and so does malloc for a large block, once the
+ * process has as many mappings as the kernel allows (vm.max_map_count),
+ * however much memory is free: is that what ran out? (No allocation.) */
+bool asp_maps_exhausted(long *count, long *limit)
+{
+	char buf[4096];
+	int fd = open("/proc/sys/vm/max_map_count", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	*limit = strtol(buf, NULL, 10);
+	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	long lines = 0;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (ssize_t i = 0; i < n; i++)
+			lines += buf[i] == '\n';
+	close(fd);
+	*count = lines;
+	return *limit > 0 && lines + 16 >= *limit;
 }
 
 const char asp_digit_pairs[200] =

@@ -75,6 +75,10 @@ int asp_fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 
  * to a static reason: strerror(errno), "is a directory, expected a file" or
  * "not a regular file (a FIFO, socket or device)". */
 int asp_open_file(const char *path, const char **why);
+/* has the process as many memory mappings as the kernel allows
+ * (vm.max_map_count)? Then mmap and large mallocs fail with ENOMEM however
+ * much memory is free: *count and *limit say how many. Allocates nothing. */
+bool asp_maps_exhausted(long *count, long *limit);
 FILE *asp_fopen_file(const char *path, const char **why);
 /* getline() with a bound: a line (with its newline) longer than max bytes is
  * read to its end and not kept; it comes back as its first max bytes with

@@ -153,7 +153,9 @@ analyze "map with garbage lines" 0 "run/$map:1: malformed map line skipped, and 
 
 fresh; long=$(head -c 20000 /dev/zero | tr '\0' x)
 sed "1s|^\([^/]*\)/[^ ]*|\1/$long|" "$src/$map" >"$TMP/run/$map"
-analyze "map line with a 20000-byte path" 0 "run/$map:1: path longer than 4094 bytes; mapping skipped"
+# (the line of the program: nothing else was recorded, nothing has a name)
+want_lines=2 analyze "map line with a 20000-byte path" 2 "run/$map:1: path longer than 4094 bytes; mapping skipped"
+check "... and the run is skipped: nothing has a name" grep -qE "run: skipped: .*run: no recorded address is in a function of the symbol files" "$TMP/stderr"
 
 fresh; rm "$TMP/run/$map"
 want_lines=2 analyze "missing map" 2 "run/$map: No such file or directory; no symbols for session"
@@ -220,9 +222,9 @@ analyze ".dat with a LOST record (noted in the reports)" 0 -
 check ".dat with a LOST record: summary.json says so" grep -q '42 records were lost' "$out/runs/run/summary.json"
 
 # a timestamp near 2^64, so that durations would overflow: past the
-# recording's end (info's elapsed_time), the thread stops there
+# recording's end (info's elapsed_time), the record is dropped
 fresh; biggest_dat; poke "$f" 3200 '\360\377\377\377\377\377\377\377'
-analyze ".dat with a timestamp at 2^64-16 ns" 0 "run/$b: the record at offset 3200 is timed long after the recording ended \(corrupt time 18446744073709551600\); the rest of this thread is ignored"
+analyze ".dat with a timestamp at 2^64-16 ns" 0 "run/$b: the record at offset 3200 is timed [0-9.]+ s after the recording ended \(info's elapsed_time\) \(time 18446744073709551600\): dropped; what was open on the thread ends at its record before"
 check ".dat with a timestamp at 2^64-16 ns: the run lasts as recorded" \
 	sh -c '! grep -q "\"duration_ns\":1844674" "$0"' "$out/runs/run/summary.json"
 
@@ -273,7 +275,8 @@ analyze_t "task.txt with 700000 TASK lines" 0 -
 # the program's own line of the map damaged (start after end)
 fresh; m=$(ls "$TMP/run"/sid-*.map | head -n 1)
 sed -i '1s/^\([0-9a-f]*\)-\([0-9a-f]*\)/\2-\1/' "$m"
-analyze "map whose line of the program is damaged" 0 "run/$(basename "$m"): no valid mapping of .*/tokio_ct; its functions are shown as addresses"
+want_lines=2 analyze "map whose line of the program is damaged" 2 "run/$(basename "$m"): no valid mapping of .*/tokio_ct; its functions are shown as addresses"
+check "... and the run is skipped: nothing has a name" grep -qE "run: skipped: .*run: no recorded address is in a function of the symbol files" "$TMP/stderr"
 # a v0 name of 30 tuple levels, each two backrefs to the one below, as the
 # name of the thread's first call: it would spell out 2^30 leaves
 # (gigabytes, minutes); kept mangled
@@ -348,6 +351,108 @@ set -e
 grep -av 'charts skipped' "$TMP/stderr.all" >"$TMP/stderr" || true
 check "stdout on a full disk (/dev/full): exit 2, one line: $(cat "$TMP/stderr")" \
 	sh -c '[ "$1" -eq 2 ] && [ "$(wc -l <"$2")" -eq 1 ] && grep -q "stdout: No space left on device" "$2"' sh "$st" "$TMP/stderr"
+
+# ---------------------------------------------------------------- times the recording cannot have
+# set_time FILE INDEX EXPR: record INDEX (from 0; the file has no payloads)
+# of FILE timed EXPR, a Python expression of t (its time), s (the session
+# start, ns), e (the end: s + info's elapsed_time)
+set_time() {
+	python3 -c 'import re, sys
+f, i, expr = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+d = sys.argv[4]
+s = round(float(re.search(r"^SESS timestamp=([0-9.]+)", open(d + "/task.txt").read(), re.M).group(1)) * 1e9)
+el = re.search(rb"elapsed_time:([0-9.]+)", open(sys.argv[5], "rb").read())
+e = s + round(float(el.group(1)) * 1e9)
+b = bytearray(open(f, "rb").read())
+t = int.from_bytes(b[16 * i:16 * i + 8], "little")
+b[16 * i:16 * i + 8] = (eval(expr) % (1 << 64)).to_bytes(8, "little")
+open(f, "wb").write(b)' "$1" "$2" "$3" "$TMP/run" "$src/info"
+}
+# the index of the first record of tokio_ct's thread whose dump line matches
+# PATTERN (grep -E)
+rec_index() { "$ASPROF" dump "$src" | grep -nE -- "$1" | head -n 1 | cut -d: -f1 | awk '{ print $1 - 1 }'; }
+fresh; biggest_dat; i=$(rec_index ' entry 16 tokio_ct::main::\{closure#0\}$')
+set_time "$f" "$i" 't - 1000000000'
+analyze "a future poll's entry timed 1 s before the recording started" 0 "run/$b: the record at offset $((16 * i)) is timed 0\.[0-9]+ s before the recording started \(time [0-9]+\): dropped; what was open on the thread ends at its record before"
+check "... no start_ns wraps" sh -c '! grep -q "\"start_ns\":1844674" "$0"' "$out/runs/run/summary.json"
+fresh; biggest_dat; i=$(rec_index ' exit 16 tokio_ct::main::\{closure#0\}$')
+set_time "$f" "$i" 'e + 1800 * 10**9'
+analyze "a future poll's exit timed 30 minutes after the recording ended" 0 "run/$b: the record at offset $((16 * i)) is timed 1800\.000 s after the recording ended \(info's elapsed_time\) \(time [0-9]+\): dropped"
+check "... the run lasts as recorded" sh -c '! grep -qE "\"duration_ns\":[0-9]{10}" "$0"' "$out/runs/run/summary.json"
+# without elapsed_time: the record's neighbours judge it
+fresh; biggest_dat; i=$(rec_index ' exit 16 tokio_ct::main::\{closure#0\}$')
+set_time "$f" "$i" 't + 2**63'
+grep -av '^elapsed_time:' "$src/info" >"$TMP/run/info"
+analyze "no elapsed_time in info, and a jump of 2^63 ns" 0 "run/$b: the record at offset $((16 * i)) is timed 9223372036\.855 s after the thread's record before it, while a record after it goes back \(time [0-9]+\): dropped"
+# two damaged times in a row do not vouch for each other
+fresh; biggest_dat; i=$(rec_index ' exit 16 tokio_ct::main::\{closure#0\}$')
+set_time "$f" "$i" 't + 2**63'
+set_time "$f" $((i + 1)) 't + 2**63'
+grep -av '^elapsed_time:' "$src/info" >"$TMP/run/info"
+analyze "no elapsed_time in info, and two records in a row 2^63 ns late" 0 "run/$b: the record at offset $((16 * i)) is timed 9223372036\.855 s after the thread's record before it, while a record after it goes back \(time [0-9]+\): dropped, and 1 more such record"
+fresh; biggest_dat; i=$(rec_index ' exit 16 tokio_ct::main::\{closure#0\}$')
+n=$(($(stat -c %s "$f") / 16 - 1))
+set_time "$f" "$n" 't + 2**63'
+grep -av '^elapsed_time:' "$src/info" >"$TMP/run/info"
+analyze "no elapsed_time in info, and a jump of 2^63 ns in the last record" 0 "run/$b: the record at offset $((16 * n)) is timed 9223372036\.855 s after the thread's record before it, as its last record, and info has no elapsed_time \(time [0-9]+\): dropped"
+# times that go back: clamped, counted, said once
+fresh; biggest_dat; i=$(rec_index '^640337581386 ')
+set_time "$f" "$i" 's + 500000'
+set_time "$f" $((i + 1)) 's + 500000'
+set_time "$f" $((i + 5)) 's + 500000'
+analyze "three records timed back to the recording's start" 0 "run/$b: 3 records are timed before the record ahead of them \(the first at offset $((16 * i))\); taken at that record's time"
+check "... no poll of 45 ms" sh -c '! grep -q "\"blocking-poll\"" "$0"' "$out/runs/run/summary.json"
+
+# ---------------------------------------------------------------- nothing lost without a word
+# info's taskinfo names 1 of the 3 threads: all three files are read (the
+# blocking poll is on another thread), and the disagreement is said
+fresh "$FIXTURES/tokio_mt"; t1=$(ls "$TMP/run" | grep -E '^[0-9]+\.dat$' | head -n 1); t1=${t1%.dat}
+sed -i "s/^taskinfo:tids=.*/taskinfo:tids=$t1/" "$TMP/run/info"
+analyze "info's taskinfo naming 1 of 3 threads" 1 "run/info: taskinfo names 1 thread, but 2 more have a data file \([0-9]+\.dat, \.\.\.\); all are read"
+# one file under two names would be one thread's records twice
+fresh "$FIXTURES/tokio_mt"; set -- $(ls "$TMP/run" | grep -E '^[0-9]+\.dat$')
+rm "$TMP/run/$2"; ln -s "$1" "$TMP/run/$2"
+analyze ".dat that is a symbolic link to a sibling" 2 "run: skipped: .*run/$2: the same file as .*run/$1 \(linked\)"
+fresh "$FIXTURES/tokio_mt"; set -- $(ls "$TMP/run" | grep -E '^[0-9]+\.dat$')
+rm "$TMP/run/$2"; ln "$TMP/run/$1" "$TMP/run/$2"
+analyze ".dat that is a hard link to a sibling" 2 "run: skipped: .*run/$2: the same file as .*run/$1 \(linked\)"
+# a link out of the run folder (another run's file): read, and said
+fresh "$FIXTURES/tokio_mt"; rm -rf "$TMP/other"; cp -r "$FIXTURES/tokio_mt" "$TMP/other"
+set -- $(ls "$TMP/run" | grep -E '^[0-9]+\.dat$')
+rm "$TMP/run/$2"; ln -s ../other/"$2" "$TMP/run/$2"
+analyze ".dat that is a link to another run's file" 1 "run/$2: a link to .*other/$2, outside the run folder; read as this run's data"
+rm -rf "$TMP/other"
+# symbol files that name no recorded address: nothing has a name
+fresh; python3 -c 'import re, sys
+out = []
+for l in open(sys.argv[1], encoding="latin1"):
+    m = re.match(r"^([0-9a-f]{16})( .*)$", l.rstrip("\n"))
+    out.append("%016x%s\n" % (int(m.group(1), 16) + (1 << 32), m.group(2)) if m else l)
+open(sys.argv[1], "w", encoding="latin1").write("".join(out))' "$TMP/run/tokio_ct.sym"
+analyze "symbol file whose addresses match no record" 2 "run: skipped: .*run: no recorded address is in a function of the symbol files \(\*\.sym, placed by sid-\*\.map\): nothing has a name"
+# every entry made an exit
+fresh; biggest_dat; python3 -c 'import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+for i in range(0, len(b) - 15, 16):
+    if b[i + 8] & 3 == 0:
+        b[i + 8] |= 1
+open(sys.argv[1], "wb").write(b)' "$f"
+analyze "a run whose records are all exits" 2 "run: skipped: .*run: all [0-9]+ records are exits \(not one function entry\): nothing can be measured"
+# the session said to start after every record: all dropped, said, refused
+fresh; sed -i '1s/timestamp=[0-9]*/timestamp=9999/' "$TMP/run/task.txt"
+want_lines=2 analyze "task.txt whose session starts after every record" 2 "run: skipped: .*run: all [0-9]+ records are timed outside the recording \(see the warnings\): nothing can be analysed"
+check "... the warning names the file and the first record" grep -q "run/$b: the record at offset 0 is timed [0-9.]* s before the recording started" "$TMP/stderr"
+# names that are not a thread's (a leading zero, a tid past 2^31): said
+fresh; biggest_dat; cp "$f" "$TMP/run/0$b"
+analyze "a .dat named with a leading zero" 0 "run/0$b: not a thread's data file name \(<tid>\.dat, tid 1 to 2\^31-1, no leading zero\); left out"
+# 65537 LOST records of 2^48-1 each: the sum saturates instead of wrapping
+fresh; biggest_dat
+python3 -c 'import sys
+d = open(sys.argv[1], "rb").read()
+lost = bytes(8) + (((1 << 48) - 1) << 16 | 5 << 3 | 2).to_bytes(8, "little")
+open(sys.argv[2], "wb").write(d[:1600] + lost * 65537 + d[1600:])' "$src/$b" "$f"
+analyze ".dat whose LOST counts add up past 2^64" 0 -
+check "... summary.json says at least 2^64-1 were lost" grep -q 'at least 18446744073709551615 records were lost' "$out/runs/run/summary.json"
 
 # ---------------------------------------------------------------- rules
 fresh

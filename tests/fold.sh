@@ -87,4 +87,30 @@ EOF
 same "$TMP/lost" lost
 check "lost: the analysis noted the lost records" grep -q "12 records were lost while recording" "$TMP/lost.1/runs/lost/summary.json"
 
+# times the recording cannot have, in every thread of tokio_mt: records
+# dropped (before the start, after the end, a jump its neighbours deny)
+# and clamped (going back) are judged alike on both paths
+for kind in early late jump back; do
+	cp -r "$FIXTURES/tokio_mt" "$TMP/t_$kind"
+	[ $kind = jump ] && grep -av '^elapsed_time:' "$FIXTURES/tokio_mt/info" >"$TMP/t_$kind/info"
+	for dat in "$TMP/t_$kind"/[0-9]*.dat; do
+		"$PY" - "$dat" "$kind" <<'EOF'
+import struct, sys
+path, kind = sys.argv[1], sys.argv[2]
+data = bytearray(open(path, 'rb').read())
+n = len(data) // 16
+for k in (n // 5, n // 2, n * 4 // 5):
+    t = struct.unpack_from('<Q', data, k * 16)[0]
+    t = {'early': t - 10**12, 'late': t + 1800 * 10**9, 'jump': t + 2**63,
+         'back': t - 5 * 10**6}[kind] % 2**64
+    struct.pack_into('<Q', data, k * 16, t)
+open(path, 'wb').write(data)
+EOF
+	done
+	same "$TMP/t_$kind" "t_$kind"
+	check "t_$kind: each thread says what it did" \
+		sh -c '[ "$(grep -E "dat: .*(dropped|taken at that record)" "$0" | grep -oE "[0-9]+\.dat: " | sort -u | wc -l)" -eq 3 ]' \
+		"$TMP/t_$kind.1.warn"
+done
+
 tap_done

@@ -31,4 +31,15 @@ vg -q -o "$TMP/c" "$TMP/missing-run" "$FIXTURES/smol"
 printf 'blocking: {warning: 10 parsecs}\n' >"$TMP/bad.yaml"
 vg -q -c "$TMP/bad.yaml" "$FIXTURES/smol"
 vg record --dry-run -o "$TMP/r" -- /bin/true
+# records dropped for their times (0, 2^64-1), folded and not; a run refused
+# because all of them are
+cp -r "$FIXTURES/tokio_mt" "$TMP/times"
+for f in "$TMP/times"/[0-9]*.dat; do
+	dd if=/dev/zero of="$f" bs=1 seek=4096 count=8 conv=notrunc 2>/dev/null
+	printf '\377\377\377\377\377\377\377\377' | dd of="$f" bs=1 seek=8192 conv=notrunc 2>/dev/null
+done
+vg -q -o "$TMP/d" "$TMP/times"
+ASPROF_FOLD=0 vg -q -o "$TMP/e" "$TMP/times"
+sed -i '1s/timestamp=[0-9]*/timestamp=9999/' "$TMP/times/task.txt"
+vg -q -o "$TMP/f" "$TMP/times"
 tap_done

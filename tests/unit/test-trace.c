@@ -495,6 +495,80 @@ TEST(merger_orders_and_batches_fixtures)
 	}
 }
 
+/* the process's memory mappings: each counts against vm.max_map_count */
+static size_t maps_count(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	size_t n = 0;
+	int c;
+	if (!f)
+		return 0;
+	while ((c = getc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+/* A recording of many threads must not keep a mapping per file (66 000
+ * threads hit the kernel's limit of 65 530 mappings, said as "out of
+ * memory"): beyond READ_MAP_THREADS, files are read into the heap, and a
+ * file that is done lets go of its window or buffer at once */
+TEST(many_threads_keep_few_mappings)
+{
+	static const size_t sizes[] = { 300, 3000 };
+	for (size_t k = 0; k < 2; k++) {
+		size_t n = sizes[k];
+		char *d = make_dir(NULL);
+		uint8_t buf[32 * 16];
+		for (size_t i = 0; i < n; i++) {
+			uint8_t *p = buf;
+			for (unsigned j = 0; j < 32; j++)
+				p += rec(p, 1000000200ULL + i * 1000 + j * 10, j & 1, 0, 0, BASE + 0x1000);
+			char name[32];
+			snprintf(name, sizeof(name), "%zu.dat", 1000 + i);
+			tap_write(d, name, buf, (size_t)(p - buf));
+		}
+		/* info names them all */
+		struct asp_buf text = { 0 };
+		asp_buf_printf(&text, "exename:/bin/prog\ntaskinfo:lines=2\ntaskinfo:nr_tid=%zu\ntaskinfo:tids=", n);
+		for (size_t i = 0; i < n; i++)
+			asp_buf_printf(&text, "%s%zu", i ? "," : "", 1000 + i);
+		asp_buf_printf(&text, "\npattern_type:regex\n");
+		put_info(d, ASP_FEAT_TASK_SESSION, text.data, "Ftrace!");
+		free(text.data);
+		int warnings = 0;
+		char *err = NULL;
+		struct asp_trace *t = asp_trace_open(d, count_warning, &warnings, &err);
+		CHECK(t != NULL);
+		if (!t)
+			return;
+		CHECK_U64(asp_trace_nthreads(t), n);
+		size_t base = maps_count();
+		struct asp_merger *m = asp_merger_open(t, &err);
+		CHECK(m != NULL);
+		size_t peak = maps_count();
+		struct asp_event ev;
+		uint64_t got = 0;
+		while (asp_merger_next(m, &ev, &err) > 0)
+			got++;
+		size_t after = maps_count();
+		CHECK_U64(got, 32 * n);
+		/* the many: no mapping per file while reading */
+		printf("# %zu threads: %zu mappings before, %zu with every file open, %zu when every file is done\n",
+		       n, base, peak, after);
+		fflush(stdout);
+		/* (a tenth of the files: room for a sanitizer's allocator) */
+		if (n > 1024)
+			CHECK(peak < base + n / 10);
+		/* every file done: none of its windows is left */
+		CHECK(after < base + n / 10);
+		asp_merger_close(m);
+		asp_trace_close(t);
+		tap_rmdir(d);
+		free(d);
+	}
+}
+
 int main(void)
 {
 	return tap_run((struct tap_case[]){
@@ -509,6 +583,7 @@ int main(void)
 		CASE(bad_directories),
 		CASE(no_dat_files),
 		CASE(merger_orders_and_batches_fixtures),
+		CASE(many_threads_keep_few_mappings),
 		{ 0 },
 	});
 }
