@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/fresh-debian.sh - the README's Quick start commands, exactly as
 # written there, each in a fresh Debian 12 (bookworm) minbase root made by
-# debootstrap, as root, in a clone of this repository's HEAD. A missing
+# debootstrap, as root, in a clone of this repository's HEAD (or of
+# $ASPROF_FRESH_REV). A missing
 # install step in tests/deps.sh then fails here instead of on a user's
 # machine. Run by .ci/run; needs root, debootstrap (installed with apt-get
 # when missing) and the Debian mirror of this machine's apt sources.
@@ -30,7 +31,9 @@ die() { echo "fresh-debian: error: $*" >&2; exit 1; }
 since() { echo "$(($(date +%s) - $1)) s"; }
 
 [ "$(id -u)" -eq 0 ] || die "needs root (debootstrap, chroot, mounts)"
-git -C "$src" rev-parse --verify -q HEAD >/dev/null || die "$src is not a git clone"
+# the commit to try: HEAD, or $ASPROF_FRESH_REV
+rev=$(git -C "$src" rev-parse --verify -q "${ASPROF_FRESH_REV:-HEAD}^{commit}") ||
+	die "$src: no commit ${ASPROF_FRESH_REV:-HEAD} (is it a git clone?)"
 
 # ---------------------------------------------------- the README's commands
 # every command line of the ```sh blocks of README.md's "## Quick start"
@@ -83,6 +86,7 @@ else
 	t=$(date +%s)
 	say "making the $suite minbase root with debootstrap from $mirror (once; cached in $cache)"
 	mk=$(mktemp -d /var/tmp/asprof-debootstrap.XXXXXX)
+	chmod 755 "$mk" # mktemp's 0700 would be the root's /
 	if ! debootstrap --variant=minbase --arch="$arch" "$suite" "$mk" "$mirror" >>"$log" 2>&1; then
 		tail -n 20 "$mk/debootstrap/debootstrap.log" 2>/dev/null >&2 || true
 		rm -rf --one-file-system "$mk"
@@ -139,6 +143,7 @@ mount_in() { # TYPE-OR-BIND SOURCE TARGET-IN-ROOT
 new_root() {
 	root=$(mktemp -d /var/tmp/asprof-fresh.XXXXXX)
 	tar -C "$root" --numeric-owner -xzf "$base"
+	chmod 755 "$root" # / of a Debian system (mktemp made it 0700)
 	cp -L /etc/resolv.conf "$root/etc/resolv.conf"
 	{
 		echo "deb $mirror $suite main"
@@ -150,7 +155,7 @@ new_root() {
 	mount_in rbind /dev /dev
 	# a clone of this repository's HEAD, as a user would make it
 	git clone -q --no-hardlinks "$src" "$root/root/asprof"
-	git -C "$root/root/asprof" checkout -q --detach "$(git -C "$src" rev-parse HEAD)"
+	git -C "$root/root/asprof" checkout -q --detach "$rev"
 }
 
 # save_logs N: what a failure needs, out of the root before it goes
@@ -162,6 +167,19 @@ save_logs() {
 	echo "fresh-debian: the root's logs are in $d" >&2
 }
 
+# tests_failed: the failed tests of the root's test-suite.log and what their
+# logs say about them
+tests_failed() {
+	local a=$root/root/asprof t
+	[ -f "$a/test-suite.log" ] || return 0
+	echo "    failed tests (test-suite.log):"
+	grep -E '^(FAIL|ERROR|XPASS):' "$a/test-suite.log" | head -n 20 | sed 's/^/      /'
+	for t in $(sed -n 's/^\(FAIL\|ERROR\|XPASS\): \([^ ]*\).*/\2/p' "$a/test-suite.log" | sort -u | head -n 5); do
+		echo "    $t.log: its diagnostics and failures"
+		grep -E '^(# |not ok)' "$a/$t.log" 2>/dev/null | head -n 15 | sed 's/^/      /'
+	done
+}
+
 # check_run N CMD: after CMD succeeded, what it must have done
 check_run() {
 	local a=$root/root/asprof
@@ -170,10 +188,10 @@ check_run() {
 		[ -f "$a/test-suite.log" ] || { echo "no test-suite.log"; return 1; }
 		grep -Eq '^# (FAIL|ERROR|XPASS): +[1-9]' "$a/test-suite.log" && { echo "test-suite.log counts failures"; return 1; }
 		# the end-to-end Rust test ran (not skipped), with Debian's toolchain
-		grep -Eq '^ok [0-9]+ - tokio_mt e2e \(Debian' "$a/tests/record.log" ||
-			{ echo "tests/record.log: the tokio_mt end-to-end test did not run with Debian's rustc"; return 1; }
-		if grep -E '# SKIP' "$a/tests/record.log" | grep -q 'tokio_mt'; then
-			echo "tests/record.log: part of the tokio_mt end-to-end test was skipped"
+		grep -Eq '^ok [0-9]+ - tokio_mt e2e \(Debian' "$a/tests/record.sh.log" ||
+			{ echo "tests/record.sh.log: the tokio_mt end-to-end test did not run with Debian's rustc"; return 1; }
+		if grep -E '# SKIP' "$a/tests/record.sh.log" | grep -q 'tokio_mt'; then
+			echo "tests/record.sh.log: part of the tokio_mt end-to-end test was skipped"
 			return 1
 		fi
 		echo "$(sed -n 's/^# PASS: *//p' "$a/test-suite.log" | head -n 1) tests passed, the tokio_mt end-to-end test with Debian's rustc among them"
@@ -189,9 +207,11 @@ check_run() {
 : >"$log"
 failed=0
 n=0
+ran=0
 for cmd in "${cmds[@]}"; do
 	n=$((n + 1))
 	if [ ${#only[@]} -gt 0 ] && [[ " ${only[*]} " != *" $n "* ]]; then continue; fi
+	ran=$((ran + 1))
 	t=$(date +%s)
 	new_root
 	say "[$n] in a fresh root ($(since "$t") to unpack): $cmd"
@@ -205,16 +225,19 @@ for cmd in "${cmds[@]}"; do
 	if [ "$st" -ne 0 ]; then
 		failed=$((failed + 1))
 		say "[$n] FAILED (exit status $st, $(since "$t")); the end of its output:"
-		awk -v m="==== [$n] " 'index($0, m) == 1 { p = 1 } p' "$log" | tail -n 40 | sed 's/^/    /'
+		awk -v m="==== [$n] " 'index($0, m) == 1 { p = 1 } p' "$log" | grep -v '^\(PASS\|SKIP\|XFAIL\): ' |
+			tail -n 25 | sed 's/^/    /'
+		tests_failed
 		save_logs "$n"
 	elif why=$(check_run "$n" "$cmd"); then
 		say "[$n] ok in $(since "$t"): $why"
 	else
 		failed=$((failed + 1))
 		say "[$n] FAILED ($(since "$t")): exit status 0 but $why"
+		tests_failed
 		save_logs "$n"
 	fi
 	cleanup
 done
-say "$n command(s) from README.md, $failed failed, $(since "$t0") in all"
+say "$ran of the $n commands of README.md's Quick start run at ${rev:0:12}, $failed failed, $(since "$t0") in all"
 [ "$failed" -eq 0 ]
