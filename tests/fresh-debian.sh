@@ -113,6 +113,9 @@ unmount_all() {
 		umount -R "${mounted[i]}" 2>/dev/null || umount -lR "${mounted[i]}" 2>/dev/null || true
 	done
 	mounted=()
+	# and whatever else is mounted below the root, deepest first
+	awk -v r="$root/" 'index($5, r) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
+		while read -r p; do umount -l "$p" 2>/dev/null || true; done
 }
 cleanup() {
 	unmount_all
@@ -216,12 +219,13 @@ for cmd in "${cmds[@]}"; do
 	new_root
 	say "[$n] in a fresh root ($(since "$t") to unpack): $cmd"
 	echo "==== [$n] $cmd" >>"$log"
-	set +e
+	# in the background, so that a signal to this script is handled at
+	# once (the trap kills what runs in the root), not when the command ends
 	chroot "$root" /usr/bin/env -i HOME=/root USER=root LOGNAME=root SHELL=/bin/bash TERM=dumb \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		/bin/bash -c 'cd /root/asprof && eval "$1"' bash "$cmd" </dev/null >>"$log" 2>&1
-	st=$?
-	set -e
+		/bin/bash -c 'cd /root/asprof && eval "$1"' bash "$cmd" </dev/null >>"$log" 2>&1 &
+	st=0
+	wait $! || st=$?
 	if [ "$st" -ne 0 ]; then
 		failed=$((failed + 1))
 		say "[$n] FAILED (exit status $st, $(since "$t")); the end of its output:"
