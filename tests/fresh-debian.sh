@@ -2,9 +2,8 @@
 # tests/fresh-debian.sh - the README's Quick start commands, exactly as
 # written there, each in a fresh Debian 12 (bookworm) minbase root made by
 # debootstrap, as root, in a clone of this repository's HEAD (or of
-# $ASPROF_FRESH_REV). A missing
-# install step in tests/deps.sh then fails here instead of on a user's
-# machine. Run by .ci/run; needs root, debootstrap (installed with apt-get
+# $ASPROF_FRESH_REV). A missing install step in tests/deps.sh then fails
+# here instead of on a user's machine. Run by .ci/run; needs root, debootstrap (installed with apt-get
 # when missing) and the Debian mirror of this machine's apt sources.
 #
 # The debootstrapped base root is kept as a tarball in the cache folder
@@ -36,13 +35,14 @@ rev=$(git -C "$src" rev-parse --verify -q "${ASPROF_FRESH_REV:-HEAD}^{commit}") 
 	die "$src: no commit ${ASPROF_FRESH_REV:-HEAD} (is it a git clone?)"
 
 # ---------------------------------------------------- the README's commands
-# every command line of the ```sh blocks of README.md's "## Quick start"
-mapfile -t cmds < <(awk '
+# every command line of the ```sh blocks of README.md's "## Quick start",
+# as the commit tried has it
+mapfile -t cmds < <(git -C "$src" show "$rev:README.md" | awk '
 	/^## / { in_qs = ($0 == "## Quick start"); next }
 	in_qs && /^```sh$/ { blk = 1; next }
 	in_qs && /^```/ { blk = 0; next }
 	in_qs && blk && !/^[[:space:]]*(#|$)/ { print }
-' "$src/README.md")
+')
 [ "${#cmds[@]}" -ge 1 ] || die "no command found in README.md's Quick start code blocks"
 only=("$@")
 
