@@ -2,16 +2,18 @@
 # tests/deps.sh - install what asprof needs to build, run and test on
 # Debian 12, with apt-get (run as root). Packages already present are
 # left alone, so this is quick and offline on a machine that has them.
+# tests/fresh-debian.sh checks in a fresh debootstrap root that this list
+# is complete: add here whatever a new test needs.
 set -eu
-pkgs="build-essential autoconf automake pkg-config
-libyaml-dev libjson-c-dev libxlsxwriter-dev libiberty-dev
-gnuplot-nox uftrace binutils python3 python3-openpyxl valgrind"
-# with a Rust toolchain, the crates the test programs build from (offline,
-# from /usr/share/cargo/registry): record.sh's end-to-end test needs them
 here=$(dirname "$0")
-if command -v cargo >/dev/null 2>&1 || [ -x "${HOME:-/root}/.cargo/bin/cargo" ]; then
-	pkgs="$pkgs $(cat "$here/rust/debian-crates")"
-fi
+# zlib1g-dev: libxlsxwriter's pkg-config file links with -lz
+pkgs="build-essential autoconf automake pkg-config
+libyaml-dev libjson-c-dev libxlsxwriter-dev libiberty-dev zlib1g-dev
+gnuplot-nox uftrace binutils python3 python3-openpyxl valgrind"
+# Debian's Rust toolchain and the crates the test programs build from
+# (offline, from /usr/share/cargo/registry): tests/record.sh builds,
+# records and analyses tests/rust/tokio_mt with them
+pkgs="$pkgs rustc cargo $(grep -v '^#' "$here/rust/debian-crates")"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

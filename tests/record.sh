@@ -1,9 +1,10 @@
 #!/bin/sh
 # record.sh - `asprof-batch record`: the uftrace command line it builds
 # (--dry-run) for mcount and plain binaries, real recordings of a small C
-# program (read back by `dump`), --force, its one-line errors, and, when a
-# Rust toolchain and Debian's crates are installed, tests/rust/tokio_mt built
-# with mcount, recorded and analysed end to end.
+# program (read back by `dump`), --force, its one-line errors, and
+# tests/rust/tokio_mt built with mcount against Debian's crates, recorded and
+# analysed end to end: with Debian's rustc (legacy names), and with rustup's
+# (v0 names) when it is there too.
 . "${TESTS_SRCDIR:-$(dirname "$0")}/setup.sh"
 PY=${PYTHON:-python3}
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
@@ -140,49 +141,131 @@ check "uftrace failing: exit 2, one error line with its status and message" \
 	sh -c '[ "$1" -eq 2 ] && [ "$(grep -c "uftrace failed (exit status 1): ERROR: something went wrong$" "$2")" -eq 1 ] && ! grep -q "detail line" "$2"' - "$st" "$TMP/stderr"
 
 # ------------------------------------------------- 4. tokio_mt, end to end
-rust_skip=
-if ! command -v cargo >/dev/null 2>&1 || ! command -v rustc >/dev/null 2>&1; then
-	rust_skip="no cargo/rustc"
-elif ! ls -d /usr/share/cargo/registry/tokio-[0-9]* >/dev/null 2>&1; then
-	rust_skip="no Debian tokio crate in /usr/share/cargo/registry (librust-tokio-dev)"
-elif ! $have_uftrace; then
-	rust_skip="no uftrace"
-elif ! command -v "$PY" >/dev/null 2>&1; then
-	rust_skip="no python3"
+# tests/rust/tokio_mt built with -Z instrument-mcount against Debian's crates,
+# recorded and analysed, once per toolchain: Debian's rustc and cargo
+# (/usr/bin, installed by tests/deps.sh; 1.63 mangles with legacy _ZN names)
+# always, and another one (rustup's: ~/.cargo/bin, or a cargo earlier in
+# PATH; v0 _R names) as well when present. On Debian a missing piece is a
+# failure (tests/deps.sh installs it all); elsewhere it is a SKIP.
+if [ -f /etc/debian_version ]; then
+	missing() { not_ok "tokio_mt e2e: $1 (run tests/deps.sh)"; }
 else
+	missing() { skip "tokio_mt e2e: $1"; }
+fi
+# toolchains: "LABEL|CARGO|RUSTC" lines
+toolchains=
+if [ -x /usr/bin/cargo ] && [ -x /usr/bin/rustc ]; then
+	toolchains="Debian rustc $(/usr/bin/rustc --version | cut -d' ' -f2)|/usr/bin/cargo|/usr/bin/rustc"
+fi
+other=$(command -v cargo 2>/dev/null || true)
+if [ -z "$other" ] || [ "$other" = /usr/bin/cargo ]; then other=${CARGO_HOME:-${HOME:-/root}/.cargo}/bin/cargo; fi
+if [ -x "$other" ] && [ "$other" != /usr/bin/cargo ] && [ -x "$(dirname "$other")/rustc" ]; then
+	orustc=$(dirname "$other")/rustc
+	if v=$("$orustc" --version 2>/dev/null); then
+		toolchains="$toolchains
+$(echo "$v" | cut -d' ' -f1-2) ($(dirname "$other"))|$other|$orustc"
+	fi
+fi
+if [ ! -x /usr/bin/cargo ] || [ ! -x /usr/bin/rustc ]; then
+	missing "no Debian rustc and cargo in /usr/bin (packages rustc, cargo)"
+fi
+rust_ready=false
+if [ -z "$toolchains" ]; then
+	: # said above
+elif ! ls -d /usr/share/cargo/registry/tokio-[0-9]* >/dev/null 2>&1; then
+	missing "no Debian tokio crate in /usr/share/cargo/registry (librust-tokio-dev)"
+elif ! $have_uftrace; then
+	missing "no uftrace"
+elif ! command -v "$PY" >/dev/null 2>&1; then
+	missing "no python3"
+else
+	rust_ready=true
 	# a copy of the workspace: cargo reads .cargo/config.toml (the Debian
 	# registry, offline) from the directory it runs in, and may rewrite
 	# Cargo.lock, which must not happen in the source tree
 	mkdir "$TMP/rust"
 	(cd "$TESTS_SRCDIR/rust" && tar --exclude=./target -cf - .) | tar -C "$TMP/rust" -xf -
+	printf 'fn f(x: u32) -> u32 { x + 1 }\nfn main() { std::process::exit(f(0) as i32 - 1) }\n' >"$TMP/probe.rs"
+fi
+
+# e2e LABEL CARGO RUSTC N: build, record and analyse tokio_mt with it
+e2e() {
+	label=$1 cargo=$2 rustc=$3 n=$4
+	t="tokio_mt e2e ($label)"
+	failed_before=$tap_failed
+	# -Z instrument-mcount alone makes no mcount call with rustc 1.63 on
+	# LLVM 14 (its new pass manager lost the entry-exit pass): add the pass
+	# by name when a probe shows that
+	flags="-Z instrument-mcount"
+	for extra in "" " -C passes=ee-instrument<post-inline>" none; do
+		if [ "$extra" = none ]; then
+			not_ok "$t: rustc makes no mcount calls, even with -C passes=ee-instrument<post-inline>"
+			diag "$TMP/probe.log"
+			return
+		fi
+		rm -f "$TMP/probe"
+		# shellcheck disable=SC2086 # the flags are words
+		RUSTC_BOOTSTRAP=1 "$rustc" $flags$extra -o "$TMP/probe" "$TMP/probe.rs" >"$TMP/probe.log" 2>&1 || continue
+		status "$ASPROF" record -o "$TMP/runs/probe" -n -- "$TMP/probe"
+		if grep -q 'mcount build' "$TMP/stderr"; then
+			flags=$flags$extra
+			break
+		fi
+	done
+	ok "$t: RUSTFLAGS=\"$flags\" gives an mcount build"
 	set +e
-	(cd "$TMP/rust" && RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Z instrument-mcount" CARGO_TARGET_DIR="$TMP/target" \
-		timeout 120 cargo build --manifest-path "$TMP/rust/Cargo.toml" --offline -j 2 -v -p tokio_mt) \
-		>"$TMP/cargo.log" 2>&1
+	(cd "$TMP/rust" && RUSTC="$rustc" RUSTC_BOOTSTRAP=1 RUSTFLAGS="$flags" CARGO_TARGET_DIR="$TMP/target$n" \
+		timeout 600 "$cargo" build --offline -j 2 -v -p tokio_mt) >"$TMP/cargo$n.log" 2>&1
 	cst=$?
 	set -e
-	if [ "$cst" -ne 0 ] || [ ! -x "$TMP/target/debug/tokio_mt" ]; then
-		rust_skip="cargo build failed or took over 2 minutes (status $cst): $(tail -n 1 "$TMP/cargo.log")"
+	bin=$TMP/target$n/debug/tokio_mt
+	if [ "$cst" -ne 0 ] || [ ! -x "$bin" ]; then
+		not_ok "$t: cargo build failed or took over 10 minutes (status $cst)"
+		tail -n 15 "$TMP/cargo$n.log" | diag
+		return
 	fi
-fi
-if [ -z "$rust_skip" ]; then
-	check "cargo built tokio_mt from the Debian crates (.cargo/config.toml)" \
-		grep -q '/usr/share/cargo/registry/tokio-' "$TMP/cargo.log"
-	status "$ASPROF" record -o "$TMP/runs/tokio_mt" -- "$TMP/target/debug/tokio_mt"
-	check "record tokio_mt: exit 0" [ "$st" -eq 0 ]
+	check "$t: cargo built it from the Debian crates (.cargo/config.toml)" \
+		grep -q '/usr/share/cargo/registry/tokio-' "$TMP/cargo$n.log"
+	# the symbol scheme this rustc gave the program's own functions
+	# fut NAME: the name of tokio_mt's async fn NAME's body in that scheme
+	if nm "$bin" | grep -q ' _RNvCs[0-9A-Za-z_]*_8tokio_mt'; then
+		scheme="v0 _R" closure='{closure#0}'
+	else
+		scheme="legacy _ZN" closure='{{closure}}'
+	fi
+	fut() { echo "tokio_mt::$1::$closure"; }
+	case $label in Debian*) [ "$scheme" = "legacy _ZN" ] || not_ok "$t: Debian's rustc gave $scheme names, not legacy ones" ;; esac
+	run=$TMP/e2e$n/tokio_mt
+	status "$ASPROF" record -o "$run" -- "$bin"
+	check "$t: record exit 0" [ "$st" -eq 0 ]
 	[ "$st" -eq 0 ] || diag "$TMP/stderr"
-	check "record tokio_mt: mcount build, v0 symbols, tokio detected, crate tokio_mt" \
-		grep -q 'mcount build.*v0 _R symbols; runtime tokio (detected); crate tokio_mt' "$TMP/stderr"
-	grep -a '^cmdline:' "$TMP/runs/tokio_mt/info" | sed 's/^/# /' || true
-	status "$ASPROF" -q -o "$TMP/out" "$TMP/runs/tokio_mt"
-	sum=$TMP/out/runs/tokio_mt/summary.json
-	check "analysis: the blocking future is tokio_mt::blocking_io::{closure#0}" json "$sum" \
-		"any(f['rule'] == 'blocking-poll' and f['future'] == 'tokio_mt::blocking_io::{closure#0}' for f in d['findings'])"
-	check "analysis: args_recorded is true" json "$sum" "d['run']['args_recorded'] is True"
-	check "analysis: 2 tasks of tokio_mt::worker::{closure#0}" json "$sum" \
-		"sum(1 for t in d['tasks'] if t['root'] == 'tokio_mt::worker::{closure#0}') == 2"
-else
-	for i in 1 2 3 4 5 6; do skip "tokio_mt end to end: $rust_skip"; done
+	check "$t: record says mcount build, $scheme symbols, tokio detected, crate tokio_mt" \
+		grep -q "mcount build.*$scheme symbols; runtime tokio (detected); crate tokio_mt" "$TMP/stderr"
+	status "$ASPROF" -q -o "$TMP/out$n" "$run"
+	sum=$TMP/out$n/runs/tokio_mt/summary.json
+	check "$t: analysis exits 1 (the blocking poll is an error)" [ "$st" -eq 1 ]
+	check "$t: the one error is a blocking poll of $(fut blocking_io), culprit tokio_mt::blocking_sleep" \
+		json "$sum" "[(f['rule'], f['future'], f['culprit']) for f in d['findings'] if f['severity'] == 'error']
+			== [('blocking-poll', '$(fut blocking_io)', 'tokio_mt::blocking_sleep')]"
+	check "$t: args recorded; 5 tasks: main, 2 workers, blocking_io, selector" json "$sum" \
+		"d['run']['args_recorded'] is True and sorted((t['root'], t['main']) for t in d['tasks']) == sorted([
+			('$(fut main)', True), ('$(fut worker)', False), ('$(fut worker)', False),
+			('$(fut blocking_io)', False), ('$(fut selector)', False)])"
+	check "$t: CountDown, the hand-written future: 2 instances, 8 polls" json "$sum" \
+		"[(f['instances'], f['polls']) for f in d['futures'] if f['name'] == 'tokio_mt::CountDown'] == [(2, 8)]"
+	if [ "$tap_failed" -ne "$failed_before" ]; then
+		grep -a '^cmdline:' "$run/info" | diag || true
+	fi
+}
+if $rust_ready; then
+	n=0
+	while IFS='|' read -r label cargo rustc; do
+		[ -n "$label" ] || continue
+		n=$((n + 1))
+		e2e "$label" "$cargo" "$rustc" "$n"
+	done <<EOT
+$toolchains
+EOT
 fi
 
 tap_done
