@@ -4,7 +4,7 @@
  *
  *   summary.json  batch.c     schema "asprof-batch/1": runs, skipped, comparison
  *   report.xlsx   xlsx.c      Summary, Runs, Futures, Tasks, Findings, Comparison
- *   charts/       charts.c    gnuplot: PNG + SVG, with .gp and .dat beside each
+ *   charts/       charts/     gnuplot: PNG + SVG, with .gp and .dat beside each
  *   index.md      markdown.c  a CI job summary, verdict first
  *   junit.xml     junit.c     one testcase per compared future and per blocking rule
  *
@@ -44,10 +44,6 @@ struct asp_batch {
 	size_t ncharts;
 	char *charts_failed;           /* NULL, or why some charts are missing */
 };
-
-/* the run's human-readable short name for chart labels: the future name
- * shortened to its last path segments (at most max chars); malloc'd */
-char *asp_short_name(const char *name, size_t max);
 
 int asp_batch_summary_write(const struct asp_batch *b, const char *path, char **err);
 int asp_xlsx_write(const struct asp_batch *b, const char *path, char **err);
