@@ -19,6 +19,7 @@
 #include "report/batch.h"
 #include "report/outdir.h"
 #include "report/outfile.h"
+#include "report/outputs.h"
 #include "report/report.h"
 
 #include <errno.h>
@@ -432,24 +433,15 @@ static char *report_path(const struct asp_batch *b, const char *out_dir, const c
 	return asp_path_join(b->out_dir, name);
 }
 
-/* the batch reports, into the stage (b->out_dir); the charts (started by
- * assemble, or NULL and charts_err) are kept once summary.json and
- * report.xlsx are written */
-static int write_batch(struct asp_batch *b, struct asp_outdir *od, const char *out_dir,
-		       struct asp_charts *charts, char *charts_err)
+/* the charts drawn in the background (started by assemble, or NULL and
+ * charts_err) kept when keep, their error told: -1 and *err when the
+ * output folder failed, 0 else (gnuplot's own failure is a warning, and
+ * index.md says which charts are missing) */
+static int finish_charts(struct asp_batch *b, struct asp_outdir *od, struct asp_charts *charts,
+			 char *charts_err, bool keep, char **err)
 {
-	char *err = NULL, *final = NULL;
-	char *path = report_path(b, out_dir, "summary.json", &final);
-	int rc = asp_batch_summary_write(b, path, &err);
-	free(path);
-	if (rc == 0) {
-		path = report_path(b, out_dir, "report.xlsx", &final);
-		rc = asp_xlsx_write(b, path, &err);
-		free(path);
-	}
-	asp_oom_what = out_dir;
 	char *skipped = NULL, *cerr = NULL;
-	int crc = charts ? asp_charts_finish(charts, rc == 0, &skipped, &b->charts, &b->ncharts, &cerr)
+	int crc = charts ? asp_charts_finish(charts, keep, &skipped, &b->charts, &b->ncharts, &cerr)
 			 : -1;
 	if (skipped) {
 		skipped = asp_outdir_unstage(od, skipped);
@@ -461,28 +453,47 @@ static int write_batch(struct asp_batch *b, struct asp_outdir *od, const char *o
 		charts_err = NULL;
 	}
 	cerr = asp_outdir_unstage(od, cerr);
-	if (rc == 0 && crc == ASP_CHARTS_GNUPLOT_FAILED) {
+	int rc = 0;
+	if (keep && crc == ASP_CHARTS_GNUPLOT_FAILED) {
 		/* charts gnuplot could not draw are left out, as without gnuplot:
 		 * the verdict stands and the other reports are written */
 		cmd_warning("%s (index.md shows the charts drawn)", cerr);
 		b->charts_failed = cerr;
-	} else if (rc == 0 && crc < 0) {
+	} else if (keep && crc < 0) {
 		rc = crc;
-		err = cerr;
+		*err = cerr;
 	} else {
 		free(cerr);
 	}
 	free(charts_err);
-	if (rc == 0) {
-		path = report_path(b, out_dir, "index.md", &final);
-		rc = asp_markdown_write(b, path, &err);
-		free(path);
+	return rc;
+}
+
+/* the batch reports chosen (outputs), into the stage (b->out_dir), in the
+ * registry's order (report/outputs.c); the charts are kept once the
+ * reports before them are written */
+static int write_batch(struct asp_batch *b, struct asp_outdir *od, const char *out_dir,
+		       asp_output_set outputs, struct asp_charts *charts, char *charts_err)
+{
+	char *err = NULL, *final = NULL;
+	bool charts_done = !asp_output_on(outputs, "charts");
+	int rc = 0;
+	for (size_t i = 0; i < asp_noutputs && rc == 0; i++) {
+		const struct asp_output *w = &asp_outputs[i];
+		if (!(outputs & ((asp_output_set)1 << i)))
+			continue;
+		if (w->scope == ASP_OUTPUT_DRAWN) {
+			asp_oom_what = out_dir;
+			rc = finish_charts(b, od, charts, charts_err, true, &err);
+			charts_done = true;
+		} else if (w->scope == ASP_OUTPUT_BATCH) {
+			char *path = report_path(b, out_dir, w->path, &final);
+			rc = w->write(b, path, &err);
+			free(path);
+		}
 	}
-	if (rc == 0) {
-		path = report_path(b, out_dir, "junit.xml", &final);
-		rc = asp_junit_write(b, path, &err);
-		free(path);
-	}
+	if (!charts_done) /* a report before them failed: they go */
+		finish_charts(b, od, charts, charts_err, false, &err);
 	asp_oom_what = out_dir;
 	free(final);
 	if (rc < 0) {
@@ -646,7 +657,7 @@ int batch_run(const struct batch_opts *o)
 	if (fatal) { /* the output folder stays as it was */
 		asp_charts_finish(p.charts, false, NULL, NULL, NULL, NULL);
 		free(p.charts_err);
-	} else if (write_batch(b, od, o->out_dir, p.charts, p.charts_err) < 0 ||
+	} else if (write_batch(b, od, o->out_dir, asp_outputs_all(), p.charts, p.charts_err) < 0 ||
 		   commit_batch(od, status) < 0) {
 		status = ASP_EXIT_USAGE;
 	} else if (!o->quiet) {
