@@ -8,7 +8,9 @@
  *   index.md      markdown.c  a CI job summary, verdict first
  *   junit.xml     junit.c     one testcase per compared future and per blocking rule
  *
- * All writes are atomic (report/outfile.h); errors come back as "PATH: reason". */
+ * All writes are atomic (report/outfile.h); errors come back as "PATH: reason".
+ * The registry of outputs (report/outputs.c) lists them in the order they
+ * are written; the rules file and --outputs choose among them. */
 #ifndef ASP_BATCH_H
 #define ASP_BATCH_H
 
@@ -18,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct asp_skipped_run {
 	char *path;
@@ -43,6 +46,9 @@ struct asp_batch {
 	char **charts;
 	size_t ncharts;
 	char *charts_failed;           /* NULL, or why some charts are missing */
+	/* the outputs not written this batch (bits of asp_outputs[],
+	 * report/outputs.h): index.md links none of them; 0, every one is */
+	uint32_t outputs_off;
 };
 
 int asp_batch_summary_write(const struct asp_batch *b, const char *path, char **err);

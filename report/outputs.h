@@ -1,6 +1,7 @@
 /* outputs.h - the registry of what a batch writes: one entry per output
  * (a file or folder of the output folder), in the order the driver
- * (cmd/batch.c) writes them.
+ * (cmd/batch.c) writes them. The rules file's `outputs:` and the command
+ * line's --outputs choose among them by name; the default is all.
  *
  * Adding a batch report: its writer in a file of report/ (the shape of
  * asp_output_write_fn, declared in batch.h, reading struct asp_batch only)
@@ -11,6 +12,7 @@
 #define ASP_REPORT_OUTPUTS_H
 
 #include "report/batch.h"
+#include "analysis/rules.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -40,11 +42,20 @@ extern const size_t asp_noutputs;
 /* a choice of outputs: bit i is asp_outputs[i] */
 typedef uint32_t asp_output_set;
 asp_output_set asp_outputs_all(void);
+/* the outputs of that scope (ASP_OUTPUT_RUN: those in runs/NAME/) */
+asp_output_set asp_outputs_in(enum asp_output_scope scope);
 /* the output of that name; NULL for none */
 const struct asp_output *asp_output_find(const char *name);
 /* the bit of the output of that name; 0 for none */
 asp_output_set asp_output_bit(const char *name);
 /* the output of that name is in set */
 bool asp_output_on(asp_output_set set, const char *name);
+
+/* The outputs to write: list (the command line's, "summary,junit" or
+ * "all") when not NULL, else the rules file's `outputs:`, else all. An
+ * unknown or missing name is -1 and *err: "--outputs: ..." for list,
+ * "FILE:LINE:COLUMN: outputs: ..." for the rules file. */
+int asp_outputs_choose(const struct asp_rules *rules, const char *list, asp_output_set *set,
+		       char **err);
 
 #endif
