@@ -253,7 +253,7 @@ static void l_str(struct line *l, const char *s)
 }
 
 /* the whole blocks of c->line go to the file straight from it (its buffer
- * is aligned for that until a huge event grows it); the rest stays */
+ * is asp_outfile_block_buffer's until a huge event grows it); the rest stays */
 static void l_flush(struct asp_chrome *c)
 {
 	struct line *l = &c->line;
@@ -779,7 +779,7 @@ struct asp_chrome *asp_chrome_open(const char *path, char **err)
 		return NULL;
 	}
 	c->first = true;
-	c->line.p = xcalloc_aligned(1, LINE_CAP, ASP_OUTFILE_ALIGN);
+	c->line.p = asp_outfile_block_buffer(LINE_CAP);
 	c->line.cap = LINE_CAP;
 	l_lit(&c->line, "{\"traceEvents\":[");
 	pthread_mutex_init(&c->sq.lock, NULL);
