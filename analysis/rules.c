@@ -219,6 +219,9 @@ void asp_rules_free(struct asp_rules *r)
 		patterns_free(&p->plumbing);
 	}
 	free(r->profiles);
+	for (size_t i = 0; i < r->noutputs; i++)
+		free(r->outputs[i].name);
+	free(r->outputs);
 	free(r);
 }
 
@@ -944,36 +947,58 @@ static int key_compare(struct ld *L, const char *key, yaml_node_t *v, const char
 		      &((struct asp_rules *)obj)->compare);
 }
 
-static int key_fail_on(struct ld *L, const char *key, yaml_node_t *v, const char *path, void *obj)
+/* fn on each single value of v, a list of them or one (a null one: none) */
+static int ld_each_name(struct ld *L, yaml_node_t *v, const char *path,
+			int (*fn)(struct ld *L, yaml_node_t *item, const char *s, void *ctx), void *ctx)
 {
-	(void)key;
-	struct asp_rules *r = obj;
 	yaml_node_item_t single = (yaml_node_item_t)(v - L->doc->nodes.start + 1), *it, *top;
 	if (ld_items(L, v, path, &it, &top, &single) < 0)
 		return -1;
-	unsigned set = 0;
-	bool never = false;
 	for (; it < top; it++) {
 		yaml_node_t *item = ld_node(L, *it);
 		if (ld_count(L, item) < 0)
 			return -1;
 		const char *s = ld_scalar(L, item, path);
-		if (!s)
+		if (!s || fn(L, item, s, ctx) < 0)
 			return -1;
-		if (!strcmp(s, "error"))
-			set |= 1u << ASP_FAIL_ERROR;
-		else if (!strcmp(s, "warning"))
-			set |= 1u << ASP_FAIL_WARNING;
-		else if (!strcmp(s, "regression"))
-			set |= 1u << ASP_FAIL_REGRESSION;
-		else if (!strcmp(s, "never"))
-			never = true;
-		else
-			return ld_fail(L, item,
-				       "%s: unknown value '%s' (expected error, warning, regression "
-				       "or never)",
-				       path, s);
 	}
+	return 0;
+}
+
+struct fail_on_read {
+	const char *path;
+	unsigned set;
+	bool never;
+};
+
+static int fail_on_name(struct ld *L, yaml_node_t *item, const char *s, void *ctx)
+{
+	struct fail_on_read *f = ctx;
+	if (!strcmp(s, "error"))
+		f->set |= 1u << ASP_FAIL_ERROR;
+	else if (!strcmp(s, "warning"))
+		f->set |= 1u << ASP_FAIL_WARNING;
+	else if (!strcmp(s, "regression"))
+		f->set |= 1u << ASP_FAIL_REGRESSION;
+	else if (!strcmp(s, "never"))
+		f->never = true;
+	else
+		return ld_fail(L, item,
+			       "%s: unknown value '%s' (expected error, warning, regression "
+			       "or never)",
+			       f->path, s);
+	return 0;
+}
+
+static int key_fail_on(struct ld *L, const char *key, yaml_node_t *v, const char *path, void *obj)
+{
+	(void)key;
+	struct asp_rules *r = obj;
+	struct fail_on_read f = { .path = path };
+	if (ld_each_name(L, v, path, fail_on_name, &f) < 0)
+		return -1;
+	unsigned set = f.set;
+	bool never = f.never;
 	if (never && set)
 		return ld_fail(L, v, "%s: 'never' cannot be combined with other values", path);
 	/* an empty value would turn the gate off unseen: never says so */
@@ -981,6 +1006,30 @@ static int key_fail_on(struct ld *L, const char *key, yaml_node_t *v, const char
 		return ld_fail(L, v, "%s: missing value (error, warning, regression or never)", path);
 	r->fail_on = set ? set : 1u << ASP_FAIL_NEVER;
 	return 0;
+}
+
+/* the names as written, with their places: report/outputs.c knows them */
+static int output_name(struct ld *L, yaml_node_t *item, const char *s, void *ctx)
+{
+	(void)L;
+	struct asp_rules *r = ctx;
+	r->outputs = xreallocarray(r->outputs, r->noutputs + 1, sizeof(*r->outputs));
+	r->outputs[r->noutputs++] = (struct asp_rules_name){
+		.name = xstrdup(s),
+		.line = (int)item->start_mark.line + 1,
+		.column = (int)item->start_mark.column + 1,
+	};
+	return 0;
+}
+
+static int key_outputs(struct ld *L, const char *key, yaml_node_t *v, const char *path, void *obj)
+{
+	(void)key;
+	struct asp_rules *r = obj;
+	r->outputs_given = true;
+	r->outputs_line = (int)v->start_mark.line + 1;
+	r->outputs_column = (int)v->start_mark.column + 1;
+	return ld_each_name(L, v, path, output_name, r);
 }
 
 static int key_runtimes(struct ld *L, const char *key, yaml_node_t *v, const char *path, void *obj)
@@ -997,6 +1046,7 @@ static const struct key_spec rules_keys[] = {
 	{ "overrides", key_overrides },
 	{ "compare", key_compare },
 	{ "fail_on", key_fail_on },
+	{ "outputs", key_outputs },
 	{ "runtimes", key_runtimes },
 };
 

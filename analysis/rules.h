@@ -68,6 +68,14 @@ struct asp_compare_rules {
 	size_t noverrides;
 };
 
+/* a name of a list as the rules file wrote it, with its place: the names
+ * of `outputs:` are the report layer's (report/outputs.c), which checks
+ * them and points at the place when one is unknown */
+struct asp_rules_name {
+	char *name;
+	int line, column;
+};
+
 enum asp_fail_on { ASP_FAIL_NEVER, ASP_FAIL_WARNING, ASP_FAIL_ERROR, ASP_FAIL_REGRESSION };
 
 struct asp_rules {
@@ -87,6 +95,12 @@ struct asp_rules {
 	unsigned fail_on;
 	struct asp_profile *profiles;
 	size_t nprofiles;
+	/* `outputs:`, the reports to write, as given (outputs_given false:
+	 * not in the file, every one); outputs_line/column: its value */
+	bool outputs_given;
+	struct asp_rules_name *outputs;
+	size_t noutputs;
+	int outputs_line, outputs_column;
 };
 
 /* The defaults plus the built-in profiles. */

@@ -1,6 +1,7 @@
 /* batch.c - analyse every run (in parallel, -j), write runs/<name>/ for
  * each, then the batch reports: summary.json, report.xlsx, charts/,
- * index.md, junit.xml. A run that cannot be read is reported and skipped;
+ * index.md, junit.xml (those of them the rules file's outputs: or
+ * --outputs choose: the registry, report/outputs.c). A run that cannot be read is reported and skipped;
  * problems writing the output folder stop everything with status 2. The
  * charts, the slowest of the batch reports, are drawn from the moment the
  * last run is analysed, and kept only when every report can be written.
@@ -19,6 +20,7 @@
 #include "report/batch.h"
 #include "report/outdir.h"
 #include "report/outfile.h"
+#include "report/outputs.h"
 #include "report/report.h"
 
 #include <errno.h>
@@ -65,6 +67,7 @@ struct pool {
 	struct asp_charts *charts;
 	char *charts_err;
 	struct asp_gnuplots *gnuplots; /* started with the batch, for the charts */
+	asp_output_set outputs;        /* the outputs written (report/outputs.h) */
 };
 
 /* ------------------------------------------------------------ signals */
@@ -221,19 +224,20 @@ static void analyse_run(struct pool *p, struct job *j)
 	char *err = NULL;
 	char *rundir = xasprintf("%s/runs/%s", p->stage, j->name);
 	char *trace_path = asp_path_join(rundir, "trace.json");
+	bool trace = asp_output_on(p->outputs, "trace");
 	asp_oom_what = j->trace_final;
 	/* one level: a stage removed under it (an interrupt) is not made again */
-	if (mkdir(rundir, 0777) != 0) {
+	if ((p->outputs & asp_outputs_in(ASP_OUTPUT_RUN)) && mkdir(rundir, 0777) != 0) {
 		j->fatal = xasprintf("%s: cannot create directory: %s", j->out_rundir, strerror(errno));
 		goto out;
 	}
-	if (!(j->chrome = asp_chrome_open(trace_path, &err))) {
+	if (trace && !(j->chrome = asp_chrome_open(trace_path, &err))) {
 		j->fatal = asp_outdir_unstage(p->od, err);
 		goto out;
 	}
-	struct asp_span_sink sink = asp_chrome_sink(j->chrome);
+	struct asp_span_sink sink = trace ? asp_chrome_sink(j->chrome) : (struct asp_span_sink){ 0 };
 	struct asp_analyze_opts ao = {
-		.rules = p->rules, .runtime = o->runtime, .sink = &sink, .warn = cmd_warn,
+		.rules = p->rules, .runtime = o->runtime, .sink = trace ? &sink : NULL, .warn = cmd_warn,
 	};
 	j->result = asp_analyze(j->path, &ao, &err);
 	if (j->result) { /* its folder's name: unique in the batch */
@@ -255,14 +259,15 @@ out:
  * catches up, then trace.json */
 static void finish_run(struct pool *p, struct job *j)
 {
-	if (!j->chrome)
+	if (!j->result)
 		return;
 	const struct batch_opts *o = p->o;
 	char *err = NULL;
 	char *rundir = xasprintf("%s/runs/%s", p->stage, j->name);
 	char *summary_path = asp_path_join(rundir, "summary.json");
 	asp_oom_what = j->trace_final;
-	if (asp_summary_write(summary_path, j->result, p->rules, &j->json, &err) < 0) {
+	if (asp_output_on(p->outputs, "run-summary") &&
+	    asp_summary_write(summary_path, j->result, p->rules, &j->json, &err) < 0) {
 		asp_chrome_abort(j->chrome);
 		j->fatal = asp_outdir_unstage(p->od, err);
 		goto out;
@@ -278,7 +283,7 @@ static void finish_run(struct pool *p, struct job *j)
 		fputc('\n', mem);
 		fclose(mem);
 	}
-	if (asp_chrome_finish(j->chrome, j->result, &err) < 0)
+	if (j->chrome && asp_chrome_finish(j->chrome, j->result, &err) < 0)
 		j->fatal = asp_outdir_unstage(p->od, err);
 out:
 	asp_oom_what = p->o->out_dir;
@@ -310,7 +315,7 @@ static void assemble(struct pool *p)
 	if (o->nbase && p->nb && p->nn)
 		b->cmp = asp_compare(p->base, p->nb, p->news, p->nn, p->rules);
 	char *dir = asp_path_join(p->stage, "charts");
-	if (!atomic_load(&guard.sig)) {
+	if (asp_output_on(p->outputs, "charts") && !atomic_load(&guard.sig)) {
 		p->charts = asp_charts_start(b, dir, p->gnuplots, &p->charts_err);
 		p->charts_err = asp_outdir_unstage(p->od, p->charts_err);
 	}
@@ -432,24 +437,15 @@ static char *report_path(const struct asp_batch *b, const char *out_dir, const c
 	return asp_path_join(b->out_dir, name);
 }
 
-/* the batch reports, into the stage (b->out_dir); the charts (started by
- * assemble, or NULL and charts_err) are kept once summary.json and
- * report.xlsx are written */
-static int write_batch(struct asp_batch *b, struct asp_outdir *od, const char *out_dir,
-		       struct asp_charts *charts, char *charts_err)
+/* the charts drawn in the background (started by assemble, or NULL and
+ * charts_err) kept when keep, their error told: -1 and *err when the
+ * output folder failed, 0 else (gnuplot's own failure is a warning, and
+ * index.md says which charts are missing) */
+static int finish_charts(struct asp_batch *b, struct asp_outdir *od, struct asp_charts *charts,
+			 char *charts_err, bool keep, char **err)
 {
-	char *err = NULL, *final = NULL;
-	char *path = report_path(b, out_dir, "summary.json", &final);
-	int rc = asp_batch_summary_write(b, path, &err);
-	free(path);
-	if (rc == 0) {
-		path = report_path(b, out_dir, "report.xlsx", &final);
-		rc = asp_xlsx_write(b, path, &err);
-		free(path);
-	}
-	asp_oom_what = out_dir;
 	char *skipped = NULL, *cerr = NULL;
-	int crc = charts ? asp_charts_finish(charts, rc == 0, &skipped, &b->charts, &b->ncharts, &cerr)
+	int crc = charts ? asp_charts_finish(charts, keep, &skipped, &b->charts, &b->ncharts, &cerr)
 			 : -1;
 	if (skipped) {
 		skipped = asp_outdir_unstage(od, skipped);
@@ -461,28 +457,47 @@ static int write_batch(struct asp_batch *b, struct asp_outdir *od, const char *o
 		charts_err = NULL;
 	}
 	cerr = asp_outdir_unstage(od, cerr);
-	if (rc == 0 && crc == ASP_CHARTS_GNUPLOT_FAILED) {
+	int rc = 0;
+	if (keep && crc == ASP_CHARTS_GNUPLOT_FAILED) {
 		/* charts gnuplot could not draw are left out, as without gnuplot:
 		 * the verdict stands and the other reports are written */
 		cmd_warning("%s (index.md shows the charts drawn)", cerr);
 		b->charts_failed = cerr;
-	} else if (rc == 0 && crc < 0) {
+	} else if (keep && crc < 0) {
 		rc = crc;
-		err = cerr;
+		*err = cerr;
 	} else {
 		free(cerr);
 	}
 	free(charts_err);
-	if (rc == 0) {
-		path = report_path(b, out_dir, "index.md", &final);
-		rc = asp_markdown_write(b, path, &err);
-		free(path);
+	return rc;
+}
+
+/* the batch reports chosen (outputs), into the stage (b->out_dir), in the
+ * registry's order (report/outputs.c); the charts are kept once the
+ * reports before them are written */
+static int write_batch(struct asp_batch *b, struct asp_outdir *od, const char *out_dir,
+		       asp_output_set outputs, struct asp_charts *charts, char *charts_err)
+{
+	char *err = NULL, *final = NULL;
+	bool charts_done = !asp_output_on(outputs, "charts");
+	int rc = 0;
+	for (size_t i = 0; i < asp_noutputs && rc == 0; i++) {
+		const struct asp_output *w = &asp_outputs[i];
+		if (!(outputs & ((asp_output_set)1 << i)))
+			continue;
+		if (w->scope == ASP_OUTPUT_DRAWN) {
+			asp_oom_what = out_dir;
+			rc = finish_charts(b, od, charts, charts_err, true, &err);
+			charts_done = true;
+		} else if (w->scope == ASP_OUTPUT_BATCH) {
+			char *path = report_path(b, out_dir, w->path, &final);
+			rc = w->write(b, path, &err);
+			free(path);
+		}
 	}
-	if (rc == 0) {
-		path = report_path(b, out_dir, "junit.xml", &final);
-		rc = asp_junit_write(b, path, &err);
-		free(path);
-	}
+	if (!charts_done) /* a report before them failed: they go */
+		finish_charts(b, od, charts, charts_err, false, &err);
 	asp_oom_what = out_dir;
 	free(final);
 	if (rc < 0) {
@@ -515,6 +530,30 @@ static int commit_batch(struct asp_outdir *od, int status)
 	return rc;
 }
 
+/* "index.md, summary.json, ..., runs/, manifest.json": what the batch
+ * wrote, for the last line */
+static char *outputs_written(asp_output_set outputs)
+{
+	/* the order people look at them: the page, the data, the folders */
+	static const char *const shown[] = { "index", "summary", "xlsx", "junit" };
+	struct asp_buf b = { 0 };
+	for (size_t k = 0; k < ASP_ARRAY_SIZE(shown); k++)
+		if (asp_output_on(outputs, shown[k]))
+			asp_buf_printf(&b, "%s, ", asp_output_find(shown[k])->path);
+	for (size_t i = 0; i < asp_noutputs; i++) {
+		const struct asp_output *w = &asp_outputs[i];
+		bool listed = false;
+		for (size_t k = 0; k < ASP_ARRAY_SIZE(shown); k++)
+			listed |= !strcmp(w->name, shown[k]);
+		if ((outputs & ((asp_output_set)1 << i)) && !listed && w->scope != ASP_OUTPUT_RUN)
+			asp_buf_printf(&b, "%s, ", w->path);
+	}
+	if (outputs & asp_outputs_in(ASP_OUTPUT_RUN))
+		asp_buf_printf(&b, "runs/, ");
+	asp_buf_printf(&b, "manifest.json");
+	return b.data;
+}
+
 int batch_run(const struct batch_opts *o)
 {
 	char *err = NULL;
@@ -527,6 +566,13 @@ int batch_run(const struct batch_opts *o)
 	}
 	if (o->runtime && strcmp(o->runtime, "auto") && !asp_rules_profile(rules, o->runtime)) {
 		cmd_error("--runtime: unknown runtime '%s'", o->runtime);
+		asp_rules_free(rules);
+		return ASP_EXIT_USAGE;
+	}
+	asp_output_set outputs;
+	if (asp_outputs_choose(rules, o->outputs, &outputs, &err) < 0) {
+		cmd_error("%s", err);
+		free(err);
 		asp_rules_free(rules);
 		return ASP_EXIT_USAGE;
 	}
@@ -550,11 +596,20 @@ int batch_run(const struct batch_opts *o)
 		return ASP_EXIT_USAGE;
 	}
 	atomic_store(&guard.od, od);
+	/* an earlier batch's copies of the outputs not written go at the commit */
+	const char *not_written[32];
+	size_t nnot = 0;
+	for (size_t i = 0; i < asp_noutputs && nnot < ASP_ARRAY_SIZE(not_written); i++)
+		if (!(outputs & ((asp_output_set)1 << i)))
+			not_written[nnot++] = asp_outputs[i].files;
+	asp_outdir_not_written(od, not_written, nnot);
 	asp_oom_hook(guard_oom);
 	asp_oom_what = o->out_dir;
 
 	struct pool p = { .o = o, .od = od, .stage = asp_outdir_stage(od), .rules = rules,
-			  .b = { .rules = rules, .out_dir = asp_outdir_stage(od) } };
+			  .b = { .rules = rules, .out_dir = asp_outdir_stage(od),
+				 .outputs_off = asp_outputs_all() & ~outputs },
+			  .outputs = outputs };
 	p.njobs = o->nbase + o->nruns;
 	p.jobs = xcalloc(p.njobs, sizeof(*p.jobs));
 	for (size_t i = 0; i < p.njobs; i++) {
@@ -571,7 +626,8 @@ int batch_run(const struct batch_opts *o)
 	/* a gnuplot per chart of the likely kinds (a histogram per run, two
 	 * trends), at most one per CPU: started now, they are ready to draw
 	 * once the last run is analysed */
-	p.gnuplots = asp_gnuplots_start(p.njobs + (p.njobs >= 2 ? 2 : 0));
+	if (asp_output_on(outputs, "charts"))
+		p.gnuplots = asp_gnuplots_start(p.njobs + (p.njobs >= 2 ? 2 : 0));
 	pthread_mutex_init(&p.lock, NULL);
 	unsigned nthreads = o->jobs ? o->jobs : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
 	if (nthreads < 1)
@@ -646,12 +702,13 @@ int batch_run(const struct batch_opts *o)
 	if (fatal) { /* the output folder stays as it was */
 		asp_charts_finish(p.charts, false, NULL, NULL, NULL, NULL);
 		free(p.charts_err);
-	} else if (write_batch(b, od, o->out_dir, p.charts, p.charts_err) < 0 ||
+	} else if (write_batch(b, od, o->out_dir, outputs, p.charts, p.charts_err) < 0 ||
 		   commit_batch(od, status) < 0) {
 		status = ASP_EXIT_USAGE;
 	} else if (!o->quiet) {
-		cmd_error("reports in %s/ (index.md, summary.json, report.xlsx, junit.xml, charts/, runs/, manifest.json)",
-			  o->out_dir);
+		char *written = outputs_written(outputs);
+		cmd_error("reports in %s/ (%s)", o->out_dir, written);
+		free(written);
 	}
 	asp_gnuplots_stop(p.gnuplots);
 	/* the lock goes last: a stage not committed is removed first */

@@ -14,6 +14,7 @@ struct batch_opts {
 	unsigned jobs;
 	unsigned lock_wait;  /* --lock-wait: seconds to wait for another batch */
 	bool lock_wait_set;  /* else BATCH_LOCK_WAIT_S */
+	const char *outputs; /* --outputs LIST, NULL: the rules file's (report/outputs.h) */
 	char **base;   /* the baseline group (compared against runs), may be empty */
 	size_t nbase;
 	char **runs;   /* the runs (the new group when base is given) */

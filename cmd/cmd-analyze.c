@@ -28,6 +28,7 @@ int batch_common_opt(int c, const char *arg, struct batch_opts *o)
 	case 'o': o->out_dir = arg; return 0;
 	case 'r': o->runtime = arg; return 0;
 	case 'R': o->runtimes_path = arg; return 0;
+	case 'O': o->outputs = arg; return 0;
 	case 'q': o->quiet = true; return 0;
 	case 'j':
 		if (batch_parse_jobs(arg, &o->jobs) < 0) {
@@ -63,6 +64,7 @@ const struct option batch_longopts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "top", required_argument, NULL, 't' },
 	{ "lock-wait", required_argument, NULL, 'L' },
+	{ "outputs", required_argument, NULL, 'O' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -111,7 +113,8 @@ static int analyze_exec(int argc, char **argv)
 const struct cmd_entry cmd_analyze_entry = {
 	.name = "analyze",
 	.usage = "[-c RULES.yaml] [-o DIR] [-j N] [-q] [--runtime auto|tokio|async-std|smol]\n"
-		 "                     [--runtimes FILE] [--top N] [--baseline RUN...] [--] RUN...",
+		 "                     [--runtimes FILE] [--top N] [--outputs LIST] [--baseline RUN...]\n"
+		 "                     [--] RUN...",
 	.summary = "analyse recordings (the default command): tasks, futures, blocking polls, reports",
 	.help = "Each RUN is a uftrace data directory. Per run, OUT/runs/NAME/ gets trace.json\n"
 		"(Chrome Trace Event Format) and summary.json; the batch gets OUT/summary.json,\n"
@@ -128,6 +131,9 @@ const struct cmd_entry cmd_analyze_entry = {
 		"  -q, --quiet            no progress and no file locations on stderr\n"
 		"      --lock-wait SECS   wait this long for another batch writing in OUT\n"
 		"                         (default 600; 0: refuse at once, exit 2)\n"
+		"      --outputs LIST     the outputs to write, comma-separated: all, or of trace,\n"
+		"                         run-summary (runs/NAME/), summary, xlsx, charts, index,\n"
+		"                         junit (default: the rules file's outputs:, all)\n"
 		"  -h, --help             this text\n"
 		"\n"
 		"Exit status: 0 clean; 1 regressions or findings that fail the rules (fail_on);\n"

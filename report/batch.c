@@ -2,6 +2,7 @@
  * run's summary, the runs that were skipped, and the comparison. */
 #include "batch.h"
 #include "report.h"
+#include "json.h"
 #include "analysis/util.h"
 
 #include <json-c/json.h>
@@ -74,28 +75,11 @@ static json_object *comparison_json(const struct asp_comparison *c)
 	return o;
 }
 
-/* a run's summary.json, already written, as it would print at this level:
- * pretty-printed JSON has raw newlines only between tokens, and json-c
- * indents a nested value by two spaces per level */
-static int written_json(json_object *jso, struct printbuf *pb, int level, int flags)
-{
-	const char *s = json_object_get_userdata(jso);
-	(void)flags;
-	for (const char *nl; (nl = strchr(s, '\n')); s = nl + 1) {
-		printbuf_memappend(pb, s, (int)(nl + 1 - s));
-		printbuf_memset(pb, -1, ' ', 2 * level);
-	}
-	printbuf_memappend(pb, s, (int)strlen(s));
-	return 0;
-}
-
 static json_object *run_summary(const struct asp_batch *b, size_t i)
 {
 	if (!b->run_json || !b->run_json[i])
 		return asp_summary_json(b->runs[i], b->rules);
-	json_object *o = json_object_new_object();
-	json_object_set_serializer(o, written_json, b->run_json[i], NULL);
-	return o;
+	return asp_json_written(b->run_json[i]);
 }
 
 int asp_batch_summary_write(const struct asp_batch *b, const char *path, char **err)

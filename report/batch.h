@@ -4,11 +4,13 @@
  *
  *   summary.json  batch.c     schema "asprof-batch/1": runs, skipped, comparison
  *   report.xlsx   xlsx.c      Summary, Runs, Futures, Tasks, Findings, Comparison
- *   charts/       charts.c    gnuplot: PNG + SVG, with .gp and .dat beside each
+ *   charts/       charts/     gnuplot: PNG + SVG, with .gp and .dat beside each
  *   index.md      markdown.c  a CI job summary, verdict first
  *   junit.xml     junit.c     one testcase per compared future and per blocking rule
  *
- * All writes are atomic (report/outfile.h); errors come back as "PATH: reason". */
+ * All writes are atomic (report/outfile.h); errors come back as "PATH: reason".
+ * The registry of outputs (report/outputs.c) lists them in the order they
+ * are written; the rules file and --outputs choose among them. */
 #ifndef ASP_BATCH_H
 #define ASP_BATCH_H
 
@@ -18,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct asp_skipped_run {
 	char *path;
@@ -43,11 +46,10 @@ struct asp_batch {
 	char **charts;
 	size_t ncharts;
 	char *charts_failed;           /* NULL, or why some charts are missing */
+	/* the outputs not written this batch (bits of asp_outputs[],
+	 * report/outputs.h): index.md links none of them; 0, every one is */
+	uint32_t outputs_off;
 };
-
-/* the run's human-readable short name for chart labels: the future name
- * shortened to its last path segments (at most max chars); malloc'd */
-char *asp_short_name(const char *name, size_t max);
 
 int asp_batch_summary_write(const struct asp_batch *b, const char *path, char **err);
 int asp_xlsx_write(const struct asp_batch *b, const char *path, char **err);

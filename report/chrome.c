@@ -16,10 +16,12 @@
  * tid = task + lane * ASP_CHROME_LANE_STRIDE.
  *
  * The events (two or more per poll, two per task and lane) are formatted by
- * hand, byte for byte as json-c prints them (JSON_C_TO_STRING_PLAIN):
+ * hand (json.h's line buffer), byte for byte as json-c prints them
+ * (JSON_C_TO_STRING_PLAIN):
  * building json-c objects for them cost more than the whole analysis.
  * json-c writes the closing otherData. */
 #include "report.h"
+#include "json.h"
 #include "outfile.h"
 #include "analysis/map.h"
 #include "analysis/util.h"
@@ -65,11 +67,8 @@ struct pending {
 	size_t tail_len;
 };
 
-/* formatted events not yet written */
-struct line {
-	char *p;
-	size_t n, cap;
-};
+/* formatted events not yet written (json.h): handed to the file a block
+ * at a time */
 #define LINE_FLUSH ASP_OUTFILE_BLOCK
 #define LINE_CAP (2 * ASP_OUTFILE_BLOCK)
 
@@ -85,7 +84,7 @@ struct thread_state {
 	int tid;
 	struct pending *v;
 	size_t n, cap;
-	struct line tails;     /* of the pending spans, in order */
+	struct asp_json_line tails; /* of the pending spans, in order */
 };
 
 /* Spans are formatted and written on a thread of their own, fed in blocks
@@ -121,7 +120,7 @@ struct asp_chrome {
 	size_t nthreads, cap_threads;
 	size_t *thread_index;     /* open addressing: index + 1, 0 = empty */
 	size_t index_cap;
-	struct line line;
+	struct asp_json_line line;
 	/* copies of the names of pending spans, interned; the cache maps the
 	 * caller's pointer to its copy (checked by strcmp) to skip the hash */
 	struct asp_strtab names;
@@ -132,131 +131,11 @@ struct asp_chrome {
 
 /* ---------------------------------------------------------------- formatting */
 
-static void l_reserve(struct line *l, size_t add)
-{
-	if (l->n + add <= l->cap)
-		return;
-	size_t cap = l->cap ? l->cap * 2 : 512;
-	while (cap < l->n + add)
-		cap *= 2;
-	l->p = xrealloc(l->p, cap);
-	l->cap = cap;
-}
-
-static void l_raw(struct line *l, const char *s, size_t n)
-{
-	l_reserve(l, n);
-	memcpy(l->p + l->n, s, n);
-	l->n += n;
-}
-
-#define l_lit(l, s) l_raw((l), (s), sizeof(s) - 1)
-
-/* decimal digits of v at p (at most 20); returns the end */
-static char *put_u64(char *p, uint64_t v)
-{
-	/* its digit count, then the digits written back from the end */
-	static const uint64_t pow10[20] = {
-		1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
-		100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
-		10000000000000ULL, 100000000000000ULL, 1000000000000000ULL,
-		10000000000000000ULL, 100000000000000000ULL, 1000000000000000000ULL,
-		10000000000000000000ULL,
-	};
-	unsigned bits = 64 - (unsigned)__builtin_clzll(v | 1);
-	unsigned n = (bits * 1233) >> 12; /* floor(log10(2^bits)) */
-	n += v >= pow10[n];
-	if (n == 0)
-		n = 1;
-	asp_u64_dec(p + n, v);
-	return p + n;
-}
-
-static char *put_i64(char *p, int64_t v)
-{
-	if (v < 0) {
-		*p++ = '-';
-		return put_u64(p, (uint64_t)0 - (uint64_t)v);
-	}
-	return put_u64(p, (uint64_t)v);
-}
-
-/* ns as microseconds with three decimals (room for 24) */
-static char *put_us(char *p, uint64_t ns)
-{
-	p = put_u64(p, ns / 1000);
-	unsigned f = (unsigned)(ns % 1000);
-	p[0] = '.';
-	p[1] = (char)('0' + f / 100);
-	p[2] = (char)('0' + f / 10 % 10);
-	p[3] = (char)('0' + f % 10);
-	return p + 4;
-}
-
-#define put_lit(p, s) (memcpy((p), (s), sizeof(s) - 1), (p) + sizeof(s) - 1)
-
-static char *put_raw(char *p, const char *s, size_t n)
-{
-	memcpy(p, s, n);
-	return p + n;
-}
-
-static void l_u64(struct line *l, uint64_t v)
-{
-	l_reserve(l, 20);
-	l->n = (size_t)(put_u64(l->p + l->n, v) - l->p);
-}
-
-static void l_i64(struct line *l, int64_t v)
-{
-	l_reserve(l, 21);
-	l->n = (size_t)(put_i64(l->p + l->n, v) - l->p);
-}
-
-/* ns as microseconds with exactly three decimals (no binary rounding) */
-static void l_us(struct line *l, uint64_t ns)
-{
-	l_reserve(l, 24);
-	l->n = (size_t)(put_us(l->p + l->n, ns) - l->p);
-}
-
-/* a JSON string as json-c escapes it (slashes too) */
-static void l_str(struct line *l, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	l_lit(l, "\"");
-	const char *run = s;
-	for (;; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch >= ' ' && ch != '"' && ch != '\\' && ch != '/')
-			continue;
-		l_raw(l, run, (size_t)(s - run));
-		if (ch == '\0')
-			break;
-		run = s + 1;
-		switch (ch) {
-		case '\b': l_lit(l, "\\b"); break;
-		case '\n': l_lit(l, "\\n"); break;
-		case '\r': l_lit(l, "\\r"); break;
-		case '\t': l_lit(l, "\\t"); break;
-		case '\f': l_lit(l, "\\f"); break;
-		case '"': l_lit(l, "\\\""); break;
-		case '\\': l_lit(l, "\\\\"); break;
-		case '/': l_lit(l, "\\/"); break;
-		default: {
-			char u[6] = { '\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15] };
-			l_raw(l, u, 6);
-		}
-		}
-	}
-	l_lit(l, "\"");
-}
-
 /* the whole blocks of c->line go to the file straight from it (its buffer
- * is aligned for that until a huge event grows it); the rest stays */
+ * is asp_outfile_block_buffer's until a huge event grows it); the rest stays */
 static void l_flush(struct asp_chrome *c)
 {
-	struct line *l = &c->line;
+	struct asp_json_line *l = &c->line;
 	size_t done = asp_outfile_write_blocks(c->out, l->p, l->n);
 	memmove(l->p, l->p + done, l->n - done);
 	l->n -= done;
@@ -275,31 +154,31 @@ static void l_flush_all(struct asp_chrome *c)
 static void l_event(struct asp_chrome *c, const char *ph, const char *name, size_t name_len,
 		    int pid, int64_t tid, uint64_t ts_ns)
 {
-	struct line *l = &c->line;
+	struct asp_json_line *l = &c->line;
 	if (c->first)
-		l_lit(l, "\n{\"ph\":");
+		asp_jl_lit(l, "\n{\"ph\":");
 	else
-		l_lit(l, ",\n{\"ph\":");
+		asp_jl_lit(l, ",\n{\"ph\":");
 	c->first = false;
-	l_str(l, ph);
+	asp_jl_str(l, ph);
 	if (name) {
-		l_lit(l, ",\"name\":");
+		asp_jl_lit(l, ",\"name\":");
 		if (name_len)
-			l_raw(l, name, name_len);
+			asp_jl_raw(l, name, name_len);
 		else
-			l_str(l, name);
+			asp_jl_str(l, name);
 	}
-	l_lit(l, ",\"pid\":");
-	l_i64(l, pid);
-	l_lit(l, ",\"tid\":");
-	l_i64(l, tid);
-	l_lit(l, ",\"ts\":");
-	l_us(l, ts_ns);
+	asp_jl_lit(l, ",\"pid\":");
+	asp_jl_i64(l, pid);
+	asp_jl_lit(l, ",\"tid\":");
+	asp_jl_i64(l, tid);
+	asp_jl_lit(l, ",\"ts\":");
+	asp_jl_us(l, ts_ns);
 }
 
 static void l_emit(struct asp_chrome *c)
 {
-	l_lit(&c->line, "}");
+	asp_jl_lit(&c->line, "}");
 	if (c->line.n >= LINE_FLUSH)
 		l_flush(c);
 }
@@ -317,8 +196,8 @@ static uint32_t intern(struct asp_chrome *c, const char *s)
 			c->json_cap = c->json_cap ? c->json_cap * 2 : 64;
 			c->json = xreallocarray(c->json, c->json_cap, sizeof(*c->json));
 		}
-		struct line tmp = { 0 };
-		l_str(&tmp, s);
+		struct asp_json_line tmp = { 0 };
+		asp_jl_str(&tmp, s);
 		c->json[k].s = tmp.p;
 		c->json[k].len = tmp.n;
 	}
@@ -453,55 +332,55 @@ static char *put_qname(char *p, const struct qname *q)
 	return p + q->n;
 }
 
-static void l_quoted(struct line *l, const char *s)
+static void l_quoted(struct asp_json_line *l, const char *s)
 {
 	size_t n;
 	const char *q = quoted(s, &n);
 	if (q)
-		l_raw(l, q, n);
+		asp_jl_raw(l, q, n);
 	else
-		l_str(l, s);
+		asp_jl_str(l, s);
 }
 
 /* appends a span's event from "ts" on (the same on both tracks) to l */
-static void span_tail(struct asp_chrome *c, struct line *l, const struct asp_span *s)
+static void span_tail(struct asp_chrome *c, struct asp_json_line *l, const struct asp_span *s)
 {
 	const struct name_json *culprit = NULL;
 	if (s->blocking != ASP_SEV_NONE && s->culprit)
 		culprit = &c->json[intern(c, s->culprit)];
 	/* one reserve for all but the blocking part: numbers take 20-24
 	 * bytes, quoted names 40 (fixed-size copies) */
-	l_reserve(l, 320);
+	asp_jl_reserve(l, 320);
 	char *p = l->p + l->n;
 	uint64_t dur = s->end_ns > s->start_ns ? s->end_ns - s->start_ns : 0;
-	p = put_lit(p, "\"ts\":");
-	p = put_us(p, s->start_ns);
-	p = put_lit(p, ",\"dur\":");
-	p = put_us(p, dur);
-	p = put_lit(p, ",\"cat\":");
+	p = asp_put_lit(p, "\"ts\":");
+	p = asp_put_us(p, s->start_ns);
+	p = asp_put_lit(p, ",\"dur\":");
+	p = asp_put_us(p, dur);
+	p = asp_put_lit(p, ",\"cat\":");
 	size_t k = (unsigned)s->kind < Q_TASK_POLL ? (size_t)s->kind : Q_UNKNOWN;
 	p = put_qname(p, &q_kinds[s->is_task_poll ? Q_TASK_POLL : k]);
-	p = put_lit(p, ",\"cname\":");
+	p = asp_put_lit(p, ",\"cname\":");
 	p = put_qname(p, &q_colours[span_colour_index(s)]);
-	p = put_lit(p, ",\"args\":{\"task\":");
-	p = put_u64(p, s->task);
-	p = put_lit(p, ",\"tid\":");
-	p = put_i64(p, s->tid);
-	p = put_lit(p, ",\"kind\":");
+	p = asp_put_lit(p, ",\"args\":{\"task\":");
+	p = asp_put_u64(p, s->task);
+	p = asp_put_lit(p, ",\"tid\":");
+	p = asp_put_i64(p, s->tid);
+	p = asp_put_lit(p, ",\"kind\":");
 	p = put_qname(p, &q_kinds[k]);
-	p = put_lit(p, ",\"level\":");
-	p = put_u64(p, s->level);
+	p = asp_put_lit(p, ",\"level\":");
+	p = asp_put_u64(p, s->level);
 	l->n = (size_t)(p - l->p);
 	if (s->blocking != ASP_SEV_NONE) {
-		l_lit(l, ",\"severity\":");
+		asp_jl_lit(l, ",\"severity\":");
 		l_quoted(l, asp_severity_name(s->blocking));
-		l_lit(l, ",\"culprit\":");
+		asp_jl_lit(l, ",\"culprit\":");
 		if (culprit)
-			l_raw(l, culprit->s, culprit->len);
+			asp_jl_raw(l, culprit->s, culprit->len);
 		else
-			l_lit(l, "null");
+			asp_jl_lit(l, "null");
 	}
-	l_lit(l, "}}");
+	asp_jl_lit(l, "}}");
 }
 
 /* the span's event on track (pid, tid): name is the interned s->name,
@@ -509,25 +388,25 @@ static void span_tail(struct asp_chrome *c, struct line *l, const struct asp_spa
 static void write_span(struct asp_chrome *c, const struct asp_span *s, uint32_t name, int pid,
 		       int64_t tid, const char *tail, size_t tail_len)
 {
-	struct line *l = &c->line;
+	struct asp_json_line *l = &c->line;
 	size_t name_len = name == UINT32_MAX ? 0 : c->json[name].len;
-	l_reserve(l, 80 + name_len + tail_len);
+	asp_jl_reserve(l, 80 + name_len + tail_len);
 	char *p = l->p + l->n;
 	if (c->first)
-		p = put_lit(p, "\n{\"ph\":\"X\"");
+		p = asp_put_lit(p, "\n{\"ph\":\"X\"");
 	else
-		p = put_lit(p, ",\n{\"ph\":\"X\"");
+		p = asp_put_lit(p, ",\n{\"ph\":\"X\"");
 	c->first = false;
 	if (name != UINT32_MAX) {
-		p = put_lit(p, ",\"name\":");
-		p = put_raw(p, c->json[name].s, name_len);
+		p = asp_put_lit(p, ",\"name\":");
+		p = asp_put_raw(p, c->json[name].s, name_len);
 	}
-	p = put_lit(p, ",\"pid\":");
-	p = put_i64(p, pid);
-	p = put_lit(p, ",\"tid\":");
-	p = put_i64(p, tid);
+	p = asp_put_lit(p, ",\"pid\":");
+	p = asp_put_i64(p, pid);
+	p = asp_put_lit(p, ",\"tid\":");
+	p = asp_put_i64(p, tid);
 	*p++ = ',';
-	p = put_raw(p, tail, tail_len);
+	p = asp_put_raw(p, tail, tail_len);
 	l->n = (size_t)(p - l->p);
 	if (l->n >= LINE_FLUSH)
 		l_flush(c);
@@ -536,28 +415,28 @@ static void write_span(struct asp_chrome *c, const struct asp_span *s, uint32_t 
 		char *bname = xasprintf("blocking: %s", s->name ? s->name : "(null)");
 		l_event(c, "i", bname, 0, pid, tid, s->start_ns);
 		free(bname);
-		l_lit(l, ",\"s\":\"t\",\"cat\":\"blocking\",\"cname\":");
-		l_str(l, span_colour(s));
+		asp_jl_lit(l, ",\"s\":\"t\",\"cat\":\"blocking\",\"cname\":");
+		asp_jl_str(l, span_colour(s));
 		l_emit(c);
 	}
 }
 
 static void write_flow(struct asp_chrome *c, struct task_state *t, const struct asp_span *s)
 {
-	struct line *l = &c->line;
+	struct asp_json_line *l = &c->line;
 	char name[48];
 	snprintf(name, sizeof(name), "task %" PRIu32 " moved", s->task);
 	uint64_t id = ++c->flow_id;
 	/* inside the previous poll, so the arrow binds to it */
 	uint64_t from = t->last_end > t->last_start ? t->last_end - 1 : t->last_start;
 	l_event(c, "s", name, 0, PID_THREADS, t->last_tid, from);
-	l_lit(l, ",\"cat\":\"task_migration\",\"id\":");
-	l_u64(l, id);
+	asp_jl_lit(l, ",\"cat\":\"task_migration\",\"id\":");
+	asp_jl_u64(l, id);
 	l_emit(c);
 	l_event(c, "f", name, 0, PID_THREADS, s->tid, s->start_ns);
-	l_lit(l, ",\"cat\":\"task_migration\",\"id\":");
-	l_u64(l, id);
-	l_lit(l, ",\"bp\":\"e\"");
+	asp_jl_lit(l, ",\"cat\":\"task_migration\",\"id\":");
+	asp_jl_u64(l, id);
+	asp_jl_lit(l, ",\"bp\":\"e\"");
 	l_emit(c);
 }
 
@@ -779,9 +658,9 @@ struct asp_chrome *asp_chrome_open(const char *path, char **err)
 		return NULL;
 	}
 	c->first = true;
-	c->line.p = xcalloc_aligned(1, LINE_CAP, ASP_OUTFILE_ALIGN);
+	c->line.p = asp_outfile_block_buffer(LINE_CAP);
 	c->line.cap = LINE_CAP;
-	l_lit(&c->line, "{\"traceEvents\":[");
+	asp_jl_lit(&c->line, "{\"traceEvents\":[");
 	pthread_mutex_init(&c->sq.lock, NULL);
 	pthread_cond_init(&c->sq.changed, NULL);
 	c->sq.running = asp_thread_create(&c->sq.worker, span_worker, c) == 0;
@@ -819,16 +698,16 @@ static void chrome_free(struct asp_chrome *c)
 static void meta(struct asp_chrome *c, const char *what, int pid, int64_t tid, const char *name,
 		 int64_t sort_index, bool sort)
 {
-	struct line *l = &c->line;
+	struct asp_json_line *l = &c->line;
 	l_event(c, "M", what, 0, pid, tid, 0);
 	if (sort) {
-		l_lit(l, ",\"args\":{\"sort_index\":");
-		l_i64(l, sort_index);
+		asp_jl_lit(l, ",\"args\":{\"sort_index\":");
+		asp_jl_i64(l, sort_index);
 	} else {
-		l_lit(l, ",\"args\":{\"name\":");
-		l_str(l, name);
+		asp_jl_lit(l, ",\"args\":{\"name\":");
+		asp_jl_str(l, name);
 	}
-	l_lit(l, "}");
+	asp_jl_lit(l, "}");
 	l_emit(c);
 }
 
@@ -915,7 +794,7 @@ int asp_chrome_finish(struct asp_chrome *c, const struct asp_result *r, char **e
 	}
 	free(tids);
 
-	l_lit(&c->line, "\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":");
+	asp_jl_lit(&c->line, "\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":");
 	json_object *other = json_object_new_object();
 	json_object_object_add(other, "run", asp_json_string(r->name));
 	json_object_object_add(other, "exe", asp_json_string(r->exe));
@@ -924,9 +803,9 @@ int asp_chrome_finish(struct asp_chrome *c, const struct asp_result *r, char **e
 	json_object_object_add(other, "version", json_object_new_string("asprof-trace/1"));
 	size_t olen = 0;
 	const char *otext = json_object_to_json_string_length(other, JSON_C_TO_STRING_PLAIN, &olen);
-	l_raw(&c->line, otext, olen);
+	asp_jl_raw(&c->line, otext, olen);
 	json_object_put(other);
-	l_lit(&c->line, "}\n");
+	asp_jl_lit(&c->line, "}\n");
 	l_flush_all(c);
 
 	int rc = asp_outfile_commit(c->out, err);

@@ -3,6 +3,7 @@
  * and the charts. */
 #include "batch.h"
 #include "report/outfile.h"
+#include "report/outputs.h"
 #include "analysis/util.h"
 
 #include <inttypes.h>
@@ -222,13 +223,21 @@ static void write_report(FILE *fp, const struct asp_batch *b)
 		text(fp, res->name);
 		fputs(" | ", fp);
 		text(fp, res->runtime);
-		fprintf(fp, " | %s | %zu | %zu | %zu | %zu | [trace](runs/",
+		fprintf(fp, " | %s | %zu | %zu | %zu | %zu |",
 			dur(res->duration_ns, b3, sizeof(b3)), res->threads, res->ntasks, res->nfutures,
 			res->nfindings);
-		url(fp, res->name);
-		fputs("/trace.json) · [summary](runs/", fp);
-		url(fp, res->name);
-		fputs("/summary.json) |\n", fp);
+		const char *sep = " ";
+		for (size_t i = 0; i < asp_noutputs; i++) {
+			const struct asp_output *o = &asp_outputs[i];
+			if (o->scope != ASP_OUTPUT_RUN || (b->outputs_off & ((uint32_t)1 << i)))
+				continue;
+			/* [trace](runs/NAME/trace.json) · [summary](runs/NAME/summary.json) */
+			fprintf(fp, "%s[%.*s](runs/", sep, (int)strcspn(o->path, "."), o->path);
+			url(fp, res->name);
+			fprintf(fp, "/%s)", o->path);
+			sep = " · ";
+		}
+		fputs(" |\n", fp);
 	}
 	for (size_t i = 0; i < b->nskipped; i++) {
 		fputs("| ", fp);
@@ -238,8 +247,24 @@ static void write_report(FILE *fp, const struct asp_batch *b)
 		fputs(" | | | | | | |\n", fp);
 	}
 	charts(fp, b);
-	fprintf(fp, "\nFull data: [summary.json](summary.json) · [report.xlsx](report.xlsx) · [junit.xml](junit.xml). "
-		    "Open a trace.json in https://ui.perfetto.dev or chrome://tracing.\n");
+	/* Full data: [summary.json](summary.json) · [report.xlsx](report.xlsx) · ... */
+	bool any = false;
+	for (size_t i = 0; i < asp_noutputs; i++) {
+		const struct asp_output *o = &asp_outputs[i];
+		if (o->scope != ASP_OUTPUT_BATCH || !strcmp(o->name, "index") ||
+		    (b->outputs_off & ((uint32_t)1 << i)))
+			continue;
+		fprintf(fp, "%s[%s](%s)", any ? " · " : "\nFull data: ", o->path, o->path);
+		any = true;
+	}
+	if (any)
+		fputs(".", fp);
+	bool traces = !(b->outputs_off & asp_output_bit("trace"));
+	if (traces)
+		fputs(any ? " Open a trace.json in https://ui.perfetto.dev or chrome://tracing."
+			  : "\nOpen a trace.json in https://ui.perfetto.dev or chrome://tracing.", fp);
+	if (any || traces)
+		fputs("\n", fp);
 }
 
 int asp_markdown_write(const struct asp_batch *b, const char *path, char **err)

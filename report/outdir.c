@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <signal.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -31,6 +32,8 @@ struct asp_outdir {
 	char id[96];
 	int lock_fd;
 	bool committed;
+	const char *not_written[32]; /* globs of the outputs not written */
+	size_t nnot_written;
 };
 
 /* ------------------------------------------------------------ removal */
@@ -214,6 +217,44 @@ static int copy_in(const char *from, const char *to, char **err)
 	return 0;
 }
 
+/* a path a manifest lists, safe to join to out: relative, no .. */
+static bool plain_rel(const char *rel)
+{
+	if (!*rel || *rel == '/')
+		return false;
+	for (const char *s = rel; s; s = strchr(s, '/'), s = s ? s + 1 : NULL)
+		if (!strncmp(s, "..", 2) && (s[2] == '/' || !s[2]))
+			return false;
+	return true;
+}
+
+/* the files of an older batch that the manifest of the committed stage
+ * src lists under "removed" (outputs this batch did not write), and the
+ * folders they leave empty */
+static void remove_listed(const char *out, const char *src)
+{
+	char *path = asp_path_join(src, MANIFEST);
+	json_object *root = json_object_from_file(path), *removed;
+	free(path);
+	if (root && json_object_object_get_ex(root, "removed", &removed) &&
+	    json_object_is_type(removed, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(removed); i++) {
+			const char *rel = json_object_get_string(json_object_array_get_idx(removed, i));
+			if (!rel || !plain_rel(rel))
+				continue;
+			char *p = asp_path_join(out, rel);
+			unlink(p);
+			for (char *slash; (slash = strrchr(p, '/')) && slash > p + strlen(out);) {
+				*slash = '\0';
+				if (rmdir(p) != 0)
+					break;
+			}
+			free(p);
+		}
+	}
+	json_object_put(root);
+}
+
 /* every file of the committed stage src moved into out, in commit_rank
  * order, OUT/manifest.json removed first; then src removed */
 static int roll_forward(const char *out, const char *src, char **err)
@@ -226,6 +267,8 @@ static int roll_forward(const char *out, const char *src, char **err)
 	if (rc == 0 && unlink(manifest) != 0 && errno != ENOENT)
 		rc = asp_fail(err, "%s: %s", manifest, strerror(errno));
 	free(manifest);
+	if (rc == 0)
+		remove_listed(out, src);
 	for (size_t i = 0; i < es.n && rc == 0; i++) {
 		char *from = asp_path_join(src, es.v[i].rel);
 		char *to = asp_path_join(out, es.v[i].rel);
@@ -422,6 +465,13 @@ fail:
 	return NULL;
 }
 
+void asp_outdir_not_written(struct asp_outdir *d, const char *const *files, size_t n)
+{
+	d->nnot_written = 0;
+	for (size_t i = 0; i < n && i < ASP_ARRAY_SIZE(d->not_written); i++)
+		d->not_written[d->nnot_written++] = files[i];
+}
+
 const char *asp_outdir_stage(const struct asp_outdir *d)
 {
 	return d->stage;
@@ -454,6 +504,38 @@ const char *asp_outdir_unstage_static(const struct asp_outdir *d, const char *wh
 	return d->out;
 }
 
+/* what the previous batch's manifest lists of the outputs this one does
+ * not write (and did not write here either); NULL: nothing */
+static json_object *stale_files(const struct asp_outdir *d, const struct entries *es)
+{
+	if (!d->nnot_written)
+		return NULL;
+	char *path = asp_path_join(d->out, MANIFEST);
+	json_object *old = json_object_from_file(path), *files, *removed = NULL;
+	free(path);
+	if (old && json_object_object_get_ex(old, "files", &files) &&
+	    json_object_is_type(files, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(files); i++) {
+			json_object *f = json_object_array_get_idx(files, i), *p;
+			const char *rel = json_object_object_get_ex(f, "path", &p) ? json_object_get_string(p) : NULL;
+			if (!rel || !plain_rel(rel))
+				continue;
+			bool stale = false;
+			for (size_t k = 0; k < d->nnot_written && !stale; k++)
+				stale = fnmatch(d->not_written[k], rel, FNM_PATHNAME) == 0;
+			for (size_t k = 0; k < es->n && stale; k++)
+				stale = strcmp(es->v[k].rel, rel) != 0;
+			if (!stale)
+				continue;
+			if (!removed)
+				removed = json_object_new_array();
+			json_object_array_add(removed, json_object_new_string(rel));
+		}
+	}
+	json_object_put(old);
+	return removed;
+}
+
 /* the stage's manifest.json: the batch and each of its files */
 static int write_manifest(struct asp_outdir *d, int status, char **err)
 {
@@ -474,6 +556,9 @@ static int write_manifest(struct asp_outdir *d, int status, char **err)
 		json_object_array_add(files, f);
 	}
 	json_object_object_add(root, "files", files);
+	json_object *removed = stale_files(d, &es);
+	if (removed)
+		json_object_object_add(root, "removed", removed);
 	entries_free(&es);
 	char *path = asp_path_join(d->stage, MANIFEST);
 	int rc = asp_json_write(path, root, NULL, err);

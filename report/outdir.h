@@ -13,7 +13,11 @@
  * point), removes OUT/manifest.json and moves each file into OUT by
  * rename(): runs/, charts/, report.xlsx, then summary.json, junit.xml and
  * index.md, manifest.json last. Files of OUT that the batch did not write
- * (the runs and charts of older batches) are left alone.
+ * (the runs and charts of older batches) are left alone, but for the
+ * outputs it was told not to write (asp_outdir_not_written): the files of
+ * those that the previous batch's manifest.json lists are removed once the
+ * old manifest is, so that they are not taken for this batch's; the new
+ * manifest lists them under "removed".
  *
  * So a batch that fails, or is stopped, before its commit point leaves OUT
  * as it was; one killed (SIGKILL, a power cut) while it moves its files
@@ -26,6 +30,8 @@
  * Errors are "PATH: reason". */
 #ifndef ASP_OUTDIR_H
 #define ASP_OUTDIR_H
+
+#include <stddef.h>
 
 struct asp_outdir;
 
@@ -40,6 +46,11 @@ const char *asp_outdir_stage(const struct asp_outdir *d);
 /* msg (malloc'd, freed) with the stage's path replaced by out's: messages
  * name the file where it would land */
 char *asp_outdir_unstage(const struct asp_outdir *d, char *msg);
+/* The outputs this batch does not write, as globs over the paths a
+ * manifest lists (asp_outputs[].files): at the commit, what of them the
+ * previous batch's manifest.json lists is removed (see above). files and
+ * its strings stay the caller's; at most 32. */
+void asp_outdir_not_written(struct asp_outdir *d, const char *const *files, size_t n);
 /* Writes the stage's manifest.json (status: the batch's exit status) and
  * commits the stage into out; -1 and *err (naming the file) when it fails
  * (before the commit point, out is as it was). */

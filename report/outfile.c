@@ -28,6 +28,11 @@
 #include <time.h>
 #include <unistd.h>
 
+/* direct writes (O_DIRECT) take buffers, file offsets and sizes aligned to
+ * the logical block size (512 or 4096 bytes): this, and the blocks a
+ * multiple of it */
+#define ASP_OUTFILE_ALIGN 4096
+
 struct asp_outfile {
 	char *path, *tmp;
 	FILE *fp;
@@ -153,6 +158,11 @@ struct asp_outfile *asp_outfile_open(const char *path, FILE **fp, char **err)
 	return h;
 }
 
+void *asp_outfile_block_buffer(size_t size)
+{
+	return xcalloc_aligned(1, size, ASP_OUTFILE_ALIGN);
+}
+
 struct asp_outfile *asp_outfile_open_direct(const char *path, char **err)
 {
 	struct asp_outfile *h = xcalloc(1, sizeof(*h));
@@ -160,7 +170,7 @@ struct asp_outfile *asp_outfile_open_direct(const char *path, char **err)
 		outfile_free(h);
 		return NULL;
 	}
-	h->buf = xcalloc_aligned(1, ASP_OUTFILE_BLOCK, ASP_OUTFILE_ALIGN);
+	h->buf = asp_outfile_block_buffer(ASP_OUTFILE_BLOCK);
 	int fl = fcntl(h->fd, F_GETFL);
 	h->direct = fl >= 0 && fcntl(h->fd, F_SETFL, fl | O_DIRECT) == 0;
 	return h;

@@ -27,14 +27,17 @@ struct asp_outfile *asp_outfile_open_direct(const char *path, char **err);
  * error is kept for asp_outfile_commit, later bytes are dropped. */
 void asp_outfile_write(struct asp_outfile *h, const void *p, size_t n);
 /* asp_outfile_write for a caller that formats into a buffer of its own
- * aligned to ASP_OUTFILE_ALIGN: while nothing is gathered, the whole
- * blocks at the head of p[0..n) are written from p itself (no copy).
- * Returns how many bytes it took from the head (all of them when it
- * gathered them instead); the caller keeps the rest. */
-/* the blocks: a multiple of any logical block size (512 or 4096 bytes) */
-#define ASP_OUTFILE_ALIGN 4096
-#define ASP_OUTFILE_BLOCK (1u << 20)
+ * from asp_outfile_block_buffer: while nothing is gathered, the whole
+ * blocks at the head of p[0..n) are written from p itself (no copy; any
+ * other buffer is copied). Returns how many bytes it took from the head
+ * (all of them when it gathered them instead); the caller keeps the rest. */
 size_t asp_outfile_write_blocks(struct asp_outfile *h, const void *p, size_t n);
+/* the blocks: a caller of asp_outfile_write_blocks hands them over once it
+ * has this much */
+#define ASP_OUTFILE_BLOCK (1u << 20)
+/* a zeroed buffer of size bytes whose blocks asp_outfile_write_blocks
+ * writes without a copy (aligned as direct writes need); free() frees it */
+void *asp_outfile_block_buffer(size_t size);
 /* Flushes, closes and renames into place; -1 and *err on any write
  * error (the temporary file is removed). Frees h either way. */
 int asp_outfile_commit(struct asp_outfile *h, char **err);

@@ -10,6 +10,7 @@
 
 #include "analysis/model.h"
 #include "analysis/rules.h"
+#include "report/json.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -26,21 +27,11 @@ int asp_chrome_finish(struct asp_chrome *c, const struct asp_result *r, char **e
 /* Drops the temporary file. Frees c; NULL is a no-op. */
 void asp_chrome_abort(struct asp_chrome *c);
 
-/* ---- JSON strings */
-/* s as a JSON string (NULL: null), the one way every JSON writer takes text
- * from input: json-c escapes quotes, backslashes and control characters;
- * bytes that are not UTF-8 (a folder name, a path) are written \xNN so the
- * document stays valid UTF-8 (asp_buf_show). */
-json_object *asp_json_string(const char *s);
-
 /* ---- summary.json */
 /* {min, p50, p90, p99, max, mean} */
 json_object *asp_quantiles_json(const struct asp_quantiles *q);
 /* The summary of one run as a json-c object (the caller owns it). */
 json_object *asp_summary_json(const struct asp_result *r, const struct asp_rules *rules);
-/* Writes a json-c object to PATH atomically, pretty-printed; with text, a
- * malloc'd copy of what was written (without the final newline) on success. */
-int asp_json_write(const char *path, json_object *obj, char **text, char **err);
 /* Writes the run's summary.json; text as asp_json_write (the batch's
  * summary.json embeds it: asp_batch.run_json). */
 int asp_summary_write(const char *path, const struct asp_result *r, const struct asp_rules *rules,

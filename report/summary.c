@@ -2,34 +2,13 @@
  * futures and findings, and the thresholds they were judged by. Times are
  * integer nanoseconds from the start of the recording. */
 #include "report.h"
-#include "outfile.h"
+#include "json.h"
 #include "analysis/util.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 
 #define SUMMARY_SCHEMA "asprof-summary/1"
-
-/* s, or a malloc'd copy in *shown when s is not valid UTF-8 */
-static const char *json_text(const char *s, char **shown)
-{
-	const char *p = s;
-	for (size_t n; *p && (n = asp_utf8_seq(p)); p += n)
-		;
-	*shown = *p ? asp_show(s, 0) : NULL;
-	return *shown ? *shown : s;
-}
-
-json_object *asp_json_string(const char *s)
-{
-	if (!s)
-		return NULL;
-	char *shown;
-	json_object *o = json_object_new_string(json_text(s, &shown));
-	free(shown);
-	return o;
-}
 
 static void add_u64(json_object *o, const char *key, uint64_t v)
 {
@@ -80,199 +59,87 @@ static json_object *run_json(const struct asp_result *r)
 
 /* ---------------------------------------------------------------- tasks
  *
- * The tasks array is written by its own json-c serializer, byte for byte as
+ * The tasks array is written by its own json-c serializer (json.h's
+ * asp_jw), byte for byte as
  * json-c prints an array of objects with these members at that level and
  * with those flags (tests/unit/test-report.c parses it back and compares
  * json-c's printing): a program has thousands of tasks, and a json-c object
  * per task and per field (each object a hash table) cost most of the time
  * summary.json took. json-c still formats every string and double. */
 
-struct jw {
-	struct printbuf *pb;
-	int flags;
-	int level;        /* of the innermost open container */
-	unsigned depth;   /* containers open (at most 31) */
-	uint32_t had;     /* bit depth: that container has a member */
-	json_object *str, *dbl; /* reused: json-c prints strings and doubles */
-};
-
-static bool jw_pretty(const struct jw *w) { return w->flags & JSON_C_TO_STRING_PRETTY; }
-
-static void jw_indent(struct jw *w, int level)
+static void jw_key_u64(struct asp_jw *w, const char *key, uint64_t v)
 {
-	if (!jw_pretty(w))
-		return;
-	if (w->flags & JSON_C_TO_STRING_PRETTY_TAB)
-		printbuf_memset(w->pb, -1, '\t', level);
-	else
-		printbuf_memset(w->pb, -1, ' ', 2 * level);
-}
-
-/* before each member or element of the innermost container */
-static void jw_item(struct jw *w)
-{
-	uint32_t bit = 1u << w->depth;
-	if (w->had & bit) {
-		printbuf_strappend(w->pb, ",");
-		if (jw_pretty(w))
-			printbuf_strappend(w->pb, "\n");
-	}
-	w->had |= bit;
-	if ((w->flags & JSON_C_TO_STRING_SPACED) && !jw_pretty(w))
-		printbuf_strappend(w->pb, " ");
-	jw_indent(w, w->level + 1);
-}
-
-static void jw_open(struct jw *w, const char *brace)
-{
-	printbuf_memappend(w->pb, brace, 1);
-	if (jw_pretty(w))
-		printbuf_strappend(w->pb, "\n");
-	w->depth++;
-	w->level++;
-	w->had &= ~(1u << w->depth);
-}
-
-static void jw_close(struct jw *w, const char *brace)
-{
-	if (jw_pretty(w)) {
-		if (w->had & (1u << w->depth))
-			printbuf_strappend(w->pb, "\n");
-		jw_indent(w, w->level);
-	}
-	if ((w->flags & JSON_C_TO_STRING_SPACED) && !jw_pretty(w))
-		printbuf_strappend(w->pb, " ");
-	printbuf_memappend(w->pb, brace, 1);
-	w->depth--;
-	w->level--;
-}
-
-/* a member's name: identifiers only, nothing to escape */
-static void jw_key(struct jw *w, const char *key)
-{
-	jw_item(w);
-	printbuf_strappend(w->pb, "\"");
-	printbuf_memappend(w->pb, key, (int)strlen(key));
-	if (w->flags & JSON_C_TO_STRING_SPACED)
-		printbuf_strappend(w->pb, "\": ");
-	else
-		printbuf_strappend(w->pb, "\":");
-}
-
-static void jw_u64(struct jw *w, uint64_t v)
-{
-	char buf[24], *p = asp_u64_dec(buf + sizeof(buf), v);
-	printbuf_memappend(w->pb, p, (int)(buf + sizeof(buf) - p));
-}
-
-static void jw_int(struct jw *w, int v)
-{
-	if (v < 0)
-		printbuf_strappend(w->pb, "-");
-	jw_u64(w, v < 0 ? (uint64_t)0 - (uint64_t)(int64_t)v : (uint64_t)v);
-}
-
-static void jw_bool(struct jw *w, bool v)
-{
-	if (v)
-		printbuf_strappend(w->pb, "true");
-	else
-		printbuf_strappend(w->pb, "false");
-}
-
-/* v as json-c prints it */
-static void jw_json(struct jw *w, json_object *v)
-{
-	size_t n;
-	const char *s = json_object_to_json_string_length(v, w->flags, &n);
-	printbuf_memappend(w->pb, s, (int)n);
-}
-
-static void jw_str(struct jw *w, const char *s)
-{
-	if (!s) {
-		printbuf_strappend(w->pb, "null");
-		return;
-	}
-	char *shown; /* as asp_json_string */
-	json_object_set_string(w->str, json_text(s, &shown));
-	free(shown);
-	jw_json(w, w->str);
-}
-
-static void jw_key_u64(struct jw *w, const char *key, uint64_t v)
-{
-	jw_key(w, key);
-	jw_u64(w, v);
+	asp_jw_key(w, key);
+	asp_jw_u64(w, v);
 }
 
 /* the members of asp_quantiles_json(), in its order */
-static void jw_quantiles(struct jw *w, const struct asp_durations *d)
+static void jw_quantiles(struct asp_jw *w, const struct asp_durations *d)
 {
 	struct asp_quantiles q = asp_durations_quantiles(d);
-	jw_open(w, "{");
+	asp_jw_open(w, "{");
 	jw_key_u64(w, "min", q.min);
 	jw_key_u64(w, "p50", q.p50);
 	jw_key_u64(w, "p90", q.p90);
 	jw_key_u64(w, "p99", q.p99);
 	jw_key_u64(w, "max", q.max);
-	jw_key(w, "mean");
+	asp_jw_key(w, "mean");
 	json_object_set_double(w->dbl, q.mean);
-	jw_json(w, w->dbl);
-	jw_close(w, "}");
+	asp_jw_json(w, w->dbl);
+	asp_jw_close(w, "}");
 }
 
-static void jw_task(struct jw *w, const struct asp_task *t)
+static void jw_task(struct asp_jw *w, const struct asp_task *t)
 {
-	jw_open(w, "{");
+	asp_jw_open(w, "{");
 	jw_key_u64(w, "id", t->id);
-	jw_key(w, "root");
-	jw_str(w, t->root);
-	jw_key(w, "main");
-	jw_bool(w, t->is_main);
+	asp_jw_key(w, "root");
+	asp_jw_str(w, t->root);
+	asp_jw_key(w, "main");
+	asp_jw_bool(w, t->is_main);
 	jw_key_u64(w, "polls", t->polls);
 	jw_key_u64(w, "busy_ns", t->busy_ns);
 	jw_key_u64(w, "idle_ns", t->idle_ns);
 	jw_key_u64(w, "first_poll_ns", t->first_poll_ns);
 	jw_key_u64(w, "end_ns", t->end_ns);
-	jw_key(w, "tids");
-	jw_open(w, "[");
+	asp_jw_key(w, "tids");
+	asp_jw_open(w, "[");
 	for (size_t i = 0; i < t->ntids; i++) {
-		jw_item(w);
-		jw_int(w, t->tids[i]);
+		asp_jw_item(w);
+		asp_jw_int(w, t->tids[i]);
 	}
-	jw_close(w, "]");
+	asp_jw_close(w, "]");
 	jw_key_u64(w, "slow_polls", t->slow_polls);
-	jw_key(w, "addr");
+	asp_jw_key(w, "addr");
 	if (t->has_addr) {
 		char buf[24];
 		snprintf(buf, sizeof(buf), "0x%" PRIx64, t->addr);
-		jw_str(w, buf);
+		asp_jw_str(w, buf);
 	} else {
 		printbuf_strappend(w->pb, "null");
 	}
-	jw_key(w, "poll_ns");
+	asp_jw_key(w, "poll_ns");
 	jw_quantiles(w, &t->poll_ns);
-	jw_close(w, "}");
+	asp_jw_close(w, "}");
 }
 
 /* the serializer of the tasks array (userdata: the result) */
 static int tasks_to_json(json_object *jso, struct printbuf *pb, int level, int flags)
 {
 	const struct asp_result *r = json_object_get_userdata(jso);
-	struct jw w = { .pb = pb, .flags = flags, .level = level - 1,
+	struct asp_jw w = { .pb = pb, .flags = flags, .level = level - 1,
 			.str = json_object_new_string(""), .dbl = json_object_new_double(0) };
 	if (!w.str || !w.dbl) {
 		json_object_put(w.str);
 		json_object_put(w.dbl);
 		return -1;
 	}
-	jw_open(&w, "[");
+	asp_jw_open(&w, "[");
 	for (size_t i = 0; i < r->ntasks; i++) {
-		jw_item(&w);
+		asp_jw_item(&w);
 		jw_task(&w, &r->tasks[i]);
 	}
-	jw_close(&w, "]");
+	asp_jw_close(&w, "]");
 	json_object_put(w.str);
 	json_object_put(w.dbl);
 	return 0;
@@ -349,29 +216,6 @@ json_object *asp_summary_json(const struct asp_result *r, const struct asp_rules
 
 	json_object_object_add(o, "rules", rules_json(rules));
 	return o;
-}
-
-int asp_json_write(const char *path, json_object *obj, char **text, char **err)
-{
-	FILE *fp;
-	struct asp_outfile *out = asp_outfile_open(path, &fp, err);
-	if (!out)
-		return -1;
-	size_t len;
-	const char *s = json_object_to_json_string_length(
-		obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	if (!s) { /* a serializer failed (out of memory): nothing half-written */
-		asp_fail(err, "%s: %s", path, strerror(ENOMEM));
-		asp_outfile_abort(out);
-		return -1;
-	}
-	fwrite(s, 1, len, fp);
-	fputc('\n', fp);
-	if (asp_outfile_commit(out, err) < 0)
-		return -1;
-	if (text)
-		*text = xstrdup(s);
-	return 0;
 }
 
 int asp_summary_write(const char *path, const struct asp_result *r, const struct asp_rules *rules,

@@ -3,6 +3,7 @@
  * on a second write, the gnuplot-missing and gnuplot-failing paths, and an
  * unwritable output directory. */
 #include "report/batch.h"
+#include "report/shortname.h"
 #include "analysis/util.h"
 #include "tests/unit/batch-fixture.h"
 #include "tests/unit/tap.h"

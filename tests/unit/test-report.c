@@ -626,7 +626,7 @@ static bool direct_round_trip(const char *dir)
 {
 	char *path = asp_path_join(dir, "big.json"), *err = NULL;
 	enum { N = 3 * (1 << 20) + 12345 };
-	uint8_t *want = malloc(N), *buf = xcalloc_aligned(1, N, ASP_OUTFILE_ALIGN);
+	uint8_t *want = malloc(N), *buf = asp_outfile_block_buffer(N);
 	for (size_t i = 0; i < N; i++)
 		want[i] = (uint8_t)(i * 2654435761u >> 13);
 	memcpy(buf, want, N);

@@ -605,7 +605,7 @@ TEST(errors_keys_and_types)
 {
 	CHECK_ERR("blockin:\n  warning: 1ms\n",
 		  "F:1:1: unknown key 'blockin' (expected runtime, blocking, slow_poll, lints, "
-		  "overrides, compare, fail_on, runtimes)");
+		  "overrides, compare, fail_on, outputs, runtimes)");
 	CHECK_ERR("blocking:\n  warning: 1ms\n  eror: 2ms\n",
 		  "F:3:3: unknown key 'blocking.eror' (expected warning, error)");
 	CHECK_ERR("lints:\n  self_wake:\n    min_poll: 3\n",

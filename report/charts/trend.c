@@ -1,0 +1,172 @@
+/* trend.c - trend-p99 and trend-busy: the top futures by busy time
+ * across the runs (with two runs or more). */
+#include "report/charts/chart.h"
+#include "report/outfile.h"
+#include "analysis/util.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --- trend-p99, trend-busy: the top futures across runs */
+
+static int top_cmp(const void *a, const void *b)
+{
+	const struct top *x = a, *y = b;
+	if (x->busy != y->busy)
+		return x->busy > y->busy ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static const struct asp_future *find_future(const struct asp_result *r, const char *name)
+{
+	for (size_t i = 0; i < r->nfutures; i++)
+		if (!strcmp(r->futures[i].name, name))
+			return &r->futures[i];
+	return NULL;
+}
+
+/* futures by busy time summed over runs, most first; *n gets the count */
+struct top *top_futures(const struct asp_batch *b, size_t *n)
+{
+	struct top *t = NULL;
+	size_t nt = 0;
+	for (size_t r = 0; r < b->nruns; r++) {
+		const struct asp_result *run = b->runs[r];
+		for (size_t i = 0; i < run->nfutures; i++) {
+			const struct asp_future *f = &run->futures[i];
+			size_t k = 0;
+			while (k < nt && strcmp(t[k].name, f->name))
+				k++;
+			if (k == nt) {
+				t = xreallocarray(t, nt + 1, sizeof(*t));
+				t[nt++] = (struct top){ f->name, 0 };
+			}
+			t[k].busy += f->busy_ns;
+		}
+	}
+	if (nt)
+		asp_qsort(t, nt, sizeof(*t), top_cmp);
+	*n = nt;
+	return t;
+}
+
+int chart_trend(struct charts *c, const struct top *top, size_t ntop, bool busy,
+		       char **err)
+{
+	const struct asp_batch *b = c->b;
+	const char *name = busy ? "trend-busy" : "trend-p99";
+	names_add(&c->used, xstrdup(name));
+	double max = 0;
+	for (size_t r = 0; r < b->nruns; r++)
+		for (size_t k = 0; k < ntop; k++) {
+			const struct asp_future *f = find_future(b->runs[r], top[k].name);
+			double v = !f ? 0 : busy ? (double)f->busy_ns : (double)p99_of(&f->poll_ns);
+			if (v > max)
+				max = v;
+		}
+	struct unit u = pick_unit(max);
+	const char *what = busy ? "busy time (time spent in polls)" : "p99 poll duration";
+
+	struct asp_buf dat = { 0 }, gp = { 0 };
+	dat_comment(&dat, "%s.dat - %s per run, of the %zu futures with the most busy time", name,
+		    what, ntop);
+	dat_comment(&dat, "columns: 1 run index (argument order), 2 run name, 3.. %s (%s) per future; NaN: not in the run",
+		    busy ? "busy time" : "p99", u.name);
+	for (size_t k = 0; k < ntop; k++)
+		dat_comment(&dat, "column %zu: %s", k + 3, top[k].name);
+	for (size_t r = 0; r < b->nruns; r++)
+		dat_comment(&dat, "run %zu: %s (%s)", r + 1, b->runs[r]->name,
+			    b->runs[r]->path ? b->runs[r]->path : "");
+	/* the x tics: every run's name while the names fit, else every k-th,
+	 * cut to fit under the axis; in the script (gp_str), as a data file's
+	 * strings cannot hold every name */
+	size_t every = (b->nruns + 24) / 25;
+	size_t first_tic_chars = 0;
+	struct asp_buf tics = { 0 };
+	for (size_t r = 0; r < b->nruns; r++) {
+		char *tic = asp_show(b->runs[r]->name, ASP_SHOW_CONTROLS);
+		asp_cut_chars(tic, RUN_TIC_MAX);
+		if (r == 0)
+			for (const char *p = tic; *p; p++)
+				first_tic_chars += ((unsigned char)*p & 0xc0) != 0x80;
+		if (r % every == 0) {
+			/* a tic label is a format for its position: % as %% */
+			struct asp_buf label = { 0 };
+			asp_buf_append(&label, "", 0);
+			for (const char *p = tic; *p; p++) {
+				if (*p == '%')
+					asp_buf_append(&label, "%", 1);
+				asp_buf_append(&label, p, 1);
+			}
+			asp_buf_printf(&tics, "%s", tics.len ? ", " : "    set xtics (");
+			gp_str(&tics, label.data);
+			asp_buf_printf(&tics, " %zu", r + 1);
+			asp_buf_free(&label);
+		}
+		/* column 2, for a reader of the data: a '"' would end it */
+		for (char *p = tic; *p; p++)
+			if (*p == '"')
+				*p = '\'';
+		asp_buf_printf(&dat, "%zu \"%s\"", r + 1, tic);
+		free(tic);
+		for (size_t k = 0; k < ntop; k++) {
+			const struct asp_future *f = find_future(b->runs[r], top[k].name);
+			if (!f || (!busy && !f->poll_ns.n)) {
+				asp_buf_printf(&dat, " NaN");
+				continue;
+			}
+			double v = busy ? (double)f->busy_ns : (double)p99_of(&f->poll_ns);
+			asp_buf_printf(&dat, " %.6g", v / u.ns);
+		}
+		asp_buf_append(&dat, "\n", 1);
+	}
+
+	int w = 1200, h = 650;
+	gp_begin(&gp, name, what, w, h);
+	asp_buf_printf(&gp, "    set title \"%s per run", busy ? "Busy time" : "p99 poll duration");
+	if (ntop)
+		asp_buf_printf(&gp, ", top %zu futures by busy time", ntop);
+	asp_buf_printf(&gp, "\"\n");
+	if (!ntop || !b->nruns) {
+		gp_empty(&gp, "no futures were polled in these runs");
+		gp_end(&gp);
+		asp_buf_free(&tics);
+		return chart_commit(c, name, &dat, &gp, err);
+	}
+	asp_buf_printf(&gp, "    set xlabel \"run (argument order)\"\n");
+	asp_buf_printf(&gp, "    set ylabel \"%s (%s)\"\n", busy ? "busy time" : "p99 poll duration",
+		       u.name);
+	asp_buf_printf(&gp, "    set xrange [0.5:%zu.5]\n    set yrange [0:*]\n", b->nruns);
+	asp_buf_printf(&gp, "    set xtics rotate by 45 right nomirror\n    set grid ytics\n");
+	asp_buf_printf(&gp, "%s)\n", tics.data);
+	asp_buf_free(&tics);
+	/* room for the first rotated run name, which leans left of the axis */
+	size_t lmargin = (size_t)(0.71 * (double)first_tic_chars) + 3;
+	asp_buf_printf(&gp, "    set lmargin %zu\n", lmargin < 10 ? 10 : lmargin);
+	asp_buf_printf(&gp, "    set key outside right top vertical Left reverse samplen 2\n");
+	const struct asp_comparison *cmp = b->cmp;
+	if (cmp && cmp->nbase && cmp->nnew && cmp->nbase + cmp->nnew == b->nruns) {
+		/* base runs come first: mark where the new ones start */
+		asp_buf_printf(&gp, "    set tmargin 4\n");
+		asp_buf_printf(&gp, "    set arrow 1 from %zu.5, graph 0 to %zu.5, graph 1 nohead dt 2 lc rgb \"gray40\"\n",
+			       cmp->nbase, cmp->nbase);
+		asp_buf_printf(&gp, "    set label 1 \"base\" at %zu.5, graph 1 right offset -0.5, 0.6 tc rgb \"gray40\"\n",
+			       cmp->nbase);
+		asp_buf_printf(&gp, "    set label 2 \"new\" at %zu.5, graph 1 left offset 0.5, 0.6 tc rgb \"gray40\"\n",
+			       cmp->nbase);
+	}
+	asp_buf_printf(&gp, "    plot");
+	for (size_t k = 0; k < ntop; k++) {
+		char *label = asp_short_name(top[k].name, LABEL_MAX);
+		asp_buf_printf(&gp, "%s\"%s.dat\" using 1:%zu with linespoints lw 2 pt %zu ps 1.2 lc rgb \"%s\" title ",
+			       k ? ", \\\n        " : " ", name, k + 3, k + 4,
+			       series_color[k % ASP_ARRAY_SIZE(series_color)]);
+		gp_str(&gp, label);
+		free(label);
+	}
+	asp_buf_append(&gp, "\n", 1);
+	gp_end(&gp);
+	return chart_commit(c, name, &dat, &gp, err);
+}
