@@ -112,7 +112,19 @@ void asp_cut_chars(char *s, size_t max)
 	}
 	if (chars <= max)
 		return;
-	strcpy(s + keep, "\u2026");
+	/* "…" is three bytes: where the cut leaves fewer (two one-byte
+	 * characters), cut one character earlier */
+	size_t len = keep + strlen(s + keep);
+	if (len - keep < 3) {
+		if (keep == 0) {
+			s[1] = '\0'; /* max 1 over two one-byte characters */
+			return;
+		}
+		do
+			keep--;
+		while (keep > 0 && ((unsigned char)s[keep] & 0xc0) == 0x80);
+	}
+	memcpy(s + keep, "\u2026", sizeof("\u2026"));
 }
 
 char *asp_short_name(const char *name, size_t max)

@@ -104,6 +104,33 @@ TEST(short_names)
 	}
 }
 
+/* the cut in place, in buffers of the string's exact size (ASan sees a
+ * byte written past them): "…" is three bytes where it may replace two */
+TEST(cut_chars)
+{
+	struct {
+		const char *in;
+		size_t max;
+		const char *want;
+	} cases[] = {
+		{ "abcdef", 5, "abc\u2026" }, /* the cut would leave two bytes */
+		{ "abcdefg", 5, "abcd\u2026" },
+		{ "ab", 1, "a" },
+		{ "abc", 1, "\u2026" },
+		{ "ab\u00e9\u00e9", 3, "ab\u2026" },
+		{ "\u00e9\u00e9ab", 3, "\u00e9\u2026" },
+		{ "\u00e9ab", 2, "\u2026" },
+		{ "abc", 3, "abc" },
+		{ "abc", 0, "abc" },
+	};
+	for (size_t i = 0; i < ASP_ARRAY_SIZE(cases); i++) {
+		char *s = xstrdup(cases[i].in);
+		asp_cut_chars(s, cases[i].max);
+		CHECK_STR(s, cases[i].want);
+		free(s);
+	}
+}
+
 TEST(all_files)
 {
 	if (!have_gnuplot()) {
@@ -397,7 +424,7 @@ TEST(empty_batch)
 
 int main(void)
 {
-	return tap_run((struct tap_case[]){ CASE(short_names), CASE(all_files),
+	return tap_run((struct tap_case[]){ CASE(short_names), CASE(cut_chars), CASE(all_files),
 					    CASE(deterministic), CASE(gnuplot_missing),
 					    CASE(gnuplot_fails), CASE(unwritable_dir),
 					    CASE(hostile_names), CASE(single_run),
