@@ -79,7 +79,7 @@ struct asp_rules {
 	bool never_yielded;         /* lint on (default true) */
 	bool self_wake;             /* lint on (default true) */
 	uint64_t self_wake_min_polls; /* default 50 */
-	uint64_t self_wake_max_gap_ns; /* default 5 us */
+	uint64_t self_wake_max_gap_ns; /* default 200 us */
 	struct asp_override *overrides;
 	size_t noverrides;
 	struct asp_compare_rules compare;
