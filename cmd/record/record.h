@@ -1,0 +1,115 @@
+/* record.h - the rooms of `asprof-batch record` (cmd/cmd-record.c), private
+ * to it: elf.c reads the program's symbols (mangling.c: what a mangled
+ * Rust name says), cmdline.c builds the uftrace command line from them, and
+ * run.c runs uftrace and checks what it wrote.
+ *
+ * Errors: functions taking char **err return -1 (or NULL) and a malloc'd
+ * message there. */
+#ifndef ASP_CMD_RECORD_H
+#define ASP_CMD_RECORD_H
+
+#include "analysis/util.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* ------------------------------------------------------------ cmdline.c */
+
+enum { RT_TOKIO, RT_ASYNC_STD, RT_SMOL, RT_COUNT };
+
+struct runtime_desc {
+	const char *name;              /* the --runtime value */
+	const char *tokens[2];         /* length-prefixed crate names that reveal it */
+	const char *spec_v0, *spec_legacy; /* -A for its task poll */
+};
+
+extern const struct runtime_desc runtimes[RT_COUNT];
+
+/* ------------------------------------------------------- the ELF's symbols */
+
+#define MAX_CRATES 8
+
+/* what the symbols of the program say */
+struct elf_facts {
+	bool elf;       /* starts with the ELF magic */
+	bool readable;  /* a 64-bit little-endian ELF whose sections we read */
+	bool symbols;   /* it has a symbol table */
+	bool mcount;    /* it calls mcount (-pg, -Z instrument-mcount): no -P */
+	bool rust;      /* it has Rust symbols */
+	bool legacy;    /* ... legacy-mangled ones (_ZN...17h<hash>E) */
+	bool rt_v0[RT_COUNT], rt_legacy[RT_COUNT];
+	/* the crates defining a top-level `main`: the program's own */
+	struct { char *name; bool v0; } crates[MAX_CRATES];
+	size_t ncrates;
+};
+
+/* read the symbol tables (.symtab and .dynsym) of an ELF file; a file that
+ * is not a readable ELF leaves f->readable false and is not an error */
+int elf_scan(const char *path, struct elf_facts *f, char **err);
+void elf_facts_free(struct elf_facts *f);
+
+/* mangling.c: legacy hash suffix "17h" + 16 hex + "E" ending the name */
+bool has_legacy_hash(const char *name, size_t len);
+/* `krate::main`: the crate name (malloc'd), or NULL */
+char *main_crate(const char *name, size_t len, bool *v0);
+/* does the length-prefixed token occur as a whole path segment? */
+bool has_token(const char *name, const char *tok);
+
+/* ------------------------------------------------------------ the command line */
+
+struct strv {
+	char **v;
+	size_t n, cap;
+};
+
+void strv_push(struct strv *a, char *s); /* takes s */
+void strv_add(struct strv *a, const char *opt, const char *val);
+void strv_free(struct strv *a);
+/* s, shell-quoted when it needs to be */
+void put_quoted(FILE *out, const char *s);
+/* the -N filters */
+void add_notrace(struct strv *a, bool legacy);
+/* -A for the program's own futures */
+void add_user_specs(struct strv *a, const struct elf_facts *f, bool v0);
+
+/* ------------------------------------------------------------ run.c */
+
+/* where execvp would find NAME: a malloc'd path, or NULL */
+char *find_in_path(const char *name);
+
+struct out_state {
+	bool replaced;  /* a non-empty directory that uftrace will rename to .old */
+	dev_t dev;
+	ino_t ino;
+};
+
+/* check the -o directory: absent, or empty (removed so that uftrace does not
+ * keep an empty DIR.old), or non-empty and --force */
+int prepare_output(const char *dir, bool force, bool dry_run, struct out_state *os, char **err);
+
+/* uftrace's stderr (the program's too): forwarded line by line, except
+ * uftrace's own messages ("uftrace: file:line:func" then indented lines),
+ * held back so that a failure is reported in one line */
+struct err_filter {
+	struct asp_buf line; /* the current line */
+	bool passing;        /* its start is already forwarded */
+	bool in_block;       /* inside a uftrace message */
+	struct asp_buf held;
+	char *last_error;    /* the last " ERROR: ..." line, trimmed */
+	char *last_line;     /* the last non-empty line */
+};
+
+void filter_free(struct err_filter *f);
+
+/* run uftrace (argv[0] through PATH); its stdout (the program's) goes to our
+ * stderr so that our stdout has only the result; returns its wait status, or
+ * -1 if it could not be started */
+int run_uftrace(char **argv, struct err_filter *f, char **err);
+void describe_status(char *buf, size_t n, int status);
+/* did uftrace write a recording into dir (a new one, not the one --force
+ * replaces)? *prog_status gets the program's wait status from info, or -1 */
+bool recording_written(const char *dir, const struct out_state *os, int *prog_status);
+
+#endif
