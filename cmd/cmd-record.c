@@ -18,11 +18,49 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* a profile `record` can force: one with a task poll to record */
+static bool recordable(const struct asp_profile *p)
+{
+	return p->record.task_poll_v0.n || p->record.task_poll_legacy.n;
+}
+
+/* "auto, tokio, async-std or smol": what --runtime takes (malloc'd) */
+static char *recordable_names(const struct asp_rules *rules)
+{
+	struct asp_buf b = { 0 };
+	size_t n = 0, last = 0;
+	for (size_t r = 0; r < rules->nprofiles; r++)
+		if (recordable(&rules->profiles[r])) {
+			n++;
+			last = r;
+		}
+	asp_buf_printf(&b, "auto");
+	for (size_t r = 0; r < rules->nprofiles; r++)
+		if (recordable(&rules->profiles[r]))
+			asp_buf_printf(&b, "%s%s", r == last ? " or " : ", ", rules->profiles[r].name);
+	(void)n;
+	return b.data;
+}
+
+/* with --runtime auto, does the profile leave its tasks to a runtime found
+ * in the program (its yields_to)? */
+static bool yields(const struct asp_rules *rules, const struct elf_facts *f,
+		   const struct asp_profile *p)
+{
+	for (size_t i = 0; i < p->record.yields_to.n; i++)
+		for (size_t r = 0; r < rules->nprofiles; r++)
+			if (!strcmp(rules->profiles[r].name, p->record.yields_to.v[i]) &&
+			    (f->rt_v0[r] || f->rt_legacy[r]))
+				return true;
+	return false;
+}
+
 static int record_exec(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "runtime", required_argument, NULL, 'r' },
+		{ "runtimes", required_argument, NULL, 'R' },
 		{ "uftrace", required_argument, NULL, 'U' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "force", no_argument, NULL, 'f' },
@@ -30,14 +68,15 @@ static int record_exec(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cmd_entry *e = &cmd_record_entry;
-	const char *out = NULL, *runtime = "auto", *uftrace = "uftrace";
+	const char *out = NULL, *runtime = "auto", *uftrace = "uftrace", *runtimes_path = NULL;
 	bool dry_run = false, force = false;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:o:r:nfh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:r:R:nfh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'r': runtime = optarg; break;
+		case 'R': runtimes_path = optarg; break;
 		case 'U': uftrace = optarg; break;
 		case 'n': dry_run = true; break;
 		case 'f': force = true; break;
@@ -49,14 +88,27 @@ static int record_exec(int argc, char **argv)
 		return cmd_usage_error(e, "-o DIR is required (where the recording goes, e.g. runs/NAME)");
 	if (optind >= argc)
 		return cmd_usage_error(e, "no PROGRAM to record");
+	/* the runtimes: the built-in profiles, and --runtimes FILE's */
+	char *err = NULL;
+	struct asp_rules *rules = asp_rules_default();
+	if (runtimes_path && asp_rules_load_runtimes(rules, runtimes_path, &err) < 0) {
+		cmd_error("%s", err);
+		free(err);
+		asp_rules_free(rules);
+		return ASP_EXIT_USAGE;
+	}
 	int forced = -1;
 	if (strcmp(runtime, "auto")) {
-		for (int r = 0; r < RT_COUNT; r++)
-			if (!strcmp(runtime, runtimes[r].name))
-				forced = r;
-		if (forced < 0)
-			return cmd_usage_error(e, "--runtime takes auto, tokio, async-std or smol, not '%s'",
-					       runtime);
+		for (size_t r = 0; r < rules->nprofiles; r++)
+			if (recordable(&rules->profiles[r]) && !strcmp(runtime, rules->profiles[r].name))
+				forced = (int)r;
+		if (forced < 0) {
+			char *known = recordable_names(rules);
+			int rc = cmd_usage_error(e, "--runtime takes %s, not '%s'", known, runtime);
+			free(known);
+			asp_rules_free(rules);
+			return rc;
+		}
 	}
 
 	/* the output directory, without trailing slashes (uftrace appends .old) */
@@ -67,11 +119,12 @@ static int record_exec(int argc, char **argv)
 	const char *base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
 	if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
 		free(dir);
+		asp_rules_free(rules);
 		return cmd_usage_error(e, "-o must name a directory of its own (runs/NAME), not '%s'", out);
 	}
 
 	int rc = ASP_EXIT_USAGE;
-	char *err = NULL, *prog = NULL, *uf_path = NULL;
+	char *prog = NULL, *uf_path = NULL;
 	struct elf_facts facts = { 0 };
 	struct strv cmd = { 0 };
 	struct err_filter filt = { 0 };
@@ -95,7 +148,7 @@ static int record_exec(int argc, char **argv)
 			  "(VAR=value %s record ...), the program inherits them", cmd_progname);
 		goto done;
 	}
-	if (elf_scan(prog, &facts, &err) < 0) {
+	if (elf_scan(prog, rules, &facts, &err) < 0) {
 		cmd_error("%s", err);
 		goto done;
 	}
@@ -123,27 +176,28 @@ static int record_exec(int argc, char **argv)
 	bool patch = facts.readable && !facts.mcount;
 	if (patch)
 		strv_add(&cmd, "-P", ".");
-	add_notrace(&cmd, facts.legacy);
+	add_notrace(&cmd, rules, facts.legacy);
 	struct asp_buf rtnames = { 0 };
-	for (int r = 0; r < RT_COUNT; r++) {
+	for (size_t r = 0; r < rules->nprofiles; r++) {
+		const struct asp_profile *pr = &rules->profiles[r];
 		bool v0 = facts.rt_v0[r], lg = facts.rt_legacy[r];
-		if (forced >= 0 && r != forced)
+		if (forced >= 0 && (int)r != forced)
 			continue;
 		/* async-std runs on async-executor: its task poll is its own */
-		if (forced < 0 && r == RT_SMOL && (facts.rt_v0[RT_ASYNC_STD] || facts.rt_legacy[RT_ASYNC_STD]))
+		if (forced < 0 && yields(rules, &facts, pr))
 			continue;
-		if (forced == r && !v0 && !lg) {
-			cmd_warning("no %s symbols in %s", runtimes[r].name, prog);
+		if (forced == (int)r && !v0 && !lg) {
+			cmd_warning("no %s symbols in %s", pr->name, prog);
 			v0 = !facts.legacy;
 			lg = facts.legacy;
 		}
 		if (!v0 && !lg)
 			continue;
 		if (v0)
-			strv_add(&cmd, "-A", runtimes[r].spec_v0);
+			add_task_polls(&cmd, &pr->record.task_poll_v0);
 		if (lg)
-			strv_add(&cmd, "-A", runtimes[r].spec_legacy);
-		asp_buf_printf(&rtnames, "%s%s", rtnames.len ? "+" : "", runtimes[r].name);
+			add_task_polls(&cmd, &pr->record.task_poll_legacy);
+		asp_buf_printf(&rtnames, "%s%s", rtnames.len ? "+" : "", pr->name);
 	}
 	add_user_specs(&cmd, &facts, true);
 	add_user_specs(&cmd, &facts, false);
@@ -231,12 +285,14 @@ done:
 	elf_facts_free(&facts);
 	strv_free(&cmd);
 	filter_free(&filt);
+	asp_rules_free(rules);
 	return rc;
 }
 
 const struct cmd_entry cmd_record_entry = {
 	.name = "record",
-	.usage = "-o DIR [--runtime auto|tokio|async-std|smol] [--force] [--dry-run] [--uftrace PATH] [--] PROGRAM [ARGS...]",
+	.usage = "-o DIR [--runtime auto|tokio|async-std|smol] [--runtimes FILE] [--force] [--dry-run]\n"
+		 "                     [--uftrace PATH] [--] PROGRAM [ARGS...]",
 	.summary = "run `uftrace record` with the options the analysis needs, into DIR",
 	.help = "Records PROGRAM with uftrace into DIR (uftrace's -d), with the task polls'\n"
 		"first argument (-A ...@arg1: tokio Harness::poll, async-std\n"
@@ -252,7 +308,10 @@ const struct cmd_entry cmd_record_entry = {
 		"\n"
 		"  -o, --output DIR    the recording's directory; must not exist or be empty\n"
 		"  -r, --runtime NAME  auto (default: from PROGRAM's symbols), tokio,\n"
-		"                      async-std or smol: which task polls to record\n"
+		"                      async-std, smol or a profile of --runtimes: which\n"
+		"                      task polls to record\n"
+		"  -R, --runtimes FILE more runtime profiles (configs/runtimes.yaml's shape;\n"
+		"                      their record: says what to record)\n"
 		"  -f, --force         replace a non-empty DIR (uftrace keeps it as DIR.old)\n"
 		"  -n, --dry-run       print the uftrace command line, do not run it\n"
 		"      --uftrace PATH  the uftrace to run (default: uftrace, from PATH)\n"

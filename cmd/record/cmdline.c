@@ -1,10 +1,12 @@
 /* cmdline.c - the `uftrace record` command line: the -N filters that drop
  * only helpers that never poll, and the -A specs that record the first
- * argument of the task polls and of the program's own future bodies.
- * tests/rust/record.sh and tests/fixtures/README.md say why each option is
- * there; the regexes are theirs, generalised to any crate. uftrace 0.13
- * matches them against the MANGLED v0 names (_R...) and against its own
- * demangling of legacy ones. */
+ * argument of the task polls and of the program's own future bodies. The
+ * runtimes' regexes are their profiles' (configs/runtimes.yaml `record:`);
+ * the program's own are built here from its crates. tests/rust/record.sh
+ * and tests/fixtures/README.md say why each option is there; the regexes
+ * are theirs, generalised to any crate. uftrace 0.13 matches them against
+ * the MANGLED v0 names (_R...) and against its own demangling of legacy
+ * ones. */
 #include "record.h"
 #include "analysis/util.h"
 
@@ -24,103 +26,6 @@
  * the legacy patterns accept both */
 #define SEP "(\\.\\.|::)"
 #define V0_OWN "^_R(I|Y|N[A-Za-z]|[MX](s" B62 "*_)?)*Cs" B62 "+_"
-
-/* tests/rust/record.sh NOTRACE_V0: '@' = a module path anchored with V0_OWN,
- * otherwise a substring ('.*' forces regex matching: uftrace 0.13 compares a
- * pattern without metacharacters as an exact name) */
-static const char *const notrace_v0[] = {
-	"18precondition_check",
-	"@4core4sync6atomic",
-	"@4core3ptr8non_null",
-	"@4core4iter5range",
-	"@4core3ptr13drop_in_place",
-	"@4core4cell",
-	"4core3ops5deref5Deref5deref",
-	"8DerefMut9deref_mut",
-	"@5alloc4sync",
-	"@5alloc3vec",
-	"@3std4sync",
-	"@14concurrent_queue",
-	"@9value_bag",
-	"@3log",
-	"@4libc",
-	"@15crossbeam_utils",
-	"@5tokio7runtime4time",
-	"@5tokio4util11linked_list",
-	"@5tokio4util4rand",
-	"@5tokio4loom3std12atomic_u",
-	"@5tokio7runtime4task5state",
-	"@5tokio7runtime4task6inject",
-	"@5tokio7runtime4task4list",
-	"@5tokio7runtime4task4core6Header",
-	"@5tokio7runtime4task4core11TaskIdGuard",
-	"@5tokio7runtime7context7CONTEXT",
-	"@5tokio7runtime7context20set_current_task_id",
-	"@5tokio7runtime7context11try_current",
-	"@5tokio7runtime4coop6Budget",
-	"@5tokio7runtime4coop13poll_proceed",
-	"@5tokio7runtime9scheduler12multi_thread5queue",
-};
-
-/* tests/rust/record.sh NOTRACE_LEGACY: legacy names as uftrace 0.13 demangles
- * them (impls print as "_<T as Tr>::f") */
-static const char *const notrace_legacy[] = {
-	"^core::ptr::drop_in_place",
-	"^core::sync::atomic::", "^_<core\\.\\.sync\\.\\.atomic",
-	"precondition_check",
-	"^core::iter::range::", "^_<core\\.\\.ops\\.\\.range\\.\\.",
-	"as core\\.\\.iter\\.\\.range\\.\\.Step>",
-	"^core::cell::", "^_<core\\.\\.cell\\.\\.",
-	"^core::ptr::non_null::", "^_<core\\.\\.ptr\\.\\.non_null",
-	"as core\\.\\.ops\\.\\.deref\\.\\.Deref>::deref$",
-	"as core\\.\\.ops\\.\\.deref\\.\\.DerefMut>::deref_mut$",
-	"^alloc::sync::", "^_<alloc\\.\\.sync\\.\\.",
-	"^alloc::vec::", "^_<alloc\\.\\.vec\\.\\.",
-	"^std::sync::", "^_<std\\.\\.sync\\.\\.",
-	"^tokio::runtime::time::", "^_<tokio\\.\\.runtime\\.\\.time\\.\\.",
-	"^tokio::util::linked_list", "^_<tokio\\.\\.util\\.\\.linked_list",
-	"^tokio::util::rand::",
-	"^tokio::loom::std::atomic_u", "^_<tokio\\.\\.loom\\.\\.std\\.\\.atomic_u",
-	"^tokio::runtime::task::state::", "^_<tokio\\.\\.runtime\\.\\.task\\.\\.state",
-	"^tokio::runtime::task::inject::",
-	"^tokio::runtime::task::list::",
-	"^tokio::runtime::task::core::Header::",
-	"^tokio::runtime::task::core::TaskIdGuard",
-	"^tokio::runtime::context::CONTEXT",
-	"^tokio::runtime::context::set_current_task_id",
-	"^tokio::runtime::context::try_current",
-	"^tokio::runtime::coop::Budget",
-	"^tokio::runtime::coop::poll_proceed",
-	"^tokio::runtime::scheduler::multi_thread::queue::",
-	"^_<tokio\\.\\.runtime\\.\\.scheduler\\.\\.multi_thread\\.\\.queue",
-};
-
-const struct runtime_desc runtimes[RT_COUNT] = {
-	[RT_TOKIO] = {
-		"tokio", { "5tokio", NULL },
-		/* <tokio::runtime::task::harness::Harness<F, S>>::poll: the task cell */
-		"^_RNvMs" B62 "*_NtNtNtCs" B62 "+_5tokio7runtime4task7harnessINtB" B62
-		"+_7Harness.*E4poll" V0_INST "$@arg1",
-		"^tokio::runtime::task::harness::Harness<T,S>::poll$@arg1",
-	},
-	[RT_ASYNC_STD] = {
-		"async-std", { "9async_std", NULL },
-		/* <SupportTaskLocals<F> as Future>::poll: the task's future */
-		"^_RNvXs" B62 "*_NtNtCs" B62 "+_9async_std4task7builderINtB" B62
-		"+_17SupportTaskLocals.*6Future4poll" V0_INST "$@arg1",
-		"^_?<async_std" SEP "task" SEP "builder" SEP "SupportTaskLocals<.*> as core" SEP
-		"future" SEP "future" SEP "Future>::poll$@arg1",
-	},
-	[RT_SMOL] = {
-		/* async-executor's tasks: <async_task::raw::RawTask<F, T, S>>::run(ptr) */
-		"smol", { "14async_executor", "4smol" },
-		"^_RNvMs" B62 "*_NtCs" B62 "+_10async_task3rawINtB" B62
-		"+_7RawTask.*E3run" V0_INST "$@arg1",
-		"^async_task::raw::RawTask<.*>::run$@arg1",
-	},
-};
-
-/* ------------------------------------------------------- the ELF's symbols */
 
 void strv_push(struct strv *a, char *s) /* takes s */
 {
@@ -167,16 +72,40 @@ void put_quoted(FILE *out, const char *s)
 	fputc('\'', out);
 }
 
-void add_notrace(struct strv *a, bool legacy)
+/* a v0 filter: '@' = a module path anchored with V0_OWN, otherwise a
+ * substring ('.*' forces regex matching: uftrace 0.13 compares a pattern
+ * without metacharacters as an exact name) */
+static void add_notrace_v0(struct strv *a, const struct asp_patterns *l)
 {
-	for (size_t i = 0; i < ASP_ARRAY_SIZE(notrace_v0); i++) {
-		const char *p = notrace_v0[i];
+	for (size_t i = 0; i < l->n; i++) {
+		const char *p = l->v[i];
 		char *re = p[0] == '@' ? xasprintf(V0_OWN "%s", p + 1) : xasprintf(".*%s", p);
 		strv_push(a, xstrdup("-N"));
 		strv_push(a, re);
 	}
-	for (size_t i = 0; legacy && i < ASP_ARRAY_SIZE(notrace_legacy); i++)
-		strv_add(a, "-N", notrace_legacy[i]);
+}
+
+void add_notrace(struct strv *a, const struct asp_rules *r, bool legacy)
+{
+	add_notrace_v0(a, &r->record_notrace_v0);
+	for (size_t p = 0; p < r->nprofiles; p++)
+		add_notrace_v0(a, &r->profiles[p].record.notrace_v0);
+	if (!legacy)
+		return;
+	for (size_t i = 0; i < r->record_notrace_legacy.n; i++)
+		strv_add(a, "-N", r->record_notrace_legacy.v[i]);
+	for (size_t p = 0; p < r->nprofiles; p++)
+		for (size_t i = 0; i < r->profiles[p].record.notrace_legacy.n; i++)
+			strv_add(a, "-N", r->profiles[p].record.notrace_legacy.v[i]);
+}
+
+/* -A REGEX@arg1 for each of the list's task polls */
+void add_task_polls(struct strv *a, const struct asp_patterns *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		strv_push(a, xstrdup("-A"));
+		strv_push(a, xasprintf("%s@arg1", l->v[i]));
+	}
 }
 
 /* -A for the program's own futures: hand-written Future::poll impls and the

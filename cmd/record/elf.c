@@ -5,6 +5,7 @@
 #include "analysis/util.h"
 
 #include <elf.h>
+#include <stdio.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -30,9 +31,9 @@ static void scan_symbol(struct elf_facts *f, const char *name, bool undefined)
 		return;
 	f->rust = true;
 	f->legacy |= legacy;
-	for (int r = 0; r < RT_COUNT; r++)
-		for (int t = 0; t < 2 && runtimes[r].tokens[t]; t++)
-			if (has_token(name, runtimes[r].tokens[t])) {
+	for (size_t r = 0; r < f->nrt; r++)
+		for (size_t t = 0; t < f->tokens[r].n; t++)
+			if (has_token(name, f->tokens[r].v[t])) {
 				if (v0)
 					f->rt_v0[r] = true;
 				else
@@ -60,12 +61,41 @@ void elf_facts_free(struct elf_facts *f)
 	for (size_t i = 0; i < f->ncrates; i++)
 		free(f->crates[i].name);
 	f->ncrates = 0;
+	for (size_t r = 0; r < f->nrt; r++) {
+		for (size_t t = 0; t < f->tokens[r].n; t++)
+			free(f->tokens[r].v[t]);
+		free(f->tokens[r].v);
+	}
+	free(f->tokens);
+	free(f->rt_v0);
+	free(f->rt_legacy);
+	f->tokens = NULL;
+	f->rt_v0 = f->rt_legacy = NULL;
+	f->nrt = 0;
+}
+
+/* the runtimes to look for: each profile's crates as mangled names hold
+ * them, length-prefixed */
+static void elf_facts_init(struct elf_facts *f, const struct asp_rules *rules)
+{
+	f->nrt = rules->nprofiles;
+	f->rt_v0 = xcalloc(f->nrt ? f->nrt : 1, sizeof(*f->rt_v0));
+	f->rt_legacy = xcalloc(f->nrt ? f->nrt : 1, sizeof(*f->rt_legacy));
+	f->tokens = xcalloc(f->nrt ? f->nrt : 1, sizeof(*f->tokens));
+	for (size_t r = 0; r < f->nrt; r++) {
+		const struct asp_patterns *c = &rules->profiles[r].record.crates;
+		f->tokens[r].v = xcalloc(c->n ? c->n : 1, sizeof(char *));
+		for (size_t t = 0; t < c->n; t++)
+			f->tokens[r].v[t] = xasprintf("%zu%s", strlen(c->v[t]), c->v[t]);
+		f->tokens[r].n = c->n;
+	}
 }
 
 /* read the symbol tables (.symtab and .dynsym) of an ELF file; a file that
  * is not a readable ELF leaves f->readable false and is not an error */
-int elf_scan(const char *path, struct elf_facts *f, char **err)
+int elf_scan(const char *path, const struct asp_rules *rules, struct elf_facts *f, char **err)
 {
+	elf_facts_init(f, rules);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return asp_fail(err, "cannot open %s: %s", path, strerror(errno));

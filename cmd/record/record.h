@@ -1,31 +1,21 @@
 /* record.h - the rooms of `asprof-batch record` (cmd/cmd-record.c), private
  * to it: elf.c reads the program's symbols (mangling.c: what a mangled
- * Rust name says), cmdline.c builds the uftrace command line from them, and
- * run.c runs uftrace and checks what it wrote.
+ * Rust name says), cmdline.c builds the uftrace command line from them and
+ * the runtime profiles' `record:` (analysis/rules.h, configs/runtimes.yaml),
+ * and run.c runs uftrace.
  *
  * Errors: functions taking char **err return -1 (or NULL) and a malloc'd
  * message there. */
 #ifndef ASP_CMD_RECORD_H
 #define ASP_CMD_RECORD_H
 
+#include "analysis/rules.h"
 #include "analysis/util.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
-
-/* ------------------------------------------------------------ cmdline.c */
-
-enum { RT_TOKIO, RT_ASYNC_STD, RT_SMOL, RT_COUNT };
-
-struct runtime_desc {
-	const char *name;              /* the --runtime value */
-	const char *tokens[2];         /* length-prefixed crate names that reveal it */
-	const char *spec_v0, *spec_legacy; /* -A for its task poll */
-};
-
-extern const struct runtime_desc runtimes[RT_COUNT];
 
 /* ------------------------------------------------------- the ELF's symbols */
 
@@ -39,15 +29,20 @@ struct elf_facts {
 	bool mcount;    /* it calls mcount (-pg, -Z instrument-mcount): no -P */
 	bool rust;      /* it has Rust symbols */
 	bool legacy;    /* ... legacy-mangled ones (_ZN...17h<hash>E) */
-	bool rt_v0[RT_COUNT], rt_legacy[RT_COUNT];
+	/* per runtime profile (the rules' order): symbols of its crates, by
+	 * mangling */
+	bool *rt_v0, *rt_legacy;
+	size_t nrt;
+	struct asp_patterns *tokens; /* its crates, length-prefixed: "5tokio" */
 	/* the crates defining a top-level `main`: the program's own */
 	struct { char *name; bool v0; } crates[MAX_CRATES];
 	size_t ncrates;
 };
 
-/* read the symbol tables (.symtab and .dynsym) of an ELF file; a file that
- * is not a readable ELF leaves f->readable false and is not an error */
-int elf_scan(const char *path, struct elf_facts *f, char **err);
+/* read the symbol tables (.symtab and .dynsym) of an ELF file, looking for
+ * the crates of the rules' runtime profiles; a file that is not a readable
+ * ELF leaves f->readable false and is not an error */
+int elf_scan(const char *path, const struct asp_rules *rules, struct elf_facts *f, char **err);
 void elf_facts_free(struct elf_facts *f);
 
 /* mangling.c: legacy hash suffix "17h" + 16 hex + "E" ending the name */
@@ -69,8 +64,11 @@ void strv_add(struct strv *a, const char *opt, const char *val);
 void strv_free(struct strv *a);
 /* s, shell-quoted when it needs to be */
 void put_quoted(FILE *out, const char *s);
-/* the -N filters */
-void add_notrace(struct strv *a, bool legacy);
+/* the -N filters: the runtimes file's own, then every profile's; v0, then
+ * legacy ones when the program has legacy names */
+void add_notrace(struct strv *a, const struct asp_rules *r, bool legacy);
+/* -A REGEX@arg1 for each task poll of a list of a profile's record: */
+void add_task_polls(struct strv *a, const struct asp_patterns *l);
 /* -A for the program's own futures */
 void add_user_specs(struct strv *a, const struct elf_facts *f, bool v0);
 
