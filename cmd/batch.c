@@ -15,6 +15,7 @@
 #include "analysis/analyze.h"
 #include "analysis/compare.h"
 #include "analysis/rules.h"
+#include "analysis/runname.h"
 #include "analysis/util.h"
 #include "analysis/verdict.h"
 #include "report/batch.h"
@@ -234,13 +235,11 @@ static void analyse_run(struct pool *p, struct job *j)
 	}
 	struct asp_span_sink sink = asp_chrome_sink(j->chrome);
 	struct asp_analyze_opts ao = {
-		.rules = p->rules, .runtime = o->runtime, .sink = &sink, .warn = cmd_warn,
+		.rules = p->rules, .runtime = o->runtime, .name = j->name, .sink = &sink,
+		.warn = cmd_warn,
 	};
 	j->result = asp_analyze(j->path, &ao, &err);
-	if (j->result) { /* its folder's name: unique in the batch */
-		free(j->result->name);
-		j->result->name = xstrdup(j->name);
-	} else {
+	if (!j->result) {
 		asp_chrome_abort(j->chrome);
 		j->chrome = NULL;
 		rmdir(rundir); /* nothing else was written there */
@@ -343,26 +342,6 @@ static void *worker(void *arg)
 			p->bytes += j->result->data_bytes;
 		progress(p);
 		pthread_mutex_unlock(&p->lock);
-	}
-}
-
-/* the run's folder name in runs/: its own, or NAME-2, NAME-3... when an
- * earlier run has it, NAME shortened (on a character boundary) so that the
- * whole still fits in a file name */
-static char *unique_name(struct job *jobs, size_t n, const char *base)
-{
-	char *name = xstrdup(base);
-	for (int k = 2;; k++) {
-		bool clash = false;
-		for (size_t i = 0; i < n; i++)
-			if (!strcmp(jobs[i].name, name))
-				clash = true;
-		if (!clash)
-			return name;
-		free(name);
-		char suffix[16];
-		int sl = snprintf(suffix, sizeof(suffix), "-%d", k);
-		name = xasprintf("%.*s%s", (int)asp_utf8_cut(base, NAME_MAX - (size_t)sl), base, suffix);
 	}
 }
 
@@ -551,16 +530,20 @@ int batch_run(const struct batch_opts *o)
 			  .b = { .rules = rules, .out_dir = asp_outdir_stage(od) } };
 	p.njobs = o->nbase + o->nruns;
 	p.jobs = xcalloc(p.njobs, sizeof(*p.jobs));
+	const char **paths = xcalloc(p.njobs, sizeof(*paths));
+	for (size_t i = 0; i < p.njobs; i++)
+		paths[i] = i < o->nbase ? o->base[i] : o->runs[i - o->nbase];
+	char **names = asp_run_names(paths, p.njobs);
 	for (size_t i = 0; i < p.njobs; i++) {
 		struct job *j = &p.jobs[i];
 		j->is_base = i < o->nbase;
-		j->path = j->is_base ? o->base[i] : o->runs[i - o->nbase];
-		char *base = asp_run_name(j->path);
-		j->name = unique_name(p.jobs, i, base);
-		free(base);
+		j->path = paths[i];
+		j->name = names[i]; /* its folder in runs/, unique in the batch */
 		j->out_rundir = xasprintf("%s/runs/%s", o->out_dir, j->name);
 		j->trace_final = asp_path_join(j->out_rundir, "trace.json");
 	}
+	free(paths);
+	free(names);
 	p.progress = !o->quiet && isatty(STDERR_FILENO);
 	/* a gnuplot per chart of the likely kinds (a histogram per run, two
 	 * trends), at most one per CPU: started now, they are ready to draw

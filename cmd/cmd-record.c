@@ -244,7 +244,7 @@ static int record_exec(int argc, char **argv)
 	char st_uf[64], st_prog[64];
 	describe_status(st_uf, sizeof st_uf, status);
 	const char *why = filt.last_error ? filt.last_error : filt.last_line ? filt.last_line : "no message";
-	if (!recording_written(dir, &os, &prog_status)) {
+	if (!recording_written(dir, &os)) {
 		if (status == 0)
 			cmd_error("uftrace exited with status 0 but wrote no recording in %s", dir);
 		else
@@ -260,6 +260,9 @@ static int record_exec(int argc, char **argv)
 		cmd_error("the recording cannot be analysed: %s", err);
 		goto done;
 	}
+	/* the program's wait status, as info keeps it (-1: uftrace stopped first) */
+	const struct asp_info *info = asp_trace_info(t);
+	prog_status = info->has_exit_status ? info->exit_status : -1;
 	asp_trace_close(t);
 	if (prog_status > 0) {
 		describe_status(st_prog, sizeof st_prog, prog_status);

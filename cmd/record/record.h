@@ -107,7 +107,7 @@ void filter_free(struct err_filter *f);
 int run_uftrace(char **argv, struct err_filter *f, char **err);
 void describe_status(char *buf, size_t n, int status);
 /* did uftrace write a recording into dir (a new one, not the one --force
- * replaces)? *prog_status gets the program's wait status from info, or -1 */
-bool recording_written(const char *dir, const struct out_state *os, int *prog_status);
+ * replaces, with its info file)? The reader (analysis/trace.h) reads it. */
+bool recording_written(const char *dir, const struct out_state *os);
 
 #endif
