@@ -18,6 +18,31 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* PROGRAM as execvp finds it (malloc'd), or NULL and one line saying why */
+static char *find_program(const char *pname)
+{
+	char *prog = find_in_path(pname);
+	if (!prog) {
+		struct stat st;
+		if (strchr(pname, '/') && stat(pname, &st) == 0)
+			cmd_error("%s: %s", pname, S_ISDIR(st.st_mode) ? "is a directory, not a program"
+				  : S_ISREG(st.st_mode) ? "is not executable (chmod +x?)"
+				  : "is not a regular file");
+		else if (strchr(pname, '/'))
+			cmd_error("%s: program not found", pname);
+		else
+			cmd_error("%s: program not found (not in PATH)", pname);
+		return NULL;
+	}
+	if (!strcmp(strrchr(prog, '/') ? strrchr(prog, '/') + 1 : prog, "env")) {
+		cmd_error("uftrace cannot trace through env: set the variables in the shell "
+			  "(VAR=value %s record ...), the program inherits them", cmd_progname);
+		free(prog);
+		return NULL;
+	}
+	return prog;
+}
+
 /* a profile `record` can force: one with a task poll to record */
 static bool recordable(const struct asp_profile *p)
 {
@@ -53,6 +78,103 @@ static bool yields(const struct asp_rules *rules, const struct elf_facts *f,
 			    (f->rt_v0[r] || f->rt_legacy[r]))
 				return true;
 	return false;
+}
+
+/* -A for the task polls of the runtimes found in the program (or the one
+ * forced, a profile index; -1: auto), their names into rtnames */
+static void add_runtimes(struct strv *cmd, const struct asp_rules *rules, const struct elf_facts *f,
+			 int forced, const char *prog, struct asp_buf *rtnames)
+{
+	for (size_t r = 0; r < rules->nprofiles; r++) {
+		const struct asp_profile *pr = &rules->profiles[r];
+		bool v0 = f->rt_v0[r], lg = f->rt_legacy[r];
+		if (forced >= 0 && (int)r != forced)
+			continue;
+		/* one that runs on another found (yields_to: smol's executor
+		 * under async-std) leaves its tasks to that one's task poll */
+		if (forced < 0 && yields(rules, f, pr))
+			continue;
+		if (forced == (int)r && !v0 && !lg) {
+			cmd_warning("no %s symbols in %s", pr->name, prog);
+			v0 = !f->legacy;
+			lg = f->legacy;
+		}
+		if (!v0 && !lg)
+			continue;
+		if (v0)
+			add_task_polls(cmd, &pr->record.task_poll_v0);
+		if (lg)
+			add_task_polls(cmd, &pr->record.task_poll_legacy);
+		asp_buf_printf(rtnames, "%s%s", rtnames->len ? "+" : "", pr->name);
+	}
+}
+
+/* the mode, in one line on stderr */
+static void say_mode(const struct elf_facts *f, const char *rtnames, bool forced)
+{
+	struct asp_buf crates = { 0 };
+	for (size_t i = 0; i < f->ncrates; i++)
+		asp_buf_printf(&crates, "%s%s", i ? "," : "", f->crates[i].name);
+	cmd_error("record: %s; %s; runtime %s (%s); crate %s",
+		!f->readable ? "cannot read its ELF symbols: tracing as is"
+		: f->mcount ? "mcount build: tracing its mcount calls, no patching"
+		: "no mcount calls: dynamic patching (-P ., uftrace 0.13 patches ~85% of functions)",
+		!f->symbols ? "no symbol table (stripped?)"
+		: !f->rust ? "no Rust symbols"
+		: f->legacy ? "legacy _ZN symbols" : "v0 _R symbols",
+		rtnames ? rtnames : "none", forced ? "forced" : "detected",
+		crates.len ? crates.data : "none");
+	asp_buf_free(&crates);
+}
+
+/* uftrace is done (its wait status): the recording checked as the analysis
+ * will read it, the program's end and where the recording is told; the
+ * exit status */
+static int after_run(const char *dir, const char *prog, const struct out_state *os, int status,
+		     const struct err_filter *filt)
+{
+	int prog_status;
+	char *err = NULL;
+	char st_uf[64], st_prog[64];
+	describe_status(st_uf, sizeof st_uf, status);
+	const char *why = filt->last_error ? filt->last_error : filt->last_line ? filt->last_line : "no message";
+	if (!recording_written(dir, os)) {
+		if (status == 0)
+			cmd_error("uftrace exited with status 0 but wrote no recording in %s", dir);
+		else
+			cmd_error("uftrace failed (%s): %s", st_uf, why);
+		return ASP_EXIT_USAGE;
+	}
+	if (filt->held.len) /* uftrace's messages, now that the data is there */
+		fputs(filt->held.data, stderr);
+	/* what the analysis reads first (a program that was not instrumented,
+	 * or stopped at once, leaves info and nothing else) */
+	struct asp_trace *t = asp_trace_open(dir, cmd_warn, NULL, &err);
+	if (!t) {
+		cmd_error("the recording cannot be analysed: %s", err);
+		free(err);
+		return ASP_EXIT_USAGE;
+	}
+	/* the program's wait status, as info keeps it (-1: uftrace stopped first) */
+	const struct asp_info *info = asp_trace_info(t);
+	prog_status = info->has_exit_status ? info->exit_status : -1;
+	asp_trace_close(t);
+	if (prog_status > 0) {
+		describe_status(st_prog, sizeof st_prog, prog_status);
+		cmd_warning("%s ended with %s; the recording is still usable", prog, st_prog);
+	} else if (status != 0) {
+		cmd_warning("uftrace: %s (%s); check the recording", st_uf, why);
+	}
+	char *shown = asp_show(dir, ASP_SHOW_CONTROLS);
+	printf("recorded %s; analyse it with: %s -c rules.yaml ", shown, cmd_progname);
+	free(shown);
+	put_quoted(stdout, dir);
+	fputc('\n', stdout);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		cmd_error("writing to standard output failed");
+		return ASP_EXIT_USAGE;
+	}
+	return ASP_EXIT_OK;
 }
 
 static int record_exec(int argc, char **argv)
@@ -130,24 +252,8 @@ static int record_exec(int argc, char **argv)
 	struct err_filter filt = { 0 };
 	struct out_state os = { 0 };
 
-	const char *pname = argv[optind];
-	if (!(prog = find_in_path(pname))) {
-		struct stat st;
-		if (strchr(pname, '/') && stat(pname, &st) == 0)
-			cmd_error("%s: %s", pname, S_ISDIR(st.st_mode) ? "is a directory, not a program"
-				  : S_ISREG(st.st_mode) ? "is not executable (chmod +x?)"
-				  : "is not a regular file");
-		else if (strchr(pname, '/'))
-			cmd_error("%s: program not found", pname);
-		else
-			cmd_error("%s: program not found (not in PATH)", pname);
+	if (!(prog = find_program(argv[optind])))
 		goto done;
-	}
-	if (!strcmp(strrchr(prog, '/') ? strrchr(prog, '/') + 1 : prog, "env")) {
-		cmd_error("uftrace cannot trace through env: set the variables in the shell "
-			  "(VAR=value %s record ...), the program inherits them", cmd_progname);
-		goto done;
-	}
 	if (elf_scan(prog, rules, &facts, &err) < 0) {
 		cmd_error("%s", err);
 		goto done;
@@ -178,48 +284,15 @@ static int record_exec(int argc, char **argv)
 		strv_add(&cmd, "-P", ".");
 	add_notrace(&cmd, rules, facts.legacy);
 	struct asp_buf rtnames = { 0 };
-	for (size_t r = 0; r < rules->nprofiles; r++) {
-		const struct asp_profile *pr = &rules->profiles[r];
-		bool v0 = facts.rt_v0[r], lg = facts.rt_legacy[r];
-		if (forced >= 0 && (int)r != forced)
-			continue;
-		/* async-std runs on async-executor: its task poll is its own */
-		if (forced < 0 && yields(rules, &facts, pr))
-			continue;
-		if (forced == (int)r && !v0 && !lg) {
-			cmd_warning("no %s symbols in %s", pr->name, prog);
-			v0 = !facts.legacy;
-			lg = facts.legacy;
-		}
-		if (!v0 && !lg)
-			continue;
-		if (v0)
-			add_task_polls(&cmd, &pr->record.task_poll_v0);
-		if (lg)
-			add_task_polls(&cmd, &pr->record.task_poll_legacy);
-		asp_buf_printf(&rtnames, "%s%s", rtnames.len ? "+" : "", pr->name);
-	}
+	add_runtimes(&cmd, rules, &facts, forced, prog, &rtnames);
 	add_user_specs(&cmd, &facts, true);
 	add_user_specs(&cmd, &facts, false);
 	strv_add(&cmd, prog, NULL);
 	for (int i = optind + 1; i < argc; i++)
 		strv_add(&cmd, argv[i], NULL);
 
-	/* the mode, in one line */
-	struct asp_buf crates = { 0 };
-	for (size_t i = 0; i < facts.ncrates; i++)
-		asp_buf_printf(&crates, "%s%s", i ? "," : "", facts.crates[i].name);
-	cmd_error("record: %s; %s; runtime %s (%s); crate %s",
-		!facts.readable ? "cannot read its ELF symbols: tracing as is"
-		: facts.mcount ? "mcount build: tracing its mcount calls, no patching"
-		: "no mcount calls: dynamic patching (-P ., uftrace 0.13 patches ~85% of functions)",
-		!facts.symbols ? "no symbol table (stripped?)"
-		: !facts.rust ? "no Rust symbols"
-		: facts.legacy ? "legacy _ZN symbols" : "v0 _R symbols",
-		rtnames.len ? rtnames.data : "none", forced >= 0 ? "forced" : "detected",
-		crates.len ? crates.data : "none");
+	say_mode(&facts, rtnames.len ? rtnames.data : NULL, forced >= 0);
 	asp_buf_free(&rtnames);
-	asp_buf_free(&crates);
 	if (os.replaced)
 		cmd_error("record: --force: uftrace renames the existing %s to %s.old "
 			  "(replacing any older %s.old)", dir, dir, dir);
@@ -240,46 +313,7 @@ static int record_exec(int argc, char **argv)
 		cmd_error("cannot run uftrace: %s", err);
 		goto done;
 	}
-	int prog_status;
-	char st_uf[64], st_prog[64];
-	describe_status(st_uf, sizeof st_uf, status);
-	const char *why = filt.last_error ? filt.last_error : filt.last_line ? filt.last_line : "no message";
-	if (!recording_written(dir, &os)) {
-		if (status == 0)
-			cmd_error("uftrace exited with status 0 but wrote no recording in %s", dir);
-		else
-			cmd_error("uftrace failed (%s): %s", st_uf, why);
-		goto done;
-	}
-	if (filt.held.len) /* uftrace's messages, now that the data is there */
-		fputs(filt.held.data, stderr);
-	/* what the analysis reads first (a program that was not instrumented,
-	 * or stopped at once, leaves info and nothing else) */
-	struct asp_trace *t = asp_trace_open(dir, cmd_warn, NULL, &err);
-	if (!t) {
-		cmd_error("the recording cannot be analysed: %s", err);
-		goto done;
-	}
-	/* the program's wait status, as info keeps it (-1: uftrace stopped first) */
-	const struct asp_info *info = asp_trace_info(t);
-	prog_status = info->has_exit_status ? info->exit_status : -1;
-	asp_trace_close(t);
-	if (prog_status > 0) {
-		describe_status(st_prog, sizeof st_prog, prog_status);
-		cmd_warning("%s ended with %s; the recording is still usable", prog, st_prog);
-	} else if (status != 0) {
-		cmd_warning("uftrace: %s (%s); check the recording", st_uf, why);
-	}
-	char *shown = asp_show(dir, ASP_SHOW_CONTROLS);
-	printf("recorded %s; analyse it with: %s -c rules.yaml ", shown, cmd_progname);
-	free(shown);
-	put_quoted(stdout, dir);
-	fputc('\n', stdout);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		cmd_error("writing to standard output failed");
-		goto done;
-	}
-	rc = ASP_EXIT_OK;
+	rc = after_run(dir, prog, &os, status, &filt);
 done:
 	free(err);
 	free(prog);
