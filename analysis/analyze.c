@@ -1272,12 +1272,12 @@ static uint64_t created(const struct asp_strtab *names, const uint64_t *counts, 
 	return best;
 }
 
-static struct asp_result *build_result(struct analyzer *a, const char *dir)
+static struct asp_result *build_result(struct analyzer *a, const char *dir, const char *name)
 {
 	struct asp_result *r = xcalloc(1, sizeof(*r));
 	const struct asp_info *info = asp_trace_info(a->t);
 	r->path = xstrdup(dir);
-	r->name = asp_run_name(dir);
+	r->name = name ? xstrdup(name) : asp_run_name(dir);
 	r->exe = asp_utf8_fix(xstrdup(info->exename ? info->exename : ""));
 	/* the runtime: forced, else the profile whose task polls owned the most roots */
 	size_t best = 0;
@@ -1585,7 +1585,7 @@ struct asp_result *asp_analyze(const char *dir, const struct asp_analyze_opts *o
 		if (nothing_measured(&a, dir, err) < 0)
 			rc = -1;
 		else
-			r = build_result(&a, dir);
+			r = build_result(&a, dir, opts->name);
 	}
 	/* spans point at symbol names: the sink is done with them before the
 	 * recording goes */

@@ -14,6 +14,7 @@
 struct asp_analyze_opts {
 	const struct asp_rules *rules;    /* required */
 	const char *runtime;              /* forced profile name; NULL: rules->runtime */
+	const char *name;                 /* the run's name (runname.h); NULL: asp_run_name(dir) */
 	const struct asp_span_sink *sink; /* may be NULL */
 	asp_warn_fn warn;                 /* NULL: stderr */
 	void *warn_ctx;

@@ -14,6 +14,7 @@
 #include <fnmatch.h>
 #include <inttypes.h>
 #include <math.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -42,6 +43,16 @@ static void patterns_free(struct asp_patterns *p)
 	free(p->v);
 	p->v = NULL;
 	p->n = 0;
+}
+
+static void record_profile_free(struct asp_record_profile *rp)
+{
+	patterns_free(&rp->crates);
+	patterns_free(&rp->task_poll_v0);
+	patterns_free(&rp->task_poll_legacy);
+	patterns_free(&rp->notrace_v0);
+	patterns_free(&rp->notrace_legacy);
+	patterns_free(&rp->yields_to);
 }
 
 /* fnmatch treats a lone '[' as a literal, which hides typos: refuse it */
@@ -217,11 +228,14 @@ void asp_rules_free(struct asp_rules *r)
 		patterns_free(&p->task_done);
 		patterns_free(&p->combinator);
 		patterns_free(&p->plumbing);
+		record_profile_free(&p->record);
 	}
 	free(r->profiles);
 	for (size_t i = 0; i < r->noutputs; i++)
 		free(r->outputs[i].name);
 	free(r->outputs);
+	patterns_free(&r->record_notrace_v0);
+	patterns_free(&r->record_notrace_legacy);
 	free(r);
 }
 
@@ -500,35 +514,131 @@ static int ld_items(struct ld *L, yaml_node_t *n, const char *key, yaml_node_ite
 	return ld_fail(L, n, "%s: expected a list, found %s", key, kind_name(n));
 }
 
-static int ld_patterns(struct ld *L, yaml_node_t *n, const char *key, struct asp_patterns *out)
+static int ld_list_of(struct ld *L, yaml_node_t *n, const char *key, struct asp_patterns *out,
+		      int (*one)(struct ld *L, const yaml_node_t *n, const char *key, char **out))
 {
 	yaml_node_item_t single = (yaml_node_item_t)(n - L->doc->nodes.start + 1), *it, *top;
 	if (ld_items(L, n, key, &it, &top, &single) < 0)
 		return -1;
 	for (; it < top; it++) {
 		yaml_node_t *item = ld_node(L, *it);
-		char *pat;
-		if (ld_count(L, item) < 0 || ld_glob(L, item, key, &pat) < 0)
+		char *v;
+		if (ld_count(L, item) < 0 || one(L, item, key, &v) < 0)
 			return -1;
 		out->v = xreallocarray(out->v, out->n + 1, sizeof(*out->v));
-		out->v[out->n++] = pat;
+		out->v[out->n++] = v;
 	}
 	return 0;
 }
 
+static int ld_patterns(struct ld *L, yaml_node_t *n, const char *key, struct asp_patterns *out)
+{
+	return ld_list_of(L, n, key, out, ld_glob);
+}
+
+/* record's regexes, for uftrace: POSIX extended, without the '@' that
+ * starts uftrace's own suffix (a leading one in notrace_v0 marks a v0 path) */
+static int ld_regex(struct ld *L, const yaml_node_t *n, const char *key, char **out)
+{
+	if (n->type != YAML_SCALAR_NODE || is_null(n))
+		return ld_fail(L, n, "%s: expected a regex (a string), found %s", key,
+			       is_null(n) ? "nothing" : kind_name(n));
+	const char *s = (const char *)n->data.scalar.value;
+	const char *re = s[0] == '@' && strstr(key, "notrace_v0") ? s + 1 : s;
+	if (strchr(re, '@'))
+		return ld_fail(L, n, "%s: bad regex '%s': '@' starts uftrace's suffix", key, s);
+	regex_t rx;
+	int rc = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB);
+	if (rc != 0) {
+		char why[128];
+		regerror(rc, &rx, why, sizeof(why));
+		return ld_fail(L, n, "%s: bad regex '%s': %s", key, s, why);
+	}
+	regfree(&rx);
+	*out = xstrdup(s);
+	return 0;
+}
+
+/* crate and profile names: letters, digits, '_' and '-' */
+static int ld_name(struct ld *L, const yaml_node_t *n, const char *key, char **out)
+{
+	const char *s = ld_scalar(L, n, key);
+	if (!s)
+		return -1;
+	if (strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") !=
+	    strlen(s))
+		return ld_fail(L, n, "%s: bad name '%s' (letters, digits, '_' and '-')", key, s);
+	*out = xstrdup(s);
+	return 0;
+}
+
+static int ld_regexes(struct ld *L, yaml_node_t *n, const char *key, struct asp_patterns *out)
+{
+	return ld_list_of(L, n, key, out, ld_regex);
+}
+
+static int ld_names(struct ld *L, yaml_node_t *n, const char *key, struct asp_patterns *out)
+{
+	return ld_list_of(L, n, key, out, ld_name);
+}
+
+/* the runtimes file's top-level `record:`: -N filters of no runtime; a
+ * list given replaces the one before */
+static int key_record_notrace(struct ld *L, const char *key, yaml_node_t *v, const char *path,
+			      void *obj)
+{
+	struct asp_rules *r = obj;
+	struct asp_patterns *out = !strcmp(key, "notrace_v0") ? &r->record_notrace_v0
+							       : &r->record_notrace_legacy;
+	struct asp_patterns got = { 0 };
+	if (ld_regexes(L, v, path, &got) < 0) {
+		patterns_free(&got);
+		return -1;
+	}
+	patterns_free(out);
+	*out = got;
+	return 0;
+}
+
+static const struct key_spec record_common_keys[] = {
+	{ "notrace_v0", key_record_notrace },
+	{ "notrace_legacy", key_record_notrace },
+};
+
+static int key_record_common(struct ld *L, const char *key, yaml_node_t *v, const char *path,
+			     void *obj)
+{
+	(void)key;
+	return ld_map(L, v, path, record_common_keys, ASP_ARRAY_SIZE(record_common_keys), obj);
+}
+
 /* ---------------------------------------------------------------- profiles */
+
+/* the lists of a profile; those of record under its `record:` key, of
+ * the kind of value they hold */
+enum list_kind { LIST_GLOBS, LIST_REGEXES, LIST_NAMES };
 
 static const struct {
 	const char *name;
 	size_t off;
+	bool record;
+	enum list_kind kind;
 } pattern_lists[] = {
-	{ "detect", offsetof(struct asp_profile, detect) },
-	{ "task_poll", offsetof(struct asp_profile, task_poll) },
-	{ "block_on", offsetof(struct asp_profile, block_on) },
-	{ "not_task", offsetof(struct asp_profile, not_task) },
-	{ "task_done", offsetof(struct asp_profile, task_done) },
-	{ "combinator", offsetof(struct asp_profile, combinator) },
-	{ "plumbing", offsetof(struct asp_profile, plumbing) },
+	{ "detect", offsetof(struct asp_profile, detect), false, LIST_GLOBS },
+	{ "task_poll", offsetof(struct asp_profile, task_poll), false, LIST_GLOBS },
+	{ "block_on", offsetof(struct asp_profile, block_on), false, LIST_GLOBS },
+	{ "not_task", offsetof(struct asp_profile, not_task), false, LIST_GLOBS },
+	{ "task_done", offsetof(struct asp_profile, task_done), false, LIST_GLOBS },
+	{ "combinator", offsetof(struct asp_profile, combinator), false, LIST_GLOBS },
+	{ "plumbing", offsetof(struct asp_profile, plumbing), false, LIST_GLOBS },
+	{ "crates", offsetof(struct asp_profile, record.crates), true, LIST_NAMES },
+	{ "task_poll_v0", offsetof(struct asp_profile, record.task_poll_v0), true, LIST_REGEXES },
+	{ "task_poll_legacy", offsetof(struct asp_profile, record.task_poll_legacy), true,
+	  LIST_REGEXES },
+	{ "notrace_v0", offsetof(struct asp_profile, record.notrace_v0), true, LIST_REGEXES },
+	{ "notrace_legacy", offsetof(struct asp_profile, record.notrace_legacy), true,
+	  LIST_REGEXES },
+	{ "yields_to", offsetof(struct asp_profile, record.yields_to), true, LIST_NAMES },
 };
 #define NLISTS ASP_ARRAY_SIZE(pattern_lists)
 
@@ -572,7 +682,28 @@ static int key_profile_list(struct ld *L, const char *key, yaml_node_t *v, const
 	while (strcmp(pattern_lists[i].name, key))
 		i++;
 	np->given[i] = true;
-	return ld_patterns(L, v, path, profile_list(&np->p, i));
+	struct asp_patterns *out = profile_list(&np->p, i);
+	switch (pattern_lists[i].kind) {
+	case LIST_REGEXES: return ld_regexes(L, v, path, out);
+	case LIST_NAMES: return ld_names(L, v, path, out);
+	default: return ld_patterns(L, v, path, out);
+	}
+}
+
+static const struct key_spec profile_record_keys[] = {
+	{ "crates", key_profile_list },
+	{ "task_poll_v0", key_profile_list },
+	{ "task_poll_legacy", key_profile_list },
+	{ "notrace_v0", key_profile_list },
+	{ "notrace_legacy", key_profile_list },
+	{ "yields_to", key_profile_list },
+};
+
+static int key_profile_record(struct ld *L, const char *key, yaml_node_t *v, const char *path,
+			      void *obj)
+{
+	(void)key;
+	return ld_map(L, v, path, profile_record_keys, ASP_ARRAY_SIZE(profile_record_keys), obj);
 }
 
 static const struct key_spec profile_keys[] = {
@@ -584,6 +715,7 @@ static const struct key_spec profile_keys[] = {
 	{ "task_done", key_profile_list },
 	{ "combinator", key_profile_list },
 	{ "plumbing", key_profile_list },
+	{ "record", key_profile_record },
 };
 
 /* Profiles whose name is known replace the lists they give; new ones are
@@ -1052,6 +1184,7 @@ static const struct key_spec rules_keys[] = {
 
 static const struct key_spec runtimes_file_keys[] = {
 	{ "runtimes", key_runtimes },
+	{ "record", key_record_common },
 };
 
 /* ---------------------------------------------------------------- loading */

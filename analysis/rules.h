@@ -18,12 +18,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* glob patterns (fnmatch, no flags) over demangled names */
+/* glob patterns (fnmatch, no flags) over demangled names; the lists of
+ * record (struct asp_record_profile) hold regexes and names in it */
 struct asp_patterns {
 	char **v;
 	size_t n;
 };
 bool asp_patterns_match(const struct asp_patterns *p, const char *name);
+
+/* what `asprof-batch record` needs of a runtime (a profile's `record:`):
+ * POSIX extended regexes as uftrace's -A and -N take them, over MANGLED v0
+ * names (_R...) and over uftrace's own demangling of legacy ones */
+struct asp_record_profile {
+	struct asp_patterns crates;           /* crates whose symbols reveal the runtime */
+	struct asp_patterns task_poll_v0;     /* its task poll: -A REGEX@arg1 */
+	struct asp_patterns task_poll_legacy;
+	struct asp_patterns notrace_v0;       /* -N: its helpers that never poll; "@PATH" is
+						 a v0 path anchored on the function's own */
+	struct asp_patterns notrace_legacy;
+	struct asp_patterns yields_to;        /* profile names: with --runtime auto, not
+						 recorded when one of them is found */
+};
 
 struct asp_profile {
 	char *name;                     /* "tokio", "async-std", "smol", ... */
@@ -35,6 +50,7 @@ struct asp_profile {
 	struct asp_patterns task_done;  /* called inside a task poll when the task completes */
 	struct asp_patterns combinator; /* future polls that are combinators */
 	struct asp_patterns plumbing;   /* runtime internals: never user futures */
+	struct asp_record_profile record; /* for `record` (empty: not recordable) */
 };
 
 /* a per-pattern override of the blocking-poll thresholds */
@@ -87,7 +103,7 @@ struct asp_rules {
 	bool never_yielded;         /* lint on (default true) */
 	bool self_wake;             /* lint on (default true) */
 	uint64_t self_wake_min_polls; /* default 50 */
-	uint64_t self_wake_max_gap_ns; /* default 5 us */
+	uint64_t self_wake_max_gap_ns; /* default 200 us */
 	struct asp_override *overrides;
 	size_t noverrides;
 	struct asp_compare_rules compare;
@@ -101,14 +117,17 @@ struct asp_rules {
 	struct asp_rules_name *outputs;
 	size_t noutputs;
 	int outputs_line, outputs_column;
+	/* record's -N filters of no runtime (the runtimes file's top-level
+	 * `record:`): the standard library and crates that never poll */
+	struct asp_patterns record_notrace_v0, record_notrace_legacy;
 };
 
 /* The defaults plus the built-in profiles. */
 struct asp_rules *asp_rules_default(void);
 /* Read a rules file over the defaults. NULL and *err = "FILE:L:C: msg". */
 struct asp_rules *asp_rules_load(const char *path, char **err);
-/* Add or replace profiles from a runtimes file (the `runtimes:` list of
- * configs/runtimes.yaml's shape). */
+/* Add or replace profiles from a runtimes file (configs/runtimes.yaml's
+ * shape: its `runtimes:` list and `record:` filters). */
 int asp_rules_load_runtimes(struct asp_rules *r, const char *path, char **err);
 void asp_rules_free(struct asp_rules *r);
 

@@ -16,7 +16,9 @@
 #include "analysis/analyze.h"
 #include "analysis/compare.h"
 #include "analysis/rules.h"
+#include "analysis/runname.h"
 #include "analysis/util.h"
+#include "analysis/verdict.h"
 #include "report/batch.h"
 #include "report/outdir.h"
 #include "report/outfile.h"
@@ -237,13 +239,11 @@ static void analyse_run(struct pool *p, struct job *j)
 	}
 	struct asp_span_sink sink = trace ? asp_chrome_sink(j->chrome) : (struct asp_span_sink){ 0 };
 	struct asp_analyze_opts ao = {
-		.rules = p->rules, .runtime = o->runtime, .sink = trace ? &sink : NULL, .warn = cmd_warn,
+		.rules = p->rules, .runtime = o->runtime, .name = j->name, .sink = trace ? &sink : NULL,
+		.warn = cmd_warn,
 	};
 	j->result = asp_analyze(j->path, &ao, &err);
-	if (j->result) { /* its folder's name: unique in the batch */
-		free(j->result->name);
-		j->result->name = xstrdup(j->name);
-	} else {
+	if (!j->result) {
 		asp_chrome_abort(j->chrome);
 		j->chrome = NULL;
 		rmdir(rundir); /* nothing else was written there */
@@ -350,41 +350,14 @@ static void *worker(void *arg)
 	}
 }
 
-/* the run's folder name in runs/: its own, or NAME-2, NAME-3... when an
- * earlier run has it, NAME shortened (on a character boundary) so that the
- * whole still fits in a file name */
-static char *unique_name(struct job *jobs, size_t n, const char *base)
+/* the exit status (cmd.h) of the batch's verdict */
+static int verdict_exit(enum asp_batch_status s)
 {
-	char *name = xstrdup(base);
-	for (int k = 2;; k++) {
-		bool clash = false;
-		for (size_t i = 0; i < n; i++)
-			if (!strcmp(jobs[i].name, name))
-				clash = true;
-		if (!clash)
-			return name;
-		free(name);
-		char suffix[16];
-		int sl = snprintf(suffix, sizeof(suffix), "-%d", k);
-		name = xasprintf("%.*s%s", (int)asp_utf8_cut(base, NAME_MAX - (size_t)sl), base, suffix);
+	switch (s) {
+	case ASP_BATCH_PASS: return ASP_EXIT_OK;
+	case ASP_BATCH_FAIL: return ASP_EXIT_FINDINGS;
+	default: return ASP_EXIT_USAGE;
 	}
-}
-
-static bool findings_fail(const struct asp_rules *rules, const struct asp_result *r,
-			  size_t *errors, size_t *warnings)
-{
-	bool fail = false;
-	for (size_t i = 0; i < r->nfindings; i++) {
-		enum asp_severity s = r->findings[i].severity;
-		if (s == ASP_SEV_ERROR)
-			(*errors)++;
-		else if (s == ASP_SEV_WARNING)
-			(*warnings)++;
-		if ((s == ASP_SEV_ERROR && (rules->fail_on & (1u << ASP_FAIL_ERROR))) ||
-		    (s >= ASP_SEV_WARNING && (rules->fail_on & (1u << ASP_FAIL_WARNING))))
-			fail = true;
-	}
-	return fail;
 }
 
 /* the comparison's verdicts on stdout, after the runs; names shown as
@@ -612,16 +585,20 @@ int batch_run(const struct batch_opts *o)
 			  .outputs = outputs };
 	p.njobs = o->nbase + o->nruns;
 	p.jobs = xcalloc(p.njobs, sizeof(*p.jobs));
+	const char **paths = xcalloc(p.njobs, sizeof(*paths));
+	for (size_t i = 0; i < p.njobs; i++)
+		paths[i] = i < o->nbase ? o->base[i] : o->runs[i - o->nbase];
+	char **names = asp_run_names(paths, p.njobs);
 	for (size_t i = 0; i < p.njobs; i++) {
 		struct job *j = &p.jobs[i];
 		j->is_base = i < o->nbase;
-		j->path = j->is_base ? o->base[i] : o->runs[i - o->nbase];
-		char *base = asp_run_name(j->path);
-		j->name = unique_name(p.jobs, i, base);
-		free(base);
+		j->path = paths[i];
+		j->name = names[i]; /* its folder in runs/, unique in the batch */
 		j->out_rundir = xasprintf("%s/runs/%s", o->out_dir, j->name);
 		j->trace_final = asp_path_join(j->out_rundir, "trace.json");
 	}
+	free(paths);
+	free(names);
 	p.progress = !o->quiet && isatty(STDERR_FILENO);
 	/* a gnuplot per chart of the likely kinds (a histogram per run, two
 	 * trends), at most one per CPU: started now, they are ready to draw
@@ -652,12 +629,13 @@ int batch_run(const struct batch_opts *o)
 	int status = ASP_EXIT_OK;
 	bool fatal = false;
 	struct asp_batch *b = &p.b;
-	size_t errors = 0, warnings = 0;
-	bool findings_failed = false;
+	bool *judged = xcalloc(p.njobs, sizeof(*judged)); /* per run of b->runs */
 	for (size_t i = 0, k = 0; i < p.njobs; i++) {
 		struct job *j = &p.jobs[i];
-		if (j->result)
+		if (j->result) {
+			judged[k] = !j->is_base || !o->nbase;
 			b->run_json[k++] = j->json;
+		}
 		if (j->fatal) {
 			cmd_error("%s", j->fatal);
 			fatal = true;
@@ -673,32 +651,26 @@ int batch_run(const struct batch_opts *o)
 		}
 		if (j->text)
 			fwrite(j->text, 1, j->text_len, stdout);
-		if (!j->is_base || !o->nbase)
-			findings_failed |= findings_fail(rules, j->result, &errors, &warnings);
 	}
 	if (b->cmp)
 		print_comparison(b->cmp, o->top);
 	else if (o->nbase && !fatal)
 		cmd_error("no comparison: %s", p.nb ? "no new run could be read" : "no baseline run could be read");
 
-	size_t regressions = b->cmp ? b->cmp->counts[ASP_V_REGRESSED] : 0;
-	bool regress_fail = regressions && (rules->fail_on & (1u << ASP_FAIL_REGRESSION));
-	if (fatal)
-		status = ASP_EXIT_USAGE;
-	else if (b->nskipped || (o->nbase && !b->cmp))
-		status = ASP_EXIT_USAGE;
-	else if (findings_failed || regress_fail)
-		status = ASP_EXIT_FINDINGS;
-	if (status == ASP_EXIT_USAGE)
-		b->status_reason = xasprintf("%zu run%s could not be read", b->nskipped, b->nskipped == 1 ? "" : "s");
-	else if (status == ASP_EXIT_FINDINGS)
-		b->status_reason = xasprintf("%zu regression%s, %zu error and %zu warning finding%s (fail_on decides)",
-					    regressions, regressions == 1 ? "" : "s", errors, warnings,
-					    warnings == 1 ? "" : "s");
-	else
-		b->status_reason = xasprintf("%zu regressions, %zu error and %zu warning findings",
-					    regressions, errors, warnings);
-	b->status = status;
+	/* the verdict (analysis/verdict.h); a run whose output could not be
+	 * written stops the batch before any report shows it */
+	struct asp_batch_verdict verdict;
+	struct asp_batch_input in = {
+		.rules = rules, .runs = (const struct asp_result *const *)b->runs, .nruns = b->nruns,
+		.judged = judged, .cmp = b->cmp, .nskipped = b->nskipped,
+		.cmp_missing = o->nbase && !b->cmp,
+	};
+	asp_batch_verdict_judge(&in, &verdict);
+	free(judged);
+	b->verdict = &verdict;
+	b->status = (int)verdict.status;
+	b->status_reason = verdict.reason;
+	status = fatal ? ASP_EXIT_USAGE : verdict_exit(verdict.status);
 	if (fatal) { /* the output folder stays as it was */
 		asp_charts_finish(p.charts, false, NULL, NULL, NULL, NULL);
 		free(p.charts_err);
@@ -730,7 +702,7 @@ int batch_run(const struct batch_opts *o)
 		free(b->skipped[i].reason);
 	}
 	free(b->skipped);
-	free(b->status_reason);
+	asp_batch_verdict_free(&verdict);
 	for (size_t i = 0; i < b->ncharts; i++)
 		free(b->charts[i]);
 	free(b->charts);

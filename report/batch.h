@@ -17,6 +17,7 @@
 #include "analysis/compare.h"
 #include "analysis/model.h"
 #include "analysis/rules.h"
+#include "analysis/verdict.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -38,7 +39,10 @@ struct asp_batch {
 	struct asp_skipped_run *skipped;
 	size_t nskipped;
 	struct asp_comparison *cmp;    /* NULL without --baseline / diff */
-	/* the exit status the batch will have and why (index.md, junit) */
+	/* the verdict by fail_on (analysis/verdict.h): junit.xml marks its
+	 * failing items, index.md shows its status first */
+	const struct asp_batch_verdict *verdict;
+	/* its status and reason, for the writers that show only these */
 	int status;                    /* 0 clean, 1 fails the rules, 2 input errors */
 	char *status_reason;
 	/* the charts this batch drew whole (names without extension, as in

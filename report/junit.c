@@ -1,6 +1,7 @@
 /* junit.c - junit.xml for CI systems: one testcase per compared future and
  * per blocking rule of each run; regressions and findings that fail the
- * rules (fail_on) are failures whose message says what changed by how much. */
+ * rules (b->verdict says which) are failures whose message says what
+ * changed by how much. */
 #include "batch.h"
 #include "report/outfile.h"
 #include "analysis/util.h"
@@ -32,20 +33,16 @@ static void xml(FILE *fp, const char *s)
 	free(t);
 }
 
-static bool finding_fails(const struct asp_rules *rules, const struct asp_finding *f)
-{
-	return (f->severity == ASP_SEV_ERROR && (rules->fail_on & (1u << ASP_FAIL_ERROR))) ||
-	       (f->severity >= ASP_SEV_WARNING && (rules->fail_on & (1u << ASP_FAIL_WARNING)));
-}
-
 /* the rules a run is checked against: each rule kind, and for blocking
  * polls the default thresholds and every override pattern that matched */
 struct rule_case {
 	const char *rule, *pattern;
 };
 
-static void run_suite(FILE *fp, const struct asp_batch *b, const struct asp_result *r)
+static void run_suite(FILE *fp, const struct asp_batch *b, size_t run)
 {
+	const struct asp_result *r = b->runs[run];
+	const bool *fails = b->verdict->finding_fails[run];
 	struct rule_case cases[64];
 	size_t n = 0;
 	cases[n++] = (struct rule_case){ "blocking-poll", "default" };
@@ -61,7 +58,7 @@ static void run_suite(FILE *fp, const struct asp_batch *b, const struct asp_resu
 		for (size_t i = 0; i < r->nfindings; i++)
 			if (!strcmp(r->findings[i].rule, cases[k].rule) &&
 			    (!cases[k].pattern || !strcmp(cases[k].pattern, r->findings[i].pattern)) &&
-			    finding_fails(b->rules, &r->findings[i])) {
+			    fails[i]) {
 				failures++;
 				break;
 			}
@@ -85,7 +82,7 @@ static void run_suite(FILE *fp, const struct asp_batch *b, const struct asp_resu
 			const struct asp_finding *f = &r->findings[i];
 			if (strcmp(f->rule, cases[k].rule) ||
 			    (cases[k].pattern && strcmp(cases[k].pattern, f->pattern)) ||
-			    !finding_fails(b->rules, f))
+			    !fails[i])
 				continue;
 			count++;
 			if (!strcmp(f->rule, "self-wake"))
@@ -120,8 +117,7 @@ static void run_suite(FILE *fp, const struct asp_batch *b, const struct asp_resu
 static void compare_suite(FILE *fp, const struct asp_batch *b)
 {
 	const struct asp_comparison *c = b->cmp;
-	bool fail = b->rules->fail_on & (1u << ASP_FAIL_REGRESSION);
-	size_t failures = fail ? c->counts[ASP_V_REGRESSED] : 0;
+	size_t failures = b->verdict->row_failures;
 	fprintf(fp, "  <testsuite name=\"comparison\" tests=\"%zu\" failures=\"%zu\">\n", c->nrows,
 		failures);
 	for (size_t i = 0; i < c->nrows; i++) {
@@ -129,7 +125,7 @@ static void compare_suite(FILE *fp, const struct asp_batch *b)
 		fprintf(fp, "    <testcase classname=\"asprof.compare.%s\" name=\"", r->is_task ? "task" : "future");
 		xml(fp, r->name);
 		fputs("\">\n", fp);
-		if (r->verdict == ASP_V_REGRESSED && fail) {
+		if (b->verdict->row_fails[i]) {
 			fputs("      <failure type=\"regression\" message=\"regressed: ", fp);
 			xml(fp, r->reason);
 			fputs("\">", fp);
@@ -157,7 +153,7 @@ int asp_junit_write(const struct asp_batch *b, const char *path, char **err)
 	if (b->cmp)
 		compare_suite(fp, b);
 	for (size_t i = 0; i < b->nruns; i++)
-		run_suite(fp, b, b->runs[i]);
+		run_suite(fp, b, i);
 	for (size_t i = 0; i < b->nskipped; i++) {
 		fputs("  <testsuite name=\"input\" tests=\"1\" errors=\"1\">\n    <testcase classname=\"asprof.input\" name=\"", fp);
 		xml(fp, b->skipped[i].path);

@@ -119,8 +119,9 @@ static void write_report(FILE *fp, const struct asp_batch *b)
 	const struct asp_comparison *c = b->cmp;
 	fprintf(fp, "# asprof report\n\n");
 	fprintf(fp, "**%s** — %s (exit status %d)\n\n",
-		b->status == 0 ? "PASS" : b->status == 1 ? "FAIL" : "ERROR",
-		b->status_reason ? b->status_reason : "", b->status);
+		b->verdict->status == ASP_BATCH_PASS ? "PASS"
+		: b->verdict->status == ASP_BATCH_FAIL ? "FAIL" : "ERROR",
+		b->verdict->reason, (int)b->verdict->status);
 	fprintf(fp, "%zu run%s analysed", b->nruns, b->nruns == 1 ? "" : "s");
 	if (b->nskipped)
 		fprintf(fp, ", %zu skipped", b->nskipped);

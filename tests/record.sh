@@ -73,8 +73,32 @@ if $have_gcc; then
 	status "$ASPROF" record -o "$TMP/runs/d3" -n --runtime smol "$TMP/hello_pg"
 	check "dry-run --runtime smol: RawTask::run arg1 spec, no Harness" \
 		sh -c 'echo "$1" | grep -qF -- "7RawTask.*E3run" && ! echo "$1" | grep -q Harness' - "$(cat "$TMP/stdout")"
+
+	# a runtime of --runtimes FILE: its record: crates found in the
+	# program's symbols, its task poll recorded
+	cat >"$TMP/glommio.c" <<'EOF'
+void spawn(void) __asm__("_RNvCs1_7glommio5spawn");
+void spawn(void) {}
+int main(void) { spawn(); return 0; }
+EOF
+	cat >"$TMP/glommio.yaml" <<'EOF'
+runtimes:
+  - name: glommio
+    task_poll: ['glommio::task::*::run']
+    record:
+      crates: [glommio]
+      task_poll_v0: ['^_RNvMs[0-9A-Za-z]*_NtCs[0-9A-Za-z]+_7glommio4task.*3run$']
+EOF
+	gcc -pg -O0 -o "$TMP/glommio" "$TMP/glommio.c"
+	status "$ASPROF" record -o "$TMP/runs/d4" -n --runtimes "$TMP/glommio.yaml" "$TMP/glommio"
+	check "dry-run --runtimes: the profile's crate detected, its task poll recorded" \
+		sh -c '[ "$1" -eq 0 ] && grep -q "runtime glommio (detected)" "$2" && grep -qF -- "_7glommio4task.*3run\$@arg1" "$3"' \
+		- "$st" "$TMP/stderr" "$TMP/stdout"
+	status "$ASPROF" record -o "$TMP/runs/d4" -n --runtimes "$TMP/glommio.yaml" --runtime glommio "$TMP/hello_pg"
+	check "dry-run --runtimes: --runtime takes the profile" \
+		sh -c '[ "$1" -eq 0 ] && grep -q "runtime glommio (forced)" "$2"' - "$st" "$TMP/stderr"
 else
-	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do skip "dry-run: no gcc"; done
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14; do skip "dry-run: no gcc"; done
 fi
 
 # ------------------------------------------------- 2. real recordings of C

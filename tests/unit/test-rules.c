@@ -403,6 +403,20 @@ TEST(globs)
 		  "F:2:12: overrides.match: bad pattern 'a\\': trailing backslash");
 	CHECK_ERR("runtimes:\n  - name: x\n    plumbing: ['ok::*', 'bad[']\n",
 		  "F:3:25: runtimes.plumbing: bad pattern 'bad[': unbalanced '['");
+	/* record's lists: regexes for uftrace, names */
+	CHECK_ERR("runtimes:\n  - name: x\n    record: {task_poll_v0: ['a@b']}\n",
+		  "F:3:29: runtimes.record.task_poll_v0: bad regex 'a@b': '@' starts uftrace's suffix");
+	CHECK_ERR("runtimes:\n  - name: x\n    record: {crates: ['a::b']}\n",
+		  "F:3:23: runtimes.record.crates: bad name 'a::b' (letters, digits, '_' and '-')");
+	CHECK_ERR("runtimes:\n  - name: x\n    record: {tasks: []}\n",
+		  "F:3:14: unknown key 'runtimes.record.tasks' (expected crates, task_poll_v0, "
+		  "task_poll_legacy, notrace_v0, notrace_legacy, yields_to)");
+	struct asp_rules *rr = load_ok("runtimes:\n  - name: tokio\n    record: {task_poll_v0: ['^x$']}\n");
+	const struct asp_profile *tk = rr ? asp_rules_profile(rr, "tokio") : NULL;
+	CHECK(tk && tk->record.task_poll_v0.n == 1 && !strcmp(tk->record.task_poll_v0.v[0], "^x$") &&
+	      tk->record.crates.n == 1 && tk->record.notrace_v0.n == 15);
+	CHECK(rr && rr->record_notrace_v0.n == 16 && rr->record_notrace_legacy.n == 19);
+	asp_rules_free(rr);
 }
 
 /* symbols of tests/fixtures, demangled by libiberty (c++filt -i) */
@@ -581,7 +595,7 @@ TEST(runtimes_replace_and_extend)
 		       "runtimes:\n  - name: zzz\n    detect: ['z::*']\n  - name: tokio\n    plumbin: []\n");
 	CHECK(asp_rules_load_runtimes(d, rt, &err) < 0);
 	char *want = xasprintf("%s:5:5: unknown key 'runtimes.plumbin' (expected name, detect, "
-			       "task_poll, block_on, not_task, task_done, combinator, plumbing)", rt);
+			       "task_poll, block_on, not_task, task_done, combinator, plumbing, record)", rt);
 	CHECK_STR(err, want);
 	CHECK_U64(d->nprofiles, 3);
 	free(want);
@@ -590,7 +604,7 @@ TEST(runtimes_replace_and_extend)
 	free(rt);
 	rt = tmp_rules(dir, "top.yaml", "runtime: tokio\n");
 	CHECK(asp_rules_load_runtimes(d, rt, &err) < 0);
-	want = xasprintf("%s:1:1: unknown key 'runtime' (expected runtimes)", rt);
+	want = xasprintf("%s:1:1: unknown key 'runtime' (expected runtimes, record)", rt);
 	CHECK_STR(err, want);
 	free(want);
 	free(err);

@@ -1,0 +1,16 @@
+/* runname.h - the names of a batch's runs: each run's folder in runs/ and
+ * its name in every report (asp_analyze_opts.name). A run is named by the
+ * folder of its recording (asp_run_name, analyze.h); within a batch the
+ * names are made unique in argument order.
+ *
+ * Ownership: the array and each name are malloc'd, the caller's. */
+#ifndef ASP_RUNNAME_H
+#define ASP_RUNNAME_H
+
+#include <stddef.h>
+
+/* NAME, or NAME-2, NAME-3... when an earlier run has it, each a valid file
+ * name (NAME shortened on a character boundary to fit) */
+char **asp_run_names(const char *const *dirs, size_t n);
+
+#endif

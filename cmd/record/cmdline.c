@@ -1,0 +1,149 @@
+/* cmdline.c - the `uftrace record` command line: the -N filters that drop
+ * only helpers that never poll, and the -A specs that record the first
+ * argument of the task polls and of the program's own future bodies. The
+ * runtimes' regexes are their profiles' (configs/runtimes.yaml `record:`);
+ * the program's own are built here from its crates. tests/rust/record.sh
+ * and tests/fixtures/README.md say why each option is there; the regexes
+ * are theirs, generalised to any crate. uftrace 0.13 matches them against
+ * the MANGLED v0 names (_R...) and against its own demangling of legacy
+ * ones. */
+#include "record.h"
+#include "analysis/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define B62 "[0-9A-Za-z]"
+/* the optional instantiating crate at the end of a v0 symbol */
+#define V0_INST "(B" B62 "*_|Cs" B62 "+_[0-9]+[A-Za-z_][A-Za-z0-9_]*)?"
+/* a v0 symbol whose OWN path starts in the crate/module that follows (nested
+ * path tags, impl blocks, then the crate root), so that a module named only in
+ * a generic argument does not match: dropping Harness<F, Arc<..>>::poll with
+ * an unanchored "5alloc4sync" would lose every task poll */
+/* a path separator in a legacy name: uftrace 0.13 demangles impl paths as
+ * "_<a..b as c..d>::f", libiberty (asprof's reader) as "<a::b as c::d>::f";
+ * the legacy patterns accept both */
+#define SEP "(\\.\\.|::)"
+#define V0_OWN "^_R(I|Y|N[A-Za-z]|[MX](s" B62 "*_)?)*Cs" B62 "+_"
+
+void strv_push(struct strv *a, char *s) /* takes s */
+{
+	if (a->n + 2 > a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 64;
+		a->v = xreallocarray(a->v, a->cap, sizeof *a->v);
+	}
+	a->v[a->n++] = s;
+	a->v[a->n] = NULL;
+}
+
+void strv_add(struct strv *a, const char *opt, const char *val)
+{
+	strv_push(a, xstrdup(opt));
+	if (val)
+		strv_push(a, xstrdup(val));
+}
+
+void strv_free(struct strv *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+	a->v = NULL;
+	a->n = a->cap = 0;
+}
+
+/* s, shell-quoted when it needs to be */
+void put_quoted(FILE *out, const char *s)
+{
+	static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				   "0123456789_@%+=:,./-";
+	if (*s && strspn(s, safe) == strlen(s)) {
+		fputs(s, out);
+		return;
+	}
+	fputc('\'', out);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputs("'\\''", out);
+		else
+			fputc(*s, out);
+	}
+	fputc('\'', out);
+}
+
+/* a v0 filter: '@' = a module path anchored with V0_OWN, otherwise a
+ * substring ('.*' forces regex matching: uftrace 0.13 compares a pattern
+ * without metacharacters as an exact name) */
+static void add_notrace_v0(struct strv *a, const struct asp_patterns *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const char *p = l->v[i];
+		char *re = p[0] == '@' ? xasprintf(V0_OWN "%s", p + 1) : xasprintf(".*%s", p);
+		strv_push(a, xstrdup("-N"));
+		strv_push(a, re);
+	}
+}
+
+void add_notrace(struct strv *a, const struct asp_rules *r, bool legacy)
+{
+	add_notrace_v0(a, &r->record_notrace_v0);
+	for (size_t p = 0; p < r->nprofiles; p++)
+		add_notrace_v0(a, &r->profiles[p].record.notrace_v0);
+	if (!legacy)
+		return;
+	for (size_t i = 0; i < r->record_notrace_legacy.n; i++)
+		strv_add(a, "-N", r->record_notrace_legacy.v[i]);
+	for (size_t p = 0; p < r->nprofiles; p++)
+		for (size_t i = 0; i < r->profiles[p].record.notrace_legacy.n; i++)
+			strv_add(a, "-N", r->profiles[p].record.notrace_legacy.v[i]);
+}
+
+/* -A REGEX@arg1 for each of the list's task polls */
+void add_task_polls(struct strv *a, const struct asp_patterns *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		strv_push(a, xstrdup("-A"));
+		strv_push(a, xasprintf("%s@arg1", l->v[i]));
+	}
+}
+
+/* -A for the program's own futures: hand-written Future::poll impls and the
+ * bodies of its async fns/blocks (fn::{closure#0}) and methods */
+void add_user_specs(struct strv *a, const struct elf_facts *f, bool v0)
+{
+	struct asp_buf alt = { 0 };
+	size_t n = 0;
+	for (size_t i = 0; i < f->ncrates; i++) {
+		const char *c = f->crates[i].name;
+		if (f->crates[i].v0 != v0)
+			continue;
+		if (n++)
+			asp_buf_append(&alt, "|", 1);
+		if (v0) /* v0 puts a '_' between the length and a leading '_' */
+			asp_buf_printf(&alt, "%zu%s%s", strlen(c), c[0] == '_' ? "_" : "", c);
+		else
+			asp_buf_printf(&alt, "%s", c);
+	}
+	if (n == 0)
+		return;
+	char *k = n > 1 ? xasprintf("(%s)", alt.data) : xstrdup(alt.data);
+	asp_buf_free(&alt);
+	if (v0) {
+		strv_push(a, xstrdup("-A"));
+		strv_push(a, xasprintf("^_RNvX(s" B62 "*_)?(Nt)*Cs" B62 "+_%s.*NtNtNtCs" B62
+				       "+_4core6future6future6Future4poll" V0_INST "$@arg1", k));
+		strv_push(a, xstrdup("-A"));
+		strv_push(a, xasprintf("^_RNCI?Nv(Nt)*Cs" B62 "+_%s([0-9]+[A-Za-z_][A-Za-z0-9_]*)+(.*E)?0"
+				       V0_INST "$@arg1", k));
+		strv_push(a, xstrdup("-A"));
+		strv_push(a, xasprintf("^_RNCI?NvM(s" B62 "*_)?(Nt)*Cs" B62 "+_%s.*0" V0_INST "$@arg1", k));
+	} else {
+		strv_push(a, xstrdup("-A"));
+		strv_push(a, xasprintf("^_?<%s" SEP ".* as core" SEP "future" SEP "future" SEP
+				       "Future>::poll$@arg1", k));
+		strv_push(a, xstrdup("-A"));
+		strv_push(a, xasprintf("^%s::([A-Za-z0-9_<>,]+::)+_?\\{\\{closure\\}\\}$@arg1", k));
+	}
+	free(k);
+}
