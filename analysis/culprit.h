@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "trace.h"
+#include "ingest/ingest.h"
 
 #define CULPRIT_SLOTS 4
 struct child_agg {

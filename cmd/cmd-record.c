@@ -8,7 +8,7 @@
  * theirs, generalised to any crate. uftrace 0.13 matches them against the
  * MANGLED v0 names (_R...) and against its own demangling of legacy ones. */
 #include "cmd.h"
-#include "../analysis/trace.h"
+#include "../analysis/ingest/ingest.h"
 #include "../analysis/util.h"
 
 #include <elf.h>

@@ -1,17 +1,24 @@
-/* trace.h - a uftrace data directory, read natively.
+/* ingest.h - a uftrace data directory, read natively: the reader's face.
  *
- * This is the only place in asprof that knows uftrace's on-disk format
- * (info, task.txt, sid-*.map, *.sym, <tid>.dat). Stages consume resolved
- * events (struct asp_event) from per-thread readers, or from a merger that
- * yields every thread's events in timestamp order.
+ * analysis/ingest/ is the only place in asprof that knows uftrace's on-disk
+ * format, each kind of file in a file of its own as uftrace has them:
+ * info.c (the info header), argspec.c (argument specs and the data they
+ * lay out), sessions.c (task.txt, sid-*.map), symbols.c (*.sym, names
+ * demangled by demangle.c), perf.c (perf-cpu*.dat), record.c (<tid>.dat,
+ * one thread's records), merge.c (every thread's records in timestamp
+ * order, on a decoder thread of its own), fold.c (parallel readers that
+ * fold plain calls: fold.h), and trace.c, which opens a recording with
+ * them. Stages consume resolved events (struct asp_event) from per-thread
+ * readers, or from a merger that yields every thread's events in
+ * timestamp order.
  *
  * Ownership: a struct asp_trace owns every module, symbol, session and string
  * reachable from it; pointers handed out (symbols, names, info strings) stay
  * valid until asp_trace_close(). Readers borrow the trace and must be closed
  * before it. An event's payload pointer is valid until the next read from the
  * same reader. */
-#ifndef ASP_TRACE_H
-#define ASP_TRACE_H
+#ifndef ASP_INGEST_H
+#define ASP_INGEST_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -211,7 +218,7 @@ struct asp_reader *asp_reader_open(struct asp_trace *t, size_t thread_idx, char 
  * truncated final record is reported as a warning and ends the stream. A
  * record timed outside the recording comes as a LOST record of none (time
  * and count 0), a time that goes back as the time before (judge_time in
- * trace.c); each file says what it dropped and clamped once, at its end. */
+ * record.c); each file says what it dropped and clamped once, at its end. */
 int asp_reader_next(struct asp_reader *r, struct asp_event *ev, char **err);
 /* A tag per symbol, computed once per symbol and cache and kept beside it
  * in the reader's cache: asp_cursor_sym hands it out with each record
@@ -240,7 +247,7 @@ struct asp_sym_ent {
 /* A record's time is believed without a second look when it is no earlier
  * than its thread's record before and at most this much later (a longer
  * jump is kept when the record after it does not go back: see
- * judge_time in trace.c) */
+ * judge_time in record.c) */
 #define ASP_JUMP_NS 1000000ULL
 struct asp_cursor {
 	const uint8_t *p, *end;

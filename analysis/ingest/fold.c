@@ -8,7 +8,7 @@
  * memory is the blocks in flight (at most FOLD_QUEUE per thread, FOLD_EXTRA
  * beyond one each in all), whatever the recording's length. */
 #include "fold.h"
-#include "util.h"
+#include "analysis/util.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -274,7 +274,7 @@ static __attribute__((noinline)) void fold_one(struct worker *w, struct fthread 
  * It takes up to max plain records (asp_cursor_plain) whose times do not
  * go back nor jump (the latest time is then the largest: the totals need
  * no other test; any other record goes the slow way, fold_event, which
- * asp_reader_next has judged: see judge_time in trace.c) and returns
+ * asp_reader_next has judged: see judge_time in record.c) and returns
  * how many. The common steps run on local copies of the thread's state
  * (stores to the frames and items could alias its fields); fold_one does
  * the rest. */

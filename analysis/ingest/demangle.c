@@ -6,7 +6,7 @@
  * leave them with longjmp (they allocate nothing: all their state is on
  * the stack) and keep the mangled name. */
 #include "demangle.h"
-#include "util.h"
+#include "analysis/util.h"
 
 #include <setjmp.h>
 #include <stdbool.h>
