@@ -2,7 +2,7 @@
  * fuzz targets (see fuzz.h). */
 #include "fuzz/fuzz.h"
 #include "analysis/ingest/fold.h"
-#include "analysis/ingest/ingest.h"
+#include "analysis/ingest/ingest-private.h"
 #include "analysis/util.h"
 
 #include <dirent.h>

@@ -8,6 +8,7 @@
  * memory is the blocks in flight (at most FOLD_QUEUE per thread, FOLD_EXTRA
  * beyond one each in all), whatever the recording's length. */
 #include "fold.h"
+#include "record.h"
 #include "analysis/util.h"
 
 #include <pthread.h>

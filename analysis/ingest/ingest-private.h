@@ -17,6 +17,49 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* argument formats, as uftrace's argspec suffixes */
+enum asp_arg_fmt {
+	ASP_ARG_AUTO, ASP_ARG_SINT, ASP_ARG_UINT, ASP_ARG_HEX, ASP_ARG_OCT,
+	ASP_ARG_STR, ASP_ARG_CHAR, ASP_ARG_FLOAT, ASP_ARG_STD_STRING,
+	ASP_ARG_PTR, ASP_ARG_ENUM, ASP_ARG_STRUCT,
+};
+
+/* where an argument is read from: uftrace merges the specs of all the
+ * patterns that match a function by this and idx (or loc) */
+enum asp_arg_type { ASP_ARGT_INDEX, ASP_ARGT_FLOAT, ASP_ARGT_REG, ASP_ARGT_STACK };
+
+struct asp_arg_spec {
+	int idx;               /* 1.. for argN/fpargN, 0 for retval */
+	enum asp_arg_fmt fmt;
+	unsigned size;         /* bytes recorded (before 4-byte alignment) */
+	uint8_t type;          /* enum asp_arg_type */
+	bool exact;            /* from a pattern that names the function exactly */
+	uint64_t loc;          /* REG: the register's name (packed); STACK: offset */
+};
+
+/* the layout of the data that follows a function's entry (args) and exit
+ * (retval) records, from the argspec/retspec pattern that matched it */
+struct asp_fn_args {
+	struct asp_arg_spec *args; /* in recording order, idx > 0 */
+	size_t nargs;
+	struct asp_arg_spec *rets; /* idx == 0 */
+	size_t nrets;
+};
+
+struct asp_module {
+	char *path;     /* as in the map file */
+	char *basename;
+	char *build_id; /* may be NULL */
+	struct asp_symbol *syms; /* sorted by addr */
+	size_t nsyms;
+	bool loaded, missing;
+};
+
+/* Parse one uftrace argspec list ("arg1,arg2/s,retval/x64") into specs;
+ * Returns -1 on a malformed spec. */
+int asp_parse_arg_specs(const char *s, struct asp_fn_args *out);
+void asp_fn_args_free(struct asp_fn_args *fa);
+
 /* one pattern of argspec/retspec, with the layout it gives */
 struct arg_filter {
 	char *pattern;

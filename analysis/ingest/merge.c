@@ -30,26 +30,7 @@ static inline const struct asp_sym_ent *plain_record(struct asp_reader *r, const
 	return ce->key == key ? ce : reader_lookup_ent(r, *time, addr);
 }
 
-void asp_arena_keep(struct asp_arena *a, struct asp_event *ev)
-{
-	if (!ev->data)
-		return;
-	/* allocated even for an empty payload: no offset from NULL */
-	if (!a->p || a->len + ev->data_len > a->cap) {
-		a->cap = 2 * (a->len + ev->data_len) + 4096;
-		a->p = xrealloc(a->p, a->cap);
-	}
-	memcpy(a->p + a->len, ev->data, ev->data_len);
-	/* an offset + 1 until the arena stops moving */
-	ev->data = (const uint8_t *)(uintptr_t)(a->len + 1);
-	a->len += ASP_ALIGN(ev->data_len, 8);
-}
-
-void asp_arena_fix(const struct asp_arena *a, struct asp_event *ev)
-{
-	if (ev->data)
-		ev->data = a->p + ((uintptr_t)ev->data - 1);
-}
+/* ---------------------------------------------------------------- merger */
 
 /* heap entries carry their reader's head time: comparisons touch nothing else */
 struct heap_ent {
@@ -270,6 +251,8 @@ int asp_merger_next(struct asp_merger *m, struct asp_event *ev, char **err)
 		*ev = *e;
 	return rc;
 }
+
+/* ---------------------------------------------------------------- stream */
 
 /* asp_merger_next_batch's sequence, produced on a thread of its own: the
  * decoder thread reads, resolves and merges every thread's records into

@@ -675,3 +675,26 @@ const struct asp_sym_ent *asp_cursor_miss(struct asp_reader *r, uint64_t time, u
 {
 	return reader_lookup_ent(r, time, addr);
 }
+
+/* ---------------------------------------------------------------- arena */
+
+void asp_arena_keep(struct asp_arena *a, struct asp_event *ev)
+{
+	if (!ev->data)
+		return;
+	/* allocated even for an empty payload: no offset from NULL */
+	if (!a->p || a->len + ev->data_len > a->cap) {
+		a->cap = 2 * (a->len + ev->data_len) + 4096;
+		a->p = xrealloc(a->p, a->cap);
+	}
+	memcpy(a->p + a->len, ev->data, ev->data_len);
+	/* an offset + 1 until the arena stops moving */
+	ev->data = (const uint8_t *)(uintptr_t)(a->len + 1);
+	a->len += ASP_ALIGN(ev->data_len, 8);
+}
+
+void asp_arena_fix(const struct asp_arena *a, struct asp_event *ev)
+{
+	if (ev->data)
+		ev->data = a->p + ((uintptr_t)ev->data - 1);
+}

@@ -1,8 +1,8 @@
 /* record.h - the record reader's insides, for the files that read records
- * in place: record.c, merge.c (a run of one thread's records at a time)
- * and fold.c (through the cursor of ingest.h). A reader's state, its
- * symbol cache and the fast path of asp_reader_next, inline: the hot
- * loops pay no call per record. The record's format is told in record.c. */
+ * in place: record.c, merge.c (runs of one thread's records) and fold.c
+ * (through a cursor, below). The record's bits, the reader's state and its
+ * symbol cache, and the fast path of asp_reader_next, inline: the hot
+ * loops pay no call per record. The format is told in record.c. */
 #ifndef ASP_INGEST_RECORD_H
 #define ASP_INGEST_RECORD_H
 
@@ -15,8 +15,82 @@
 
 #define RECORD_SIZE 16
 #define RECORD_MAGIC 5
-#define SYM_CACHE_BITS ASP_SYM_CACHE_BITS
+#define SYM_CACHE_BITS 14
 #define SYM_CACHE_SIZE (1u << SYM_CACHE_BITS) /* per trace, direct mapped */
+
+/* Decode one 16-byte record: the bits of its word. */
+struct asp_raw_record {
+	uint64_t time;
+	unsigned type, more, magic, depth;
+	uint64_t addr;
+};
+void asp_decode_record(const uint8_t buf[16], struct asp_raw_record *rec);
+
+/* A tag per symbol, computed once per symbol and cache and kept beside it
+ * in the reader's cache: asp_cursor_sym hands it out with each record
+ * (classes, say, without a trip to the symbol). Only for a threaded
+ * trace's readers (their caches are their own); set before reading. With
+ * share, a reader already given the same fn and ctx and read on the same
+ * thread, r uses share's cache: the hot symbols of the thread's readers are
+ * cached once. */
+typedef uint8_t (*asp_tag_fn)(void *ctx, const struct asp_symbol *sym);
+void asp_reader_set_tagger(struct asp_reader *r, asp_tag_fn fn, void *ctx,
+			   struct asp_reader *share);
+/* The records of a reader in place, for a hot loop of the caller's own
+ * (fold.c's): the whole records in the reader's buffer from p to end, of
+ * which the caller takes the leading run of plain ones (asp_cursor_plain:
+ * an entry or exit without payload in the reader's session), resolving
+ * the symbols it needs through the reader's cache (asp_cursor_sym), then
+ * says where it stopped (asp_reader_consumed) and reads on with
+ * asp_reader_next, which takes anything else and refills. */
+struct asp_sym_ent {
+	uint64_t key;                 /* the address, the session's index + 1 above */
+	const struct asp_symbol *sym; /* NULL when not resolved */
+	uint32_t id;                  /* sym->id (0 for none) */
+	uint8_t tag;                  /* the reader's tagger's, 0 without one */
+};
+/* A record's time is believed without a second look when it is no earlier
+ * than its thread's record before and at most this much later (a longer
+ * jump is kept when the record after it does not go back: see
+ * judge_time in record.c) */
+#define ASP_JUMP_NS 1000000ULL
+struct asp_cursor {
+	const uint8_t *p, *end;
+	/* a plain record's time is in [first, first + ASP_JUMP_NS] (first: the
+	 * thread's latest time, within the session) and before until (the
+	 * session's end, or the recording's); first = until = 0: none is */
+	uint64_t first, until;
+	uint64_t sess_key;
+	struct asp_sym_ent *cache;
+	struct asp_reader *r;
+};
+void asp_reader_cursor(struct asp_reader *r, struct asp_cursor *c);
+/* the records before p were taken (none past a record that is not plain) */
+void asp_reader_consumed(struct asp_reader *r, const uint8_t *p);
+/* a record's time and word (type, more, magic, depth, address: see
+ * asp_decode_record), read in place */
+static inline void asp_cursor_load(const uint8_t *p, uint64_t *time, uint64_t *word)
+{
+	memcpy(time, p, 8);
+	memcpy(word, p + 8, 8);
+}
+static inline bool asp_cursor_plain(const struct asp_cursor c, uint64_t time, uint64_t word)
+{
+	return (word & 0x3e) == (5u << 3) && time - c.first <= ASP_JUMP_NS && time < c.until;
+}
+static inline unsigned asp_word_type(uint64_t word) { return (unsigned)(word & 1); }
+static inline uint16_t asp_word_depth(uint64_t word) { return (uint16_t)((word >> 6) & 0x3ff); }
+const struct asp_sym_ent *asp_cursor_miss(struct asp_reader *r, uint64_t time, uint64_t addr);
+/* the symbol of a plain record's word: one probe of the cache (c by value:
+ * its fields stay in registers in the caller's loop) */
+static inline const struct asp_sym_ent *asp_cursor_sym(const struct asp_cursor c, uint64_t time,
+						       uint64_t word)
+{
+	uint64_t key = (word >> 16) | c.sess_key;
+	const struct asp_sym_ent *e =
+		&c.cache[(key * 0x9E3779B97F4A7C15ULL) >> (64 - SYM_CACHE_BITS)];
+	return e->key == key ? e : asp_cursor_miss(c.r, time, word >> 16);
+}
 
 struct asp_reader {
 	struct asp_trace *t;
@@ -56,6 +130,17 @@ struct asp_reader {
 	uint64_t sess_until;
 	uint64_t sess_from;
 };
+
+/* Events kept past the next read (an event's payload lives in the reader's
+ * buffer): their payloads copied into an arena, which may move while it
+ * grows. asp_arena_keep copies ev->data and leaves a placeholder in it;
+ * once nothing more is added, asp_arena_fix turns it back into a pointer. */
+struct asp_arena {
+	uint8_t *p;
+	size_t len, cap;
+};
+void asp_arena_keep(struct asp_arena *a, struct asp_event *ev);
+void asp_arena_fix(const struct asp_arena *a, struct asp_event *ev);
 
 /* the reader whose buffer this thread reads, for the SIGBUS guard of
  * record.c (map_guard) */

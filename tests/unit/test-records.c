@@ -1,6 +1,6 @@
 /* test-records.c - record decoding, argument specs and demangling. */
 #include "analysis/ingest/demangle.h"
-#include "analysis/ingest/ingest.h"
+#include "analysis/ingest/record.h"
 #include "tests/unit/tap.h"
 
 #include <stdint.h>
