@@ -143,8 +143,11 @@ void asp_arena_keep(struct asp_arena *a, struct asp_event *ev);
 void asp_arena_fix(const struct asp_arena *a, struct asp_event *ev);
 
 /* the reader whose buffer this thread reads, for the SIGBUS guard of
- * record.c (map_guard) */
-extern _Thread_local const struct asp_reader *cur_reader;
+ * record.c (map_guard); set for every record. Local-exec, as when it was
+ * record.c's own: one store, no look-up of its offset (libasprof.a goes
+ * into programs only, never into a shared library) */
+extern _Thread_local const struct asp_reader *cur_reader
+	__attribute__((tls_model("local-exec")));
 static inline void reading(const struct asp_reader *r) { cur_reader = r; }
 
 /* record.c: the reader's session for records at time (and the times it
