@@ -2,9 +2,9 @@
  *
  * The recording as read (struct asp_trace: info, sessions and their maps,
  * tasks, modules, thread files, argument filters), and the steps one file
- * takes for another: trace.c opens a recording with info.c, argspec.c,
- * sessions.c (which loads modules through symbols.c) and perf.c, and
- * record.c resolves addresses through sessions.c. Warnings go through
+ * takes for another: open.c opens a recording with info.c, argspec.c,
+ * sessions.c (which loads modules through symbols.c), trace.c and perf.c,
+ * and record.c resolves addresses through sessions.c. Warnings go through
  * warnf (trace.c), serialized once readers run on threads of their own. */
 #ifndef ASP_INGEST_PRIVATE_H
 #define ASP_INGEST_PRIVATE_H
@@ -124,8 +124,9 @@ struct asp_trace {
 };
 
 /* trace.c: a warning, through the trace's warn function (stderr without
- * one) */
+ * one); the thread files into t->threads */
 void warnf(struct asp_trace *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int find_threads(struct asp_trace *t, char **err);
 
 /* info.c: the info file into t->info */
 int read_info(struct asp_trace *t, char **err);
@@ -139,19 +140,20 @@ int64_t args_length(const uint8_t *p, size_t have, const struct asp_arg_spec *sp
 		    size_t n, bool *bad);
 
 /* symbols.c: a module by path (and build-id), added when new; its symbols
- * loaded (a warning when it has none); a module-relative address's symbol */
+ * loaded (a warning when it has none); a module-relative address's symbol;
+ * a session's program */
 struct asp_module *get_module(struct asp_trace *t, const char *path, const char *build_id);
 void load_module(struct asp_trace *t, struct asp_module *m);
 const struct asp_symbol *module_find(struct asp_trace *t, struct asp_module *m,
 				     uint64_t rel);
+struct asp_module *session_program(const struct session *s);
 
 /* sessions.c: task.txt and every session's map; the session of tid at time;
- * an absolute address's symbol in a session; a session's program */
+ * an absolute address's symbol in a session */
 int read_task_txt(struct asp_trace *t, char **err);
 struct session *task_session(struct asp_trace *t, int tid, uint64_t time);
 const struct asp_symbol *session_lookup(struct asp_trace *t, struct session *s,
 					uint64_t addr);
-struct asp_module *session_program(const struct session *s);
 
 /* perf.c: t->thread_end from perf-cpu*.dat */
 void read_perf_events(struct asp_trace *t);

@@ -3,12 +3,12 @@
  * analysis/ingest/ is the only place in asprof that knows uftrace's on-disk
  * format, each kind of file in a file of its own as uftrace has them:
  * info.c (the info header), argspec.c (argument specs and the data they
- * lay out), sessions.c (task.txt, sid-*.map), symbols.c (*.sym, names
- * demangled by demangle.c), perf.c (perf-cpu*.dat), record.c (<tid>.dat,
- * one thread's records), merge.c (every thread's records in timestamp
- * order, on a decoder thread of its own), fold.c (parallel readers that
- * fold plain calls: fold.h), and trace.c, which opens a recording with
- * them. Stages consume resolved events (struct asp_event) from per-thread
+ * lay out), sessions.c (task.txt, sid-*.map), symbols.c (*.sym; names
+ * demangled by demangle.c), perf.c (perf-cpu*.dat), trace.c (the thread
+ * files), record.c (<tid>.dat, one thread's records), merge.c (every
+ * thread's records in timestamp order, on a decoder thread of its own),
+ * fold.c (parallel readers that fold plain calls: fold.h); open.c opens a
+ * recording with them. Stages consume resolved events (struct asp_event) from per-thread
  * readers, or from a merger that yields every thread's events in
  * timestamp order.
  *

@@ -333,17 +333,3 @@ const struct asp_symbol *asp_trace_lookup(struct asp_trace *t, int tid, uint64_t
 {
 	return session_lookup(t, task_session(t, tid, time), addr);
 }
-
-/* a session's program: the mapping of its exename, else one of its name */
-struct asp_module *session_program(const struct session *s)
-{
-	const char *exe = strrchr(s->exename, '/');
-	exe = exe ? exe + 1 : s->exename;
-	for (size_t k = 0; k < s->nmaps; k++)
-		if (!strcmp(s->maps[k].mod->path, s->exename))
-			return s->maps[k].mod;
-	for (size_t k = 0; k < s->nmaps; k++)
-		if (!strcmp(s->maps[k].mod->basename, exe))
-			return s->maps[k].mod;
-	return NULL;
-}

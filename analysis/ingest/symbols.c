@@ -2,8 +2,7 @@
  * (<module>.sym: "# symbols: N", "# path name:", "# build-id:" header
  * lines, then a symbol a line, module-relative address, nm type and
  * mangled name), loaded when an address first falls into a module; an
- * address resolved to its symbol by binary search; names demangled once
- * per symbol. */
+ * address resolved to its symbol by binary search. */
 #include "ingest-private.h"
 #include "demangle.h"
 #include "analysis/util.h"
@@ -97,6 +96,20 @@ static char *find_symfile(struct asp_trace *t, const struct asp_module *m, char 
 		return file;
 	}
 	free(file);
+	return NULL;
+}
+
+/* a session's program: the mapping of its exename, else one of its name */
+struct asp_module *session_program(const struct session *s)
+{
+	const char *exe = strrchr(s->exename, '/');
+	exe = exe ? exe + 1 : s->exename;
+	for (size_t k = 0; k < s->nmaps; k++)
+		if (!strcmp(s->maps[k].mod->path, s->exename))
+			return s->maps[k].mod;
+	for (size_t k = 0; k < s->nmaps; k++)
+		if (!strcmp(s->maps[k].mod->basename, exe))
+			return s->maps[k].mod;
 	return NULL;
 }
 
@@ -301,22 +314,4 @@ const struct asp_symbol *module_find(struct asp_trace *t, struct asp_module *m,
 		}
 	}
 	return NULL;
-}
-
-const char *asp_symbol_name(const struct asp_symbol *sym)
-{
-	/* demangled once; a stream's decoder and its consumer may both ask
-	 * (argspec matching, warnings): the first to publish wins */
-	struct asp_symbol *s = (struct asp_symbol *)sym; /* cache only */
-	char *name = __atomic_load_n(&s->name_, __ATOMIC_ACQUIRE);
-	if (name)
-		return name;
-	name = asp_demangle(s->mangled);
-	char *expected = NULL;
-	if (!__atomic_compare_exchange_n(&s->name_, &expected, name, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE)) {
-		free(name);
-		name = expected;
-	}
-	return name;
 }
