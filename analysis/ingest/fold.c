@@ -299,7 +299,7 @@ static __attribute__((noinline)) size_t fold_recs(struct worker *w, struct fthre
 	uint64_t lo = c.first, until = c.until, time, word;
 	for (; rp < end; rp += 16) {
 		asp_cursor_load(rp, &time, &word);
-		if ((word & 0x3e) != (5u << 3) || time - lo > ASP_JUMP_NS || time >= until)
+		if ((word & 0x3e) != (RECORD_MAGIC << 3) || time - lo > ASP_JUMP_NS || time >= until)
 			break;
 		lo = time;
 		uint16_t depth = asp_word_depth(word);

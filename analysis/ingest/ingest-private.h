@@ -55,8 +55,8 @@ struct asp_module {
 	bool loaded, missing;
 };
 
-/* Parse one uftrace argspec list ("arg1,arg2/s,retval/x64") into specs;
- * Returns -1 on a malformed spec. */
+/* argspec.c: parse one uftrace argspec list ("arg1,arg2/s,retval/x64")
+ * into specs; -1 on a malformed spec */
 int asp_parse_arg_specs(const char *s, struct asp_fn_args *out);
 void asp_fn_args_free(struct asp_fn_args *fa);
 

@@ -76,7 +76,7 @@ static inline void asp_cursor_load(const uint8_t *p, uint64_t *time, uint64_t *w
 }
 static inline bool asp_cursor_plain(const struct asp_cursor c, uint64_t time, uint64_t word)
 {
-	return (word & 0x3e) == (5u << 3) && time - c.first <= ASP_JUMP_NS && time < c.until;
+	return (word & 0x3e) == (RECORD_MAGIC << 3) && time - c.first <= ASP_JUMP_NS && time < c.until;
 }
 static inline unsigned asp_word_type(uint64_t word) { return (unsigned)(word & 1); }
 static inline uint16_t asp_word_depth(uint64_t word) { return (uint16_t)((word >> 6) & 0x3ff); }
