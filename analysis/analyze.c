@@ -16,7 +16,7 @@
  */
 #include "analyze.h"
 #include "culprit.h"
-#include "fold.h"
+#include "ingest/fold.h"
 #include "map.h"
 #include "util.h"
 

@@ -9,7 +9,7 @@
 
 #include "model.h"
 #include "rules.h"
-#include "trace.h"
+#include "ingest/ingest.h"
 
 struct asp_analyze_opts {
 	const struct asp_rules *rules;    /* required */

@@ -4,16 +4,16 @@
  * and the hot path of the largest call); when the slots are full, a callee
  * replaces the smallest one only if it is larger. The culprit of a frame is
  * its top callee, or that callee's own hot path when one call of it holds
- * half its time. The analyzer (analyze.c) and the folding readers (fold.c)
- * share these steps: a folded call must aggregate exactly as the analyzer
- * would have. */
+ * half its time. The analyzer (analyze.c) and the folding readers
+ * (ingest/fold.c) share these steps: a folded call must aggregate exactly
+ * as the analyzer would have. */
 #ifndef ASP_CULPRIT_H
 #define ASP_CULPRIT_H
 
 #include <stdint.h>
 #include <string.h>
 
-#include "trace.h"
+#include "ingest/ingest.h"
 
 #define CULPRIT_SLOTS 4
 struct child_agg {

@@ -1,7 +1,7 @@
 /* cmd-dump.c - `asprof-batch dump RUN`: one line per record, to inspect a
  * recording and to check the reader against `uftrace dump`. */
 #include "cmd.h"
-#include "../analysis/trace.h"
+#include "../analysis/ingest/ingest.h"
 #include "../analysis/util.h"
 
 #include <getopt.h>

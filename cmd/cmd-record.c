@@ -8,7 +8,7 @@
  * run.c runs it. */
 #include "cmd.h"
 #include "record/record.h"
-#include "../analysis/trace.h"
+#include "../analysis/ingest/ingest.h"
 #include "../analysis/util.h"
 
 #include <getopt.h>

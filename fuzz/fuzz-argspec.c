@@ -3,7 +3,7 @@
  * asp_parse_arg_specs; the bytes after it are the recorded payload, which
  * is formatted as an entry's arguments and as an exit's return value. */
 #include "fuzz/fuzz.h"
-#include "analysis/trace.h"
+#include "analysis/ingest/ingest-private.h"
 #include "analysis/util.h"
 
 #include <string.h>

@@ -1,8 +1,8 @@
 /* fuzz-common.c - the scratch recording and the reading walk shared by the
  * fuzz targets (see fuzz.h). */
 #include "fuzz/fuzz.h"
-#include "analysis/fold.h"
-#include "analysis/trace.h"
+#include "analysis/ingest/fold.h"
+#include "analysis/ingest/ingest-private.h"
 #include "analysis/util.h"
 
 #include <dirent.h>

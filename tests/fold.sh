@@ -1,5 +1,5 @@
 #!/bin/sh
-# fold.sh - the folding readers (analysis/fold.c) change nothing but speed:
+# fold.sh - the folding readers (analysis/ingest/fold.c) change nothing but speed:
 # every bundled recording, and recordings damaged in ways that break the
 # stack's nesting, give byte-identical reports with folding (the default)
 # and without it (ASPROF_FOLD=0: one decoder thread merges every record).

@@ -107,7 +107,7 @@ void filter_free(struct err_filter *f);
 int run_uftrace(char **argv, struct err_filter *f, char **err);
 void describe_status(char *buf, size_t n, int status);
 /* did uftrace write a recording into dir (a new one, not the one --force
- * replaces, with its info file)? The reader (analysis/trace.h) reads it. */
+ * replaces, with its info file)? The reader (analysis/ingest/ingest.h) reads it. */
 bool recording_written(const char *dir, const struct out_state *os);
 
 #endif

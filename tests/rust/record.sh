@@ -35,7 +35,7 @@
 #                  crate (dependencies included) instrumented; RUSTC_BOOTSTRAP
 #                  makes rustc act as nightly, which mangles with v0 (_R...).
 #                  Choice: instrumenting all crates (not only the user crate)
-#                  keeps the whole task-poll chain of DOMAIN.md (tokio's
+#                  keeps the whole task-poll chain (tokio's
 #                  non-generic RawTask::poll, the worker's
 #                  Harness<BlockingTask<Launch>>::poll that encloses the
 #                  scheduler loop, async-task's Runnable::run, async-executor's

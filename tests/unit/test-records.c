@@ -1,6 +1,6 @@
 /* test-records.c - record decoding, argument specs and demangling. */
-#include "analysis/demangle.h"
-#include "analysis/trace.h"
+#include "analysis/ingest/demangle.h"
+#include "analysis/ingest/record.h"
 #include "tests/unit/tap.h"
 
 #include <stdint.h>

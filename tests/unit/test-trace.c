@@ -1,7 +1,7 @@
 /* test-trace.c - the data-directory reader on small hand-made directories:
  * info header, task.txt sessions, sid maps, symbol lookup at boundaries,
  * argument data, lost records, truncated and missing files. */
-#include "analysis/trace.h"
+#include "analysis/ingest/ingest.h"
 #include "analysis/util.h"
 #include "tests/unit/tap.h"
 

@@ -1,22 +1,28 @@
-/* trace.h - a uftrace data directory, read natively.
+/* ingest.h - a uftrace data directory, read natively: the reader's face.
  *
- * This is the only place in asprof that knows uftrace's on-disk format
- * (info, task.txt, sid-*.map, *.sym, <tid>.dat). Stages consume resolved
- * events (struct asp_event) from per-thread readers, or from a merger that
- * yields every thread's events in timestamp order.
+ * analysis/ingest/ is the only place in asprof that knows uftrace's on-disk
+ * format, each kind of file in a file of its own as uftrace has them:
+ * info.c (the info header), argspec.c (argument specs and the data they
+ * lay out), sessions.c (task.txt, sid-*.map), symbols.c (*.sym; names
+ * demangled by demangle.c), perf.c (perf-cpu*.dat), trace.c (the thread
+ * files), record.c (<tid>.dat, one thread's records), merge.c (every
+ * thread's records in timestamp order, on a decoder thread of its own),
+ * fold.c (parallel readers that fold plain calls: fold.h); open.c opens a
+ * recording with them. Stages consume resolved events (struct asp_event) from per-thread
+ * readers, or from a merger that yields every thread's events in
+ * timestamp order.
  *
  * Ownership: a struct asp_trace owns every module, symbol, session and string
  * reachable from it; pointers handed out (symbols, names, info strings) stay
  * valid until asp_trace_close(). Readers borrow the trace and must be closed
  * before it. An event's payload pointer is valid until the next read from the
  * same reader. */
-#ifndef ASP_TRACE_H
-#define ASP_TRACE_H
+#ifndef ASP_INGEST_H
+#define ASP_INGEST_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 enum asp_rec_type {
 	ASP_REC_ENTRY = 0,
@@ -43,35 +49,6 @@ enum asp_feat {
 	ASP_FEAT_CALLSITE = 1u << 13,
 };
 
-/* argument formats, as uftrace's argspec suffixes */
-enum asp_arg_fmt {
-	ASP_ARG_AUTO, ASP_ARG_SINT, ASP_ARG_UINT, ASP_ARG_HEX, ASP_ARG_OCT,
-	ASP_ARG_STR, ASP_ARG_CHAR, ASP_ARG_FLOAT, ASP_ARG_STD_STRING,
-	ASP_ARG_PTR, ASP_ARG_ENUM, ASP_ARG_STRUCT,
-};
-
-/* where an argument is read from: uftrace merges the specs of all the
- * patterns that match a function by this and idx (or loc) */
-enum asp_arg_type { ASP_ARGT_INDEX, ASP_ARGT_FLOAT, ASP_ARGT_REG, ASP_ARGT_STACK };
-
-struct asp_arg_spec {
-	int idx;               /* 1.. for argN/fpargN, 0 for retval */
-	enum asp_arg_fmt fmt;
-	unsigned size;         /* bytes recorded (before 4-byte alignment) */
-	uint8_t type;          /* enum asp_arg_type */
-	bool exact;            /* from a pattern that names the function exactly */
-	uint64_t loc;          /* REG: the register's name (packed); STACK: offset */
-};
-
-/* the layout of the data that follows a function's entry (args) and exit
- * (retval) records, from the argspec/retspec pattern that matched it */
-struct asp_fn_args {
-	struct asp_arg_spec *args; /* in recording order, idx > 0 */
-	size_t nargs;
-	struct asp_arg_spec *rets; /* idx == 0 */
-	size_t nrets;
-};
-
 struct asp_info {
 	uint32_t version;
 	uint8_t endian, elf_class;
@@ -88,6 +65,8 @@ struct asp_info {
 };
 
 struct asp_module;
+struct asp_fn_args;
+struct asp_arg_spec;
 
 struct asp_symbol {
 	uint64_t addr; /* relative to the module's load base */
@@ -100,15 +79,6 @@ struct asp_symbol {
 	const struct asp_fn_args *args; /* NULL unless an argspec matched; set
 					   with id, when first looked up */
 	char *name_;   /* demangled name cache; use asp_symbol_name() */
-};
-
-struct asp_module {
-	char *path;     /* as in the map file */
-	char *basename;
-	char *build_id; /* may be NULL */
-	struct asp_symbol *syms; /* sorted by addr */
-	size_t nsyms;
-	bool loaded, missing;
 };
 
 struct asp_event {
@@ -192,17 +162,6 @@ char *asp_event_format_args(const struct asp_event *ev);
 /* the first integer argument of an ENTRY event, if recorded */
 bool asp_event_arg1(const struct asp_event *ev, uint64_t *val);
 
-/* Events kept past the next read (an event's payload lives in the reader's
- * buffer): their payloads copied into an arena, which may move while it
- * grows. asp_arena_keep copies ev->data and leaves a placeholder in it;
- * once nothing more is added, asp_arena_fix turns it back into a pointer. */
-struct asp_arena {
-	uint8_t *p;
-	size_t len, cap;
-};
-void asp_arena_keep(struct asp_arena *a, struct asp_event *ev);
-void asp_arena_fix(const struct asp_arena *a, struct asp_event *ev);
-
 /* One thread's record stream. Memory is bounded: a window of the file, or
  * a read buffer (grown for a record larger than it), let go at the end of
  * the file. */
@@ -211,74 +170,8 @@ struct asp_reader *asp_reader_open(struct asp_trace *t, size_t thread_idx, char 
  * truncated final record is reported as a warning and ends the stream. A
  * record timed outside the recording comes as a LOST record of none (time
  * and count 0), a time that goes back as the time before (judge_time in
- * trace.c); each file says what it dropped and clamped once, at its end. */
+ * record.c); each file says what it dropped and clamped once, at its end. */
 int asp_reader_next(struct asp_reader *r, struct asp_event *ev, char **err);
-/* A tag per symbol, computed once per symbol and cache and kept beside it
- * in the reader's cache: asp_cursor_sym hands it out with each record
- * (classes, say, without a trip to the symbol). Only for a threaded
- * trace's readers (their caches are their own); set before reading. With
- * share, a reader already given the same fn and ctx and read on the same
- * thread, r uses share's cache: the hot symbols of the thread's readers are
- * cached once. */
-typedef uint8_t (*asp_tag_fn)(void *ctx, const struct asp_symbol *sym);
-void asp_reader_set_tagger(struct asp_reader *r, asp_tag_fn fn, void *ctx,
-			   struct asp_reader *share);
-/* The records of a reader in place, for a hot loop of the caller's own
- * (fold.c's): the whole records in the reader's buffer from p to end, of
- * which the caller takes the leading run of plain ones (asp_cursor_plain:
- * an entry or exit without payload in the reader's session), resolving
- * the symbols it needs through the reader's cache (asp_cursor_sym), then
- * says where it stopped (asp_reader_consumed) and reads on with
- * asp_reader_next, which takes anything else and refills. */
-#define ASP_SYM_CACHE_BITS 14
-struct asp_sym_ent {
-	uint64_t key;                 /* the address, the session's index + 1 above */
-	const struct asp_symbol *sym; /* NULL when not resolved */
-	uint32_t id;                  /* sym->id (0 for none) */
-	uint8_t tag;                  /* the reader's tagger's, 0 without one */
-};
-/* A record's time is believed without a second look when it is no earlier
- * than its thread's record before and at most this much later (a longer
- * jump is kept when the record after it does not go back: see
- * judge_time in trace.c) */
-#define ASP_JUMP_NS 1000000ULL
-struct asp_cursor {
-	const uint8_t *p, *end;
-	/* a plain record's time is in [first, first + ASP_JUMP_NS] (first: the
-	 * thread's latest time, within the session) and before until (the
-	 * session's end, or the recording's); first = until = 0: none is */
-	uint64_t first, until;
-	uint64_t sess_key;
-	struct asp_sym_ent *cache;
-	struct asp_reader *r;
-};
-void asp_reader_cursor(struct asp_reader *r, struct asp_cursor *c);
-/* the records before p were taken (none past a record that is not plain) */
-void asp_reader_consumed(struct asp_reader *r, const uint8_t *p);
-/* a record's time and word (type, more, magic, depth, address: see
- * asp_decode_record), read in place */
-static inline void asp_cursor_load(const uint8_t *p, uint64_t *time, uint64_t *word)
-{
-	memcpy(time, p, 8);
-	memcpy(word, p + 8, 8);
-}
-static inline bool asp_cursor_plain(const struct asp_cursor c, uint64_t time, uint64_t word)
-{
-	return (word & 0x3e) == (5u << 3) && time - c.first <= ASP_JUMP_NS && time < c.until;
-}
-static inline unsigned asp_word_type(uint64_t word) { return (unsigned)(word & 1); }
-static inline uint16_t asp_word_depth(uint64_t word) { return (uint16_t)((word >> 6) & 0x3ff); }
-const struct asp_sym_ent *asp_cursor_miss(struct asp_reader *r, uint64_t time, uint64_t addr);
-/* the symbol of a plain record's word: one probe of the cache (c by value:
- * its fields stay in registers in the caller's loop) */
-static inline const struct asp_sym_ent *asp_cursor_sym(const struct asp_cursor c, uint64_t time,
-						       uint64_t word)
-{
-	uint64_t key = (word >> 16) | c.sess_key;
-	const struct asp_sym_ent *e =
-		&c.cache[(key * 0x9E3779B97F4A7C15ULL) >> (64 - ASP_SYM_CACHE_BITS)];
-	return e->key == key ? e : asp_cursor_miss(c.r, time, word >> 16);
-}
 /* records read so far */
 uint64_t asp_reader_count(const struct asp_reader *r);
 void asp_reader_close(struct asp_reader *r);
@@ -311,18 +204,5 @@ struct asp_stream *asp_stream_open(struct asp_trace *t, char **err);
 int asp_stream_next(struct asp_stream *s, const struct asp_rec **recs, size_t *n, size_t *thread,
 		    const struct asp_event **ev, char **err);
 void asp_stream_close(struct asp_stream *s);
-
-/* Parse one uftrace argspec list ("arg1,arg2/s,retval/x64") into specs;
- * exposed for tests. Returns -1 on a malformed spec. */
-int asp_parse_arg_specs(const char *s, struct asp_fn_args *out);
-void asp_fn_args_free(struct asp_fn_args *fa);
-
-/* Decode one 16-byte record (exposed for tests). */
-struct asp_raw_record {
-	uint64_t time;
-	unsigned type, more, magic, depth;
-	uint64_t addr;
-};
-void asp_decode_record(const uint8_t buf[16], struct asp_raw_record *rec);
 
 #endif

@@ -1,4 +1,5 @@
-/* demangle.c - wrapper around libiberty's demanglers, with a bound.
+/* demangle.c - wrapper around libiberty's demanglers, with a bound; and
+ * a symbol's name, demangled once (asp_symbol_name).
  *
  * A name's back-references (v0) or substitutions (C++) can double its
  * output at each level: a 266-byte v0 name spelled out in gigabytes. The
@@ -6,7 +7,8 @@
  * leave them with longjmp (they allocate nothing: all their state is on
  * the stack) and keep the mangled name. */
 #include "demangle.h"
-#include "util.h"
+#include "ingest.h"
+#include "analysis/util.h"
 
 #include <setjmp.h>
 #include <stdbool.h>
@@ -68,4 +70,22 @@ char *asp_demangle(const char *mangled)
 	/* names go into JSON, XML and XLSX, which need UTF-8: a symbol file
 	 * may hold any bytes */
 	return asp_utf8_fix(d ? d : xstrdup(mangled));
+}
+
+const char *asp_symbol_name(const struct asp_symbol *sym)
+{
+	/* demangled once; a stream's decoder and its consumer may both ask
+	 * (argspec matching, warnings): the first to publish wins */
+	struct asp_symbol *s = (struct asp_symbol *)sym; /* cache only */
+	char *name = __atomic_load_n(&s->name_, __ATOMIC_ACQUIRE);
+	if (name)
+		return name;
+	name = asp_demangle(s->mangled);
+	char *expected = NULL;
+	if (!__atomic_compare_exchange_n(&s->name_, &expected, name, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		free(name);
+		name = expected;
+	}
+	return name;
 }

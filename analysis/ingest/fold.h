@@ -33,8 +33,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "culprit.h"
-#include "trace.h"
+#include "analysis/culprit.h"
+#include "ingest.h"
 
 enum asp_fold_kind { ASP_FOLD_REC, ASP_FOLD_EVENT, ASP_FOLD_CALL, ASP_FOLD_OPEN };
 

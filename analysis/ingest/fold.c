@@ -8,7 +8,8 @@
  * memory is the blocks in flight (at most FOLD_QUEUE per thread, FOLD_EXTRA
  * beyond one each in all), whatever the recording's length. */
 #include "fold.h"
-#include "util.h"
+#include "record.h"
+#include "analysis/util.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -274,7 +275,7 @@ static __attribute__((noinline)) void fold_one(struct worker *w, struct fthread 
  * It takes up to max plain records (asp_cursor_plain) whose times do not
  * go back nor jump (the latest time is then the largest: the totals need
  * no other test; any other record goes the slow way, fold_event, which
- * asp_reader_next has judged: see judge_time in trace.c) and returns
+ * asp_reader_next has judged: see judge_time in record.c) and returns
  * how many. The common steps run on local copies of the thread's state
  * (stores to the frames and items could alias its fields); fold_one does
  * the rest. */
@@ -298,7 +299,7 @@ static __attribute__((noinline)) size_t fold_recs(struct worker *w, struct fthre
 	uint64_t lo = c.first, until = c.until, time, word;
 	for (; rp < end; rp += 16) {
 		asp_cursor_load(rp, &time, &word);
-		if ((word & 0x3e) != (5u << 3) || time - lo > ASP_JUMP_NS || time >= until)
+		if ((word & 0x3e) != (RECORD_MAGIC << 3) || time - lo > ASP_JUMP_NS || time >= until)
 			break;
 		lo = time;
 		uint16_t depth = asp_word_depth(word);
