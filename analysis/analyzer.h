@@ -6,9 +6,10 @@
  * - attribute (attribute.c): the class of every symbol, which frames are
  *   task contexts, task roots and future polls, and their future and task
  *   instances (attribute_enter, on the entry of a frame that is not plain);
- * - detect (detect.c): on each poll exit the blocking-poll rule
+ * - detect (detect/detect.c): on each poll exit the blocking-poll rule
  *   (detect_poll) and the state the lints need (detect_task_poll); at the
- *   end the lints and the order of the findings (detect_finish);
+ *   end the lints of the registry (detect/<rule>.c) and the order of the
+ *   findings (detect_finish);
  * - aggregate (aggregate.c): on each poll exit the per-future and per-task
  *   metrics (aggregate_poll, aggregate_task_poll); at the end the result
  *   (aggregate_result). */
@@ -18,6 +19,7 @@
 #include "analyze.h"
 #include "culprit.h"
 #include "map.h"
+#include "registry.h"
 #include "util.h"
 
 #include <stddef.h>
@@ -205,6 +207,18 @@ void detect_task_poll(struct analyzer *a, const struct thread_state *ts, struct 
 		      uint64_t cdur);
 /* after the last record: the lints, then the findings in report order */
 void detect_finish(struct analyzer *a);
+
+/* for the rules' files: the thresholds of a future (else of its task's
+ * root), the severity of a poll that long, a finding (count 1) and a
+ * finding about one poll (its culprit kept when it holds a tenth) */
+struct thresholds thresholds_for(const struct analyzer *a, const char *future,
+				 const char *task_root);
+enum asp_severity severity_of(const struct thresholds *th, uint64_t dur);
+struct asp_finding *add_finding(struct analyzer *a, const char *rule);
+void add_poll_finding(struct analyzer *a, const char *rule, enum asp_severity sev,
+		      const struct thresholds *th, const char *future, uint32_t task, int tid,
+		      uint64_t start, uint64_t dur, const struct asp_symbol *culprit,
+		      uint64_t cdur);
 
 /* ---------------------------------------------------------------- aggregate */
 

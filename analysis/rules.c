@@ -705,7 +705,7 @@ static int key_self_wake_value(struct ld *L, const char *key, yaml_node_t *v, co
 {
 	struct asp_rules *r = obj;
 	if (!strcmp(key, "enabled"))
-		return ld_bool(L, v, path, &r->self_wake);
+		return ld_bool(L, v, path, &r->rule_on[ASP_RULE_SELF_WAKE]);
 	if (!strcmp(key, "min_polls"))
 		return ld_count_value(L, v, path, &r->self_wake_min_polls);
 	return ld_duration(L, v, path, &r->self_wake_max_gap_ns);
@@ -721,10 +721,10 @@ static int key_lint(struct ld *L, const char *key, yaml_node_t *v, const char *p
 {
 	struct asp_rules *r = obj;
 	if (!strcmp(key, "never_yielded"))
-		return ld_bool(L, v, path, &r->never_yielded);
+		return ld_bool(L, v, path, &r->rule_on[ASP_RULE_NEVER_YIELDED]);
 	/* self_wake: true|false, or its settings */
 	if (v->type == YAML_SCALAR_NODE)
-		return ld_bool(L, v, path, &r->self_wake);
+		return ld_bool(L, v, path, &r->rule_on[ASP_RULE_SELF_WAKE]);
 	return ld_map(L, v, path, self_wake_keys, ASP_ARRAY_SIZE(self_wake_keys), r);
 }
 
@@ -1150,8 +1150,8 @@ struct asp_rules *asp_rules_default(void)
 	r->warning_ns = 10000000ULL;
 	r->error_ns = 100000000ULL;
 	r->slow_poll_ns = 50000ULL;
-	r->never_yielded = true;
-	r->self_wake = true;
+	for (size_t i = 0; i < asp_nrules; i++)
+		r->rule_on[i] = true;
 	r->self_wake_min_polls = 50;
 	r->self_wake_max_gap_ns = 200000ULL;
 	r->compare.metric = ASP_METRIC_P90;

@@ -13,6 +13,7 @@
 #define ASP_RULES_H
 
 #include "model.h"
+#include "registry.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -76,10 +77,10 @@ struct asp_rules {
 	uint64_t warning_ns;        /* default blocking thresholds: 10 ms */
 	uint64_t error_ns;          /* 100 ms */
 	uint64_t slow_poll_ns;      /* 50 us */
-	bool never_yielded;         /* lint on (default true) */
-	bool self_wake;             /* lint on (default true) */
+	bool rule_on[ASP_RULES_MAX]; /* by registry index (registry.h): the rule
+					runs (default: every rule) */
 	uint64_t self_wake_min_polls; /* default 50 */
-	uint64_t self_wake_max_gap_ns; /* default 5 us */
+	uint64_t self_wake_max_gap_ns; /* default 200 us */
 	struct asp_override *overrides;
 	size_t noverrides;
 	struct asp_compare_rules compare;

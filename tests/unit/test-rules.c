@@ -171,8 +171,8 @@ static void check_same_rules(const struct asp_rules *a, const struct asp_rules *
 	CHECK_U64(a->warning_ns, b->warning_ns);
 	CHECK_U64(a->error_ns, b->error_ns);
 	CHECK_U64(a->slow_poll_ns, b->slow_poll_ns);
-	CHECK(a->never_yielded == b->never_yielded);
-	CHECK(a->self_wake == b->self_wake);
+	CHECK(a->rule_on[ASP_RULE_NEVER_YIELDED] == b->rule_on[ASP_RULE_NEVER_YIELDED]);
+	CHECK(a->rule_on[ASP_RULE_SELF_WAKE] == b->rule_on[ASP_RULE_SELF_WAKE]);
 	CHECK_U64(a->self_wake_min_polls, b->self_wake_min_polls);
 	CHECK_U64(a->self_wake_max_gap_ns, b->self_wake_max_gap_ns);
 	CHECK_U64(a->noverrides, b->noverrides);
@@ -204,7 +204,7 @@ TEST(defaults)
 	CHECK_U64(r->warning_ns, 10000000);
 	CHECK_U64(r->error_ns, 100000000);
 	CHECK_U64(r->slow_poll_ns, 50000);
-	CHECK(r->never_yielded && r->self_wake);
+	CHECK(r->rule_on[ASP_RULE_BLOCKING_POLL] && r->rule_on[ASP_RULE_NEVER_YIELDED] && r->rule_on[ASP_RULE_SELF_WAKE]);
 	CHECK_U64(r->self_wake_min_polls, 50);
 	CHECK_U64(r->self_wake_max_gap_ns, 200000);
 	CHECK_U64(r->noverrides, 0);
@@ -294,8 +294,8 @@ TEST(all_keys)
 	CHECK_U64(r->warning_ns, 1000000);
 	CHECK_U64(r->error_ns, 2000000);
 	CHECK_U64(r->slow_poll_ns, 800);
-	CHECK(!r->never_yielded);
-	CHECK(!r->self_wake);
+	CHECK(!r->rule_on[ASP_RULE_NEVER_YIELDED]);
+	CHECK(!r->rule_on[ASP_RULE_SELF_WAKE]);
 	CHECK_U64(r->self_wake_min_polls, 7);
 	CHECK_U64(r->self_wake_max_gap_ns, 1000);
 	CHECK_U64(r->compare.metric, ASP_METRIC_BUSY_PER_POLL);
@@ -308,7 +308,7 @@ TEST(all_keys)
 	r = load_ok("fail_on: [regression, error, warning]\nlints: {self_wake: false}\n");
 	CHECK(r && r->fail_on == (1u << ASP_FAIL_WARNING | 1u << ASP_FAIL_ERROR |
 				  1u << ASP_FAIL_REGRESSION));
-	CHECK(r && !r->self_wake && r->never_yielded);
+	CHECK(r && !r->rule_on[ASP_RULE_SELF_WAKE] && r->rule_on[ASP_RULE_NEVER_YIELDED]);
 	asp_rules_free(r);
 	r = load_ok("fail_on: never\n");
 	CHECK(r && r->fail_on == 1u << ASP_FAIL_NEVER);

@@ -3,16 +3,16 @@
  * When a future poll returns, it is timed against the rules; only the
  * innermost future over its threshold is reported (blocking-poll), with the
  * non-future callee that took most of its time (its culprit). At the end,
- * the lints look at each task: a single poll over the threshold
- * (never-yielded), a long run of self-wakes (self-wake). */
-#include "analyzer.h"
+ * each lint of the registry (registry.h: one file each in this folder)
+ * looks at each task. */
+#include "analysis/analyzer.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 /* ---------------------------------------------------------------- findings */
 
-static struct asp_finding *add_finding(struct analyzer *a, const char *rule)
+struct asp_finding *add_finding(struct analyzer *a, const char *rule)
 {
 	if (a->nfindings == a->cfindings) {
 		a->cfindings = a->cfindings ? a->cfindings * 2 : 16;
@@ -41,8 +41,8 @@ static struct thresholds thresholds_of(const struct analyzer *a, const struct as
 	return th;
 }
 
-static struct thresholds thresholds_for(const struct analyzer *a, const char *future,
-					const char *task_root)
+struct thresholds thresholds_for(const struct analyzer *a, const char *future,
+				 const char *task_root)
 {
 	const struct asp_override *o = asp_rules_override(a->rules, future);
 	if (!o && task_root)
@@ -62,7 +62,7 @@ static const struct asp_override *future_override(struct analyzer *a, int32_t k)
 	return f->ovr;
 }
 
-static enum asp_severity severity_of(const struct thresholds *th, uint64_t dur)
+enum asp_severity severity_of(const struct thresholds *th, uint64_t dur)
 {
 	if (th->ignore || dur < th->warning)
 		return ASP_SEV_NONE;
@@ -73,10 +73,10 @@ static enum asp_severity severity_of(const struct thresholds *th, uint64_t dur)
 
 /* a finding about one poll: its threshold is the one that fired; the culprit
  * is kept when it holds at least a tenth of the poll */
-static void add_poll_finding(struct analyzer *a, const char *rule, enum asp_severity sev,
-			     const struct thresholds *th, const char *future, uint32_t task, int tid,
-			     uint64_t start, uint64_t dur, const struct asp_symbol *culprit,
-			     uint64_t cdur)
+void add_poll_finding(struct analyzer *a, const char *rule, enum asp_severity sev,
+		      const struct thresholds *th, const char *future, uint32_t task, int tid,
+		      uint64_t start, uint64_t dur, const struct asp_symbol *culprit,
+		      uint64_t cdur)
 {
 	struct asp_finding *fd = add_finding(a, rule);
 	fd->severity = sev;
@@ -104,10 +104,10 @@ enum asp_severity detect_poll(struct analyzer *a, struct thread_state *ts, const
 		o = future_override(a, (int32_t)task->root_fut);
 	struct thresholds th = thresholds_of(a, o);
 	enum asp_severity sev = ASP_SEV_NONE;
-	if (!f->blocked_below) {
+	if (!f->blocked_below && a->rules->rule_on[ASP_RULE_BLOCKING_POLL]) {
 		sev = severity_of(&th, dur);
 		if (sev != ASP_SEV_NONE) {
-			add_poll_finding(a, "blocking-poll", sev, &th, name, f->task, ts->tid, f->start,
+			add_poll_finding(a, asp_rule_table[ASP_RULE_BLOCKING_POLL].name, sev, &th, name, f->task, ts->tid, f->start,
 					 dur, culprit, cdur);
 		}
 	}
@@ -159,39 +159,12 @@ static int finding_cmp(const void *x, const void *y)
 	return a->start_ns < b->start_ns ? -1 : a->start_ns > b->start_ns;
 }
 
-static void lints(struct analyzer *a)
-{
-	const struct asp_rules *R = a->rules;
-	for (size_t i = 0; i < a->ntasks; i++) {
-		struct task_acc *t = &a->tasks[i];
-		const char *root = a->fut_names.names[t->root_fut];
-		if (R->never_yielded && t->polls == 1) {
-			struct thresholds th = thresholds_for(a, root, NULL);
-			enum asp_severity sev = severity_of(&th, t->last_dur);
-			if (sev != ASP_SEV_NONE)
-				add_poll_finding(a, "never-yielded", sev, &th, root, (uint32_t)i + 1,
-						 t->last_tid, t->last_start, t->last_dur, t->last_culprit,
-						 t->last_culprit_dur);
-		}
-		if (R->self_wake && t->best_run >= R->self_wake_min_polls) {
-			struct thresholds th = thresholds_for(a, root, NULL);
-			if (th.ignore)
-				continue;
-			struct asp_finding *fd = add_finding(a, "self-wake");
-			fd->severity = ASP_SEV_WARNING;
-			fd->future = xstrdup(root);
-			fd->task = (uint32_t)i + 1;
-			fd->tid = t->last_tid;
-			fd->start_ns = t->best_run_start - a->start;
-			fd->threshold_ns = R->self_wake_max_gap_ns;
-			fd->pattern = xstrdup(th.pattern);
-			fd->count = t->best_run;
-		}
-	}
-}
-
 void detect_finish(struct analyzer *a)
 {
-	lints(a);
+	/* task by task, each lint in the registry's order */
+	for (size_t i = 0; i < a->ntasks; i++)
+		for (size_t k = 0; k < asp_nrules; k++)
+			if (asp_rule_table[k].task_done && a->rules->rule_on[k])
+				asp_rule_table[k].task_done(a, &asp_rule_table[k], i);
 	asp_qsort(a->findings, a->nfindings, sizeof(*a->findings), finding_cmp);
 }
