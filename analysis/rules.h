@@ -99,6 +99,11 @@ struct asp_rules *asp_rules_load(const char *path, char **err);
 int asp_rules_load_runtimes(struct asp_rules *r, const char *path, char **err);
 void asp_rules_free(struct asp_rules *r);
 
+/* Which rules run (the command line's --rules): list is rule names of the
+ * registry separated by commas, exactly the rules that run; "all" for
+ * every rule, "" for none. -1 and *err on an unknown name. */
+int asp_rules_select(struct asp_rules *r, const char *list, char **err);
+
 const struct asp_profile *asp_rules_profile(const struct asp_rules *r, const char *name);
 
 /* The override that applies to a future name (first match in file order),

@@ -310,6 +310,20 @@ TEST(all_keys)
 				  1u << ASP_FAIL_REGRESSION));
 	CHECK(r && !r->rule_on[ASP_RULE_SELF_WAKE] && r->rule_on[ASP_RULE_NEVER_YIELDED]);
 	asp_rules_free(r);
+	/* rules: switches the registry's rules; lints: sets the same switches */
+	r = load_ok("rules: {never-yielded: false, blocking-poll: true}\nlints: {self_wake: false}\n");
+	CHECK(r && r->rule_on[ASP_RULE_BLOCKING_POLL] && !r->rule_on[ASP_RULE_NEVER_YIELDED] &&
+	      !r->rule_on[ASP_RULE_SELF_WAKE]);
+	char *e = NULL;
+	CHECK(r && asp_rules_select(r, "self-wake,blocking-poll", &e) == 0);
+	CHECK(r && r->rule_on[ASP_RULE_BLOCKING_POLL] && !r->rule_on[ASP_RULE_NEVER_YIELDED] &&
+	      r->rule_on[ASP_RULE_SELF_WAKE]);
+	CHECK(r && asp_rules_select(r, "", &e) == 0 && !r->rule_on[ASP_RULE_BLOCKING_POLL]);
+	CHECK(r && asp_rules_select(r, "all", &e) == 0 && r->rule_on[ASP_RULE_NEVER_YIELDED]);
+	CHECK(r && asp_rules_select(r, "self-wake,never_yielded", &e) < 0);
+	CHECK_STR(e, "unknown rule 'never_yielded' (known: blocking-poll, never-yielded, self-wake; all)");
+	free(e);
+	asp_rules_free(r);
 	r = load_ok("fail_on: never\n");
 	CHECK(r && r->fail_on == 1u << ASP_FAIL_NEVER);
 	asp_rules_free(r);
@@ -605,7 +619,7 @@ TEST(errors_keys_and_types)
 {
 	CHECK_ERR("blockin:\n  warning: 1ms\n",
 		  "F:1:1: unknown key 'blockin' (expected runtime, blocking, slow_poll, lints, "
-		  "overrides, compare, fail_on, runtimes)");
+		  "rules, overrides, compare, fail_on, runtimes)");
 	CHECK_ERR("blocking:\n  warning: 1ms\n  eror: 2ms\n",
 		  "F:3:3: unknown key 'blocking.eror' (expected warning, error)");
 	CHECK_ERR("lints:\n  self_wake:\n    min_poll: 3\n",
@@ -624,6 +638,10 @@ TEST(errors_keys_and_types)
 		  "F:2:5: overrides: an override needs a 'match' pattern");
 	CHECK_ERR("slow_poll: 1ms\nslow_poll: 2ms\n", "F:2:1: duplicate key 'slow_poll'");
 	CHECK_ERR("[a]: 1\n", "F:1:1: a key must be a name, found a list");
+	CHECK_ERR("rules:\n  self_wake: false\n",
+		  "F:2:3: unknown key 'rules.self_wake' (expected blocking-poll, never-yielded, self-wake)");
+	CHECK_ERR("rules: {self-wake: maybe}\n",
+		  "F:1:20: rules.self-wake: expected true or false, not 'maybe'");
 	CHECK_ERR("lints:\n  never_yielded: maybe\n",
 		  "F:2:18: lints.never_yielded: expected true or false, not 'maybe'");
 	CHECK_ERR("runtime: tokyo\n",
