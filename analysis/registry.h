@@ -3,9 +3,13 @@
  * and of --rules), their kind and shape, and what runs them.
  *
  * Reports, the comparison and the rules file read the rules from here
- * instead of naming them: adding a rule is its file (analysis/detect/) and
- * its entry in the table (registry.c). The order of the table is the order
- * of the rules in reports (junit.xml's test cases). */
+ * instead of naming them. Adding a lint: its file analysis/detect/NAME.c
+ * (listed in Makefile.am) with its check, void lint_NAME(struct analyzer *,
+ * const struct asp_rule *, size_t task), which adds findings through
+ * analyzer.h's helpers; and its entry at the end of the table in
+ * registry.c, beside its check's declaration. Nothing else names it: the
+ * rules file's `rules:` key, --rules, junit.xml's test cases and the other
+ * reports take it from the table, in the table's order. */
 #ifndef ASP_REGISTRY_H
 #define ASP_REGISTRY_H
 
