@@ -1,5 +1,6 @@
 /* compare.c - base vs new: pooled statistics, Mann-Whitney U, verdicts. */
 #include "compare.h"
+#include "registry.h"
 #include "util.h"
 
 #include <inttypes.h>
@@ -254,7 +255,8 @@ static void add_new_findings(struct asp_comparison *c, const struct asp_result *
 	for (size_t r = 0; r < nnew; r++) {
 		for (size_t i = 0; i < new_[r]->nfindings; i++) {
 			const struct asp_finding *f = &new_[r]->findings[i];
-			if (strcmp(f->rule, "blocking-poll") && strcmp(f->rule, "never-yielded"))
+			const struct asp_rule *rule = asp_rule_named(f->rule);
+			if (!rule || !rule->per_poll) /* one poll: a future that blocks */
 				continue;
 			bool in_base = false;
 			for (size_t b = 0; b < nbase && !in_base; b++)

@@ -109,7 +109,7 @@ struct asp_future {
 };
 
 struct asp_finding {
-	char *rule;       /* "blocking-poll", "never-yielded", "self-wake" */
+	char *rule;       /* a rule's name (registry.h: "blocking-poll", ...) */
 	enum asp_severity severity;
 	char *future;     /* innermost future that exceeded its threshold */
 	uint32_t task;    /* task id, 0 when outside any task */

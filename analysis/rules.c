@@ -840,7 +840,7 @@ static int key_self_wake_value(struct ld *L, const char *key, yaml_node_t *v, co
 {
 	struct asp_rules *r = obj;
 	if (!strcmp(key, "enabled"))
-		return ld_bool(L, v, path, &r->self_wake);
+		return ld_bool(L, v, path, &r->rule_on[ASP_RULE_SELF_WAKE]);
 	if (!strcmp(key, "min_polls"))
 		return ld_count_value(L, v, path, &r->self_wake_min_polls);
 	return ld_duration(L, v, path, &r->self_wake_max_gap_ns);
@@ -856,10 +856,10 @@ static int key_lint(struct ld *L, const char *key, yaml_node_t *v, const char *p
 {
 	struct asp_rules *r = obj;
 	if (!strcmp(key, "never_yielded"))
-		return ld_bool(L, v, path, &r->never_yielded);
+		return ld_bool(L, v, path, &r->rule_on[ASP_RULE_NEVER_YIELDED]);
 	/* self_wake: true|false, or its settings */
 	if (v->type == YAML_SCALAR_NODE)
-		return ld_bool(L, v, path, &r->self_wake);
+		return ld_bool(L, v, path, &r->rule_on[ASP_RULE_SELF_WAKE]);
 	return ld_map(L, v, path, self_wake_keys, ASP_ARRAY_SIZE(self_wake_keys), r);
 }
 
@@ -872,6 +872,23 @@ static int key_lints(struct ld *L, const char *key, yaml_node_t *v, const char *
 {
 	(void)key;
 	return ld_map(L, v, path, lint_keys, ASP_ARRAY_SIZE(lint_keys), obj);
+}
+
+/* `rules:` - which rules run: NAME: true|false for rules of the registry
+ * (registry.h); the lints' `enabled` switches are the same ones */
+static int key_rule_on(struct ld *L, const char *key, yaml_node_t *v, const char *path, void *obj)
+{
+	struct asp_rules *r = obj;
+	return ld_bool(L, v, path, &r->rule_on[asp_rule_index(key)]);
+}
+
+static int key_rules(struct ld *L, const char *key, yaml_node_t *v, const char *path, void *obj)
+{
+	(void)key;
+	struct key_spec specs[ASP_RULES_MAX];
+	for (size_t i = 0; i < asp_nrules; i++)
+		specs[i] = (struct key_spec){ asp_rule_table[i].name, key_rule_on };
+	return ld_map(L, v, path, specs, asp_nrules, obj);
 }
 
 static int key_override_value(struct ld *L, const char *key, yaml_node_t *v, const char *path,
@@ -1175,6 +1192,7 @@ static const struct key_spec rules_keys[] = {
 	{ "blocking", key_blocking },
 	{ "slow_poll", key_slow_poll },
 	{ "lints", key_lints },
+	{ "rules", key_rules },
 	{ "overrides", key_overrides },
 	{ "compare", key_compare },
 	{ "fail_on", key_fail_on },
@@ -1333,8 +1351,8 @@ struct asp_rules *asp_rules_default(void)
 	r->warning_ns = 10000000ULL;
 	r->error_ns = 100000000ULL;
 	r->slow_poll_ns = 50000ULL;
-	r->never_yielded = true;
-	r->self_wake = true;
+	for (size_t i = 0; i < asp_nrules; i++)
+		r->rule_on[i] = true;
 	r->self_wake_min_polls = 50;
 	r->self_wake_max_gap_ns = 200000ULL;
 	r->compare.metric = ASP_METRIC_P90;
@@ -1377,4 +1395,31 @@ int asp_rules_load_runtimes(struct asp_rules *r, const char *path, char **err)
 	int rc = ld_text(path, text, len, ld_runtimes_root, r, err);
 	free(text);
 	return rc < 0 ? -1 : 0;
+}
+
+int asp_rules_select(struct asp_rules *r, const char *list, char **err)
+{
+	bool on[ASP_RULES_MAX] = { false };
+	bool all = !strcmp(list, "all");
+	for (const char *p = list; !all && *p;) {
+		size_t len = strcspn(p, ",");
+		char *name = xstrndup(p, len);
+		int i = asp_rule_index(name);
+		if (i < 0 && len) {
+			struct asp_buf known = { 0 };
+			for (size_t k = 0; k < asp_nrules; k++)
+				asp_buf_printf(&known, "%s%s", k ? ", " : "", asp_rule_table[k].name);
+			asp_fail(err, "unknown rule '%s' (known: %s; all)", name, known.data);
+			asp_buf_free(&known);
+			free(name);
+			return -1;
+		}
+		if (i >= 0)
+			on[i] = true;
+		free(name);
+		p += len + (p[len] == ',');
+	}
+	for (size_t k = 0; k < asp_nrules; k++)
+		r->rule_on[k] = all || on[k];
+	return 0;
 }

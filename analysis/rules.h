@@ -13,6 +13,7 @@
 #define ASP_RULES_H
 
 #include "model.h"
+#include "registry.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -100,8 +101,8 @@ struct asp_rules {
 	uint64_t warning_ns;        /* default blocking thresholds: 10 ms */
 	uint64_t error_ns;          /* 100 ms */
 	uint64_t slow_poll_ns;      /* 50 us */
-	bool never_yielded;         /* lint on (default true) */
-	bool self_wake;             /* lint on (default true) */
+	bool rule_on[ASP_RULES_MAX]; /* by registry index (registry.h): the rule
+					runs (default: every rule) */
 	uint64_t self_wake_min_polls; /* default 50 */
 	uint64_t self_wake_max_gap_ns; /* default 200 us */
 	struct asp_override *overrides;
@@ -130,6 +131,11 @@ struct asp_rules *asp_rules_load(const char *path, char **err);
  * shape: its `runtimes:` list and `record:` filters). */
 int asp_rules_load_runtimes(struct asp_rules *r, const char *path, char **err);
 void asp_rules_free(struct asp_rules *r);
+
+/* Which rules run (the command line's --rules): list is rule names of the
+ * registry separated by commas, exactly the rules that run; "all" for
+ * every rule, "" for none. -1 and *err on an unknown name. */
+int asp_rules_select(struct asp_rules *r, const char *list, char **err);
 
 const struct asp_profile *asp_rules_profile(const struct asp_rules *r, const char *name);
 

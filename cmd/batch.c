@@ -537,6 +537,12 @@ int batch_run(const struct batch_opts *o)
 		asp_rules_free(rules);
 		return ASP_EXIT_USAGE;
 	}
+	if (o->rule_list && asp_rules_select(rules, o->rule_list, &err) < 0) {
+		cmd_error("--rules: %s", err);
+		free(err);
+		asp_rules_free(rules);
+		return ASP_EXIT_USAGE;
+	}
 	if (o->runtime && strcmp(o->runtime, "auto") && !asp_rules_profile(rules, o->runtime)) {
 		cmd_error("--runtime: unknown runtime '%s'", o->runtime);
 		asp_rules_free(rules);

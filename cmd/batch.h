@@ -9,6 +9,7 @@
 
 struct batch_opts {
 	const char *rules_path, *runtimes_path, *out_dir, *runtime;
+	const char *rule_list; /* --rules: the rules that run, NULL: the rules file's */
 	bool quiet;
 	size_t top;
 	unsigned jobs;

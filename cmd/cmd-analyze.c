@@ -29,6 +29,7 @@ int batch_common_opt(int c, const char *arg, struct batch_opts *o)
 	case 'r': o->runtime = arg; return 0;
 	case 'R': o->runtimes_path = arg; return 0;
 	case 'O': o->outputs = arg; return 0;
+	case 'U': o->rule_list = arg; return 0;
 	case 'q': o->quiet = true; return 0;
 	case 'j':
 		if (batch_parse_jobs(arg, &o->jobs) < 0) {
@@ -65,6 +66,7 @@ const struct option batch_longopts[] = {
 	{ "top", required_argument, NULL, 't' },
 	{ "lock-wait", required_argument, NULL, 'L' },
 	{ "outputs", required_argument, NULL, 'O' },
+	{ "rules", required_argument, NULL, 'U' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -113,8 +115,8 @@ static int analyze_exec(int argc, char **argv)
 const struct cmd_entry cmd_analyze_entry = {
 	.name = "analyze",
 	.usage = "[-c RULES.yaml] [-o DIR] [-j N] [-q] [--runtime auto|tokio|async-std|smol]\n"
-		 "                     [--runtimes FILE] [--top N] [--outputs LIST] [--baseline RUN...]\n"
-		 "                     [--] RUN...",
+		 "                     [--runtimes FILE] [--rules LIST] [--top N] [--outputs LIST]\n"
+		 "                     [--baseline RUN...] [--] RUN...",
 	.summary = "analyse recordings (the default command): tasks, futures, blocking polls, reports",
 	.help = "Each RUN is a uftrace data directory. Per run, OUT/runs/NAME/ gets trace.json\n"
 		"(Chrome Trace Event Format) and summary.json; the batch gets OUT/summary.json,\n"
@@ -127,6 +129,9 @@ const struct cmd_entry cmd_analyze_entry = {
 		"      --baseline RUN...  compare the runs with this baseline group\n"
 		"  -r, --runtime NAME     auto (default), tokio, async-std, smol or a profile of the rules\n"
 		"  -R, --runtimes FILE    more runtime profiles (configs/runtimes.yaml's shape)\n"
+		"      --rules LIST       the rules that run, comma-separated: blocking-poll,\n"
+		"                         never-yielded, self-wake; all; '' for none\n"
+		"                         (default: the rules file's `rules:`, all)\n"
 		"  -t, --top N            rows of each table in the stdout summary (default 10)\n"
 		"  -q, --quiet            no progress and no file locations on stderr\n"
 		"      --lock-wait SECS   wait this long for another batch writing in OUT\n"

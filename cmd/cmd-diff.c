@@ -65,7 +65,7 @@ const struct cmd_entry cmd_diff_entry = {
 		"same reports as the main job (default folder: asprof-diff).\n"
 		"\n"
 		"  --base RUN...  --new RUN...   the two groups (or give BASE NEW)\n"
-		"  -c, -o, -j, -r, -R, -t, -q, --lock-wait, --outputs\n"
+		"  -c, -o, -j, -r, -R, -t, -q, --rules, --lock-wait, --outputs\n"
 		"                                as for the main job (asprof-batch analyze --help)\n",
 	.exec = diff_exec,
 };

@@ -4,6 +4,7 @@
  * changed by how much. */
 #include "batch.h"
 #include "report/outfile.h"
+#include "analysis/registry.h"
 #include "analysis/util.h"
 
 #include <inttypes.h>
@@ -33,26 +34,34 @@ static void xml(FILE *fp, const char *s)
 	free(t);
 }
 
-/* the rules a run is checked against: each rule kind, and for blocking
- * polls the default thresholds and every override pattern that matched */
+/* the rules a run is checked against: each rule that runs, in the
+ * registry's order, and for the rules judged by the blocking thresholds the
+ * default thresholds and every override pattern that is not ignored */
 struct rule_case {
 	const char *rule, *pattern;
+	bool per_poll;
 };
 
 static void run_suite(FILE *fp, const struct asp_batch *b, size_t run)
 {
 	const struct asp_result *r = b->runs[run];
 	const bool *fails = b->verdict->finding_fails[run];
-	struct rule_case cases[64];
+	struct rule_case cases[60 + ASP_RULES_MAX]; /* up to 60 with the overrides, one a rule more */
 	size_t n = 0;
-	cases[n++] = (struct rule_case){ "blocking-poll", "default" };
-	for (size_t i = 0; i < b->rules->noverrides && n < 60; i++)
-		if (!b->rules->overrides[i].ignore)
-			cases[n++] = (struct rule_case){ "blocking-poll", b->rules->overrides[i].match };
-	if (b->rules->never_yielded)
-		cases[n++] = (struct rule_case){ "never-yielded", NULL };
-	if (b->rules->self_wake)
-		cases[n++] = (struct rule_case){ "self-wake", NULL };
+	for (size_t k = 0; k < asp_nrules; k++) {
+		const struct asp_rule *rule = &asp_rule_table[k];
+		if (!b->rules->rule_on[k])
+			continue;
+		if (rule->kind == ASP_RULE_LINT) {
+			cases[n++] = (struct rule_case){ rule->name, NULL, rule->per_poll };
+			continue;
+		}
+		cases[n++] = (struct rule_case){ rule->name, "default", rule->per_poll };
+		for (size_t i = 0; i < b->rules->noverrides && n < 60; i++)
+			if (!b->rules->overrides[i].ignore)
+				cases[n++] = (struct rule_case){ rule->name, b->rules->overrides[i].match,
+								 rule->per_poll };
+	}
 	size_t failures = 0;
 	for (size_t k = 0; k < n; k++)
 		for (size_t i = 0; i < r->nfindings; i++)
@@ -85,7 +94,7 @@ static void run_suite(FILE *fp, const struct asp_batch *b, size_t run)
 			    !fails[i])
 				continue;
 			count++;
-			if (!strcmp(f->rule, "self-wake"))
+			if (!cases[k].per_poll)
 				asp_buf_printf(&msg, "%s: %s polled %" PRIu64 " times in a row with gaps under %s (task %" PRIu32 ")\n",
 					       asp_severity_name(f->severity), f->future, f->count,
 					       asp_format_duration(f->threshold_ns, b2, sizeof(b2)), f->task);

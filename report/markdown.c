@@ -4,6 +4,7 @@
 #include "batch.h"
 #include "report/outfile.h"
 #include "report/outputs.h"
+#include "analysis/registry.h"
 #include "analysis/util.h"
 
 #include <inttypes.h>
@@ -200,7 +201,8 @@ static void write_report(FILE *fp, const struct asp_batch *b)
 				fprintf(fp, " | %s | %s | ", f->rule, asp_severity_name(f->severity));
 				cell(fp, f->future);
 				fprintf(fp, " | %" PRIu32 " | %d | %s | %s | ", f->task, f->tid,
-					f->count > 1 && !strcmp(f->rule, "self-wake")
+					f->count > 1 && asp_rule_named(f->rule) &&
+							!asp_rule_named(f->rule)->per_poll
 						? "—"
 						: dur(f->duration_ns, b1, sizeof(b1)),
 					dur(f->threshold_ns, b2, sizeof(b2)));

@@ -109,4 +109,30 @@ set +e
 st=$?
 set -e
 check "fail_on warning: exit 1 on a warning" [ "$st" -eq 1 ]
+
+# which rules run: the rules file's `rules:` and --rules choose, from the
+# registry's names; an unknown name is an error
+bad "unknown rule" "2:3:" <<'Y'
+rules:
+  blocking_poll: false
+Y
+printf 'rules:\n  blocking-poll: false\n' >"$TMP/rules.yaml"
+set +e
+"$ASPROF" -q -c "$TMP/rules.yaml" -o "$TMP/out4" "$FIXTURES/tokio_mt" >/dev/null 2>&1
+st=$?
+set -e
+check "rules: blocking-poll off: no finding, no junit case, exit 0" sh -c "[ $st -eq 0 ] && ! grep -q 'blocking-poll' '$TMP/out4/runs/tokio_mt/summary.json' '$TMP/out4/junit.xml'"
+"$ASPROF" -q -o "$TMP/out5" "$FIXTURES/tokio_lints" >/dev/null 2>&1 || true
+check "all rules: tokio_lints has a self-wake finding" grep -q '"self-wake"' "$TMP/out5/runs/tokio_lints/summary.json"
+"$ASPROF" -q --rules never-yielded -o "$TMP/out6" "$FIXTURES/tokio_lints" >/dev/null 2>&1 || true
+check "--rules never-yielded: its findings only" sh -c "grep -q '\"never-yielded\"' '$TMP/out6/runs/tokio_lints/summary.json' && ! grep -Eq '\"(self-wake|blocking-poll)\"' '$TMP/out6/runs/tokio_lints/summary.json'"
+check "--rules never-yielded: junit.xml has its case only" sh -c "[ \$(grep -c '<testcase' '$TMP/out6/junit.xml') -eq 1 ] && grep -q 'name=\"never-yielded\"' '$TMP/out6/junit.xml'"
+printf 'rules: {self-wake: false}\n' >"$TMP/rules.yaml"
+"$ASPROF" -q -c "$TMP/rules.yaml" --rules all -o "$TMP/out7" "$FIXTURES/tokio_lints" >/dev/null 2>&1 || true
+check "--rules all over the rules file's choice" grep -q '"self-wake"' "$TMP/out7/runs/tokio_lints/summary.json"
+set +e
+"$ASPROF" -q --rules 'never-yielded,selfwake' -o "$TMP/out8" "$FIXTURES/tokio_lints" >"$TMP/stdout" 2>"$TMP/err"
+st=$?
+set -e
+check "--rules: an unknown rule is one line, exit 2" sh -c "[ $st -eq 2 ] && [ \$(wc -l <'$TMP/err') -eq 1 ] && grep -q \"unknown rule 'selfwake'\" '$TMP/err' && [ ! -s '$TMP/stdout' ]"
 tap_done

@@ -181,8 +181,8 @@ static inline struct asp_batch *batch_fixture_new(void)
 	rules->warning_ns = 10000000;
 	rules->error_ns = 100000000;
 	rules->slow_poll_ns = 50000;
-	rules->never_yielded = true;
-	rules->self_wake = true;
+	for (size_t i = 0; i < asp_nrules; i++)
+		rules->rule_on[i] = true;
 	rules->self_wake_min_polls = 50;
 	rules->self_wake_max_gap_ns = 5000;
 	rules->compare.metric = ASP_METRIC_P90;

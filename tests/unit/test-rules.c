@@ -171,8 +171,8 @@ static void check_same_rules(const struct asp_rules *a, const struct asp_rules *
 	CHECK_U64(a->warning_ns, b->warning_ns);
 	CHECK_U64(a->error_ns, b->error_ns);
 	CHECK_U64(a->slow_poll_ns, b->slow_poll_ns);
-	CHECK(a->never_yielded == b->never_yielded);
-	CHECK(a->self_wake == b->self_wake);
+	CHECK(a->rule_on[ASP_RULE_NEVER_YIELDED] == b->rule_on[ASP_RULE_NEVER_YIELDED]);
+	CHECK(a->rule_on[ASP_RULE_SELF_WAKE] == b->rule_on[ASP_RULE_SELF_WAKE]);
 	CHECK_U64(a->self_wake_min_polls, b->self_wake_min_polls);
 	CHECK_U64(a->self_wake_max_gap_ns, b->self_wake_max_gap_ns);
 	CHECK_U64(a->noverrides, b->noverrides);
@@ -204,7 +204,7 @@ TEST(defaults)
 	CHECK_U64(r->warning_ns, 10000000);
 	CHECK_U64(r->error_ns, 100000000);
 	CHECK_U64(r->slow_poll_ns, 50000);
-	CHECK(r->never_yielded && r->self_wake);
+	CHECK(r->rule_on[ASP_RULE_BLOCKING_POLL] && r->rule_on[ASP_RULE_NEVER_YIELDED] && r->rule_on[ASP_RULE_SELF_WAKE]);
 	CHECK_U64(r->self_wake_min_polls, 50);
 	CHECK_U64(r->self_wake_max_gap_ns, 200000);
 	CHECK_U64(r->noverrides, 0);
@@ -294,8 +294,8 @@ TEST(all_keys)
 	CHECK_U64(r->warning_ns, 1000000);
 	CHECK_U64(r->error_ns, 2000000);
 	CHECK_U64(r->slow_poll_ns, 800);
-	CHECK(!r->never_yielded);
-	CHECK(!r->self_wake);
+	CHECK(!r->rule_on[ASP_RULE_NEVER_YIELDED]);
+	CHECK(!r->rule_on[ASP_RULE_SELF_WAKE]);
 	CHECK_U64(r->self_wake_min_polls, 7);
 	CHECK_U64(r->self_wake_max_gap_ns, 1000);
 	CHECK_U64(r->compare.metric, ASP_METRIC_BUSY_PER_POLL);
@@ -308,7 +308,21 @@ TEST(all_keys)
 	r = load_ok("fail_on: [regression, error, warning]\nlints: {self_wake: false}\n");
 	CHECK(r && r->fail_on == (1u << ASP_FAIL_WARNING | 1u << ASP_FAIL_ERROR |
 				  1u << ASP_FAIL_REGRESSION));
-	CHECK(r && !r->self_wake && r->never_yielded);
+	CHECK(r && !r->rule_on[ASP_RULE_SELF_WAKE] && r->rule_on[ASP_RULE_NEVER_YIELDED]);
+	asp_rules_free(r);
+	/* rules: switches the registry's rules; lints: sets the same switches */
+	r = load_ok("rules: {never-yielded: false, blocking-poll: true}\nlints: {self_wake: false}\n");
+	CHECK(r && r->rule_on[ASP_RULE_BLOCKING_POLL] && !r->rule_on[ASP_RULE_NEVER_YIELDED] &&
+	      !r->rule_on[ASP_RULE_SELF_WAKE]);
+	char *e = NULL;
+	CHECK(r && asp_rules_select(r, "self-wake,blocking-poll", &e) == 0);
+	CHECK(r && r->rule_on[ASP_RULE_BLOCKING_POLL] && !r->rule_on[ASP_RULE_NEVER_YIELDED] &&
+	      r->rule_on[ASP_RULE_SELF_WAKE]);
+	CHECK(r && asp_rules_select(r, "", &e) == 0 && !r->rule_on[ASP_RULE_BLOCKING_POLL]);
+	CHECK(r && asp_rules_select(r, "all", &e) == 0 && r->rule_on[ASP_RULE_NEVER_YIELDED]);
+	CHECK(r && asp_rules_select(r, "self-wake,never_yielded", &e) < 0);
+	CHECK_STR(e, "unknown rule 'never_yielded' (known: blocking-poll, never-yielded, self-wake; all)");
+	free(e);
 	asp_rules_free(r);
 	r = load_ok("fail_on: never\n");
 	CHECK(r && r->fail_on == 1u << ASP_FAIL_NEVER);
@@ -619,7 +633,7 @@ TEST(errors_keys_and_types)
 {
 	CHECK_ERR("blockin:\n  warning: 1ms\n",
 		  "F:1:1: unknown key 'blockin' (expected runtime, blocking, slow_poll, lints, "
-		  "overrides, compare, fail_on, outputs, runtimes)");
+		  "rules, overrides, compare, fail_on, outputs, runtimes)");
 	CHECK_ERR("blocking:\n  warning: 1ms\n  eror: 2ms\n",
 		  "F:3:3: unknown key 'blocking.eror' (expected warning, error)");
 	CHECK_ERR("lints:\n  self_wake:\n    min_poll: 3\n",
@@ -638,6 +652,10 @@ TEST(errors_keys_and_types)
 		  "F:2:5: overrides: an override needs a 'match' pattern");
 	CHECK_ERR("slow_poll: 1ms\nslow_poll: 2ms\n", "F:2:1: duplicate key 'slow_poll'");
 	CHECK_ERR("[a]: 1\n", "F:1:1: a key must be a name, found a list");
+	CHECK_ERR("rules:\n  self_wake: false\n",
+		  "F:2:3: unknown key 'rules.self_wake' (expected blocking-poll, never-yielded, self-wake)");
+	CHECK_ERR("rules: {self-wake: maybe}\n",
+		  "F:1:20: rules.self-wake: expected true or false, not 'maybe'");
 	CHECK_ERR("lints:\n  never_yielded: maybe\n",
 		  "F:2:18: lints.never_yielded: expected true or false, not 'maybe'");
 	CHECK_ERR("runtime: tokyo\n",

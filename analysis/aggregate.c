@@ -1,0 +1,367 @@
+/* aggregate.c - the aggregate stage: per-future and per-task metrics
+ * (polls, busy and idle time, slow polls, exact poll-time quantiles, future
+ * instances, the threads a task ran on) and the result of the run. */
+#include "analyzer.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static void add_u32_sorted(uint32_t **v, size_t *n, uint32_t x)
+{
+	/* once per poll, over up to every task: binary search */
+	size_t lo = 0, hi = *n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if ((*v)[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t i = lo;
+	if (i < *n && (*v)[i] == x)
+		return;
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	if (i < *n)
+		memmove(*v + i + 1, *v + i, (*n - i) * sizeof(**v));
+	(*v)[i] = x;
+	(*n)++;
+}
+
+/* task id into the future's sorted task ids: a bit test per poll, the
+ * sorted insert once per (future, task) */
+static void fut_add_task(struct fut_acc *fa, uint32_t task)
+{
+	size_t w = task / 64;
+	uint64_t bit = (uint64_t)1 << (task % 64);
+	if (w < fa->nhas && (fa->has_task[w] & bit))
+		return;
+	if (w >= fa->nhas) {
+		size_t n = fa->nhas ? fa->nhas : 4;
+		while (n <= w)
+			n *= 2;
+		fa->has_task = xreallocarray(fa->has_task, n, sizeof(*fa->has_task));
+		memset(fa->has_task + fa->nhas, 0, (n - fa->nhas) * sizeof(*fa->has_task));
+		fa->nhas = n;
+	}
+	fa->has_task[w] |= bit;
+	add_u32_sorted(&fa->tasks, &fa->ntasks, task);
+}
+
+static void add_tid(struct task_acc *t, int tid)
+{
+	size_t i = 0;
+	while (i < t->ntids && t->tids[i] < tid)
+		i++;
+	if (i < t->ntids && t->tids[i] == tid)
+		return;
+	t->tids = xreallocarray(t->tids, t->ntids + 1, sizeof(int));
+	if (i < t->ntids)
+		memmove(t->tids + i + 1, t->tids + i, (t->ntids - i) * sizeof(int));
+	t->tids[i] = tid;
+	t->ntids++;
+}
+
+void aggregate_poll(struct analyzer *a, const struct frame *f, uint64_t end, uint64_t dur)
+{
+	struct fut_acc *fa = &a->futs[f->fut];
+
+	fa->polls++;
+	fa->busy += dur;
+	if (dur >= a->rules->slow_poll_ns)
+		fa->slow++;
+	asp_durations_add(&fa->d, dur);
+	if (f->task)
+		fut_add_task(fa, f->task);
+	/* instance: (task, future, self pointer when recorded) */
+	uint64_t key = asp_hash_u64((uint64_t)f->task << 32 ^ (uint64_t)f->fut) ^
+		       (f->has_fut_arg ? asp_hash_u64(f->fut_arg + 1) : 0);
+	bool added;
+	uint64_t *last = asp_u64map_ref(&a->inst_last_end, key, &added);
+	if (added)
+		fa->instances++;
+	else if (f->start >= *last - 1)
+		fa->idle += f->start - (*last - 1);
+	*last = end + 1;
+}
+
+void aggregate_task_poll(struct analyzer *a, struct thread_state *ts, struct task_acc *task,
+			 const struct frame *f, uint64_t end, uint64_t dur)
+{
+	if (task->started && f->start >= task->last_end)
+		task->idle += f->start - task->last_end;
+	if (!task->started) {
+		task->started = true;
+		task->first_start = f->start;
+	}
+	task->last_end = end;
+	task->polls++;
+	task->busy += dur;
+	if (dur >= a->rules->slow_poll_ns)
+		task->slow++;
+	asp_durations_add(&task->d, dur);
+	add_tid(task, ts->tid);
+	ts->root_polls++;
+}
+
+/* ---------------------------------------------------------------- results */
+
+
+/* the name of the folder dir names (its parent's for NAME/uftrace.data) */
+static char *folder_name(const char *dir)
+{
+	char *d = xstrdup(dir);
+	size_t l = strlen(d);
+	while (l > 1 && d[l - 1] == '/')
+		d[--l] = '\0';
+	char *slash = strrchr(d, '/');
+	char *base = slash ? slash + 1 : d;
+	if (!strcmp(base, "uftrace.data") && slash && slash != d) {
+		*slash = '\0';
+		char *s2 = strrchr(d, '/');
+		base = s2 ? s2 + 1 : d;
+	}
+	char *name = xstrdup(base);
+	free(d);
+	return name;
+}
+
+static bool dots(const char *name) { return !strcmp(name, ".") || !strcmp(name, ".."); }
+
+char *asp_run_name(const char *dir)
+{
+	char *name = folder_name(dir);
+	/* RUN/sub/.. and RUN/. are named by the folder they are (a link keeps
+	 * its own name); a name is a folder of runs/: never . or .. */
+	char *real = dots(name) ? realpath(dir, NULL) : NULL;
+	if (real) {
+		free(name);
+		name = folder_name(real);
+		free(real);
+	}
+	if (!*name || dots(name)) {
+		free(name);
+		name = xstrdup("run");
+	}
+	/* reports are UTF-8; a directory name may not be */
+	return asp_utf8_fix(name);
+}
+
+static int future_cmp(const void *x, const void *y)
+{
+	const struct asp_future *a = x, *b = y;
+	return strcmp(a->name, b->name);
+}
+
+static void add_note(struct asp_result *r, char *note)
+{
+	r->notes = xreallocarray(r->notes, r->nnotes + 1, sizeof(*r->notes));
+	r->notes[r->nnotes++] = note;
+}
+
+/* how the program ended (info's exit_status: a wait status, -1 when
+ * uftrace stopped first) and the polls it left running */
+static void program_end(const struct analyzer *a, struct asp_result *r,
+			const struct asp_info *info)
+{
+	int st = info->exit_status;
+	bool cut = info->has_exit_status && st == -1;
+	bool killed = info->has_exit_status && !cut && WIFSIGNALED(st);
+	if (cut)
+		r->program_exit = xstrdup("not recorded to its end (uftrace stopped first)");
+	else if (killed)
+		r->program_exit = xasprintf("killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+	else if (info->has_exit_status && WIFEXITED(st))
+		r->program_exit = xasprintf("exit status %d", WEXITSTATUS(st));
+	uint64_t u = a->unfinished;
+	r->unfinished_polls = u;
+	if (!cut && !killed && !u)
+		return;
+	char *still = u ? xasprintf("%" PRIu64 " poll%s still running then, cut at %s thread's last "
+				    "sign of life: %s",
+				    u, u == 1 ? " was" : "s were", u == 1 ? "its" : "their",
+				    u == 1 ? "its duration is a lower bound" : "their durations are lower bounds")
+			: xstrdup("no poll was running then");
+	if (cut)
+		add_note(r, xasprintf("uftrace stopped before the program ended: the recording is cut "
+				      "short; %s",
+				      still));
+	else if (killed)
+		add_note(r, xasprintf("the program was %s; %s", r->program_exit, still));
+	else
+		add_note(r, xasprintf("the recording ended inside a poll; %s", still));
+	free(still);
+}
+
+
+/* How many times each future was created, where the recording shows it:
+ * an async fn's constructor (`krate::f` for `krate::f::{closure#0}`) runs
+ * once per instance, and `.await` calls `<F as IntoFuture>::into_future`
+ * once per awaited instance. Without task arguments this is the only way to
+ * tell two instances in tasks of the same type apart. */
+static void creation_counts(struct analyzer *a, struct asp_strtab *names, uint64_t **counts)
+{
+	size_t cap = 0;
+	*counts = NULL;
+	static const char into[] = " as core::future::into_future::IntoFuture>::into_future";
+	for (size_t i = 0; i < a->nsc; i++) {
+		const struct symclass *c = &a->sc[i];
+		if (!c->calls || !c->sym || (c->cls != CL_OTHER && c->cls != CL_INTO_FUTURE))
+			continue;
+		const char *n = asp_symbol_name(c->sym);
+		char *key;
+		if (c->cls == CL_INTO_FUTURE) {
+			const char *end = strstr(n, into);
+			if (n[0] != '<' || !end)
+				continue;
+			key = xstrndup(n + 1, (size_t)(end - n - 1));
+		} else {
+			key = xstrdup(n);
+		}
+		uint32_t k = asp_strtab_intern(names, key, NULL);
+		free(key);
+		if (k >= cap) {
+			size_t ncap = cap ? cap * 2 : 256;
+			while (ncap <= k)
+				ncap *= 2;
+			*counts = xreallocarray(*counts, ncap, sizeof(**counts));
+			memset(*counts + cap, 0, (ncap - cap) * sizeof(**counts));
+			cap = ncap;
+		}
+		(*counts)[k] += c->calls;
+	}
+}
+
+static uint64_t created(const struct asp_strtab *names, const uint64_t *counts, const char *name,
+			enum asp_future_kind kind)
+{
+	uint64_t best = 0;
+	int64_t k = asp_strtab_find(names, name);
+	if (k >= 0)
+		best = counts[k];
+	if (kind == ASP_FK_ASYNC_FN) {
+		const char *suffix = strstr(name, "::{closure#0}");
+		if (!suffix)
+			suffix = strstr(name, "::{{closure}}");
+		if (suffix && strlen(suffix) == 13) {
+			char *ctor = xstrndup(name, (size_t)(suffix - name));
+			k = asp_strtab_find(names, ctor);
+			if (k >= 0 && counts[k] > best)
+				best = counts[k];
+			free(ctor);
+		}
+	}
+	return best;
+}
+
+struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const char *name)
+{
+	struct asp_result *r = xcalloc(1, sizeof(*r));
+	const struct asp_info *info = asp_trace_info(a->t);
+	r->path = xstrdup(dir);
+	r->name = name ? xstrdup(name) : asp_run_name(dir);
+	r->exe = asp_utf8_fix(xstrdup(info->exename ? info->exename : ""));
+	/* the runtime: forced, else the profile whose task polls owned the most roots */
+	size_t best = 0;
+	for (size_t p = 1; p < a->rules->nprofiles; p++)
+		if (a->profile_hits[p] > a->profile_hits[best])
+			best = p;
+	size_t best_detect = 0;
+	for (size_t p = 1; p < a->rules->nprofiles; p++)
+		if (a->detect_hits[p] > a->detect_hits[best_detect])
+			best_detect = p;
+	if (a->forced >= 0)
+		r->runtime = xstrdup(a->rules->profiles[a->forced].name);
+	else if (a->rules->nprofiles && a->profile_hits[best])
+		r->runtime = xstrdup(a->rules->profiles[best].name);
+	else if (a->rules->nprofiles && a->detect_hits[best_detect])
+		r->runtime = xstrdup(a->rules->profiles[best_detect].name);
+	else
+		r->runtime = xstrdup("unknown");
+	r->runtime_forced = a->forced >= 0;
+	r->duration_ns = a->last_time > a->start ? a->last_time - a->start : 0;
+	r->records = a->records;
+	r->data_bytes = asp_trace_data_bytes(a->t);
+	r->threads = asp_trace_nthreads(a->t);
+	r->args_recorded = a->args_recorded;
+
+	r->ntasks = a->ntasks;
+	r->tasks = xcalloc(a->ntasks ? a->ntasks : 1, sizeof(*r->tasks));
+	for (size_t i = 0; i < a->ntasks; i++) {
+		struct task_acc *t = &a->tasks[i];
+		struct asp_task *o = &r->tasks[i];
+		o->id = (uint32_t)i + 1;
+		o->root = xstrdup(a->fut_names.names[t->root_fut]);
+		o->is_main = t->is_main;
+		o->has_addr = t->has_addr;
+		o->addr = t->addr;
+		o->polls = t->polls;
+		o->busy_ns = t->busy;
+		o->idle_ns = t->idle;
+		o->slow_polls = t->slow;
+		o->first_poll_ns = t->started ? t->first_start - a->start : 0;
+		o->end_ns = t->started ? t->last_end - a->start : 0;
+		o->tids = t->tids;
+		o->ntids = t->ntids;
+		t->tids = NULL;
+		o->poll_ns = t->d;
+		memset(&t->d, 0, sizeof(t->d));
+		asp_durations_finish(&o->poll_ns);
+	}
+	struct asp_strtab made_names = { 0 };
+	uint64_t *made = NULL;
+	creation_counts(a, &made_names, &made);
+	size_t nf = a->fut_names.n;
+	r->futures = xcalloc(nf ? nf : 1, sizeof(*r->futures));
+	for (size_t i = 0; i < nf; i++) {
+		struct fut_acc *f = &a->futs[i];
+		if (!f->polls)
+			continue;
+		struct asp_future *o = &r->futures[r->nfutures++];
+		o->name = xstrdup(a->fut_names.names[i]);
+		o->kind = f->kind;
+		o->task_ids = f->tasks;
+		o->ntask_ids = f->ntasks;
+		f->tasks = NULL;
+		o->instances = f->instances;
+		uint64_t n_made = created(&made_names, made, o->name, o->kind);
+		if (n_made > o->instances && n_made <= f->polls)
+			o->instances = n_made;
+		o->polls = f->polls;
+		o->busy_ns = f->busy;
+		o->idle_ns = f->idle;
+		o->slow_polls = f->slow;
+		o->poll_ns = f->d;
+		memset(&f->d, 0, sizeof(f->d));
+		asp_durations_finish(&o->poll_ns);
+	}
+	free(made);
+	asp_strtab_free(&made_names);
+	asp_qsort(r->futures, r->nfutures, sizeof(*r->futures), future_cmp);
+	r->findings = a->findings;
+	r->nfindings = a->nfindings;
+	a->findings = NULL;
+	a->nfindings = 0;
+
+	if (a->ntasks && !a->args_recorded)
+		add_note(r, xstrdup("task poll arguments were not recorded: tasks with the same root "
+				    "future are counted as one task (record with 'asprof-batch record' "
+				    "to tell instances apart)"));
+	if (a->ntasks == 0)
+		add_note(r, xasprintf("no task polls found: is this a %s program, and were its "
+				      "poll functions recorded?",
+				      a->forced >= 0 ? a->rules->profiles[a->forced].name
+						     : "tokio, async-std or smol"));
+	if (a->lost_total == UINT64_MAX)
+		add_note(r, xasprintf("at least %" PRIu64 " records were lost while recording (the "
+				      "LOST records' counts add up past 64 bits: damaged?); polls around "
+				      "them are cut short",
+				      a->lost_total));
+	else if (a->lost_total)
+		add_note(r, xasprintf("%" PRIu64 " records were lost while recording; polls around them "
+				      "are cut short",
+				      a->lost_total));
+	program_end(a, r, info);
+	return r;
+}

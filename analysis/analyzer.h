@@ -1,0 +1,233 @@
+/* analyzer.h - the analyzer's private state, shared by its stages (not a
+ * public interface: only analysis/analyze.c and the stage files include it).
+ *
+ * The driver (analyze.c) consumes the records and keeps each thread's
+ * stack of frames; it calls the stages as frames open and close:
+ * - attribute (attribute.c): the class of every symbol, which frames are
+ *   task contexts, task roots and future polls, and their future and task
+ *   instances (attribute_enter, on the entry of a frame that is not plain);
+ * - detect (detect/detect.c): on each poll exit the blocking-poll rule
+ *   (detect_poll) and the state the lints need (detect_task_poll); at the
+ *   end the lints of the registry (detect/<rule>.c) and the order of the
+ *   findings (detect_finish);
+ * - aggregate (aggregate.c): on each poll exit the per-future and per-task
+ *   metrics (aggregate_poll, aggregate_task_poll); at the end the result
+ *   (aggregate_result). */
+#ifndef ASP_ANALYZER_H
+#define ASP_ANALYZER_H
+
+#include "analyze.h"
+#include "culprit.h"
+#include "map.h"
+#include "registry.h"
+#include "util.h"
+
+#include <stddef.h>
+#include <string.h>
+
+enum cls {
+	CL_UNKNOWN = 0,
+	CL_OTHER,         /* plain function */
+	CL_PLUMBING,      /* runtime internals */
+	CL_POLL_PLUMBING, /* Future::poll of a runtime type (Pin<&mut F>, Sleep, ...) */
+	CL_TASK_POLL,
+	CL_NOT_TASK,
+	CL_BLOCK_ON,
+	CL_TASK_DONE,
+	CL_USER_FUTURE,
+	CL_COMBINATOR,
+	CL_CLOSURE,       /* a user closure: maybe an async body */
+	CL_INTO_FUTURE,
+};
+
+struct symclass {
+	uint8_t cls;
+	int8_t profile;     /* profile of task_poll/block_on/not_task, -1 */
+	bool coroutine;     /* seen awaited: an async body */
+	int32_t fut;        /* future index (name), -1 until first polled */
+	uint64_t calls;     /* entries: async fn constructors and into_future
+			       calls count future instances */
+	const struct asp_symbol *sym;
+};
+
+/* A frame is zero up to kids when pushed; kids[0..nkids) are in use. The
+ * fields before nkids are the ones every entry sets: init_plain() zeroes only
+ * the rest (64 bytes at most: a few stores, not a rep stos) */
+struct frame {
+	const struct asp_symbol *sym;
+	uint64_t start;
+	uint16_t depth;
+	uint8_t cls;
+	int8_t profile;
+	bool kids_used;   /* frame_culprit() reads its kids: it is a future or
+			     a plain call below one (note_child skips others) */
+	int prev_ctx;     /* index of the enclosing context frame, -1 */
+	int fut_parent;   /* index of the nearest enclosing future frame, -1 */
+	int ctx_root;     /* for contexts: index of the active root frame, -1 */
+	uint32_t task;    /* task index + 1, 0 = none */
+
+	uint8_t nkids;
+	bool is_future, is_root, blocked_below, into_future_seen;
+	bool is_ctx, ctx_main, ctx_has_arg, has_fut_arg;
+	int ctx_block_on; /* task polls directly under a block_on: its index, -1 */
+	int32_t main_fut; /* block_on contexts: the main future's index, -1 */
+	int32_t fut;      /* future index for future frames */
+	unsigned level;
+	uint64_t arg, fut_arg;
+	struct child_agg kids[CULPRIT_SLOTS];
+};
+#define FRAME_ZERO_FROM offsetof(struct frame, nkids)
+#define FRAME_ZERO_SIZE (offsetof(struct frame, kids) - FRAME_ZERO_FROM)
+_Static_assert(FRAME_ZERO_SIZE <= 64, "init_plain zeroes this per record: keep it small");
+
+struct thread_state {
+	int tid;
+	struct frame *st;
+	size_t n, cap;
+	int ctx;          /* innermost context frame index, -1 */
+	uint64_t last_time;
+	uint64_t lost;
+	uint32_t last_root_task; /* the task whose root poll returned last here */
+	uint64_t root_polls;     /* root polls that returned on this thread */
+};
+
+struct task_acc {
+	uint32_t root_fut;
+	bool is_main, done, has_addr;
+	uint64_t addr;
+	uint64_t polls, busy, idle, slow;
+	uint64_t first_start, last_end;
+	bool started;
+	int *tids;
+	size_t ntids;
+	struct asp_durations d;
+	/* self-wake runs */
+	/* self-wake runs: polls on the same thread with no other task polled
+	 * there in between and at most max_gap idle */
+	uint64_t run, run_start, best_run, best_run_start;
+	uint64_t last_thread_polls; /* the thread's root_polls after our last poll */
+	/* the last poll, for never-yielded */
+	const struct asp_symbol *last_culprit;
+	uint64_t last_culprit_dur, last_dur, last_start;
+	int last_tid;
+};
+
+struct fut_acc {
+	enum asp_future_kind kind;
+	uint32_t *tasks;  /* sorted */
+	size_t ntasks;
+	uint64_t *has_task; /* bit per task id: in tasks (a test per poll) */
+	size_t nhas;        /* words */
+	uint64_t instances, polls, busy, idle, slow;
+	struct asp_durations d;
+	/* asp_rules_override() of the name, looked up once */
+	const struct asp_override *ovr;
+	bool ovr_known;
+};
+
+struct analyzer {
+	struct asp_trace *t;
+	const struct asp_rules *rules;
+	const struct asp_span_sink *sink;
+	int forced;        /* profile index or -1 (all) */
+	struct symclass *sc;
+	size_t nsc;
+	struct thread_state *th;
+	size_t nth;
+	struct task_acc *tasks;
+	size_t ntasks, ctasks;
+	struct asp_u64map task_by_addr;
+	struct asp_strtab task_names;   /* "main\x1fROOT" or ROOT -> index+1 via task_by_name */
+	struct asp_u64map task_by_name;
+	struct asp_strtab fut_names;
+	struct fut_acc *futs;
+	size_t cfuts;
+	struct asp_u64map inst_last_end; /* instance key -> last poll end + 1 */
+	uint64_t *profile_hits;  /* roots owned by each profile's contexts */
+	uint64_t *detect_hits;   /* distinct symbols matching each profile's detect */
+	struct asp_finding *findings;
+	size_t nfindings, cfindings;
+	uint64_t start, last_time, records;
+	bool args_recorded;
+	uint64_t lost_total;
+	uint64_t unfinished; /* future polls still running at the recording's end */
+};
+
+struct thresholds {
+	bool ignore;
+	uint64_t warning, error;
+	enum asp_severity forced;
+	const char *pattern;
+};
+
+/* ---------------------------------------------------------------- attribute */
+
+uint8_t classify_name(struct analyzer *a, const char *n, int8_t *profile);
+__attribute__((noinline)) struct symclass *symclass_new(struct analyzer *a,
+							 const struct asp_symbol *sym);
+/* the class of sym, decided on its first record */
+static inline struct symclass *symclass(struct analyzer *a, const struct asp_symbol *sym)
+{
+	if (__builtin_expect(sym->id < a->nsc && a->sc[sym->id].cls != CL_UNKNOWN, 1))
+		return &a->sc[sym->id];
+	return symclass_new(a, sym);
+}
+
+/* ev: the entry record when it carries arguments, else NULL */
+__attribute__((noinline)) void attribute_enter(struct analyzer *a, struct thread_state *ts,
+					       const struct asp_symbol *sym, uint64_t time,
+					       uint16_t depth, const struct asp_event *ev,
+					       struct symclass *c);
+
+/* ---------------------------------------------------------------- frames */
+
+__attribute__((noinline)) void grow_stack(struct thread_state *ts);
+
+/* a new frame, all zero but kids (nkids says) */
+static inline struct frame *push(struct thread_state *ts)
+{
+	if (ts->n == ts->cap)
+		grow_stack(ts);
+	struct frame *f = &ts->st[ts->n++];
+	memset(f, 0, offsetof(struct frame, kids));
+	return f;
+}
+
+/* ---------------------------------------------------------------- detect */
+
+/* the poll of future frame f returned after dur, culprit taking cdur:
+ * a blocking-poll finding when over its threshold (its severity, else
+ * ASP_SEV_NONE); marks the enclosing future as explained */
+enum asp_severity detect_poll(struct analyzer *a, struct thread_state *ts, const struct frame *f,
+			      uint64_t dur, const struct asp_symbol *culprit, uint64_t cdur);
+/* a poll of task (root frame f) returned: what the lints look at (runs of
+ * self-wakes, the last poll); before aggregate_task_poll */
+void detect_task_poll(struct analyzer *a, const struct thread_state *ts, struct task_acc *task,
+		      const struct frame *f, uint64_t dur, const struct asp_symbol *culprit,
+		      uint64_t cdur);
+/* after the last record: the lints, then the findings in report order */
+void detect_finish(struct analyzer *a);
+
+/* for the rules' files: the thresholds of a future (else of its task's
+ * root), the severity of a poll that long, a finding (count 1) and a
+ * finding about one poll (its culprit kept when it holds a tenth) */
+struct thresholds thresholds_for(const struct analyzer *a, const char *future,
+				 const char *task_root);
+enum asp_severity severity_of(const struct thresholds *th, uint64_t dur);
+struct asp_finding *add_finding(struct analyzer *a, const char *rule);
+void add_poll_finding(struct analyzer *a, const char *rule, enum asp_severity sev,
+		      const struct thresholds *th, const char *future, uint32_t task, int tid,
+		      uint64_t start, uint64_t dur, const struct asp_symbol *culprit,
+		      uint64_t cdur);
+
+/* ---------------------------------------------------------------- aggregate */
+
+/* the poll of future frame f returned at end, after dur */
+void aggregate_poll(struct analyzer *a, const struct frame *f, uint64_t end, uint64_t dur);
+/* a poll of task (root frame f) returned at end */
+void aggregate_task_poll(struct analyzer *a, struct thread_state *ts, struct task_acc *task,
+			 const struct frame *f, uint64_t end, uint64_t dur);
+/* the result of the run in dir; takes the findings */
+struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const char *name);
+
+#endif

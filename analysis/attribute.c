@@ -1,0 +1,331 @@
+/* attribute.c - the attribute stage: the class of every symbol (the
+ * runtime profiles' patterns decide, once per symbol), and on the entry of
+ * a frame that is not plain, what it is.
+ *
+ * - A task context is the innermost frame that polls a task (task_poll) or
+ *   the main future (block_on). Inside it, the first future frame is the
+ *   task's root: each root call is one poll of the task.
+ * - Below the root, a future poll is a hand-written `<T as Future>::poll`,
+ *   a combinator, or a user closure that is an async body: called directly
+ *   by a Future::poll frame, or awaited right after an into_future call
+ *   (a plain closure has neither).
+ * - Each future poll gets its future (by name) and its task instance (by
+ *   the task's self pointer when recorded, else by its root future). */
+#include "analyzer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- classes */
+
+static bool prof_ok(const struct analyzer *a, size_t p)
+{
+	return a->forced < 0 || (size_t)a->forced == p;
+}
+
+static bool any_match(const struct analyzer *a, size_t off, const char *name, int8_t *which)
+{
+	for (size_t p = 0; p < a->rules->nprofiles; p++) {
+		if (!prof_ok(a, p))
+			continue;
+		const struct asp_patterns *pat =
+			(const struct asp_patterns *)((const char *)&a->rules->profiles[p] + off);
+		if (asp_patterns_match(pat, name)) {
+			if (which)
+				*which = (int8_t)p;
+			return true;
+		}
+	}
+	return false;
+}
+
+#define MATCH(field, name, which) any_match(a, offsetof(struct asp_profile, field), name, which)
+
+static bool is_closure_name(const char *n)
+{
+	size_t l = strlen(n);
+	return (l > 1 && n[l - 1] == '}' && (strstr(n, "{closure#") || strstr(n, "{{closure}}")));
+}
+
+uint8_t classify_name(struct analyzer *a, const char *n, int8_t *profile)
+{
+	*profile = -1;
+	if (MATCH(not_task, n, profile))
+		return CL_NOT_TASK;
+	if (MATCH(task_poll, n, profile))
+		return CL_TASK_POLL;
+	if (MATCH(block_on, n, profile))
+		return CL_BLOCK_ON;
+	if (MATCH(task_done, n, NULL))
+		return CL_TASK_DONE;
+	if (MATCH(combinator, n, NULL))
+		return CL_COMBINATOR;
+	if (n[0] == '<' && strstr(n, " as core::future::into_future::IntoFuture>::into_future"))
+		return CL_INTO_FUTURE;
+	bool plumbing = MATCH(plumbing, n, NULL);
+	if (n[0] == '<' && strstr(n, " as core::future::future::Future>::poll") &&
+	    !strstr(n, ">::poll::"))
+		return plumbing ? CL_POLL_PLUMBING : CL_USER_FUTURE;
+	if (plumbing)
+		return CL_PLUMBING;
+	if (is_closure_name(n))
+		return CL_CLOSURE;
+	return CL_OTHER;
+}
+
+__attribute__((noinline)) struct symclass *symclass_new(struct analyzer *a,
+							 const struct asp_symbol *sym)
+{
+	if (sym->id >= a->nsc) {
+		size_t n = a->nsc ? a->nsc : 1024;
+		while (n <= sym->id)
+			n *= 2;
+		a->sc = xreallocarray(a->sc, n, sizeof(*a->sc));
+		memset(a->sc + a->nsc, 0, (n - a->nsc) * sizeof(*a->sc));
+		a->nsc = n;
+	}
+	struct symclass *c = &a->sc[sym->id];
+	if (c->cls == CL_UNKNOWN) {
+		const char *name = asp_symbol_name(sym);
+		c->cls = classify_name(a, name, &c->profile);
+		c->fut = -1;
+		c->sym = sym;
+		for (size_t p = 0; p < a->rules->nprofiles; p++)
+			if (prof_ok(a, p) && asp_patterns_match(&a->rules->profiles[p].detect, name))
+				a->detect_hits[p]++;
+	}
+	return c;
+}
+
+/* ---------------------------------------------------------------- names */
+
+/* "<T as core::future::future::Future>::poll" (or a Stream's poll_next) -> "T":
+ * the " as " at nesting depth 1 ends the type */
+static char *future_display_name(const char *n, uint8_t cls)
+{
+	if ((cls == CL_USER_FUTURE || cls == CL_COMBINATOR) && n[0] == '<') {
+		int depth = 0;
+		for (const char *p = n; *p; p++) {
+			if (*p == '<')
+				depth++;
+			else if (*p == '>')
+				depth--;
+			else if (depth == 1 && !strncmp(p, " as ", 4))
+				return xstrndup(n + 1, (size_t)(p - n - 1));
+		}
+	}
+	return xstrdup(n);
+}
+
+static enum asp_future_kind closure_kind(const char *name, const struct thread_state *ts)
+{
+	size_t l = strlen(name);
+	const char *last = NULL;
+	for (const char *p = name; (p = strstr(p, "::{")); p++)
+		last = p;
+	if (!last)
+		return ASP_FK_ASYNC_FN;
+	size_t plen = (size_t)(last - name);
+	char *parent = xstrndup(name, plen);
+	enum asp_future_kind k = ASP_FK_ASYNC_FN;
+	if (is_closure_name(parent))
+		k = ASP_FK_ASYNC_BLOCK;
+	else if (strncmp(last, "::{closure#0}", 13) && strncmp(last, "::{{closure}}", 13))
+		k = ASP_FK_ASYNC_BLOCK;
+	else {
+		/* an async block's parent function is still running when it is polled
+		 * (block_on(async {..})); an async fn's constructor has returned */
+		for (size_t i = 0; i < ts->n; i++)
+			if (!strcmp(asp_symbol_name(ts->st[i].sym), parent))
+				k = ASP_FK_ASYNC_BLOCK;
+	}
+	(void)l;
+	free(parent);
+	return k;
+}
+
+static int32_t future_index(struct analyzer *a, const struct asp_symbol *sym, struct symclass *c,
+			    const struct thread_state *ts, const struct frame *parent)
+{
+	if (c->fut >= 0)
+		return c->fut;
+	char *name = future_display_name(asp_symbol_name(sym), c->cls);
+	bool added;
+	uint32_t k = asp_strtab_intern(&a->fut_names, name, &added);
+	if (added) {
+		if (k >= a->cfuts) {
+			size_t n = a->cfuts ? a->cfuts * 2 : 64;
+			a->futs = xreallocarray(a->futs, n, sizeof(*a->futs));
+			memset(a->futs + a->cfuts, 0, (n - a->cfuts) * sizeof(*a->futs));
+			a->cfuts = n;
+		}
+		struct fut_acc *f = &a->futs[k];
+		/* the closure a poll_fn polls (join!, select!) is the combinator's logic */
+		bool poll_fn = parent && parent->sym && strstr(asp_symbol_name(parent->sym), "PollFn<");
+		f->kind = c->cls == CL_USER_FUTURE		 ? ASP_FK_USER_FUTURE
+			  : c->cls == CL_COMBINATOR || poll_fn ? ASP_FK_COMBINATOR
+							     : closure_kind(name, ts);
+	}
+	free(name);
+	c->fut = (int32_t)k;
+	return c->fut;
+}
+
+/* ---------------------------------------------------------------- tasks */
+
+static uint32_t new_task(struct analyzer *a, uint32_t root_fut, bool is_main)
+{
+	if (a->ntasks == a->ctasks) {
+		a->ctasks = a->ctasks ? a->ctasks * 2 : 32;
+		a->tasks = xreallocarray(a->tasks, a->ctasks, sizeof(*a->tasks));
+	}
+	struct task_acc *t = &a->tasks[a->ntasks];
+	memset(t, 0, sizeof(*t));
+	t->root_fut = root_fut;
+	t->is_main = is_main;
+	return (uint32_t)++a->ntasks; /* index + 1 */
+}
+
+static uint32_t task_for_root(struct analyzer *a, struct frame *ctx, uint32_t root_fut)
+{
+	if (ctx->ctx_has_arg && !ctx->ctx_main) {
+		uint64_t v;
+		if (asp_u64map_get(&a->task_by_addr, ctx->arg, &v)) {
+			struct task_acc *t = &a->tasks[v - 1];
+			if (!t->done && t->root_fut == root_fut)
+				return (uint32_t)v;
+		}
+		uint32_t id = new_task(a, root_fut, false);
+		a->tasks[id - 1].has_addr = true;
+		a->tasks[id - 1].addr = ctx->arg;
+		asp_u64map_put(&a->task_by_addr, ctx->arg, id);
+		return id;
+	}
+	/* without a self pointer: one task per root future (and main-ness) */
+	uint64_t key = (uint64_t)root_fut << 1 | ctx->ctx_main;
+	uint64_t v;
+	if (asp_u64map_get(&a->task_by_name, key, &v))
+		return (uint32_t)v;
+	uint32_t id = new_task(a, root_fut, ctx->ctx_main);
+	asp_u64map_put(&a->task_by_name, key, id);
+	return id;
+}
+
+static bool poll_parent(uint8_t cls)
+{
+	return cls == CL_POLL_PLUMBING || cls == CL_USER_FUTURE || cls == CL_COMBINATOR;
+}
+
+/* what the frame of a non-plain symbol is: pushed, then a context, a
+ * future poll (a task root or below one), or neither */
+__attribute__((noinline)) void attribute_enter(struct analyzer *a, struct thread_state *ts,
+					       const struct asp_symbol *sym, uint64_t time,
+					       uint16_t depth, const struct asp_event *ev,
+					       struct symclass *c)
+{
+	int idx = (int)ts->n;
+	struct frame *f = push(ts);
+	struct frame *parent = idx ? &ts->st[idx - 1] : NULL; /* after push: it may move the stack */
+	f->sym = sym;
+	f->start = time;
+	f->depth = depth;
+	f->cls = c->cls;
+	f->prev_ctx = ts->ctx;
+	f->fut_parent = parent ? (parent->is_future ? idx - 1 : parent->fut_parent) : -1;
+	f->ctx_root = -1;
+	f->profile = c->profile;
+	f->task = parent ? parent->task : 0;
+	f->kids_used = parent && parent->kids_used;
+	struct frame *ctx = ts->ctx >= 0 ? &ts->st[ts->ctx] : NULL;
+
+	switch (c->cls) {
+	case CL_TASK_POLL:
+	case CL_BLOCK_ON:
+	case CL_NOT_TASK: {
+		f->is_ctx = true;
+		f->kids_used = false;
+		f->task = 0;
+		f->fut_parent = -1;
+		f->main_fut = -1;
+		f->ctx_block_on = -1;
+		f->ctx_main = c->cls == CL_BLOCK_ON;
+		/* a task poll right under block_on may be the main future's own
+		 * wrapper (async-std polls main through its task type): decided
+		 * by its root, at the root */
+		if (c->cls == CL_TASK_POLL && ctx && ctx->cls == CL_BLOCK_ON && ctx->ctx_root < 0)
+			f->ctx_block_on = ts->ctx;
+		uint64_t arg;
+		if (ev && asp_event_arg1(ev, &arg)) {
+			f->ctx_has_arg = true;
+			f->arg = arg;
+			if (c->cls == CL_TASK_POLL)
+				a->args_recorded = true;
+		}
+		ts->ctx = idx;
+		return;
+	}
+	case CL_TASK_DONE:
+		/* called while the task's poll runs (tokio) or right after it
+		 * returned (async-task): the task that last returned here */
+		if (ts->last_root_task)
+			a->tasks[ts->last_root_task - 1].done = true;
+		return;
+	case CL_INTO_FUTURE:
+		return;
+	default:
+		break;
+	}
+
+	bool in_task = ctx && ctx->cls != CL_NOT_TASK;
+	if (!in_task && ctx)
+		return; /* spawn_blocking and worker plumbing: no futures */
+	bool future = false, root = false;
+	if (in_task && ctx->ctx_root < 0) {
+		/* the first user future below the context is the task's root */
+		if (c->cls == CL_CLOSURE || c->cls == CL_USER_FUTURE) {
+			future = root = true;
+			c->coroutine = c->coroutine || c->cls == CL_CLOSURE;
+		}
+	} else if (c->cls == CL_USER_FUTURE || c->cls == CL_COMBINATOR) {
+		future = true;
+	} else if (c->cls == CL_CLOSURE && parent) {
+		if (poll_parent(parent->cls) || c->coroutine) {
+			future = true;
+		} else if (parent->is_future && parent->into_future_seen) {
+			future = true; /* awaited right after into_future */
+		} else if (parent->is_future && a->futs[parent->fut].kind == ASP_FK_COMBINATOR) {
+			future = true; /* a select!/join! poll_fn polls its branches directly */
+		}
+		if (future)
+			c->coroutine = true;
+	}
+	if (parent && future)
+		parent->into_future_seen = false;
+	if (!future)
+		return;
+	f->is_future = true;
+	f->kids_used = true;
+	f->is_root = root;
+	f->fut = future_index(a, sym, c, ts, parent);
+	if (root) {
+		ctx->ctx_root = idx;
+		f->level = 0;
+		/* main: the first root under a block_on, and every later root of
+		 * the same future there */
+		struct frame *bo = ctx->cls == CL_BLOCK_ON	  ? ctx
+				   : ctx->ctx_block_on >= 0 ? &ts->st[ctx->ctx_block_on]
+							    : NULL;
+		if (bo) {
+			if (bo->main_fut < 0)
+				bo->main_fut = f->fut;
+			ctx->ctx_main = bo->main_fut == f->fut;
+		}
+		uint32_t id = task_for_root(a, ctx, (uint32_t)f->fut);
+		f->task = id;
+		a->profile_hits[ctx->profile >= 0 ? ctx->profile : 0]++;
+	} else {
+		f->level = f->fut_parent >= 0 ? ts->st[f->fut_parent].level + 1 : 0;
+	}
+	if (ev && ev->nspecs && asp_event_arg1(ev, &f->fut_arg))
+		f->has_fut_arg = true;
+}
