@@ -24,8 +24,4 @@ struct asp_analyze_opts {
  * recording cannot be read. The caller frees the result (asp_result_free). */
 struct asp_result *asp_analyze(const char *dir, const struct asp_analyze_opts *opts, char **err);
 
-/* the run name: the directory's basename, or its parent's when the directory
- * is called uftrace.data (malloc'd) */
-char *asp_run_name(const char *dir);
-
 #endif

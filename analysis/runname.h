@@ -1,6 +1,6 @@
 /* runname.h - the names of a batch's runs: each run's folder in runs/ and
  * its name in every report (asp_analyze_opts.name). A run is named by the
- * folder of its recording (asp_run_name, analyze.h); within a batch the
+ * folder of its recording (asp_run_name); within a batch the
  * names are made unique in argument order.
  *
  * Ownership: the array and each name are malloc'd, the caller's. */
@@ -8,6 +8,10 @@
 #define ASP_RUNNAME_H
 
 #include <stddef.h>
+
+/* the run name: the directory's basename, or its parent's when the directory
+ * is called uftrace.data; valid UTF-8, never . or .. (malloc'd) */
+char *asp_run_name(const char *dir);
 
 /* NAME, or NAME-2, NAME-3... when an earlier run has it, each a valid file
  * name (NAME shortened on a character boundary to fit) */
