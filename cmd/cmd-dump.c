@@ -16,6 +16,23 @@ static const char *type_name(unsigned type)
 	return names[type & 3];
 }
 
+/* s as it is when it is printable ASCII (every name of a real
+ * recording), else as every writer shows text from input (asp_show): no
+ * control character of a recording reaches the terminal */
+static void put_inert(FILE *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p >= 0x20 && *p < 0x7f)
+		p++;
+	if (!*p) {
+		fputs(s, out);
+		return;
+	}
+	char *t = asp_show(s, ASP_SHOW_CONTROLS);
+	fputs(t, out);
+	free(t);
+}
+
 static void print_event(FILE *out, const struct asp_event *ev, bool mangled)
 {
 	fprintf(out, "%" PRIu64 " %d %s %u ", ev->time, ev->tid, type_name(ev->type), ev->depth);
@@ -24,12 +41,13 @@ static void print_event(FILE *out, const struct asp_event *ev, bool mangled)
 	else if (ev->type == ASP_REC_EVENT)
 		fprintf(out, "event-%" PRIu64, ev->addr);
 	else if (ev->sym)
-		fputs(mangled ? ev->sym->mangled : asp_symbol_name(ev->sym), out);
+		put_inert(out, mangled ? ev->sym->mangled : asp_symbol_name(ev->sym));
 	else
 		fprintf(out, "<%" PRIx64 ">", ev->addr);
 	char *args = asp_event_format_args(ev);
 	if (args) {
-		fprintf(out, ev->type == ASP_REC_EXIT ? "\tretval: %s" : "\targs: %s", args);
+		fputs(ev->type == ASP_REC_EXIT ? "\tretval: " : "\targs: ", out);
+		put_inert(out, args);
 		free(args);
 	}
 	fputc('\n', out);

@@ -150,10 +150,12 @@ static void entries_free(struct entries *es)
  * (summary.json, junit.xml, index.md), the manifest last */
 static int commit_rank(const char *rel)
 {
+	static const char *const verdict[] = { "summary.json", "junit.xml", "index.md" };
 	if (!strcmp(rel, MANIFEST))
-		return 4;
-	if (!strcmp(rel, "summary.json") || !strcmp(rel, "junit.xml") || !strcmp(rel, "index.md"))
-		return 3;
+		return 6;
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(rel, verdict[i]))
+			return 3 + i;
 	if (!strchr(rel, '/'))
 		return 2;
 	return strncmp(rel, "runs/", 5) ? 1 : 0;

@@ -95,6 +95,14 @@ set -e
 check "a batch with a hostile run that cannot be read: exit status $st (2 expected)" [ "$st" -eq 2 ]
 check "... no payload ran" [ -z "$(ls -A "$TMP/home2")" ]
 
+# dump prints the records' names: shown inert too (the plain and the
+# demangled names, and the mangled ones of --mangled)
+for flag in "" --mangled; do
+	"$ASPROF" dump $flag "$(ls -d "$TMP"/in/new/* | head -n 1)" >"$TMP/dump" 2>/dev/null || true
+	check "dump $flag: names shown, no control character but newline and tab" \
+		sh -c '[ -s "$1" ] && ! LC_ALL=C grep -q "$(printf "[\001-\010\013-\037\177]")" "$1"' - "$TMP/dump"
+done
+
 "$PY" - "$out" "$TMP/stdout" "$TMP/stderr" >"$TMP/checks" <<'EOF'
 import glob, json, os, re, sys, xml.etree.ElementTree as ET
 out, stdout, stderr = sys.argv[1:4]
