@@ -309,11 +309,20 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 		add_note(r, xstrdup("task poll arguments were not recorded: tasks with the same root "
 				    "future are counted as one task (record with 'asprof-batch record' "
 				    "to tell instances apart)"));
-	if (a->ntasks == 0)
+	if (a->ntasks == 0) {
+		/* the runtime forced, else every profile: "tokio, async-std or smol" */
+		struct asp_buf rts = { 0 };
+		const struct asp_rules *R = a->rules;
+		for (size_t i = 0; i < R->nprofiles; i++)
+			if (a->forced < 0 || (size_t)a->forced == i)
+				asp_buf_printf(&rts, "%s%s",
+					       !rts.len ? "" : i + 1 == R->nprofiles ? " or " : ", ",
+					       R->profiles[i].name);
 		add_note(r, xasprintf("no task polls found: is this a %s program, and were its "
 				      "poll functions recorded?",
-				      a->forced >= 0 ? a->rules->profiles[a->forced].name
-						     : "tokio, async-std or smol"));
+				      rts.len ? rts.data : "Rust async"));
+		asp_buf_free(&rts);
+	}
 	if (a->lost_total == UINT64_MAX)
 		add_note(r, xasprintf("at least %" PRIu64 " records were lost while recording (the "
 				      "LOST records' counts add up past 64 bits: damaged?); polls around "

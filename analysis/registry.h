@@ -20,7 +20,9 @@
 
 enum asp_rule_kind {
 	ASP_RULE_FINDING, /* judged on every future poll, by the blocking thresholds and
-			     the overrides (junit.xml: a case per override pattern) */
+			     the overrides (junit.xml: a case per override pattern);
+			     the per-poll check is detect_poll's (detect/detect.c), which
+			     knows blocking-poll only: a new such rule is added there */
 	ASP_RULE_LINT,    /* judged once per task after the last record */
 };
 

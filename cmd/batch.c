@@ -731,3 +731,42 @@ int batch_run(const struct batch_opts *o)
 	asp_rules_free(rules);
 	return status;
 }
+
+/* "  TITLE  a, b, c" wrapped under the title's column */
+static void help_list(const char *title, const char *const *names, size_t n)
+{
+	int col = printf("  %-24s", title);
+	size_t at = (size_t)col;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(names[i]) + (i + 1 < n);
+		if (i && at + 1 + len > 79) {
+			printf("\n%*s", col, "");
+			at = (size_t)col;
+		} else if (i) {
+			at += (size_t)printf(" ");
+		}
+		at += (size_t)printf("%s%s", names[i], i + 1 < n ? "," : "");
+	}
+	putchar('\n');
+}
+
+void batch_help_names(void)
+{
+	const char *names[64];
+	size_t n = 0;
+	printf("\nNames:\n");
+	for (size_t i = 0; i < asp_nrules && n < ASP_ARRAY_SIZE(names); i++)
+		names[n++] = asp_rule_table[i].name;
+	help_list("rules (--rules)", names, n);
+	n = 0;
+	for (size_t i = 0; i < asp_noutputs && n < ASP_ARRAY_SIZE(names); i++)
+		names[n++] = asp_outputs[i].name;
+	help_list("outputs (--outputs)", names, n);
+	struct asp_rules *r = asp_rules_default();
+	n = 0;
+	names[n++] = "auto";
+	for (size_t i = 0; i < r->nprofiles && n < ASP_ARRAY_SIZE(names); i++)
+		names[n++] = r->profiles[i].name;
+	help_list("runtimes (--runtime)", names, n);
+	asp_rules_free(r);
+}

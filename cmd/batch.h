@@ -40,6 +40,9 @@ int batch_parse_jobs(const char *s, unsigned *jobs);
 /* the options shared by the main job and diff (getopt tables in cmd-analyze.c) */
 extern const struct option batch_longopts[];
 extern const char batch_shortopts[];
+/* --help's list of the names --rules, --outputs and --runtime take, from
+ * the rule and output tables and the built-in runtime profiles */
+void batch_help_names(void);
 int batch_common_opt(int c, const char *arg, struct batch_opts *o);
 
 #endif

@@ -114,8 +114,8 @@ static int analyze_exec(int argc, char **argv)
 
 const struct cmd_entry cmd_analyze_entry = {
 	.name = "analyze",
-	.usage = "[-c RULES.yaml] [-o DIR] [-j N] [-q] [--runtime auto|tokio|async-std|smol]\n"
-		 "                     [--runtimes FILE] [--rules LIST] [--top N] [--outputs LIST]\n"
+	.usage = "[-c RULES.yaml] [-o DIR] [-j N] [-q] [--runtime NAME] [--runtimes FILE]\n"
+		 "                     [--rules LIST] [--outputs LIST] [--top N] [--lock-wait SECS]\n"
 		 "                     [--baseline RUN...] [--] RUN...",
 	.summary = "analyse recordings (the default command): tasks, futures, blocking polls, reports",
 	.help = "Each RUN is a uftrace data directory. Per run, OUT/runs/NAME/ gets trace.json\n"
@@ -127,23 +127,24 @@ const struct cmd_entry cmd_analyze_entry = {
 		"  -o, --output DIR       output folder (default: asprof-out)\n"
 		"  -j, --jobs N           runs analysed in parallel (default: the number of cores)\n"
 		"      --baseline RUN...  compare the runs with this baseline group\n"
-		"  -r, --runtime NAME     auto (default), tokio, async-std, smol or a profile of the rules\n"
+		"  -r, --runtime NAME     auto (default), or a runtime profile (the names below,\n"
+		"                         or one of the rules file's)\n"
 		"  -R, --runtimes FILE    more runtime profiles (configs/runtimes.yaml's shape)\n"
-		"      --rules LIST       the rules that run, comma-separated: blocking-poll,\n"
-		"                         never-yielded, self-wake; all; '' for none\n"
+		"      --rules LIST       the rules that run, comma-separated (names below);\n"
+		"                         all; '' for none\n"
 		"                         (default: the rules file's `rules:`, all)\n"
 		"  -t, --top N            rows of each table in the stdout summary (default 10)\n"
 		"  -q, --quiet            no progress and no file locations on stderr\n"
 		"      --lock-wait SECS   wait this long for another batch writing in OUT\n"
 		"                         (default 600; 0: refuse at once, exit 2)\n"
-		"      --outputs LIST     the outputs to write, comma-separated: all, or of trace,\n"
-		"                         run-summary (runs/NAME/), summary, xlsx, charts, index,\n"
-		"                         junit (default: the rules file's outputs:, all)\n"
+		"      --outputs LIST     the outputs to write, comma-separated: all, or of the names\n"
+		"                         below (default: the rules file's outputs:, all)\n"
 		"  -h, --help             this text\n"
 		"\n"
 		"Exit status: 0 clean; 1 regressions or findings that fail the rules (fail_on);\n"
 		"2 usage or input errors (a run that cannot be read is skipped and reported).\n"
 		"Stopped by SIGTERM, SIGINT or SIGHUP, it removes its temporary files and ends\n"
 		"by that signal (143, 130, 129 in a shell); OUT keeps the previous reports.\n",
+	.help_names = batch_help_names,
 	.exec = analyze_exec,
 };

@@ -57,7 +57,9 @@ out:
 
 const struct cmd_entry cmd_diff_entry = {
 	.name = "diff",
-	.usage = "[-c RULES.yaml] [-o DIR] [-j N] [-q] (BASE NEW | --base RUN... --new RUN...)",
+	.usage = "[-c RULES.yaml] [-o DIR] [-j N] [-q] [--runtime NAME] [--runtimes FILE]\n"
+		 "                  [--rules LIST] [--outputs LIST] [--top N] [--lock-wait SECS]\n"
+		 "                  (BASE NEW | --base RUN... --new RUN...)",
 	.summary = "compare two runs or two groups of runs: regressed / improved / unchanged / new / gone",
 	.help = "Per future and per task root: p50/p90/p99/max poll, busy per poll, polls and idle\n"
 		"on each side (pooled over its runs), the change, a Mann-Whitney U test on the\n"
@@ -67,5 +69,6 @@ const struct cmd_entry cmd_diff_entry = {
 		"  --base RUN...  --new RUN...   the two groups (or give BASE NEW)\n"
 		"  -c, -o, -j, -r, -R, -t, -q, --rules, --lock-wait, --outputs\n"
 		"                                as for the main job (asprof-batch analyze --help)\n",
+	.help_names = batch_help_names,
 	.exec = diff_exec,
 };

@@ -18,6 +18,7 @@ struct cmd_entry {
 	const char *usage;   /* after "asprof-batch NAME " */
 	const char *summary; /* one line for --help */
 	const char *help;    /* the options, for NAME --help */
+	void (*help_names)(void); /* NULL, or prints the names its options take */
 	int (*exec)(int argc, char **argv);
 };
 

@@ -65,6 +65,8 @@ void cmd_help(const struct cmd_entry *e)
 	printf("usage: %s %s %s\n\n%s\n", cmd_progname, e->name, e->usage, e->summary);
 	if (e->help)
 		printf("\n%s", e->help);
+	if (e->help_names)
+		e->help_names();
 }
 
 int cmd_usage_error(const struct cmd_entry *e, const char *fmt, ...)
@@ -111,7 +113,7 @@ static void usage(FILE *out)
 }
 
 /* While the threads' records merge, each reader keeps its thread's file
- * open when the descriptor limit allows (see READ_KEEP_FDS in trace.c;
+ * open when the descriptor limit allows (see READ_KEEP_FDS in analysis/ingest/trace.c;
  * beyond, readers reopen their files per refill, which costs a little): the
  * soft limit goes up to the hard one, as in many tools that open a file per
  * input. Not for `record`, whose program runs with the limits it was given. */
