@@ -101,8 +101,7 @@ struct task_acc {
 	int *tids;
 	size_t ntids;
 	struct asp_durations d;
-	/* self-wake runs */
-	/* self-wake runs: polls on the same thread with no other task polled
+	/* self-wake's runs (detect/self-wake.c): polls on the same thread with no other task polled
 	 * there in between and at most max_gap idle */
 	uint64_t run, run_start, best_run, best_run_start;
 	uint64_t last_thread_polls; /* the thread's root_polls after our last poll */
@@ -200,8 +199,9 @@ static inline struct frame *push(struct thread_state *ts)
  * ASP_SEV_NONE); marks the enclosing future as explained */
 enum asp_severity detect_poll(struct analyzer *a, struct thread_state *ts, const struct frame *f,
 			      uint64_t dur, const struct asp_symbol *culprit, uint64_t cdur);
-/* a poll of task (root frame f) returned: what the lints look at (runs of
- * self-wakes, the last poll); before aggregate_task_poll */
+/* a poll of task (root frame f) returned: the per-poll hooks of the lints
+ * that run (registry.h, task_poll), then the last poll's fields; before
+ * aggregate_task_poll */
 void detect_task_poll(struct analyzer *a, const struct thread_state *ts, struct task_acc *task,
 		      const struct frame *f, uint64_t dur, const struct asp_symbol *culprit,
 		      uint64_t cdur);

@@ -6,6 +6,8 @@
 /* the lints' checks, one file each under analysis/detect/ */
 void lint_never_yielded(struct analyzer *a, const struct asp_rule *rule, size_t i);
 void lint_self_wake(struct analyzer *a, const struct asp_rule *rule, size_t i);
+void lint_self_wake_poll(struct analyzer *a, const struct thread_state *ts, struct task_acc *task,
+			 const struct frame *f);
 
 const struct asp_rule asp_rule_table[] = {
 	[ASP_RULE_BLOCKING_POLL] = {
@@ -33,6 +35,7 @@ const struct asp_rule asp_rule_table[] = {
 		.description = "a task that wakes itself and is polled again at once, over and "
 			       "over (busy polling)",
 		.task_done = lint_self_wake,
+		.task_poll = lint_self_wake_poll,
 	},
 };
 

@@ -34,6 +34,9 @@ enum asp_rule_id { ASP_RULE_BLOCKING_POLL, ASP_RULE_NEVER_YIELDED, ASP_RULE_SELF
 #define ASP_RULES_MAX 32
 
 struct analyzer;
+struct thread_state;
+struct task_acc;
+struct frame;
 
 struct asp_rule {
 	const char *name;           /* "blocking-poll" */
@@ -46,6 +49,12 @@ struct asp_rule {
 	 * findings (named rule->name); NULL for the rules the detect stage
 	 * judges on every poll */
 	void (*task_done)(struct analyzer *a, const struct asp_rule *rule, size_t i);
+	/* lints that follow each poll of a task (NULL for the others): called,
+	 * when the rule runs, as a poll of task (root frame f, on thread ts)
+	 * returns, before the task's last-poll fields are updated; its state
+	 * lives in struct task_acc (analyzer.h) */
+	void (*task_poll)(struct analyzer *a, const struct thread_state *ts, struct task_acc *task,
+			  const struct frame *f);
 };
 
 extern const struct asp_rule asp_rule_table[];

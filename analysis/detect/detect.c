@@ -124,23 +124,9 @@ void detect_task_poll(struct analyzer *a, const struct thread_state *ts, struct 
 		      const struct frame *f, uint64_t dur, const struct asp_symbol *culprit,
 		      uint64_t cdur)
 {
-	if (task->started && f->start >= task->last_end) {
-		uint64_t gap = f->start - task->last_end;
-		bool alone = task->last_tid == ts->tid && task->last_thread_polls == ts->root_polls;
-		if (alone && gap <= a->rules->self_wake_max_gap_ns) {
-			task->run++;
-		} else {
-			task->run = 1;
-			task->run_start = f->start;
-		}
-	} else {
-		task->run = 1;
-		task->run_start = f->start;
-	}
-	if (task->run > task->best_run) {
-		task->best_run = task->run;
-		task->best_run_start = task->run_start;
-	}
+	for (size_t k = 0; k < asp_nrules; k++)
+		if (asp_rule_table[k].task_poll && a->rules->rule_on[k])
+			asp_rule_table[k].task_poll(a, ts, task, f);
 	task->last_culprit = culprit;
 	task->last_culprit_dur = cdur;
 	task->last_dur = dur;
