@@ -606,6 +606,7 @@ int reader_next_slow(struct asp_reader *r, struct asp_event *ev, char **err)
 			}
 			r->pos += need;
 		}
+	counted:
 		r->count++;
 		if (verdict == TIME_DROP)
 			drop_event(ev);
@@ -618,18 +619,11 @@ int reader_next_slow(struct asp_reader *r, struct asp_event *ev, char **err)
 		warnf(r->t, "%s: truncated data after the record at offset %" PRIu64 "; the rest of this thread is ignored",
 		      r->path, at);
 		r->pos = r->len;
-		r->count++;
 		ev->data = NULL;
 		ev->data_len = 0;
 		ev->specs = NULL;
 		ev->nspecs = 0;
-		if (verdict == TIME_DROP)
-			drop_event(ev);
-		else if (rec.type != ASP_REC_LOST) {
-			r->last_time = rec.time;
-			r->timed = true;
-		}
-		return 1;
+		goto counted;
 	}
 }
 
