@@ -28,6 +28,8 @@ struct out {
 static void put(const char *s, size_t len, void *opaque)
 {
 	struct out *o = opaque;
+	if (!len) /* libiberty passes (NULL, 0) for an empty identifier */
+		return;
 	if (len > DEMANGLE_MAX - o->n)
 		longjmp(o->too_long, 1);
 	if (o->n + len + 1 > o->cap) {

@@ -110,6 +110,14 @@ TEST(demangle_rust_v0)
 		       "<tokio::runtime::task::harness::Harness<core::pin::Pin<alloc::boxed::Box<tokio_mt::blocking_io::{closure#0}>>, alloc::sync::Arc<tokio::runtime::scheduler::current_thread::Handle>>>::poll");
 }
 
+/* a crate of an empty name: libiberty hands the callback (NULL, 0), which
+ * memcpy may not take (found by fuzz-sym under UBSan), then gives up: the
+ * name stays as it is */
+TEST(demangle_rust_empty_identifier)
+{
+	check_demangle("_RNvC0fE", "_RNvC0fE");
+}
+
 TEST(demangle_rust_legacy_drops_hash)
 {
 	check_demangle("_ZN8tokio_mt11blocking_io28_$u7b$$u7b$closure$u7d$$u7d$17hca9e531ba31cf37eE",
@@ -176,6 +184,7 @@ int main(void)
 		CASE(argspec_parse),
 		CASE(argspec_rejects_garbage),
 		CASE(demangle_rust_v0),
+		CASE(demangle_rust_empty_identifier),
 		CASE(demangle_rust_legacy_drops_hash),
 		CASE(demangle_cxx_and_c),
 		CASE(demangle_bomb),
