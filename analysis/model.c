@@ -25,6 +25,15 @@ const char *asp_severity_name(enum asp_severity s)
 	}
 }
 
+const char *asp_doing_name(enum asp_doing d)
+{
+	switch (d) {
+	case ASP_DOING_CPU: return "on CPU";
+	case ASP_DOING_BLOCKED: return "blocked";
+	default: return "unknown";
+	}
+}
+
 /* ---------------------------------------------------------------- durations */
 
 uint32_t asp_dur_bin_of(uint64_t ns)
@@ -262,21 +271,27 @@ void asp_result_free(struct asp_result *r)
 		free(r->tasks[i].root);
 		free(r->tasks[i].tids);
 		asp_durations_free(&r->tasks[i].poll_ns);
+		asp_durations_free(&r->tasks[i].own_ns);
 	}
 	free(r->tasks);
 	for (size_t i = 0; i < r->nfutures; i++) {
 		free(r->futures[i].name);
 		free(r->futures[i].task_ids);
 		asp_durations_free(&r->futures[i].poll_ns);
+		asp_durations_free(&r->futures[i].own_ns);
 	}
 	free(r->futures);
 	for (size_t i = 0; i < r->nfindings; i++) {
 		free(r->findings[i].rule);
 		free(r->findings[i].future);
 		free(r->findings[i].culprit);
+		free(r->findings[i].no_culprit);
 		free(r->findings[i].pattern);
 	}
 	free(r->findings);
+	for (size_t i = 0; i < r->ngroups; i++)
+		free(r->groups[i].tasks);
+	free(r->groups);
 	for (size_t i = 0; i < r->nnotes; i++)
 		free(r->notes[i]);
 	free(r->notes);
@@ -285,4 +300,73 @@ void asp_result_free(struct asp_result *r)
 	free(r->exe);
 	free(r->runtime);
 	free(r);
+}
+
+/* ---------------------------------------------------------------- groups */
+
+static int group_cmp(const void *x, const void *y)
+{
+	const struct asp_finding_group *a = x, *b = y;
+	if (a->severity != b->severity)
+		return a->severity > b->severity ? -1 : 1;
+	if (a->longest_ns != b->longest_ns)
+		return a->longest_ns > b->longest_ns ? -1 : 1;
+	int c = strcmp(a->rule, b->rule);
+	return c ? c : strcmp(a->future, b->future);
+}
+
+static void group_add_task(struct asp_finding_group *g, uint32_t task)
+{
+	size_t i = 0;
+	while (i < g->ntasks && g->tasks[i] < task)
+		i++;
+	if (i < g->ntasks && g->tasks[i] == task)
+		return;
+	g->tasks = xreallocarray(g->tasks, g->ntasks + 1, sizeof(*g->tasks));
+	memmove(g->tasks + i + 1, g->tasks + i, (g->ntasks - i) * sizeof(*g->tasks));
+	g->tasks[i] = task;
+	g->ntasks++;
+}
+
+void asp_result_group_findings(struct asp_result *r)
+{
+	for (size_t i = 0; i < r->ngroups; i++)
+		free(r->groups[i].tasks);
+	free(r->groups);
+	r->groups = NULL;
+	r->ngroups = 0;
+	if (!r->nfindings)
+		return;
+	/* (rule, future) -> group: findings are few, a map keyed by the pair */
+	struct asp_strtab keys = { 0 };
+	r->groups = xcalloc(r->nfindings, sizeof(*r->groups));
+	for (size_t i = 0; i < r->nfindings; i++) {
+		const struct asp_finding *f = &r->findings[i];
+		char *key = xasprintf("%s%c%s", f->rule, '\x1f', f->future ? f->future : "");
+		uint32_t k = asp_strtab_intern(&keys, key, NULL);
+		free(key);
+		struct asp_finding_group *g = &r->groups[k];
+		if (k == r->ngroups) {
+			r->ngroups++;
+			g->rule = f->rule;
+			g->future = f->future ? f->future : "";
+			g->worst = i;
+		}
+		const struct asp_finding *w = &r->findings[g->worst];
+		if (f->severity > w->severity ||
+		    (f->severity == w->severity && f->measured_ns > w->measured_ns)) {
+			g->worst = i;
+			g->rule = f->rule;
+			g->future = f->future ? f->future : "";
+		}
+		if (f->severity > g->severity)
+			g->severity = f->severity;
+		g->count++;
+		g->total_ns += f->measured_ns;
+		if (f->measured_ns > g->longest_ns)
+			g->longest_ns = f->measured_ns;
+		group_add_task(g, f->task);
+	}
+	asp_strtab_free(&keys);
+	asp_qsort(r->groups, r->ngroups, sizeof(*r->groups), group_cmp);
 }

@@ -86,6 +86,35 @@ uint64_t asp_durations_rank(const struct asp_durations *d, uint64_t k);
 size_t asp_durations_nbins(const struct asp_durations *d);
 uint64_t asp_durations_bin(const struct asp_durations *d, size_t i, uint64_t *count);
 
+/* Where a poll's wall time went, from the context switches the recording
+ * holds (perf-cpu*.dat): on CPU, blocked (switched out voluntarily: sleep,
+ * a lock, I/O) and preempted (switched out while still runnable: another
+ * process had the CPU). A poll's own time is on CPU + blocked: what the
+ * program did; preempted time is the machine's. Without context switches
+ * every nanosecond counts as on CPU. */
+struct asp_split {
+	uint64_t oncpu_ns, blocked_ns, preempted_ns;
+};
+static inline uint64_t asp_split_own(const struct asp_split *s)
+{
+	return s->oncpu_ns + s->blocked_ns;
+}
+static inline void asp_split_add(struct asp_split *to, const struct asp_split *s)
+{
+	to->oncpu_ns += s->oncpu_ns;
+	to->blocked_ns += s->blocked_ns;
+	to->preempted_ns += s->preempted_ns;
+}
+
+/* what a long poll was doing, by the larger of its on-CPU and blocked time */
+enum asp_doing {
+	ASP_DOING_UNKNOWN = 0, /* no context switches recorded: wall time only */
+	ASP_DOING_CPU,         /* running on the CPU */
+	ASP_DOING_BLOCKED,     /* switched out voluntarily */
+};
+/* "unknown", "on CPU", "blocked" */
+const char *asp_doing_name(enum asp_doing d);
+
 struct asp_task {
 	uint32_t id;      /* 1.. in order of first poll */
 	char *root;       /* the task's outermost future */
@@ -96,7 +125,9 @@ struct asp_task {
 	uint64_t first_poll_ns, end_ns;
 	int *tids;        /* threads it was polled on, ascending */
 	size_t ntids;
-	struct asp_durations poll_ns;
+	struct asp_durations poll_ns; /* wall time of each poll */
+	struct asp_durations own_ns;  /* own time (on CPU + blocked) of each poll */
+	struct asp_split split;       /* of all its polls */
 };
 
 struct asp_future {
@@ -105,7 +136,9 @@ struct asp_future {
 	uint32_t *task_ids; /* ascending */
 	size_t ntask_ids;
 	uint64_t instances, polls, busy_ns, idle_ns, slow_polls;
-	struct asp_durations poll_ns;
+	struct asp_durations poll_ns; /* wall time of each poll */
+	struct asp_durations own_ns;  /* own time (on CPU + blocked) of each poll */
+	struct asp_split split;       /* of all its polls */
 };
 
 struct asp_finding {
@@ -114,11 +147,39 @@ struct asp_finding {
 	char *future;     /* innermost future that exceeded its threshold */
 	uint32_t task;    /* task id, 0 when outside any task */
 	int tid;
-	uint64_t start_ns, duration_ns, threshold_ns;
-	char *culprit;    /* NULL when the recording does not show one */
+	uint64_t start_ns, duration_ns, threshold_ns; /* duration: wall time */
+	uint64_t measured_ns; /* what was held against the threshold: own time,
+				 or wall time (rules: blocking.measure, or no
+				 context switches recorded) */
+	struct asp_split split; /* of the poll */
+	enum asp_doing doing;   /* blocking-poll: what the poll was doing */
+	/* A call path, outermost first, joined by " → " ("calculate_pi →
+	 * core::iter::range::Range::next"); NULL when the recording does not
+	 * show one (no_culprit says why). Blocked polls: the innermost frame
+	 * open when the thread was switched out; on-CPU polls: the path down
+	 * to where the time spreads. */
+	char *culprit;
 	double culprit_share; /* culprit's time / duration, 0..1 */
+	uint64_t culprit_calls; /* calls of the path's last function in the
+				   poll when more than one, else 0 or 1 */
+	bool culprit_self;    /* blocked in the future's own code: an
+				 uninstrumented call (sleep, lock or I/O) */
+	char *no_culprit;     /* why there is no culprit, or NULL */
 	char *pattern;    /* the rules-file pattern that set the threshold, or "default" */
 	uint64_t count;   /* self-wake: polls in the run; else 1 */
+};
+
+/* Findings of one rule about one future in a run, as one row: findings
+ * come grouped in reports (one blocking future polled 60 times is one row
+ * of count 60), summary.json keeps each finding too. */
+struct asp_finding_group {
+	const char *rule, *future; /* the worst finding's */
+	enum asp_severity severity; /* the worst */
+	uint64_t count;            /* findings (self-wake: their counts' sum is not it) */
+	uint64_t total_ns, longest_ns; /* of measured_ns */
+	uint32_t *tasks;           /* ascending, 0 (outside any task) included */
+	size_t ntasks;
+	size_t worst;              /* index in findings of the longest */
 };
 
 struct asp_result {
@@ -140,10 +201,24 @@ struct asp_result {
 	size_t nfutures;
 	struct asp_finding *findings; /* by severity, then duration, descending */
 	size_t nfindings;
+	struct asp_finding_group *groups; /* by severity, then longest, descending */
+	size_t ngroups;
+	/* context switches (perf-cpu*.dat): polls are split (struct asp_split)
+	 * when has_sched; preempt_known when the kernel marks preempted
+	 * switch-outs (Linux 4.17+), else every switch-out counts as blocked
+	 * time and nothing as preempted */
+	bool has_sched, preempt_known;
+	bool measure_wall;   /* blocking polls judged on wall time */
+	uint64_t switches_voluntary, switches_preempted; /* the program's threads' switch-outs */
+	uint64_t task_polls; /* polls of tasks (root polls) */
+	uint64_t task_polls_preempted; /* of them, polls that lost time to preemption */
+	struct asp_split task_split;   /* of all task polls */
 	char **notes;     /* caveats, e.g. tasks counted per type */
 	size_t nnotes;
 };
 void asp_result_free(struct asp_result *r);
+/* r->groups from r->findings (sorted already): called by the analysis */
+void asp_result_group_findings(struct asp_result *r);
 
 /* A poll as report writers see it, streamed when the poll returns (so
  * children come before their parents). */
@@ -157,6 +232,19 @@ struct asp_span {
 	unsigned level;    /* 0 for the task poll, nesting below it */
 	enum asp_severity blocking; /* this poll is a blocking finding */
 	const char *culprit;        /* for blocking polls, or NULL */
+	struct asp_split split;
+	enum asp_doing doing;       /* for blocking polls */
+};
+
+/* A time the thread was switched out inside a poll (start_ns..end_ns,
+ * relative), streamed when it is seen, that is before the polls that
+ * enclose it return. */
+struct asp_offcpu {
+	int tid;
+	uint32_t task;       /* the innermost open poll's task, 0 none */
+	uint64_t start_ns, end_ns;
+	bool preempted;      /* else blocked (voluntary) */
+	const char *where;   /* the innermost frame open then, or NULL */
 };
 
 /* span() may hand the span to another thread: the strings it points to
@@ -165,6 +253,7 @@ struct asp_span {
 struct asp_span_sink {
 	void *ctx;
 	void (*span)(void *ctx, const struct asp_span *s);
+	void (*offcpu)(void *ctx, const struct asp_offcpu *o); /* may be NULL */
 	void (*flush)(void *ctx);
 };
 
