@@ -64,7 +64,8 @@ static void add_tid(struct task_acc *t, int tid)
 	t->ntids++;
 }
 
-void aggregate_poll(struct analyzer *a, const struct frame *f, uint64_t end, uint64_t dur)
+void aggregate_poll(struct analyzer *a, const struct frame *f, uint64_t end, uint64_t dur,
+		    const struct asp_split *sp)
 {
 	struct fut_acc *fa = &a->futs[f->fut];
 
@@ -73,6 +74,8 @@ void aggregate_poll(struct analyzer *a, const struct frame *f, uint64_t end, uin
 	if (dur >= a->rules->slow_poll_ns)
 		fa->slow++;
 	asp_durations_add(&fa->d, dur);
+	asp_durations_add(&fa->own, asp_split_own(sp));
+	asp_split_add(&fa->split, sp);
 	if (f->task)
 		fut_add_task(fa, f->task);
 	/* instance: (task, future, self pointer when recorded) */
@@ -88,8 +91,14 @@ void aggregate_poll(struct analyzer *a, const struct frame *f, uint64_t end, uin
 }
 
 void aggregate_task_poll(struct analyzer *a, struct thread_state *ts, struct task_acc *task,
-			 const struct frame *f, uint64_t end, uint64_t dur)
+			 const struct frame *f, uint64_t end, uint64_t dur,
+			 const struct asp_split *sp)
 {
+	asp_durations_add(&task->own, asp_split_own(sp));
+	asp_split_add(&task->split, sp);
+	asp_split_add(&a->task_split, sp);
+	a->task_polls++;
+	a->task_polls_pre += sp->preempted_ns > 0;
 	if (task->started && f->start >= task->last_end)
 		task->idle += f->start - task->last_end;
 	if (!task->started) {
@@ -107,6 +116,14 @@ void aggregate_task_poll(struct analyzer *a, struct thread_state *ts, struct tas
 }
 
 /* ---------------------------------------------------------------- results */
+
+/* the accumulated durations into the result, finished */
+static void take_durations(struct asp_durations *to, struct asp_durations *from)
+{
+	*to = *from;
+	memset(from, 0, sizeof(*from));
+	asp_durations_finish(to);
+}
 
 
 static int future_cmp(const void *x, const void *y)
@@ -216,6 +233,46 @@ static uint64_t created(const struct asp_strtab *names, const uint64_t *counts, 
 	return best;
 }
 
+/* What the context switches say about the numbers: none recorded (wall
+ * time only), a kernel that does not mark preemption, or a busy machine
+ * (how much of the task polls' time it took, and how often). */
+static void sched_notes(const struct analyzer *a, struct asp_result *r, const struct asp_info *info)
+{
+	if (!a->sched) {
+		add_note(r, xstrdup("the recording has no context switches (perf-cpu*.dat: recorded with "
+				    "--no-sched, or perf events were not allowed): polls are judged on wall "
+				    "time, which includes time the thread was preempted or blocked"));
+		return;
+	}
+	if (!a->preempt_known)
+		add_note(r, xasprintf("the kernel (%s) does not mark preempted context switches (Linux "
+				      "4.17 and later do): all time off the CPU counts as blocked, none "
+				      "as preempted",
+				      info->kernel ? info->kernel : "its version not recorded"));
+	const struct asp_split *s = &a->task_split;
+	uint64_t wall = s->oncpu_ns + s->blocked_ns + s->preempted_ns;
+	if (a->rules->measure_wall)
+		add_note(r, xstrdup("blocking polls are judged on wall time (rules: blocking.measure: "
+				    "wall): time the thread was preempted counts"));
+	if (!wall || !s->preempted_ns || (s->preempted_ns * 20 < wall && !a->excused))
+		return;
+	char pre[32], tot[32];
+	asp_format_duration(s->preempted_ns, pre, sizeof(pre));
+	asp_format_duration(wall, tot, sizeof(tot));
+	struct asp_buf b = { 0 };
+	asp_buf_printf(&b, "the machine was busy: task polls were preempted (switched out while "
+			   "runnable) for %s of their %s (%.0f %%), in %" PRIu64 " of %" PRIu64
+			   " polls; own time (on CPU + blocked) leaves it out, wall-time numbers "
+			   "(poll time, busy) include it",
+		       pre, tot, 100.0 * (double)s->preempted_ns / (double)wall,
+		       a->task_polls_pre, a->task_polls);
+	if (a->excused && !a->rules->measure_wall)
+		asp_buf_printf(&b, "; %" PRIu64 " poll%s over the blocking threshold on wall time %s "
+				   "not reported: under it on own time",
+			       a->excused, a->excused == 1 ? "" : "s", a->excused == 1 ? "was" : "were");
+	add_note(r, b.data);
+}
+
 struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const char *name)
 {
 	struct asp_result *r = xcalloc(1, sizeof(*r));
@@ -266,9 +323,9 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 		o->tids = t->tids;
 		o->ntids = t->ntids;
 		t->tids = NULL;
-		o->poll_ns = t->d;
-		memset(&t->d, 0, sizeof(t->d));
-		asp_durations_finish(&o->poll_ns);
+		take_durations(&o->poll_ns, &t->d);
+		take_durations(&o->own_ns, &t->own);
+		o->split = t->split;
 	}
 	struct asp_strtab made_names = { 0 };
 	uint64_t *made = NULL;
@@ -293,9 +350,9 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 		o->busy_ns = f->busy;
 		o->idle_ns = f->idle;
 		o->slow_polls = f->slow;
-		o->poll_ns = f->d;
-		memset(&f->d, 0, sizeof(f->d));
-		asp_durations_finish(&o->poll_ns);
+		take_durations(&o->poll_ns, &f->d);
+		take_durations(&o->own_ns, &f->own);
+		o->split = f->split;
 	}
 	free(made);
 	asp_strtab_free(&made_names);
@@ -304,6 +361,16 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 	r->nfindings = a->nfindings;
 	a->findings = NULL;
 	a->nfindings = 0;
+	asp_result_group_findings(r);
+	r->has_sched = a->sched;
+	r->preempt_known = a->preempt_known;
+	r->measure_wall = a->measure_wall;
+	r->switches_voluntary = a->sw_vol;
+	r->switches_preempted = a->sw_pre;
+	r->task_polls = a->task_polls;
+	r->task_polls_preempted = a->task_polls_pre;
+	r->task_split = a->task_split;
+	sched_notes(a, r, info);
 
 	if (a->ntasks && !a->args_recorded)
 		add_note(r, xstrdup("task poll arguments were not recorded: tasks with the same root "

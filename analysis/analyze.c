@@ -19,12 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* the culprit of a frame from its aggregated non-future callees */
-static void frame_culprit(const struct frame *f, const struct asp_symbol **sym, uint64_t *cdur)
-{
-	culprit_of(f->kids, f->nkids, sym, cdur);
-}
-
 static void note_child(struct frame *parent, const struct frame *child, uint64_t dur)
 {
 	const struct asp_symbol *deep;
@@ -77,22 +71,41 @@ static inline void push_plain(struct thread_state *ts, const struct asp_symbol *
 	init_plain(ts->st, (int)ts->n++, ts->ctx, sym, time, depth, c);
 }
 
+/* what the poll of future frame f did, returning at end */
+static void poll_facts_of(const struct thread_state *ts, const struct frame *f, uint64_t end,
+			  struct poll_facts *pf)
+{
+	uint64_t dur = end - f->start;
+	uint64_t pre = f->off_pre < dur ? f->off_pre : dur;
+	uint64_t blk = f->off_blk < dur - pre ? f->off_blk : dur - pre;
+	pf->tid = ts->tid;
+	pf->task = f->task;
+	pf->start = f->start;
+	pf->dur = dur;
+	pf->split = (struct asp_split){ dur - blk - pre, blk, pre };
+	culprit_path(f->kids, f->nkids, &pf->cpu_outer, &pf->cpu_inner, &pf->cpu_dur,
+		     &pf->cpu_calls);
+	pf->blk = (struct blocked_at){ 0 };
+	for (int i = 0; i < f->nbs; i++)
+		if (f->bs[i].sum > pf->blk.sum)
+			pf->blk = f->bs[i];
+}
+
 /* a future poll returns: each stage takes its part */
 static void leave_future(struct analyzer *a, struct thread_state *ts, struct frame *f,
 			 uint64_t end)
 {
-	uint64_t dur = end - f->start;
-	aggregate_poll(a, f, end, dur);
+	struct poll_facts pf;
+	poll_facts_of(ts, f, end, &pf);
+	aggregate_poll(a, f, end, pf.dur, &pf.split);
 
-	const struct asp_symbol *culprit;
-	uint64_t cdur;
-	frame_culprit(f, &culprit, &cdur);
-	enum asp_severity sev = detect_poll(a, ts, f, dur, culprit, cdur);
+	const struct asp_finding *fd;
+	enum asp_severity sev = detect_poll(a, ts, f, &pf, &fd);
 
 	if (f->is_root && f->task) {
 		struct task_acc *task = &a->tasks[f->task - 1];
-		detect_task_poll(a, ts, task, f, dur, culprit, cdur);
-		aggregate_task_poll(a, ts, task, f, end, dur);
+		detect_task_poll(a, ts, task, f, &pf);
+		aggregate_task_poll(a, ts, task, f, end, pf.dur, &pf.split);
 	} else if (f->is_root) {
 		ts->root_polls++;
 	}
@@ -110,10 +123,100 @@ static void leave_future(struct analyzer *a, struct thread_state *ts, struct fra
 			.kind = fa->kind,
 			.level = f->level,
 			.blocking = sev,
-			.culprit = sev != ASP_SEV_NONE && culprit ? asp_symbol_name(culprit) : NULL,
+			.culprit = fd ? fd->culprit : NULL,
+			.split = pf.split,
+			.doing = fd ? fd->doing : ASP_DOING_UNKNOWN,
 		};
 		a->sink->span(a->sink->ctx, &s);
 	}
+}
+
+/* ---------------------------------------------------------------- switches */
+
+/* where future frame st[k] blocked for d: the call right below it and the
+ * innermost open call (NULL, NULL: its own code), into its slots; a new
+ * place replaces the smaller slot when it is larger */
+static void blocked_add(struct frame *st, int k, int top, uint64_t d)
+{
+	struct frame *f = &st[k];
+	const struct asp_symbol *outer = k < top ? st[k + 1].sym : NULL;
+	const struct asp_symbol *inner = k < top ? st[top].sym : NULL;
+	struct blocked_at *slot = NULL;
+	for (int i = 0; i < f->nbs; i++)
+		if (f->bs[i].outer == outer && f->bs[i].inner == inner)
+			slot = &f->bs[i];
+	if (!slot) {
+		if (f->nbs < BLOCKED_SLOTS) {
+			slot = &f->bs[f->nbs++];
+		} else {
+			slot = f->bs[0].sum <= f->bs[1].sum ? &f->bs[0] : &f->bs[1];
+			if (slot->sum >= d)
+				return;
+		}
+		*slot = (struct blocked_at){ outer, inner, 0, 0 };
+	}
+	slot->sum += d;
+	slot->n++;
+}
+
+/* the thread was switched out (s) with the stack it has now: every open
+ * future poll takes the time off the CPU (up to end, the thread's last
+ * sign of life, for one never switched back in) */
+static void switched_out(struct analyzer *a, struct thread_state *ts, const struct asp_switch *s,
+			 uint64_t end)
+{
+	uint64_t in = s->in < end ? s->in : end;
+	bool pre = s->preempted;
+	if (pre)
+		a->sw_pre++;
+	else
+		a->sw_vol++;
+	if (in <= s->out || !ts->n)
+		return;
+	uint64_t d = in - s->out;
+	int top = (int)ts->n - 1;
+	int k = ts->st[top].is_future ? top : ts->st[top].fut_parent;
+	if (k < 0)
+		return; /* not in a poll */
+	uint32_t task = ts->st[k].task;
+	for (; k >= 0; k = ts->st[k].fut_parent) {
+		struct frame *f = &ts->st[k];
+		if (pre) {
+			f->off_pre += d;
+		} else {
+			f->off_blk += d;
+			blocked_add(ts->st, k, top, d);
+		}
+	}
+	if (a->sink && a->sink->offcpu) {
+		struct asp_offcpu o = {
+			.tid = ts->tid,
+			.task = task,
+			.start_ns = s->out - a->start,
+			.end_ns = in - a->start,
+			.preempted = pre,
+			.where = asp_symbol_name(ts->st[top].sym),
+		};
+		a->sink->offcpu(a->sink->ctx, &o);
+	}
+}
+
+/* the switch-outs of the thread up to index upto (exclusive) */
+static void switches_upto(struct analyzer *a, struct thread_state *ts, size_t upto, uint64_t end)
+{
+	for (; ts->swi < upto && ts->swi < ts->nsw; ts->swi++)
+		switched_out(a, ts, &ts->sw[ts->swi], end);
+}
+
+/* the records drive the switches: those before time, a record's */
+static __attribute__((noinline)) void switches_before(struct analyzer *a, struct thread_state *ts,
+						      uint64_t time)
+{
+	size_t upto = ts->swi;
+	while (upto < ts->nsw && ts->sw[upto].out < time)
+		upto++;
+	switches_upto(a, ts, upto, UINT64_MAX);
+	ts->next_sw = ts->swi < ts->nsw ? ts->sw[ts->swi].out : UINT64_MAX;
 }
 
 static __attribute__((noinline)) void pop_general(struct analyzer *a, struct thread_state *ts,
@@ -183,6 +286,13 @@ static struct thread_state *thread(struct analyzer *a, int tid)
 	memset(ts, 0, sizeof(*ts));
 	ts->tid = tid;
 	ts->ctx = -1;
+	ts->next_sw = UINT64_MAX;
+	for (size_t i = 0; i < asp_trace_nthreads(a->t); i++)
+		if (asp_trace_thread_tid(a->t, i) == tid) {
+			ts->sw = asp_trace_switches(a->t, i, &ts->nsw);
+			if (!a->sw_items && ts->nsw)
+				ts->next_sw = ts->sw[0].out;
+		}
 	return ts;
 }
 
@@ -289,11 +399,16 @@ static void consume_batch(struct analyzer *a, struct thread_state *ts, const str
 	int ctx = ts->ctx;
 	struct symclass *sc = a->sc;
 	size_t nsc = a->nsc;
-	uint64_t last = 0, max = a->last_time;
+	uint64_t last = 0, max = a->last_time, next_sw = ts->next_sw;
 	for (size_t i = 0; i < n; i++) {
 		const struct asp_rec *r = &recs[i];
 		uint64_t time = r->time;
 		uint16_t depth = r->depth;
+		if (__builtin_expect(time > next_sw, 0)) {
+			ts->n = top;
+			switches_before(a, ts, time);
+			next_sw = ts->next_sw;
+		}
 		if (time) {
 			last = time;
 			if (time > max)
@@ -380,6 +495,9 @@ static void consume_items(struct analyzer *a, struct thread_state *ts,
 			consume(a, &e->ev);
 			continue;
 		}
+		case ASP_FOLD_SWITCH:
+			switches_upto(a, ts, it->aux, UINT64_MAX);
+			continue;
 		case ASP_FOLD_OPEN:
 			pop_above(a, ts, it->time, it->depth);
 			push_plain(ts, it->sym, it->time, it->depth, symclass(a, it->sym));
@@ -473,10 +591,14 @@ static int read_stream(struct analyzer *a, char **err)
 		if (first && time && time < a->start)
 			a->start = time;
 		first = false;
-		if (ev)
+		if (ev) {
+			struct thread_state *ts = thread(a, ev->tid);
+			if (ev->time > ts->next_sw)
+				switches_before(a, ts, ev->time);
 			consume(a, ev);
-		else
+		} else {
 			consume_batch(a, thread_at(a, th_of, thr), recs, n);
+		}
 	}
 	free(th_of);
 	asp_stream_close(m);
@@ -486,6 +608,7 @@ static int read_stream(struct analyzer *a, char **err)
 /* plain calls folded by a worker per CPU (asp_fold), the rest merged */
 static int read_folded(struct analyzer *a, char **err)
 {
+	a->sw_items = true;
 	struct asp_fold *f = asp_fold_open(a->t, plain_sym, a, err);
 	if (!f)
 		return -1;
@@ -584,6 +707,9 @@ struct asp_result *asp_analyze(const char *dir, const struct asp_analyze_opts *o
 	a.sink = opts->sink;
 	a.forced = forced;
 	a.start = asp_trace_start_time(t);
+	a.sched = asp_trace_has_sched(t);
+	a.preempt_known = asp_trace_preempt_known(t);
+	a.measure_wall = rules->measure_wall || !a.sched;
 	a.profile_hits = xcalloc(rules->nprofiles + 1, sizeof(uint64_t));
 	a.detect_hits = xcalloc(rules->nprofiles + 1, sizeof(uint64_t));
 	int rc = fold_wanted(t) ? read_folded(&a, err) : read_stream(&a, err);
@@ -599,6 +725,8 @@ struct asp_result *asp_analyze(const char *dir, const struct asp_analyze_opts *o
 				end = ts->last_time;
 			else if (ts->n && end > a.last_time)
 				a.last_time = end;
+			/* the switch-outs after its last record, on the stack it left */
+			switches_upto(&a, ts, ts->nsw, end);
 			for (size_t k = 0; k < ts->n; k++)
 				a.unfinished += ts->st[k].is_future;
 			while (ts->n)

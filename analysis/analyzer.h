@@ -50,6 +50,16 @@ struct symclass {
 	const struct asp_symbol *sym;
 };
 
+/* Where a future's poll was when its thread was switched out voluntarily:
+ * the call open right below the future and the innermost open call (both
+ * NULL: in the future's own code, an uninstrumented call), and how long. */
+struct blocked_at {
+	const struct asp_symbol *outer, *inner;
+	uint64_t sum;
+	uint32_t n;
+};
+#define BLOCKED_SLOTS 2
+
 /* A frame is zero up to kids when pushed; kids[0..nkids) are in use. The
  * fields before nkids are the ones every entry sets: init_plain() zeroes only
  * the rest (64 bytes at most: a few stores, not a rep stos) */
@@ -75,6 +85,11 @@ struct frame {
 	unsigned level;
 	uint64_t arg, fut_arg;
 	struct child_agg kids[CULPRIT_SLOTS];
+	/* future frames only (set when one becomes a future): its time off
+	 * the CPU so far, and where it blocked */
+	uint64_t off_blk, off_pre;
+	uint8_t nbs;
+	struct blocked_at bs[BLOCKED_SLOTS];
 };
 #define FRAME_ZERO_FROM offsetof(struct frame, nkids)
 #define FRAME_ZERO_SIZE (offsetof(struct frame, kids) - FRAME_ZERO_FROM)
@@ -89,6 +104,24 @@ struct thread_state {
 	uint64_t lost;
 	uint32_t last_root_task; /* the task whose root poll returned last here */
 	uint64_t root_polls;     /* root polls that returned on this thread */
+	/* its switch-outs (asp_trace_switches): sw[swi] is the next one to
+	 * take; next_sw its time when the records drive them (else
+	 * UINT64_MAX: the folding readers' SWITCH items do) */
+	const struct asp_switch *sw;
+	size_t nsw, swi;
+	uint64_t next_sw;
+};
+
+/* what one poll did, for a finding about it: where its time went and
+ * its culprits (culprit_path of its callees; the largest blocked_at) */
+struct poll_facts {
+	int tid;
+	uint32_t task;
+	uint64_t start, dur;
+	struct asp_split split;
+	const struct asp_symbol *cpu_outer, *cpu_inner;
+	uint64_t cpu_dur, cpu_calls;
+	struct blocked_at blk; /* sum 0: never blocked */
 };
 
 struct task_acc {
@@ -100,15 +133,14 @@ struct task_acc {
 	bool started;
 	int *tids;
 	size_t ntids;
-	struct asp_durations d;
+	struct asp_durations d, own;
+	struct asp_split split;
 	/* self-wake's runs (detect/self-wake.c): polls on the same thread with no other task polled
 	 * there in between and at most max_gap idle */
 	uint64_t run, run_start, best_run, best_run_start;
 	uint64_t last_thread_polls; /* the thread's root_polls after our last poll */
 	/* the last poll, for never-yielded */
-	const struct asp_symbol *last_culprit;
-	uint64_t last_culprit_dur, last_dur, last_start;
-	int last_tid;
+	struct poll_facts last;
 };
 
 struct fut_acc {
@@ -118,7 +150,8 @@ struct fut_acc {
 	uint64_t *has_task; /* bit per task id: in tasks (a test per poll) */
 	size_t nhas;        /* words */
 	uint64_t instances, polls, busy, idle, slow;
-	struct asp_durations d;
+	struct asp_durations d, own;
+	struct asp_split split;
 	/* asp_rules_override() of the name, looked up once */
 	const struct asp_override *ovr;
 	bool ovr_known;
@@ -150,6 +183,13 @@ struct analyzer {
 	bool args_recorded;
 	uint64_t lost_total;
 	uint64_t unfinished; /* future polls still running at the recording's end */
+	/* context switches (asp_trace_has_sched); polls judged on wall time */
+	bool sched, preempt_known, measure_wall;
+	bool sw_items;   /* the folding readers' SWITCH items drive the switches */
+	uint64_t sw_vol, sw_pre;         /* switch-outs of the program's threads */
+	uint64_t task_polls, task_polls_pre;
+	struct asp_split task_split;
+	uint64_t excused;  /* polls over the warning on wall time, not on own */
 };
 
 struct thresholds {
@@ -194,39 +234,42 @@ static inline struct frame *push(struct thread_state *ts)
 
 /* ---------------------------------------------------------------- detect */
 
-/* the poll of future frame f returned after dur, culprit taking cdur:
- * a blocking-poll finding when over its threshold (its severity, else
- * ASP_SEV_NONE); marks the enclosing future as explained */
+/* the poll of future frame f returned (pf): a blocking-poll finding when
+ * its own time (or wall time: measure_wall) is over its threshold (its
+ * severity, else ASP_SEV_NONE), *fd the finding; marks the enclosing
+ * future as explained */
 enum asp_severity detect_poll(struct analyzer *a, struct thread_state *ts, const struct frame *f,
-			      uint64_t dur, const struct asp_symbol *culprit, uint64_t cdur);
+			      const struct poll_facts *pf, const struct asp_finding **fd);
 /* a poll of task (root frame f) returned: the per-poll hooks of the lints
- * that run (registry.h, task_poll), then the last poll's fields; before
+ * that run (registry.h, task_poll), then the last poll's facts; before
  * aggregate_task_poll */
 void detect_task_poll(struct analyzer *a, const struct thread_state *ts, struct task_acc *task,
-		      const struct frame *f, uint64_t dur, const struct asp_symbol *culprit,
-		      uint64_t cdur);
+		      const struct frame *f, const struct poll_facts *pf);
 /* after the last record: the lints, then the findings in report order */
 void detect_finish(struct analyzer *a);
 
 /* for the rules' files: the thresholds of a future (else of its task's
  * root), the severity of a poll that long, a finding (count 1) and a
- * finding about one poll (its culprit kept when it holds a tenth) */
+ * finding about one poll (what it was doing, its culprit) */
 struct thresholds thresholds_for(const struct analyzer *a, const char *future,
 				 const char *task_root);
 enum asp_severity severity_of(const struct thresholds *th, uint64_t dur);
 struct asp_finding *add_finding(struct analyzer *a, const char *rule);
-void add_poll_finding(struct analyzer *a, const char *rule, enum asp_severity sev,
-		      const struct thresholds *th, const char *future, uint32_t task, int tid,
-		      uint64_t start, uint64_t dur, const struct asp_symbol *culprit,
-		      uint64_t cdur);
+/* the time of a poll held against the thresholds: own, or wall */
+uint64_t poll_measure(const struct analyzer *a, const struct poll_facts *pf);
+struct asp_finding *add_poll_finding(struct analyzer *a, const char *rule, enum asp_severity sev,
+				     const struct thresholds *th, const char *future,
+				     const struct poll_facts *pf);
 
 /* ---------------------------------------------------------------- aggregate */
 
-/* the poll of future frame f returned at end, after dur */
-void aggregate_poll(struct analyzer *a, const struct frame *f, uint64_t end, uint64_t dur);
+/* the poll of future frame f returned at end, after dur (split sp) */
+void aggregate_poll(struct analyzer *a, const struct frame *f, uint64_t end, uint64_t dur,
+		    const struct asp_split *sp);
 /* a poll of task (root frame f) returned at end */
 void aggregate_task_poll(struct analyzer *a, struct thread_state *ts, struct task_acc *task,
-			 const struct frame *f, uint64_t end, uint64_t dur);
+			 const struct frame *f, uint64_t end, uint64_t dur,
+			 const struct asp_split *sp);
 /* the result of the run in dir; takes the findings */
 struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const char *name);
 

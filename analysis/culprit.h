@@ -23,14 +23,21 @@ struct child_agg {
 	uint64_t deep_dur, max_call;
 };
 
-/* the culprit of a frame from its aggregated callees kids[0..n) */
-static inline void culprit_of(const struct child_agg *kids, int n, const struct asp_symbol **sym,
-			      uint64_t *cdur)
+/* the callee of kids[0..n) that took the most time, NULL when none */
+static inline const struct child_agg *culprit_top(const struct child_agg *kids, int n)
 {
 	const struct child_agg *top = NULL;
 	for (int i = 0; i < n; i++)
 		if (!top || kids[i].sum > top->sum)
 			top = &kids[i];
+	return top;
+}
+
+/* the culprit of a frame from its aggregated callees kids[0..n) */
+static inline void culprit_of(const struct child_agg *kids, int n, const struct asp_symbol **sym,
+			      uint64_t *cdur)
+{
+	const struct child_agg *top = culprit_top(kids, n);
 	*sym = NULL;
 	*cdur = 0;
 	if (!top)
@@ -42,6 +49,25 @@ static inline void culprit_of(const struct child_agg *kids, int n, const struct 
 		*sym = top->sym;
 		*cdur = top->sum;
 	}
+}
+
+/* the culprit of a frame as a path: its top callee (outer, with its time
+ * and calls) and, when one call of it holds half of that, where that call
+ * spent it (inner; else inner is outer). Both NULL without callees. */
+static inline void culprit_path(const struct child_agg *kids, int n,
+				const struct asp_symbol **outer, const struct asp_symbol **inner,
+				uint64_t *cdur, uint64_t *calls)
+{
+	const struct child_agg *top = culprit_top(kids, n);
+	*outer = *inner = NULL;
+	*cdur = *calls = 0;
+	if (!top)
+		return;
+	*outer = *inner = top->sym;
+	*cdur = top->sum;
+	*calls = top->calls;
+	if (top->calls == 1 && top->deep && top->deep_dur * 2 >= top->sum)
+		*inner = top->deep;
 }
 
 /* a finished call of sym (dur long, callees kids[0..n)): its own hot path,

@@ -804,9 +804,24 @@ static int key_blocking_value(struct ld *L, const char *key, yaml_node_t *v, con
 	return ld_duration(L, v, path, !strcmp(key, "warning") ? &r->warning_ns : &r->error_ns);
 }
 
+static int key_blocking_measure(struct ld *L, const char *key, yaml_node_t *v, const char *path,
+				void *obj)
+{
+	(void)key;
+	struct asp_rules *r = obj;
+	const char *s = ld_scalar(L, v, path);
+	if (!s)
+		return -1;
+	if (strcmp(s, "own") && strcmp(s, "wall"))
+		return ld_fail(L, v, "%s: '%s' is not own or wall", path, s);
+	r->measure_wall = !strcmp(s, "wall");
+	return 0;
+}
+
 static const struct key_spec blocking_keys[] = {
 	{ "warning", key_blocking_value },
 	{ "error", key_blocking_value },
+	{ "measure", key_blocking_measure },
 };
 
 static int key_blocking(struct ld *L, const char *key, yaml_node_t *v, const char *path, void *obj)

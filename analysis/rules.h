@@ -100,6 +100,8 @@ struct asp_rules {
 	char *runtime;              /* "auto" or a profile name */
 	uint64_t warning_ns;        /* default blocking thresholds: 10 ms */
 	uint64_t error_ns;          /* 100 ms */
+	bool measure_wall;          /* blocking.measure: wall (default own: on CPU
+				       + blocked, preempted time left out) */
 	uint64_t slow_poll_ns;      /* 50 us */
 	bool rule_on[ASP_RULES_MAX]; /* by registry index (registry.h): the rule
 					runs (default: every rule) */

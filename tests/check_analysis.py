@@ -39,6 +39,10 @@ def one(e, key):
     return v[0] if v else None
 
 
+def all_of(e, key):
+    return list(e.get(key, []))
+
+
 def check(fixture, s, e):
     futures = {f["name"]: f for f in s["futures"]}
     tasks = s["tasks"]
@@ -65,13 +69,14 @@ def check(fixture, s, e):
             tap(root == bf, f"{fixture}: blocking poll is in the task of {bf} (task {f['task']}: {root})")
             tid = one(e, "blocking_tid")
             tap(str(f["tid"]) == tid, f"{fixture}: blocking poll on thread {f['tid']} (expected {tid})")
-            # the culprit: the deepest callee holding the poll's time, so the
-            # wrapper or, where it is visible, what it calls
+            # the culprit: a path "outer → inner", the wrapper the future
+            # calls and, where it is visible, the innermost call it was in
             culprit = one(e, "blocking_culprit")
-            want = [None] if culprit == "-" else [culprit]
-            if one(e, "blocking_culprit_callee"):
-                want.append(one(e, "blocking_culprit_callee"))
-            tap(f["culprit"] in want, f"{fixture}: culprit {f['culprit']} (expected one of {want})")
+            path = f["culprit"].split(" \u2192 ") if f["culprit"] else [None]
+            want_outer = None if culprit == "-" else culprit
+            want_inner = [want_outer] + all_of(e, "blocking_culprit_callee")
+            tap(path[0] == want_outer and len(path) <= 2 and path[-1] in want_inner,
+                f"{fixture}: culprit {f['culprit']} (expected {want_outer}, then one of {want_inner[1:]})")
             want_sev = "error" if ms >= 100 else "warning"
             tap(f["severity"] == want_sev,
                 f"{fixture}: severity {f['severity']} (expected {want_sev}: thresholds 10 ms / 100 ms)")

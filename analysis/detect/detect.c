@@ -71,31 +71,78 @@ enum asp_severity severity_of(const struct thresholds *th, uint64_t dur)
 	return dur >= th->error ? ASP_SEV_ERROR : ASP_SEV_WARNING;
 }
 
-/* a finding about one poll: its threshold is the one that fired; the culprit
- * is kept when it holds at least a tenth of the poll */
-void add_poll_finding(struct analyzer *a, const char *rule, enum asp_severity sev,
-		      const struct thresholds *th, const char *future, uint32_t task, int tid,
-		      uint64_t start, uint64_t dur, const struct asp_symbol *culprit,
-		      uint64_t cdur)
+uint64_t poll_measure(const struct analyzer *a, const struct poll_facts *pf)
+{
+	return a->measure_wall ? pf->dur : asp_split_own(&pf->split);
+}
+
+static char *path_name(const struct asp_symbol *outer, const struct asp_symbol *inner)
+{
+	if (!inner || inner == outer)
+		return xstrdup(asp_symbol_name(outer));
+	return xasprintf("%s \u2192 %s", asp_symbol_name(outer), asp_symbol_name(inner));
+}
+
+/* What the poll was doing and who did it. Blocked: where the thread was
+ * when it was switched out (the largest blocked_at); on CPU (or unknown,
+ * without context switches): the path to where its callees' time went,
+ * kept when it holds at least a tenth of the poll. */
+static void finding_culprit(const struct analyzer *a, struct asp_finding *fd,
+			    const struct poll_facts *pf)
+{
+	const struct asp_split *sp = &pf->split;
+	fd->doing = !a->sched ? ASP_DOING_UNKNOWN
+		    : sp->blocked_ns > sp->oncpu_ns ? ASP_DOING_BLOCKED
+						    : ASP_DOING_CPU;
+	if (fd->doing == ASP_DOING_BLOCKED) {
+		const struct blocked_at *b = &pf->blk;
+		fd->culprit_share = (double)b->sum / (double)(pf->dur ? pf->dur : 1);
+		if (b->sum * 10 < sp->blocked_ns) {
+			fd->no_culprit = xstrdup("it blocked in many places, none for a tenth of its blocked time");
+			fd->culprit_share = 0;
+		} else if (!b->inner) {
+			fd->culprit_self = true;
+		} else {
+			fd->culprit = path_name(b->outer, b->inner);
+		}
+		return;
+	}
+	if (pf->cpu_outer && pf->cpu_dur * 10 >= pf->dur) {
+		fd->culprit = path_name(pf->cpu_outer, pf->cpu_inner);
+		fd->culprit_share = (double)pf->cpu_dur / (double)(pf->dur ? pf->dur : 1);
+		fd->culprit_calls = pf->cpu_calls;
+		return;
+	}
+	if (fd->doing == ASP_DOING_CPU)
+		fd->no_culprit = xstrdup(pf->cpu_outer ? "its time is spread over its callees, none took a tenth of it"
+						       : "it ran in its own code: no instrumented call took a tenth of it");
+	else
+		fd->no_culprit = xstrdup(pf->cpu_outer ? "its time is spread over its callees, none took a tenth of it (no context switches recorded: blocked or on CPU is unknown)"
+						       : "no instrumented call took a tenth of it: its own code or an uninstrumented call (sleep, lock, I/O or a CPU loop; no context switches recorded to tell which)");
+}
+
+/* a finding about one poll: its threshold is the one that fired */
+struct asp_finding *add_poll_finding(struct analyzer *a, const char *rule, enum asp_severity sev,
+				     const struct thresholds *th, const char *future,
+				     const struct poll_facts *pf)
 {
 	struct asp_finding *fd = add_finding(a, rule);
 	fd->severity = sev;
 	fd->future = xstrdup(future);
-	fd->task = task;
-	fd->tid = tid;
-	fd->start_ns = start - a->start;
-	fd->duration_ns = dur;
+	fd->task = pf->task;
+	fd->tid = pf->tid;
+	fd->start_ns = pf->start - a->start;
+	fd->duration_ns = pf->dur;
+	fd->measured_ns = poll_measure(a, pf);
+	fd->split = pf->split;
 	fd->threshold_ns = sev == ASP_SEV_ERROR && th->forced == ASP_SEV_NONE ? th->error : th->warning;
 	fd->pattern = xstrdup(th->pattern);
-	if (culprit && cdur * 10 >= dur) {
-		fd->culprit = xstrdup(asp_symbol_name(culprit));
-		fd->culprit_share = (double)cdur / (double)dur;
-	}
+	finding_culprit(a, fd, pf);
+	return fd;
 }
 
-
 enum asp_severity detect_poll(struct analyzer *a, struct thread_state *ts, const struct frame *f,
-			      uint64_t dur, const struct asp_symbol *culprit, uint64_t cdur)
+			      const struct poll_facts *pf, const struct asp_finding **fd)
 {
 	const char *name = a->fut_names.names[f->fut];
 	struct task_acc *task = f->task ? &a->tasks[f->task - 1] : NULL;
@@ -104,34 +151,33 @@ enum asp_severity detect_poll(struct analyzer *a, struct thread_state *ts, const
 		o = future_override(a, (int32_t)task->root_fut);
 	struct thresholds th = thresholds_of(a, o);
 	enum asp_severity sev = ASP_SEV_NONE;
+	uint64_t measured = poll_measure(a, pf);
+	*fd = NULL;
 	if (!f->blocked_below && a->rules->rule_on[ASP_RULE_BLOCKING_POLL]) {
-		sev = severity_of(&th, dur);
+		sev = severity_of(&th, measured);
 		if (sev != ASP_SEV_NONE) {
-			add_poll_finding(a, asp_rule_table[ASP_RULE_BLOCKING_POLL].name, sev, &th, name, f->task, ts->tid, f->start,
-					 dur, culprit, cdur);
+			*fd = add_poll_finding(a, asp_rule_table[ASP_RULE_BLOCKING_POLL].name, sev,
+					       &th, name, pf);
+		} else if (severity_of(&th, pf->dur) != ASP_SEV_NONE) {
+			a->excused++; /* over on wall time: preempted */
 		}
 	}
 	/* ancestors that contain a blocking poll do not report it again; an
 	 * ignored one still counts as the explanation */
 	if (f->fut_parent >= 0 &&
-	    (f->blocked_below || sev != ASP_SEV_NONE || (th.ignore && dur >= a->rules->warning_ns)))
+	    (f->blocked_below || sev != ASP_SEV_NONE || (th.ignore && measured >= a->rules->warning_ns)))
 		ts->st[f->fut_parent].blocked_below = true;
 
 	return sev;
 }
 
 void detect_task_poll(struct analyzer *a, const struct thread_state *ts, struct task_acc *task,
-		      const struct frame *f, uint64_t dur, const struct asp_symbol *culprit,
-		      uint64_t cdur)
+		      const struct frame *f, const struct poll_facts *pf)
 {
 	for (size_t k = 0; k < asp_nrules; k++)
 		if (asp_rule_table[k].task_poll && a->rules->rule_on[k])
 			asp_rule_table[k].task_poll(a, ts, task, f);
-	task->last_culprit = culprit;
-	task->last_culprit_dur = cdur;
-	task->last_dur = dur;
-	task->last_start = f->start;
-	task->last_tid = ts->tid;
+	task->last = *pf;
 	task->last_thread_polls = ts->root_polls + 1; /* aggregate_task_poll counts this one */
 }
 
@@ -140,17 +186,22 @@ static int finding_cmp(const void *x, const void *y)
 	const struct asp_finding *a = x, *b = y;
 	if (a->severity != b->severity)
 		return a->severity > b->severity ? -1 : 1;
-	if (a->duration_ns != b->duration_ns)
-		return a->duration_ns > b->duration_ns ? -1 : 1;
+	if (a->measured_ns != b->measured_ns)
+		return a->measured_ns > b->measured_ns ? -1 : 1;
 	return a->start_ns < b->start_ns ? -1 : a->start_ns > b->start_ns;
 }
 
 void detect_finish(struct analyzer *a)
 {
+	size_t first_lint = a->nfindings;
 	/* task by task, each lint in the registry's order */
 	for (size_t i = 0; i < a->ntasks; i++)
 		for (size_t k = 0; k < asp_nrules; k++)
 			if (asp_rule_table[k].task_done && a->rules->rule_on[k])
 				asp_rule_table[k].task_done(a, &asp_rule_table[k], i);
+	/* a lint's finding about many polls (self-wake) measures its span */
+	for (size_t i = first_lint; i < a->nfindings; i++)
+		if (!a->findings[i].measured_ns)
+			a->findings[i].measured_ns = a->findings[i].duration_ns;
 	asp_qsort(a->findings, a->nfindings, sizeof(*a->findings), finding_cmp);
 }

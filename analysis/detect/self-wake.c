@@ -17,7 +17,7 @@ void lint_self_wake(struct analyzer *a, const struct asp_rule *rule, size_t i)
 		fd->severity = rule->severity;
 		fd->future = xstrdup(root);
 		fd->task = (uint32_t)i + 1;
-		fd->tid = t->last_tid;
+		fd->tid = t->last.tid;
 		fd->start_ns = t->best_run_start - a->start;
 		fd->threshold_ns = R->self_wake_max_gap_ns;
 		fd->pattern = xstrdup(th.pattern);
@@ -30,7 +30,7 @@ void lint_self_wake_poll(struct analyzer *a, const struct thread_state *ts, stru
 {
 	if (task->started && f->start >= task->last_end) {
 		uint64_t gap = f->start - task->last_end;
-		bool alone = task->last_tid == ts->tid && task->last_thread_polls == ts->root_polls;
+		bool alone = task->last.tid == ts->tid && task->last_thread_polls == ts->root_polls;
 		if (alone && gap <= a->rules->self_wake_max_gap_ns) {
 			task->run++;
 		} else {

@@ -27,7 +27,7 @@
 /* a pending call's depth is above its caller's, and depths have 10 bits:
  * at most this many are pending (and become OPEN items at once) */
 #define FOLD_MAX_PENDING 1024
-_Static_assert(FOLD_MAX_PENDING + 2 * FOLD_RECS + 2 <= FOLD_ITEMS, "a step fits an empty block");
+_Static_assert(FOLD_MAX_PENDING + 2 * FOLD_RECS + 3 <= FOLD_ITEMS, "a step fits an empty block");
 
 struct block {
 	struct asp_fold_item *it;
@@ -64,6 +64,9 @@ struct fthread {
 	size_t np, cap;
 	uint64_t last;     /* latest non-zero record time consumed */
 	uint64_t progress; /* the latest record time: who is furthest behind */
+	const struct asp_switch *sw; /* its switch-outs (asp_trace_switches) */
+	size_t nsw, swi;   /* swi: the first not handed on */
+	uint64_t next_sw;  /* sw[swi].out, UINT64_MAX when none is left */
 	struct asp_fold_totals tot;
 	bool done;         /* its last block is queued */
 	/* under the lock */
@@ -201,6 +204,19 @@ static __attribute__((noinline)) void open_pending(struct fthread *ft, struct bl
 	ft->np = 0;
 }
 
+/* the switch-outs before time (a record's): the stack then, and a SWITCH */
+static __attribute__((noinline)) void switches_before(struct fthread *ft, struct block *b,
+						      uint64_t time)
+{
+	if (ft->np)
+		open_pending(ft, b);
+	uint64_t first = ft->next_sw;
+	while (ft->swi < ft->nsw && ft->sw[ft->swi].out < time)
+		ft->swi++;
+	emit(b, ASP_FOLD_SWITCH, first, NULL, 0)->aux = (uint32_t)ft->swi;
+	ft->next_sw = ft->swi < ft->nsw ? ft->sw[ft->swi].out : UINT64_MAX;
+}
+
 static inline void push_pending(struct fthread *ft, const struct asp_symbol *sym, uint64_t time,
 				uint16_t depth)
 {
@@ -295,8 +311,10 @@ static __attribute__((noinline)) size_t fold_recs(struct worker *w, struct fthre
 	}
 	struct pframe *p = ft->p;
 	size_t np = ft->np;
-	/* lo: the thread's latest time (asp_cursor_plain) */
-	uint64_t lo = c.first, until = c.until, time, word;
+	/* lo: the thread's latest time (asp_cursor_plain); a record after
+	 * the next switch-out goes the slow way, fold_event */
+	uint64_t lo = c.first, until = ft->next_sw < c.until ? ft->next_sw + 1 : c.until;
+	uint64_t time, word;
 	for (; rp < end; rp += 16) {
 		asp_cursor_load(rp, &time, &word);
 		if ((word & 0x3e) != (RECORD_MAGIC << 3) || time - lo > ASP_JUMP_NS || time >= until)
@@ -349,6 +367,8 @@ static void fold_event(struct worker *w, struct fthread *ft, struct block *b,
 		       const struct asp_event *ev)
 {
 	uint64_t before = ft->last;
+	if (ev->time > ft->next_sw)
+		switches_before(ft, b, ev->time);
 	ft->tot.records++;
 	if (ev->time)
 		ft->last = ev->time;
@@ -376,7 +396,7 @@ static void fill_block(struct worker *w, struct fthread *ft, struct block *b)
 {
 	b->n = b->ncalls = b->nev = b->nkids = b->arena.len = 0;
 	b->last = false;
-	while (b->n + ft->np + 2 * FOLD_RECS + 2 <= FOLD_ITEMS && b->nev < FOLD_EVENTS &&
+	while (b->n + ft->np + 2 * FOLD_RECS + 3 <= FOLD_ITEMS && b->nev < FOLD_EVENTS &&
 	       b->arena.len <= FOLD_ARENA) {
 		if (fold_recs(w, ft, b, FOLD_RECS))
 			continue;
@@ -622,6 +642,8 @@ struct asp_fold *asp_fold_open(struct asp_trace *t, asp_plain_fn plain, void *ct
 	f->live = xcalloc(f->nth, sizeof(*f->live));
 	f->stale = SIZE_MAX;
 	for (size_t i = 0; i < f->nth; i++) {
+		f->th[i].sw = asp_trace_switches(t, i, &f->th[i].nsw);
+		f->th[i].next_sw = f->th[i].nsw ? f->th[i].sw[0].out : UINT64_MAX;
 		f->th[i].r = asp_reader_open(t, i, err);
 		if (!f->th[i].r) {
 			asp_fold_close(f);

@@ -18,7 +18,13 @@
  *                  seen its records;
  *   ASP_FOLD_REC   an entry or exit the analyzer must see (not plain);
  *   ASP_FOLD_EVENT any other record (payload, LOST, EVENT), as from
- *                  asp_reader_next.
+ *                  asp_reader_next;
+ *   ASP_FOLD_SWITCH the thread's switch-outs (asp_trace_switches) up to
+ *                  index aux (exclusive) happened here: before the next
+ *                  record, with every call pending then handed on as OPEN
+ *                  first, so that the analyzer holds the stack the thread
+ *                  was switched out with. Those after its last record
+ *                  come with no item.
  *
  * Items are keyed by their first record's time and come out merged in that
  * order (ties: the lower thread index first). What a consumer would only
@@ -36,7 +42,7 @@
 #include "analysis/culprit.h"
 #include "ingest.h"
 
-enum asp_fold_kind { ASP_FOLD_REC, ASP_FOLD_EVENT, ASP_FOLD_CALL, ASP_FOLD_OPEN };
+enum asp_fold_kind { ASP_FOLD_REC, ASP_FOLD_EVENT, ASP_FOLD_CALL, ASP_FOLD_OPEN, ASP_FOLD_SWITCH };
 
 struct asp_fold_kids {
 	uint8_t n;
@@ -50,7 +56,8 @@ struct asp_fold_item {
 	uint64_t time;  /* the first record's: entry time for CALL and OPEN */
 	const struct asp_symbol *sym; /* REC, CALL, OPEN */
 	uint32_t aux;   /* CALL: index in calls; EVENT: in events; OPEN: in
-			   kids, or ASP_FOLD_NONE when it has no finished callees */
+			   kids, or ASP_FOLD_NONE when it has no finished callees;
+			   SWITCH: the end of the switch-outs it stands for */
 	uint16_t depth; /* REC, CALL, OPEN */
 	uint8_t kind;   /* enum asp_fold_kind */
 	uint8_t type;   /* REC: ASP_REC_ENTRY or ASP_REC_EXIT */

@@ -134,6 +134,8 @@ int read_info(struct asp_trace *t, char **err)
 			set_line(&info->pattern_type, p + 13);
 		else if (!strncmp(p, "uftrace_version:", 16))
 			set_line(&info->uftrace_version, p + 16);
+		else if (!strncmp(p, "osinfo:kernel=", 14))
+			set_line(&info->kernel, p + 14);
 		p = next;
 	}
 	rc = 0;
@@ -151,6 +153,7 @@ void free_info(struct asp_info *info)
 	free(info->record_date);
 	free(info->elapsed_time);
 	free(info->uftrace_version);
+	free(info->kernel);
 	free(info->pattern_type);
 	free(info->argspec);
 	free(info->retspec);

@@ -119,6 +119,9 @@ struct asp_trace {
 	bool has_elapsed;    /* time_limit comes from info's elapsed_time */
 	uint64_t dropped;    /* records dropped (atomic: see reader_end) */
 	uint64_t *thread_end; /* per thread: its last scheduler event (0: none) */
+	struct asp_switch *sw; /* every thread's switch-outs, thread by thread */
+	size_t *sw_at;         /* thread i's are sw[sw_at[i] .. sw_at[i + 1]) */
+	bool has_sched, preempt_known;
 	asp_warn_fn warn;
 	void *warn_ctx;
 };
@@ -155,7 +158,7 @@ struct session *task_session(struct asp_trace *t, int tid, uint64_t time);
 const struct asp_symbol *session_lookup(struct asp_trace *t, struct session *s,
 					uint64_t addr);
 
-/* perf.c: t->thread_end from perf-cpu*.dat */
+/* perf.c: t->thread_end and the switch-outs from perf-cpu*.dat */
 void read_perf_events(struct asp_trace *t);
 
 #endif

@@ -56,6 +56,7 @@ struct asp_info {
 	uint16_t max_stack;
 	char *exename, *build_id, *cmdline, *record_date, *elapsed_time;
 	char *uftrace_version, *pattern_type;
+	char *kernel; /* osinfo's, e.g. "Linux 6.1.0-18-amd64"; NULL when absent */
 	char *argspec, *retspec, *argauto, *retauto; /* NULL when absent */
 	bool auto_args;
 	bool has_exit_status;
@@ -138,6 +139,24 @@ uint64_t asp_trace_start_time(const struct asp_trace *t);
  * switch or its exit), which may be later than its last record: 0 when the
  * recording has none */
 uint64_t asp_trace_thread_end(const struct asp_trace *t, int tid);
+/* A thread's time off the CPU, from a context switch out to the next one
+ * in (perf-cpu*.dat): preempted when the kernel switched it out while it
+ * was still runnable (another task took the CPU), else blocked (it slept,
+ * waited for a lock or I/O). in is UINT64_MAX when it never came back
+ * within the recording. */
+struct asp_switch {
+	uint64_t out, in;
+	bool preempted;
+};
+/* The switch-outs of thread i (index, see asp_trace_thread_tid), by time;
+ * *n = 0 when none. */
+const struct asp_switch *asp_trace_switches(const struct asp_trace *t, size_t i, size_t *n);
+/* the recording has context switches (perf-cpu*.dat files) */
+bool asp_trace_has_sched(const struct asp_trace *t);
+/* the kernel marks preempted switch-outs (Linux 4.17+, or one is marked):
+ * else every switch-out counts as blocked */
+bool asp_trace_preempt_known(const struct asp_trace *t);
+
 /* records the readers dropped so far, their times being ones the recording
  * cannot have (each reader adds its own at its end; each file warned) */
 uint64_t asp_trace_dropped(const struct asp_trace *t);

@@ -107,6 +107,8 @@ void asp_trace_close(struct asp_trace *t)
 	free(t->datpaths);
 	free(t->datbytes);
 	free(t->thread_end);
+	free(t->sw);
+	free(t->sw_at);
 	free(t->threads);
 	for (size_t i = 0; i < t->nfilters; i++) {
 		if (t->filters[i].kind == PATT_REGEX)

@@ -1,4 +1,5 @@
-/* perf.c - perf-cpu*.dat: each thread's last scheduler event. */
+/* perf.c - perf-cpu*.dat: each thread's context switches, and its last
+ * scheduler event. */
 #include "ingest-private.h"
 #include "analysis/util.h"
 
@@ -18,8 +19,27 @@
  * last sign of life a thread may give after its last function record. */
 #define PERF_RECORD_EXIT 4
 #define PERF_RECORD_SWITCH 14
+#define PERF_RECORD_MISC_SWITCH_OUT 0x2000
+#define PERF_RECORD_MISC_SWITCH_OUT_PREEMPT 0x4000
 #define PERF_HEADER 8
 #define PERF_BUF (64 * 1024) /* a record is at most 64 KiB - 1 */
+
+/* a switch as read, before the threads' switches are paired */
+enum { SW_IN, SW_OUT, SW_OUT_PREEMPT };
+struct raw_switch {
+	uint64_t time;
+	uint32_t thread; /* index */
+	uint32_t seq;    /* read order: ties keep it */
+	uint8_t kind;
+};
+
+struct perf_read {
+	uint64_t lo, hi; /* the recording's times */
+	bool bounded;    /* hi is known (info's elapsed_time): last events count */
+	struct raw_switch *v;
+	size_t n, cap;
+	bool preempt_seen;
+};
 
 /* the index of thread tid in t->threads (sorted), or t->nthreads */
 static size_t thread_index(const struct asp_trace *t, int tid)
@@ -35,24 +55,39 @@ static size_t thread_index(const struct asp_trace *t, int tid)
 	return a < t->nthreads && t->threads[a] == tid ? a : t->nthreads;
 }
 
-static void perf_note(struct asp_trace *t, int tid, uint64_t time, uint64_t lo, uint64_t hi)
+/* a switch (kind) or exit (-1) of tid at time */
+static void perf_note(struct asp_trace *t, struct perf_read *pr, int tid, uint64_t time,
+		      int kind)
 {
-	if (time < lo || time > hi)
+	if (time < pr->lo || time > pr->hi)
 		return; /* not this recording's, or corrupt */
 	size_t i = thread_index(t, tid);
-	if (i < t->nthreads && time > t->thread_end[i])
+	if (i == t->nthreads)
+		return; /* a thread without records */
+	if (pr->bounded && time > t->thread_end[i])
 		t->thread_end[i] = time;
+	if (kind < 0)
+		return;
+	if (pr->n == pr->cap) {
+		pr->cap = pr->cap ? pr->cap * 2 : 1024;
+		pr->v = xreallocarray(pr->v, pr->cap, sizeof(*pr->v));
+	}
+	pr->v[pr->n] = (struct raw_switch){ time, (uint32_t)i, (uint32_t)pr->n, (uint8_t)kind };
+	pr->n++;
+	if (kind == SW_OUT_PREEMPT)
+		pr->preempt_seen = true;
 }
 
 /* the records in p[0..n): the bytes taken (whole records only) */
-static size_t perf_records(struct asp_trace *t, const uint8_t *p, size_t n, uint64_t lo,
-			   uint64_t hi, bool *bad)
+static size_t perf_records(struct asp_trace *t, struct perf_read *pr, const uint8_t *p, size_t n,
+			   bool *bad)
 {
 	size_t off = 0;
 	while (n - off >= PERF_HEADER) {
 		uint32_t type;
-		uint16_t size;
+		uint16_t misc, size;
 		memcpy(&type, p + off, 4);
+		memcpy(&misc, p + off + 4, 2);
 		memcpy(&size, p + off + 6, 2);
 		if (size < PERF_HEADER) {
 			*bad = true;
@@ -65,19 +100,22 @@ static size_t perf_records(struct asp_trace *t, const uint8_t *p, size_t n, uint
 		if (type == PERF_RECORD_SWITCH && size >= PERF_HEADER + 16) {
 			memcpy(&tid, p + off + PERF_HEADER + 4, 4);
 			memcpy(&time, p + off + PERF_HEADER + 8, 8);
-			perf_note(t, (int)tid, time, lo, hi);
+			int kind = !(misc & PERF_RECORD_MISC_SWITCH_OUT)	     ? SW_IN
+				   : misc & PERF_RECORD_MISC_SWITCH_OUT_PREEMPT ? SW_OUT_PREEMPT
+										: SW_OUT;
+			perf_note(t, pr, (int)tid, time, kind);
 		} else if (type == PERF_RECORD_EXIT && size >= PERF_HEADER + 24) {
 			memcpy(&tid, p + off + PERF_HEADER + 8, 4);
 			memcpy(&time, p + off + PERF_HEADER + 16, 8);
-			perf_note(t, (int)tid, time, lo, hi);
+			perf_note(t, pr, (int)tid, time, -1);
 		}
 		off += size;
 	}
 	return off;
 }
 
-static void read_perf_file(struct asp_trace *t, const char *path, uint8_t *buf, uint64_t lo,
-			   uint64_t hi)
+static void read_perf_file(struct asp_trace *t, struct perf_read *pr, const char *path,
+			   uint8_t *buf)
 {
 	const char *why;
 	int fd = asp_open_file(path, &why);
@@ -98,7 +136,7 @@ static void read_perf_file(struct asp_trace *t, const char *path, uint8_t *buf, 
 			break;
 		}
 		len += (size_t)got;
-		size_t used = perf_records(t, buf, len, lo, hi, &bad);
+		size_t used = perf_records(t, pr, buf, len, &bad);
 		if (bad) {
 			warnf(t, "%s: malformed event at byte %" PRIu64 "; the events after it are left out",
 			      path, at + used);
@@ -117,21 +155,70 @@ static void read_perf_file(struct asp_trace *t, const char *path, uint8_t *buf, 
 	close(fd);
 }
 
-/* each thread's last scheduler event, when the recording has them and says
- * how long it ran (events outside its times, set_time_limit, are not this
- * recording's) */
+static int raw_cmp(const void *x, const void *y)
+{
+	const struct raw_switch *a = x, *b = y;
+	if (a->thread != b->thread)
+		return a->thread < b->thread ? -1 : 1;
+	if (a->time != b->time)
+		return a->time < b->time ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* each thread's switches in time order, paired: an out to the next in. An
+ * out after an out (the in between lost with a cut buffer) keeps the
+ * first; an in without an out (the thread was off the CPU as the recording
+ * began) is left out; an out never followed by an in lasts to the end. */
+static void pair_switches(struct asp_trace *t, struct perf_read *pr)
+{
+	asp_qsort(pr->v, pr->n, sizeof(*pr->v), raw_cmp);
+	t->sw = xmalloc((pr->n ? pr->n : 1) * sizeof(*t->sw));
+	t->sw_at = xcalloc(t->nthreads + 1, sizeof(*t->sw_at));
+	size_t n = 0, k = 0;
+	for (size_t i = 0; i < t->nthreads; i++) {
+		t->sw_at[i] = n;
+		bool out = false;
+		for (; k < pr->n && pr->v[k].thread == i; k++) {
+			const struct raw_switch *r = &pr->v[k];
+			if (r->kind == SW_IN) {
+				if (out)
+					t->sw[n++].in = r->time;
+				out = false;
+			} else if (!out) {
+				t->sw[n] = (struct asp_switch){ r->time, UINT64_MAX,
+								r->kind == SW_OUT_PREEMPT };
+				out = true;
+			}
+		}
+		if (out)
+			n++;
+	}
+	t->sw_at[t->nthreads] = n;
+}
+
+/* Linux marks preempted switch-outs from 4.17 on: "Linux 4.17.0-..." */
+static bool kernel_marks_preempt(const char *kernel)
+{
+	unsigned major, minor;
+	if (!kernel || sscanf(kernel, "Linux %u.%u", &major, &minor) != 2)
+		return false;
+	return major > 4 || (major == 4 && minor >= 17);
+}
+
+/* each thread's switches and its last scheduler event, when the recording
+ * has them (events outside the recording's times, set_time_limit, are not
+ * this recording's; without elapsed_time in info, its end is unknown and
+ * no last event is taken) */
 void read_perf_events(struct asp_trace *t)
 {
 	t->thread_end = xcalloc(t->nthreads ? t->nthreads : 1, sizeof(*t->thread_end));
-	if (!t->nsess || !t->has_elapsed)
-		return;
-	uint64_t lo = t->time_lo, hi = t->time_limit;
-	DIR *d = opendir(t->dir);
-	if (!d)
-		return;
+	struct perf_read pr = { .lo = t->time_lo,
+				.hi = t->has_elapsed ? t->time_limit : UINT64_MAX,
+				.bounded = t->has_elapsed };
+	DIR *d = t->nsess ? opendir(t->dir) : NULL;
 	uint8_t *buf = NULL;
 	struct dirent *de;
-	while ((de = readdir(d))) {
+	while (d && (de = readdir(d))) {
 		unsigned cpu;
 		int used = 0;
 		if (sscanf(de->d_name, "perf-cpu%u.dat%n", &cpu, &used) != 1 ||
@@ -139,12 +226,37 @@ void read_perf_events(struct asp_trace *t)
 			continue;
 		if (!buf)
 			buf = xmalloc(PERF_BUF);
+		t->has_sched = true;
 		char *path = asp_path_join(t->dir, de->d_name);
-		read_perf_file(t, path, buf, lo, hi);
+		read_perf_file(t, &pr, path, buf);
 		free(path);
 	}
 	free(buf);
-	closedir(d);
+	if (d)
+		closedir(d);
+	pair_switches(t, &pr);
+	t->preempt_known = pr.preempt_seen || kernel_marks_preempt(t->info.kernel);
+	free(pr.v);
+}
+
+const struct asp_switch *asp_trace_switches(const struct asp_trace *t, size_t i, size_t *n)
+{
+	if (i >= t->nthreads || !t->sw_at) {
+		*n = 0;
+		return NULL;
+	}
+	*n = t->sw_at[i + 1] - t->sw_at[i];
+	return t->sw + t->sw_at[i];
+}
+
+bool asp_trace_has_sched(const struct asp_trace *t)
+{
+	return t->has_sched;
+}
+
+bool asp_trace_preempt_known(const struct asp_trace *t)
+{
+	return t->preempt_known;
 }
 
 uint64_t asp_trace_thread_end(const struct asp_trace *t, int tid)

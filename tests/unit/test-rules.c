@@ -170,6 +170,7 @@ static void check_same_rules(const struct asp_rules *a, const struct asp_rules *
 	CHECK_STR(a->runtime, b->runtime);
 	CHECK_U64(a->warning_ns, b->warning_ns);
 	CHECK_U64(a->error_ns, b->error_ns);
+	CHECK(a->measure_wall == b->measure_wall);
 	CHECK_U64(a->slow_poll_ns, b->slow_poll_ns);
 	CHECK(a->rule_on[ASP_RULE_NEVER_YIELDED] == b->rule_on[ASP_RULE_NEVER_YIELDED]);
 	CHECK(a->rule_on[ASP_RULE_SELF_WAKE] == b->rule_on[ASP_RULE_SELF_WAKE]);
@@ -202,6 +203,7 @@ TEST(defaults)
 	CHECK(r->path == NULL);
 	CHECK_STR(r->runtime, "auto");
 	CHECK_U64(r->warning_ns, 10000000);
+	CHECK(!r->measure_wall);
 	CHECK_U64(r->error_ns, 100000000);
 	CHECK_U64(r->slow_poll_ns, 50000);
 	CHECK(r->rule_on[ASP_RULE_BLOCKING_POLL] && r->rule_on[ASP_RULE_NEVER_YIELDED] && r->rule_on[ASP_RULE_SELF_WAKE]);
@@ -276,7 +278,7 @@ TEST(empty_and_comment_only_files_are_defaults)
 TEST(all_keys)
 {
 	struct asp_rules *r = load_ok("runtime: tokio\n"
-				      "blocking: {warning: 1ms, error: 2ms}\n"
+				      "blocking: {warning: 1ms, error: 2ms, measure: wall}\n"
 				      "slow_poll: 800ns\n"
 				      "lints:\n"
 				      "  never_yielded: no\n"
@@ -293,6 +295,7 @@ TEST(all_keys)
 	CHECK_STR(r->runtime, "tokio");
 	CHECK_U64(r->warning_ns, 1000000);
 	CHECK_U64(r->error_ns, 2000000);
+	CHECK(r->measure_wall);
 	CHECK_U64(r->slow_poll_ns, 800);
 	CHECK(!r->rule_on[ASP_RULE_NEVER_YIELDED]);
 	CHECK(!r->rule_on[ASP_RULE_SELF_WAKE]);
@@ -635,7 +638,9 @@ TEST(errors_keys_and_types)
 		  "F:1:1: unknown key 'blockin' (expected runtime, blocking, slow_poll, lints, "
 		  "rules, overrides, compare, fail_on, outputs, runtimes)");
 	CHECK_ERR("blocking:\n  warning: 1ms\n  eror: 2ms\n",
-		  "F:3:3: unknown key 'blocking.eror' (expected warning, error)");
+		  "F:3:3: unknown key 'blocking.eror' (expected warning, error, measure)");
+	CHECK_ERR("blocking:\n  measure: cpu\n",
+		  "F:2:12: blocking.measure: 'cpu' is not own or wall");
 	CHECK_ERR("lints:\n  self_wake:\n    min_poll: 3\n",
 		  "F:3:5: unknown key 'lints.self_wake.min_poll' (expected enabled, min_polls, max_gap)");
 	CHECK_ERR("blocking:\n  - 10ms\n  - 100ms\n",
