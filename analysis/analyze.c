@@ -160,8 +160,9 @@ static void blocked_add(struct frame *st, int k, int top, uint64_t d)
 }
 
 /* the thread was switched out (s) with the stack it has now: every open
- * future poll takes the time off the CPU (up to end, the thread's last
- * sign of life, for one never switched back in) */
+ * future poll takes the time off the CPU, up to end at the latest (the
+ * thread ran again by then: its next record or switch-out, or its last
+ * sign of life) */
 static void switched_out(struct analyzer *a, struct thread_state *ts, const struct asp_switch *s,
 			 uint64_t end)
 {
@@ -201,11 +202,15 @@ static void switched_out(struct analyzer *a, struct thread_state *ts, const stru
 	}
 }
 
-/* the switch-outs of the thread up to index upto (exclusive) */
+/* the switch-outs of the thread up to index upto (exclusive), the thread
+ * running again at end at the latest */
 static void switches_upto(struct analyzer *a, struct thread_state *ts, size_t upto, uint64_t end)
 {
-	for (; ts->swi < upto && ts->swi < ts->nsw; ts->swi++)
-		switched_out(a, ts, &ts->sw[ts->swi], end);
+	for (; ts->swi < upto && ts->swi < ts->nsw; ts->swi++) {
+		size_t i = ts->swi;
+		uint64_t next = i + 1 < ts->nsw && ts->sw[i + 1].out < end ? ts->sw[i + 1].out : end;
+		switched_out(a, ts, &ts->sw[i], next);
+	}
 }
 
 /* the records drive the switches: those before time, a record's */
@@ -215,7 +220,7 @@ static __attribute__((noinline)) void switches_before(struct analyzer *a, struct
 	size_t upto = ts->swi;
 	while (upto < ts->nsw && ts->sw[upto].out < time)
 		upto++;
-	switches_upto(a, ts, upto, UINT64_MAX);
+	switches_upto(a, ts, upto, time);
 	ts->next_sw = ts->swi < ts->nsw ? ts->sw[ts->swi].out : UINT64_MAX;
 }
 
@@ -496,7 +501,7 @@ static void consume_items(struct analyzer *a, struct thread_state *ts,
 			continue;
 		}
 		case ASP_FOLD_SWITCH:
-			switches_upto(a, ts, it->aux, UINT64_MAX);
+			switches_upto(a, ts, it->aux, it->time);
 			continue;
 		case ASP_FOLD_OPEN:
 			pop_above(a, ts, it->time, it->depth);

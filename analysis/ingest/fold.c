@@ -204,16 +204,16 @@ static __attribute__((noinline)) void open_pending(struct fthread *ft, struct bl
 	ft->np = 0;
 }
 
-/* the switch-outs before time (a record's): the stack then, and a SWITCH */
+/* the switch-outs before time (a record's): the stack then, and a SWITCH
+ * at that time (the thread was back by then) */
 static __attribute__((noinline)) void switches_before(struct fthread *ft, struct block *b,
 						      uint64_t time)
 {
 	if (ft->np)
 		open_pending(ft, b);
-	uint64_t first = ft->next_sw;
 	while (ft->swi < ft->nsw && ft->sw[ft->swi].out < time)
 		ft->swi++;
-	emit(b, ASP_FOLD_SWITCH, first, NULL, 0)->aux = (uint32_t)ft->swi;
+	emit(b, ASP_FOLD_SWITCH, time, NULL, 0)->aux = (uint32_t)ft->swi;
 	ft->next_sw = ft->swi < ft->nsw ? ft->sw[ft->swi].out : UINT64_MAX;
 }
 

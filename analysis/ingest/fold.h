@@ -20,11 +20,11 @@
  *   ASP_FOLD_EVENT any other record (payload, LOST, EVENT), as from
  *                  asp_reader_next;
  *   ASP_FOLD_SWITCH the thread's switch-outs (asp_trace_switches) up to
- *                  index aux (exclusive) happened here: before the next
- *                  record, with every call pending then handed on as OPEN
- *                  first, so that the analyzer holds the stack the thread
- *                  was switched out with. Those after its last record
- *                  come with no item.
+ *                  index aux (exclusive) happened before this record, at
+ *                  time (the thread was running again by then): every call
+ *                  pending then is handed on as OPEN first, so that the
+ *                  analyzer holds the stack the thread was switched out
+ *                  with. Those after its last record come with no item.
  *
  * Items are keyed by their first record's time and come out merged in that
  * order (ties: the lower thread index first). What a consumer would only

@@ -142,8 +142,9 @@ uint64_t asp_trace_thread_end(const struct asp_trace *t, int tid);
 /* A thread's time off the CPU, from a context switch out to the next one
  * in (perf-cpu*.dat): preempted when the kernel switched it out while it
  * was still runnable (another task took the CPU), else blocked (it slept,
- * waited for a lock or I/O). in is UINT64_MAX when it never came back
- * within the recording. */
+ * waited for a lock or I/O). in is UINT64_MAX when no in follows the out
+ * (it never came back within the recording, or the in was lost): the
+ * thread's next record or switch-out ends it. */
 struct asp_switch {
 	uint64_t out, in;
 	bool preempted;

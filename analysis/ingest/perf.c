@@ -165,10 +165,12 @@ static int raw_cmp(const void *x, const void *y)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-/* each thread's switches in time order, paired: an out to the next in. An
- * out after an out (the in between lost with a cut buffer) keeps the
- * first; an in without an out (the thread was off the CPU as the recording
- * began) is left out; an out never followed by an in lasts to the end. */
+/* each thread's switches in time order, paired: an out with the in right
+ * after it. An out followed by another out (the in between was lost with a
+ * full buffer) keeps an unknown end, as one never followed by an in: the
+ * analysis ends it at the thread's next record or switch-out, for a thread
+ * that records is running. An in without an out (the thread was off the
+ * CPU as the recording began, or the out was lost) is left out. */
 static void pair_switches(struct asp_trace *t, struct perf_read *pr)
 {
 	asp_qsort(pr->v, pr->n, sizeof(*pr->v), raw_cmp);
@@ -177,21 +179,15 @@ static void pair_switches(struct asp_trace *t, struct perf_read *pr)
 	size_t n = 0, k = 0;
 	for (size_t i = 0; i < t->nthreads; i++) {
 		t->sw_at[i] = n;
-		bool out = false;
 		for (; k < pr->n && pr->v[k].thread == i; k++) {
 			const struct raw_switch *r = &pr->v[k];
-			if (r->kind == SW_IN) {
-				if (out)
-					t->sw[n++].in = r->time;
-				out = false;
-			} else if (!out) {
-				t->sw[n] = (struct asp_switch){ r->time, UINT64_MAX,
-								r->kind == SW_OUT_PREEMPT };
-				out = true;
-			}
+			if (r->kind == SW_IN)
+				continue;
+			bool paired = k + 1 < pr->n && pr->v[k + 1].thread == i &&
+				      pr->v[k + 1].kind == SW_IN;
+			t->sw[n++] = (struct asp_switch){ r->time, paired ? pr->v[k + 1].time : UINT64_MAX,
+							  r->kind == SW_OUT_PREEMPT };
 		}
-		if (out)
-			n++;
 	}
 	t->sw_at[t->nthreads] = n;
 }
