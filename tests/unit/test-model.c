@@ -262,6 +262,64 @@ TEST(names)
 	CHECK_STR(asp_future_kind_name(ASP_FK_COMBINATOR), "combinator");
 	CHECK_STR(asp_severity_name(ASP_SEV_ERROR), "error");
 	CHECK_STR(asp_severity_name(ASP_SEV_NONE), "none");
+	CHECK_STR(asp_doing_name(ASP_DOING_BLOCKED), "blocked");
+	CHECK_STR(asp_doing_name(ASP_DOING_CPU), "on CPU");
+	CHECK_STR(asp_doing_name(ASP_DOING_UNKNOWN), "unknown");
+}
+
+static void finding(struct asp_result *r, const char *rule, const char *future,
+		    enum asp_severity sev, uint32_t task, uint64_t ms)
+{
+	struct asp_finding *f = &r->findings[r->nfindings++];
+	memset(f, 0, sizeof(*f));
+	f->rule = xstrdup(rule);
+	f->future = xstrdup(future);
+	f->severity = sev;
+	f->task = task;
+	f->measured_ns = ms * 1000000;
+	f->duration_ns = f->measured_ns;
+	f->pattern = xstrdup("default");
+	f->count = 1;
+}
+
+/* one row per (rule, future): counted, summed, the worst kept, its tasks */
+TEST(finding_groups)
+{
+	struct asp_result *r = xcalloc(1, sizeof(*r));
+	r->findings = xcalloc(8, sizeof(*r->findings));
+	finding(r, "blocking-poll", "a", ASP_SEV_ERROR, 3, 150);
+	finding(r, "blocking-poll", "b", ASP_SEV_WARNING, 2, 40);
+	finding(r, "blocking-poll", "a", ASP_SEV_WARNING, 5, 20);
+	finding(r, "never-yielded", "a", ASP_SEV_ERROR, 3, 150);
+	finding(r, "blocking-poll", "b", ASP_SEV_WARNING, 2, 60);
+	finding(r, "blocking-poll", "a", ASP_SEV_WARNING, 0, 30);
+	asp_result_group_findings(r);
+	CHECK(r->ngroups == 3);
+	if (r->ngroups == 3) {
+		const struct asp_finding_group *g = &r->groups[0];
+		/* errors first: blocking-poll a and never-yielded a, by longest then rule */
+		CHECK_STR(g->rule, "blocking-poll");
+		CHECK_STR(g->future, "a");
+		CHECK(g->severity == ASP_SEV_ERROR);
+		CHECK_U64(g->count, 3);
+		CHECK_U64(g->total_ns, 200000000);
+		CHECK_U64(g->longest_ns, 150000000);
+		CHECK_U64(g->worst, 0);
+		CHECK(g->ntasks == 3 && g->tasks[0] == 0 && g->tasks[1] == 3 && g->tasks[2] == 5);
+		CHECK_STR(r->groups[1].rule, "never-yielded");
+		CHECK_U64(r->groups[1].count, 1);
+		g = &r->groups[2];
+		CHECK_STR(g->future, "b");
+		CHECK(g->severity == ASP_SEV_WARNING);
+		CHECK_U64(g->count, 2);
+		CHECK_U64(g->longest_ns, 60000000);
+		CHECK_U64(g->worst, 4);
+		CHECK(g->ntasks == 1 && g->tasks[0] == 2);
+	}
+	/* again: the groups are made anew, not added to */
+	asp_result_group_findings(r);
+	CHECK(r->ngroups == 3 && r->groups[0].count == 3);
+	asp_result_free(r);
 }
 
 int main(void)
@@ -276,6 +334,7 @@ int main(void)
 		CASE(u64map),
 		CASE(strtab),
 		CASE(names),
+		CASE(finding_groups),
 		{ 0 },
 	});
 }
