@@ -14,6 +14,14 @@ fi
 
 for f in $(fixtures); do
 	dir="$FIXTURES/$f"
+	# legacy names with recorded arguments (`record` of a plain build):
+	# uftrace 0.13 matches the argument specs' demangled patterns against
+	# the names it prints, so it cannot read them with --demangle=no
+	if ! uftrace dump -d "$dir" --demangle=no >/dev/null 2>"$TMP/$f.uftrace.err" &&
+		grep -q 'missing argument info' "$TMP/$f.uftrace.err"; then
+		skip "$f: uftrace reads its legacy argument specs only with its demangler on"
+		continue
+	fi
 	# uftrace: "SEC.NSEC TID: [type ] NAME(ADDR) depth: D" -> "NS TID type D NAME"
 	uftrace dump -d "$dir" --demangle=no 2>"$TMP/$f.uftrace.err" |
 		awk '/^ *[0-9]+\.[0-9]+ +[0-9]+: \[(entry|exit |lost )\]/ {

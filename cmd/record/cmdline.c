@@ -72,31 +72,59 @@ void put_quoted(FILE *out, const char *s)
 	fputc('\'', out);
 }
 
-/* a v0 filter: '@' = a module path anchored with V0_OWN, otherwise a
- * substring ('.*' forces regex matching: uftrace 0.13 compares a pattern
- * without metacharacters as an exact name) */
-static void add_notrace_v0(struct strv *a, const struct asp_patterns *l)
+/* alt: the alternation so far, extended with p ("(a|b|...)" once closed) */
+static char *alt_add(char *alt, const char *p)
+{
+	char *r = alt ? xasprintf("%s|%s", alt, p) : xasprintf("(%s", p);
+	free(alt);
+	return r;
+}
+
+static void alt_push(struct strv *a, const char *prefix, char *alt)
+{
+	if (!alt)
+		return;
+	strv_push(a, xstrdup("-N"));
+	strv_push(a, xasprintf("%s%s)", prefix, alt));
+	free(alt);
+}
+
+/* the v0 filters of list l: '@' = a module path anchored with V0_OWN
+ * (added to *own), otherwise a substring (added to *any; '.*' forces regex
+ * matching: uftrace 0.13 compares a pattern without metacharacters as an
+ * exact name) */
+static void alt_v0(char **own, char **any, const struct asp_patterns *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		const char *p = l->v[i];
-		char *re = p[0] == '@' ? xasprintf(V0_OWN "%s", p + 1) : xasprintf(".*%s", p);
-		strv_push(a, xstrdup("-N"));
-		strv_push(a, re);
+		if (p[0] == '@')
+			*own = alt_add(*own, p + 1);
+		else
+			*any = alt_add(*any, p);
 	}
 }
 
+/* The filters go to uftrace as few alternations, not one -N per entry:
+ * uftrace 0.13 reads its recording's `cmdline:` back through a 4096-byte
+ * buffer, and one -N per entry (V0_OWN repeated) made that line longer: a
+ * recording uftrace itself could not read ("cannot read uftrace header
+ * info") */
 void add_notrace(struct strv *a, const struct asp_rules *r, bool legacy)
 {
-	add_notrace_v0(a, &r->record_notrace_v0);
+	char *own = NULL, *any = NULL, *lg = NULL;
+	alt_v0(&own, &any, &r->record_notrace_v0);
 	for (size_t p = 0; p < r->nprofiles; p++)
-		add_notrace_v0(a, &r->profiles[p].record.notrace_v0);
+		alt_v0(&own, &any, &r->profiles[p].record.notrace_v0);
+	alt_push(a, V0_OWN, own);
+	alt_push(a, ".*", any);
 	if (!legacy)
 		return;
 	for (size_t i = 0; i < r->record_notrace_legacy.n; i++)
-		strv_add(a, "-N", r->record_notrace_legacy.v[i]);
+		lg = alt_add(lg, r->record_notrace_legacy.v[i]);
 	for (size_t p = 0; p < r->nprofiles; p++)
 		for (size_t i = 0; i < r->profiles[p].record.notrace_legacy.n; i++)
-			strv_add(a, "-N", r->profiles[p].record.notrace_legacy.v[i]);
+			lg = alt_add(lg, r->profiles[p].record.notrace_legacy.v[i]);
+	alt_push(a, "", lg);
 }
 
 /* -A REGEX@arg1 for each of the list's task polls */

@@ -29,6 +29,8 @@
 #                                     # no poll (tests/rust/pollcheck.py)
 #   JOBS=1 tests/rust/record.sh       # cargo -j (default 2)
 #   FIXTURES_DIR=/tmp/fx tests/rust/record.sh   # record somewhere else
+#   tests/rust/record.sh loaded_mcount loaded_plain   # the recordings made
+#                                     # under load (see record_loaded below)
 #
 # Builds (one cargo workspace, two target dirs):
 #   target/mcount  RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Z instrument-mcount", every
@@ -135,15 +137,15 @@ build() {
     (cd "$HERE" && RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Z instrument-mcount" \
         CARGO_TARGET_DIR="$HERE/target/mcount" cargo build --offline -j"$JOBS")
 
-    log "building plain tokio_mt (legacy symbols) in target/plain"
+    log "building plain tokio_mt and loaded (legacy symbols) in target/plain"
     (cd "$HERE" && env -u RUSTC_BOOTSTRAP RUSTFLAGS="" \
-        CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt)
+        CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt -p loaded)
     if ! is_legacy "$PLAIN_DIR/tokio_mt"; then
         # A future stable rustc may default to v0: ask for legacy explicitly.
         log "plain build is not legacy-mangled; rebuilding with -C symbol-mangling-version=legacy"
         (cd "$HERE" && RUSTC_BOOTSTRAP=1 \
             RUSTFLAGS="-C symbol-mangling-version=legacy -Z unstable-options" \
-            CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt)
+            CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt -p loaded)
         is_legacy "$PLAIN_DIR/tokio_mt" || die "could not get a legacy-mangled build"
     fi
 }
@@ -155,6 +157,11 @@ build() {
 V0_OWN='^_R(I|Y|N[A-Za-z]|[MX](s[0-9A-Za-z]*_)?)*Cs[0-9A-Za-z]+_'
 
 # '@' = module path anchored with V0_OWN; otherwise an unanchored substring.
+# These are the lists the committed fixtures were recorded with (kept so that
+# re-recording them changes nothing else).  `asprof-batch record`'s defaults
+# (configs/runtimes.yaml) have since been narrowed to code that never blocks:
+# no std::sync, drop glue, Deref, log's logger call, crossbeam's Parker...
+# (docs/loaded-recordings.md); the loaded_* fixtures are recorded with them.
 NOTRACE_V0=(
     18precondition_check                       # core UB-check helpers
     @4core4sync6atomic                         # core::sync::atomic::*
@@ -294,6 +301,36 @@ rec() {
     [[ ${prog[0]} == "$PLAIN_DIR"/* ]] || verify_filters "$dir" "${prog[@]}"
 }
 
+# record_loaded NAME PROGRAM: a recording made on a busy CPU, on purpose.
+# The program and HOGS (default 3) CPU-bound shell loops are pinned to the
+# same CPU (taskset -c 0), so the kernel preempts the program's threads,
+# inside polls too: long fast polls made of preemption, which a blocking-poll
+# rule must not report.  Recorded with `asprof-batch record` itself (its
+# default -N filters from configs/runtimes.yaml, its -A task-poll arguments,
+# -P . for a plain build), not with the -N lists above, so that the fixture is
+# what a user gets.  Preemption lands wherever the program happens to be:
+# the switch-out counts and which polls were preempted change from run to
+# run (tests/rust/switches.py prints them); the blocking polls do not.
+record_loaded() {
+    local name=$1 prog=$2 dir=$FIX/$1 hogs=() i
+    local asprof=$ROOT/asprof-batch
+    [[ -x $asprof ]] || die "build asprof-batch first (./configure && make)"
+    command -v taskset >/dev/null || die "taskset not found (apt-get install util-linux)"
+    rm -rf "$dir"
+    for ((i = 0; i < ${HOGS:-3}; i++)); do
+        taskset -c 0 sh -c 'while :; do :; done' &
+        hogs+=($!)
+    done
+    sleep 0.3   # let the hogs use up their first slices
+    log "recording $name pinned to CPU 0 beside ${#hogs[@]} CPU hogs"
+    taskset -c 0 "$asprof" record -o "$dir" -- "$prog" >/dev/null 2>&1 || true
+    kill "${hogs[@]}"
+    wait "${hogs[@]}" 2>/dev/null || true
+    [[ -f $dir/info ]] || die "$name: no recording"
+    check_fixture "$dir"
+    python3 "$HERE/switches.py" "$dir" "$asprof" | sed 's/^/   /' >&2
+}
+
 want() {   # is fixture $1 selected on the command line?
     ((${#SELECTED[@]} == 0)) && return 0
     local s; for s in "${SELECTED[@]}"; do [[ $s == "$1" ]] && return 0; done; return 1
@@ -346,6 +383,11 @@ main() {
 
     # Legacy symbols, full dynamic patching of every function (-P .), std included.
     want tokio_mt_legacy && rec tokio_mt_legacy -P . "${lgn[@]}" -- "$PLAIN_DIR/tokio_mt"
+
+    # Recorded under load (tests/rust/loaded): known blocking polls of each
+    # kind among fast polls that get preempted.
+    want loaded_mcount && record_loaded loaded_mcount "$MCOUNT_DIR/loaded"
+    want loaded_plain  && record_loaded loaded_plain  "$PLAIN_DIR/loaded"
 
     local i
     for i in 1 2 3; do
