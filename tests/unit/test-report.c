@@ -44,6 +44,21 @@ static void durations(struct asp_durations *d, size_t n, const uint64_t *v)
 	asp_durations_finish(d);
 }
 
+/* a blocking-poll finding added to r->findings (room for it allocated) */
+static struct asp_finding *finding(struct asp_result *r, enum asp_severity sev, const char *future,
+				   uint32_t task, int tid, uint64_t start, uint64_t dur,
+				   uint64_t threshold, uint64_t measured, enum asp_doing doing,
+				   uint64_t oncpu, uint64_t blocked, uint64_t preempted)
+{
+	struct asp_finding *x = &r->findings[r->nfindings++];
+	x->rule = xstrdup("blocking-poll"), x->severity = sev, x->future = xstrdup(future);
+	x->task = task, x->tid = tid, x->start_ns = start, x->duration_ns = dur;
+	x->threshold_ns = threshold, x->measured_ns = measured, x->doing = doing;
+	x->split = (struct asp_split){ oncpu, blocked, preempted };
+	x->pattern = xstrdup("default"), x->count = 1;
+	return x;
+}
+
 /* three tasks (main, a worker that blocks, one polled twice at once), four
  * futures, one blocking finding */
 static struct asp_result *make_result(void)
@@ -107,14 +122,46 @@ static struct asp_result *make_result(void)
 		asp_durations_add(&f->poll_ns, i * 1000);
 	asp_durations_finish(&f->poll_ns);
 
-	r->nfindings = 1;
-	r->findings = xcalloc(1, sizeof(*r->findings));
-	struct asp_finding *x = &r->findings[0];
-	x->rule = xstrdup("blocking-poll"), x->severity = ASP_SEV_ERROR;
-	x->future = xstrdup(BLOCKING), x->task = 2, x->tid = 100;
-	x->start_ns = 6500, x->duration_ns = 199998500, x->threshold_ns = 100000000;
+	/* where the polls' time went (the context switches) */
+	r->has_sched = true, r->preempt_known = true;
+	r->switches_voluntary = 12, r->switches_preempted = 3;
+	r->task_polls = 5, r->task_polls_preempted = 1;
+	r->task_split = (struct asp_split){ 1026000, 199000000, 1000000 };
+	durations(&r->tasks[0].own_ns, 1, (uint64_t[]){ 4000 });
+	r->tasks[0].split = (struct asp_split){ 4000, 0, 0 };
+	durations(&r->tasks[1].own_ns, 2, (uint64_t[]){ 199000000, 1000 });
+	r->tasks[1].split = (struct asp_split){ 1001000, 198000000, 1000000 };
+	durations(&r->tasks[2].own_ns, 2, (uint64_t[]){ 10000, 15000 });
+	r->tasks[2].split = (struct asp_split){ 25000, 0, 0 };
+	for (size_t i = 0; i < r->nfutures; i++) {
+		f = &r->futures[i];
+		asp_durations_merge(&f->own_ns, &f->poll_ns);
+		asp_durations_finish(&f->own_ns);
+		f->split.oncpu_ns = f->busy_ns;
+	}
+	f = &r->futures[1]; /* BLOCKING */
+	asp_durations_free(&f->own_ns);
+	memset(&f->own_ns, 0, sizeof(f->own_ns));
+	durations(&f->own_ns, 1, (uint64_t[]){ 199000000 });
+	f->split = (struct asp_split){ 1000000, 198000000, 998500 };
+
+	/* a blocking future twice (one group), a CPU loop with a call path, a
+	 * poll with no culprit; by severity, then duration */
+	r->findings = xcalloc(4, sizeof(*r->findings));
+	struct asp_finding *x = finding(r, ASP_SEV_ERROR, BLOCKING, 2, 100, 6500, 199998500, 100000000,
+					199000000, ASP_DOING_BLOCKED, 1000000, 198000000, 998500);
 	x->culprit = xstrdup("std::thread::sleep"), x->culprit_share = 0.98;
-	x->pattern = xstrdup("default"), x->count = 1;
+	x = finding(r, ASP_SEV_WARNING, BLOCKING, 3, 101, 400001000, 30000000, 10000000, 20000000,
+		    ASP_DOING_BLOCKED, 500000, 19500000, 10000000);
+	x->culprit_self = true;
+	x = finding(r, ASP_SEV_WARNING, WORKER_ROOT, 2, 101, 300000000, 15000000, 10000000, 15000000,
+		    ASP_DOING_CPU, 14500000, 500000, 0);
+	x->culprit = xstrdup("demo::calculate_pi \u2192 demo::backoff"), x->culprit_calls = 2;
+	x->culprit_share = 0.9;
+	x = finding(r, ASP_SEV_WARNING, IDLE_ROOT, 0, 100, 450000000, 12000000, 10000000, 12000000,
+		    ASP_DOING_CPU, 12000000, 0, 0);
+	x->no_culprit = xstrdup("no call recorded in the poll");
+	asp_result_group_findings(r);
 	return r;
 }
 
@@ -390,7 +437,7 @@ TEST(summary_json)
 
 	json_object *doc = json_object_from_file(path);
 	CHECK(doc != NULL);
-	CHECK_STR(gets(doc, "schema"), "asprof-summary/1");
+	CHECK_STR(gets(doc, "schema"), "asprof-summary/2");
 	json_object *run = get(doc, "run");
 	CHECK_STR(gets(run, "path"), "/data/demo/uftrace.data");
 	CHECK_STR(gets(run, "name"), "demo");
@@ -404,6 +451,16 @@ TEST(summary_json)
 	CHECK_U64(geti(run, "data_bytes"), 19744);
 	CHECK(json_object_is_type(get(run, "duration_ns"), json_type_int));
 	CHECK_STR(json_object_get_string(json_object_array_get_idx(get(run, "notes"), 0)), "a note");
+	CHECK(json_object_get_boolean(get(run, "has_sched")) == 1);
+	CHECK(json_object_get_boolean(get(run, "preempt_known")) == 1);
+	CHECK_STR(gets(run, "measure"), "own");
+	CHECK_U64(geti(get(run, "switches"), "voluntary"), 12);
+	CHECK_U64(geti(get(run, "switches"), "preempted"), 3);
+	CHECK_U64(geti(run, "task_polls"), 5);
+	CHECK_U64(geti(run, "task_polls_preempted"), 1);
+	CHECK_U64(geti(get(run, "task_split"), "oncpu_ns"), 1026000);
+	CHECK_U64(geti(get(run, "task_split"), "blocked_ns"), 199000000);
+	CHECK_U64(geti(get(run, "task_split"), "preempted_ns"), 1000000);
 
 	json_object *tasks = get(doc, "tasks");
 	CHECK_U64(json_object_array_length(tasks), 3);
@@ -428,6 +485,12 @@ TEST(summary_json)
 	CHECK_U64(geti(q, "max"), 200000000);
 	CHECK_U64(geti(q, "p50"), 1000);
 	CHECK(near(getd(q, "mean"), 100000500.0));
+	/* own time beside the wall time */
+	CHECK_U64(geti(get(t, "own_ns"), "max"), 199000000);
+	CHECK_U64(geti(get(t, "own_ns"), "min"), 1000);
+	CHECK_U64(geti(t, "oncpu_ns"), 1001000);
+	CHECK_U64(geti(t, "blocked_ns"), 198000000);
+	CHECK_U64(geti(t, "preempted_ns"), 1000000);
 
 	json_object *futures = get(doc, "futures");
 	CHECK_U64(json_object_array_length(futures), 4);
@@ -448,6 +511,12 @@ TEST(summary_json)
 	CHECK(json_object_is_type(get(q, "mean"), json_type_double));
 	CHECK(near(getd(q, "mean"), 50500.0));
 	CHECK_STR(gets(json_object_array_get_idx(futures, 0), "kind"), "user_future");
+	f = json_object_array_get_idx(futures, 1);
+	CHECK_U64(geti(get(f, "own_ns"), "max"), 199000000);
+	CHECK_U64(geti(get(f, "poll_ns"), "max"), 199998500);
+	CHECK_U64(geti(f, "oncpu_ns"), 1000000);
+	CHECK_U64(geti(f, "blocked_ns"), 198000000);
+	CHECK_U64(geti(f, "preempted_ns"), 998500);
 	CHECK_STR(gets(json_object_array_get_idx(futures, 2), "kind"), "async_block");
 
 	json_object *x = json_object_array_get_idx(get(doc, "findings"), 0);
@@ -463,6 +532,43 @@ TEST(summary_json)
 	CHECK(near(getd(x, "culprit_share"), 0.98));
 	CHECK_STR(gets(x, "pattern"), "default");
 	CHECK_U64(geti(x, "count"), 1);
+	CHECK_U64(geti(x, "measured_ns"), 199000000);
+	CHECK_U64(geti(x, "oncpu_ns"), 1000000);
+	CHECK_U64(geti(x, "blocked_ns"), 198000000);
+	CHECK_U64(geti(x, "preempted_ns"), 998500);
+	CHECK_STR(gets(x, "doing"), "blocked");
+	CHECK(json_object_get_boolean(get(x, "culprit_self")) == 0);
+	CHECK(json_object_object_get_ex(x, "no_culprit", NULL) && get(x, "no_culprit") == NULL);
+	/* every poll's finding is kept */
+	json_object *all = get(doc, "findings");
+	CHECK_U64(json_object_array_length(all), 4);
+	x = json_object_array_get_idx(all, 1);
+	CHECK(json_object_get_boolean(get(x, "culprit_self")) == 1);
+	CHECK(get(x, "culprit") == NULL);
+	x = json_object_array_get_idx(all, 2);
+	CHECK_STR(gets(x, "doing"), "on CPU");
+	CHECK_STR(gets(x, "culprit"), "demo::calculate_pi \u2192 demo::backoff");
+	CHECK_U64(geti(x, "culprit_calls"), 2);
+	x = json_object_array_get_idx(all, 3);
+	CHECK_STR(gets(x, "no_culprit"), "no call recorded in the poll");
+
+	/* and grouped: the blocking future's two polls are one group */
+	json_object *groups = get(doc, "finding_groups");
+	CHECK_U64(json_object_array_length(groups), 3);
+	json_object *g = json_object_array_get_idx(groups, 0);
+	CHECK_STR(gets(g, "rule"), "blocking-poll");
+	CHECK_STR(gets(g, "future"), BLOCKING);
+	CHECK_STR(gets(g, "severity"), "error");
+	CHECK_U64(geti(g, "count"), 2);
+	CHECK_U64(geti(g, "total_ns"), 219000000);
+	CHECK_U64(geti(g, "longest_ns"), 199000000);
+	CHECK_U64(json_object_array_length(get(g, "tasks")), 2);
+	CHECK_U64(json_object_get_int(json_object_array_get_idx(get(g, "tasks"), 1)), 3);
+	CHECK_U64(geti(g, "worst"), 0);
+	g = json_object_array_get_idx(groups, 2);
+	CHECK_STR(gets(g, "future"), IDLE_ROOT);
+	CHECK_U64(geti(g, "worst"), 3);
+	CHECK_U64(json_object_get_int(json_object_array_get_idx(get(g, "tasks"), 0)), 0);
 
 	json_object *ru = get(doc, "rules");
 	CHECK(json_object_object_get_ex(ru, "path", NULL) && get(ru, "path") == NULL);
