@@ -3,6 +3,7 @@
  * the atomic output files (commit, abort, unwritable and non-directory
  * paths, a write that fails with ENOSPC). */
 #include "report/outfile.h"
+#include "report/describe.h"
 #include "report/report.h"
 #include "analysis/util.h"
 #include "tests/unit/tap.h"
@@ -643,8 +644,20 @@ TEST(text_summary)
 	CHECK(strstr(buf, "main: " MAIN_ROOT));
 	CHECK(strstr(buf, "... and 1 more")); /* three tasks, top 2 */
 	CHECK(strstr(buf, "blocking-poll") && strstr(buf, BLOCKING));
-	CHECK(strstr(buf, "culprit: std::thread::sleep (98%)"));
+	/* findings grouped: the blocking future's two polls are one block */
+	CHECK(strstr(buf, "Findings (4, in 3 groups)"));
+	CHECK(strstr(buf, "  error    blocking-poll      2   199.00 ms >   100.00 ms   219.00 ms  " BLOCKING "\n"));
+	CHECK(strstr(buf, " tasks 2, 3; worst: blocked 198.00 ms (99 %)\n"));
+	CHECK(strstr(buf, " culprit: std::thread::sleep\n"));
+	CHECK(strstr(buf, " task 2; on CPU 14.50 ms (96 %)\n"));
+	CHECK(strstr(buf, " culprit: demo::calculate_pi \u2192 demo::backoff, 2 calls\n"));
+	CHECK(!strstr(buf, IDLE_ROOT)); /* three groups, top 2 */
 	CHECK(strstr(buf, "... and 2 more")); /* four futures, top 2 */
+	/* own time beside the wall time */
+	CHECK(strstr(buf, "TASK    POLLS        BUSY         OWN        IDLE  ROOT\n"));
+	CHECK(strstr(buf, "       2        2   200.00 ms   199.00 ms    99.99 ms  " WORKER_ROOT "\n"));
+	CHECK(strstr(buf, "      BUSY    POLLS        P50        P99    OWN P99        MAX  KIND"));
+	CHECK(strstr(buf, " 200.00 ms        1  200.00 ms  200.00 ms  199.00 ms  200.00 ms  async_fn     " BLOCKING "\n"));
 	CHECK(!strstr(buf, LONG_NAME));
 	free(buf);
 
@@ -654,6 +667,8 @@ TEST(text_summary)
 	fclose(fp);
 	CHECK(!strstr(buf, "more\n"));
 	CHECK(strstr(buf, IDLE_ROOT));
+	CHECK(strstr(buf, "   outside tasks; on CPU 12.00 ms (100 %)\n"));
+	CHECK(strstr(buf, " no culprit: no call recorded in the poll\n"));
 	CHECK(!strstr(buf, LONG_NAME));
 	CHECK(strstr(buf, "<futures_util::futur...") != NULL);
 	CHECK(strstr(buf, "poll_the_tail_end\n") != NULL);
@@ -671,6 +686,30 @@ TEST(text_summary)
 	if (tap_failures_)
 		for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"))
 			fprintf(stderr, "# %s\n", l);
+	free(buf);
+
+	/* the worst poll blocked in its own code and was preempted a while;
+	 * without context switches, no own time and no split */
+	struct asp_finding *x = &r->findings[0];
+	free(x->culprit);
+	x->culprit = NULL, x->culprit_self = true;
+	x->split = (struct asp_split){ 1000000, 149000000, 49998500 };
+	fp = open_memstream(&buf, &len);
+	asp_summary_print(fp, r, 1);
+	fclose(fp);
+	CHECK(strstr(buf, " tasks 2, 3; worst: blocked 149.00 ms (74 %), preempted 50.00 ms\n"));
+	CHECK(strstr(buf, " " ASP_CULPRIT_SELF_TEXT "\n"));
+	free(buf);
+	r->has_sched = false;
+	for (size_t i = 0; i < r->nfindings; i++)
+		r->findings[i].doing = ASP_DOING_UNKNOWN;
+	fp = open_memstream(&buf, &len);
+	asp_summary_print(fp, r, 1);
+	fclose(fp);
+	CHECK(strstr(buf, "TASK    POLLS        BUSY        IDLE  ROOT\n"));
+	CHECK(strstr(buf, "BUSY    POLLS         P50         P99         MAX  KIND"));
+	CHECK(!strstr(buf, "OWN"));
+	CHECK(strstr(buf, " tasks 2, 3; worst: preempted 50.00 ms\n"));
 	free(buf);
 	asp_result_free(r);
 }
