@@ -93,18 +93,20 @@ char *asp_finding_summary(const struct asp_finding *f)
 	return b.data ? b.data : xstrdup("");
 }
 
-char *asp_group_tasks_text(const struct asp_finding_group *g, size_t max)
+char *asp_group_tasks_text(const struct asp_finding_group *g, size_t max, bool words)
 {
 	struct asp_buf b = { 0 };
-	size_t n = max && max < g->ntasks ? max : g->ntasks;
-	for (size_t i = 0; i < n; i++) {
-		if (g->tasks[i])
-			asp_buf_printf(&b, "%s%" PRIu32, i ? ", " : "", g->tasks[i]);
-		else
-			asp_buf_printf(&b, "%soutside tasks", i ? ", " : "");
-	}
-	if (n < g->ntasks)
-		asp_buf_printf(&b, ", ... (%zu in all)", g->ntasks);
+	bool outside = g->ntasks && !g->tasks[0]; /* ascending: 0 first */
+	size_t first = outside, ids = g->ntasks - first;
+	size_t n = max && max < ids ? max : ids;
+	if (words && ids)
+		asp_buf_printf(&b, "%s", ids == 1 ? "task " : "tasks ");
+	for (size_t i = 0; i < n; i++)
+		asp_buf_printf(&b, "%s%" PRIu32, i ? ", " : "", g->tasks[first + i]);
+	if (n < ids)
+		asp_buf_printf(&b, ", ... (%zu in all)", ids);
+	if (outside)
+		asp_buf_printf(&b, "%soutside tasks", ids ? ", " : "");
 	return b.data ? b.data : xstrdup("");
 }
 

@@ -57,9 +57,10 @@ static inline char *asp_finding_culprit(const struct asp_finding *f)
  * nothing is known. */
 char *asp_finding_summary(const struct asp_finding *f);
 
-/* the group's tasks as "2, 3, 5" (0 is "outside tasks"), at most max ids
- * then ", ... (N in all)"; max 0: all; malloc'd */
-char *asp_group_tasks_text(const struct asp_finding_group *g, size_t max);
+/* the group's tasks: "2, 3, 5" (at most max ids, then ", ... (N in all)";
+ * max 0: all) and ", outside tasks" when some were outside any; with
+ * words "task 2", "tasks 2, 3", "outside tasks"; malloc'd */
+char *asp_group_tasks_text(const struct asp_finding_group *g, size_t max, bool words);
 
 /* f is one of the findings g groups (its rule and future) */
 bool asp_group_has(const struct asp_finding_group *g, const struct asp_finding *f);

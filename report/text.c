@@ -5,6 +5,7 @@
  * switches. Fixed-width columns first, the (long) names last. */
 #include "report.h"
 #include "report/describe.h"
+#include "analysis/registry.h"
 #include "analysis/util.h"
 
 #include <inttypes.h>
@@ -120,10 +121,8 @@ static void print_group_detail(FILE *out, const struct asp_finding_group *g,
 			       const struct asp_finding *w)
 {
 	char nb[NAME_WIDTH + 8], doing[64], pre[48];
-	char *tasks = asp_group_tasks_text(g, 8);
-	/* "task 2", "tasks 2, 3", "outside tasks" */
-	fprintf(out, "%*s%s%s", FINDING_INDENT, "",
-		!g->ntasks || !g->tasks[0] ? "" : g->ntasks == 1 ? "task " : "tasks ", tasks);
+	char *tasks = asp_group_tasks_text(g, 8, true);
+	fprintf(out, "%*s%s", FINDING_INDENT, "", tasks);
 	free(tasks);
 	if (w->count > 1)
 		fprintf(out, "; %" PRIu64 " times", w->count);
@@ -163,10 +162,15 @@ static void print_findings(FILE *out, const struct asp_result *r, size_t top)
 	for (size_t i = 0; i < n; i++) {
 		const struct asp_finding_group *g = &r->groups[i];
 		const struct asp_finding *w = &r->findings[g->worst];
+		const struct asp_rule *rule = asp_rule_named(g->rule);
+		/* a self-wake finding is a run of polls: no duration of its own */
+		bool per_poll = !rule || rule->per_poll;
 		fprintf(out, "  %-8s %-14s %5" PRIu64 " %11s > %11s %11s  %s\n",
 			asp_severity_name(g->severity), g->rule ? g->rule : "?", g->count,
-			dur(g->longest_ns, b1, sizeof(b1)), dur(w->threshold_ns, b2, sizeof(b2)),
-			dur(g->total_ns, b3, sizeof(b3)), short_name(g->future, nb, sizeof(nb)));
+			per_poll ? dur(g->longest_ns, b1, sizeof(b1)) : "-",
+			dur(w->threshold_ns, b2, sizeof(b2)),
+			per_poll ? dur(g->total_ns, b3, sizeof(b3)) : "-",
+			short_name(g->future, nb, sizeof(nb)));
 		print_group_detail(out, g, w);
 	}
 	print_more(out, n, r->ngroups);
