@@ -395,6 +395,133 @@ TEST(chrome_layout)
 	free(dir);
 }
 
+static void offcpu(struct asp_span_sink sink, int tid, uint32_t task, uint64_t start, uint64_t end,
+		   bool preempted, const char *where)
+{
+	struct asp_offcpu o = { .tid = tid, .task = task, .start_ns = start, .end_ns = end,
+				.preempted = preempted };
+	char *copy = where ? xstrdup(where) : NULL; /* valid until flush */
+	o.where = copy;
+	sink.offcpu(sink.ctx, &o);
+	sink.flush(sink.ctx);
+	free(copy);
+}
+
+/* X events of pid 2, thread tid, nest (a child inside its parent) */
+static bool nested(json_object *events, int64_t tid)
+{
+	struct iv { int64_t a, b; } v[64], stack[64];
+	size_t n = 0, depth = 0;
+	for (size_t i = 0; i < json_object_array_length(events) && n < 64; i++) {
+		json_object *e = json_object_array_get_idx(events, i);
+		if (strcmp(gets(e, "ph"), "X") || geti(e, "pid") != 2 || geti(e, "tid") != tid)
+			continue;
+		int64_t a = llround(getd(e, "ts") * 1000), d = llround(getd(e, "dur") * 1000);
+		v[n++] = (struct iv){ a, a + d };
+	}
+	/* by start, the longer first */
+	for (size_t i = 1; i < n; i++)
+		for (size_t k = i; k > 0 && (v[k].a < v[k - 1].a ||
+					     (v[k].a == v[k - 1].a && v[k].b > v[k - 1].b)); k--) {
+			struct iv t = v[k];
+			v[k] = v[k - 1];
+			v[k - 1] = t;
+		}
+	for (size_t i = 0; i < n; i++) {
+		while (depth && stack[depth - 1].b <= v[i].a)
+			depth--;
+		if (depth && v[i].b > stack[depth - 1].b)
+			return false;
+		stack[depth++] = v[i];
+	}
+	return true;
+}
+
+/* the blocked and preempted times inside polls: slices on the thread's
+ * track, inside the innermost poll around them; the blocking poll says
+ * what it was doing */
+TEST(chrome_offcpu)
+{
+	char *dir = tap_tmpdir();
+	char *path = asp_path_join(dir, "trace.json"), *err = NULL;
+	struct asp_result *r = make_result();
+	struct asp_chrome *c = asp_chrome_open(path, &err);
+	CHECK(c != NULL);
+	struct asp_span_sink sink = asp_chrome_sink(c);
+	CHECK(sink.offcpu != NULL);
+	/* thread 100: task 2's poll (6000..200006000) around BLOCKING
+	 * (6500..199005000); the first time starts a little before both (the
+	 * clocks disagree): cut to BLOCKING */
+	offcpu(sink, 100, 2, 5990, 7000, false, "std::thread::sleep");
+	offcpu(sink, 100, 2, 7000, 100000000, false, "std::thread::sleep");
+	offcpu(sink, 100, 2, 150000000, 151000000, true, NULL);
+	struct asp_span b = {
+		.task = 2, .tid = 100, .start_ns = 6500, .end_ns = 199005000, .name = BLOCKING,
+		.kind = ASP_FK_ASYNC_FN, .level = 1, .blocking = ASP_SEV_ERROR,
+		.culprit = "std::thread::sleep", .doing = ASP_DOING_BLOCKED,
+		.split = { 1000000, 198000000, 998500 },
+	};
+	sink.span(sink.ctx, &b);
+	/* after BLOCKING returned, inside the task poll */
+	offcpu(sink, 100, 2, 199100000, 199200000, true, "tokio::runtime::park");
+	span(sink, true, 2, 100, 6000, 200006000, WORKER_ROOT, 0, ASP_SEV_NONE, NULL);
+	/* thread 101: a time outside any poll, then a poll */
+	offcpu(sink, 101, 0, 250000000, 250001000, false, NULL);
+	span(sink, true, 2, 101, 300000000, 300001000, WORKER_ROOT, 0, ASP_SEV_NONE, NULL);
+	/* one no poll returned around: written at the end */
+	offcpu(sink, 101, 2, 300002000, 300003000, true, NULL);
+	CHECK(asp_chrome_finish(c, r, &err) == 0);
+	json_object *doc = json_object_from_file(path);
+	CHECK(doc != NULL);
+	json_object *events = get(doc, "traceEvents");
+
+	size_t blocked = 0, preempted = 0;
+	for (size_t i = 0; i < json_object_array_length(events); i++) {
+		json_object *e = json_object_array_get_idx(events, i);
+		const char *name = gets(e, "name");
+		if (!name || strcmp(gets(e, "ph"), "X"))
+			continue;
+		bool bl = !strcmp(name, "blocked"), pr = !strcmp(name, "preempted");
+		blocked += bl;
+		preempted += pr;
+		if (bl || pr) {
+			CHECK_U64(geti(e, "pid"), 2);
+			CHECK_STR(gets(e, "cat"), "offcpu");
+		}
+	}
+	CHECK_U64(blocked, 3);
+	CHECK_U64(preempted, 3);
+	/* cut to the poll it ran into; where is the innermost frame */
+	json_object *e = find_event(events, "X", 2, 100, "blocked");
+	CHECK(e && near(getd(e, "ts"), 6.5) && near(getd(e, "dur"), 0.5));
+	CHECK_STR(gets(get(e, "args"), "where"), "std::thread::sleep");
+	CHECK_U64(geti(get(e, "args"), "task"), 2);
+	e = find_event(events, "X", 2, 100, "preempted");
+	CHECK(e && near(getd(e, "ts"), 150000.0) && near(getd(e, "dur"), 1000.0));
+	CHECK(e && !json_object_object_get_ex(get(e, "args"), "where", NULL));
+	e = find_event(events, "X", 2, 101, "blocked");
+	CHECK(e && near(getd(e, "ts"), 250000.0) && near(getd(e, "dur"), 1.0));
+	CHECK(nested(events, 100));
+	CHECK(nested(events, 101));
+	/* the blocking poll: what it was doing, its split in ms */
+	e = find_event(events, "X", 2, 100, BLOCKING);
+	json_object *args = get(e, "args");
+	CHECK_STR(gets(args, "doing"), "blocked");
+	CHECK(near(getd(args, "oncpu_ms"), 1.0));
+	CHECK(near(getd(args, "blocked_ms"), 198.0));
+	CHECK(near(getd(args, "preempted_ms"), 0.998));
+	CHECK_STR(gets(args, "culprit"), "std::thread::sleep");
+	/* the tasks' tracks have none */
+	CHECK(find_event(events, "X", 1, -1, "blocked") == NULL);
+
+	json_object_put(doc);
+	asp_result_free(r);
+	free(err);
+	free(path);
+	tap_rmdir(dir);
+	free(dir);
+}
+
 TEST(chrome_abort_and_errors)
 {
 	char *dir = tap_tmpdir();
@@ -1050,6 +1177,7 @@ int main(void)
 {
 	return tap_run((struct tap_case[]){
 		CASE(chrome_layout),
+		CASE(chrome_offcpu),
 		CASE(chrome_abort_and_errors),
 		CASE(summary_json),
 		CASE(summary_tasks_print_as_json_c),
