@@ -11,6 +11,7 @@
 #include "analysis/util.h"
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,14 +55,32 @@ static bool case_fails(const struct asp_result *r, const bool *fails, const stru
 	       (!c->pattern || !strcmp(c->pattern, f->pattern));
 }
 
-/* the group has findings of the case that fail */
-static bool case_group_fails(const struct asp_result *r, const bool *fails,
-			     const struct rule_case *c, const struct asp_finding_group *g)
+/* the index in r->groups of each finding's group (findings x groups,
+ * once per run, not per case) */
+static size_t *groups_of(const struct asp_result *r)
 {
+	size_t *of = xcalloc(r->nfindings ? r->nfindings : 1, sizeof(*of));
+	for (size_t i = 0; i < r->nfindings; i++) {
+		of[i] = SIZE_MAX;
+		for (size_t g = 0; g < r->ngroups && of[i] == SIZE_MAX; g++)
+			if (asp_group_has(&r->groups[g], &r->findings[i]))
+				of[i] = g;
+	}
+	return of;
+}
+
+/* hit[g]: group g has findings of the case that fail; returns how many do */
+static size_t case_groups(const struct asp_result *r, const bool *fails, const size_t *of,
+			  const struct rule_case *c, bool *hit)
+{
+	size_t n = 0;
+	memset(hit, 0, (r->ngroups ? r->ngroups : 1) * sizeof(*hit));
 	for (size_t i = 0; i < r->nfindings; i++)
-		if (case_fails(r, fails, c, i) && asp_group_has(g, &r->findings[i]))
-			return true;
-	return false;
+		if (of[i] != SIZE_MAX && !hit[of[i]] && case_fails(r, fails, c, i)) {
+			hit[of[i]] = true;
+			n++;
+		}
+	return n;
 }
 
 /* <testcase classname="asprof.rules.RUN" name="RULE [PATTERN]: FUTURE"> */
@@ -92,9 +111,10 @@ static int u32_cmp(const void *a, const void *b)
 /* One failing testcase for the group's findings of the case that fail:
  * the message says how many, the longest and the total, the tasks, what
  * the worst poll was doing and its culprit; the text lists the polls. */
-static void group_case(FILE *fp, const struct asp_result *r, const bool *fails,
-		       const struct rule_case *c, const struct asp_finding_group *g)
+static void group_case(FILE *fp, const struct asp_result *r, const bool *fails, const size_t *of,
+		       const struct rule_case *c, size_t group)
 {
+	const struct asp_finding_group *g = &r->groups[group];
 	/* the failing findings: as a group of their own */
 	struct asp_finding_group fg = { .rule = g->rule, .future = g->future };
 	struct asp_buf polls = { 0 };
@@ -103,7 +123,7 @@ static void group_case(FILE *fp, const struct asp_result *r, const bool *fails,
 	fg.tasks = xreallocarray(NULL, r->nfindings, sizeof(*fg.tasks));
 	for (size_t i = 0; i < r->nfindings; i++) {
 		const struct asp_finding *f = &r->findings[i];
-		if (!case_fails(r, fails, c, i) || !asp_group_has(g, f))
+		if (of[i] != group || !case_fails(r, fails, c, i))
 			continue;
 		if (!w || f->severity > w->severity ||
 		    (f->severity == w->severity && f->measured_ns > w->measured_ns))
@@ -178,11 +198,11 @@ static void run_suite(FILE *fp, const struct asp_batch *b, size_t run)
 	}
 	/* a case with failing findings is one testcase per group (rule and
 	 * future) of them, each a failure; without, one passing testcase */
+	size_t *of = groups_of(r);
+	bool *hit = xcalloc(r->ngroups ? r->ngroups : 1, sizeof(*hit));
 	size_t tests = 0, failures = 0;
 	for (size_t k = 0; k < n; k++) {
-		size_t groups = 0;
-		for (size_t g = 0; g < r->ngroups; g++)
-			groups += case_group_fails(r, fails, &cases[k], &r->groups[g]);
+		size_t groups = case_groups(r, fails, of, &cases[k], hit);
 		tests += groups ? groups : 1;
 		failures += groups;
 	}
@@ -190,17 +210,17 @@ static void run_suite(FILE *fp, const struct asp_batch *b, size_t run)
 	xml(fp, r->name);
 	fprintf(fp, "\" tests=\"%zu\" failures=\"%zu\">\n", tests, failures);
 	for (size_t k = 0; k < n; k++) {
-		size_t groups = 0;
-		for (size_t g = 0; g < r->ngroups; g++)
-			if (case_group_fails(r, fails, &cases[k], &r->groups[g])) {
-				group_case(fp, r, fails, &cases[k], &r->groups[g]);
-				groups++;
-			}
-		if (!groups) {
+		if (!case_groups(r, fails, of, &cases[k], hit)) {
 			testcase_open(fp, r, &cases[k], NULL);
 			fputs("    </testcase>\n", fp);
+			continue;
 		}
+		for (size_t g = 0; g < r->ngroups; g++)
+			if (hit[g])
+				group_case(fp, r, fails, of, &cases[k], g);
 	}
+	free(hit);
+	free(of);
 	fputs("  </testsuite>\n", fp);
 }
 
