@@ -121,17 +121,27 @@ static void print_group_detail(FILE *out, const struct asp_finding_group *g,
 			       const struct asp_finding *w)
 {
 	char nb[NAME_WIDTH + 8], doing[64], pre[48];
+	struct asp_buf who = { 0 }, what = { 0 };
 	char *tasks = asp_group_tasks_text(g, 8, true);
-	fprintf(out, "%*s%s", FINDING_INDENT, "", tasks);
+	asp_buf_printf(&who, "%s", tasks);
 	free(tasks);
 	if (w->count > 1)
-		fprintf(out, "; %" PRIu64 " times", w->count);
+		asp_buf_printf(&who, "; %" PRIu64 " times", w->count);
 	bool did = asp_finding_doing(w, doing, sizeof(doing)) != NULL;
 	bool pre_ = asp_preempted_text(&w->split, w->duration_ns, pre, sizeof(pre)) != NULL;
 	if (did || pre_)
-		fprintf(out, "; %s%s%s%s", g->count > 1 ? "worst: " : "", did ? doing : "",
-			did && pre_ ? ", " : "", pre_ ? pre : "");
-	fputc('\n', out);
+		asp_buf_printf(&what, "%s%s%s%s", g->count > 1 ? "worst: " : "", did ? doing : "",
+			       did && pre_ ? ", " : "", pre_ ? pre : "");
+	/* one line when it fits beside the names' column, else two */
+	if (!what.len)
+		fprintf(out, "%*s%s\n", FINDING_INDENT, "", who.data);
+	else if (who.len + 2 + what.len <= NAME_WIDTH + 10)
+		fprintf(out, "%*s%s; %s\n", FINDING_INDENT, "", who.data, what.data);
+	else
+		fprintf(out, "%*s%s\n%*s%s\n", FINDING_INDENT, "", who.data, FINDING_INDENT, "",
+			what.data);
+	asp_buf_free(&who);
+	asp_buf_free(&what);
 	/* a call path cut as names are; words in its place are shown whole */
 	char *owned;
 	const char *instead = asp_no_culprit_text(w->culprit, w->culprit_self, w->no_culprit, &owned);

@@ -838,6 +838,22 @@ TEST(text_summary)
 	CHECK(!strstr(buf, "OWN"));
 	CHECK(strstr(buf, " tasks 2, 3; worst: preempted 50.00 ms\n"));
 	free(buf);
+
+	/* many tasks: what the worst poll did goes on a line of its own */
+	struct asp_finding_group *g = &r->groups[0];
+	free(g->tasks);
+	g->ntasks = 12;
+	g->tasks = xcalloc(12, sizeof(*g->tasks));
+	for (uint32_t i = 0; i < 12; i++)
+		g->tasks[i] = 100001 + i;
+	fp = open_memstream(&buf, &len);
+	asp_summary_print(fp, r, 1);
+	fclose(fp);
+	char want[256];
+	snprintf(want, sizeof(want), " tasks 100001, 100002, 100003, 100004, 100005, 100006, "
+		 "100007, 100008, ... (12 in all)\n%71sworst: preempted 50.00 ms\n", "");
+	CHECK(strstr(buf, want));
+	free(buf);
 	asp_result_free(r);
 }
 
