@@ -146,6 +146,27 @@ TEST(junit_groups)
 	free(dir);
 }
 
+/* the comparison's copy of a new finding keeps its split and culprit details */
+TEST(compare_new_findings)
+{
+	struct asp_batch *b = batch_new();
+	CHECK_U64(b->cmp->nnew_findings, 1);
+	const struct asp_cmp_finding *nf = &b->cmp->new_findings[0];
+	/* the worst of the new runs' (by measured time): that run's finding */
+	const struct asp_result *run = !strcmp(nf->run, b->runs[1]->name) ? b->runs[1] : b->runs[2];
+	const struct asp_finding *f = &run->findings[0];
+	CHECK_STR(nf->future, BF_BLOCKING);
+	CHECK_U64(nf->measured_ns, f->measured_ns);
+	CHECK(f->measured_ns >= b->runs[1]->findings[0].measured_ns &&
+	      f->measured_ns >= b->runs[2]->findings[0].measured_ns);
+	CHECK_U64(nf->split.blocked_ns, f->split.blocked_ns);
+	CHECK_U64(nf->split.preempted_ns, f->split.preempted_ns);
+	CHECK(nf->doing == ASP_DOING_BLOCKED);
+	CHECK_STR(nf->culprit, "std::thread::sleep");
+	CHECK(!nf->culprit_self && !nf->no_culprit);
+	batch_free(b);
+}
+
 TEST(describe)
 {
 	char buf[64];
@@ -181,6 +202,7 @@ int main(void)
 	return tap_run((struct tap_case[]){
 		CASE(markdown_groups),
 		CASE(junit_groups),
+		CASE(compare_new_findings),
 		CASE(describe),
 		{ 0 },
 	});
