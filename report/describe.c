@@ -45,6 +45,16 @@ const char *asp_preempted_text(const struct asp_split *split, uint64_t wall_ns, 
 	return buf;
 }
 
+const char *asp_poll_text(enum asp_doing doing, const struct asp_split *split, uint64_t wall_ns,
+			  char *buf, size_t n)
+{
+	char d[64], p[48];
+	bool did = asp_doing_text(doing, split, wall_ns, d, sizeof(d)) != NULL;
+	bool pre = asp_preempted_text(split, wall_ns, p, sizeof(p)) != NULL;
+	snprintf(buf, n, "%s%s%s", did ? d : "", did && pre ? ", " : "", pre ? p : "");
+	return did || pre ? buf : NULL;
+}
+
 const char *asp_calls_text(uint64_t calls, char *buf, size_t n)
 {
 	if (calls > 1)
@@ -80,11 +90,9 @@ char *asp_culprit_text(const char *culprit, uint64_t calls, bool self, const cha
 char *asp_finding_summary(const struct asp_finding *f)
 {
 	struct asp_buf b = { 0 };
-	char doing[64], pre[48];
-	if (asp_finding_doing(f, doing, sizeof(doing)))
-		asp_buf_printf(&b, "%s", doing);
-	if (asp_preempted_text(&f->split, f->duration_ns, pre, sizeof(pre)))
-		asp_buf_printf(&b, "%s%s", b.len ? ", " : "", pre);
+	char what[128];
+	if (asp_poll_text(f->doing, &f->split, f->duration_ns, what, sizeof(what)))
+		asp_buf_printf(&b, "%s", what);
 	char *culprit = asp_finding_culprit(f);
 	if (culprit)
 		asp_buf_printf(&b, "%s%s%s", b.len ? "; " : "",

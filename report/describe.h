@@ -31,6 +31,11 @@ static inline const char *asp_finding_doing(const struct asp_finding *f, char *b
  * "preempted 3.10 ms"; else NULL (buf empty). */
 const char *asp_preempted_text(const struct asp_split *split, uint64_t wall_ns, char *buf, size_t n);
 
+/* Both as one: "blocked 24.90 ms (99 %), preempted 3.10 ms", either part
+ * alone, or NULL (buf empty) when neither has anything to say. */
+const char *asp_poll_text(enum asp_doing doing, const struct asp_split *split, uint64_t wall_ns,
+			  char *buf, size_t n);
+
 /* ", 2 calls" when the culprit's last function was called more than once
  * in the poll, else "" (in buf) */
 const char *asp_calls_text(uint64_t calls, char *buf, size_t n);

@@ -119,10 +119,8 @@ static void charts(FILE *fp, const struct asp_batch *b)
 static void doing_cell(FILE *fp, enum asp_doing doing, const struct asp_split *split,
 		       uint64_t wall_ns)
 {
-	char d[64], p[48];
-	bool did = asp_doing_text(doing, split, wall_ns, d, sizeof(d)) != NULL;
-	bool pre = asp_preempted_text(split, wall_ns, p, sizeof(p)) != NULL;
-	fprintf(fp, "%s%s%s", did ? d : "", did && pre ? ", " : "", pre ? p : "");
+	char what[128];
+	fputs(asp_poll_text(doing, split, wall_ns, what, sizeof(what)) ? what : "", fp);
 }
 
 /* the culprit as a name (a code span) with its calls, or the words in its

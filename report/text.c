@@ -120,18 +120,15 @@ static void print_tasks(FILE *out, const struct asp_result *r, size_t top)
 static void print_group_detail(FILE *out, const struct asp_finding_group *g,
 			       const struct asp_finding *w)
 {
-	char nb[NAME_WIDTH + 8], doing[64], pre[48];
+	char nb[NAME_WIDTH + 8], poll[128];
 	struct asp_buf who = { 0 }, what = { 0 };
 	char *tasks = asp_group_tasks_text(g, 8, true);
 	asp_buf_printf(&who, "%s", tasks);
 	free(tasks);
 	if (w->count > 1)
 		asp_buf_printf(&who, "; %" PRIu64 " times", w->count);
-	bool did = asp_finding_doing(w, doing, sizeof(doing)) != NULL;
-	bool pre_ = asp_preempted_text(&w->split, w->duration_ns, pre, sizeof(pre)) != NULL;
-	if (did || pre_)
-		asp_buf_printf(&what, "%s%s%s%s", g->count > 1 ? "worst: " : "", did ? doing : "",
-			       did && pre_ ? ", " : "", pre_ ? pre : "");
+	if (asp_poll_text(w->doing, &w->split, w->duration_ns, poll, sizeof(poll)))
+		asp_buf_printf(&what, "%s%s", g->count > 1 ? "worst: " : "", poll);
 	/* one line when it fits beside the names' column, else two */
 	if (!what.len)
 		fprintf(out, "%*s%s\n", FINDING_INDENT, "", who.data);
