@@ -249,6 +249,25 @@ static void decide(struct asp_cmp_row *row, const struct asp_rules *rules)
 				row->p_value, why);
 }
 
+/* nf (its future set) takes f's values, of the run named run */
+static void cmp_finding_set(struct asp_cmp_finding *nf, const struct asp_finding *f, const char *run)
+{
+	free(nf->run);
+	free(nf->culprit);
+	free(nf->no_culprit);
+	nf->run = xstrdup(run);
+	nf->severity = f->severity;
+	nf->duration_ns = f->duration_ns;
+	nf->threshold_ns = f->threshold_ns;
+	nf->culprit = f->culprit ? xstrdup(f->culprit) : NULL;
+	nf->measured_ns = f->measured_ns;
+	nf->split = f->split;
+	nf->doing = f->doing;
+	nf->culprit_calls = f->culprit_calls;
+	nf->culprit_self = f->culprit_self;
+	nf->no_culprit = f->no_culprit ? xstrdup(f->no_culprit) : NULL;
+}
+
 static void add_new_findings(struct asp_comparison *c, const struct asp_result *const *base,
 			     size_t nbase, const struct asp_result *const *new_, size_t nnew)
 {
@@ -271,27 +290,21 @@ static void add_new_findings(struct asp_comparison *c, const struct asp_result *
 				if (!strcmp(c->new_findings[k].future, f->future))
 					have = &c->new_findings[k];
 			if (have) {
+				/* the worst: by severity, then by what was held against the threshold */
 				if (f->severity > have->severity ||
-				    (f->severity == have->severity && f->duration_ns > have->duration_ns)) {
-					free(have->run);
-					free(have->culprit);
-					have->run = xstrdup(new_[r]->name);
-					have->severity = f->severity;
-					have->duration_ns = f->duration_ns;
-					have->threshold_ns = f->threshold_ns;
-					have->culprit = f->culprit ? xstrdup(f->culprit) : NULL;
-				}
+				    (f->severity == have->severity &&
+				     (f->measured_ns > have->measured_ns ||
+				      (f->measured_ns == have->measured_ns &&
+				       f->duration_ns > have->duration_ns))))
+					cmp_finding_set(have, f, new_[r]->name);
 				continue;
 			}
 			c->new_findings = xreallocarray(c->new_findings, c->nnew_findings + 1,
 							sizeof(*c->new_findings));
 			struct asp_cmp_finding *nf = &c->new_findings[c->nnew_findings++];
+			memset(nf, 0, sizeof(*nf));
 			nf->future = xstrdup(f->future);
-			nf->run = xstrdup(new_[r]->name);
-			nf->severity = f->severity;
-			nf->duration_ns = f->duration_ns;
-			nf->threshold_ns = f->threshold_ns;
-			nf->culprit = f->culprit ? xstrdup(f->culprit) : NULL;
+			cmp_finding_set(nf, f, new_[r]->name);
 		}
 	}
 }
@@ -365,6 +378,7 @@ void asp_comparison_free(struct asp_comparison *c)
 		free(c->new_findings[i].future);
 		free(c->new_findings[i].run);
 		free(c->new_findings[i].culprit);
+		free(c->new_findings[i].no_culprit);
 	}
 	free(c->new_findings);
 	free(c);

@@ -55,6 +55,13 @@ struct asp_cmp_finding {
 	enum asp_severity severity;
 	uint64_t duration_ns, threshold_ns;
 	char *culprit;        /* may be NULL */
+	/* the rest as in struct asp_finding (model.h) */
+	uint64_t measured_ns;
+	struct asp_split split;
+	enum asp_doing doing;
+	uint64_t culprit_calls;
+	bool culprit_self;
+	char *no_culprit;     /* may be NULL */
 };
 
 struct asp_comparison {

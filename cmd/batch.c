@@ -21,6 +21,7 @@
 #include "analysis/verdict.h"
 #include "report/batch.h"
 #include "report/outdir.h"
+#include "report/describe.h"
 #include "report/outfile.h"
 #include "report/outputs.h"
 #include "report/report.h"
@@ -248,6 +249,10 @@ static void analyse_run(struct pool *p, struct job *j)
 		j->chrome = NULL;
 		rmdir(rundir); /* nothing else was written there */
 		j->skip_reason = err;
+	} else if (j->result->nfindings && !j->result->ngroups) {
+		/* the reports show findings by group, which the analysis
+		 * makes; one that made none would leave them out */
+		asp_result_group_findings(j->result);
 	}
 out:
 	asp_oom_what = p->o->out_dir;
@@ -390,9 +395,13 @@ static void print_comparison(const struct asp_comparison *c, size_t top)
 	for (size_t i = 0; i < c->nnew_findings; i++) {
 		char *future = asp_show(c->new_findings[i].future, ASP_SHOW_CONTROLS);
 		char *run = asp_show(c->new_findings[i].run, ASP_SHOW_CONTROLS);
-		printf("  new blocking finding: %s (%s, %s in %s)\n", future,
-		       asp_severity_name(c->new_findings[i].severity),
-		       asp_format_duration(c->new_findings[i].duration_ns, b1, sizeof(b1)), run);
+		const struct asp_cmp_finding *f = &c->new_findings[i];
+		char doing[64];
+		bool did = asp_doing_text(f->doing, &f->split, f->duration_ns, doing, sizeof(doing)) != NULL;
+		printf("  new blocking finding: %s (%s, %s in %s%s%s)\n", future,
+		       asp_severity_name(f->severity),
+		       asp_format_duration(f->duration_ns, b1, sizeof(b1)), run, did ? ": " : "",
+		       did ? doing : "");
 		free(future);
 		free(run);
 	}

@@ -69,6 +69,14 @@ static json_object *comparison_json(const struct asp_comparison *c)
 		json_object_object_add(j, "duration_ns", json_object_new_uint64(f->duration_ns));
 		json_object_object_add(j, "threshold_ns", json_object_new_uint64(f->threshold_ns));
 		json_object_object_add(j, "culprit", asp_json_string(f->culprit));
+		json_object_object_add(j, "measured_ns", json_object_new_uint64(f->measured_ns));
+		json_object_object_add(j, "oncpu_ns", json_object_new_uint64(f->split.oncpu_ns));
+		json_object_object_add(j, "blocked_ns", json_object_new_uint64(f->split.blocked_ns));
+		json_object_object_add(j, "preempted_ns", json_object_new_uint64(f->split.preempted_ns));
+		json_object_object_add(j, "doing", json_object_new_string(asp_doing_name(f->doing)));
+		json_object_object_add(j, "culprit_calls", json_object_new_uint64(f->culprit_calls));
+		json_object_object_add(j, "culprit_self", json_object_new_boolean(f->culprit_self));
+		json_object_object_add(j, "no_culprit", asp_json_string(f->no_culprit));
 		json_object_array_add(nf, j);
 	}
 	json_object_object_add(o, "new_findings", nf);

@@ -3,10 +3,12 @@
  * this structure:
  *
  *   summary.json  batch.c     schema "asprof-batch/1": runs, skipped, comparison
- *   report.xlsx   xlsx.c      Summary, Runs, Futures, Tasks, Findings, Comparison
+ *   report.xlsx   xlsx.c      Summary, Runs, Futures, Tasks, Findings, Finding polls,
+ *                             Comparison
  *   charts/       charts/     gnuplot: PNG + SVG, with .gp and .dat beside each
  *   index.md      markdown.c  a CI job summary, verdict first
  *   junit.xml     junit.c     one testcase per compared future and per blocking rule
+ *                             (a failing one per group of findings)
  *
  * All writes are atomic (report/outfile.h); errors come back as "PATH: reason".
  * The registry of outputs (report/outputs.c) lists them in the order they

@@ -6,7 +6,11 @@
  *                    where a task moved to another thread between polls
  *
  * Every poll is a complete ("X") event coloured by task; blocking polls are
- * red/orange and also get an instant event.
+ * red/orange, also get an instant event, and their args say what they were
+ * doing (on CPU, blocked, preempted ms). The times a thread was switched
+ * out inside a poll (the sink's offcpu) are "blocked" and "preempted"
+ * slices on its thread's track (pid 2), held until the innermost poll
+ * around them returns and cut to it, so they nest under it.
  *
  * Complete events on one track must nest. Spans of one OS thread do, but a
  * task id can be polled on two threads at once (tasks counted per type, or
@@ -80,11 +84,23 @@ struct name_json {
 
 #define NAME_CACHE_SIZE 256
 
+/* a time the thread was switched out, held until the innermost poll
+ * around it returns (then it is drawn inside that poll) */
+struct offcpu {
+	uint64_t start, end;
+	uint32_t where;        /* interned, UINT32_MAX: not known */
+	uint32_t task;
+	bool preempted;
+};
+
 struct thread_state {
 	int tid;
 	struct pending *v;
 	size_t n, cap;
 	struct asp_json_line tails; /* of the pending spans, in order */
+	struct offcpu *off;         /* in the polls still open, in time order */
+	size_t noff, capoff;
+	uint64_t last_end;          /* the end of the last poll that returned */
 };
 
 /* Spans are formatted and written on a thread of their own, fed in blocks
@@ -92,8 +108,15 @@ struct thread_state {
  * one consumer in arrival order keeps the output byte for byte the same. */
 #define SPAN_BLOCK 2048
 #define SPAN_QUEUE 8
+struct span_item {
+	bool offcpu;           /* o, else s */
+	union {
+		struct asp_span s;
+		struct asp_offcpu o;
+	};
+};
 struct span_block {
-	struct asp_span v[SPAN_BLOCK];
+	struct span_item v[SPAN_BLOCK];
 	size_t n;
 };
 
@@ -379,6 +402,15 @@ static void span_tail(struct asp_chrome *c, struct asp_json_line *l, const struc
 			asp_jl_raw(l, culprit->s, culprit->len);
 		else
 			asp_jl_lit(l, "null");
+		/* where its time went, in ms with three decimals */
+		asp_jl_lit(l, ",\"doing\":");
+		asp_jl_str(l, asp_doing_name(s->doing));
+		asp_jl_lit(l, ",\"oncpu_ms\":");
+		asp_jl_us(l, s->split.oncpu_ns / 1000);
+		asp_jl_lit(l, ",\"blocked_ms\":");
+		asp_jl_us(l, s->split.blocked_ns / 1000);
+		asp_jl_lit(l, ",\"preempted_ms\":");
+		asp_jl_us(l, s->split.preempted_ns / 1000);
 	}
 	asp_jl_lit(l, "}}");
 }
@@ -500,6 +532,72 @@ static void flush_thread(struct asp_chrome *c, struct thread_state *th)
 	th->tails.n = 0;
 }
 
+/* an off-CPU time on its thread's track (pid 2), from start to end */
+static void write_offcpu(struct asp_chrome *c, int tid, const struct offcpu *o, uint64_t start,
+			 uint64_t end)
+{
+	struct asp_json_line *l = &c->line;
+	l_event(c, "X", o->preempted ? "preempted" : "blocked", 0, PID_THREADS, tid, start);
+	asp_jl_lit(l, ",\"dur\":");
+	asp_jl_us(l, end - start);
+	asp_jl_lit(l, ",\"cat\":\"offcpu\",\"cname\":");
+	asp_jl_str(l, o->preempted ? "thread_state_runnable" : "thread_state_uninterruptible");
+	asp_jl_lit(l, ",\"args\":{\"task\":");
+	asp_jl_u64(l, o->task);
+	if (o->where != UINT32_MAX) {
+		asp_jl_lit(l, ",\"where\":");
+		asp_jl_raw(l, c->json[o->where].s, c->json[o->where].len);
+	}
+	asp_jl_lit(l, "}");
+	l_emit(c);
+}
+
+/* the thread was switched out: held until the poll around it returns */
+static void handle_offcpu(struct asp_chrome *c, const struct asp_offcpu *o)
+{
+	struct thread_state *th = thread_state(c, o->tid);
+	/* inside the poll open now: after the last one that returned (the
+	 * two clocks may disagree by a little) */
+	uint64_t start = o->start_ns > th->last_end ? o->start_ns : th->last_end;
+	if (o->end_ns <= start)
+		return;
+	if (th->noff == th->capoff) {
+		th->capoff = th->capoff ? th->capoff * 2 : 8;
+		th->off = xreallocarray(th->off, th->capoff, sizeof(*th->off));
+	}
+	th->off[th->noff++] = (struct offcpu){
+		.start = start, .end = o->end_ns, .task = o->task, .preempted = o->preempted,
+		.where = o->where ? intern(c, o->where) : UINT32_MAX,
+	};
+}
+
+/* Span s of thread th returned: the off-CPU times held that overlap it
+ * happened inside it, and inside none of its children (those returned
+ * before and took theirs): drawn cut to s, so they nest under it. An
+ * outermost poll also lets go of the times before it, which no poll
+ * encloses. */
+static void offcpu_in_span(struct asp_chrome *c, struct thread_state *th, const struct asp_span *s)
+{
+	bool outermost = s->level == 0 || s->is_task_poll;
+	size_t keep = 0;
+	for (size_t i = 0; i < th->noff; i++) {
+		const struct offcpu *o = &th->off[i];
+		if (o->end > s->start_ns && o->start < s->end_ns) {
+			uint64_t from = o->start > s->start_ns ? o->start : s->start_ns;
+			uint64_t to = o->end < s->end_ns ? o->end : s->end_ns;
+			if (to > from)
+				write_offcpu(c, th->tid, o, from, to);
+		} else if (outermost && o->end <= s->start_ns) {
+			write_offcpu(c, th->tid, o, o->start, o->end);
+		} else {
+			th->off[keep++] = *o;
+		}
+	}
+	th->noff = keep;
+	if (s->end_ns > th->last_end)
+		th->last_end = s->end_ns;
+}
+
 static void handle_span(void *ctx, const struct asp_span *s)
 {
 	struct asp_chrome *c = ctx;
@@ -509,6 +607,7 @@ static void handle_span(void *ctx, const struct asp_span *s)
 	/* the event from "ts" on is the same on both tracks: formatted once,
 	 * kept with the pending span */
 	struct thread_state *th = thread_state(c, s->tid);
+	offcpu_in_span(c, th, s);
 	size_t tail = th->tails.n;
 	span_tail(c, &th->tails, s);
 	size_t tail_len = th->tails.n - tail;
@@ -548,6 +647,18 @@ static void handle_span(void *ctx, const struct asp_span *s)
 	}
 }
 
+/* writes a block's items, in order, and empties it */
+static void handle_block(struct asp_chrome *c, struct span_block *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->v[i].offcpu)
+			handle_offcpu(c, &b->v[i].o);
+		else
+			handle_span(c, &b->v[i].s);
+	}
+	b->n = 0;
+}
+
 static void *span_worker(void *arg)
 {
 	struct asp_chrome *c = arg;
@@ -565,9 +676,7 @@ static void *span_worker(void *arg)
 		q->busy = true;
 		pthread_cond_broadcast(&q->changed);
 		pthread_mutex_unlock(&q->lock);
-		for (size_t i = 0; i < b->n; i++)
-			handle_span(c, &b->v[i]);
-		b->n = 0;
+		handle_block(c, b);
 		pthread_mutex_lock(&q->lock);
 		q->busy = false;
 		if (!q->spare)
@@ -588,9 +697,7 @@ static void queue_push(struct asp_chrome *c)
 	if (!b || !b->n)
 		return;
 	if (!q->running) {
-		for (size_t i = 0; i < b->n; i++)
-			handle_span(c, &b->v[i]);
-		b->n = 0;
+		handle_block(c, b);
 		return;
 	}
 	pthread_mutex_lock(&q->lock);
@@ -604,15 +711,30 @@ static void queue_push(struct asp_chrome *c)
 	pthread_mutex_unlock(&q->lock);
 }
 
-static void on_span(void *ctx, const struct asp_span *s)
+/* the next item of the filling block; full blocks go to the worker */
+static struct span_item *queue_item(struct asp_chrome *c)
 {
-	struct asp_chrome *c = ctx;
 	struct span_queue *q = &c->sq;
+	if (q->filling && q->filling->n == SPAN_BLOCK)
+		queue_push(c);
 	if (!q->filling)
 		q->filling = xcalloc(1, sizeof(*q->filling));
-	q->filling->v[q->filling->n++] = *s;
-	if (q->filling->n == SPAN_BLOCK)
-		queue_push(c);
+	return &q->filling->v[q->filling->n++];
+}
+
+static void on_span(void *ctx, const struct asp_span *s)
+{
+	struct span_item *it = queue_item(ctx);
+	it->offcpu = false;
+	it->s = *s;
+}
+
+/* off-CPU times go through the same queue: in order with the spans */
+static void on_offcpu(void *ctx, const struct asp_offcpu *o)
+{
+	struct span_item *it = queue_item(ctx);
+	it->offcpu = true;
+	it->o = *o;
 }
 
 /* every span handed over is written (the worker stays for more) */
@@ -673,7 +795,8 @@ struct asp_chrome *asp_chrome_open(const char *path, char **err)
 
 struct asp_span_sink asp_chrome_sink(struct asp_chrome *c)
 {
-	return (struct asp_span_sink){ .ctx = c, .span = on_span, .flush = on_flush };
+	return (struct asp_span_sink){ .ctx = c, .span = on_span, .offcpu = on_offcpu,
+				       .flush = on_flush };
 }
 
 static void chrome_free(struct asp_chrome *c)
@@ -684,6 +807,7 @@ static void chrome_free(struct asp_chrome *c)
 	for (size_t i = 0; i < c->nthreads; i++) {
 		free(c->threads[i].v);
 		free(c->threads[i].tails.p);
+		free(c->threads[i].off);
 	}
 	free(c->threads);
 	free(c->thread_index);
@@ -758,8 +882,14 @@ int asp_chrome_finish(struct asp_chrome *c, const struct asp_result *r, char **e
 {
 	on_flush(c);
 	queue_stop(c);
-	for (size_t i = 0; i < c->nthreads; i++)
-		flush_thread(c, &c->threads[i]);
+	for (size_t i = 0; i < c->nthreads; i++) {
+		struct thread_state *th = &c->threads[i];
+		flush_thread(c, th);
+		/* off-CPU times no returned poll enclosed: as they were */
+		for (size_t k = 0; k < th->noff; k++)
+			write_offcpu(c, th->tid, &th->off[k], th->off[k].start, th->off[k].end);
+		th->noff = 0;
+	}
 
 	meta(c, "process_name", PID_TASKS, 0, "Tasks", 0, false);
 	meta(c, "process_sort_index", PID_TASKS, 0, NULL, 1, true);

@@ -1,13 +1,17 @@
-/* junit.c - junit.xml for CI systems: one testcase per compared future and
- * per blocking rule of each run; regressions and findings that fail the
- * rules (b->verdict says which) are failures whose message says what
- * changed by how much. */
+/* junit.c - junit.xml for CI systems: one testcase per compared future and per
+ * blocking rule (and override pattern) of each run; regressions and
+ * findings that fail the rules (b->verdict says which) are failures whose
+ * message says what changed by how much. A rule with failing findings is
+ * one failing testcase per group of them (rule and future: a future that
+ * blocked in 60 polls is one failure), named "RULE [PATTERN]: FUTURE". */
 #include "batch.h"
 #include "report/outfile.h"
+#include "report/describe.h"
 #include "analysis/registry.h"
 #include "analysis/util.h"
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +46,136 @@ struct rule_case {
 	bool per_poll;
 };
 
+/* finding i of r is one of the case's and fails the rules */
+static bool case_fails(const struct asp_result *r, const bool *fails, const struct rule_case *c,
+		       size_t i)
+{
+	const struct asp_finding *f = &r->findings[i];
+	return fails[i] && !strcmp(f->rule, c->rule) &&
+	       (!c->pattern || !strcmp(c->pattern, f->pattern));
+}
+
+/* the index in r->groups of each finding's group (findings x groups,
+ * once per run, not per case) */
+static size_t *groups_of(const struct asp_result *r)
+{
+	size_t *of = xcalloc(r->nfindings ? r->nfindings : 1, sizeof(*of));
+	for (size_t i = 0; i < r->nfindings; i++) {
+		of[i] = SIZE_MAX;
+		for (size_t g = 0; g < r->ngroups && of[i] == SIZE_MAX; g++)
+			if (asp_group_has(&r->groups[g], &r->findings[i]))
+				of[i] = g;
+	}
+	return of;
+}
+
+/* hit[g]: group g has findings of the case that fail; returns how many do */
+static size_t case_groups(const struct asp_result *r, const bool *fails, const size_t *of,
+			  const struct rule_case *c, bool *hit)
+{
+	size_t n = 0;
+	memset(hit, 0, (r->ngroups ? r->ngroups : 1) * sizeof(*hit));
+	for (size_t i = 0; i < r->nfindings; i++)
+		if (of[i] != SIZE_MAX && !hit[of[i]] && case_fails(r, fails, c, i)) {
+			hit[of[i]] = true;
+			n++;
+		}
+	return n;
+}
+
+/* <testcase classname="asprof.rules.RUN" name="RULE [PATTERN]: FUTURE"> */
+static void testcase_open(FILE *fp, const struct asp_result *r, const struct rule_case *c,
+			  const char *future)
+{
+	fprintf(fp, "    <testcase classname=\"asprof.rules.");
+	xml(fp, r->name);
+	fprintf(fp, "\" name=\"%s", c->rule);
+	if (c->pattern) {
+		fputs(" [", fp);
+		xml(fp, c->pattern);
+		fputc(']', fp);
+	}
+	if (future) {
+		fputs(": ", fp);
+		xml(fp, future);
+	}
+	fputs("\">\n", fp);
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* One failing testcase for the group's findings of the case that fail:
+ * the message says how many, the longest and the total, the tasks, what
+ * the worst poll was doing and its culprit; the text lists the polls. */
+static void group_case(FILE *fp, const struct asp_result *r, const bool *fails, const size_t *of,
+		       const struct rule_case *c, size_t group)
+{
+	const struct asp_finding_group *g = &r->groups[group];
+	/* the failing findings: as a group of their own */
+	struct asp_finding_group fg = { .rule = g->rule, .future = g->future };
+	struct asp_buf polls = { 0 };
+	const struct asp_finding *w = NULL;
+	char b1[32], b2[32], b3[32];
+	fg.tasks = xreallocarray(NULL, r->nfindings, sizeof(*fg.tasks));
+	for (size_t i = 0; i < r->nfindings; i++) {
+		const struct asp_finding *f = &r->findings[i];
+		if (of[i] != group || !case_fails(r, fails, c, i))
+			continue;
+		if (!w || f->severity > w->severity ||
+		    (f->severity == w->severity && f->measured_ns > w->measured_ns))
+			w = f;
+		if (f->severity > fg.severity)
+			fg.severity = f->severity;
+		fg.count++;
+		fg.total_ns += f->measured_ns;
+		if (f->measured_ns > fg.longest_ns)
+			fg.longest_ns = f->measured_ns;
+		if (!bsearch(&f->task, fg.tasks, fg.ntasks, sizeof(*fg.tasks), u32_cmp)) {
+			fg.tasks[fg.ntasks++] = f->task;
+			asp_qsort(fg.tasks, fg.ntasks, sizeof(*fg.tasks), u32_cmp);
+		}
+		if (c->per_poll)
+			asp_buf_printf(&polls, "%s: task %" PRIu32 " on thread %d at %s: %s (wall %s)\n",
+				       asp_severity_name(f->severity), f->task, f->tid,
+				       asp_format_duration(f->start_ns, b1, sizeof(b1)),
+				       asp_format_duration(f->measured_ns, b2, sizeof(b2)),
+				       asp_format_duration(f->duration_ns, b3, sizeof(b3)));
+	}
+	char *tasks = asp_group_tasks_text(&fg, 10, true);
+	struct asp_buf msg = { 0 };
+	if (!c->per_poll)
+		asp_buf_printf(&msg, "%s: %s polled %" PRIu64 " times in a row with gaps under %s (%s)",
+			       asp_severity_name(fg.severity), fg.future, w->count,
+			       asp_format_duration(w->threshold_ns, b2, sizeof(b2)), tasks);
+	else {
+		char *what = asp_finding_summary(w);
+		asp_buf_printf(&msg, "%s: %s: %" PRIu64 " poll%s over %s, longest %s, total %s (%s)%s%s",
+			       asp_severity_name(fg.severity), fg.future, fg.count,
+			       fg.count == 1 ? "" : "s",
+			       asp_format_duration(w->threshold_ns, b3, sizeof(b3)),
+			       asp_format_duration(fg.longest_ns, b1, sizeof(b1)),
+			       asp_format_duration(fg.total_ns, b2, sizeof(b2)),
+			       tasks,
+			       *what ? "; " : "", what);
+		free(what);
+	}
+	free(tasks);
+	testcase_open(fp, r, c, fg.future);
+	fprintf(fp, "      <failure type=\"%s\" message=\"", c->rule);
+	xml(fp, msg.data);
+	fputs("\">", fp);
+	asp_buf_printf(&msg, "\n%s", polls.data ? polls.data : "");
+	xml(fp, msg.data);
+	fputs("</failure>\n    </testcase>\n", fp);
+	asp_buf_free(&msg);
+	asp_buf_free(&polls);
+	free(fg.tasks);
+}
+
 static void run_suite(FILE *fp, const struct asp_batch *b, size_t run)
 {
 	const struct asp_result *r = b->runs[run];
@@ -62,64 +196,31 @@ static void run_suite(FILE *fp, const struct asp_batch *b, size_t run)
 				cases[n++] = (struct rule_case){ rule->name, b->rules->overrides[i].match,
 								 rule->per_poll };
 	}
-	size_t failures = 0;
-	for (size_t k = 0; k < n; k++)
-		for (size_t i = 0; i < r->nfindings; i++)
-			if (!strcmp(r->findings[i].rule, cases[k].rule) &&
-			    (!cases[k].pattern || !strcmp(cases[k].pattern, r->findings[i].pattern)) &&
-			    fails[i]) {
-				failures++;
-				break;
-			}
+	/* a case with failing findings is one testcase per group (rule and
+	 * future) of them, each a failure; without, one passing testcase */
+	size_t *of = groups_of(r);
+	bool *hit = xcalloc(r->ngroups ? r->ngroups : 1, sizeof(*hit));
+	size_t tests = 0, failures = 0;
+	for (size_t k = 0; k < n; k++) {
+		size_t groups = case_groups(r, fails, of, &cases[k], hit);
+		tests += groups ? groups : 1;
+		failures += groups;
+	}
 	fprintf(fp, "  <testsuite name=\"rules: ");
 	xml(fp, r->name);
-	fprintf(fp, "\" tests=\"%zu\" failures=\"%zu\">\n", n, failures);
-	char b1[32], b2[32];
+	fprintf(fp, "\" tests=\"%zu\" failures=\"%zu\">\n", tests, failures);
 	for (size_t k = 0; k < n; k++) {
-		fprintf(fp, "    <testcase classname=\"asprof.rules.");
-		xml(fp, r->name);
-		fprintf(fp, "\" name=\"%s", cases[k].rule);
-		if (cases[k].pattern) {
-			fputs(" [", fp);
-			xml(fp, cases[k].pattern);
-			fputc(']', fp);
+		if (!case_groups(r, fails, of, &cases[k], hit)) {
+			testcase_open(fp, r, &cases[k], NULL);
+			fputs("    </testcase>\n", fp);
+			continue;
 		}
-		fputs("\">\n", fp);
-		struct asp_buf msg = { 0 };
-		size_t count = 0;
-		for (size_t i = 0; i < r->nfindings; i++) {
-			const struct asp_finding *f = &r->findings[i];
-			if (strcmp(f->rule, cases[k].rule) ||
-			    (cases[k].pattern && strcmp(cases[k].pattern, f->pattern)) ||
-			    !fails[i])
-				continue;
-			count++;
-			if (!cases[k].per_poll)
-				asp_buf_printf(&msg, "%s: %s polled %" PRIu64 " times in a row with gaps under %s (task %" PRIu32 ")\n",
-					       asp_severity_name(f->severity), f->future, f->count,
-					       asp_format_duration(f->threshold_ns, b2, sizeof(b2)), f->task);
-			else
-				asp_buf_printf(&msg, "%s: %s polled for %s (threshold %s) in task %" PRIu32 " on thread %d%s%s\n",
-					       asp_severity_name(f->severity), f->future,
-					       asp_format_duration(f->duration_ns, b1, sizeof(b1)),
-					       asp_format_duration(f->threshold_ns, b2, sizeof(b2)), f->task,
-					       f->tid, f->culprit ? ", culprit " : "",
-					       f->culprit ? f->culprit : "");
-		}
-		if (count) {
-			fprintf(fp, "      <failure type=\"%s\" message=\"%zu finding%s: ", cases[k].rule,
-				count, count == 1 ? "" : "s");
-			size_t first = strcspn(msg.data, "\n");
-			char *line = xstrndup(msg.data, first);
-			xml(fp, line);
-			free(line);
-			fputs("\">", fp);
-			xml(fp, msg.data);
-			fputs("</failure>\n", fp);
-		}
-		asp_buf_free(&msg);
-		fputs("    </testcase>\n", fp);
+		for (size_t g = 0; g < r->ngroups; g++)
+			if (hit[g])
+				group_case(fp, r, fails, of, &cases[k], g);
 	}
+	free(hit);
+	free(of);
 	fputs("  </testsuite>\n", fp);
 }
 

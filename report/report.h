@@ -2,7 +2,7 @@
  * format: they read struct asp_result and struct asp_span (model.h).
  *
  *   trace.json    Chrome Trace Event Format (chrome.c), streamed as spans arrive
- *   summary.json  schema "asprof-summary/1" (summary.c)
+ *   summary.json  schema "asprof-summary/2" (summary.c)
  *   stdout        a short human summary (text.c)
  */
 #ifndef ASP_REPORT_H
@@ -38,8 +38,10 @@ int asp_summary_write(const char *path, const struct asp_result *r, const struct
 		      char **text, char **err);
 
 /* ---- stdout */
-/* The runtime, the tasks, the worst findings with their culprits, the top
- * futures by busy time (at most top of each). */
+/* The runtime, the tasks, the findings grouped per rule and future (what
+ * the worst poll was doing, its culprit), the top futures by busy time (at
+ * most top of each); own time beside wall time when the run has context
+ * switches. */
 void asp_summary_print(FILE *out, const struct asp_result *r, size_t top);
 
 #endif

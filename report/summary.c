@@ -1,6 +1,8 @@
-/* summary.c - summary.json, schema "asprof-summary/1": the run, its tasks,
- * futures and findings, and the thresholds they were judged by. Times are
- * integer nanoseconds from the start of the recording. */
+/* summary.c - summary.json, schema "asprof-summary/2": the run, its tasks,
+ * futures, findings (each, and grouped per rule and future) and the
+ * thresholds they were judged by. Times are integer nanoseconds from the
+ * start of the recording. /2 added where each poll's time went (on CPU,
+ * blocked, preempted) and the finding groups; every key of /1 is kept. */
 #include "report.h"
 #include "json.h"
 #include "analysis/util.h"
@@ -8,7 +10,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#define SUMMARY_SCHEMA "asprof-summary/1"
+#define SUMMARY_SCHEMA "asprof-summary/2"
 
 static void add_u64(json_object *o, const char *key, uint64_t v)
 {
@@ -35,6 +37,14 @@ static json_object *quantiles(const struct asp_durations *d)
 	return asp_quantiles_json(&q);
 }
 
+/* a split's members, flat: oncpu_ns, blocked_ns, preempted_ns */
+static void add_split(json_object *o, const struct asp_split *s)
+{
+	add_u64(o, "oncpu_ns", s->oncpu_ns);
+	add_u64(o, "blocked_ns", s->blocked_ns);
+	add_u64(o, "preempted_ns", s->preempted_ns);
+}
+
 static json_object *run_json(const struct asp_result *r)
 {
 	json_object *o = json_object_new_object();
@@ -50,6 +60,18 @@ static json_object *run_json(const struct asp_result *r)
 	json_object_object_add(o, "args_recorded", json_object_new_boolean(r->args_recorded));
 	json_object_object_add(o, "program_exit", asp_json_string(r->program_exit));
 	add_u64(o, "unfinished_polls", r->unfinished_polls);
+	json_object_object_add(o, "has_sched", json_object_new_boolean(r->has_sched));
+	json_object_object_add(o, "preempt_known", json_object_new_boolean(r->preempt_known));
+	json_object_object_add(o, "measure", json_object_new_string(r->measure_wall ? "wall" : "own"));
+	json_object *sw = json_object_new_object();
+	add_u64(sw, "voluntary", r->switches_voluntary);
+	add_u64(sw, "preempted", r->switches_preempted);
+	json_object_object_add(o, "switches", sw);
+	add_u64(o, "task_polls", r->task_polls);
+	add_u64(o, "task_polls_preempted", r->task_polls_preempted);
+	json_object *split = json_object_new_object();
+	add_split(split, &r->task_split);
+	json_object_object_add(o, "task_split", split);
 	json_object *notes = json_object_new_array();
 	for (size_t i = 0; i < r->nnotes; i++)
 		json_object_array_add(notes, asp_json_string(r->notes[i]));
@@ -120,6 +142,11 @@ static void jw_task(struct asp_jw *w, const struct asp_task *t)
 	}
 	asp_jw_key(w, "poll_ns");
 	jw_quantiles(w, &t->poll_ns);
+	asp_jw_key(w, "own_ns");
+	jw_quantiles(w, &t->own_ns);
+	jw_key_u64(w, "oncpu_ns", t->split.oncpu_ns);
+	jw_key_u64(w, "blocked_ns", t->split.blocked_ns);
+	jw_key_u64(w, "preempted_ns", t->split.preempted_ns);
 	asp_jw_close(w, "}");
 }
 
@@ -160,6 +187,8 @@ static json_object *future_json(const struct asp_future *f)
 	add_u64(o, "idle_ns", f->idle_ns);
 	json_object_object_add(o, "poll_ns", quantiles(&f->poll_ns));
 	add_u64(o, "slow_polls", f->slow_polls);
+	json_object_object_add(o, "own_ns", quantiles(&f->own_ns));
+	add_split(o, &f->split);
 	return o;
 }
 
@@ -178,6 +207,29 @@ static json_object *finding_json(const struct asp_finding *f)
 	json_object_object_add(o, "culprit_share", json_object_new_double(f->culprit_share));
 	json_object_object_add(o, "pattern", asp_json_string(f->pattern));
 	add_u64(o, "count", f->count);
+	add_u64(o, "measured_ns", f->measured_ns);
+	add_split(o, &f->split);
+	json_object_object_add(o, "doing", json_object_new_string(asp_doing_name(f->doing)));
+	add_u64(o, "culprit_calls", f->culprit_calls);
+	json_object_object_add(o, "culprit_self", json_object_new_boolean(f->culprit_self));
+	json_object_object_add(o, "no_culprit", asp_json_string(f->no_culprit));
+	return o;
+}
+
+static json_object *group_json(const struct asp_finding_group *g)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "rule", asp_json_string(g->rule));
+	json_object_object_add(o, "future", asp_json_string(g->future));
+	json_object_object_add(o, "severity", json_object_new_string(asp_severity_name(g->severity)));
+	add_u64(o, "count", g->count);
+	add_u64(o, "total_ns", g->total_ns);
+	add_u64(o, "longest_ns", g->longest_ns);
+	json_object *tasks = json_object_new_array();
+	for (size_t i = 0; i < g->ntasks; i++)
+		json_object_array_add(tasks, json_object_new_uint64(g->tasks[i]));
+	json_object_object_add(o, "tasks", tasks);
+	add_u64(o, "worst", g->worst);
 	return o;
 }
 
@@ -213,6 +265,11 @@ json_object *asp_summary_json(const struct asp_result *r, const struct asp_rules
 	for (size_t i = 0; i < r->nfindings; i++)
 		json_object_array_add(a, finding_json(&r->findings[i]));
 	json_object_object_add(o, "findings", a);
+
+	a = json_object_new_array();
+	for (size_t i = 0; i < r->ngroups; i++)
+		json_object_array_add(a, group_json(&r->groups[i]));
+	json_object_object_add(o, "finding_groups", a);
 
 	json_object_object_add(o, "rules", rules_json(rules));
 	return o;

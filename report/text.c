@@ -1,7 +1,11 @@
 /* text.c - the short human summary on stdout: the run, its tasks, the worst
- * findings with their culprits, the futures that kept the executor busiest.
- * Fixed-width columns first, the (long) names last. */
+ * findings (one block per rule and future: what the worst poll was doing
+ * and its culprit), the futures that kept the executor busiest. Own time
+ * (on CPU + blocked) beside the wall time when the recording has context
+ * switches. Fixed-width columns first, the (long) names last. */
 #include "report.h"
+#include "report/describe.h"
+#include "analysis/registry.h"
 #include "analysis/util.h"
 
 #include <inttypes.h>
@@ -10,7 +14,7 @@
 
 #define NAME_WIDTH 70
 #define HEAD_KEEP 20 /* of a truncated name; the rest is its tail */
-#define FINDING_INDENT 60 /* the FUTURE column of the findings table */
+#define FINDING_INDENT 71 /* the FUTURE column of the findings table */
 
 /* name shown as every writer shows text (asp_show: no control character or
  * escape sequence reaches the terminal), cut in the middle to NAME_WIDTH
@@ -41,6 +45,16 @@ static const char *short_name(const char *name, char *buf, size_t n)
 static const char *dur(uint64_t ns, char *buf, size_t n)
 {
 	return asp_format_duration(ns, buf, n);
+}
+
+/* an optional column of the tables: " VALUE" right-aligned in 11, or ""
+ * when off (in buf, of 32 bytes) */
+static const char *own_col(bool on, const char *value, char *buf)
+{
+	if (!on)
+		return "";
+	snprintf(buf, 32, " %11s", value);
+	return buf;
 }
 
 static size_t limit(size_t n, size_t top)
@@ -85,42 +99,88 @@ static void print_tasks(FILE *out, const struct asp_result *r, size_t top)
 		v[i] = &r->tasks[i];
 	asp_qsort(v, r->ntasks, sizeof(*v), task_order);
 	size_t n = limit(r->ntasks, top);
-	char b1[32], b2[32], nb[NAME_WIDTH + 8];
-	fprintf(out, "\nTasks (%zu)\n  %6s %8s %11s %11s  %s\n", r->ntasks, "TASK", "POLLS", "BUSY",
-		"IDLE", "ROOT");
+	bool own = r->has_sched;
+	char b1[32], b2[32], b3[32], c1[32], nb[NAME_WIDTH + 8];
+	fprintf(out, "\nTasks (%zu)\n  %6s %8s %11s%s %11s  %s\n", r->ntasks, "TASK", "POLLS",
+		"BUSY", own_col(own, "OWN", c1), "IDLE", "ROOT");
 	for (size_t i = 0; i < n; i++) {
 		const struct asp_task *t = v[i];
-		fprintf(out, "  %6" PRIu32 " %8" PRIu64 " %11s %11s  %s%s\n", t->id, t->polls,
-			dur(t->busy_ns, b1, sizeof(b1)), dur(t->idle_ns, b2, sizeof(b2)),
-			t->is_main ? "main: " : "", short_name(t->root, nb, sizeof(nb)));
+		fprintf(out, "  %6" PRIu32 " %8" PRIu64 " %11s%s %11s  %s%s\n", t->id, t->polls,
+			dur(t->busy_ns, b1, sizeof(b1)),
+			own_col(own, dur(asp_split_own(&t->split), b3, sizeof(b3)), c1),
+			dur(t->idle_ns, b2, sizeof(b2)), t->is_main ? "main: " : "",
+			short_name(t->root, nb, sizeof(nb)));
 	}
 	print_more(out, n, r->ntasks);
 	free(v);
 }
 
+/* a group's second and third lines: its tasks and what the worst poll was
+ * doing; its culprit, or why there is none */
+static void print_group_detail(FILE *out, const struct asp_finding_group *g,
+			       const struct asp_finding *w)
+{
+	char nb[NAME_WIDTH + 8], poll[128];
+	struct asp_buf who = { 0 }, what = { 0 };
+	char *tasks = asp_group_tasks_text(g, 8, true);
+	asp_buf_printf(&who, "%s", tasks);
+	free(tasks);
+	if (w->count > 1)
+		asp_buf_printf(&who, "; %" PRIu64 " times", w->count);
+	if (asp_poll_text(w->doing, &w->split, w->duration_ns, poll, sizeof(poll)))
+		asp_buf_printf(&what, "%s%s", g->count > 1 ? "worst: " : "", poll);
+	/* one line when it fits beside the names' column, else two */
+	if (!what.len)
+		fprintf(out, "%*s%s\n", FINDING_INDENT, "", who.data);
+	else if (who.len + 2 + what.len <= NAME_WIDTH + 10)
+		fprintf(out, "%*s%s; %s\n", FINDING_INDENT, "", who.data, what.data);
+	else
+		fprintf(out, "%*s%s\n%*s%s\n", FINDING_INDENT, "", who.data, FINDING_INDENT, "",
+			what.data);
+	asp_buf_free(&who);
+	asp_buf_free(&what);
+	/* a call path cut as names are; words in its place are shown whole */
+	char *owned;
+	const char *instead = asp_no_culprit_text(w->culprit, w->culprit_self, w->no_culprit, &owned);
+	if (instead) {
+		char *t = asp_show(instead, ASP_SHOW_CONTROLS);
+		fprintf(out, "%*s%s\n", FINDING_INDENT, "", t);
+		free(t);
+	} else if (w->culprit) {
+		char *culprit = asp_finding_culprit(w);
+		fprintf(out, "%*sculprit: %s\n", FINDING_INDENT, "", short_name(culprit, nb, sizeof(nb)));
+		free(culprit);
+	}
+	free(owned);
+}
+
+/* one block per group of findings (rule and future) */
 static void print_findings(FILE *out, const struct asp_result *r, size_t top)
 {
 	if (!r->nfindings) {
 		fprintf(out, "\nFindings: none\n");
 		return;
 	}
-	size_t n = limit(r->nfindings, top);
-	char b1[32], b2[32], nb[NAME_WIDTH + 8];
-	fprintf(out, "\nFindings (%zu)\n  %-8s %-14s %6s %11s %13s  %s\n", r->nfindings, "SEVERITY",
-		"RULE", "TASK", "DURATION", "THRESHOLD", "FUTURE");
+	size_t n = limit(r->ngroups, top);
+	char b1[32], b2[32], b3[32], nb[NAME_WIDTH + 8];
+	fprintf(out, "\nFindings (%zu, in %zu group%s)\n  %-8s %-14s %5s %11s   %11s %11s  %s\n",
+		r->nfindings, r->ngroups, r->ngroups == 1 ? "" : "s", "SEVERITY", "RULE", "COUNT",
+		"LONGEST", "THRESHOLD", "TOTAL", "FUTURE");
 	for (size_t i = 0; i < n; i++) {
-		const struct asp_finding *f = &r->findings[i];
-		fprintf(out, "  %-8s %-14s %6" PRIu32 " %11s > %11s  %s\n",
-			asp_severity_name(f->severity), f->rule ? f->rule : "?", f->task,
-			dur(f->duration_ns, b1, sizeof(b1)), dur(f->threshold_ns, b2, sizeof(b2)),
-			short_name(f->future, nb, sizeof(nb)));
-		if (f->count > 1)
-			fprintf(out, "%*s%" PRIu64 " times\n", FINDING_INDENT, "", f->count);
-		if (f->culprit)
-			fprintf(out, "%*sculprit: %s (%.0f%%)\n", FINDING_INDENT, "",
-				short_name(f->culprit, nb, sizeof(nb)), f->culprit_share * 100.0);
+		const struct asp_finding_group *g = &r->groups[i];
+		const struct asp_finding *w = &r->findings[g->worst];
+		const struct asp_rule *rule = asp_rule_named(g->rule);
+		/* a self-wake finding is a run of polls: no duration of its own */
+		bool per_poll = !rule || rule->per_poll;
+		fprintf(out, "  %-8s %-14s %5" PRIu64 " %11s > %11s %11s  %s\n",
+			asp_severity_name(g->severity), g->rule ? g->rule : "?", g->count,
+			per_poll ? dur(g->longest_ns, b1, sizeof(b1)) : "-",
+			dur(w->threshold_ns, b2, sizeof(b2)),
+			per_poll ? dur(g->total_ns, b3, sizeof(b3)) : "-",
+			short_name(g->future, nb, sizeof(nb)));
+		print_group_detail(out, g, w);
 	}
-	print_more(out, n, r->nfindings);
+	print_more(out, n, r->ngroups);
 }
 
 static void print_futures(FILE *out, const struct asp_result *r, size_t top)
@@ -132,16 +192,24 @@ static void print_futures(FILE *out, const struct asp_result *r, size_t top)
 		v[i] = &r->futures[i];
 	asp_qsort(v, r->nfutures, sizeof(*v), future_order);
 	size_t n = limit(r->nfutures, top);
-	char b1[32], b2[32], b3[32], b4[32], nb[NAME_WIDTH + 8];
-	fprintf(out, "\nTop futures by busy time\n  %11s %8s %11s %11s %11s  %-11s  %s\n", "BUSY",
-		"POLLS", "P50", "P99", "MAX", "KIND", "FUTURE");
+	/* with own time's p99 the durations take 10 columns, not 11: a long
+	 * name still ends within 150 */
+	bool own = r->has_sched;
+	int w = own ? 10 : 11;
+	char b1[32], b2[32], b3[32], b4[32], b5[32], nb[NAME_WIDTH + 8];
+	fprintf(out, "\nTop futures by busy time\n  %*s %8s %*s %*s %*s%s%*s  %-11s  %s\n", w, "BUSY",
+		"POLLS", w, "P50", w, "P99", own ? w : 0, own ? "OWN P99" : "", own ? " " : "", w,
+		"MAX", "KIND", "FUTURE");
 	for (size_t i = 0; i < n; i++) {
 		const struct asp_future *f = v[i];
 		struct asp_quantiles q = asp_durations_quantiles(&f->poll_ns);
-		fprintf(out, "  %11s %8" PRIu64 " %11s %11s %11s  %-11s  %s\n",
-			dur(f->busy_ns, b1, sizeof(b1)), f->polls, dur(q.p50, b2, sizeof(b2)),
-			dur(q.p99, b3, sizeof(b3)), dur(q.max, b4, sizeof(b4)),
-			asp_future_kind_name(f->kind), short_name(f->name, nb, sizeof(nb)));
+		uint64_t own_p99 = asp_durations_quantile(&f->own_ns, 0.99);
+		fprintf(out, "  %*s %8" PRIu64 " %*s %*s %*s%s%*s  %-11s  %s\n", w,
+			dur(f->busy_ns, b1, sizeof(b1)), f->polls, w, dur(q.p50, b2, sizeof(b2)), w,
+			dur(q.p99, b3, sizeof(b3)), own ? w : 0,
+			own ? dur(own_p99, b5, sizeof(b5)) : "", own ? " " : "", w,
+			dur(q.max, b4, sizeof(b4)), asp_future_kind_name(f->kind),
+			short_name(f->name, nb, sizeof(nb)));
 	}
 	print_more(out, n, r->nfutures);
 	free(v);

@@ -1,11 +1,13 @@
 /* xlsx.c - report.xlsx with libxlsxwriter: Summary, Runs, Futures, Tasks,
- * Findings and Comparison sheets. Durations are numbers (so they sort and
+ * Findings (one row per rule, future and run), Finding polls (each) and
+ * Comparison sheets. Durations are numbers (so they sort and
  * filter) in milliseconds or microseconds, shown with their unit by a number
  * format; every column header names the unit. Written to the outfile's
  * temporary path and renamed into place, so PATH is either the previous
  * complete report or the new one. */
 #include "batch.h"
 #include "outfile.h"
+#include "report/describe.h"
 #include "analysis/util.h"
 
 #include <errno.h>
@@ -206,19 +208,19 @@ static const char *yes_no(bool v)
 
 /* ------------------------------------------------------------ Summary */
 
-struct run_finding {
+struct run_group {
 	const struct asp_result *run;
-	const struct asp_finding *f;
+	const struct asp_finding_group *g;
 };
 
 static int worst_cmp(const void *a, const void *b)
 {
-	const struct asp_finding *x = ((const struct run_finding *)a)->f;
-	const struct asp_finding *y = ((const struct run_finding *)b)->f;
+	const struct asp_finding_group *x = ((const struct run_group *)a)->g;
+	const struct asp_finding_group *y = ((const struct run_group *)b)->g;
 	if (x->severity != y->severity)
 		return x->severity > y->severity ? -1 : 1;
-	if (x->duration_ns != y->duration_ns)
-		return x->duration_ns > y->duration_ns ? -1 : 1;
+	if (x->longest_ns != y->longest_ns)
+		return x->longest_ns > y->longest_ns ? -1 : 1;
 	return 0;
 }
 
@@ -313,36 +315,38 @@ static void sheet_summary(struct xw *x, const struct asp_batch *b)
 	}
 	r++;
 
-	/* the worst findings across runs */
+	/* the worst groups of findings across runs */
 	size_t n = 0;
 	for (size_t i = 0; i < b->nruns; i++)
-		n += b->runs[i]->nfindings;
-	struct run_finding *all = xcalloc(n ? n : 1, sizeof(*all));
+		n += b->runs[i]->ngroups;
+	struct run_group *all = xcalloc(n ? n : 1, sizeof(*all));
 	n = 0;
 	for (size_t i = 0; i < b->nruns; i++)
-		for (size_t k = 0; k < b->runs[i]->nfindings; k++)
-			all[n++] = (struct run_finding){ b->runs[i], &b->runs[i]->findings[k] };
+		for (size_t k = 0; k < b->runs[i]->ngroups; k++)
+			all[n++] = (struct run_group){ b->runs[i], &b->runs[i]->groups[k] };
 	asp_qsort(all, n, sizeof(*all), worst_cmp);
-	put_str(x, ws, r++, 0, "Worst findings (by severity, then duration)", x->title);
+	put_str(x, ws, r++, 0, "Worst findings (by severity, then the longest poll)", x->title);
 	if (!n) {
 		put_str(x, ws, r++, 0, "no findings", NULL);
 	} else {
-		static const char *const h[] = { "Run", "Rule", "Severity", "Future", "Task",
-						 "Duration (ms)", "Threshold (ms)", "Culprit" };
+		static const char *const h[] = { "Run", "Rule", "Severity", "Future", "Polls",
+						 "Longest (ms)", "Threshold (ms)", "Culprit" };
 		for (size_t i = 0; i < ASP_ARRAY_SIZE(h); i++)
 			put_str(x, ws, r, (lxw_col_t)i, h[i], x->hdr);
 		lxw_row_t first = ++r;
 		for (size_t i = 0; i < n && i < WORST_FINDINGS; i++, r++) {
-			const struct asp_finding *f = all[i].f;
+			const struct asp_finding_group *g = all[i].g;
+			const struct asp_finding *f = &all[i].run->findings[g->worst];
 			put_str(x, ws, r, 0, all[i].run->name, NULL);
-			put_str(x, ws, r, 1, f->rule, NULL);
-			put_str(x, ws, r, 2, asp_severity_name(f->severity), NULL);
-			put_str(x, ws, r, 3, f->future, NULL);
-			if (f->task)
-				put_count(x, ws, r, 4, f->task);
-			put_ms(x, ws, r, 5, (double)f->duration_ns);
+			put_str(x, ws, r, 1, g->rule, NULL);
+			put_str(x, ws, r, 2, asp_severity_name(g->severity), NULL);
+			put_str(x, ws, r, 3, g->future, NULL);
+			put_count(x, ws, r, 4, (double)g->count);
+			put_ms(x, ws, r, 5, (double)g->longest_ns);
 			put_ms(x, ws, r, 6, (double)f->threshold_ns);
-			put_str(x, ws, r, 7, f->culprit, NULL);
+			char *culprit = asp_finding_culprit(f);
+			put_str(x, ws, r, 7, culprit, NULL);
+			free(culprit);
 		}
 		cf_severities(x, ws, first, 2, r - 1);
 	}
@@ -363,7 +367,10 @@ static void sheet_summary(struct xw *x, const struct asp_batch *b)
 			put_str(x, ws, r, 3, f->future, NULL);
 			put_ms(x, ws, r, 5, (double)f->duration_ns);
 			put_ms(x, ws, r, 6, (double)f->threshold_ns);
-			put_str(x, ws, r, 7, f->culprit, NULL);
+			char *culprit = asp_culprit_text(f->culprit, f->culprit_calls, f->culprit_self,
+							 f->no_culprit);
+			put_str(x, ws, r, 7, culprit, NULL);
+			free(culprit);
 		}
 		cf_severities(x, ws, first, 2, r - 1);
 	}
@@ -393,6 +400,8 @@ static const char *base_name(const char *path, char *buf, size_t n)
 	return buf;
 }
 
+#define RUNS_REASON 16 /* the Runs sheet's "Reason / notes" column */
+
 static void sheet_runs(struct xw *x, const struct asp_batch *b)
 {
 	lxw_worksheet *ws = workbook_add_worksheet(x->wb, "Runs");
@@ -407,7 +416,9 @@ static void sheet_runs(struct xw *x, const struct asp_batch *b)
 		{ "Threads", 9, false },       { "Records", 12, false },
 		{ "Tasks", 8, false },	       { "Futures", 9, false },
 		{ "Errors", 8, false },	       { "Warnings", 10, false },
-		{ "Args recorded", 14, false }, { "Reason / notes", 50, false },
+		{ "Args recorded", 14, false }, { "Measure", 9, false },
+		{ "Task polls preempted", 20, false }, { "Preempted (ms)", 14, false },
+		{ "Reason / notes", 50, false },
 	};
 	table_header(x, ws, 0, cols, ASP_ARRAY_SIZE(cols), b->nruns + b->nskipped);
 	lxw_row_t r = 1;
@@ -431,10 +442,17 @@ static void sheet_runs(struct xw *x, const struct asp_batch *b)
 		put_count(x, ws, r, 10, (double)errors);
 		put_count(x, ws, r, 11, (double)warnings);
 		put_str(x, ws, r, 12, yes_no(run->args_recorded), NULL);
+		/* blocking polls judged on own time, or wall time (no context
+		 * switches, or the rules say so); what preemption took */
+		put_str(x, ws, r, 13, run->measure_wall ? "wall" : "own", NULL);
+		if (run->has_sched) {
+			put_count(x, ws, r, 14, (double)run->task_polls_preempted);
+			put_ms(x, ws, r, 15, (double)run->task_split.preempted_ns);
+		}
 		struct asp_buf notes = { 0 };
 		for (size_t k = 0; k < run->nnotes; k++)
 			asp_buf_printf(&notes, "%s%s", k ? "; " : "", run->notes[k]);
-		put_str(x, ws, r, 13, notes.data, NULL);
+		put_str(x, ws, r, RUNS_REASON, notes.data, NULL);
 		asp_buf_free(&notes);
 	}
 	for (size_t i = 0; i < b->nskipped; i++, r++) {
@@ -442,12 +460,36 @@ static void sheet_runs(struct xw *x, const struct asp_batch *b)
 		put_str(x, ws, r, 0, base_name(b->skipped[i].path, name, sizeof(name)), NULL);
 		put_str(x, ws, r, 1, "skipped", NULL);
 		put_str(x, ws, r, 2, b->skipped[i].path, NULL);
-		put_str(x, ws, r, 13, b->skipped[i].reason, NULL);
+		put_str(x, ws, r, RUNS_REASON, b->skipped[i].reason, NULL);
 	}
 	cf_text(x, ws, 1, 1, r - 1, "skipped", x->cf_warning);
 }
 
 /* ------------------------------------------------------------ Futures */
+
+/* own time (on CPU + blocked) and where the polls' time went, the same
+ * columns in the Futures and Tasks sheets */
+#define OWN_COLS                                                                       \
+	{ "Own p50 (µs)", 13, false }, { "Own p90 (µs)", 13, false },                   \
+	{ "Own p99 (µs)", 13, false }, { "Own max (µs)", 13, false },                   \
+	{ "On CPU (ms)", 13, false }, { "Blocked (ms)", 13, false },                    \
+	{ "Preempted (ms)", 14, false }
+#define NOWN_COLS 7
+
+/* OWN_COLS from column c on; returns the column after them */
+static lxw_col_t put_own(struct xw *x, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c,
+			 const struct asp_durations *own, const struct asp_split *split)
+{
+	struct asp_quantiles q = asp_durations_quantiles(own);
+	put_us(x, ws, r, c, (double)q.p50);
+	put_us(x, ws, r, c + 1, (double)q.p90);
+	put_us(x, ws, r, c + 2, (double)q.p99);
+	put_us(x, ws, r, c + 3, (double)q.max);
+	put_ms(x, ws, r, c + 4, (double)split->oncpu_ns);
+	put_ms(x, ws, r, c + 5, (double)split->blocked_ns);
+	put_ms(x, ws, r, c + 6, (double)split->preempted_ns);
+	return c + NOWN_COLS;
+}
 
 static void sheet_futures(struct xw *x, const struct asp_batch *b)
 {
@@ -464,6 +506,7 @@ static void sheet_futures(struct xw *x, const struct asp_batch *b)
 		{ "p50 poll (µs)", 13, false }, { "p90 poll (µs)", 13, false },
 		{ "p99 poll (µs)", 13, false }, { "Max poll (µs)", 13, false },
 		{ "Mean poll (µs)", 14, false }, { "Slow polls", 10, false },
+		OWN_COLS,
 		{ "Tasks", 20, false },
 	};
 	size_t n = 0;
@@ -490,10 +533,11 @@ static void sheet_futures(struct xw *x, const struct asp_batch *b)
 			put_us(x, ws, r, 11, (double)q.max);
 			put_us(x, ws, r, 12, q.mean);
 			put_count(x, ws, r, 13, (double)f->slow_polls);
+			lxw_col_t c = put_own(x, ws, r, 14, &f->own_ns, &f->split);
 			struct asp_buf ids = { 0 };
 			for (size_t t = 0; t < f->ntask_ids; t++)
 				asp_buf_printf(&ids, "%s%u", t ? ", " : "", (unsigned)f->task_ids[t]);
-			put_str(x, ws, r, 14, ids.data, NULL);
+			put_str(x, ws, r, c, ids.data, NULL);
 			asp_buf_free(&ids);
 		}
 	}
@@ -514,6 +558,7 @@ static void sheet_tasks(struct xw *x, const struct asp_batch *b)
 		{ "Polls", 10, false },	      { "Busy (ms)", 14, false },
 		{ "Idle (ms)", 14, false },   { "First poll (ms)", 16, false },
 		{ "End (ms)", 16, false },    { "Slow polls", 10, false },
+		OWN_COLS,
 		{ "Threads", 24, false },
 	};
 	size_t n = 0;
@@ -535,10 +580,11 @@ static void sheet_tasks(struct xw *x, const struct asp_batch *b)
 			put_ms(x, ws, r, 7, (double)t->first_poll_ns);
 			put_ms(x, ws, r, 8, (double)t->end_ns);
 			put_count(x, ws, r, 9, (double)t->slow_polls);
+			lxw_col_t c = put_own(x, ws, r, 10, &t->own_ns, &t->split);
 			struct asp_buf tids = { 0 };
 			for (size_t k2 = 0; k2 < t->ntids; k2++)
 				asp_buf_printf(&tids, "%s%d", k2 ? ", " : "", t->tids[k2]);
-			put_str(x, ws, r, 10, tids.data, NULL);
+			put_str(x, ws, r, c, tids.data, NULL);
 			asp_buf_free(&tids);
 		}
 	}
@@ -546,9 +592,76 @@ static void sheet_tasks(struct xw *x, const struct asp_batch *b)
 
 /* ------------------------------------------------------------ Findings */
 
+/* what the poll was doing and why there is no culprit, as in every writer
+ * (report/describe.h): "blocked 24.90 ms (99 %)", "preempted 3.10 ms" */
+static void put_doing(struct xw *x, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c,
+		      const struct asp_finding *f)
+{
+	char d[64], p[48];
+	put_str(x, ws, r, c, asp_finding_doing(f, d, sizeof(d)), NULL);
+	put_str(x, ws, r, c + 1, asp_preempted_text(&f->split, f->duration_ns, p, sizeof(p)), NULL);
+}
+
+/* one row per rule, future and run: the worst poll's doing and culprit */
 static void sheet_findings(struct xw *x, const struct asp_batch *b)
 {
 	lxw_worksheet *ws = workbook_add_worksheet(x->wb, "Findings");
+	if (!ws) {
+		chk(x, LXW_ERROR_MEMORY_MALLOC_FAILED);
+		return;
+	}
+	static const struct col cols[] = {
+		{ "Run", 20, false },		  { "Rule", 15, false },
+		{ "Severity", 10, false },	  { "Future", 56, false },
+		{ "Count", 8, false },		  { "Longest (ms)", 14, false },
+		{ "Total (ms)", 14, false },	  { "Threshold (ms)", 15, false },
+		{ "Tasks", 16, false },		  { "What it was doing", 26, false },
+		{ "Preempted", 18, false },	  { "Culprit", 40, false },
+		{ "Culprit calls", 13, false },	  { "Worst on CPU (ms)", 17, false },
+		{ "Worst blocked (ms)", 18, false }, { "Worst preempted (ms)", 20, false },
+		{ "Worst duration (ms)", 19, false }, { "Pattern", 16, false },
+	};
+	size_t n = 0;
+	for (size_t i = 0; i < b->nruns; i++)
+		n += b->runs[i]->ngroups;
+	table_header(x, ws, 0, cols, ASP_ARRAY_SIZE(cols), n);
+	lxw_row_t r = 1;
+	for (size_t i = 0; i < b->nruns; i++) {
+		const struct asp_result *run = b->runs[i];
+		for (size_t k = 0; k < run->ngroups; k++, r++) {
+			const struct asp_finding_group *g = &run->groups[k];
+			const struct asp_finding *f = &run->findings[g->worst];
+			put_str(x, ws, r, 0, run->name, NULL);
+			put_str(x, ws, r, 1, g->rule, NULL);
+			put_str(x, ws, r, 2, asp_severity_name(g->severity), NULL);
+			put_str(x, ws, r, 3, g->future, NULL);
+			put_count(x, ws, r, 4, (double)g->count);
+			put_ms(x, ws, r, 5, (double)g->longest_ns);
+			put_ms(x, ws, r, 6, (double)g->total_ns);
+			put_ms(x, ws, r, 7, (double)f->threshold_ns);
+			char *tasks = asp_group_tasks_text(g, 0, false);
+			put_str(x, ws, r, 8, tasks, NULL);
+			free(tasks);
+			put_doing(x, ws, r, 9, f);
+			char *culprit = asp_finding_culprit(f);
+			put_str(x, ws, r, 11, culprit, NULL);
+			free(culprit);
+			if (f->culprit_calls > 1)
+				put_count(x, ws, r, 12, (double)f->culprit_calls);
+			put_ms(x, ws, r, 13, (double)f->split.oncpu_ns);
+			put_ms(x, ws, r, 14, (double)f->split.blocked_ns);
+			put_ms(x, ws, r, 15, (double)f->split.preempted_ns);
+			put_ms(x, ws, r, 16, (double)f->duration_ns);
+			put_str(x, ws, r, 17, f->pattern, NULL);
+		}
+	}
+	cf_severities(x, ws, 1, 2, r - 1);
+}
+
+/* every poll's finding, as summary.json lists them */
+static void sheet_finding_polls(struct xw *x, const struct asp_batch *b)
+{
+	lxw_worksheet *ws = workbook_add_worksheet(x->wb, "Finding polls");
 	if (!ws) {
 		chk(x, LXW_ERROR_MEMORY_MALLOC_FAILED);
 		return;
@@ -560,7 +673,10 @@ static void sheet_findings(struct xw *x, const struct asp_batch *b)
 		{ "Start (ms)", 14, false },	 { "Duration (ms)", 14, false },
 		{ "Threshold (ms)", 15, false }, { "Culprit", 40, false },
 		{ "Culprit share", 14, false },	 { "Pattern", 16, false },
-		{ "Count", 8, false },
+		{ "Count", 8, false },		 { "Measured (ms)", 14, false },
+		{ "On CPU (ms)", 13, false },	 { "Blocked (ms)", 13, false },
+		{ "Preempted (ms)", 14, false }, { "What it was doing", 26, false },
+		{ "Preempted", 18, false },	 { "Culprit calls", 13, false },
 	};
 	size_t n = 0;
 	for (size_t i = 0; i < b->nruns; i++)
@@ -581,11 +697,20 @@ static void sheet_findings(struct xw *x, const struct asp_batch *b)
 			put_ms(x, ws, r, 6, (double)f->start_ns);
 			put_ms(x, ws, r, 7, (double)f->duration_ns);
 			put_ms(x, ws, r, 8, (double)f->threshold_ns);
-			put_str(x, ws, r, 9, f->culprit, NULL);
+			char *culprit = asp_finding_culprit(f);
+			put_str(x, ws, r, 9, culprit, NULL);
+			free(culprit);
 			if (f->culprit)
 				put_num(x, ws, r, 10, f->culprit_share, x->share);
 			put_str(x, ws, r, 11, f->pattern, NULL);
 			put_count(x, ws, r, 12, (double)f->count);
+			put_ms(x, ws, r, 13, (double)f->measured_ns);
+			put_ms(x, ws, r, 14, (double)f->split.oncpu_ns);
+			put_ms(x, ws, r, 15, (double)f->split.blocked_ns);
+			put_ms(x, ws, r, 16, (double)f->split.preempted_ns);
+			put_doing(x, ws, r, 17, f);
+			if (f->culprit_calls > 1)
+				put_count(x, ws, r, 19, (double)f->culprit_calls);
 		}
 	}
 	cf_severities(x, ws, 1, 2, r - 1);
@@ -896,6 +1021,7 @@ int asp_xlsx_write(const struct asp_batch *b, const char *path, char **err)
 		sheet_futures(&x, b);
 		sheet_tasks(&x, b);
 		sheet_findings(&x, b);
+		sheet_finding_polls(&x, b);
 		sheet_comparison(&x, b);
 	}
 	/* on a write error libxlsxwriter prints "[ERROR]" lines of its own to

@@ -72,4 +72,33 @@ else
 	not_ok "checker rejects a tampered summary: not for the changed values"
 	diag "$TMP/check"
 fi
+
+# the unit tests' synthetic batch: grouped findings, own time and its split
+unit=$(dirname "$ASPROF")/tests/unit/test-xlsx
+if [ -x "$unit" ]; then
+	XLSX_KEEP="$TMP/fx.xlsx" XLSX_SUMMARY="$TMP/fx.json" "$unit" >"$TMP/unit" 2>&1 || true
+	if "$py" "$checker" "$TMP/fx.xlsx" "$TMP/fx.json" >"$TMP/check" 2>&1 &&
+		"$py" - "$TMP/fx.xlsx" >>"$TMP/check" 2>&1 <<'PY'
+import sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+rows = lambda ws: sum(1 for r in ws.iter_rows(min_row=2, values_only=True) if any(v is not None for v in r))
+# base: 1 group of 1; each new run: 2 groups (2 blocking polls of one future, a self-wake) of 3
+assert rows(wb["Findings"]) == 5, rows(wb["Findings"])
+assert rows(wb["Finding polls"]) == 7, rows(wb["Finding polls"])
+hdr = [c.value for c in wb["Findings"][1]]
+row = dict(zip(hdr, [c.value for c in wb["Findings"][3]]))
+assert row["Count"] == 2 and row["Tasks"] == "2, 3", row
+assert row["What it was doing"].startswith("blocked "), row
+assert isinstance(row["Worst blocked (ms)"], float), row
+PY
+	then
+		ok "synthetic batch: report.xlsx matches its summary.json, findings grouped"
+	else
+		not_ok "synthetic batch: report.xlsx matches its summary.json, findings grouped"
+		diag "$TMP/check"
+		diag "$TMP/unit"
+	fi
+else
+	skip "synthetic batch: $unit not built"
+fi
 tap_done

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """xlsx_check.py REPORT.xlsx SUMMARY.json - read report.xlsx back with
 openpyxl and check it against the batch summary.json (schema asprof-batch/1):
-sheet order, frozen header rows and autofilters, runs, futures, findings and
-the comparison. Keys missing from summary.json are not checked; values that
+sheet order, frozen header rows and autofilters, runs, futures and tasks (own
+time and its split too), findings (grouped, and every poll's) and the
+comparison. Keys missing from summary.json are not checked; values that
 are there must match. Prints one line per mismatch and exits 1, else "ok".
 Exit 77 when openpyxl is missing."""
 import json
@@ -15,7 +16,7 @@ except ImportError:
     print("openpyxl is not installed (apt-get install python3-openpyxl)")
     sys.exit(77)
 
-SHEETS = ["Summary", "Runs", "Futures", "Tasks", "Findings", "Comparison"]
+SHEETS = ["Summary", "Runs", "Futures", "Tasks", "Findings", "Finding polls", "Comparison"]
 NO_COMPARISON = "no comparison"
 
 problems = []
@@ -55,6 +56,12 @@ def same(got, want, what):
         return
     if got != want:
         bad(f"{what}: {got!r}, expected {want!r}")
+
+
+def same_fields(row, obj, what, pairs):
+    """row's column COL holds obj's KEY, for each (COL, KEY)"""
+    for col, key in pairs:
+        same(row.get(col), obj.get(key), f"{what}: {key}")
 
 
 def table(ws, header_row):
@@ -193,6 +200,16 @@ def check_futures(ws, s):
         q = f.get("poll_ns") or {}
         for k, col in (("min", "Min"), ("p50", "p50"), ("p90", "p90"), ("p99", "p99"), ("max", "Max")):
             close(row.get(f"{col} poll (µs)"), q.get(k), 1e3, f"{what}: {k}")
+        check_own(row, f, what)
+
+
+def check_own(row, o, what):
+    """the own-time quantiles and the split of a future or task"""
+    q = o.get("own_ns") or {}
+    for k in ("p50", "p90", "p99", "max"):
+        close(row.get(f"Own {k} (µs)"), q.get(k), 1e3, f"{what}: own {k}")
+    for k, col in (("oncpu_ns", "On CPU"), ("blocked_ns", "Blocked"), ("preempted_ns", "Preempted")):
+        close(row.get(f"{col} (ms)"), o.get(k), 1e6, f"{what}: {k}")
 
 
 def check_tasks(ws, s):
@@ -210,24 +227,52 @@ def check_tasks(ws, s):
         same(row.get("Polls"), t.get("polls"), f"{what}: polls")
         close(row.get("Busy (ms)"), t.get("busy_ns"), 1e6, f"{what}: busy")
         close(row.get("First poll (ms)"), t.get("first_poll_ns"), 1e6, f"{what}: first poll")
+        check_own(row, t, what)
 
 
 def check_findings(ws, s):
-    check_table_sheet(ws, 1, ["Run", "Rule", "Severity", "Future", "Duration (ms)"])
+    """one row per group of findings (rule and future) of each run"""
+    check_table_sheet(ws, 1, ["Run", "Rule", "Severity", "Future", "Count", "Longest (ms)"])
+    _, rows = table(ws, 1)
+    if "runs" not in s:
+        return
+    want = [(run_of(r).get("name"), g, r.get("findings") or [])
+            for r in s["runs"] for g in r.get("finding_groups", [])]
+    if len(rows) != len(want):
+        bad(f"Findings: {len(rows)} rows, expected {len(want)}")
+    for i, (row, (run, g, findings)) in enumerate(zip(rows, want)):
+        what = f"Findings row {i + 2} ({run} {g.get('rule')})"
+        same(row.get("Run"), run, f"{what}: run")
+        same_fields(row, g, what, (("Rule", "rule"), ("Severity", "severity"),
+                                   ("Future", "future"), ("Count", "count")))
+        close(row.get("Longest (ms)"), g.get("longest_ns"), 1e6, f"{what}: longest")
+        close(row.get("Total (ms)"), g.get("total_ns"), 1e6, f"{what}: total")
+        worst = g.get("worst")
+        if isinstance(worst, int) and 0 <= worst < len(findings):
+            f = findings[worst]
+            close(row.get("Threshold (ms)"), f.get("threshold_ns"), 1e6, f"{what}: threshold")
+            close(row.get("Worst duration (ms)"), f.get("duration_ns"), 1e6, f"{what}: worst duration")
+            close(row.get("Worst blocked (ms)"), f.get("blocked_ns"), 1e6, f"{what}: worst blocked")
+
+
+def check_finding_polls(ws, s):
+    """every poll's finding, as summary.json lists them"""
+    check_table_sheet(ws, 1, ["Run", "Rule", "Severity", "Future", "Duration (ms)", "Measured (ms)"])
     _, rows = table(ws, 1)
     if "runs" not in s:
         return
     want = [(run_of(r).get("name"), f) for r in s["runs"] for f in r.get("findings", [])]
     if len(rows) != len(want):
-        bad(f"Findings: {len(rows)} rows, expected {len(want)}")
+        bad(f"Finding polls: {len(rows)} rows, expected {len(want)}")
     for i, (row, (run, f)) in enumerate(zip(rows, want)):
-        what = f"Findings row {i + 2} ({run} {f.get('rule')})"
+        what = f"Finding polls row {i + 2} ({run} {f.get('rule')})"
         same(row.get("Run"), run, f"{what}: run")
-        same(row.get("Rule"), f.get("rule"), f"{what}: rule")
-        same(row.get("Severity"), f.get("severity"), f"{what}: severity")
-        same(row.get("Future"), f.get("future"), f"{what}: future")
-        close(row.get("Duration (ms)"), f.get("duration_ns"), 1e6, f"{what}: duration")
-        close(row.get("Threshold (ms)"), f.get("threshold_ns"), 1e6, f"{what}: threshold")
+        same_fields(row, f, what, (("Rule", "rule"), ("Severity", "severity"),
+                                   ("Future", "future")))
+        for k, col in (("duration_ns", "Duration"), ("threshold_ns", "Threshold"),
+                       ("measured_ns", "Measured"), ("oncpu_ns", "On CPU"),
+                       ("blocked_ns", "Blocked"), ("preempted_ns", "Preempted")):
+            close(row.get(f"{col} (ms)"), f.get(k), 1e6, f"{what}: {k}")
 
 
 def check_comparison(ws, s):
@@ -288,7 +333,8 @@ def main():
     if wb.sheetnames != SHEETS:
         bad(f"sheets {wb.sheetnames}, expected {SHEETS}")
     checks = {"Summary": check_summary, "Runs": check_runs, "Futures": check_futures,
-              "Tasks": check_tasks, "Findings": check_findings, "Comparison": check_comparison}
+              "Tasks": check_tasks, "Findings": check_findings,
+              "Finding polls": check_finding_polls, "Comparison": check_comparison}
     for name, fn in checks.items():
         if name in wb.sheetnames:
             fn(wb[name], s)

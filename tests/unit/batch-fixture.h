@@ -20,8 +20,13 @@
  *     "tokio_mt::legacy_path::{closure#0}"                           base run only (gone)
  *   tasks per run: 1 main (root "tokio_mt::main::{closure#0}"), 2-3 root
  *   blocking_io, 4 root fetch_all
- *   findings: base: 1 warning; each new run: 1 error (blocking-poll on
- *   blocking_io, culprit std::thread::sleep) + 1 warning (self-wake)
+ *   findings: base: 1 warning; each new run: 2 errors (blocking-poll on
+ *   blocking_io in tasks 2 and 3: one group; culprit std::thread::sleep,
+ *   then blocked in its own code) + 1 warning (self-wake); grouped
+ *   (asp_result_group_findings)
+ *   own time: 9/10 of each poll's wall time; split: on CPU 6/10, blocked
+ *   3/10, preempted 1/10 of busy; findings: measured 9/10 of the wall
+ *   time (self-wake: all of it), blocked but 1 ms of it
  *   skipped: one run; status 1 with a reason.
  */
 #ifndef ASP_BATCH_FIXTURE_H
@@ -67,6 +72,21 @@ static inline void bf_fill_(struct asp_durations *d, uint32_t *seed, uint64_t ba
 	asp_durations_finish(d);
 }
 
+/* own time: 9/10 of each poll's wall time, and the split of busy */
+static inline void bf_own_(struct asp_durations *own, struct asp_split *split,
+			   const struct asp_durations *wall, uint64_t busy)
+{
+	for (size_t i = 0; i < asp_durations_nbins(wall); i++) {
+		uint64_t count, v = asp_durations_bin(wall, i, &count);
+		while (count--)
+			asp_durations_add(own, v * 9 / 10);
+	}
+	asp_durations_finish(own);
+	split->oncpu_ns = busy * 6 / 10;
+	split->blocked_ns = busy * 3 / 10;
+	split->preempted_ns = busy - split->oncpu_ns - split->blocked_ns;
+}
+
 static inline void bf_future_(struct asp_result *r, uint32_t *seed, const char *name,
 			      enum asp_future_kind kind, uint64_t poll_ns, const uint32_t *tasks,
 			      size_t ntasks)
@@ -83,6 +103,7 @@ static inline void bf_future_(struct asp_result *r, uint32_t *seed, const char *
 	bf_fill_(&f->poll_ns, seed, poll_ns, BATCH_FIXTURE_POLLS, 50000, &f->busy_ns,
 		 &f->slow_polls);
 	f->idle_ns = f->busy_ns * 3 + 1234567;
+	bf_own_(&f->own_ns, &f->split, &f->poll_ns, f->busy_ns);
 }
 
 static inline void bf_task_(struct asp_result *r, uint32_t *seed, uint32_t id, const char *root,
@@ -100,6 +121,7 @@ static inline void bf_task_(struct asp_result *r, uint32_t *seed, uint32_t id, c
 	t->first_poll_ns = first;
 	t->end_ns = end;
 	t->idle_ns = end - first > t->busy_ns ? end - first - t->busy_ns : 0;
+	bf_own_(&t->own_ns, &t->split, &t->poll_ns, t->busy_ns);
 	t->ntids = is_main ? 1 : 2;
 	t->tids = xcalloc(t->ntids, sizeof(int));
 	t->tids[0] = 41000 + (int)id;
@@ -125,6 +147,11 @@ static inline void bf_finding_(struct asp_result *r, const char *rule, enum asp_
 	f->culprit_share = share;
 	f->pattern = xstrdup(pattern);
 	f->count = count;
+	bool per_poll = strcmp(rule, "self-wake") != 0;
+	f->measured_ns = per_poll ? dur * 9 / 10 : dur;
+	f->doing = per_poll ? ASP_DOING_BLOCKED : ASP_DOING_UNKNOWN;
+	if (per_poll)
+		f->split = (struct asp_split){ 1000000, f->measured_ns - 1000000, dur - f->measured_ns };
 }
 
 static inline struct asp_result *bf_run_(const char *name, bool is_new, uint32_t seed)
@@ -156,11 +183,14 @@ static inline struct asp_result *bf_run_(const char *name, bool is_new, uint32_t
 	bf_task_(r, &seed, 3, BF_BLOCKING, false, is_new ? 250000 : 85000, 3500000, 950000000);
 	bf_task_(r, &seed, 4, BF_FETCH, false, 32000, 3600000, 1400000000);
 
-	r->findings = xcalloc(2, sizeof(*r->findings));
+	r->findings = xcalloc(3, sizeof(*r->findings));
 	if (is_new) {
 		bf_finding_(r, "blocking-poll", ASP_SEV_ERROR, BF_BLOCKING, 2, 41002, 512345678,
 			    182000000 + seed % 1000, 100000000, "std::thread::sleep", 0.973,
 			    "default", 1);
+		bf_finding_(r, "blocking-poll", ASP_SEV_ERROR, BF_BLOCKING, 3, 41003, 612345678,
+			    150000000, 100000000, NULL, 0, "default", 1);
+		r->findings[r->nfindings - 1].culprit_self = true;
 		bf_finding_(r, "self-wake", ASP_SEV_WARNING, BF_COUNTDOWN, 4, 41004, 3600000,
 			    2100000, 5000, NULL, 0, "default", 120);
 	} else {
@@ -170,6 +200,12 @@ static inline struct asp_result *bf_run_(const char *name, bool is_new, uint32_t
 	}
 	r->notes = xcalloc(1, sizeof(char *));
 	r->notes[r->nnotes++] = xstrdup("tasks counted per root future type");
+	r->has_sched = r->preempt_known = true;
+	r->switches_voluntary = 420, r->switches_preempted = 37;
+	r->task_polls = 48, r->task_polls_preempted = 5;
+	for (size_t i = 0; i < r->ntasks; i++)
+		asp_split_add(&r->task_split, &r->tasks[i].split);
+	asp_result_group_findings(r);
 	return r;
 }
 

@@ -3,6 +3,7 @@
  * the atomic output files (commit, abort, unwritable and non-directory
  * paths, a write that fails with ENOSPC). */
 #include "report/outfile.h"
+#include "report/describe.h"
 #include "report/report.h"
 #include "analysis/util.h"
 #include "tests/unit/tap.h"
@@ -42,6 +43,21 @@ static void durations(struct asp_durations *d, size_t n, const uint64_t *v)
 	for (size_t i = 0; i < n; i++)
 		asp_durations_add(d, v[i]);
 	asp_durations_finish(d);
+}
+
+/* a blocking-poll finding added to r->findings (room for it allocated) */
+static struct asp_finding *finding(struct asp_result *r, enum asp_severity sev, const char *future,
+				   uint32_t task, int tid, uint64_t start, uint64_t dur,
+				   uint64_t threshold, uint64_t measured, enum asp_doing doing,
+				   uint64_t oncpu, uint64_t blocked, uint64_t preempted)
+{
+	struct asp_finding *x = &r->findings[r->nfindings++];
+	x->rule = xstrdup("blocking-poll"), x->severity = sev, x->future = xstrdup(future);
+	x->task = task, x->tid = tid, x->start_ns = start, x->duration_ns = dur;
+	x->threshold_ns = threshold, x->measured_ns = measured, x->doing = doing;
+	x->split = (struct asp_split){ oncpu, blocked, preempted };
+	x->pattern = xstrdup("default"), x->count = 1;
+	return x;
 }
 
 /* three tasks (main, a worker that blocks, one polled twice at once), four
@@ -107,14 +123,46 @@ static struct asp_result *make_result(void)
 		asp_durations_add(&f->poll_ns, i * 1000);
 	asp_durations_finish(&f->poll_ns);
 
-	r->nfindings = 1;
-	r->findings = xcalloc(1, sizeof(*r->findings));
-	struct asp_finding *x = &r->findings[0];
-	x->rule = xstrdup("blocking-poll"), x->severity = ASP_SEV_ERROR;
-	x->future = xstrdup(BLOCKING), x->task = 2, x->tid = 100;
-	x->start_ns = 6500, x->duration_ns = 199998500, x->threshold_ns = 100000000;
+	/* where the polls' time went (the context switches) */
+	r->has_sched = true, r->preempt_known = true;
+	r->switches_voluntary = 12, r->switches_preempted = 3;
+	r->task_polls = 5, r->task_polls_preempted = 1;
+	r->task_split = (struct asp_split){ 1026000, 199000000, 1000000 };
+	durations(&r->tasks[0].own_ns, 1, (uint64_t[]){ 4000 });
+	r->tasks[0].split = (struct asp_split){ 4000, 0, 0 };
+	durations(&r->tasks[1].own_ns, 2, (uint64_t[]){ 199000000, 1000 });
+	r->tasks[1].split = (struct asp_split){ 1001000, 198000000, 1000000 };
+	durations(&r->tasks[2].own_ns, 2, (uint64_t[]){ 10000, 15000 });
+	r->tasks[2].split = (struct asp_split){ 25000, 0, 0 };
+	for (size_t i = 0; i < r->nfutures; i++) {
+		f = &r->futures[i];
+		asp_durations_merge(&f->own_ns, &f->poll_ns);
+		asp_durations_finish(&f->own_ns);
+		f->split.oncpu_ns = f->busy_ns;
+	}
+	f = &r->futures[1]; /* BLOCKING */
+	asp_durations_free(&f->own_ns);
+	memset(&f->own_ns, 0, sizeof(f->own_ns));
+	durations(&f->own_ns, 1, (uint64_t[]){ 199000000 });
+	f->split = (struct asp_split){ 1000000, 198000000, 998500 };
+
+	/* a blocking future twice (one group), a CPU loop with a call path, a
+	 * poll with no culprit; by severity, then duration */
+	r->findings = xcalloc(4, sizeof(*r->findings));
+	struct asp_finding *x = finding(r, ASP_SEV_ERROR, BLOCKING, 2, 100, 6500, 199998500, 100000000,
+					199000000, ASP_DOING_BLOCKED, 1000000, 198000000, 998500);
 	x->culprit = xstrdup("std::thread::sleep"), x->culprit_share = 0.98;
-	x->pattern = xstrdup("default"), x->count = 1;
+	x = finding(r, ASP_SEV_WARNING, BLOCKING, 3, 101, 400001000, 30000000, 10000000, 20000000,
+		    ASP_DOING_BLOCKED, 500000, 19500000, 10000000);
+	x->culprit_self = true;
+	x = finding(r, ASP_SEV_WARNING, WORKER_ROOT, 2, 101, 300000000, 15000000, 10000000, 15000000,
+		    ASP_DOING_CPU, 14500000, 500000, 0);
+	x->culprit = xstrdup("demo::calculate_pi \u2192 demo::backoff"), x->culprit_calls = 2;
+	x->culprit_share = 0.9;
+	x = finding(r, ASP_SEV_WARNING, IDLE_ROOT, 0, 100, 450000000, 12000000, 10000000, 12000000,
+		    ASP_DOING_CPU, 12000000, 0, 0);
+	x->no_culprit = xstrdup("no call recorded in the poll");
+	asp_result_group_findings(r);
 	return r;
 }
 
@@ -347,6 +395,133 @@ TEST(chrome_layout)
 	free(dir);
 }
 
+static void offcpu(struct asp_span_sink sink, int tid, uint32_t task, uint64_t start, uint64_t end,
+		   bool preempted, const char *where)
+{
+	struct asp_offcpu o = { .tid = tid, .task = task, .start_ns = start, .end_ns = end,
+				.preempted = preempted };
+	char *copy = where ? xstrdup(where) : NULL; /* valid until flush */
+	o.where = copy;
+	sink.offcpu(sink.ctx, &o);
+	sink.flush(sink.ctx);
+	free(copy);
+}
+
+/* X events of pid 2, thread tid, nest (a child inside its parent) */
+static bool nested(json_object *events, int64_t tid)
+{
+	struct iv { int64_t a, b; } v[64], stack[64];
+	size_t n = 0, depth = 0;
+	for (size_t i = 0; i < json_object_array_length(events) && n < 64; i++) {
+		json_object *e = json_object_array_get_idx(events, i);
+		if (strcmp(gets(e, "ph"), "X") || geti(e, "pid") != 2 || geti(e, "tid") != tid)
+			continue;
+		int64_t a = llround(getd(e, "ts") * 1000), d = llround(getd(e, "dur") * 1000);
+		v[n++] = (struct iv){ a, a + d };
+	}
+	/* by start, the longer first */
+	for (size_t i = 1; i < n; i++)
+		for (size_t k = i; k > 0 && (v[k].a < v[k - 1].a ||
+					     (v[k].a == v[k - 1].a && v[k].b > v[k - 1].b)); k--) {
+			struct iv t = v[k];
+			v[k] = v[k - 1];
+			v[k - 1] = t;
+		}
+	for (size_t i = 0; i < n; i++) {
+		while (depth && stack[depth - 1].b <= v[i].a)
+			depth--;
+		if (depth && v[i].b > stack[depth - 1].b)
+			return false;
+		stack[depth++] = v[i];
+	}
+	return true;
+}
+
+/* the blocked and preempted times inside polls: slices on the thread's
+ * track, inside the innermost poll around them; the blocking poll says
+ * what it was doing */
+TEST(chrome_offcpu)
+{
+	char *dir = tap_tmpdir();
+	char *path = asp_path_join(dir, "trace.json"), *err = NULL;
+	struct asp_result *r = make_result();
+	struct asp_chrome *c = asp_chrome_open(path, &err);
+	CHECK(c != NULL);
+	struct asp_span_sink sink = asp_chrome_sink(c);
+	CHECK(sink.offcpu != NULL);
+	/* thread 100: task 2's poll (6000..200006000) around BLOCKING
+	 * (6500..199005000); the first time starts a little before both (the
+	 * clocks disagree): cut to BLOCKING */
+	offcpu(sink, 100, 2, 5990, 7000, false, "std::thread::sleep");
+	offcpu(sink, 100, 2, 7000, 100000000, false, "std::thread::sleep");
+	offcpu(sink, 100, 2, 150000000, 151000000, true, NULL);
+	struct asp_span b = {
+		.task = 2, .tid = 100, .start_ns = 6500, .end_ns = 199005000, .name = BLOCKING,
+		.kind = ASP_FK_ASYNC_FN, .level = 1, .blocking = ASP_SEV_ERROR,
+		.culprit = "std::thread::sleep", .doing = ASP_DOING_BLOCKED,
+		.split = { 1000000, 198000000, 998500 },
+	};
+	sink.span(sink.ctx, &b);
+	/* after BLOCKING returned, inside the task poll */
+	offcpu(sink, 100, 2, 199100000, 199200000, true, "tokio::runtime::park");
+	span(sink, true, 2, 100, 6000, 200006000, WORKER_ROOT, 0, ASP_SEV_NONE, NULL);
+	/* thread 101: a time outside any poll, then a poll */
+	offcpu(sink, 101, 0, 250000000, 250001000, false, NULL);
+	span(sink, true, 2, 101, 300000000, 300001000, WORKER_ROOT, 0, ASP_SEV_NONE, NULL);
+	/* one no poll returned around: written at the end */
+	offcpu(sink, 101, 2, 300002000, 300003000, true, NULL);
+	CHECK(asp_chrome_finish(c, r, &err) == 0);
+	json_object *doc = json_object_from_file(path);
+	CHECK(doc != NULL);
+	json_object *events = get(doc, "traceEvents");
+
+	size_t blocked = 0, preempted = 0;
+	for (size_t i = 0; i < json_object_array_length(events); i++) {
+		json_object *e = json_object_array_get_idx(events, i);
+		const char *name = gets(e, "name");
+		if (!name || strcmp(gets(e, "ph"), "X"))
+			continue;
+		bool bl = !strcmp(name, "blocked"), pr = !strcmp(name, "preempted");
+		blocked += bl;
+		preempted += pr;
+		if (bl || pr) {
+			CHECK_U64(geti(e, "pid"), 2);
+			CHECK_STR(gets(e, "cat"), "offcpu");
+		}
+	}
+	CHECK_U64(blocked, 3);
+	CHECK_U64(preempted, 3);
+	/* cut to the poll it ran into; where is the innermost frame */
+	json_object *e = find_event(events, "X", 2, 100, "blocked");
+	CHECK(e && near(getd(e, "ts"), 6.5) && near(getd(e, "dur"), 0.5));
+	CHECK_STR(gets(get(e, "args"), "where"), "std::thread::sleep");
+	CHECK_U64(geti(get(e, "args"), "task"), 2);
+	e = find_event(events, "X", 2, 100, "preempted");
+	CHECK(e && near(getd(e, "ts"), 150000.0) && near(getd(e, "dur"), 1000.0));
+	CHECK(e && !json_object_object_get_ex(get(e, "args"), "where", NULL));
+	e = find_event(events, "X", 2, 101, "blocked");
+	CHECK(e && near(getd(e, "ts"), 250000.0) && near(getd(e, "dur"), 1.0));
+	CHECK(nested(events, 100));
+	CHECK(nested(events, 101));
+	/* the blocking poll: what it was doing, its split in ms */
+	e = find_event(events, "X", 2, 100, BLOCKING);
+	json_object *args = get(e, "args");
+	CHECK_STR(gets(args, "doing"), "blocked");
+	CHECK(near(getd(args, "oncpu_ms"), 1.0));
+	CHECK(near(getd(args, "blocked_ms"), 198.0));
+	CHECK(near(getd(args, "preempted_ms"), 0.998));
+	CHECK_STR(gets(args, "culprit"), "std::thread::sleep");
+	/* the tasks' tracks have none */
+	CHECK(find_event(events, "X", 1, -1, "blocked") == NULL);
+
+	json_object_put(doc);
+	asp_result_free(r);
+	free(err);
+	free(path);
+	tap_rmdir(dir);
+	free(dir);
+}
+
 TEST(chrome_abort_and_errors)
 {
 	char *dir = tap_tmpdir();
@@ -390,7 +565,7 @@ TEST(summary_json)
 
 	json_object *doc = json_object_from_file(path);
 	CHECK(doc != NULL);
-	CHECK_STR(gets(doc, "schema"), "asprof-summary/1");
+	CHECK_STR(gets(doc, "schema"), "asprof-summary/2");
 	json_object *run = get(doc, "run");
 	CHECK_STR(gets(run, "path"), "/data/demo/uftrace.data");
 	CHECK_STR(gets(run, "name"), "demo");
@@ -404,6 +579,16 @@ TEST(summary_json)
 	CHECK_U64(geti(run, "data_bytes"), 19744);
 	CHECK(json_object_is_type(get(run, "duration_ns"), json_type_int));
 	CHECK_STR(json_object_get_string(json_object_array_get_idx(get(run, "notes"), 0)), "a note");
+	CHECK(json_object_get_boolean(get(run, "has_sched")) == 1);
+	CHECK(json_object_get_boolean(get(run, "preempt_known")) == 1);
+	CHECK_STR(gets(run, "measure"), "own");
+	CHECK_U64(geti(get(run, "switches"), "voluntary"), 12);
+	CHECK_U64(geti(get(run, "switches"), "preempted"), 3);
+	CHECK_U64(geti(run, "task_polls"), 5);
+	CHECK_U64(geti(run, "task_polls_preempted"), 1);
+	CHECK_U64(geti(get(run, "task_split"), "oncpu_ns"), 1026000);
+	CHECK_U64(geti(get(run, "task_split"), "blocked_ns"), 199000000);
+	CHECK_U64(geti(get(run, "task_split"), "preempted_ns"), 1000000);
 
 	json_object *tasks = get(doc, "tasks");
 	CHECK_U64(json_object_array_length(tasks), 3);
@@ -428,6 +613,12 @@ TEST(summary_json)
 	CHECK_U64(geti(q, "max"), 200000000);
 	CHECK_U64(geti(q, "p50"), 1000);
 	CHECK(near(getd(q, "mean"), 100000500.0));
+	/* own time beside the wall time */
+	CHECK_U64(geti(get(t, "own_ns"), "max"), 199000000);
+	CHECK_U64(geti(get(t, "own_ns"), "min"), 1000);
+	CHECK_U64(geti(t, "oncpu_ns"), 1001000);
+	CHECK_U64(geti(t, "blocked_ns"), 198000000);
+	CHECK_U64(geti(t, "preempted_ns"), 1000000);
 
 	json_object *futures = get(doc, "futures");
 	CHECK_U64(json_object_array_length(futures), 4);
@@ -448,6 +639,12 @@ TEST(summary_json)
 	CHECK(json_object_is_type(get(q, "mean"), json_type_double));
 	CHECK(near(getd(q, "mean"), 50500.0));
 	CHECK_STR(gets(json_object_array_get_idx(futures, 0), "kind"), "user_future");
+	f = json_object_array_get_idx(futures, 1);
+	CHECK_U64(geti(get(f, "own_ns"), "max"), 199000000);
+	CHECK_U64(geti(get(f, "poll_ns"), "max"), 199998500);
+	CHECK_U64(geti(f, "oncpu_ns"), 1000000);
+	CHECK_U64(geti(f, "blocked_ns"), 198000000);
+	CHECK_U64(geti(f, "preempted_ns"), 998500);
 	CHECK_STR(gets(json_object_array_get_idx(futures, 2), "kind"), "async_block");
 
 	json_object *x = json_object_array_get_idx(get(doc, "findings"), 0);
@@ -463,6 +660,43 @@ TEST(summary_json)
 	CHECK(near(getd(x, "culprit_share"), 0.98));
 	CHECK_STR(gets(x, "pattern"), "default");
 	CHECK_U64(geti(x, "count"), 1);
+	CHECK_U64(geti(x, "measured_ns"), 199000000);
+	CHECK_U64(geti(x, "oncpu_ns"), 1000000);
+	CHECK_U64(geti(x, "blocked_ns"), 198000000);
+	CHECK_U64(geti(x, "preempted_ns"), 998500);
+	CHECK_STR(gets(x, "doing"), "blocked");
+	CHECK(json_object_get_boolean(get(x, "culprit_self")) == 0);
+	CHECK(json_object_object_get_ex(x, "no_culprit", NULL) && get(x, "no_culprit") == NULL);
+	/* every poll's finding is kept */
+	json_object *all = get(doc, "findings");
+	CHECK_U64(json_object_array_length(all), 4);
+	x = json_object_array_get_idx(all, 1);
+	CHECK(json_object_get_boolean(get(x, "culprit_self")) == 1);
+	CHECK(get(x, "culprit") == NULL);
+	x = json_object_array_get_idx(all, 2);
+	CHECK_STR(gets(x, "doing"), "on CPU");
+	CHECK_STR(gets(x, "culprit"), "demo::calculate_pi \u2192 demo::backoff");
+	CHECK_U64(geti(x, "culprit_calls"), 2);
+	x = json_object_array_get_idx(all, 3);
+	CHECK_STR(gets(x, "no_culprit"), "no call recorded in the poll");
+
+	/* and grouped: the blocking future's two polls are one group */
+	json_object *groups = get(doc, "finding_groups");
+	CHECK_U64(json_object_array_length(groups), 3);
+	json_object *g = json_object_array_get_idx(groups, 0);
+	CHECK_STR(gets(g, "rule"), "blocking-poll");
+	CHECK_STR(gets(g, "future"), BLOCKING);
+	CHECK_STR(gets(g, "severity"), "error");
+	CHECK_U64(geti(g, "count"), 2);
+	CHECK_U64(geti(g, "total_ns"), 219000000);
+	CHECK_U64(geti(g, "longest_ns"), 199000000);
+	CHECK_U64(json_object_array_length(get(g, "tasks")), 2);
+	CHECK_U64(json_object_get_int(json_object_array_get_idx(get(g, "tasks"), 1)), 3);
+	CHECK_U64(geti(g, "worst"), 0);
+	g = json_object_array_get_idx(groups, 2);
+	CHECK_STR(gets(g, "future"), IDLE_ROOT);
+	CHECK_U64(geti(g, "worst"), 3);
+	CHECK_U64(json_object_get_int(json_object_array_get_idx(get(g, "tasks"), 0)), 0);
 
 	json_object *ru = get(doc, "rules");
 	CHECK(json_object_object_get_ex(ru, "path", NULL) && get(ru, "path") == NULL);
@@ -537,8 +771,20 @@ TEST(text_summary)
 	CHECK(strstr(buf, "main: " MAIN_ROOT));
 	CHECK(strstr(buf, "... and 1 more")); /* three tasks, top 2 */
 	CHECK(strstr(buf, "blocking-poll") && strstr(buf, BLOCKING));
-	CHECK(strstr(buf, "culprit: std::thread::sleep (98%)"));
+	/* findings grouped: the blocking future's two polls are one block */
+	CHECK(strstr(buf, "Findings (4, in 3 groups)"));
+	CHECK(strstr(buf, "  error    blocking-poll      2   199.00 ms >   100.00 ms   219.00 ms  " BLOCKING "\n"));
+	CHECK(strstr(buf, " tasks 2, 3; worst: blocked 198.00 ms (99 %)\n"));
+	CHECK(strstr(buf, " culprit: std::thread::sleep\n"));
+	CHECK(strstr(buf, " task 2; on CPU 14.50 ms (96 %)\n"));
+	CHECK(strstr(buf, " culprit: demo::calculate_pi \u2192 demo::backoff, 2 calls\n"));
+	CHECK(!strstr(buf, IDLE_ROOT)); /* three groups, top 2 */
 	CHECK(strstr(buf, "... and 2 more")); /* four futures, top 2 */
+	/* own time beside the wall time */
+	CHECK(strstr(buf, "TASK    POLLS        BUSY         OWN        IDLE  ROOT\n"));
+	CHECK(strstr(buf, "       2        2   200.00 ms   199.00 ms    99.99 ms  " WORKER_ROOT "\n"));
+	CHECK(strstr(buf, "      BUSY    POLLS        P50        P99    OWN P99        MAX  KIND"));
+	CHECK(strstr(buf, " 200.00 ms        1  200.00 ms  200.00 ms  199.00 ms  200.00 ms  async_fn     " BLOCKING "\n"));
 	CHECK(!strstr(buf, LONG_NAME));
 	free(buf);
 
@@ -548,6 +794,8 @@ TEST(text_summary)
 	fclose(fp);
 	CHECK(!strstr(buf, "more\n"));
 	CHECK(strstr(buf, IDLE_ROOT));
+	CHECK(strstr(buf, "   outside tasks; on CPU 12.00 ms (100 %)\n"));
+	CHECK(strstr(buf, " no culprit: no call recorded in the poll\n"));
 	CHECK(!strstr(buf, LONG_NAME));
 	CHECK(strstr(buf, "<futures_util::futur...") != NULL);
 	CHECK(strstr(buf, "poll_the_tail_end\n") != NULL);
@@ -565,6 +813,46 @@ TEST(text_summary)
 	if (tap_failures_)
 		for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"))
 			fprintf(stderr, "# %s\n", l);
+	free(buf);
+
+	/* the worst poll blocked in its own code and was preempted a while;
+	 * without context switches, no own time and no split */
+	struct asp_finding *x = &r->findings[0];
+	free(x->culprit);
+	x->culprit = NULL, x->culprit_self = true;
+	x->split = (struct asp_split){ 1000000, 149000000, 49998500 };
+	fp = open_memstream(&buf, &len);
+	asp_summary_print(fp, r, 1);
+	fclose(fp);
+	CHECK(strstr(buf, " tasks 2, 3; worst: blocked 149.00 ms (74 %), preempted 50.00 ms\n"));
+	CHECK(strstr(buf, " " ASP_CULPRIT_SELF_TEXT "\n"));
+	free(buf);
+	r->has_sched = false;
+	for (size_t i = 0; i < r->nfindings; i++)
+		r->findings[i].doing = ASP_DOING_UNKNOWN;
+	fp = open_memstream(&buf, &len);
+	asp_summary_print(fp, r, 1);
+	fclose(fp);
+	CHECK(strstr(buf, "TASK    POLLS        BUSY        IDLE  ROOT\n"));
+	CHECK(strstr(buf, "BUSY    POLLS         P50         P99         MAX  KIND"));
+	CHECK(!strstr(buf, "OWN"));
+	CHECK(strstr(buf, " tasks 2, 3; worst: preempted 50.00 ms\n"));
+	free(buf);
+
+	/* many tasks: what the worst poll did goes on a line of its own */
+	struct asp_finding_group *g = &r->groups[0];
+	free(g->tasks);
+	g->ntasks = 12;
+	g->tasks = xcalloc(12, sizeof(*g->tasks));
+	for (uint32_t i = 0; i < 12; i++)
+		g->tasks[i] = 100001 + i;
+	fp = open_memstream(&buf, &len);
+	asp_summary_print(fp, r, 1);
+	fclose(fp);
+	char want[256];
+	snprintf(want, sizeof(want), " tasks 100001, 100002, 100003, 100004, 100005, 100006, "
+		 "100007, 100008, ... (12 in all)\n%71sworst: preempted 50.00 ms\n", "");
+	CHECK(strstr(buf, want));
 	free(buf);
 	asp_result_free(r);
 }
@@ -905,6 +1193,7 @@ int main(void)
 {
 	return tap_run((struct tap_case[]){
 		CASE(chrome_layout),
+		CASE(chrome_offcpu),
 		CASE(chrome_abort_and_errors),
 		CASE(summary_json),
 		CASE(summary_tasks_print_as_json_c),

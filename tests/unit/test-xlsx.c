@@ -1,7 +1,9 @@
 /* test-xlsx.c - report.xlsx from the synthetic batch: the file is a zip,
  * empty and hostile inputs are written, and failing writes name the path,
  * leave no temporary file and keep a previous report as it was.
- * XLSX_KEEP=PATH writes the fixture's workbook to PATH (for a look at it). */
+ * XLSX_KEEP=PATH writes the fixture's workbook to PATH (for a look at it),
+ * XLSX_SUMMARY=PATH its batch summary.json (tests/xlsx-readback.sh checks
+ * the one against the other with openpyxl). */
 #include "report/batch.h"
 #include "tests/unit/batch-fixture.h"
 #include "tests/unit/tap.h"
@@ -77,6 +79,11 @@ TEST(writes_a_zip)
 	CHECK(count_other(dir, keep && *keep ? NULL : "report.xlsx") == 0);
 	struct stat st;
 	CHECK(stat(target, &st) == 0 && st.st_size > 4000);
+	const char *summary = getenv("XLSX_SUMMARY");
+	if (summary && *summary) {
+		CHECK(asp_batch_summary_write(b, summary, &err) == 0);
+		CHECK(err == NULL);
+	}
 	batch_fixture_free(b);
 	free(err);
 	free(path);
@@ -111,11 +118,12 @@ TEST(empty_batch)
 	CHECK(is_zip(path));
 	/* a comparison without rows, runs without findings or futures */
 	struct asp_batch *fx = batch_fixture_new();
-	size_t saved[3][3];
+	size_t saved[3][4];
 	for (size_t i = 0; i < fx->nruns; i++) {
 		struct asp_result *r = fx->runs[i];
 		saved[i][0] = r->nfindings, saved[i][1] = r->nfutures, saved[i][2] = r->ntasks;
-		r->nfindings = r->nfutures = r->ntasks = 0;
+		saved[i][3] = r->ngroups;
+		r->nfindings = r->nfutures = r->ntasks = r->ngroups = 0;
 	}
 	size_t rows = fx->cmp->nrows;
 	fx->cmp->nrows = 0;
@@ -126,6 +134,7 @@ TEST(empty_batch)
 	for (size_t i = 0; i < fx->nruns; i++) {
 		struct asp_result *r = fx->runs[i];
 		r->nfindings = saved[i][0], r->nfutures = saved[i][1], r->ntasks = saved[i][2];
+		r->ngroups = saved[i][3];
 	}
 	batch_fixture_free(fx);
 	free(err);

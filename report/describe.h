@@ -1,0 +1,73 @@
+/* describe.h - a finding in words, the same in every writer that shows
+ * text (stdout, index.md, junit.xml, report.xlsx, trace.json): what the
+ * poll was doing ("blocked 24.90 ms (99 %)", "on CPU 38.20 ms (95 %)"),
+ * the preempted time when it is notable, and the culprit or why there is
+ * none. The strings are the words only: each writer quotes them its own
+ * way (culprits and reasons hold names from the recording). */
+#ifndef ASP_REPORT_DESCRIBE_H
+#define ASP_REPORT_DESCRIBE_H
+
+#include "analysis/model.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* in place of a culprit when the poll blocked in the future's own code */
+#define ASP_CULPRIT_SELF_TEXT \
+	"blocked in its own code, in an uninstrumented call (sleep, lock or I/O)"
+
+/* What the poll was doing, in buf: "blocked 24.90 ms (99 %)" or "on CPU
+ * 38.20 ms (95 %)", the percent that of the poll's wall time (rounded
+ * down); NULL (buf empty) when it is not known (no context switches). */
+const char *asp_doing_text(enum asp_doing doing, const struct asp_split *split, uint64_t wall_ns,
+			   char *buf, size_t n);
+static inline const char *asp_finding_doing(const struct asp_finding *f, char *buf, size_t n)
+{
+	return asp_doing_text(f->doing, &f->split, f->duration_ns, buf, n);
+}
+
+/* Preempted time worth saying (a tenth of the wall time or more): in buf,
+ * "preempted 3.10 ms"; else NULL (buf empty). */
+const char *asp_preempted_text(const struct asp_split *split, uint64_t wall_ns, char *buf, size_t n);
+
+/* Both as one: "blocked 24.90 ms (99 %), preempted 3.10 ms", either part
+ * alone, or NULL (buf empty) when neither has anything to say. */
+const char *asp_poll_text(enum asp_doing doing, const struct asp_split *split, uint64_t wall_ns,
+			  char *buf, size_t n);
+
+/* ", 2 calls" when the culprit's last function was called more than once
+ * in the poll, else "" (in buf) */
+const char *asp_calls_text(uint64_t calls, char *buf, size_t n);
+
+/* The words shown in place of a culprit: ASP_CULPRIT_SELF_TEXT when the
+ * poll blocked in its own code, else NULL when there is a culprit, else
+ * "no culprit: REASON" (malloc'd in *owned, free it) when the recording
+ * shows none, else NULL (nothing to say). */
+const char *asp_no_culprit_text(const char *culprit, bool self, const char *no_culprit,
+				char **owned);
+
+/* All of it as one malloc'd string: "calculate_pi → backoff, 2 calls",
+ * ASP_CULPRIT_SELF_TEXT or "no culprit: REASON"; NULL when there is
+ * nothing to say. */
+char *asp_culprit_text(const char *culprit, uint64_t calls, bool self, const char *no_culprit);
+static inline char *asp_finding_culprit(const struct asp_finding *f)
+{
+	return asp_culprit_text(f->culprit, f->culprit_calls, f->culprit_self, f->no_culprit);
+}
+
+/* The worst poll of a group in one line: "blocked 24.90 ms (99 %),
+ * preempted 3.10 ms; culprit std::thread::sleep" (its parts as above, any
+ * of them left out when there is nothing to say); malloc'd, "" when
+ * nothing is known. */
+char *asp_finding_summary(const struct asp_finding *f);
+
+/* the group's tasks: "2, 3, 5" (at most max ids, then ", ... (N in all)";
+ * max 0: all) and ", outside tasks" when some were outside any; with
+ * words "task 2", "tasks 2, 3", "outside tasks"; malloc'd */
+char *asp_group_tasks_text(const struct asp_finding_group *g, size_t max, bool words);
+
+/* f is one of the findings g groups (its rule and future) */
+bool asp_group_has(const struct asp_finding_group *g, const struct asp_finding *f);
+
+#endif
