@@ -249,10 +249,6 @@ static void analyse_run(struct pool *p, struct job *j)
 		j->chrome = NULL;
 		rmdir(rundir); /* nothing else was written there */
 		j->skip_reason = err;
-	} else if (j->result->nfindings && !j->result->ngroups) {
-		/* the reports show findings by group, which the analysis
-		 * makes; one that made none would leave them out */
-		asp_result_group_findings(j->result);
 	}
 out:
 	asp_oom_what = p->o->out_dir;

@@ -290,6 +290,20 @@ static void write_report(FILE *fp, const struct asp_batch *b)
 		text(fp, b->skipped[i].reason);
 		fputs(" | | | | | | |\n", fp);
 	}
+	/* what a reader must know to trust the numbers: a busy machine, no
+	 * context switches, a recording cut short... */
+	bool noted = false;
+	for (size_t r = 0; r < b->nruns; r++) {
+		const struct asp_result *res = b->runs[r];
+		for (size_t i = 0; i < res->nnotes; i++) {
+			fputs(noted ? "- " : "\nNotes:\n\n- ", fp);
+			text(fp, res->name);
+			fputs(": ", fp);
+			text(fp, res->notes[i]);
+			fputs("\n", fp);
+			noted = true;
+		}
+	}
 	charts(fp, b);
 	/* Full data: [summary.json](summary.json) · [report.xlsx](report.xlsx) · ... */
 	bool any = false;

@@ -155,6 +155,8 @@ def main():
     ap.add_argument("-t", "--truth", default=os.path.join(HERE, "fixtures", "loaded.truth"))
     ap.add_argument("--min-precision", type=float)
     ap.add_argument("--min-recall", type=float)
+    ap.add_argument("--strict", action="store_true",
+                    help="also fail unless every true positive has the right culprit and kind")
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args()
     try:
@@ -175,6 +177,8 @@ def main():
         return 2
     p, r = line("total", total)
     if (a.min_precision is not None and p < a.min_precision) or (a.min_recall is not None and r < a.min_recall):
+        return 1
+    if a.strict and not (total["culprits"] == total["tp"] == total["kinds"]):
         return 1
     return 0
 
