@@ -12,7 +12,7 @@
 const char *asp_verdict_name(enum asp_verdict v)
 {
 	static const char *const names[] = { "unchanged", "regressed", "improved",
-					     "new",       "gone",      "ignored" };
+					     "new",       "gone",      "ignored",  "via" };
 	return v < ASP_V_COUNT ? names[v] : "unknown";
 }
 

@@ -1,10 +1,22 @@
 /* compare.h - regression comparison of two sides (one run or a group of
- * runs each): per future and per task root, poll-duration quantiles, busy
- * per poll, polls, idle; a Mann-Whitney U test on the pooled poll durations;
- * and a verdict by the rules file's `compare` policy.
+ * runs each), per future: the verdict metric (rules: compare.metric, p90 by
+ * default) of each run's own poll times (on CPU + blocked: preemption left
+ * out; wall time without context switches), the ratio new/base of the
+ * sides' geometric means with an interval from a hierarchical bootstrap
+ * (runs resampled, then polls within each run), and a verdict by the rules
+ * file's `compare` policy. A run is the unit of replication: the interval
+ * holds what the runs of a side show among themselves; with one run on a
+ * side, that run-to-run noise cannot be measured and the rules'
+ * single_run_noise is assumed instead (said in the comparison's notes).
  *
- * Deterministic: rows are sorted by name, the same inputs give the same
- * output. Ownership: struct asp_comparison owns everything reachable. */
+ * A future that is also a task's root is one row (is_root). A future whose
+ * time grew only because a future it awaits grew (its self time did not
+ * change) is not a regression of its own: verdict ASP_V_VIA, via naming the
+ * callee that did.
+ *
+ * Deterministic: rows are sorted by name, the bootstrap's random numbers
+ * are seeded by the row's name, the same inputs give the same output.
+ * Ownership: struct asp_comparison owns everything reachable. */
 #ifndef ASP_COMPARE_H
 #define ASP_COMPARE_H
 
@@ -22,6 +34,7 @@ enum asp_verdict {
 	ASP_V_NEW,
 	ASP_V_GONE,
 	ASP_V_IGNORED,
+	ASP_V_VIA,      /* grew only through an awaited future (row.via) */
 	ASP_V_COUNT,
 };
 const char *asp_verdict_name(enum asp_verdict v);
@@ -30,21 +43,39 @@ const char *asp_verdict_name(enum asp_verdict v);
 struct asp_side {
 	size_t runs;          /* runs in which the future appears */
 	uint64_t polls, busy_ns, idle_ns;
+	uint64_t own_ns, self_ns; /* sums: own time, and own time outside the
+				     futures it awaits */
 	double busy_per_poll; /* ns */
-	struct asp_quantiles q;
-	struct asp_durations d; /* pooled poll durations, sorted */
+	double self_per_poll; /* ns */
+	struct asp_quantiles q; /* of d */
+	struct asp_durations d; /* pooled own poll durations (wall without
+				   context switches), sorted */
+	double *run_metric;   /* per run of the side (the comparison's
+				 base_runs / new_runs order): the verdict
+				 metric of that run's polls, NAN where the
+				 future was not polled */
 };
 
 struct asp_cmp_row {
 	char *name;
-	bool is_task;         /* a task root's polls (else a future's) */
+	bool is_task;         /* always false: a task's root is its future's row */
+	bool is_root;         /* the future is a task's root (in either side) */
 	enum asp_future_kind kind;
 	struct asp_side base, new_;
-	double metric_base, metric_new; /* the verdict metric, ns */
+	double metric_base, metric_new; /* the verdict metric, ns: geometric
+					   mean over the side's runs */
 	double abs_change;    /* new - base, ns */
-	double rel_change;    /* (new - base) / base; 0 when base is 0 */
-	double p_value;       /* two-sided Mann-Whitney U; 1 when not testable */
+	double rel_change;    /* new / base - 1; 0 when base is 0 */
+	double ratio_lo, ratio_hi; /* the interval of new / base at the
+				      comparison's confidence (1, 1: none) */
+	double noise;         /* run-to-run noise allowed for, relative (0.12:
+				 runs of a side differ by up to 12 %) */
+	bool noise_assumed;   /* a side has one run: noise is the rules'
+				 single_run_noise, not measured */
+	double p_value;       /* two-sided Mann-Whitney U of the pooled polls,
+				   for reference only: it does not decide */
 	enum asp_verdict verdict;
+	char *via;            /* ASP_V_VIA: the awaited future that grew */
 	char *reason;         /* one sentence: what changed and by how much */
 };
 
@@ -73,6 +104,9 @@ struct asp_comparison {
 	struct asp_cmp_finding *new_findings;
 	size_t nnew_findings;
 	size_t counts[ASP_V_COUNT];
+	double confidence;    /* of the intervals: 1 - rules' compare.alpha */
+	char **notes;         /* caveats: one run a side, manglings differ... */
+	size_t nnotes;
 };
 
 /* Compare the runs of base against the runs of new by rules->compare. */

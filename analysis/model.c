@@ -279,6 +279,9 @@ void asp_result_free(struct asp_result *r)
 		free(r->futures[i].task_ids);
 		asp_durations_free(&r->futures[i].poll_ns);
 		asp_durations_free(&r->futures[i].own_ns);
+		for (size_t k = 0; k < r->futures[i].ncallees; k++)
+			free(r->futures[i].callees[k].name);
+		free(r->futures[i].callees);
 	}
 	free(r->futures);
 	for (size_t i = 0; i < r->nfindings; i++) {

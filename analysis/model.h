@@ -130,6 +130,13 @@ struct asp_task {
 	struct asp_split split;       /* of all its polls */
 };
 
+/* a future polled directly inside another's polls (awaited, or polled by
+ * a combinator), with the own time of those polls */
+struct asp_callee {
+	char *name;
+	uint64_t polls, own_ns;
+};
+
 struct asp_future {
 	char *name;       /* demangled, e.g. "tokio_mt::blocking_io::{closure#0}" */
 	enum asp_future_kind kind;
@@ -139,6 +146,10 @@ struct asp_future {
 	struct asp_durations poll_ns; /* wall time of each poll */
 	struct asp_durations own_ns;  /* own time (on CPU + blocked) of each poll */
 	struct asp_split split;       /* of all its polls */
+	uint64_t self_ns; /* own time outside the futures it polls (callees) */
+	struct asp_callee *callees; /* by name */
+	size_t ncallees;
+	bool is_root;     /* some task's root future */
 };
 
 struct asp_finding {

@@ -1090,6 +1090,18 @@ static int key_compare_value(struct ld *L, const char *key, yaml_node_t *v, cons
 				       (const char *)v->data.scalar.value);
 		return 0;
 	}
+	if (!strcmp(key, "single_run_noise"))
+		return ld_ratio(L, v, path, &c->single_run_noise);
+	if (!strcmp(key, "bootstrap")) {
+		uint64_t n;
+		if (ld_count_value(L, v, path, &n) < 0)
+			return -1;
+		if (n < 100 || n > 100000)
+			return ld_fail(L, v, "%s: between 100 and 100000 resamples, not '%s'", path,
+				       (const char *)v->data.scalar.value);
+		c->bootstrap = (uint32_t)n;
+		return 0;
+	}
 	/* overrides */
 	return ld_override_list(L, v, path, compare_override_keys,
 				ASP_ARRAY_SIZE(compare_override_keys), add_compare_override,
@@ -1101,6 +1113,8 @@ static const struct key_spec compare_keys[] = {
 	{ "min_change", key_compare_value },
 	{ "min_abs", key_compare_value },
 	{ "alpha", key_compare_value },
+	{ "single_run_noise", key_compare_value },
+	{ "bootstrap", key_compare_value },
 	{ "overrides", key_compare_value },
 };
 
@@ -1374,6 +1388,8 @@ struct asp_rules *asp_rules_default(void)
 	r->compare.min_change = 0.10;
 	r->compare.min_abs_ns = 20000ULL;
 	r->compare.alpha = 0.01;
+	r->compare.single_run_noise = 0.30;
+	r->compare.bootstrap = 2000;
 	r->fail_on = 1u << ASP_FAIL_ERROR | 1u << ASP_FAIL_REGRESSION;
 	char *err = NULL;
 	if (ld_text("configs/runtimes.yaml (built in)", asp_runtimes_default_yaml,

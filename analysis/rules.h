@@ -80,7 +80,10 @@ struct asp_compare_rules {
 	enum asp_verdict_metric metric;
 	double min_change;   /* default 0.10 */
 	uint64_t min_abs_ns; /* default 20 us */
-	double alpha;        /* default 0.01 */
+	double alpha;        /* default 0.01: intervals at 99 % confidence */
+	double single_run_noise; /* default 0.30: run-to-run noise assumed
+				    for a side of one run */
+	uint32_t bootstrap;  /* resamples, default 2000 */
 	struct asp_compare_override *overrides;
 	size_t noverrides;
 };
