@@ -64,17 +64,41 @@ static void add_tid(struct task_acc *t, int tid)
 	t->ntids++;
 }
 
-void aggregate_poll(struct analyzer *a, const struct frame *f, uint64_t end, uint64_t dur,
-		    const struct asp_split *sp)
+/* child (future index) was polled inside a poll of fa for own */
+static void add_callee(struct fut_acc *fa, int32_t child, uint64_t own)
+{
+	struct callee_acc *c = NULL;
+	for (size_t i = 0; i < fa->ncallees && !c; i++)
+		if (fa->callees[i].fut == child)
+			c = &fa->callees[i];
+	if (!c) {
+		fa->callees = xreallocarray(fa->callees, fa->ncallees + 1, sizeof(*fa->callees));
+		c = &fa->callees[fa->ncallees++];
+		*c = (struct callee_acc){ child, 0, 0 };
+	}
+	c->polls++;
+	c->own += own;
+}
+
+void aggregate_poll(struct analyzer *a, struct thread_state *ts, const struct frame *f,
+		    uint64_t end, uint64_t dur, const struct asp_split *sp)
 {
 	struct fut_acc *fa = &a->futs[f->fut];
+	uint64_t own = asp_split_own(sp);
+	fa->self += own > f->child_own ? own - f->child_own : 0;
+	fa->is_root |= f->is_root;
+	if (f->fut_parent >= 0) {
+		struct frame *parent = &ts->st[f->fut_parent];
+		parent->child_own += own;
+		add_callee(&a->futs[parent->fut], f->fut, own);
+	}
 
 	fa->polls++;
 	fa->busy += dur;
 	if (dur >= a->rules->slow_poll_ns)
 		fa->slow++;
 	asp_durations_add(&fa->d, dur);
-	asp_durations_add(&fa->own, asp_split_own(sp));
+	asp_durations_add(&fa->own, own);
 	asp_split_add(&fa->split, sp);
 	if (f->task)
 		fut_add_task(fa, f->task);
@@ -125,6 +149,12 @@ static void take_durations(struct asp_durations *to, struct asp_durations *from)
 	asp_durations_finish(to);
 }
 
+
+static int callee_cmp(const void *x, const void *y)
+{
+	const struct asp_callee *a = x, *b = y;
+	return strcmp(a->name, b->name);
+}
 
 static int future_cmp(const void *x, const void *y)
 {
@@ -353,6 +383,14 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 		take_durations(&o->poll_ns, &f->d);
 		take_durations(&o->own_ns, &f->own);
 		o->split = f->split;
+		o->self_ns = f->self;
+		o->is_root = f->is_root;
+		o->ncallees = f->ncallees;
+		o->callees = xcalloc(f->ncallees ? f->ncallees : 1, sizeof(*o->callees));
+		for (size_t k = 0; k < f->ncallees; k++)
+			o->callees[k] = (struct asp_callee){ xstrdup(a->fut_names.names[f->callees[k].fut]),
+							     f->callees[k].polls, f->callees[k].own };
+		asp_qsort(o->callees, o->ncallees, sizeof(*o->callees), callee_cmp);
 	}
 	free(made);
 	asp_strtab_free(&made_names);

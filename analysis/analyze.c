@@ -97,7 +97,7 @@ static void leave_future(struct analyzer *a, struct thread_state *ts, struct fra
 {
 	struct poll_facts pf;
 	poll_facts_of(ts, f, end, &pf);
-	aggregate_poll(a, f, end, pf.dur, &pf.split);
+	aggregate_poll(a, ts, f, end, pf.dur, &pf.split);
 
 	const struct asp_finding *fd;
 	enum asp_severity sev = detect_poll(a, ts, f, &pf, &fd);
@@ -545,6 +545,7 @@ static void analyzer_free(struct analyzer *a)
 	asp_u64map_free(&a->task_by_name);
 	asp_strtab_free(&a->task_names);
 	for (size_t i = 0; i < a->fut_names.n; i++) {
+		free(a->futs[i].callees);
 		free(a->futs[i].tasks);
 		free(a->futs[i].has_task);
 		asp_durations_free(&a->futs[i].d);

@@ -88,6 +88,7 @@ struct frame {
 	/* future frames only (set when one becomes a future): its time off
 	 * the CPU so far, and where it blocked */
 	uint64_t off_blk, off_pre;
+	uint64_t child_own; /* own time of the futures polled inside this poll */
 	uint8_t nbs;
 	struct blocked_at bs[BLOCKED_SLOTS];
 };
@@ -143,6 +144,12 @@ struct task_acc {
 	struct poll_facts last;
 };
 
+/* a future polled inside another's polls, by future index */
+struct callee_acc {
+	int32_t fut;
+	uint64_t polls, own;
+};
+
 struct fut_acc {
 	enum asp_future_kind kind;
 	uint32_t *tasks;  /* sorted */
@@ -152,6 +159,10 @@ struct fut_acc {
 	uint64_t instances, polls, busy, idle, slow;
 	struct asp_durations d, own;
 	struct asp_split split;
+	uint64_t self;          /* own time outside its callees */
+	bool is_root;
+	struct callee_acc *callees;
+	size_t ncallees;
 	/* asp_rules_override() of the name, looked up once */
 	const struct asp_override *ovr;
 	bool ovr_known;
@@ -263,9 +274,10 @@ struct asp_finding *add_poll_finding(struct analyzer *a, const char *rule, enum 
 
 /* ---------------------------------------------------------------- aggregate */
 
-/* the poll of future frame f returned at end, after dur (split sp) */
-void aggregate_poll(struct analyzer *a, const struct frame *f, uint64_t end, uint64_t dur,
-		    const struct asp_split *sp);
+/* the poll of future frame f (on ts's stack) returned at end, after dur
+ * (split sp): its own time goes to its parent future's callees */
+void aggregate_poll(struct analyzer *a, struct thread_state *ts, const struct frame *f,
+		    uint64_t end, uint64_t dur, const struct asp_split *sp);
 /* a poll of task (root frame f) returned at end */
 void aggregate_task_poll(struct analyzer *a, struct thread_state *ts, struct task_acc *task,
 			 const struct frame *f, uint64_t end, uint64_t dur,

@@ -305,7 +305,7 @@ __attribute__((noinline)) void attribute_enter(struct analyzer *a, struct thread
 		return;
 	f->is_future = true;
 	f->kids_used = true;
-	f->off_blk = f->off_pre = 0;
+	f->off_blk = f->off_pre = f->child_own = 0;
 	f->nbs = 0;
 	f->is_root = root;
 	f->fut = future_index(a, sym, c, ts, parent);

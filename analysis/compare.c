@@ -105,22 +105,26 @@ double asp_mann_whitney(const struct asp_durations *x, const struct asp_duration
 
 /* ---------------------------------------------------------------- pooling */
 
+/* a future over the runs of both sides: the pooled sides, and each run's
+ * future (NULL where it was not polled) */
 struct pool_entry {
 	char *name;
-	bool is_task;
+	bool is_root;
 	enum asp_future_kind kind;
 	struct asp_side side[2];
+	const struct asp_future **runs[2];
 };
 
 struct pool {
 	struct pool_entry *v;
 	size_t n, cap;
+	size_t nruns[2];
 };
 
-static struct pool_entry *pool_get(struct pool *p, const char *name, bool is_task)
+static struct pool_entry *pool_get(struct pool *p, const char *name)
 {
 	for (size_t i = 0; i < p->n; i++)
-		if (p->v[i].is_task == is_task && !strcmp(p->v[i].name, name))
+		if (!strcmp(p->v[i].name, name))
 			return &p->v[i];
 	if (p->n == p->cap) {
 		p->cap = p->cap ? p->cap * 2 : 64;
@@ -129,66 +133,74 @@ static struct pool_entry *pool_get(struct pool *p, const char *name, bool is_tas
 	struct pool_entry *e = &p->v[p->n++];
 	memset(e, 0, sizeof(*e));
 	e->name = xstrdup(name);
-	e->is_task = is_task;
+	for (int s = 0; s < 2; s++)
+		e->runs[s] = xcalloc(p->nruns[s] ? p->nruns[s] : 1, sizeof(*e->runs[s]));
 	return e;
 }
 
-static void pool_add(struct asp_side *s, uint64_t polls, uint64_t busy, uint64_t idle,
-		     const struct asp_durations *d)
+/* a future's own poll times (on CPU + blocked), or its wall times where a
+ * result has none (made by hand, or without the split) */
+static const struct asp_durations *own_durs(const struct asp_future *f)
 {
-	s->runs++;
-	s->polls += polls;
-	s->busy_ns += busy;
-	s->idle_ns += idle;
-	asp_durations_merge(&s->d, d);
+	return f->own_ns.n == f->polls && f->polls ? &f->own_ns : &f->poll_ns;
 }
 
+static uint64_t own_sum(const struct asp_future *f)
+{
+	uint64_t own = asp_split_own(&f->split);
+	return own || !f->busy_ns ? own : f->busy_ns;
+}
+
+/* a task's root is its future's row: no rows of their own for tasks */
 static void pool_runs(struct pool *p, const struct asp_result *const *runs, size_t n, int side)
 {
 	for (size_t r = 0; r < n; r++) {
 		const struct asp_result *res = runs[r];
 		for (size_t i = 0; i < res->nfutures; i++) {
 			const struct asp_future *f = &res->futures[i];
-			struct pool_entry *e = pool_get(p, f->name, false);
+			struct pool_entry *e = pool_get(p, f->name);
 			e->kind = f->kind;
-			pool_add(&e->side[side], f->polls, f->busy_ns, f->idle_ns, &f->poll_ns);
-		}
-		/* tasks: pooled by root future (one row per root, all instances) */
-		for (size_t i = 0; i < res->ntasks; i++) {
-			const struct asp_task *t = &res->tasks[i];
-			struct pool_entry *e = pool_get(p, t->root, true);
+			e->is_root |= f->is_root;
+			e->runs[side][r] = f;
 			struct asp_side *s = &e->side[side];
-			/* count a run once even when it has several instances */
-			size_t runs_before = s->runs;
-			pool_add(s, t->polls, t->busy_ns, t->idle_ns, &t->poll_ns);
-			bool seen = false;
-			for (size_t k = 0; k < i; k++)
-				if (!strcmp(res->tasks[k].root, t->root))
-					seen = true;
-			if (seen)
-				s->runs = runs_before;
+			s->runs++;
+			s->polls += f->polls;
+			s->busy_ns += f->busy_ns;
+			s->idle_ns += f->idle_ns;
+			s->own_ns += own_sum(f);
+			s->self_ns += f->self_ns;
+			asp_durations_merge(&s->d, own_durs(f));
+		}
+		for (size_t i = 0; i < res->ntasks; i++) {
+			int64_t k = -1;
+			for (size_t j = 0; j < p->n && k < 0; j++)
+				if (!strcmp(p->v[j].name, res->tasks[i].root))
+					k = (int64_t)j;
+			if (k >= 0)
+				p->v[k].is_root = true;
 		}
 	}
 }
 
-static double metric_of(const struct asp_side *s, enum asp_verdict_metric m)
+/* the metric of one run's own poll times */
+static double run_metric(const struct asp_future *f, enum asp_verdict_metric m)
 {
+	if (m == ASP_METRIC_BUSY_PER_POLL)
+		return f->polls ? (double)own_sum(f) / (double)f->polls : 0;
+	struct asp_quantiles q = asp_durations_quantiles(own_durs(f));
 	switch (m) {
-	case ASP_METRIC_P50: return (double)s->q.p50;
-	case ASP_METRIC_P90: return (double)s->q.p90;
-	case ASP_METRIC_P99: return (double)s->q.p99;
-	case ASP_METRIC_MAX: return (double)s->q.max;
-	case ASP_METRIC_MEAN: return s->q.mean;
-	case ASP_METRIC_BUSY_PER_POLL: return s->busy_per_poll;
+	case ASP_METRIC_P50: return (double)q.p50;
+	case ASP_METRIC_P90: return (double)q.p90;
+	case ASP_METRIC_P99: return (double)q.p99;
+	case ASP_METRIC_MAX: return (double)q.max;
+	case ASP_METRIC_MEAN: return q.mean;
+	default: return (double)q.p90;
 	}
-	return 0;
 }
 
 static int row_cmp(const void *a, const void *b)
 {
 	const struct asp_cmp_row *x = a, *y = b;
-	if (x->is_task != y->is_task)
-		return x->is_task ? 1 : -1;
 	return strcmp(x->name, y->name);
 }
 
@@ -197,11 +209,228 @@ static void fmt_ns(double ns, char *buf, size_t n)
 	asp_format_duration(ns < 0 ? 0 : (uint64_t)(ns + 0.5), buf, n);
 }
 
-static void decide(struct asp_cmp_row *row, const struct asp_rules *rules)
+/* ---------------------------------------------------------------- bootstrap */
+
+/* xorshift64*: seeded per row, so the same inputs give the same intervals */
+struct rng {
+	uint64_t s;
+};
+
+static uint64_t rng_next(struct rng *r)
+{
+	r->s ^= r->s >> 12;
+	r->s ^= r->s << 25;
+	r->s ^= r->s >> 27;
+	return r->s * 0x2545F4914F6CDD1DULL;
+}
+
+static double rng_unit(struct rng *r)
+{
+	return ((double)(rng_next(r) >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static double rng_normal(struct rng *r)
+{
+	/* Box-Muller */
+	double u = rng_unit(r), v = rng_unit(r);
+	return sqrt(-2.0 * log(u)) * cos(2.0 * M_PI * v);
+}
+
+static uint64_t hash_name(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h ? h : 1;
+}
+
+/* one run's metric recomputed on its polls resampled with replacement:
+ * a quantile of the resample is an order statistic whose rank is about
+ * normal around n*q (sd sqrt(n q (1-q))); a mean moves by its standard
+ * error */
+static double boot_run(const struct asp_future *f, enum asp_verdict_metric m, double sd,
+		       struct rng *r)
+{
+	const struct asp_durations *d = own_durs(f);
+	uint64_t n = d->n;
+	if (!n)
+		return 0;
+	if (m == ASP_METRIC_MEAN || m == ASP_METRIC_BUSY_PER_POLL) {
+		double mean = run_metric(f, m);
+		double v = mean + rng_normal(r) * sd / sqrt((double)n);
+		return v > 0 ? v : mean;
+	}
+	double q = m == ASP_METRIC_P50 ? 0.5 : m == ASP_METRIC_P99 ? 0.99 : m == ASP_METRIC_MAX ? 1.0 : 0.9;
+	double at = (double)n * q + rng_normal(r) * sqrt((double)n * q * (1 - q));
+	double k = ceil(at) - 1;
+	if (k < 0)
+		k = 0;
+	if (k > (double)(n - 1))
+		k = (double)(n - 1);
+	return (double)asp_durations_rank(d, (uint64_t)k);
+}
+
+/* the standard deviation of a run's own poll times (for a mean's error) */
+static double run_sd(const struct asp_future *f)
+{
+	const struct asp_durations *d = own_durs(f);
+	if (d->n < 2)
+		return 0;
+	double mean = (double)d->sum / (double)d->n, ss = 0;
+	for (size_t i = 0; i < asp_durations_nbins(d); i++) {
+		uint64_t c, v = asp_durations_bin(d, i, &c);
+		ss += (double)c * ((double)v - mean) * ((double)v - mean);
+	}
+	return sqrt(ss / (double)(d->n - 1));
+}
+
+static int dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* a side's runs where the future was polled, with each run's standard
+ * deviation (for a mean's error) */
+struct side_runs {
+	const struct asp_future **f;
+	double *sd;
+	size_t n;
+};
+
+/* The interval of new/base at confidence 1 - alpha: each resample draws
+ * each side's runs with replacement, recomputes each drawn run's metric on
+ * its polls resampled, and takes the side's geometric mean; sigma[s]
+ * (log scale) adds the run-to-run noise a side of one run cannot show. */
+static void bootstrap(struct asp_cmp_row *row, const struct side_runs sr[2],
+		      enum asp_verdict_metric m, uint32_t B, double alpha, const double sigma[2])
+{
+	struct rng r = { hash_name(row->name) };
+	if (B < 100)
+		B = 2000; /* rules made by hand, not by the rules file */
+	if (!(alpha > 0 && alpha < 1))
+		alpha = 0.01;
+	double *ratios = xmalloc(B * sizeof(double));
+	for (uint32_t b = 0; b < B; b++) {
+		double lg[2];
+		for (int s = 0; s < 2; s++) {
+			double sum = 0;
+			for (size_t i = 0; i < sr[s].n; i++) {
+				size_t j = (size_t)(rng_next(&r) % sr[s].n);
+				double v = boot_run(sr[s].f[j], m, sr[s].sd[j], &r);
+				sum += log(v > 1 ? v : 1);
+			}
+			lg[s] = sum / (double)sr[s].n + (sigma[s] > 0 ? sigma[s] * rng_normal(&r) : 0);
+		}
+		ratios[b] = exp(lg[1] - lg[0]);
+	}
+	qsort(ratios, B, sizeof(double), dbl_cmp);
+	row->ratio_lo = ratios[(size_t)floor(alpha / 2 * (double)(B - 1))];
+	row->ratio_hi = ratios[(size_t)ceil((1 - alpha / 2) * (double)(B - 1))];
+	free(ratios);
+}
+
+/* the geometric mean of a side's run metrics, and how far its runs are
+ * from it at most (relative; 0 with one run) */
+static double side_center(const struct side_runs *sr, const double *metric, double *spread)
+{
+	double sum = 0;
+	for (size_t i = 0; i < sr->n; i++)
+		sum += log(metric[i] > 1 ? metric[i] : 1);
+	double g = exp(sum / (double)(sr->n ? sr->n : 1));
+	*spread = 0;
+	for (size_t i = 0; i < sr->n && sr->n > 1; i++) {
+		double d = fabs((metric[i] > 1 ? metric[i] : 1) / g - 1);
+		if (d > *spread)
+			*spread = d;
+	}
+	return g;
+}
+
+static void pct(char *buf, size_t n, double rel)
+{
+	snprintf(buf, n, "%+.0f %%", rel * 100.0);
+}
+
+/* the verdict of a future polled on both sides */
+static void decide_changed(struct asp_cmp_row *row, struct pool_entry *e, const size_t nruns[2],
+			   const struct asp_rules *rules, double min_change, double min_abs)
 {
 	const struct asp_compare_rules *cr = &rules->compare;
-	char b1[32], b2[32], b3[32];
-	const char *metric = asp_metric_name(cr->metric);
+	enum asp_verdict_metric m = cr->metric;
+	struct side_runs sr[2];
+	double *metric[2], spread[2], center[2];
+	for (int s = 0; s < 2; s++) {
+		struct asp_side *side = s ? &row->new_ : &row->base;
+		size_t n = nruns[s] ? nruns[s] : 1;
+		sr[s].f = xcalloc(n, sizeof(*sr[s].f));
+		sr[s].sd = xcalloc(n, sizeof(double));
+		metric[s] = xcalloc(n, sizeof(double));
+		sr[s].n = 0;
+		for (size_t r = 0; r < nruns[s]; r++) {
+			const struct asp_future *f = e->runs[s][r];
+			side->run_metric[r] = f ? run_metric(f, m) : NAN;
+			if (!f || !f->polls)
+				continue;
+			sr[s].f[sr[s].n] = f;
+			sr[s].sd[sr[s].n] =
+				m == ASP_METRIC_MEAN || m == ASP_METRIC_BUSY_PER_POLL ? run_sd(f) : 0;
+			metric[s][sr[s].n++] = side->run_metric[r];
+		}
+		center[s] = side_center(&sr[s], metric[s], &spread[s]);
+	}
+	row->metric_base = center[0];
+	row->metric_new = center[1];
+	row->abs_change = center[1] - center[0];
+	row->rel_change = center[0] > 0 ? center[1] / center[0] - 1 : 0;
+	/* run-to-run noise: what the runs of a side show among themselves;
+	 * with one run on a side it cannot be seen: assumed */
+	row->noise = spread[0] > spread[1] ? spread[0] : spread[1];
+	row->noise_assumed = sr[0].n < 2 || sr[1].n < 2;
+	if (row->noise_assumed && row->noise < cr->single_run_noise)
+		row->noise = cr->single_run_noise;
+	double sigma[2];
+	for (int s = 0; s < 2; s++)
+		sigma[s] = sr[s].n < 2 ? log(1 + row->noise) / 1.96 : 0;
+	bootstrap(row, sr, m, cr->bootstrap, cr->alpha, sigma);
+	for (int s = 0; s < 2; s++) {
+		free(sr[s].f);
+		free(sr[s].sd);
+		free(metric[s]);
+	}
+
+	double need = min_change > row->noise ? min_change : row->noise;
+	bool up = row->ratio_lo > 1, down = row->ratio_hi < 1;
+	bool big = fabs(row->rel_change) >= need && fabs(row->abs_change) >= min_abs;
+	if ((up || down) && big)
+		row->verdict = up ? ASP_V_REGRESSED : ASP_V_IMPROVED;
+	else
+		row->verdict = ASP_V_UNCHANGED;
+
+	char b1[32], b2[32], c[16], lo[16], hi[16], nz[16];
+	fmt_ns(row->metric_base, b1, sizeof(b1));
+	fmt_ns(row->metric_new, b2, sizeof(b2));
+	pct(c, sizeof(c), row->rel_change);
+	pct(lo, sizeof(lo), row->ratio_lo - 1);
+	pct(hi, sizeof(hi), row->ratio_hi - 1);
+	snprintf(nz, sizeof(nz), "%.0f %%", need * 100.0);
+	const char *why = row->verdict != ASP_V_UNCHANGED ? ""
+			  : !(up || down) ? " (the interval holds no change)"
+			  : fabs(row->abs_change) < min_abs ? " (below the minimum absolute change)"
+			  : row->noise > min_change ? " (within the run-to-run noise)"
+						    : " (below the minimum change)";
+	row->reason = xasprintf("%s own poll %s -> %s: %s [%s, %s]; a change counts from %s%s%s",
+				asp_metric_name(m), b1, b2, c, lo, hi, nz,
+				row->noise_assumed && row->noise <= cr->single_run_noise ? " (noise assumed: one run a side)" : "",
+				why);
+}
+
+static void decide(struct asp_cmp_row *row, struct pool_entry *e, const size_t nruns[2],
+		   const struct asp_rules *rules)
+{
+	const struct asp_compare_rules *cr = &rules->compare;
+	char b[32];
+	row->ratio_lo = row->ratio_hi = 1;
 	if (!row->base.polls && !row->new_.polls) {
 		row->verdict = ASP_V_UNCHANGED;
 		row->reason = xstrdup("never polled");
@@ -209,8 +438,8 @@ static void decide(struct asp_cmp_row *row, const struct asp_rules *rules)
 	}
 	if (!row->base.runs || !row->base.polls) {
 		row->verdict = ASP_V_NEW;
-		fmt_ns(row->metric_new, b2, sizeof(b2));
-		row->reason = xasprintf("new: %" PRIu64 " polls, %s %s", row->new_.polls, metric, b2);
+		fmt_ns((double)row->new_.q.p90, b, sizeof(b));
+		row->reason = xasprintf("new: %" PRIu64 " polls, p90 own poll %s", row->new_.polls, b);
 		return;
 	}
 	if (!row->new_.runs || !row->new_.polls) {
@@ -232,21 +461,159 @@ static void decide(struct asp_cmp_row *row, const struct asp_rules *rules)
 		if (o->has_min_abs)
 			min_abs = (double)o->min_abs_ns;
 	}
-	fmt_ns(row->metric_base, b1, sizeof(b1));
-	fmt_ns(row->metric_new, b2, sizeof(b2));
-	fmt_ns(fabs(row->abs_change), b3, sizeof(b3));
-	bool significant = row->p_value < cr->alpha;
-	bool big = fabs(row->rel_change) >= min_change && fabs(row->abs_change) >= min_abs;
-	if (significant && big)
-		row->verdict = row->abs_change > 0 ? ASP_V_REGRESSED : ASP_V_IMPROVED;
-	else
-		row->verdict = ASP_V_UNCHANGED;
-	const char *why = row->verdict != ASP_V_UNCHANGED ? ""
-			  : !big ? " (below the minimum change)"
-				 : " (not significant)";
-	row->reason = xasprintf("%s poll %s -> %s (%+.1f%%, %s%s), p=%.2g%s", metric, b1, b2,
-				row->rel_change * 100.0, row->abs_change < 0 ? "-" : "+", b3,
-				row->p_value, why);
+	decide_changed(row, e, nruns, rules, min_change, min_abs);
+}
+
+/* ---------------------------------------------------------------- via */
+
+static struct asp_cmp_row *row_named(struct asp_comparison *c, const char *name)
+{
+	size_t lo = 0, hi = c->nrows;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int k = strcmp(c->rows[mid].name, name);
+		if (!k)
+			return &c->rows[mid];
+		if (k < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* the own time of callee name inside the polls of a side's future, per
+ * poll of it */
+static double callee_per_poll(const struct pool_entry *e, int side, size_t nruns, const char *name)
+{
+	uint64_t own = 0, polls = 0;
+	for (size_t r = 0; r < nruns; r++) {
+		const struct asp_future *f = e->runs[side][r];
+		if (!f)
+			continue;
+		polls += f->polls;
+		for (size_t i = 0; i < f->ncallees; i++)
+			if (!strcmp(f->callees[i].name, name))
+				own += f->callees[i].own_ns;
+	}
+	return polls ? (double)own / (double)polls : 0;
+}
+
+/* A future that changed only because a future it awaits changed: its self
+ * time (own time outside its callees, per poll) moved less than the
+ * minimum change, and a callee that changed the same way grew (or shrank)
+ * by more inside it than it did. It is shown under that callee (via),
+ * followed down to the one that changed of its own. */
+static void find_via(struct asp_comparison *c, struct pool *p, const struct asp_rules *rules)
+{
+	const struct asp_compare_rules *cr = &rules->compare;
+	for (size_t i = 0; i < c->nrows; i++) {
+		struct asp_cmp_row *row = &c->rows[i];
+		if (row->verdict != ASP_V_REGRESSED && row->verdict != ASP_V_IMPROVED)
+			continue;
+		struct pool_entry *e = NULL;
+		for (size_t k = 0; k < p->n && !e; k++)
+			if (!strcmp(p->v[k].name, row->name))
+				e = &p->v[k];
+		double self_change = row->base.self_per_poll > 0
+					     ? row->new_.self_per_poll / row->base.self_per_poll - 1
+					     : 0;
+		double need = cr->min_change > row->noise ? cr->min_change : row->noise;
+		bool self_moved = fabs(self_change) >= need &&
+				  fabs(row->new_.self_per_poll - row->base.self_per_poll) >= (double)cr->min_abs_ns;
+		if (!e || self_moved)
+			continue;
+		/* the callee whose time inside it moved the most, the same way */
+		const char *best = NULL;
+		double best_delta = 0;
+		for (size_t r = 0; r < p->nruns[1]; r++) {
+			const struct asp_future *f = e->runs[1][r];
+			for (size_t k = 0; f && k < f->ncallees; k++) {
+				const char *name = f->callees[k].name;
+				struct asp_cmp_row *cr_row = row_named(c, name);
+				if (!cr_row || cr_row == row ||
+				    (cr_row->verdict != row->verdict && cr_row->verdict != ASP_V_VIA))
+					continue;
+				double delta = callee_per_poll(e, 1, p->nruns[1], name) -
+					       callee_per_poll(e, 0, p->nruns[0], name);
+				if ((row->verdict == ASP_V_REGRESSED) == (delta > 0) &&
+				    fabs(delta) > fabs(best_delta)) {
+					best = name;
+					best_delta = delta;
+				}
+			}
+		}
+		if (!best)
+			continue;
+		row->verdict = ASP_V_VIA;
+		row->via = xstrdup(best);
+	}
+	/* a caller of a caller: via the one that changed of its own */
+	for (size_t i = 0; i < c->nrows; i++) {
+		struct asp_cmp_row *row = &c->rows[i];
+		for (size_t hops = 0; row->verdict == ASP_V_VIA && hops < c->nrows; hops++) {
+			struct asp_cmp_row *to = row_named(c, row->via);
+			if (!to || to->verdict != ASP_V_VIA || !strcmp(to->via, row->name))
+				break;
+			free(row->via);
+			row->via = xstrdup(to->via);
+		}
+	}
+	for (size_t i = 0; i < c->nrows; i++) {
+		struct asp_cmp_row *row = &c->rows[i];
+		if (row->verdict != ASP_V_VIA)
+			continue;
+		char *r = xasprintf("%s; via %s: its self time did not change", row->reason, row->via);
+		free(row->reason);
+		row->reason = r;
+	}
+}
+
+static void add_cmp_note(struct asp_comparison *c, char *note)
+{
+	c->notes = xreallocarray(c->notes, c->nnotes + 1, sizeof(*c->notes));
+	c->notes[c->nnotes++] = note;
+}
+
+/* how a name is mangled: legacy ({{closure}}), v0 ({closure#0}), unknown */
+static int mangling_of(const char *name)
+{
+	return strstr(name, "{{closure}}") ? 1 : strstr(name, "{closure#") ? 2 : 0;
+}
+
+/* What the reader must know of the comparison: one run on a side (the
+ * noise assumed), no future in common (different manglings, or different
+ * programs) */
+static void compare_notes(struct asp_comparison *c, const struct pool *p,
+			  const struct asp_rules *rules)
+{
+	if (c->nbase && c->nnew && (c->nbase < 2 || c->nnew < 2))
+		add_cmp_note(c, xasprintf("%s has one run: run-to-run noise cannot be measured, so a "
+					  "change counts only past an assumed %.0f %% "
+					  "(compare.single_run_noise); record at least 3 runs a side to "
+					  "measure it",
+					  c->nbase < 2 && c->nnew < 2 ? "each side" : c->nbase < 2 ? "the base" : "the new side",
+					  rules->compare.single_run_noise * 100.0));
+	size_t both = 0;
+	int mangled[2][3] = { { 0 } };
+	for (size_t i = 0; i < c->nrows; i++) {
+		const struct asp_cmp_row *r = &c->rows[i];
+		both += r->base.runs && r->new_.runs;
+		for (int s = 0; s < 2; s++)
+			if (s ? r->new_.runs : r->base.runs)
+				mangled[s][mangling_of(r->name)]++;
+	}
+	(void)p;
+	if (both || !c->nrows || !c->nbase || !c->nnew)
+		return;
+	bool differ = (mangled[0][1] && !mangled[0][2] && mangled[1][2] && !mangled[1][1]) ||
+		      (mangled[0][2] && !mangled[0][1] && mangled[1][1] && !mangled[1][2]);
+	add_cmp_note(c, differ ? xstrdup("no future of the base runs is in the new runs: their "
+					 "symbols are mangled differently (legacy names, `{{closure}}`, on "
+					 "one side, v0, `{closure#0}`, on the other: a plain build against an "
+					 "mcount build?); compare recordings of builds made the same way")
+			       : xstrdup("no future of the base runs is in the new runs: are they "
+					 "recordings of the same program?"));
 }
 
 /* nf (its future set) takes f's values, of the run named run */
@@ -325,34 +692,46 @@ struct asp_comparison *asp_compare(const struct asp_result *const *base, size_t 
 		c->new_runs[i] = xstrdup(new_[i]->name);
 
 	struct pool p = { 0 };
+	p.nruns[0] = nbase;
+	p.nruns[1] = nnew;
 	pool_runs(&p, base, nbase, 0);
 	pool_runs(&p, new_, nnew, 1);
+	c->confidence = 1 - rules->compare.alpha;
 	c->rows = xcalloc(p.n ? p.n : 1, sizeof(*c->rows));
 	for (size_t i = 0; i < p.n; i++) {
 		struct pool_entry *e = &p.v[i];
 		struct asp_cmp_row *row = &c->rows[c->nrows++];
-		row->name = e->name;
-		row->is_task = e->is_task;
+		row->name = xstrdup(e->name);
+		row->is_root = e->is_root;
 		row->kind = e->kind;
 		row->base = e->side[0];
 		row->new_ = e->side[1];
+		memset(&e->side, 0, sizeof(e->side)); /* the row owns the durations */
 		struct asp_side *sides[2] = { &row->base, &row->new_ };
 		for (int s = 0; s < 2; s++) {
-			asp_durations_finish(&sides[s]->d);
-			sides[s]->q = asp_durations_quantiles(&sides[s]->d);
-			sides[s]->busy_per_poll =
-				sides[s]->polls ? (double)sides[s]->busy_ns / (double)sides[s]->polls : 0;
+			struct asp_side *sd = sides[s];
+			asp_durations_finish(&sd->d);
+			sd->q = asp_durations_quantiles(&sd->d);
+			sd->busy_per_poll = sd->polls ? (double)sd->busy_ns / (double)sd->polls : 0;
+			sd->self_per_poll = sd->polls ? (double)sd->self_ns / (double)sd->polls : 0;
+			sd->run_metric = xmalloc((p.nruns[s] ? p.nruns[s] : 1) * sizeof(double));
+			for (size_t r = 0; r < p.nruns[s]; r++)
+				sd->run_metric[r] = NAN;
 		}
-		row->metric_base = metric_of(&row->base, c->metric);
-		row->metric_new = metric_of(&row->new_, c->metric);
-		row->abs_change = row->metric_new - row->metric_base;
-		row->rel_change = row->metric_base > 0 ? row->abs_change / row->metric_base : 0;
 		row->p_value = asp_mann_whitney(&row->base.d, &row->new_.d, NULL);
-		decide(row, rules);
-		c->counts[row->verdict]++;
+		decide(row, e, p.nruns, rules);
+	}
+	asp_qsort(c->rows, c->nrows, sizeof(*c->rows), row_cmp);
+	find_via(c, &p, rules);
+	for (size_t i = 0; i < c->nrows; i++)
+		c->counts[c->rows[i].verdict]++;
+	compare_notes(c, &p, rules);
+	for (size_t i = 0; i < p.n; i++) {
+		free(p.v[i].name);
+		free(p.v[i].runs[0]);
+		free(p.v[i].runs[1]);
 	}
 	free(p.v);
-	asp_qsort(c->rows, c->nrows, sizeof(*c->rows), row_cmp);
 	add_new_findings(c, base, nbase, new_, nnew);
 	return c;
 }
@@ -370,10 +749,16 @@ void asp_comparison_free(struct asp_comparison *c)
 	for (size_t i = 0; i < c->nrows; i++) {
 		free(c->rows[i].name);
 		free(c->rows[i].reason);
+		free(c->rows[i].via);
 		asp_durations_free(&c->rows[i].base.d);
 		asp_durations_free(&c->rows[i].new_.d);
+		free(c->rows[i].base.run_metric);
+		free(c->rows[i].new_.run_metric);
 	}
 	free(c->rows);
+	for (size_t i = 0; i < c->nnotes; i++)
+		free(c->notes[i]);
+	free(c->notes);
 	for (size_t i = 0; i < c->nnew_findings; i++) {
 		free(c->new_findings[i].future);
 		free(c->new_findings[i].run);

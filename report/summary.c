@@ -189,6 +189,17 @@ static json_object *future_json(const struct asp_future *f)
 	add_u64(o, "slow_polls", f->slow_polls);
 	json_object_object_add(o, "own_ns", quantiles(&f->own_ns));
 	add_split(o, &f->split);
+	add_u64(o, "self_ns", f->self_ns);
+	json_object_object_add(o, "task_root", json_object_new_boolean(f->is_root));
+	json_object *callees = json_object_new_array();
+	for (size_t i = 0; i < f->ncallees; i++) {
+		json_object *c = json_object_new_object();
+		json_object_object_add(c, "name", asp_json_string(f->callees[i].name));
+		add_u64(c, "polls", f->callees[i].polls);
+		add_u64(c, "own_ns", f->callees[i].own_ns);
+		json_object_array_add(callees, c);
+	}
+	json_object_object_add(o, "callees", callees);
 	return o;
 }
 
