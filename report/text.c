@@ -17,29 +17,51 @@
 #define FINDING_INDENT 71 /* the FUTURE column of the findings table */
 
 /* name shown as every writer shows text (asp_show: no control character or
- * escape sequence reaches the terminal), cut in the middle to NAME_WIDTH
- * bytes, keeping the tail (the most specific part of a Rust path); never
- * splits a UTF-8 sequence. In buf, of at least NAME_WIDTH + 1 bytes. */
-static const char *short_name(const char *name, char *buf, size_t n)
+ * escape sequence reaches the terminal), cut in the middle to width bytes,
+ * keeping the tail (the most specific part of a Rust path); never splits a
+ * UTF-8 sequence. In buf, of at least width + 1 bytes. */
+static const char *cut_name(const char *name, size_t width, char *buf, size_t n)
 {
 	if (!name)
 		return "?";
 	char *t = asp_show(name, ASP_SHOW_CONTROLS);
 	size_t len = strlen(t);
-	if (len <= NAME_WIDTH) {
+	if (len <= width) {
 		snprintf(buf, n, "%s", t);
 		free(t);
 		return buf;
 	}
-	size_t head = HEAD_KEEP;
+	size_t head = HEAD_KEEP < width / 3 ? HEAD_KEEP : width / 3;
 	while (head > 0 && (t[head] & 0xc0) == 0x80)
 		head--;
-	size_t tail = len - (NAME_WIDTH - HEAD_KEEP - 3);
+	size_t tail = len - (width - head - 3);
 	while (tail < len && (t[tail] & 0xc0) == 0x80)
 		tail++;
 	snprintf(buf, n, "%.*s...%s", (int)head, t, t + tail);
 	free(t);
 	return buf;
+}
+
+static const char *short_name(const char *name, char *buf, size_t n)
+{
+	return cut_name(name, NAME_WIDTH, buf, n);
+}
+
+/* a culprit's call path "outer → inner": each end cut on its own, so that
+ * a long outer name does not hide the inner one (nor the arrow) */
+static void put_culprit(FILE *out, const char *culprit)
+{
+	static const char arrow[] = " \u2192 ";
+	const char *at = strstr(culprit, arrow);
+	char a[NAME_WIDTH + 1], b[NAME_WIDTH + 1];
+	if (!at) {
+		fputs(short_name(culprit, a, sizeof(a)), out);
+		return;
+	}
+	char *outer = xstrndup(culprit, (size_t)(at - culprit));
+	fprintf(out, "%s%s%s", cut_name(outer, NAME_WIDTH / 2, a, sizeof(a)), arrow,
+		cut_name(at + strlen(arrow), NAME_WIDTH, b, sizeof(b)));
+	free(outer);
 }
 
 static const char *dur(uint64_t ns, char *buf, size_t n)
@@ -120,7 +142,7 @@ static void print_tasks(FILE *out, const struct asp_result *r, size_t top)
 static void print_group_detail(FILE *out, const struct asp_finding_group *g,
 			       const struct asp_finding *w)
 {
-	char nb[NAME_WIDTH + 8], poll[128];
+	char poll[128];
 	struct asp_buf who = { 0 }, what = { 0 };
 	char *tasks = asp_group_tasks_text(g, 8, true);
 	asp_buf_printf(&who, "%s", tasks);
@@ -148,7 +170,9 @@ static void print_group_detail(FILE *out, const struct asp_finding_group *g,
 		free(t);
 	} else if (w->culprit) {
 		char *culprit = asp_finding_culprit(w);
-		fprintf(out, "%*sculprit: %s\n", FINDING_INDENT, "", short_name(culprit, nb, sizeof(nb)));
+		fprintf(out, "%*sculprit: ", FINDING_INDENT, "");
+		put_culprit(out, culprit);
+		fputc('\n', out);
 		free(culprit);
 	}
 	free(owned);
