@@ -284,7 +284,7 @@ static void sched_notes(const struct analyzer *a, struct asp_result *r, const st
 	if (a->rules->measure_wall)
 		add_note(r, xstrdup("blocking polls are judged on wall time (rules: blocking.measure: "
 				    "wall): time the thread was preempted counts"));
-	if (!wall || !s->preempted_ns || (s->preempted_ns * 20 < wall && !a->excused))
+	if (!wall || !s->preempted_ns || (s->preempted_ns * 20 < wall && !a->excused && !a->busy_polls && !a->behind_ns))
 		return;
 	char pre[32], tot[32];
 	asp_format_duration(s->preempted_ns, pre, sizeof(pre));
@@ -296,6 +296,20 @@ static void sched_notes(const struct analyzer *a, struct asp_result *r, const st
 			   "(poll time, busy) include it",
 		       pre, tot, 100.0 * (double)s->preempted_ns / (double)wall,
 		       a->task_polls_pre, a->task_polls);
+	if (a->behind_ns) {
+		char bh[32];
+		asp_format_duration(a->behind_ns, bh, sizeof(bh));
+		asp_buf_printf(&b, "; %s of waits on a lock or another thread were spent while "
+				   "a thread of the program that was preempted already went on "
+				   "waiting for the CPU: counted as preempted",
+			       bh);
+	}
+	if (a->busy_polls)
+		asp_buf_printf(&b, "; %" PRIu64 " poll%s %s reported on wall time: on the CPU for at "
+				   "least half the threshold and preempted for the rest (a spin or a CPU "
+				   "loop holds its thread the whole time)",
+			       a->busy_polls, a->busy_polls == 1 ? "" : "s",
+			       a->busy_polls == 1 ? "was" : "were");
 	if (a->excused && !a->rules->measure_wall)
 		asp_buf_printf(&b, "; %" PRIu64 " poll%s over the blocking threshold on wall time %s "
 				   "not reported: under it on own time",

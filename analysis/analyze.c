@@ -159,47 +159,110 @@ static void blocked_add(struct frame *st, int k, int top, uint64_t d)
 	slot->n++;
 }
 
+/* What a frame says about the thread's waits there: a yield (the thread
+ * gives the CPU away while runnable: its own choice, not preemption), or
+ * a wait on another thread of the program (a lock, a Once, a park). */
+enum wait_kind { WAIT_OTHER, WAIT_YIELD, WAIT_ON_THREAD };
+static enum wait_kind wait_kind_of(const struct asp_symbol *sym)
+{
+	if (!sym)
+		return WAIT_OTHER;
+	const char *n = asp_symbol_name(sym);
+	if (strstr(n, "yield_now"))
+		return WAIT_YIELD;
+	static const char *const on_thread[] = { "Mutex", "RwLock", "_contended", "Once",
+						 "::park" };
+	for (size_t i = 0; i < sizeof(on_thread) / sizeof(*on_thread); i++)
+		if (strstr(n, on_thread[i]))
+			return WAIT_ON_THREAD;
+	return WAIT_OTHER;
+}
+
+/* How long, from out, another thread of the program stayed preempted that
+ * was already preempted when this one started waiting on it (at most
+ * until in): on a busy machine the thread holding a lock is most often
+ * one that waits for the CPU, and that wait is the machine's, not the
+ * program's. */
+static uint64_t behind_preempted(const struct analyzer *a, const struct thread_state *ts,
+				 uint64_t out, uint64_t in)
+{
+	uint64_t until = out;
+	for (size_t j = 0; j < asp_trace_nthreads(a->t); j++) {
+		if (asp_trace_thread_tid(a->t, j) == ts->tid)
+			continue;
+		size_t n;
+		const struct asp_switch *sw = asp_trace_switches(a->t, j, &n);
+		size_t lo = 0, hi = n; /* the last switch-out at or before out */
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (sw[mid].out <= out)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (!lo || !sw[lo - 1].preempted)
+			continue;
+		uint64_t back = sw[lo - 1].in;
+		if (lo < n && sw[lo].out < back)
+			back = sw[lo].out; /* its switch-in lost: back by then */
+		if (back > until)
+			until = back;
+	}
+	return (until < in ? until : in) - out;
+}
+
+static void offcpu_span(struct analyzer *a, const struct thread_state *ts, uint32_t task,
+			uint64_t from, uint64_t to, bool pre, int top)
+{
+	if (!a->sink || !a->sink->offcpu || to <= from)
+		return;
+	struct asp_offcpu o = {
+		.tid = ts->tid,
+		.task = task,
+		.start_ns = from - a->start,
+		.end_ns = to - a->start,
+		.preempted = pre,
+		.where = asp_symbol_name(ts->st[top].sym),
+	};
+	a->sink->offcpu(a->sink->ctx, &o);
+}
+
 /* the thread was switched out (s) with the stack it has now: every open
  * future poll takes the time off the CPU, up to end at the latest (the
  * thread ran again by then: its next record or switch-out, or its last
- * sign of life) */
+ * sign of life). Preempted, unless it yielded itself; blocked, except
+ * the part of a wait on another thread while that one was preempted. */
 static void switched_out(struct analyzer *a, struct thread_state *ts, const struct asp_switch *s,
 			 uint64_t end)
 {
 	uint64_t in = s->in < end ? s->in : end;
-	bool pre = s->preempted;
-	if (pre)
+	if (s->preempted)
 		a->sw_pre++;
 	else
 		a->sw_vol++;
 	if (in <= s->out || !ts->n)
 		return;
-	uint64_t d = in - s->out;
 	int top = (int)ts->n - 1;
 	int k = ts->st[top].is_future ? top : ts->st[top].fut_parent;
 	if (k < 0)
 		return; /* not in a poll */
+	enum wait_kind wk = wait_kind_of(ts->st[top].sym);
+	uint64_t d = in - s->out, pre = 0;
+	if (s->preempted && wk != WAIT_YIELD)
+		pre = d;
+	else if (!s->preempted && wk == WAIT_ON_THREAD)
+		a->behind_ns += pre = behind_preempted(a, ts, s->out, in);
+	uint64_t blk = d - pre;
 	uint32_t task = ts->st[k].task;
 	for (; k >= 0; k = ts->st[k].fut_parent) {
 		struct frame *f = &ts->st[k];
-		if (pre) {
-			f->off_pre += d;
-		} else {
-			f->off_blk += d;
-			blocked_add(ts->st, k, top, d);
-		}
+		f->off_pre += pre;
+		f->off_blk += blk;
+		if (blk)
+			blocked_add(ts->st, k, top, blk);
 	}
-	if (a->sink && a->sink->offcpu) {
-		struct asp_offcpu o = {
-			.tid = ts->tid,
-			.task = task,
-			.start_ns = s->out - a->start,
-			.end_ns = in - a->start,
-			.preempted = pre,
-			.where = asp_symbol_name(ts->st[top].sym),
-		};
-		a->sink->offcpu(a->sink->ctx, &o);
-	}
+	offcpu_span(a, ts, task, s->out, s->out + pre, true, top);
+	offcpu_span(a, ts, task, s->out + pre, in, false, top);
 }
 
 /* the switch-outs of the thread up to index upto (exclusive), the thread
@@ -271,7 +334,9 @@ static void pop_general(struct analyzer *a, struct thread_state *ts, uint64_t en
 		ts->ctx = f->prev_ctx;
 	if (idx > 0) {
 		struct frame *parent = &ts->st[idx - 1];
-		if (!f->is_future && !f->is_ctx && parent->kids_used)
+		/* a future polled inside another is a callee like any other:
+		 * the time of a poll spent in a child's polls is the child's */
+		if (!f->is_ctx && parent->kids_used)
 			note_child(parent, f, dur);
 		if (f->cls == CL_INTO_FUTURE && parent->is_future)
 			parent->into_future_seen = true;

@@ -201,6 +201,8 @@ struct analyzer {
 	uint64_t task_polls, task_polls_pre;
 	struct asp_split task_split;
 	uint64_t excused;  /* polls over the warning on wall time, not on own */
+	uint64_t busy_polls; /* reported on wall time: busy (poll_busy) */
+	uint64_t behind_ns;  /* waits on threads that were preempted */
 };
 
 struct thresholds {
@@ -268,6 +270,13 @@ enum asp_severity severity_of(const struct thresholds *th, uint64_t dur);
 struct asp_finding *add_finding(struct analyzer *a, const char *rule);
 /* the time of a poll held against the thresholds: own, or wall */
 uint64_t poll_measure(const struct analyzer *a, const struct poll_facts *pf);
+/* the poll is judged on wall time because it was busy: under the
+ * threshold on own time, over it on wall time, on the CPU for half of it
+ * (preempted for the rest: a spin or CPU loop on a busy machine) */
+bool poll_busy(const struct analyzer *a, const struct thresholds *th, const struct poll_facts *pf);
+/* the severity of a poll: its measure against th, or busy */
+enum asp_severity poll_severity(const struct analyzer *a, const struct thresholds *th,
+				const struct poll_facts *pf);
 struct asp_finding *add_poll_finding(struct analyzer *a, const char *rule, enum asp_severity sev,
 				     const struct thresholds *th, const char *future,
 				     const struct poll_facts *pf);

@@ -632,6 +632,7 @@ static void cmp_finding_set(struct asp_cmp_finding *nf, const struct asp_finding
 	nf->doing = f->doing;
 	nf->culprit_calls = f->culprit_calls;
 	nf->culprit_self = f->culprit_self;
+	nf->culprit_opaque = f->culprit_opaque;
 	nf->no_culprit = f->no_culprit ? xstrdup(f->no_culprit) : NULL;
 }
 

@@ -91,7 +91,7 @@ struct asp_cmp_finding {
 	struct asp_split split;
 	enum asp_doing doing;
 	uint64_t culprit_calls;
-	bool culprit_self;
+	bool culprit_self, culprit_opaque;
 	char *no_culprit;     /* may be NULL */
 };
 

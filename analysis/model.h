@@ -175,6 +175,9 @@ struct asp_finding {
 				   poll when more than one, else 0 or 1 */
 	bool culprit_self;    /* blocked in the future's own code: an
 				 uninstrumented call (sleep, lock or I/O) */
+	bool culprit_opaque;  /* blocked in the path's last function, a
+				 function of the program, in an uninstrumented
+				 call it makes (sleep, lock or I/O) */
 	char *no_culprit;     /* why there is no culprit, or NULL */
 	char *pattern;    /* the rules-file pattern that set the threshold, or "default" */
 	uint64_t count;   /* self-wake: polls in the run; else 1 */

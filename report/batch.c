@@ -76,6 +76,7 @@ static json_object *comparison_json(const struct asp_comparison *c)
 		json_object_object_add(j, "doing", json_object_new_string(asp_doing_name(f->doing)));
 		json_object_object_add(j, "culprit_calls", json_object_new_uint64(f->culprit_calls));
 		json_object_object_add(j, "culprit_self", json_object_new_boolean(f->culprit_self));
+		json_object_object_add(j, "culprit_opaque", json_object_new_boolean(f->culprit_opaque));
 		json_object_object_add(j, "no_culprit", asp_json_string(f->no_culprit));
 		json_object_array_add(nf, j);
 	}

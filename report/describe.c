@@ -55,9 +55,11 @@ const char *asp_poll_text(enum asp_doing doing, const struct asp_split *split, u
 	return did || pre ? buf : NULL;
 }
 
-const char *asp_calls_text(uint64_t calls, char *buf, size_t n)
+const char *asp_calls_text(uint64_t calls, bool opaque, char *buf, size_t n)
 {
-	if (calls > 1)
+	if (opaque)
+		snprintf(buf, n, ", in an uninstrumented call (sleep, lock or I/O)");
+	else if (calls > 1)
 		snprintf(buf, n, ", %" PRIu64 " calls", calls);
 	else if (n)
 		buf[0] = '\0';
@@ -75,7 +77,8 @@ const char *asp_no_culprit_text(const char *culprit, bool self, const char *no_c
 	return NULL;
 }
 
-char *asp_culprit_text(const char *culprit, uint64_t calls, bool self, const char *no_culprit)
+char *asp_culprit_text(const char *culprit, uint64_t calls, bool opaque, bool self,
+		       const char *no_culprit)
 {
 	char *owned;
 	const char *instead = asp_no_culprit_text(culprit, self, no_culprit, &owned);
@@ -83,8 +86,8 @@ char *asp_culprit_text(const char *culprit, uint64_t calls, bool self, const cha
 		return owned ? owned : xstrdup(instead);
 	if (!culprit)
 		return NULL;
-	char c[32];
-	return xasprintf("%s%s", culprit, asp_calls_text(calls, c, sizeof(c)));
+	char c[64];
+	return xasprintf("%s%s", culprit, asp_calls_text(calls, opaque, c, sizeof(c)));
 }
 
 char *asp_finding_summary(const struct asp_finding *f)

@@ -36,9 +36,11 @@ const char *asp_preempted_text(const struct asp_split *split, uint64_t wall_ns, 
 const char *asp_poll_text(enum asp_doing doing, const struct asp_split *split, uint64_t wall_ns,
 			  char *buf, size_t n);
 
-/* ", 2 calls" when the culprit's last function was called more than once
- * in the poll, else "" (in buf) */
-const char *asp_calls_text(uint64_t calls, char *buf, size_t n);
+/* after a culprit: ", in an uninstrumented call (sleep, lock or I/O)"
+ * when the poll blocked inside its last function's uninstrumented calls
+ * (opaque), ", 2 calls" when that function was called more than once in
+ * the poll, else "" (in buf, of at least 64 bytes) */
+const char *asp_calls_text(uint64_t calls, bool opaque, char *buf, size_t n);
 
 /* The words shown in place of a culprit: ASP_CULPRIT_SELF_TEXT when the
  * poll blocked in its own code, else NULL when there is a culprit, else
@@ -50,10 +52,12 @@ const char *asp_no_culprit_text(const char *culprit, bool self, const char *no_c
 /* All of it as one malloc'd string: "calculate_pi → backoff, 2 calls",
  * ASP_CULPRIT_SELF_TEXT or "no culprit: REASON"; NULL when there is
  * nothing to say. */
-char *asp_culprit_text(const char *culprit, uint64_t calls, bool self, const char *no_culprit);
+char *asp_culprit_text(const char *culprit, uint64_t calls, bool opaque, bool self,
+		       const char *no_culprit);
 static inline char *asp_finding_culprit(const struct asp_finding *f)
 {
-	return asp_culprit_text(f->culprit, f->culprit_calls, f->culprit_self, f->no_culprit);
+	return asp_culprit_text(f->culprit, f->culprit_calls, f->culprit_opaque, f->culprit_self,
+				f->no_culprit);
 }
 
 /* The worst poll of a group in one line: "blocked 24.90 ms (99 %),

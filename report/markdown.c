@@ -125,16 +125,16 @@ static void doing_cell(FILE *fp, enum asp_doing doing, const struct asp_split *s
 
 /* the culprit as a name (a code span) with its calls, or the words in its
  * place as text */
-static void culprit_cell(FILE *fp, const char *culprit, uint64_t calls, bool self,
+static void culprit_cell(FILE *fp, const char *culprit, uint64_t calls, bool opaque, bool self,
 			 const char *no_culprit)
 {
-	char *owned, c[32];
+	char *owned, c[64];
 	const char *instead = asp_no_culprit_text(culprit, self, no_culprit, &owned);
 	if (instead) {
 		text(fp, instead);
 	} else if (culprit) {
 		cell(fp, culprit);
-		fputs(asp_calls_text(calls, c, sizeof(c)), fp);
+		text(fp, asp_calls_text(calls, opaque, c, sizeof(c)));
 	}
 	free(owned);
 }
@@ -160,7 +160,8 @@ static void group_row(FILE *fp, const struct asp_result *res, const struct asp_f
 	else
 		fprintf(fp, "%" PRIu64 " polls in a row", w->count);
 	fputs(" | ", fp);
-	culprit_cell(fp, w->culprit, w->culprit_calls, w->culprit_self, w->no_culprit);
+	culprit_cell(fp, w->culprit, w->culprit_calls, w->culprit_opaque, w->culprit_self,
+		     w->no_culprit);
 	fputs(" |\n", fp);
 }
 
@@ -228,8 +229,8 @@ static void write_report(FILE *fp, const struct asp_batch *b)
 					dur(f->threshold_ns, b2, sizeof(b2)));
 				doing_cell(fp, f->doing, &f->split, f->duration_ns);
 				fputs(" | ", fp);
-				culprit_cell(fp, f->culprit, f->culprit_calls, f->culprit_self,
-					     f->no_culprit);
+				culprit_cell(fp, f->culprit, f->culprit_calls, f->culprit_opaque,
+					     f->culprit_self, f->no_culprit);
 				fputs(" |\n", fp);
 			}
 		}

@@ -223,6 +223,7 @@ static json_object *finding_json(const struct asp_finding *f)
 	json_object_object_add(o, "doing", json_object_new_string(asp_doing_name(f->doing)));
 	add_u64(o, "culprit_calls", f->culprit_calls);
 	json_object_object_add(o, "culprit_self", json_object_new_boolean(f->culprit_self));
+	json_object_object_add(o, "culprit_opaque", json_object_new_boolean(f->culprit_opaque));
 	json_object_object_add(o, "no_culprit", asp_json_string(f->no_culprit));
 	return o;
 }

@@ -169,11 +169,10 @@ static void print_group_detail(FILE *out, const struct asp_finding_group *g,
 		fprintf(out, "%*s%s\n", FINDING_INDENT, "", t);
 		free(t);
 	} else if (w->culprit) {
-		char *culprit = asp_finding_culprit(w);
+		char c[64];
 		fprintf(out, "%*sculprit: ", FINDING_INDENT, "");
-		put_culprit(out, culprit);
-		fputc('\n', out);
-		free(culprit);
+		put_culprit(out, w->culprit);
+		fprintf(out, "%s\n", asp_calls_text(w->culprit_calls, w->culprit_opaque, c, sizeof(c)));
 	}
 	free(owned);
 }

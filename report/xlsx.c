@@ -367,8 +367,8 @@ static void sheet_summary(struct xw *x, const struct asp_batch *b)
 			put_str(x, ws, r, 3, f->future, NULL);
 			put_ms(x, ws, r, 5, (double)f->duration_ns);
 			put_ms(x, ws, r, 6, (double)f->threshold_ns);
-			char *culprit = asp_culprit_text(f->culprit, f->culprit_calls, f->culprit_self,
-							 f->no_culprit);
+			char *culprit = asp_culprit_text(f->culprit, f->culprit_calls, f->culprit_opaque,
+							 f->culprit_self, f->no_culprit);
 			put_str(x, ws, r, 7, culprit, NULL);
 			free(culprit);
 		}

@@ -71,9 +71,35 @@ enum asp_severity severity_of(const struct thresholds *th, uint64_t dur)
 	return dur >= th->error ? ASP_SEV_ERROR : ASP_SEV_WARNING;
 }
 
+/* busy: over a threshold on wall time, the rest of it preempted, and on
+ * the CPU for at least half of the threshold: a spin or a CPU loop slowed
+ * by a busy machine holds its thread the whole time (a fast poll that was
+ * preempted needs far less CPU) */
+static bool busy_over(const struct poll_facts *pf, uint64_t threshold)
+{
+	return pf->dur >= threshold && pf->split.oncpu_ns * 2 >= threshold;
+}
+
+/* Only up to a warning: the CPU loop of fixed work that a busy machine
+ * stretched is judged on own time, which an error needs (it would fail
+ * the build on an idle machine too) */
+bool poll_busy(const struct analyzer *a, const struct thresholds *th, const struct poll_facts *pf)
+{
+	return !a->measure_wall && !th->ignore && asp_split_own(&pf->split) < th->warning &&
+	       busy_over(pf, th->warning);
+}
+
 uint64_t poll_measure(const struct analyzer *a, const struct poll_facts *pf)
 {
 	return a->measure_wall ? pf->dur : asp_split_own(&pf->split);
+}
+
+enum asp_severity poll_severity(const struct analyzer *a, const struct thresholds *th,
+				const struct poll_facts *pf)
+{
+	if (poll_busy(a, th, pf))
+		return th->forced != ASP_SEV_NONE ? th->forced : ASP_SEV_WARNING;
+	return severity_of(th, poll_measure(a, pf));
 }
 
 static char *path_name(const struct asp_symbol *outer, const struct asp_symbol *inner)
@@ -104,6 +130,9 @@ static void finding_culprit(const struct analyzer *a, struct asp_finding *fd,
 			fd->culprit_self = true;
 		} else {
 			fd->culprit = path_name(b->outer, b->inner);
+			/* a function of the program (not std, not the runtime):
+			 * what blocked is an uninstrumented call it makes */
+			fd->culprit_opaque = b->inner->id < a->nsc && a->sc[b->inner->id].cls == CL_OTHER;
 		}
 		return;
 	}
@@ -133,7 +162,7 @@ struct asp_finding *add_poll_finding(struct analyzer *a, const char *rule, enum 
 	fd->tid = pf->tid;
 	fd->start_ns = pf->start - a->start;
 	fd->duration_ns = pf->dur;
-	fd->measured_ns = poll_measure(a, pf);
+	fd->measured_ns = poll_busy(a, th, pf) ? pf->dur : poll_measure(a, pf);
 	fd->split = pf->split;
 	fd->threshold_ns = sev == ASP_SEV_ERROR && th->forced == ASP_SEV_NONE ? th->error : th->warning;
 	fd->pattern = xstrdup(th->pattern);
@@ -154,7 +183,9 @@ enum asp_severity detect_poll(struct analyzer *a, struct thread_state *ts, const
 	uint64_t measured = poll_measure(a, pf);
 	*fd = NULL;
 	if (!f->blocked_below && a->rules->rule_on[ASP_RULE_BLOCKING_POLL]) {
-		sev = severity_of(&th, measured);
+		sev = poll_severity(a, &th, pf);
+		if (sev != ASP_SEV_NONE && poll_busy(a, &th, pf))
+			a->busy_polls++;
 		if (sev != ASP_SEV_NONE) {
 			*fd = add_poll_finding(a, asp_rule_table[ASP_RULE_BLOCKING_POLL].name, sev,
 					       &th, name, pf);

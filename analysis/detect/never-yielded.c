@@ -9,7 +9,7 @@ void lint_never_yielded(struct analyzer *a, const struct asp_rule *rule, size_t 
 	const char *root = a->fut_names.names[t->root_fut];
 	if (t->polls == 1) {
 		struct thresholds th = thresholds_for(a, root, NULL);
-		enum asp_severity sev = severity_of(&th, poll_measure(a, &t->last));
+		enum asp_severity sev = poll_severity(a, &th, &t->last);
 		if (sev != ASP_SEV_NONE)
 			add_poll_finding(a, rule->name, sev, &th, root, &t->last);
 	}
