@@ -116,4 +116,29 @@ check "loaded: precision >= 0.95, recall 1, every culprit and kind right" \
 check "loaded: the busy machine is noted" \
 	test "$(grep -c 'note: the machine was busy' "$TMP/loaded.out")" -eq 2
 
+# a busy poll: cpu_in_poll spends 35 ms on the CPU and about 180 ms of
+# wall time under that load; against a 60 ms warning its own time is
+# under, but it was on the CPU for more than half of the threshold while
+# it held its thread: a warning on wall time (and never an error); against
+# 80 ms it was not
+busy() {
+	printf 'blocking:\n  warning: %s\n  error: 150ms\n' "$1" >"$TMP/busy.yaml"
+	ASPROF_GNUPLOT=/nonexistent "$ASPROF" -q -c "$TMP/busy.yaml" -o "$TMP/busy" \
+		"$FIXTURES/loaded_mcount" >"$TMP/busy.out" 2>&1 || true
+	"$PY" - "$TMP/busy/runs/loaded_mcount/summary.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+for f in s["findings"]:
+    if "cpu_in_poll" in f["future"]:
+        own = f["oncpu_ns"] + f["blocked_ns"]
+        print(f["severity"], "wall" if f["measured_ns"] == f["duration_ns"] > own else "own")
+PY
+}
+busy 60ms >"$TMP/f"
+diag "$TMP/f"
+check "busy poll: 3 warnings on wall time" test "$(grep -cx 'warning wall' "$TMP/f")" -eq 3
+check "busy poll: said in the note" grep -q '3 polls were reported on wall time' "$TMP/busy.out"
+busy 80ms >"$TMP/f"
+check "busy poll: on the CPU for less than half of 80 ms: none" test ! -s "$TMP/f"
+
 tap_done
