@@ -64,6 +64,23 @@ static void add_tid(struct task_acc *t, int tid)
 	t->ntids++;
 }
 
+/* A poll's own time into own. While every poll's own time is its wall
+ * time (never preempted: most polls of a quiet run), own stays empty and
+ * wall (d, the poll not added yet) stands for it; the first poll that
+ * differs copies wall in (apart). */
+static void add_own(struct asp_durations *own, bool *apart, struct asp_durations *wall,
+		    uint64_t ns, uint64_t dur)
+{
+	if (!*apart) {
+		if (ns == dur)
+			return;
+		asp_durations_finish(wall);
+		asp_durations_merge(own, wall);
+		*apart = true;
+	}
+	asp_durations_add(own, ns);
+}
+
 /* child (future index) was polled inside a poll of fa for own */
 static void add_callee(struct fut_acc *fa, int32_t child, uint64_t own)
 {
@@ -97,8 +114,8 @@ void aggregate_poll(struct analyzer *a, struct thread_state *ts, const struct fr
 	fa->busy += dur;
 	if (dur >= a->rules->slow_poll_ns)
 		fa->slow++;
+	add_own(&fa->own, &fa->own_apart, &fa->d, own, dur); /* before d has it */
 	asp_durations_add(&fa->d, dur);
-	asp_durations_add(&fa->own, own);
 	asp_split_add(&fa->split, sp);
 	if (f->task)
 		fut_add_task(fa, f->task);
@@ -118,7 +135,7 @@ void aggregate_task_poll(struct analyzer *a, struct thread_state *ts, struct tas
 			 const struct frame *f, uint64_t end, uint64_t dur,
 			 const struct asp_split *sp)
 {
-	asp_durations_add(&task->own, asp_split_own(sp));
+	add_own(&task->own, &task->own_apart, &task->d, asp_split_own(sp), dur);
 	asp_split_add(&task->split, sp);
 	asp_split_add(&a->task_split, sp);
 	a->task_polls++;
@@ -146,6 +163,20 @@ static void take_durations(struct asp_durations *to, struct asp_durations *from)
 {
 	*to = *from;
 	memset(from, 0, sizeof(*from));
+	asp_durations_finish(to);
+}
+
+/* own times into the result: a copy of the wall times (finished) when
+ * they never differed (add_own) */
+static void take_own(struct asp_durations *to, struct asp_durations *from, bool apart,
+		     const struct asp_durations *wall)
+{
+	if (apart) {
+		take_durations(to, from);
+		return;
+	}
+	memset(to, 0, sizeof(*to));
+	asp_durations_merge(to, wall);
 	asp_durations_finish(to);
 }
 
@@ -368,7 +399,7 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 		o->ntids = t->ntids;
 		t->tids = NULL;
 		take_durations(&o->poll_ns, &t->d);
-		take_durations(&o->own_ns, &t->own);
+		take_own(&o->own_ns, &t->own, t->own_apart, &o->poll_ns);
 		o->split = t->split;
 	}
 	struct asp_strtab made_names = { 0 };
@@ -395,7 +426,7 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 		o->idle_ns = f->idle;
 		o->slow_polls = f->slow;
 		take_durations(&o->poll_ns, &f->d);
-		take_durations(&o->own_ns, &f->own);
+		take_own(&o->own_ns, &f->own, f->own_apart, &o->poll_ns);
 		o->split = f->split;
 		o->self_ns = f->self;
 		o->is_root = f->is_root;

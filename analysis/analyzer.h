@@ -135,6 +135,7 @@ struct task_acc {
 	int *tids;
 	size_t ntids;
 	struct asp_durations d, own;
+	bool own_apart;
 	struct asp_split split;
 	/* self-wake's runs (detect/self-wake.c): polls on the same thread with no other task polled
 	 * there in between and at most max_gap idle */
@@ -158,6 +159,7 @@ struct fut_acc {
 	size_t nhas;        /* words */
 	uint64_t instances, polls, busy, idle, slow;
 	struct asp_durations d, own;
+	bool own_apart;         /* own differs from d (add_own in aggregate.c) */
 	struct asp_split split;
 	uint64_t self;          /* own time outside its callees */
 	bool is_root;
