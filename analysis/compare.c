@@ -330,21 +330,118 @@ static void bootstrap(struct asp_cmp_row *row, const struct side_runs sr[2],
 	free(ratios);
 }
 
-/* the geometric mean of a side's run metrics, and how far its runs are
- * from it at most (relative; 0 with one run) */
+/* ---------------------------------------------------------------- t interval */
+
+/* the regularized incomplete beta function I_x(a, b) (continued fraction,
+ * as in Numerical Recipes' betacf) */
+static double beta_cf(double a, double b, double x)
+{
+	double qab = a + b, qap = a + 1, qam = a - 1, c = 1, d = 1 - qab * x / qap;
+	if (fabs(d) < 1e-300)
+		d = 1e-300;
+	d = 1 / d;
+	double h = d;
+	for (int m = 1; m <= 300; m++) {
+		int m2 = 2 * m;
+		double aa = m * (b - m) * x / ((qam + m2) * (a + m2));
+		d = 1 + aa * d;
+		c = 1 + aa / c;
+		if (fabs(d) < 1e-300)
+			d = 1e-300;
+		if (fabs(c) < 1e-300)
+			c = 1e-300;
+		d = 1 / d;
+		h *= d * c;
+		aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
+		d = 1 + aa * d;
+		c = 1 + aa / c;
+		if (fabs(d) < 1e-300)
+			d = 1e-300;
+		if (fabs(c) < 1e-300)
+			c = 1e-300;
+		d = 1 / d;
+		double del = d * c;
+		h *= del;
+		if (fabs(del - 1) < 1e-12)
+			break;
+	}
+	return h;
+}
+
+static double beta_inc(double a, double b, double x)
+{
+	if (x <= 0)
+		return 0;
+	if (x >= 1)
+		return 1;
+	double bt = exp(lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log(1 - x));
+	return x < (a + 1) / (a + b + 2) ? bt * beta_cf(a, b, x) / a
+					   : 1 - bt * beta_cf(b, a, 1 - x) / b;
+}
+
+/* the t quantile of upper tail p (0 < p < 0.5) with df degrees of freedom:
+ * P(T > t) = p, by bisection on the distribution function */
+static double t_quantile(double p, double df)
+{
+	double lo = 0, hi = 1000;
+	for (int i = 0; i < 200; i++) {
+		double t = (lo + hi) / 2;
+		double tail = 0.5 * beta_inc(df / 2, 0.5, df / (df + t * t));
+		if (tail > p)
+			lo = t;
+		else
+			hi = t;
+	}
+	return (lo + hi) / 2;
+}
+
+/* With several runs on each side, the interval of new/base is Welch's t
+ * interval of the difference of the sides' mean log metrics: the runs are
+ * the samples, their spread is what a side shows among itself, and with
+ * few runs the t quantile widens it as it must (a bootstrap of three runs
+ * cannot show more spread than three values have). */
+static void t_interval(struct asp_cmp_row *row, const struct side_runs sr[2],
+		       double *const metric[2], double alpha)
+{
+	double mean[2], var[2];
+	for (int s = 0; s < 2; s++) {
+		double sum = 0, ss = 0;
+		for (size_t i = 0; i < sr[s].n; i++)
+			sum += log(metric[s][i] > 1 ? metric[s][i] : 1);
+		mean[s] = sum / (double)sr[s].n;
+		for (size_t i = 0; i < sr[s].n; i++) {
+			double d = log(metric[s][i] > 1 ? metric[s][i] : 1) - mean[s];
+			ss += d * d;
+		}
+		var[s] = ss / (double)(sr[s].n - 1) / (double)sr[s].n;
+	}
+	double se2 = var[0] + var[1], diff = mean[1] - mean[0];
+	if (!(se2 > 0)) {
+		row->ratio_lo = row->ratio_hi = exp(diff);
+		return;
+	}
+	double df = se2 * se2 / (var[0] * var[0] / (double)(sr[0].n - 1) +
+				 var[1] * var[1] / (double)(sr[1].n - 1));
+	double half = t_quantile(alpha / 2, df) * sqrt(se2);
+	row->ratio_lo = exp(diff - half);
+	row->ratio_hi = exp(diff + half);
+}
+
+/* the geometric mean of a side's run metrics, and how far apart its runs
+ * are (largest / smallest - 1; 0 with one run): with a few runs, the
+ * distance of each from their mean understates how far the next run may
+ * fall, the range less so */
 static double side_center(const struct side_runs *sr, const double *metric, double *spread)
 {
-	double sum = 0;
-	for (size_t i = 0; i < sr->n; i++)
-		sum += log(metric[i] > 1 ? metric[i] : 1);
-	double g = exp(sum / (double)(sr->n ? sr->n : 1));
-	*spread = 0;
-	for (size_t i = 0; i < sr->n && sr->n > 1; i++) {
-		double d = fabs((metric[i] > 1 ? metric[i] : 1) / g - 1);
-		if (d > *spread)
-			*spread = d;
+	double sum = 0, lo = 0, hi = 0;
+	for (size_t i = 0; i < sr->n; i++) {
+		double v = metric[i] > 1 ? metric[i] : 1;
+		sum += log(v);
+		lo = i && lo < v ? lo : v;
+		hi = i && hi > v ? hi : v;
 	}
-	return g;
+	*spread = sr->n > 1 ? hi / lo - 1 : 0;
+	return exp(sum / (double)(sr->n ? sr->n : 1));
 }
 
 static void pct(char *buf, size_t n, double rel)
@@ -392,7 +489,10 @@ static void decide_changed(struct asp_cmp_row *row, struct pool_entry *e, const 
 	double sigma[2];
 	for (int s = 0; s < 2; s++)
 		sigma[s] = sr[s].n < 2 ? log(1 + row->noise) / 1.96 : 0;
-	bootstrap(row, sr, m, cr->bootstrap, cr->alpha, sigma);
+	if (sr[0].n >= 2 && sr[1].n >= 2)
+		t_interval(row, sr, metric, !(cr->alpha > 0 && cr->alpha < 1) ? 0.01 : cr->alpha);
+	else
+		bootstrap(row, sr, m, cr->bootstrap, cr->alpha, sigma);
 	for (int s = 0; s < 2; s++) {
 		free(sr[s].f);
 		free(sr[s].sd);

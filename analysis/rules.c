@@ -1384,10 +1384,10 @@ struct asp_rules *asp_rules_default(void)
 		r->rule_on[i] = true;
 	r->self_wake_min_polls = 50;
 	r->self_wake_max_gap_ns = 200000ULL;
-	r->compare.metric = ASP_METRIC_P90;
-	r->compare.min_change = 0.10;
-	r->compare.min_abs_ns = 20000ULL;
-	r->compare.alpha = 0.01;
+	r->compare.metric = ASP_METRIC_P50;
+	r->compare.min_change = 0.15;
+	r->compare.min_abs_ns = 10000ULL;
+	r->compare.alpha = 0.05;
 	r->compare.single_run_noise = 0.30;
 	r->compare.bootstrap = 2000;
 	r->fail_on = 1u << ASP_FAIL_ERROR | 1u << ASP_FAIL_REGRESSION;

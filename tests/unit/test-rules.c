@@ -181,6 +181,8 @@ static void check_same_rules(const struct asp_rules *a, const struct asp_rules *
 	CHECK(a->compare.min_change == b->compare.min_change);
 	CHECK_U64(a->compare.min_abs_ns, b->compare.min_abs_ns);
 	CHECK(a->compare.alpha == b->compare.alpha);
+	CHECK(a->compare.single_run_noise == b->compare.single_run_noise);
+	CHECK_U64(a->compare.bootstrap, b->compare.bootstrap);
 	CHECK_U64(a->compare.noverrides, b->compare.noverrides);
 	CHECK_U64(a->fail_on, b->fail_on);
 	CHECK_U64(a->nprofiles, b->nprofiles);
@@ -210,10 +212,12 @@ TEST(defaults)
 	CHECK_U64(r->self_wake_min_polls, 50);
 	CHECK_U64(r->self_wake_max_gap_ns, 200000);
 	CHECK_U64(r->noverrides, 0);
-	CHECK_U64(r->compare.metric, ASP_METRIC_P90);
-	CHECK(r->compare.min_change > 0.0999999 && r->compare.min_change < 0.1000001);
-	CHECK_U64(r->compare.min_abs_ns, 20000);
-	CHECK(r->compare.alpha > 0.0099999 && r->compare.alpha < 0.0100001);
+	CHECK_U64(r->compare.metric, ASP_METRIC_P50);
+	CHECK(r->compare.min_change > 0.1499999 && r->compare.min_change < 0.1500001);
+	CHECK_U64(r->compare.min_abs_ns, 10000);
+	CHECK(r->compare.alpha > 0.0499999 && r->compare.alpha < 0.0500001);
+	CHECK(r->compare.single_run_noise > 0.2999999 && r->compare.single_run_noise < 0.3000001);
+	CHECK_U64(r->compare.bootstrap, 2000);
 	CHECK_U64(r->fail_on, 1u << ASP_FAIL_ERROR | 1u << ASP_FAIL_REGRESSION);
 	CHECK_U64(r->nprofiles, 3);
 	if (r->nprofiles == 3) {
