@@ -32,6 +32,11 @@ FIXTURES = {
     "tokio_killed": ("hang", "tokio", "v0", "no", None),
     "loaded_mcount": ("loaded", "tokio", "v0", "yes", None),
     "loaded_plain": ("loaded", "tokio", "legacy", "yes", None),
+    # same binary at different times (A/A) and kv_get slowed (A/B): the
+    # last field is ASPROF_SLOWDOWN_PCT (tests/compare-noise.sh)
+    **{f"nightly_a{i}": ("nightly", "tokio", "v0", "yes", 100) for i in range(1, 9)},
+    **{f"nightly_b130_{i}": ("nightly", "tokio", "v0", "yes", 130) for i in (1, 2, 3)},
+    **{f"nightly_b200_{i}": ("nightly", "tokio", "v0", "yes", 200) for i in (1, 2)},
 }
 # fixtures with several blocking polls, recorded under load: their blocking
 # polls are listed in a truth file (tests/fixtures/*.truth, read by
@@ -147,7 +152,7 @@ def fmt(x):
 
 
 def measure(fix, d):
-    crate, runtime, symbols, args, slow = FIXTURES[fix]
+    crate, runtime, symbols, args, slow = FIXTURES[fix]   # slow: ASPROF_SLOWDOWN(_PCT)
     out = []
     emit = lambda *a: out.append(" ".join([fix] + [str(x) for x in a]))
     ndat = len([f for f in os.listdir(d) if re.fullmatch(r"\d+\.dat", f)])
@@ -156,7 +161,7 @@ def measure(fix, d):
     emit("symbols", symbols)
     emit("args", args)
     if slow is not None:
-        emit("slowdown", slow)
+        emit("slowdown_pct" if crate == "nightly" else "slowdown", slow)
     emit("threads", ndat)
     calls = calls_of(d, ARG1_AT.get(fix))
     clo = r"(\{closure#0\}|\{\{closure\}\})"
@@ -188,7 +193,10 @@ def measure(fix, d):
         emit("future", b, inst)
     for b, cs in sorted(bodies.items()):
         emit("polls", b, len(cs))
-    if args == "yes" and any(c[2] for cs in bodies.values() for c in cs):   # -A on the bodies
+    # (nightly: each call of an async fn is a new instance, but the calls
+    # of one connection share the address of the future awaiting them, so
+    # the distinct arg1 values are not instances; `future` gives those)
+    if args == "yes" and crate != "nightly" and any(c[2] for cs in bodies.values() for c in cs):   # -A on the bodies
         for b, cs in sorted(bodies.items()):
             emit("instances_with_args", b, len({c[2] for c in cs}))
     # blocking polls
@@ -306,6 +314,11 @@ def measure(fix, d):
         for b, cs in sorted(bodies.items()):
             if not b.startswith("regress::main"):
                 emit("total_poll_ms", b, fmt(sum(x[3] or 0 for x in cs) / 1e3))
+    if crate == "nightly":
+        # from the source: only kv_get reads ASPROF_SLOWDOWN_PCT; its
+        # callers contain it (inclusive time), nothing else depends on it
+        emit("slowed_future", "nightly::kv_get::{closure#0}")
+        emit("slowed_callers", "nightly::handle_request::{closure#0}", "nightly::handle_conn::{closure#0}")
     if fix in TRUTH:
         out = [o for o in out if o.split(" ")[1] in TRUTH_KEYS]
     return out

@@ -31,6 +31,10 @@
 #   FIXTURES_DIR=/tmp/fx tests/rust/record.sh   # record somewhere else
 #   tests/rust/record.sh loaded_mcount loaded_plain   # the recordings made
 #                                     # under load (see record_loaded below)
+#   tests/rust/record.sh nightly      # the same-binary and slowed recordings
+#                                     # of tests/rust/nightly, spread over
+#                                     # ~6 minutes (see record_nightly below);
+#                                     # builds only that program
 #
 # Builds (one cargo workspace, two target dirs):
 #   target/mcount  RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Z instrument-mcount", every
@@ -331,6 +335,68 @@ record_loaded() {
     python3 "$HERE/switches.py" "$dir" "$asprof" | sed 's/^/   /' >&2
 }
 
+# with_load MODE CMD...: run CMD beside CPU hogs.  MODE is
+#   quiet      no hogs (whatever else the machine is doing meanwhile);
+#   pinnedN    N hogs and CMD all pinned to CPU 0 (taskset -c 0), as in
+#              record_loaded: the program's threads are preempted;
+#   spreadN    N hogs, nothing pinned: the scheduler spreads the hogs and
+#              the program's threads over both CPUs.
+with_load() {
+    local mode=$1 hogs=() i n pin=(); shift
+    case $mode in
+        quiet) n=0 ;;
+        pinned*) n=${mode#pinned}; pin=(taskset -c 0) ;;
+        spread*) n=${mode#spread} ;;
+        *) die "with_load: unknown load $mode" ;;
+    esac
+    for ((i = 0; i < n; i++)); do
+        "${pin[@]}" sh -c 'while :; do :; done' &
+        hogs+=($!)
+    done
+    ((n == 0)) || sleep 0.3   # let the hogs use up their first slices
+    local st=0
+    "${pin[@]}" "$@" || st=$?
+    ((n == 0)) || { kill "${hogs[@]}"; wait "${hogs[@]}" 2>/dev/null || true; }
+    return $st
+}
+
+# record_nightly: the recordings of tests/compare-noise.sh, for the
+# nightly comparison's false-regression (A/A) and detection (A/B) checks.
+# One mcount build of tests/rust/nightly, recorded with `asprof-batch
+# record` (its default filters and arguments, what a nightly job uses):
+#   nightly_a1..a8      ASPROF_SLOWDOWN_PCT unset (100): the SAME binary, at
+#                       different times, four of them beside CPU hogs;
+#   nightly_b130_1..3   ASPROF_SLOWDOWN_PCT=130: kv_get's CPU work x1.3;
+#   nightly_b200_1..2   ASPROF_SLOWDOWN_PCT=200: kv_get's CPU work x2.
+# They are recorded interleaved, NIGHTLY_GAP seconds apart (default 30),
+# so that each side sees the machine in several states (other jobs run on
+# it meanwhile), and the load of each is NIGHTLY_LOADS below.  What was
+# measured on them is in docs/nightly-recordings.md.
+NIGHTLY_ORDER=(nightly_a1 nightly_b130_1 nightly_a2 nightly_b200_1 nightly_a3
+               nightly_b130_2 nightly_a4 nightly_a5 nightly_b200_2 nightly_a6
+               nightly_b130_3 nightly_a7 nightly_a8)
+declare -A NIGHTLY_LOADS=([nightly_a3]=pinned1 [nightly_a5]=spread2
+                         [nightly_a7]=pinned3 [nightly_a8]=spread1)
+record_nightly() {
+    local asprof=$ROOT/asprof-batch prog=$MCOUNT_DIR/nightly name first=1
+    [[ -x $asprof ]] || die "build asprof-batch first (./configure && make)"
+    command -v taskset >/dev/null || die "taskset not found (apt-get install util-linux)"
+    for name in "${NIGHTLY_ORDER[@]}"; do
+        want "$name" || want nightly || continue
+        ((first)) || sleep "${NIGHTLY_GAP:-30}"
+        first=0
+        local pct=100 load=${NIGHTLY_LOADS[$name]:-quiet} dir=$FIX/$name
+        [[ $name == nightly_b130_* ]] && pct=130
+        [[ $name == nightly_b200_* ]] && pct=200
+        rm -rf "$dir"
+        log "recording $name (ASPROF_SLOWDOWN_PCT=$pct, load $load, $(date -u +%T))"
+        ASPROF_SLOWDOWN_PCT=$pct with_load "$load" "$asprof" record -o "$dir" -- "$prog" \
+            >/dev/null 2>&1 || die "$name: asprof-batch record failed"
+        check_fixture "$dir"
+        python3 "$HERE/switches.py" "$dir" "$asprof" | sed 's/^/   /' >&2
+    done
+}
+
 want() {   # is fixture $1 selected on the command line?
     ((${#SELECTED[@]} == 0)) && return 0
     local s; for s in "${SELECTED[@]}"; do [[ $s == "$1" ]] && return 0; done; return 1
@@ -339,7 +405,15 @@ want() {   # is fixture $1 selected on the command line?
 main() {
     SELECTED=("$@")
     check_prereqs
-    build
+    local only_nightly=1 s
+    for s in "${SELECTED[@]}"; do [[ $s == nightly* ]] || only_nightly=0; done
+    if ((${#SELECTED[@]} && only_nightly)); then
+        log "building the mcount nightly program only (v0 symbols) in target/mcount"
+        (cd "$HERE" && RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Z instrument-mcount" \
+            CARGO_TARGET_DIR="$HERE/target/mcount" cargo build --offline -j"$JOBS" -p nightly)
+    else
+        build
+    fi
     mkdir -p "$FIX"
     local v0n=() lgn=()
     mapfile -t v0n < <(notrace_args v0)
@@ -396,6 +470,10 @@ main() {
     for i in 1 2 3; do
         want "regress_new_$i" && ASPROF_SLOWDOWN=4 rec "regress_new_$i" "${v0n[@]}" -- "$MCOUNT_DIR/regress"
     done
+
+    # Same binary at different times and under load, and kv_get slowed
+    # (tests/rust/nightly, tests/compare-noise.sh).
+    record_nightly
 
     [[ -z $VERIFY_TMP ]] || rm -rf "$VERIFY_TMP"
     log "fixtures in $FIX: $(du -sh "$FIX" | cut -f1) total"
