@@ -599,17 +599,27 @@ static double callee_per_poll(const struct pool_entry *e, int side, size_t nruns
 	return polls ? (double)own / (double)polls : 0;
 }
 
-/* A future that changed only because a future it awaits changed: its self
- * time (own time outside its callees, per poll) moved less than the
- * minimum change, and a callee that changed the same way grew (or shrank)
- * by more inside it than it did. It is shown under that callee (via),
- * followed down to the one that changed of its own. */
-static void find_via(struct asp_comparison *c, struct pool *p, const struct asp_rules *rules)
+/* the way row moved for via: its verdict, or for an unchanged one (not
+ * decided on its own: its interval held no change) the way its metric
+ * moved by at least the minimum change; ASP_V_UNCHANGED when neither */
+static enum asp_verdict moved(const struct asp_cmp_row *row, double min_change)
+{
+	if (row->verdict == ASP_V_REGRESSED || row->verdict == ASP_V_IMPROVED)
+		return row->verdict;
+	if (row->verdict != ASP_V_UNCHANGED || !row->base.polls || !row->new_.polls ||
+	    fabs(row->rel_change) < min_change)
+		return ASP_V_UNCHANGED;
+	return row->rel_change > 0 ? ASP_V_REGRESSED : ASP_V_IMPROVED;
+}
+
+static void via_pass(struct asp_comparison *c, struct pool *p, const struct asp_rules *rules,
+		     bool *changed)
 {
 	const struct asp_compare_rules *cr = &rules->compare;
 	for (size_t i = 0; i < c->nrows; i++) {
 		struct asp_cmp_row *row = &c->rows[i];
-		if (row->verdict != ASP_V_REGRESSED && row->verdict != ASP_V_IMPROVED)
+		enum asp_verdict way = moved(row, cr->min_change);
+		if (way == ASP_V_UNCHANGED)
 			continue;
 		struct pool_entry *e = NULL;
 		for (size_t k = 0; k < p->n && !e; k++)
@@ -632,11 +642,11 @@ static void find_via(struct asp_comparison *c, struct pool *p, const struct asp_
 				const char *name = f->callees[k].name;
 				struct asp_cmp_row *cr_row = row_named(c, name);
 				if (!cr_row || cr_row == row ||
-				    (cr_row->verdict != row->verdict && cr_row->verdict != ASP_V_VIA))
+				    (cr_row->verdict != way && cr_row->verdict != ASP_V_VIA))
 					continue;
 				double delta = callee_per_poll(e, 1, p->nruns[1], name) -
 					       callee_per_poll(e, 0, p->nruns[0], name);
-				if ((row->verdict == ASP_V_REGRESSED) == (delta > 0) &&
+				if ((way == ASP_V_REGRESSED) == (delta > 0) &&
 				    fabs(delta) > fabs(best_delta)) {
 					best = name;
 					best_delta = delta;
@@ -647,6 +657,23 @@ static void find_via(struct asp_comparison *c, struct pool *p, const struct asp_
 			continue;
 		row->verdict = ASP_V_VIA;
 		row->via = xstrdup(best);
+		*changed = true;
+	}
+}
+
+/* A future that moved only because a future it awaits moved: its self
+ * time (own time outside its callees, per poll) moved less than the
+ * minimum change, and a callee that changed the same way grew (or shrank)
+ * inside it. It is shown under that callee (via), followed down to the
+ * one that changed of its own, whether or not it would have been flagged
+ * on its own. Passes until none changes: a caller's callee may become
+ * via first. */
+static void find_via(struct asp_comparison *c, struct pool *p, const struct asp_rules *rules)
+{
+	bool changed = true;
+	for (size_t pass = 0; changed && pass < c->nrows + 1; pass++) {
+		changed = false;
+		via_pass(c, p, rules, &changed);
 	}
 	/* a caller of a caller: via the one that changed of its own */
 	for (size_t i = 0; i < c->nrows; i++) {
