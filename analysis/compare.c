@@ -731,16 +731,20 @@ static void compare_notes(struct asp_comparison *c, const struct pool *p,
 				mangled[s][mangling_of(r->name)]++;
 	}
 	(void)p;
-	if (both || !c->nrows || !c->nbase || !c->nnew)
+	/* most rows on one side only: nothing much could be compared */
+	if (both * 2 >= c->nrows || !c->nbase || !c->nnew)
 		return;
 	bool differ = (mangled[0][1] && !mangled[0][2] && mangled[1][2] && !mangled[1][1]) ||
 		      (mangled[0][2] && !mangled[0][1] && mangled[1][1] && !mangled[1][2]);
-	add_cmp_note(c, differ ? xstrdup("no future of the base runs is in the new runs: their "
-					 "symbols are mangled differently (legacy names, `{{closure}}`, on "
-					 "one side, v0, `{closure#0}`, on the other: a plain build against an "
-					 "mcount build?); compare recordings of builds made the same way")
-			       : xstrdup("no future of the base runs is in the new runs: are they "
-					 "recordings of the same program?"));
+	add_cmp_note(c, differ ? xasprintf("%zu of %zu futures are in one side's runs only: the "
+					   "symbols are mangled differently (legacy names, "
+					   "`{{closure}}`, on one side, v0, `{closure#0}`, on the other: "
+					   "a plain build against an mcount build?); compare recordings "
+					   "of builds made the same way",
+					   c->nrows - both, c->nrows)
+			       : xasprintf("%zu of %zu futures are in one side's runs only: are they "
+					   "recordings of the same program?",
+					   c->nrows - both, c->nrows));
 }
 
 /* nf (its future set) takes f's values, of the run named run */

@@ -154,12 +154,89 @@ TEST(verdicts)
 	asp_rules_free(rules);
 }
 
+/* a run of a caller awaiting a callee: the callee takes callee_ns a poll,
+ * the caller callee_ns + self_ns (its self time) */
+static struct asp_result *nested(const char *name, uint64_t callee_ns, uint64_t self_ns)
+{
+	struct asp_result *r = run(name, "app::caller", callee_ns + self_ns, 60, "app::callee");
+	struct asp_future *caller = &r->futures[0], *callee = &r->futures[1];
+	asp_durations_free(&callee->poll_ns);
+	memset(&callee->poll_ns, 0, sizeof(callee->poll_ns));
+	callee->busy_ns = 0;
+	for (size_t i = 0; i < 60; i++) {
+		uint64_t v = callee_ns + (i % 10) * 100;
+		asp_durations_add(&callee->poll_ns, v);
+		callee->busy_ns += v;
+	}
+	asp_durations_finish(&callee->poll_ns);
+	callee->self_ns = callee->busy_ns;
+	caller->self_ns = caller->busy_ns - callee->busy_ns;
+	caller->ncallees = 1;
+	caller->callees = xcalloc(1, sizeof(*caller->callees));
+	caller->callees[0] = (struct asp_callee){ xstrdup("app::callee"), 60, callee->busy_ns };
+	return r;
+}
+
+/* runs of a side: the unit of replication, notes, callers via a callee */
+TEST(runs_notes_via)
+{
+	struct asp_rules *rules = asp_rules_default();
+	/* three runs a side, 1 % apart: a 40 % slower callee is found, with
+	 * an interval above no change; its caller, whose self time stayed,
+	 * is via it */
+	struct asp_result *b[3], *n[3];
+	for (int i = 0; i < 3; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "b%d", i);
+		b[i] = nested(name, 100000 + (uint64_t)i * 1000, 50000);
+		snprintf(name, sizeof(name), "n%d", i);
+		n[i] = nested(name, 140000 + (uint64_t)i * 1000, 50000);
+	}
+	const struct asp_result *bs[] = { b[0], b[1], b[2] }, *ns[] = { n[0], n[1], n[2] };
+	struct asp_comparison *c = asp_compare(bs, 3, ns, 3, rules);
+	const struct asp_cmp_row *r = row(c, "app::callee");
+	CHECK(r && r->verdict == ASP_V_REGRESSED);
+	CHECK(r && r->ratio_lo > 1.3 && r->ratio_hi < 1.5 && !r->noise_assumed);
+	CHECK(r && r->base.run_metric && r->base.run_metric[2] > r->base.run_metric[0]);
+	r = row(c, "app::caller");
+	CHECK(r && r->verdict == ASP_V_VIA && r->via && !strcmp(r->via, "app::callee"));
+	CHECK_U64(c->counts[ASP_V_REGRESSED], 1);
+	CHECK(c->nnotes == 0);
+	asp_comparison_free(c);
+	/* the same runs against themselves: nothing */
+	c = asp_compare(bs, 3, bs, 3, rules);
+	CHECK_U64(c->counts[ASP_V_REGRESSED] + c->counts[ASP_V_IMPROVED] + c->counts[ASP_V_VIA], 0);
+	asp_comparison_free(c);
+	/* one run a side: the noise is assumed, and said */
+	c = asp_compare(bs, 1, ns, 1, rules);
+	r = row(c, "app::callee");
+	CHECK(r && r->noise_assumed && r->noise >= 0.3);
+	CHECK(r && r->verdict == ASP_V_UNCHANGED); /* 40 % is within 30 % noise's interval */
+	CHECK(c->nnotes == 1 && strstr(c->notes[0], "each side has one run"));
+	asp_comparison_free(c);
+	/* manglings that differ: said */
+	struct asp_result *v0 = run("v0", "app::f::{closure#0}", 1000, 20, "app::g::{closure#0}");
+	struct asp_result *lg = run("lg", "app::f::{{closure}}", 1000, 20, "app::g::{{closure}}");
+	const struct asp_result *v0s[] = { v0 }, *lgs[] = { lg };
+	c = asp_compare(v0s, 1, lgs, 1, rules);
+	CHECK(c->nnotes == 2 && strstr(c->notes[1], "mangled differently"));
+	asp_comparison_free(c);
+	asp_result_free(v0);
+	asp_result_free(lg);
+	for (int i = 0; i < 3; i++) {
+		asp_result_free(b[i]);
+		asp_result_free(n[i]);
+	}
+	asp_rules_free(rules);
+}
+
 int main(void)
 {
 	return tap_run((struct tap_case[]){
 		CASE(mann_whitney_known_values),
 		CASE(mann_whitney_binned),
 		CASE(verdicts),
+		CASE(runs_notes_via),
 		{ 0 },
 	});
 }
