@@ -63,9 +63,9 @@ void asp_batch_verdict_judge(const struct asp_batch_input *in, struct asp_batch_
 		v->finding_fails[i] = xcalloc(r->nfindings ? r->nfindings : 1, sizeof(bool));
 		for (size_t k = 0; k < r->nfindings; k++) {
 			enum asp_severity s = r->findings[k].severity;
-			v->finding_fails[i][k] = finding_fails(rules, &r->findings[k]);
 			if (!judged)
-				continue;
+				continue; /* a baseline run's findings fail nothing */
+			v->finding_fails[i][k] = finding_fails(rules, &r->findings[k]);
 			if (s == ASP_SEV_ERROR)
 				v->errors++;
 			else if (s == ASP_SEV_WARNING)

@@ -139,14 +139,28 @@ static void culprit_cell(FILE *fp, const char *culprit, uint64_t calls, bool sel
 	free(owned);
 }
 
-static void group_row(FILE *fp, const struct asp_result *res, const struct asp_finding_group *g)
+/* a finding of the group fails the rules (the verdict's, which the
+ * headline counts) */
+static bool group_fails(const struct asp_batch *b, size_t run, const struct asp_finding_group *g)
 {
+	const struct asp_result *res = b->runs[run];
+	for (size_t i = 0; i < res->nfindings; i++)
+		if (b->verdict->finding_fails[run][i] && asp_group_has(g, &res->findings[i]))
+			return true;
+	return false;
+}
+
+static void group_row(FILE *fp, const struct asp_batch *b, size_t run,
+		      const struct asp_finding_group *g)
+{
+	const struct asp_result *res = b->runs[run];
 	char b1[32], b2[32];
 	const struct asp_finding *w = &res->findings[g->worst];
 	const struct asp_rule *rule = asp_rule_named(g->rule);
 	/* a self-wake finding is a run of polls: no duration of its own */
 	bool per_poll = !rule || rule->per_poll;
-	fprintf(fp, "| %s | %s | ", asp_severity_name(g->severity), g->rule);
+	fprintf(fp, "| %s | %s | %s | ", asp_severity_name(g->severity),
+		group_fails(b, run, g) ? "yes" : "no", g->rule);
 	cell(fp, g->future);
 	fputs(" | ", fp);
 	text(fp, res->name);
@@ -301,14 +315,14 @@ static void write_report(FILE *fp, const struct asp_batch *b)
 		fprintf(fp, "None.\n");
 	} else {
 		/* one row per rule, future and run; the worst poll says what it did */
-		fprintf(fp, "| severity | rule | future | run | count | longest | total | tasks | "
-			    "what it was doing | culprit |\n");
-		fprintf(fp, "|---|---|---|---|---:|---:|---:|---|---|---|\n");
+		fprintf(fp, "| severity | fails | rule | future | run | count | longest | total | "
+			    "tasks | what it was doing | culprit |\n");
+		fprintf(fp, "|---|---|---|---|---|---:|---:|---:|---|---|---|\n");
 		size_t shown = 0;
 		for (size_t r = 0; r < b->nruns && shown < 50; r++) {
 			const struct asp_result *res = b->runs[r];
 			for (size_t i = 0; i < res->ngroups && shown < 50; i++, shown++)
-				group_row(fp, res, &res->groups[i]);
+				group_row(fp, b, r, &res->groups[i]);
 		}
 		if (shown < total)
 			fprintf(fp, "\n%zu more in summary.json and report.xlsx.\n", total - shown);

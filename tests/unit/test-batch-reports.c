@@ -93,15 +93,15 @@ TEST(markdown_groups)
 		*end = '\0';
 	/* one row per group: the base run's one, two of each new run (its two
 	 * blocking polls of one future are one row) */
-	CHECK(sec && strstr(sec, "| severity | rule | future | run | count | longest | total | tasks | "
-				 "what it was doing | culprit |\n"));
+	CHECK(sec && strstr(sec, "| severity | fails | rule | future | run | count | longest | total | "
+				 "tasks | what it was doing | culprit |\n"));
 	CHECK_U64(sec ? lines_starting(sec, "| error ") : 0, 2);
 	CHECK_U64(sec ? lines_starting(sec, "| warning ") : 0, 3);
-	CHECK(sec && strstr(sec, "| error | blocking-poll | `" BF_BLOCKING "` | regress_new_1 | 2 | "));
+	CHECK(sec && strstr(sec, "| error | yes | blocking-poll | `" BF_BLOCKING "` | regress_new_1 | 2 | "));
 	CHECK(sec && strstr(sec, " | 2, 3 | blocked "));
 	CHECK(sec && strstr(sec, " (89 %), preempted 18.20 ms"));
 	CHECK(sec && strstr(sec, " | `std::thread::sleep` |\n"));
-	CHECK(sec && strstr(sec, "| warning | self-wake | `" BF_COUNTDOWN "` | regress_new_1 | 1 | — | — | 4 | "
+	CHECK(sec && strstr(sec, "| warning | no | self-wake | `" BF_COUNTDOWN "` | regress_new_1 | 1 | — | — | 4 | "
 				 "120 polls in a row |  |\n"));
 	/* every row has the header's cells */
 	for (const char *l = sec; l && *l;) {
@@ -111,7 +111,7 @@ TEST(markdown_groups)
 			size_t pipes = 0;
 			for (size_t i = 0; i < n; i++)
 				pipes += l[i] == '|' && (i == 0 || l[i - 1] != '\\');
-			CHECK_U64(pipes, 11);
+			CHECK_U64(pipes, 12);
 		}
 		l = nl ? nl + 1 : NULL;
 	}
@@ -363,6 +363,34 @@ TEST(summary_intervals)
 	batch_free(b);
 }
 
+/* a baseline run's error finding fails nothing: not counted in the
+ * headline, no failure in junit.xml, "no" in index.md's table */
+TEST(baseline_findings_fail_nothing)
+{
+	struct asp_batch *b = batch_fixture_new();
+	struct asp_result *base = b->runs[0];
+	base->findings[0].severity = ASP_SEV_ERROR;
+	base->groups[0].severity = ASP_SEV_ERROR;
+	bool judged[] = { false, true, true };
+	struct asp_batch_input in = { .rules = b->rules,
+				      .runs = (const struct asp_result *const *)b->runs,
+				      .nruns = b->nruns, .judged = judged, .cmp = b->cmp };
+	asp_batch_verdict_judge(&in, &verdict);
+	b->verdict = &verdict;
+	CHECK_U64(verdict.errors, 4);
+	CHECK(!verdict.finding_fails[0][0]);
+	char *md = written(b, asp_markdown_write, "index.md");
+	CHECK(strstr(md, "| error | no | blocking-poll | `" BF_FETCH "` | regress_base_1 | "));
+	CHECK(strstr(md, "**FAIL** — fails the rules: 2 regressions, 4 error findings; "));
+	free(md);
+	char *x = written(b, asp_junit_write, "junit.xml");
+	const char *suite = strstr(x, "<testsuite name=\"rules: regress_base_1\" tests=\"");
+	CHECK(suite && strstr(suite, "\" failures=\"0\">\n") == strchr(suite, '>') - 14);
+	CHECK(!strstr(x, "classname=\"asprof.rules.regress_base_1\" name=\"blocking-poll [default]: "));
+	free(x);
+	batch_free(b);
+}
+
 /* the change's words, the same in every writer */
 TEST(describe_change)
 {
@@ -397,6 +425,7 @@ int main(void)
 		CASE(junit_intervals),
 		CASE(summary_intervals),
 		CASE(describe_change),
+		CASE(baseline_findings_fail_nothing),
 		{ 0 },
 	});
 }
