@@ -379,13 +379,15 @@ static void print_callers(const struct asp_comparison *c, size_t callee, const c
 	}
 	for (size_t k = 0; k < n; k++) {
 		const struct asp_cmp_row *r = &c->rows[idx[k]];
+		const char *via = r->via ? r->via : "";
 		/* orphans: a new line whenever the callee changes */
-		bool head = k == 0 || (callee == SIZE_MAX && strcmp(r->via, c->rows[idx[k - 1]].via));
+		bool head = k == 0 || (callee == SIZE_MAX &&
+				       strcmp(via, c->rows[idx[k - 1]].via ? c->rows[idx[k - 1]].via : ""));
 		char *name = asp_show(r->name, ASP_SHOW_CONTROLS);
 		if (head) {
-			char *via = asp_show(r->via, ASP_SHOW_CONTROLS);
-			printf("%s%svia %s: ", k ? "\n" : "", indent, via);
-			free(via);
+			char *shown = asp_show(via, ASP_SHOW_CONTROLS);
+			printf("%s%svia %s: ", k ? "\n" : "", indent, shown);
+			free(shown);
 		}
 		printf("%s%s", head ? "" : ", ", name);
 		free(name);

@@ -153,9 +153,16 @@ const char *asp_change_text(const struct asp_cmp_row *r, char *buf, size_t n)
 const char *asp_self_text(const struct asp_cmp_row *r, char *buf, size_t n)
 {
 	char b[32], a[32];
-	snprintf(buf, n, "%s → %s",
-		 r->base.polls ? asp_format_duration((uint64_t)r->base.self_per_poll, b, sizeof(b)) : "—",
-		 r->new_.polls ? asp_format_duration((uint64_t)r->new_.self_per_poll, a, sizeof(a)) : "—");
+	const struct asp_side *side[2] = { &r->base, &r->new_ };
+	char *out[2] = { b, a };
+	const char *text[2];
+	for (int s = 0; s < 2; s++) {
+		double v = side[s]->self_per_poll;
+		text[s] = side[s]->polls && isfinite(v) && v >= 0
+				  ? asp_format_duration((uint64_t)v, out[s], sizeof(b))
+				  : "—";
+	}
+	snprintf(buf, n, "%s → %s", text[0], text[1]);
 	return buf;
 }
 
