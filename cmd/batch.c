@@ -361,93 +361,6 @@ static int verdict_exit(enum asp_batch_status s)
 	}
 }
 
-/* "  via CALLEE: caller, caller" for the VIA rows of callee (SIZE_MAX:
- * those whose callee is not shown, one line per callee); names shown as
- * every writer shows text */
-static void print_callers(const struct asp_comparison *c, size_t callee, const char *indent)
-{
-	size_t n = callee == SIZE_MAX ? 0 : asp_cmp_callers(c, callee, NULL, 0);
-	if (callee != SIZE_MAX && !n)
-		return;
-	size_t *idx = xcalloc(c->nrows ? c->nrows : 1, sizeof(*idx));
-	if (callee != SIZE_MAX) {
-		asp_cmp_callers(c, callee, idx, c->nrows);
-	} else {
-		for (size_t i = 0; i < c->nrows; i++)
-			if (asp_cmp_via_orphan(c, i))
-				idx[n++] = i;
-	}
-	for (size_t k = 0; k < n; k++) {
-		const struct asp_cmp_row *r = &c->rows[idx[k]];
-		const char *via = r->via ? r->via : "";
-		/* orphans: a new line whenever the callee changes */
-		bool head = k == 0 || (callee == SIZE_MAX &&
-				       strcmp(via, c->rows[idx[k - 1]].via ? c->rows[idx[k - 1]].via : ""));
-		char *name = asp_show(r->name, ASP_SHOW_CONTROLS);
-		if (head) {
-			char *shown = asp_show(via, ASP_SHOW_CONTROLS);
-			printf("%s%svia %s: ", k ? "\n" : "", indent, shown);
-			free(shown);
-		}
-		printf("%s%s", head ? "" : ", ", name);
-		free(name);
-	}
-	if (n)
-		putchar('\n');
-	free(idx);
-}
-
-/* the comparison's verdicts on stdout, after the runs; names shown as
- * every writer shows text (asp_show): each change with its interval and
- * self time, the rows that grew only through it under it, the notes */
-static void print_comparison(const struct asp_comparison *c, size_t top)
-{
-	char b1[32];
-	printf("Comparison: %zu base run%s vs %zu new run%s by %s poll duration: %zu regressed, "
-	       "%zu improved, %zu via a callee, %zu new, %zu gone, %zu unchanged\n",
-	       c->nbase, c->nbase == 1 ? "" : "s", c->nnew, c->nnew == 1 ? "" : "s",
-	       asp_metric_name(c->metric), c->counts[ASP_V_REGRESSED], c->counts[ASP_V_IMPROVED],
-	       c->counts[ASP_V_VIA], c->counts[ASP_V_NEW], c->counts[ASP_V_GONE],
-	       c->counts[ASP_V_UNCHANGED]);
-	for (size_t i = 0; i < c->nnotes; i++) {
-		char *note = asp_show(c->notes[i], ASP_SHOW_CONTROLS);
-		printf("  note: %s\n", note);
-		free(note);
-	}
-	size_t shown = 0;
-	for (int pass = 0; pass < 2; pass++) {
-		enum asp_verdict v = pass ? ASP_V_IMPROVED : ASP_V_REGRESSED;
-		for (size_t i = 0; i < c->nrows && shown < top; i++) {
-			const struct asp_cmp_row *r = &c->rows[i];
-			if (r->verdict != v)
-				continue;
-			shown++;
-			char *name = asp_show(r->name, ASP_SHOW_CONTROLS);
-			char *what = asp_change_summary(c->metric, r);
-			printf("  %-9s %s%s: %s\n", asp_verdict_name(v), r->is_task ? "task " : "", name,
-			       what);
-			free(what);
-			free(name);
-			print_callers(c, i, "            ");
-		}
-	}
-	print_callers(c, SIZE_MAX, "  ");
-	for (size_t i = 0; i < c->nnew_findings; i++) {
-		char *future = asp_show(c->new_findings[i].future, ASP_SHOW_CONTROLS);
-		char *run = asp_show(c->new_findings[i].run, ASP_SHOW_CONTROLS);
-		const struct asp_cmp_finding *f = &c->new_findings[i];
-		char doing[64];
-		bool did = asp_doing_text(f->doing, &f->split, f->duration_ns, doing, sizeof(doing)) != NULL;
-		printf("  new blocking finding: %s (%s, %s in %s%s%s)\n", future,
-		       asp_severity_name(f->severity),
-		       asp_format_duration(f->duration_ns, b1, sizeof(b1)), run, did ? ": " : "",
-		       did ? doing : "");
-		free(future);
-		free(run);
-	}
-	putchar('\n');
-}
-
 /* the path of a batch report in the stage, and where it lands (the name
  * out-of-memory gives) */
 static char *report_path(const struct asp_batch *b, const char *out_dir, const char *name,
@@ -708,7 +621,7 @@ int batch_run(const struct batch_opts *o)
 			fwrite(j->text, 1, j->text_len, stdout);
 	}
 	if (b->cmp)
-		print_comparison(b->cmp, o->top);
+		asp_comparison_print(stdout, b->cmp, o->top);
 	else if (o->nbase && !fatal)
 		cmd_error("no comparison: %s", p.nb ? "no new run could be read" : "no baseline run could be read");
 

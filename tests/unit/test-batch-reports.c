@@ -4,6 +4,7 @@
  * new findings of the comparison with theirs. */
 #include "report/batch.h"
 #include "report/describe.h"
+#include "report/report.h"
 #include "tests/unit/batch-fixture.h"
 #include "tests/unit/tap.h"
 
@@ -391,6 +392,49 @@ TEST(baseline_findings_fail_nothing)
 	batch_free(b);
 }
 
+/* stdout: the change with its interval, self time and noise, the row via
+ * it under it, the notes shown as text; an orphan via row on its own line */
+TEST(stdout_intervals)
+{
+	struct asp_batch *b = batch_new_intervals();
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+	asp_comparison_print(fp, b->cmp, 10);
+	fclose(fp);
+	CHECK(strstr(text, "Comparison: 1 base run vs 2 new runs by p90 poll duration: 1 regressed, "
+			   "1 improved, 1 via a callee, 1 new, 1 gone, 0 unchanged\n"));
+	CHECK(strstr(text, "  note: one run on the base side: run-to-run noise is assumed (12 %)\n"));
+	CHECK(strstr(text, "  note: manglings <b>differ</b> | `x` \\x01 *y*\n"));
+	CHECK(strstr(text, "  regressed " BF_BLOCKING ": p90 80.00 us -> 240.00 us, +200 % [+180 %, +220 %]; "
+			   "self per poll 50.00 us → 150.00 us; noise ±12 % (assumed: one run a side)\n"
+			   "            via " BF_BLOCKING ": " BF_FETCH "\n"));
+	CHECK(strstr(text, "  improved  " BF_COUNTDOWN ": p90 "));
+	CHECK(strstr(text, ", -75 % [-80 %, -70 %]; self per poll "));
+	CHECK_U64(count(text, BF_FETCH), 1);
+	CHECK(!strstr(text, "p="));
+	free(text);
+	/* top 0: neither the change nor the rows via it (they go with it) */
+	text = NULL;
+	fp = open_memstream(&text, &len);
+	asp_comparison_print(fp, b->cmp, 0);
+	fclose(fp);
+	CHECK(strstr(text, "\n  via " BF_BLOCKING ": " BF_FETCH "\n") == NULL);
+	free(text);
+	for (size_t i = 0; i < b->cmp->nrows; i++)
+		if (b->cmp->rows[i].verdict == ASP_V_VIA) {
+			free(b->cmp->rows[i].via);
+			b->cmp->rows[i].via = xstrdup("kv\x1b[31m::get");
+		}
+	text = NULL;
+	fp = open_memstream(&text, &len);
+	asp_comparison_print(fp, b->cmp, 10);
+	fclose(fp);
+	CHECK(strstr(text, "\n  via kv\\x1b[31m::get: " BF_FETCH "\n"));
+	free(text);
+	batch_free(b);
+}
+
 /* the change's words, the same in every writer */
 TEST(describe_change)
 {
@@ -426,6 +470,7 @@ int main(void)
 		CASE(summary_intervals),
 		CASE(describe_change),
 		CASE(baseline_findings_fail_nothing),
+		CASE(stdout_intervals),
 		{ 0 },
 	});
 }
