@@ -12,6 +12,44 @@ static bool finding_fails(const struct asp_rules *rules, const struct asp_findin
 	       (f->severity >= ASP_SEV_WARNING && (rules->fail_on & (1u << ASP_FAIL_WARNING)));
 }
 
+/* "N thing(s)" */
+static void counted(struct asp_buf *b, bool *first, size_t n, const char *what)
+{
+	if (!n)
+		return;
+	asp_buf_printf(b, "%s%zu %s%s", *first ? "" : ", ", n, what, n == 1 ? "" : "s");
+	*first = false;
+}
+
+/* the reason counts exactly what fails the rules (what the reports list as
+ * failures), then what was found but fail_on lets pass */
+static char *verdict_reason(const struct asp_rules *rules, const struct asp_batch_verdict *v)
+{
+	const size_t n[3] = { v->regressions, v->errors, v->warnings };
+	/* an error finding fails by fail_on warning too (finding_fails) */
+	const unsigned mask[3] = { 1u << ASP_FAIL_REGRESSION,
+				   1u << ASP_FAIL_ERROR | 1u << ASP_FAIL_WARNING,
+				   1u << ASP_FAIL_WARNING };
+	const char *what[3] = { "regression", "error finding", "warning finding" };
+	struct asp_buf b = { 0 };
+	bool first = true;
+	asp_buf_printf(&b, "%s", v->status == ASP_BATCH_FAIL ? "fails the rules: " : "nothing fails the rules");
+	for (int i = 0; i < 3; i++)
+		if (rules->fail_on & mask[i])
+			counted(&b, &first, n[i], what[i]);
+	bool passing = false;
+	for (int i = 0; i < 3; i++)
+		passing |= n[i] && !(rules->fail_on & mask[i]);
+	if (passing) {
+		asp_buf_printf(&b, "%s", "; fail_on lets pass: ");
+		first = true;
+		for (int i = 0; i < 3; i++)
+			if (!(rules->fail_on & mask[i]))
+				counted(&b, &first, n[i], what[i]);
+	}
+	return b.data;
+}
+
 void asp_batch_verdict_judge(const struct asp_batch_input *in, struct asp_batch_verdict *v)
 {
 	const struct asp_rules *rules = in->rules;
@@ -25,9 +63,9 @@ void asp_batch_verdict_judge(const struct asp_batch_input *in, struct asp_batch_
 		v->finding_fails[i] = xcalloc(r->nfindings ? r->nfindings : 1, sizeof(bool));
 		for (size_t k = 0; k < r->nfindings; k++) {
 			enum asp_severity s = r->findings[k].severity;
-			v->finding_fails[i][k] = finding_fails(rules, &r->findings[k]);
 			if (!judged)
-				continue;
+				continue; /* a baseline run's findings fail nothing */
+			v->finding_fails[i][k] = finding_fails(rules, &r->findings[k]);
 			if (s == ASP_SEV_ERROR)
 				v->errors++;
 			else if (s == ASP_SEV_WARNING)
@@ -54,13 +92,8 @@ void asp_batch_verdict_judge(const struct asp_batch_input *in, struct asp_batch_
 	if (v->status == ASP_BATCH_ERROR)
 		v->reason = xasprintf("%zu run%s could not be read", in->nskipped,
 				      in->nskipped == 1 ? "" : "s");
-	else if (v->status == ASP_BATCH_FAIL)
-		v->reason = xasprintf("%zu regression%s, %zu error and %zu warning finding%s (fail_on decides)",
-				      v->regressions, v->regressions == 1 ? "" : "s", v->errors,
-				      v->warnings, v->warnings == 1 ? "" : "s");
 	else
-		v->reason = xasprintf("%zu regressions, %zu error and %zu warning findings",
-				      v->regressions, v->errors, v->warnings);
+		v->reason = verdict_reason(rules, v);
 }
 
 void asp_batch_verdict_free(struct asp_batch_verdict *v)

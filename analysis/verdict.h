@@ -40,8 +40,9 @@ struct asp_batch_verdict {
 	char *reason;        /* one line, for index.md, summary.json, report.xlsx */
 	size_t regressions;  /* the comparison's regressed rows */
 	size_t errors, warnings; /* findings of that severity in the judged runs */
-	/* per run of the input, per finding: does it fail the rules (every run,
-	 * judged or not: junit.xml lists each run's) */
+	/* per run of the input, per finding: does it fail the rules (false in
+	 * a run that is not judged: junit.xml and index.md list every run's
+	 * findings, and mark as failing only what the status counts) */
 	bool **finding_fails;
 	size_t nruns;
 	/* per row of the comparison: a regression that fails the rules */

@@ -361,49 +361,6 @@ static int verdict_exit(enum asp_batch_status s)
 	}
 }
 
-/* the comparison's verdicts on stdout, after the runs; names shown as
- * every writer shows text (asp_show) */
-static void print_comparison(const struct asp_comparison *c, size_t top)
-{
-	char b1[32], b2[32];
-	printf("Comparison: %zu base run%s vs %zu new run%s by %s poll duration: %zu regressed, "
-	       "%zu improved, %zu new, %zu gone, %zu unchanged\n",
-	       c->nbase, c->nbase == 1 ? "" : "s", c->nnew, c->nnew == 1 ? "" : "s",
-	       asp_metric_name(c->metric), c->counts[ASP_V_REGRESSED], c->counts[ASP_V_IMPROVED],
-	       c->counts[ASP_V_NEW], c->counts[ASP_V_GONE], c->counts[ASP_V_UNCHANGED]);
-	size_t shown = 0;
-	for (int pass = 0; pass < 2; pass++) {
-		enum asp_verdict v = pass ? ASP_V_IMPROVED : ASP_V_REGRESSED;
-		for (size_t i = 0; i < c->nrows && shown < top; i++) {
-			const struct asp_cmp_row *r = &c->rows[i];
-			if (r->verdict != v)
-				continue;
-			shown++;
-			char *name = asp_show(r->name, ASP_SHOW_CONTROLS);
-			printf("  %-9s %s%s: %s -> %s (%+.1f%%, p=%.2g)\n", asp_verdict_name(v),
-			       r->is_task ? "task " : "", name,
-			       asp_format_duration((uint64_t)r->metric_base, b1, sizeof(b1)),
-			       asp_format_duration((uint64_t)r->metric_new, b2, sizeof(b2)),
-			       r->rel_change * 100.0, r->p_value);
-			free(name);
-		}
-	}
-	for (size_t i = 0; i < c->nnew_findings; i++) {
-		char *future = asp_show(c->new_findings[i].future, ASP_SHOW_CONTROLS);
-		char *run = asp_show(c->new_findings[i].run, ASP_SHOW_CONTROLS);
-		const struct asp_cmp_finding *f = &c->new_findings[i];
-		char doing[64];
-		bool did = asp_doing_text(f->doing, &f->split, f->duration_ns, doing, sizeof(doing)) != NULL;
-		printf("  new blocking finding: %s (%s, %s in %s%s%s)\n", future,
-		       asp_severity_name(f->severity),
-		       asp_format_duration(f->duration_ns, b1, sizeof(b1)), run, did ? ": " : "",
-		       did ? doing : "");
-		free(future);
-		free(run);
-	}
-	putchar('\n');
-}
-
 /* the path of a batch report in the stage, and where it lands (the name
  * out-of-memory gives) */
 static char *report_path(const struct asp_batch *b, const char *out_dir, const char *name,
@@ -664,7 +621,7 @@ int batch_run(const struct batch_opts *o)
 			fwrite(j->text, 1, j->text_len, stdout);
 	}
 	if (b->cmp)
-		print_comparison(b->cmp, o->top);
+		asp_comparison_print(stdout, b->cmp, o->top);
 	else if (o->nbase && !fatal)
 		cmd_error("no comparison: %s", p.nb ? "no new run could be read" : "no baseline run could be read");
 

@@ -60,11 +60,13 @@ const struct cmd_entry cmd_diff_entry = {
 	.usage = "[-c RULES.yaml] [-o DIR] [-j N] [-q] [--runtime NAME] [--runtimes FILE]\n"
 		 "                  [--rules LIST] [--outputs LIST] [--top N] [--lock-wait SECS]\n"
 		 "                  (BASE NEW | --base RUN... --new RUN...)",
-	.summary = "compare two runs or two groups of runs: regressed / improved / unchanged / new / gone",
-	.help = "Per future and per task root: p50/p90/p99/max poll, busy per poll, polls and idle\n"
-		"on each side (pooled over its runs), the change, a Mann-Whitney U test on the\n"
-		"poll durations, and a verdict by the rules file's `compare` section. Writes the\n"
-		"same reports as the main job (default folder: asprof-diff).\n"
+	.summary = "compare two runs or two groups of runs: regressed / improved / via / unchanged / new / gone",
+	.help = "Per future (a task's root is its future's row): p50/p90/p99/max poll, busy and\n"
+		"self time per poll, polls and idle on each side, each run's metric, the change\n"
+		"with its interval (+129 % [+118 %, +141 %]) and the run-to-run noise allowed\n"
+		"for, and a verdict by the rules file's `compare` section; a future that grew\n"
+		"only through one it awaits is shown under that one (via), not as a regression.\n"
+		"Writes the same reports as the main job (default folder: asprof-diff).\n"
 		"\n"
 		"  --base RUN...  --new RUN...   the two groups (or give BASE NEW)\n"
 		"  -c, -o, -j, -r, -R, -t, -q, --rules, --lock-wait, --outputs\n"

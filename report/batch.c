@@ -6,10 +6,17 @@
 #include "analysis/util.h"
 
 #include <json-c/json.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-static json_object *side_json(const struct asp_side *s)
+/* a finite number, or null (NAN: the future was not polled in that run) */
+static json_object *num_json(double v)
+{
+	return isfinite(v) ? json_object_new_double(v) : NULL;
+}
+
+static json_object *side_json(const struct asp_side *s, size_t nruns)
 {
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "runs", json_object_new_uint64(s->runs));
@@ -18,6 +25,15 @@ static json_object *side_json(const struct asp_side *s)
 	json_object_object_add(o, "idle_ns", json_object_new_uint64(s->idle_ns));
 	json_object_object_add(o, "busy_per_poll", json_object_new_double(s->busy_per_poll));
 	json_object_object_add(o, "poll_ns", asp_quantiles_json(&s->q));
+	json_object_object_add(o, "own_ns", json_object_new_uint64(s->own_ns));
+	json_object_object_add(o, "self_ns", json_object_new_uint64(s->self_ns));
+	json_object_object_add(o, "self_per_poll", num_json(s->self_per_poll));
+	/* the verdict metric of each run of the side, in base_runs / new_runs
+	 * order; null where the future was not polled */
+	json_object *rm = json_object_new_array();
+	for (size_t i = 0; i < nruns; i++)
+		json_object_array_add(rm, s->run_metric ? num_json(s->run_metric[i]) : NULL);
+	json_object_object_add(o, "run_metric", rm);
 	return o;
 }
 
@@ -40,6 +56,8 @@ static json_object *comparison_json(const struct asp_comparison *c)
 		json_object_object_add(counts, asp_verdict_name((enum asp_verdict)v),
 				       json_object_new_uint64(c->counts[v]));
 	json_object_object_add(o, "counts", counts);
+	json_object_object_add(o, "confidence", num_json(c->confidence));
+	json_object_object_add(o, "notes", strings_json(c->notes, c->nnotes));
 	json_object *rows = json_object_new_array();
 	for (size_t i = 0; i < c->nrows; i++) {
 		const struct asp_cmp_row *r = &c->rows[i];
@@ -47,13 +65,20 @@ static json_object *comparison_json(const struct asp_comparison *c)
 		json_object_object_add(j, "name", asp_json_string(r->name));
 		json_object_object_add(j, "is_task", json_object_new_boolean(r->is_task));
 		json_object_object_add(j, "kind", r->is_task ? NULL : json_object_new_string(asp_future_kind_name(r->kind)));
-		json_object_object_add(j, "base", side_json(&r->base));
-		json_object_object_add(j, "new", side_json(&r->new_));
+		json_object_object_add(j, "is_root", json_object_new_boolean(r->is_root));
+		json_object_object_add(j, "base", side_json(&r->base, c->nbase));
+		json_object_object_add(j, "new", side_json(&r->new_, c->nnew));
 		json_object_object_add(j, "metric_base", json_object_new_double(r->metric_base));
 		json_object_object_add(j, "metric_new", json_object_new_double(r->metric_new));
 		json_object_object_add(j, "abs_change", json_object_new_double(r->abs_change));
 		json_object_object_add(j, "rel_change", json_object_new_double(r->rel_change));
-		json_object_object_add(j, "p_value", json_object_new_double(r->p_value));
+		json_object_object_add(j, "ratio_lo", num_json(r->ratio_lo));
+		json_object_object_add(j, "ratio_hi", num_json(r->ratio_hi));
+		json_object_object_add(j, "noise", num_json(r->noise));
+		json_object_object_add(j, "noise_assumed", json_object_new_boolean(r->noise_assumed));
+		/* for reference only: the verdict is decided by the interval */
+		json_object_object_add(j, "p_value", num_json(r->p_value));
+		json_object_object_add(j, "via", asp_json_string(r->via));
 		json_object_object_add(j, "verdict", json_object_new_string(asp_verdict_name(r->verdict)));
 		json_object_object_add(j, "reason", asp_json_string(r->reason ? r->reason : ""));
 		json_object_array_add(rows, j);

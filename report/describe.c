@@ -4,6 +4,7 @@
 #include "analysis/util.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -124,4 +125,99 @@ char *asp_group_tasks_text(const struct asp_finding_group *g, size_t max, bool w
 bool asp_group_has(const struct asp_finding_group *g, const struct asp_finding *f)
 {
 	return f->rule && !strcmp(f->rule, g->rule) && !strcmp(f->future ? f->future : "", g->future);
+}
+
+const char *asp_percent_text(double rel, char *buf, size_t n)
+{
+	double pct = rel * 100.0;
+	if (!isfinite(pct))
+		snprintf(buf, n, "%s", isnan(pct) ? "n/a" : pct > 0 ? "+inf %" : "-inf %");
+	else if (fabs(pct) < 9.95)
+		snprintf(buf, n, "%+.1f %%", pct);
+	else
+		snprintf(buf, n, "%+.0f %%", pct);
+	return buf;
+}
+
+const char *asp_change_text(const struct asp_cmp_row *r, char *buf, size_t n)
+{
+	char c[32], lo[32], hi[32];
+	asp_percent_text(r->rel_change, c, sizeof(c));
+	bool interval = isfinite(r->ratio_lo) && isfinite(r->ratio_hi) && r->ratio_lo > 0 &&
+			r->ratio_hi > r->ratio_lo;
+	if (!interval)
+		snprintf(buf, n, "%s", c);
+	else
+		snprintf(buf, n, "%s [%s, %s]", c, asp_percent_text(r->ratio_lo - 1, lo, sizeof(lo)),
+			 asp_percent_text(r->ratio_hi - 1, hi, sizeof(hi)));
+	return buf;
+}
+
+const char *asp_self_text(const struct asp_cmp_row *r, char *buf, size_t n)
+{
+	char b[32], a[32];
+	const struct asp_side *side[2] = { &r->base, &r->new_ };
+	char *out[2] = { b, a };
+	const char *text[2];
+	for (int s = 0; s < 2; s++) {
+		double v = side[s]->self_per_poll;
+		text[s] = side[s]->polls && isfinite(v) && v >= 0
+				  ? asp_format_duration((uint64_t)v, out[s], sizeof(b))
+				  : "—";
+	}
+	snprintf(buf, n, "%s → %s", text[0], text[1]);
+	return buf;
+}
+
+const char *asp_noise_text(const struct asp_cmp_row *r, char *buf, size_t n)
+{
+	if (!(r->noise > 0) || !isfinite(r->noise))
+		snprintf(buf, n, "%s", "");
+	else
+		snprintf(buf, n, "±%.0f %%%s", r->noise * 100.0,
+			 r->noise_assumed ? " (assumed: one run a side)" : "");
+	return buf;
+}
+
+char *asp_change_summary(enum asp_verdict_metric metric, const struct asp_cmp_row *r)
+{
+	char b1[32], b2[32], ch[96], self[80], noise[64];
+	asp_noise_text(r, noise, sizeof(noise));
+	return xasprintf("%s %s -> %s, %s; self per poll %s%s%s", asp_metric_name(metric),
+			 asp_format_duration((uint64_t)r->metric_base, b1, sizeof(b1)),
+			 asp_format_duration((uint64_t)r->metric_new, b2, sizeof(b2)),
+			 asp_change_text(r, ch, sizeof(ch)), asp_self_text(r, self, sizeof(self)),
+			 *noise ? "; noise " : "", noise);
+}
+
+size_t asp_cmp_callers(const struct asp_comparison *c, size_t callee, size_t *out, size_t max)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < c->nrows; i++) {
+		const struct asp_cmp_row *r = &c->rows[i];
+		if (i == callee || r->verdict != ASP_V_VIA || !r->via ||
+		    strcmp(r->via, c->rows[callee].name))
+			continue;
+		if (k < max)
+			out[k] = i;
+		k++;
+	}
+	return k;
+}
+
+size_t asp_cmp_row_named(const struct asp_comparison *c, const char *name)
+{
+	for (size_t i = 0; name && i < c->nrows; i++)
+		if (!strcmp(c->rows[i].name, name))
+			return i;
+	return SIZE_MAX;
+}
+
+bool asp_cmp_via_orphan(const struct asp_comparison *c, size_t row)
+{
+	const struct asp_cmp_row *r = &c->rows[row];
+	if (r->verdict != ASP_V_VIA)
+		return false;
+	size_t callee = asp_cmp_row_named(c, r->via);
+	return callee == SIZE_MAX || callee == row || !asp_cmp_shown(c->rows[callee].verdict);
 }

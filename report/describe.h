@@ -7,6 +7,7 @@
 #ifndef ASP_REPORT_DESCRIBE_H
 #define ASP_REPORT_DESCRIBE_H
 
+#include "analysis/compare.h"
 #include "analysis/model.h"
 
 #include <stdbool.h>
@@ -73,5 +74,49 @@ char *asp_group_tasks_text(const struct asp_finding_group *g, size_t max, bool w
 
 /* f is one of the findings g groups (its rule and future) */
 bool asp_group_has(const struct asp_finding_group *g, const struct asp_finding *f);
+
+/* ---- the comparison, the same in every writer */
+
+/* A relative change as a percent: "+129 %", "-4.3 %" (one decimal under
+ * 10 %), in buf. */
+const char *asp_percent_text(double rel, char *buf, size_t n);
+
+/* The row's change with its uncertainty: "+129 % [+118 %, +141 %]" (the
+ * interval of new / base at the comparison's confidence, as changes), or
+ * "+129 %" alone when the row has no interval (both ends equal, or not
+ * finite and positive). */
+const char *asp_change_text(const struct asp_cmp_row *r, char *buf, size_t n);
+
+/* The row's self time per poll, base -> new: "1.20 us → 3.40 us", "—" for
+ * a side without polls. */
+const char *asp_self_text(const struct asp_cmp_row *r, char *buf, size_t n);
+
+/* The run-to-run noise the row's verdict allowed for: "±12 %" and, when
+ * assumed, " (assumed: one run a side)"; "" when none. */
+const char *asp_noise_text(const struct asp_cmp_row *r, char *buf, size_t n);
+
+/* The row's change in one line, the words every writer shows (names
+ * left out: each writer quotes those its own way): "p90 80.00 us -> 240.00
+ * us, +200 % [+180 %, +220 %]; self per poll 70.00 us → 210.00 us; noise
+ * ±12 %"; malloc'd. */
+char *asp_change_summary(enum asp_verdict_metric metric, const struct asp_cmp_row *r);
+
+/* The rows shown under row `callee` (index in c->rows): the ASP_V_VIA rows
+ * whose via names it, in row order. The indices go in out (up to max);
+ * returns how many there are in all. */
+size_t asp_cmp_callers(const struct asp_comparison *c, size_t callee, size_t *out, size_t max);
+
+/* The index of the row named name, or SIZE_MAX. */
+size_t asp_cmp_row_named(const struct asp_comparison *c, const char *name);
+
+/* A VIA row is shown under its callee when the callee is shown (regressed
+ * or improved); else on a line of its own: this says which. */
+bool asp_cmp_via_orphan(const struct asp_comparison *c, size_t row);
+
+/* The rows a writer lists as changes: regressed or improved. */
+static inline bool asp_cmp_shown(enum asp_verdict v)
+{
+	return v == ASP_V_REGRESSED || v == ASP_V_IMPROVED;
+}
 
 #endif

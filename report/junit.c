@@ -235,19 +235,38 @@ static void compare_suite(FILE *fp, const struct asp_batch *b)
 		fprintf(fp, "    <testcase classname=\"asprof.compare.%s\" name=\"", r->is_task ? "task" : "future");
 		xml(fp, r->name);
 		fputs("\">\n", fp);
-		if (b->verdict->row_fails[i]) {
+		/* a row that grew only through an awaited future passes:
+		 * the callee's row is the failure */
+		char *what = asp_cmp_shown(r->verdict) || r->verdict == ASP_V_VIA ||
+				     r->verdict == ASP_V_UNCHANGED
+				     ? asp_change_summary(c->metric, r)
+				     : xstrdup(r->reason ? r->reason : "");
+		if (b->verdict->row_fails[i] && r->verdict != ASP_V_VIA) {
 			fputs("      <failure type=\"regression\" message=\"regressed: ", fp);
-			xml(fp, r->reason);
+			xml(fp, what);
 			fputs("\">", fp);
-			xml(fp, r->reason);
+			xml(fp, what);
+			size_t n = asp_cmp_callers(c, i, NULL, 0);
+			size_t *idx = xcalloc(n ? n : 1, sizeof(*idx));
+			asp_cmp_callers(c, i, idx, n);
+			for (size_t k = 0; k < n; k++) {
+				fputs(k ? ", " : "\ncallers that grew through it: ", fp);
+				xml(fp, c->rows[idx[k]].name);
+			}
+			free(idx);
 			fputs("</failure>\n", fp);
 		} else {
 			fputs("      <system-out>", fp);
 			fputs(asp_verdict_name(r->verdict), fp);
+			if (r->verdict == ASP_V_VIA) {
+				fputc(' ', fp);
+				xml(fp, r->via ? r->via : "");
+			}
 			fputs(": ", fp);
-			xml(fp, r->reason ? r->reason : "");
+			xml(fp, what);
 			fputs("</system-out>\n", fp);
 		}
+		free(what);
 		fputs("    </testcase>\n", fp);
 	}
 	fputs("  </testsuite>\n", fp);

@@ -139,14 +139,28 @@ static void culprit_cell(FILE *fp, const char *culprit, uint64_t calls, bool opa
 	free(owned);
 }
 
-static void group_row(FILE *fp, const struct asp_result *res, const struct asp_finding_group *g)
+/* a finding of the group fails the rules (the verdict's, which the
+ * headline counts) */
+static bool group_fails(const struct asp_batch *b, size_t run, const struct asp_finding_group *g)
 {
+	const struct asp_result *res = b->runs[run];
+	for (size_t i = 0; i < res->nfindings; i++)
+		if (b->verdict->finding_fails[run][i] && asp_group_has(g, &res->findings[i]))
+			return true;
+	return false;
+}
+
+static void group_row(FILE *fp, const struct asp_batch *b, size_t run,
+		      const struct asp_finding_group *g)
+{
+	const struct asp_result *res = b->runs[run];
 	char b1[32], b2[32];
 	const struct asp_finding *w = &res->findings[g->worst];
 	const struct asp_rule *rule = asp_rule_named(g->rule);
 	/* a self-wake finding is a run of polls: no duration of its own */
 	bool per_poll = !rule || rule->per_poll;
-	fprintf(fp, "| %s | %s | ", asp_severity_name(g->severity), g->rule);
+	fprintf(fp, "| %s | %s | %s | ", asp_severity_name(g->severity),
+		group_fails(b, run, g) ? "yes" : "no", g->rule);
 	cell(fp, g->future);
 	fputs(" | ", fp);
 	text(fp, res->name);
@@ -165,9 +179,50 @@ static void group_row(FILE *fp, const struct asp_result *res, const struct asp_f
 	fputs(" |\n", fp);
 }
 
+/* the callers of the rows of verdict v that grew only through them, under
+ * the table: "- via `kv_get`: `handle_request`, `handle_conn`" */
+static void via_lines(FILE *fp, const struct asp_comparison *c, enum asp_verdict v)
+{
+	size_t *idx = xcalloc(c->nrows ? c->nrows : 1, sizeof(*idx));
+	bool any = false;
+	for (size_t i = 0; i < c->nrows; i++) {
+		if (c->rows[i].verdict != v)
+			continue;
+		size_t n = asp_cmp_callers(c, i, idx, c->nrows);
+		if (!n)
+			continue;
+		fputs(any ? "- via " : "\nGrew only through these (their own time did not change):\n\n- via ", fp);
+		cell(fp, c->rows[i].name);
+		fputs(":", fp);
+		for (size_t k = 0; k < n; k++) {
+			fputs(k ? ", " : " ", fp);
+			cell(fp, c->rows[idx[k]].name);
+		}
+		fputs("\n", fp);
+		any = true;
+	}
+	free(idx);
+}
+
+/* the rows that grew through a future that is not a change of its own */
+static void via_orphans(FILE *fp, const struct asp_comparison *c)
+{
+	bool any = false;
+	for (size_t i = 0; i < c->nrows; i++) {
+		if (!asp_cmp_via_orphan(c, i))
+			continue;
+		fputs(any ? "- " : "\n## Grew through an awaited future\n\n- ", fp);
+		cell(fp, c->rows[i].name);
+		fputs(" via ", fp);
+		cell(fp, c->rows[i].via ? c->rows[i].via : "");
+		fputs("\n", fp);
+		any = true;
+	}
+}
+
 static void write_report(FILE *fp, const struct asp_batch *b)
 {
-	char b1[32], b2[32], b3[32];
+	char b1[32], b2[32], b3[32], ch[96], self[80], noise[64];
 	const struct asp_comparison *c = b->cmp;
 	fprintf(fp, "# asprof report\n\n");
 	fprintf(fp, "**%s** — %s (exit status %d)\n\n",
@@ -179,14 +234,20 @@ static void write_report(FILE *fp, const struct asp_batch *b)
 		fprintf(fp, ", %zu skipped", b->nskipped);
 	if (c)
 		fprintf(fp, "; compared %zu base run%s with %zu new run%s by %s poll duration: "
-			    "%zu regressed, %zu improved, %zu new, %zu gone, %zu unchanged",
+			    "%zu regressed, %zu improved, %zu via a callee, %zu new, %zu gone, "
+			    "%zu unchanged",
 			c->nbase, c->nbase == 1 ? "" : "s", c->nnew, c->nnew == 1 ? "" : "s",
 			asp_metric_name(c->metric), c->counts[ASP_V_REGRESSED],
-			c->counts[ASP_V_IMPROVED], c->counts[ASP_V_NEW], c->counts[ASP_V_GONE],
-			c->counts[ASP_V_UNCHANGED]);
+			c->counts[ASP_V_IMPROVED], c->counts[ASP_V_VIA], c->counts[ASP_V_NEW],
+			c->counts[ASP_V_GONE], c->counts[ASP_V_UNCHANGED]);
 	fprintf(fp, ".\n");
 
 	if (c) {
+		for (size_t i = 0; i < c->nnotes; i++) {
+			fputs(i ? "- " : "\nComparison notes:\n\n- ", fp);
+			text(fp, c->notes[i]);
+			fputs("\n", fp);
+		}
 		const enum asp_verdict shown[] = { ASP_V_REGRESSED, ASP_V_IMPROVED };
 		const char *titles[] = { "Regressions", "Improvements" };
 		for (int s = 0; s < 2; s++) {
@@ -197,9 +258,14 @@ static void write_report(FILE *fp, const struct asp_batch *b)
 				fprintf(fp, "None.\n");
 				continue;
 			}
-			fprintf(fp, "| future | base %s | new %s | change | p-value | polls base → new |\n",
-				asp_metric_name(c->metric), asp_metric_name(c->metric));
-			fprintf(fp, "|---|---:|---:|---:|---:|---:|\n");
+			/* the change with its interval at the comparison's
+			 * confidence; a row that grew only through this one is
+			 * a line under it, not a row of its own */
+			fprintf(fp, "| future | base %s | new %s | change [%.0f %% interval] | "
+				    "self per poll base → new | noise | polls base → new |\n",
+				asp_metric_name(c->metric), asp_metric_name(c->metric),
+				c->confidence > 0 ? c->confidence * 100.0 : 95.0);
+			fprintf(fp, "|---|---:|---:|---:|---:|---:|---:|\n");
 			for (size_t i = 0; i < c->nrows; i++) {
 				const struct asp_cmp_row *r = &c->rows[i];
 				if (r->verdict != shown[s])
@@ -208,12 +274,16 @@ static void write_report(FILE *fp, const struct asp_batch *b)
 				cell(fp, r->name);
 				if (r->is_task)
 					fputs(" (task)", fp);
-				fprintf(fp, " | %s | %s | %+.1f%% | %.2g | %" PRIu64 " → %" PRIu64 " |\n",
+				fprintf(fp, " | %s | %s | %s | %s | %s | %" PRIu64 " → %" PRIu64 " |\n",
 					dur((uint64_t)r->metric_base, b1, sizeof(b1)),
-					dur((uint64_t)r->metric_new, b2, sizeof(b2)), r->rel_change * 100.0,
-					r->p_value, r->base.polls, r->new_.polls);
+					dur((uint64_t)r->metric_new, b2, sizeof(b2)),
+					asp_change_text(r, ch, sizeof(ch)), asp_self_text(r, self, sizeof(self)),
+					asp_noise_text(r, noise, sizeof(noise)), r->base.polls,
+					r->new_.polls);
 			}
+			via_lines(fp, c, shown[s]);
 		}
+		via_orphans(fp, c);
 		if (c->nnew_findings) {
 			fprintf(fp, "\n## New blocking findings (not in the base runs)\n\n");
 			fprintf(fp, "| severity | future | run | longest poll | threshold | "
@@ -246,14 +316,14 @@ static void write_report(FILE *fp, const struct asp_batch *b)
 		fprintf(fp, "None.\n");
 	} else {
 		/* one row per rule, future and run; the worst poll says what it did */
-		fprintf(fp, "| severity | rule | future | run | count | longest | total | tasks | "
-			    "what it was doing | culprit |\n");
-		fprintf(fp, "|---|---|---|---|---:|---:|---:|---|---|---|\n");
+		fprintf(fp, "| severity | fails | rule | future | run | count | longest | total | "
+			    "tasks | what it was doing | culprit |\n");
+		fprintf(fp, "|---|---|---|---|---|---:|---:|---:|---|---|---|\n");
 		size_t shown = 0;
 		for (size_t r = 0; r < b->nruns && shown < 50; r++) {
 			const struct asp_result *res = b->runs[r];
 			for (size_t i = 0; i < res->ngroups && shown < 50; i++, shown++)
-				group_row(fp, res, &res->groups[i]);
+				group_row(fp, b, r, &res->groups[i]);
 		}
 		if (shown < total)
 			fprintf(fp, "\n%zu more in summary.json and report.xlsx.\n", total - shown);

@@ -8,6 +8,7 @@
 #ifndef ASP_REPORT_H
 #define ASP_REPORT_H
 
+#include "analysis/compare.h"
 #include "analysis/model.h"
 #include "analysis/rules.h"
 #include "report/json.h"
@@ -43,5 +44,13 @@ int asp_summary_write(const char *path, const struct asp_result *r, const struct
  * most top of each); own time beside wall time when the run has context
  * switches. */
 void asp_summary_print(FILE *out, const struct asp_result *r, size_t top);
+
+/* The comparison, after the runs: the counts by verdict, its notes, each
+ * regression and improvement (at most top) with its change and interval,
+ * self time and noise (report/describe.h's words), the rows that grew only
+ * through one of them under it ("via CALLEE: CALLER, CALLER"), those whose
+ * callee is not shown on lines of their own, and the new blocking
+ * findings. Names shown as every writer shows text (asp_show). */
+void asp_comparison_print(FILE *out, const struct asp_comparison *c, size_t top);
 
 #endif

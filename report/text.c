@@ -258,3 +258,89 @@ void asp_summary_print(FILE *out, const struct asp_result *r, size_t top)
 	print_findings(out, r, top);
 	print_futures(out, r, top);
 }
+
+/* ---- the comparison */
+
+/* "  via CALLEE: caller, caller" for the VIA rows of callee (SIZE_MAX:
+ * those whose callee is not shown, one line per callee); names shown as
+ * every writer shows text */
+static void print_callers(FILE *out, const struct asp_comparison *c, size_t callee, const char *indent)
+{
+	size_t n = callee == SIZE_MAX ? 0 : asp_cmp_callers(c, callee, NULL, 0);
+	if (callee != SIZE_MAX && !n)
+		return;
+	size_t *idx = xcalloc(c->nrows ? c->nrows : 1, sizeof(*idx));
+	if (callee != SIZE_MAX) {
+		asp_cmp_callers(c, callee, idx, c->nrows);
+	} else {
+		for (size_t i = 0; i < c->nrows; i++)
+			if (asp_cmp_via_orphan(c, i))
+				idx[n++] = i;
+	}
+	for (size_t k = 0; k < n; k++) {
+		const struct asp_cmp_row *r = &c->rows[idx[k]];
+		const char *via = r->via ? r->via : "";
+		/* orphans: a new line whenever the callee changes */
+		bool head = k == 0 || (callee == SIZE_MAX &&
+				       strcmp(via, c->rows[idx[k - 1]].via ? c->rows[idx[k - 1]].via : ""));
+		char *name = asp_show(r->name, ASP_SHOW_CONTROLS);
+		if (head) {
+			char *shown = asp_show(via, ASP_SHOW_CONTROLS);
+			fprintf(out, "%s%svia %s: ", k ? "\n" : "", indent, shown);
+			free(shown);
+		}
+		fprintf(out, "%s%s", head ? "" : ", ", name);
+		free(name);
+	}
+	if (n)
+		fputc('\n', out);
+	free(idx);
+}
+
+void asp_comparison_print(FILE *out, const struct asp_comparison *c, size_t top)
+{
+	char b1[32];
+	fprintf(out, "Comparison: %zu base run%s vs %zu new run%s by %s poll duration: "
+		"%zu regressed, %zu improved, %zu via a callee, %zu new, %zu gone, %zu unchanged\n",
+		c->nbase, c->nbase == 1 ? "" : "s", c->nnew, c->nnew == 1 ? "" : "s",
+		asp_metric_name(c->metric), c->counts[ASP_V_REGRESSED], c->counts[ASP_V_IMPROVED],
+		c->counts[ASP_V_VIA], c->counts[ASP_V_NEW], c->counts[ASP_V_GONE],
+		c->counts[ASP_V_UNCHANGED]);
+	for (size_t i = 0; i < c->nnotes; i++) {
+		char *note = asp_show(c->notes[i], ASP_SHOW_CONTROLS);
+		fprintf(out, "  note: %s\n", note);
+		free(note);
+	}
+	size_t shown = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		enum asp_verdict v = pass ? ASP_V_IMPROVED : ASP_V_REGRESSED;
+		for (size_t i = 0; i < c->nrows && shown < top; i++) {
+			const struct asp_cmp_row *r = &c->rows[i];
+			if (r->verdict != v)
+				continue;
+			shown++;
+			char *name = asp_show(r->name, ASP_SHOW_CONTROLS);
+			char *what = asp_change_summary(c->metric, r);
+			fprintf(out, "  %-9s %s%s: %s\n", asp_verdict_name(v), r->is_task ? "task " : "",
+				name, what);
+			free(what);
+			free(name);
+			print_callers(out, c, i, "            ");
+		}
+	}
+	print_callers(out, c, SIZE_MAX, "  ");
+	for (size_t i = 0; i < c->nnew_findings; i++) {
+		char *future = asp_show(c->new_findings[i].future, ASP_SHOW_CONTROLS);
+		char *run = asp_show(c->new_findings[i].run, ASP_SHOW_CONTROLS);
+		const struct asp_cmp_finding *f = &c->new_findings[i];
+		char doing[64];
+		bool did = asp_doing_text(f->doing, &f->split, f->duration_ns, doing, sizeof(doing)) != NULL;
+		fprintf(out, "  new blocking finding: %s (%s, %s in %s%s%s)\n", future,
+			asp_severity_name(f->severity),
+			asp_format_duration(f->duration_ns, b1, sizeof(b1)), run, did ? ": " : "",
+			did ? doing : "");
+		free(future);
+		free(run);
+	}
+	fputc('\n', out);
+}

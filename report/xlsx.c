@@ -312,6 +312,10 @@ static void sheet_summary(struct xw *x, const struct asp_batch *b)
 		}
 		cf_verdicts(x, ws, first, 0, r - 1);
 		kv_num(x, ws, &r, "New blocking findings", (double)c->nnew_findings, x->count);
+		if (c->confidence > 0)
+			kv_num(x, ws, &r, "Interval confidence", c->confidence, x->pct);
+		for (size_t i = 0; i < c->nnotes; i++)
+			kv_str(x, ws, &r, "Note", c->notes[i], NULL);
 	}
 	r++;
 
@@ -837,8 +841,8 @@ static void sheet_comparison(struct xw *x, const struct asp_batch *b)
 	}
 	const char *metric = asp_metric_name(c->metric);
 	static const char *const qnames[] = { "p50", "p90", "p99", "max" };
-	struct col cols[24];
-	char *names[24] = { 0 };
+	struct col cols[32];
+	char *names[32] = { 0 };
 	size_t n = 0;
 	cols[n++] = (struct col){ "Name", 56, false };
 	cols[n++] = (struct col){ "Task / future", 13, false };
@@ -864,7 +868,20 @@ static void sheet_comparison(struct xw *x, const struct asp_batch *b)
 	names[n] = xasprintf("%s change %%", metric);
 	cols[n] = (struct col){ names[n], 13, true };
 	n++;
-	cols[n++] = (struct col){ "p-value", 10, false };
+	/* the interval of the change at the comparison's confidence */
+	names[n] = xasprintf("Change low %%");
+	cols[n] = (struct col){ names[n], 13, false };
+	n++;
+	names[n] = xasprintf("Change high %%");
+	cols[n] = (struct col){ names[n], 13, false };
+	n++;
+	cols[n++] = (struct col){ "Noise %", 10, false };
+	cols[n++] = (struct col){ "Noise assumed", 14, false };
+	cols[n++] = (struct col){ "Base self/poll (µs)", 18, false };
+	cols[n++] = (struct col){ "New self/poll (µs)", 18, false };
+	cols[n++] = (struct col){ "Task root", 10, false };
+	cols[n++] = (struct col){ "Via", 40, false };
+	cols[n++] = (struct col){ "p-value (reference)", 19, false };
 	cols[n++] = (struct col){ "Verdict", 11, false };
 	cols[n++] = (struct col){ "Reason", 80, false };
 	lxw_col_t verdict_col = (lxw_col_t)(n - 2);
@@ -907,8 +924,23 @@ static void sheet_comparison(struct xw *x, const struct asp_batch *b)
 		if (row->base.polls && row->new_.polls) {
 			put_us(x, ws, r, 17, row->abs_change);
 			put_num(x, ws, r, 18, row->rel_change, x->pct);
-			put_num(x, ws, r, 19, row->p_value, x->pval);
+			if (row->ratio_hi > row->ratio_lo && row->ratio_lo > 0 &&
+			    isfinite(row->ratio_hi)) {
+				put_num(x, ws, r, 19, row->ratio_lo - 1, x->pct);
+				put_num(x, ws, r, 20, row->ratio_hi - 1, x->pct);
+			}
+			if (isfinite(row->noise) && row->noise > 0)
+				put_num(x, ws, r, 21, row->noise, x->pct);
+			put_str(x, ws, r, 22, yes_no(row->noise_assumed), NULL);
 		}
+		for (int s = 0; s < 2; s++)
+			if (sides[s]->polls && isfinite(sides[s]->self_per_poll))
+				put_us(x, ws, r, (lxw_col_t)(23 + s), sides[s]->self_per_poll);
+		put_str(x, ws, r, 25, yes_no(row->is_root), NULL);
+		if (row->via)
+			put_str(x, ws, r, 26, row->via, NULL);
+		if (row->base.polls && row->new_.polls && isfinite(row->p_value))
+			put_num(x, ws, r, 27, row->p_value, x->pval);
 		put_str(x, ws, r, verdict_col, asp_verdict_name(row->verdict), NULL);
 		put_str(x, ws, r, verdict_col + 1, row->reason, NULL);
 	}
@@ -970,6 +1002,7 @@ static void make_formats(struct xw *x)
 	x->cf_verdict[ASP_V_IMPROVED] = fmt_fill(x, 0xC6EFCE, 0x006100);
 	x->cf_verdict[ASP_V_NEW] = fmt_fill(x, 0xDDEBF7, 0x1F4E78);
 	x->cf_verdict[ASP_V_GONE] = fmt_fill(x, 0xE7E6E6, 0x595959);
+	x->cf_verdict[ASP_V_VIA] = fmt_fill(x, 0xFFF2CC, 0x7F6000);
 	x->cf_error = fmt_fill(x, 0xFFC7CE, 0x9C0006);
 	x->cf_warning = fmt_fill(x, 0xFFEB9C, 0x9C5700);
 	x->status[0] = fmt_fill(x, 0xC6EFCE, 0x006100);

@@ -16,6 +16,7 @@ json() { "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 i
 
 status "$ASPROF" -q -j 2 -o "$TMP/a" --baseline $base -- $new
 check "baseline vs new: exit status 1 (a regression)" [ "$st" -eq 1 ]
+cp "$TMP/stdout" "$TMP/a.stdout"
 check "only parse_batch regressed, one row (a task's root is its future's row)" json "$TMP/a/summary.json" \
 	"[r['name'] for r in d['comparison']['rows'] if r['verdict'] != 'unchanged'] == ['regress::parse_batch::{closure#0}'] and all(r['verdict'] == 'regressed' for r in d['comparison']['rows'] if r['verdict'] != 'unchanged') and not any(r['is_task'] for r in d['comparison']['rows'])"
 check "the regression is large, its interval well above no change" json "$TMP/a/summary.json" \
@@ -42,6 +43,20 @@ fails = [tc.get('name') for tc in root.iter('testcase') if tc.find('failure') is
 cmp = [s for s in root.iter('testsuite') if s.get('name') == 'comparison'][0]
 sys.exit(0 if fails == ['regress::parse_batch::{closure#0}'] and int(cmp.get('failures')) == 1 and len(list(cmp)) > 3 else 1)
 " "$TMP/a/junit.xml"
+check "stdout, index.md, junit.xml, summary.json count the same regressions, as sizes, no p-values" "$PY" -c "
+import json, re, sys, xml.etree.ElementTree as ET
+out, stdout = sys.argv[1], open(sys.argv[2]).read()
+n = json.load(open(out + '/summary.json'))['comparison']['counts']['regressed']
+md, junit = open(out + '/index.md').read(), open(out + '/junit.xml').read()
+cmp = [s for s in ET.fromstring(junit).iter('testsuite') if s.get('name') == 'comparison'][0]
+line = re.search(r'^Comparison: .*: (\d+) regressed, ', stdout, re.M)
+head = re.search(r'^\*\*FAIL\*\* — fails the rules: (\d+) regressions?\b', md, re.M)
+shown = re.findall(r'^  regressed .*: p50 \S+ \S+ -> \S+ \S+, [+-][0-9.]+ %', stdout, re.M)
+table = md.split('\n## Regressions\n')[1].split('\n## ')[0]
+assert n >= 1 and int(line.group(1)) == n and int(head.group(1)) == n, (n, line, head)
+assert int(cmp.get('failures')) == n and len(shown) == n and table.count('\n| \`') == n, (n, shown, table)
+assert 'p=' not in stdout and 'p-value' not in md and 'p=' not in junit
+" "$TMP/a" "$TMP/a.stdout"
 
 # run names: RUN/sub/.. is RUN, and a second run of the same name gets a
 # folder of its own that the reports link and name

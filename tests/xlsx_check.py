@@ -309,7 +309,22 @@ def check_comparison(ws, s):
                 close(row.get(f"{col} {k} (µs)"), q.get(k), 1e3, f"{what}: {side} {k}")
             close(row.get(f"{col} busy/poll (µs)"), sd.get("busy_per_poll"), 1e3,
                   f"{what}: {side} busy/poll")
+        # the run-replicated comparison: the interval, noise, self time, via
+        same(row.get("Via"), w.get("via"), f"{what}: via")
+        if "is_root" in w:
+            same(row.get("Task root"), w["is_root"], f"{what}: task root")
+        for side, col in (("base", "Base"), ("new", "New")):
+            sd = w.get(side) or {}
+            if sd.get("polls") and sd.get("self_per_poll") is not None:
+                close(row.get(f"{col} self/poll (µs)"), sd["self_per_poll"], 1e3,
+                      f"{what}: {side} self per poll")
         both = (w.get("base") or {}).get("polls") and (w.get("new") or {}).get("polls")
+        lo, hi = w.get("ratio_lo"), w.get("ratio_hi")
+        if both and lo is not None and hi is not None and 0 < lo < hi:
+            same(row.get("Change low %"), lo - 1, f"{what}: interval low")
+            same(row.get("Change high %"), hi - 1, f"{what}: interval high")
+        if both and w.get("noise"):
+            same(row.get("Noise %"), w["noise"], f"{what}: noise")
         if both and metric:
             close(row.get(f"{metric} change (µs)"), w.get("abs_change"), 1e3, f"{what}: change")
             rel = row.get(f"{metric} change %")

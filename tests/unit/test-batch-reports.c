@@ -4,22 +4,45 @@
  * new findings of the comparison with theirs. */
 #include "report/batch.h"
 #include "report/describe.h"
+#include "report/report.h"
 #include "tests/unit/batch-fixture.h"
 #include "tests/unit/tap.h"
 
+#include <json-c/json.h>
+#include <math.h>
 #include <stdio.h>
 
 static struct asp_batch_verdict verdict;
 
-static struct asp_batch *batch_new(void)
+static struct asp_batch *batch_judge_skipped(struct asp_batch *b, size_t skipped);
+
+static struct asp_batch *batch_judge(struct asp_batch *b)
 {
-	struct asp_batch *b = batch_fixture_new();
+	return batch_judge_skipped(b, b->nskipped);
+}
+
+/* judged as if skipped runs could not be read (the fixture has one) */
+static struct asp_batch *batch_judge_skipped(struct asp_batch *b, size_t skipped)
+{
 	struct asp_batch_input in = { .rules = b->rules,
 				      .runs = (const struct asp_result *const *)b->runs,
-				      .nruns = b->nruns, .cmp = b->cmp, .nskipped = b->nskipped };
+				      .nruns = b->nruns, .cmp = b->cmp, .nskipped = skipped };
 	asp_batch_verdict_judge(&in, &verdict);
 	b->verdict = &verdict;
 	return b;
+}
+
+static struct asp_batch *batch_new(void)
+{
+	return batch_judge(batch_fixture_new());
+}
+
+/* the fixture with intervals, self time, notes and a row via another */
+static struct asp_batch *batch_new_intervals(void)
+{
+	struct asp_batch *b = batch_fixture_new();
+	batch_fixture_intervals(b);
+	return batch_judge_skipped(b, 0); /* the verdict of what was read */
 }
 
 static void batch_free(struct asp_batch *b)
@@ -71,15 +94,15 @@ TEST(markdown_groups)
 		*end = '\0';
 	/* one row per group: the base run's one, two of each new run (its two
 	 * blocking polls of one future are one row) */
-	CHECK(sec && strstr(sec, "| severity | rule | future | run | count | longest | total | tasks | "
-				 "what it was doing | culprit |\n"));
+	CHECK(sec && strstr(sec, "| severity | fails | rule | future | run | count | longest | total | "
+				 "tasks | what it was doing | culprit |\n"));
 	CHECK_U64(sec ? lines_starting(sec, "| error ") : 0, 2);
 	CHECK_U64(sec ? lines_starting(sec, "| warning ") : 0, 3);
-	CHECK(sec && strstr(sec, "| error | blocking-poll | `" BF_BLOCKING "` | regress_new_1 | 2 | "));
+	CHECK(sec && strstr(sec, "| error | yes | blocking-poll | `" BF_BLOCKING "` | regress_new_1 | 2 | "));
 	CHECK(sec && strstr(sec, " | 2, 3 | blocked "));
 	CHECK(sec && strstr(sec, " (89 %), preempted 18.20 ms"));
 	CHECK(sec && strstr(sec, " | `std::thread::sleep` |\n"));
-	CHECK(sec && strstr(sec, "| warning | self-wake | `" BF_COUNTDOWN "` | regress_new_1 | 1 | — | — | 4 | "
+	CHECK(sec && strstr(sec, "| warning | no | self-wake | `" BF_COUNTDOWN "` | regress_new_1 | 1 | — | — | 4 | "
 				 "120 polls in a row |  |\n"));
 	/* every row has the header's cells */
 	for (const char *l = sec; l && *l;) {
@@ -89,7 +112,7 @@ TEST(markdown_groups)
 			size_t pipes = 0;
 			for (size_t i = 0; i < n; i++)
 				pipes += l[i] == '|' && (i == 0 || l[i - 1] != '\\');
-			CHECK_U64(pipes, 11);
+			CHECK_U64(pipes, 12);
 		}
 		l = nl ? nl + 1 : NULL;
 	}
@@ -200,6 +223,243 @@ TEST(describe)
 	free(t);
 }
 
+/* what writer writes for b as file, read back ("" when it failed) */
+static char *written(struct asp_batch *b, int (*writer)(const struct asp_batch *, const char *, char **),
+		     const char *file)
+{
+	char *dir = tap_tmpdir();
+	char *path = asp_path_join(dir, file), *err = NULL;
+	CHECK(writer(b, path, &err) == 0);
+	char *s = slurp(path);
+	CHECK(s != NULL);
+	free(err);
+	free(path);
+	tap_rmdir(dir);
+	free(dir);
+	return s ? s : xstrdup("");
+}
+
+/* the size of a change with its interval, self time and noise, a row that
+ * grew only through another under it, the comparison's notes (escaped), a
+ * headline that counts what fails */
+TEST(markdown_intervals)
+{
+	struct asp_batch *b = batch_new_intervals();
+	char *md = written(b, asp_markdown_write, "index.md");
+	CHECK(strstr(md, "| future | base p90 | new p90 | change [95 % interval] | "
+			 "self per poll base → new | noise | polls base → new |\n"));
+	CHECK(strstr(md, "| `" BF_BLOCKING "` | 80.00 us | 240.00 us | +200 % [+180 %, +220 %] | "
+			 "50.00 us → 150.00 us | ±12 % (assumed: one run a side) | "));
+	CHECK(strstr(md, "| -75 % [-80 %, -70 %] | "));
+	/* the caller is a line under its callee, not a row (nor a regression) */
+	CHECK(strstr(md, "- via `" BF_BLOCKING "`: `" BF_FETCH "`\n"));
+	const char *reg = strstr(md, "\n## Regressions\n"), *end = strstr(md, "\n## New blocking");
+	CHECK(reg && end && reg < end);
+	if (reg && end) {
+		char *t = xasprintf("%.*s", (int)(end - reg), reg);
+		CHECK_U64(count(t, "| `" BF_FETCH "`"), 0);
+		free(t);
+	}
+	CHECK(strstr(md, " 1 regressed, 1 improved, 1 via a callee, "));
+	/* the headline counts what fails: the regression and the error polls */
+	CHECK(strstr(md, "**FAIL** — fails the rules: 1 regression, 4 error findings; "
+			 "fail_on lets pass: 3 warning findings (exit status 1)"));
+	CHECK_U64(b->verdict->row_failures, 1);
+	/* notes: quoted as text */
+	CHECK(strstr(md, "Comparison notes:\n\n- one run on the base side"));
+	CHECK(strstr(md, "- manglings \\<b\\>differ\\</b\\> \\| \\`x\\` \\\\x01 \\*y\\*\n"));
+	/* no p-values for people */
+	CHECK(!strstr(md, "p-value") && !strstr(md, "p="));
+	free(md);
+	batch_free(b);
+}
+
+/* a via row whose callee is not a change of its own: a line of its own */
+TEST(markdown_via_orphan)
+{
+	struct asp_batch *b = batch_fixture_new();
+	batch_fixture_intervals(b);
+	for (size_t i = 0; i < b->cmp->nrows; i++)
+		if (b->cmp->rows[i].verdict == ASP_V_VIA) {
+			free(b->cmp->rows[i].via);
+			b->cmp->rows[i].via = xstrdup("kv|get");
+		}
+	batch_judge(b);
+	char *md = written(b, asp_markdown_write, "index.md");
+	CHECK(strstr(md, "\n## Grew through an awaited future\n\n- `" BF_FETCH "` via `kv\\|get`\n"));
+	CHECK(!strstr(md, "- via `"));
+	free(md);
+	batch_free(b);
+}
+
+/* junit: the regression's failure says the size with its interval and its
+ * callers; the via row passes, saying through what */
+TEST(junit_intervals)
+{
+	struct asp_batch *b = batch_new_intervals();
+	char *x = written(b, asp_junit_write, "junit.xml");
+	CHECK(strstr(x, "<testsuite name=\"comparison\" tests=\"" ) != NULL);
+	CHECK_U64(count(x, "<failure type=\"regression\""), 1);
+	CHECK(strstr(x, "<failure type=\"regression\" message=\"regressed: p90 80.00 us -&gt; 240.00 us, "
+			"+200 % [+180 %, +220 %]; self per poll 50.00 us → 150.00 us; noise ±12 % "
+			"(assumed: one run a side)\">"));
+	CHECK(strstr(x, "\ncallers that grew through it: " BF_FETCH "</failure>"));
+	const char *fetch = strstr(x, "name=\"" BF_FETCH "\">");
+	CHECK(fetch && !strncmp(strchr(fetch, '\n') + 1,
+				"      <system-out>via " BF_BLOCKING ": p90 ", 24 + strlen(BF_BLOCKING)));
+	CHECK(strstr(x, "failures=\"1\">\n    <testcase classname=\"asprof.compare."));
+	CHECK(!strstr(x, "p="));
+	free(x);
+	batch_free(b);
+}
+
+static json_object *row_named(json_object *rows, const char *name)
+{
+	for (size_t i = 0; i < json_object_array_length(rows); i++) {
+		json_object *r = json_object_array_get_idx(rows, i), *n;
+		if (json_object_object_get_ex(r, "name", &n) && !strcmp(json_object_get_string(n), name))
+			return r;
+	}
+	return NULL;
+}
+
+static json_object *get(json_object *o, const char *k)
+{
+	json_object *v = NULL;
+	return o && json_object_object_get_ex(o, k, &v) ? v : NULL;
+}
+
+/* summary.json: the interval, noise, via, root, runs' metrics (null where
+ * a run did not poll the future), self per poll; the old keys kept */
+TEST(summary_intervals)
+{
+	struct asp_batch *b = batch_new_intervals();
+	char *text = written(b, asp_batch_summary_write, "summary.json");
+	json_object *root = json_tokener_parse(text);
+	free(text);
+	CHECK(root != NULL);
+	json_object *cmp = get(root, "comparison");
+	CHECK(json_object_get_double(get(cmp, "confidence")) == 0.95);
+	CHECK_U64(json_object_array_length(get(cmp, "notes")), 2);
+	CHECK_U64(json_object_get_uint64(get(get(cmp, "counts"), "via")), 1);
+	json_object *rows = get(cmp, "rows");
+	json_object *r = row_named(rows, BF_BLOCKING);
+	CHECK(r != NULL);
+	CHECK(json_object_get_double(get(r, "ratio_lo")) == 2.8);
+	CHECK(json_object_get_double(get(r, "ratio_hi")) == 3.2);
+	CHECK(json_object_get_double(get(r, "noise")) == 0.12);
+	CHECK(json_object_get_boolean(get(r, "noise_assumed")));
+	CHECK(json_object_get_boolean(get(r, "is_root")));
+	CHECK(get(r, "p_value") != NULL || json_object_object_get_ex(r, "p_value", NULL));
+	CHECK(json_object_object_get_ex(r, "via", NULL) && !get(r, "via"));
+	CHECK(json_object_get_double(get(get(r, "base"), "self_per_poll")) == 50000);
+	CHECK(json_object_get_double(get(get(r, "new"), "self_per_poll")) == 150000);
+	json_object *rm = get(get(r, "new"), "run_metric");
+	CHECK_U64(json_object_array_length(rm), 2);
+	CHECK(json_object_get_double(json_object_array_get_idx(rm, 0)) == 240000);
+	CHECK(json_object_array_get_idx(rm, 1) == NULL);
+	CHECK_U64(json_object_array_length(get(get(r, "base"), "run_metric")), 1);
+	CHECK(get(r, "rel_change") && get(r, "metric_base") && get(r, "reason"));
+	json_object *f = row_named(rows, BF_FETCH);
+	CHECK(f && !strcmp(json_object_get_string(get(f, "verdict")), "via"));
+	CHECK(f && !strcmp(json_object_get_string(get(f, "via")), BF_BLOCKING));
+	json_object_put(root);
+	batch_free(b);
+}
+
+/* a baseline run's error finding fails nothing: not counted in the
+ * headline, no failure in junit.xml, "no" in index.md's table */
+TEST(baseline_findings_fail_nothing)
+{
+	struct asp_batch *b = batch_fixture_new();
+	struct asp_result *base = b->runs[0];
+	base->findings[0].severity = ASP_SEV_ERROR;
+	base->groups[0].severity = ASP_SEV_ERROR;
+	bool judged[] = { false, true, true };
+	struct asp_batch_input in = { .rules = b->rules,
+				      .runs = (const struct asp_result *const *)b->runs,
+				      .nruns = b->nruns, .judged = judged, .cmp = b->cmp };
+	asp_batch_verdict_judge(&in, &verdict);
+	b->verdict = &verdict;
+	CHECK_U64(verdict.errors, 4);
+	CHECK(!verdict.finding_fails[0][0]);
+	char *md = written(b, asp_markdown_write, "index.md");
+	CHECK(strstr(md, "| error | no | blocking-poll | `" BF_FETCH "` | regress_base_1 | "));
+	CHECK(strstr(md, "**FAIL** — fails the rules: 2 regressions, 4 error findings; "));
+	free(md);
+	char *x = written(b, asp_junit_write, "junit.xml");
+	const char *suite = strstr(x, "<testsuite name=\"rules: regress_base_1\" tests=\"");
+	CHECK(suite && strstr(suite, "\" failures=\"0\">\n") == strchr(suite, '>') - 14);
+	CHECK(!strstr(x, "classname=\"asprof.rules.regress_base_1\" name=\"blocking-poll [default]: "));
+	free(x);
+	batch_free(b);
+}
+
+/* stdout: the change with its interval, self time and noise, the row via
+ * it under it, the notes shown as text; an orphan via row on its own line */
+TEST(stdout_intervals)
+{
+	struct asp_batch *b = batch_new_intervals();
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+	asp_comparison_print(fp, b->cmp, 10);
+	fclose(fp);
+	CHECK(strstr(text, "Comparison: 1 base run vs 2 new runs by p90 poll duration: 1 regressed, "
+			   "1 improved, 1 via a callee, 1 new, 1 gone, 0 unchanged\n"));
+	CHECK(strstr(text, "  note: one run on the base side: run-to-run noise is assumed (12 %)\n"));
+	CHECK(strstr(text, "  note: manglings <b>differ</b> | `x` \\x01 *y*\n"));
+	CHECK(strstr(text, "  regressed " BF_BLOCKING ": p90 80.00 us -> 240.00 us, +200 % [+180 %, +220 %]; "
+			   "self per poll 50.00 us → 150.00 us; noise ±12 % (assumed: one run a side)\n"
+			   "            via " BF_BLOCKING ": " BF_FETCH "\n"));
+	CHECK(strstr(text, "  improved  " BF_COUNTDOWN ": p90 "));
+	CHECK(strstr(text, ", -75 % [-80 %, -70 %]; self per poll "));
+	CHECK_U64(count(text, BF_FETCH), 1);
+	CHECK(!strstr(text, "p="));
+	free(text);
+	/* top 0: neither the change nor the rows via it (they go with it) */
+	text = NULL;
+	fp = open_memstream(&text, &len);
+	asp_comparison_print(fp, b->cmp, 0);
+	fclose(fp);
+	CHECK(strstr(text, "\n  via " BF_BLOCKING ": " BF_FETCH "\n") == NULL);
+	free(text);
+	for (size_t i = 0; i < b->cmp->nrows; i++)
+		if (b->cmp->rows[i].verdict == ASP_V_VIA) {
+			free(b->cmp->rows[i].via);
+			b->cmp->rows[i].via = xstrdup("kv\x1b[31m::get");
+		}
+	text = NULL;
+	fp = open_memstream(&text, &len);
+	asp_comparison_print(fp, b->cmp, 10);
+	fclose(fp);
+	CHECK(strstr(text, "\n  via kv\\x1b[31m::get: " BF_FETCH "\n"));
+	free(text);
+	batch_free(b);
+}
+
+/* the change's words, the same in every writer */
+TEST(describe_change)
+{
+	char buf[96];
+	struct asp_cmp_row r = { .rel_change = 1.29, .ratio_lo = 2.18, .ratio_hi = 2.41 };
+	CHECK_STR(asp_change_text(&r, buf, sizeof(buf)), "+129 % [+118 %, +141 %]");
+	r.ratio_lo = r.ratio_hi = 1; /* no interval */
+	CHECK_STR(asp_change_text(&r, buf, sizeof(buf)), "+129 %");
+	r.ratio_lo = NAN, r.ratio_hi = 3;
+	CHECK_STR(asp_change_text(&r, buf, sizeof(buf)), "+129 %");
+	r = (struct asp_cmp_row){ .rel_change = -0.043, .ratio_lo = 0.9, .ratio_hi = 1.02 };
+	CHECK_STR(asp_change_text(&r, buf, sizeof(buf)), "-4.3 % [-10 %, +2.0 %]");
+	CHECK_STR(asp_noise_text(&r, buf, sizeof(buf)), "");
+	r.noise = 0.15, r.noise_assumed = true;
+	CHECK_STR(asp_noise_text(&r, buf, sizeof(buf)), "±15 % (assumed: one run a side)");
+	r.base.polls = 3, r.base.self_per_poll = 1500;
+	CHECK_STR(asp_self_text(&r, buf, sizeof(buf)), "1.50 us → —");
+	char *t = asp_change_summary(ASP_METRIC_P99, &r);
+	CHECK(t && !strncmp(t, "p99 ", 4) && strstr(t, ", -4.3 % [-10 %, +2.0 %]; self per poll 1.50 us → —; noise ±15 %"));
+	free(t);
+}
+
 int main(void)
 {
 	return tap_run((struct tap_case[]){
@@ -207,6 +467,13 @@ int main(void)
 		CASE(junit_groups),
 		CASE(compare_new_findings),
 		CASE(describe),
+		CASE(markdown_intervals),
+		CASE(markdown_via_orphan),
+		CASE(junit_intervals),
+		CASE(summary_intervals),
+		CASE(describe_change),
+		CASE(baseline_findings_fail_nothing),
+		CASE(stdout_intervals),
 		{ 0 },
 	});
 }

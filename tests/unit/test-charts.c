@@ -422,11 +422,77 @@ TEST(empty_batch)
 	free(tmp);
 }
 
+/* the dist chart of a change shows each run's metric (a point a run, the
+ * run not polling the future left out) and the noise band around the base
+ * metric; its title the change with its interval, no p-value; run names
+ * stay in the data's comments */
+TEST(dist_runs_and_noise)
+{
+	bool gp = have_gnuplot();
+	if (gp)
+		unsetenv("ASPROF_GNUPLOT");
+	else
+		setenv("ASPROF_GNUPLOT", "/nonexistent", 1);
+	struct asp_batch *b = batch_fixture_new();
+	batch_fixture_intervals(b);
+	free(b->cmp->base_runs[0]);
+	b->cmp->base_runs[0] = xstrdup("base `touch /tmp/x` \"q\" 'q'");
+	char *tmp = tap_tmpdir();
+	char *skipped = NULL, *err = NULL;
+	CHECK(asp_charts_write(b, tmp, &skipped, &err) == 0);
+	if (err)
+		fprintf(stderr, "# %s\n", err);
+	/* one chart a change: no task rows, no chart for the row via another */
+	char *gps = listing(tmp, ".gp");
+	CHECK_STR(gps, "dist-blocking_io-closure-0.gp\ndist-countdown.gp\n"
+		       "hist-regress_base_1.gp\nhist-regress_new_1.gp\nhist-regress_new_2.gp\n"
+		       "trend-busy.gp\ntrend-p99.gp\n");
+	free(gps);
+	char *g = slurp(tmp, "dist-blocking_io-closure-0.gp", NULL);
+	char *dat = slurp(tmp, "dist-blocking_io-closure-0.dat", NULL);
+	CHECK(g && dat);
+	if (!g)
+		g = xstrdup("");
+	if (!dat)
+		dat = xstrdup("");
+	/* the band: base p90 80 us x (1 -+ 12 %) */
+	CHECK(strstr(g, "set object 1 rect from 70.4, graph 0 to 89.6, graph 1 behind "));
+	CHECK(strstr(g, "'noise band: base p90 \u00b112 % (assumed: one run a side)'"));
+	CHECK(strstr(g, "index 2 using 1:2 with points pt 7 ps 1.5 lc rgb \"#aec7e8\" title 'base: each run''s p90 (1 of 1)'"));
+	CHECK(strstr(g, "index 3 using 1:2 with points pt 7 ps 1.5 lc rgb \"#ffbb78\" title 'new: each run''s p90 (1 of 2)'"));
+	CHECK(strstr(g, "+200 % [+180 %, +220 %]; self per poll 50.00 us"));
+	CHECK(!strstr(g, "p=") && !strstr(g, "touch"));
+	CHECK(strstr(dat, "# index 2: base, each run's p90 (column 2: the level it is drawn at)\n"
+			  "# run base `touch /tmp/x` \"q\" 'q'\n80 0.9\n"));
+	CHECK(strstr(dat, "# index 3: new, each run's p90 (column 2: the level it is drawn at)\n"
+			  "# run regress_new_1\n240 0.9\n\n") ||
+	      strstr(dat, "# run regress_new_1\n240 0.9\n") != NULL);
+	CHECK(!strstr(dat, "regress_new_2\n"));
+	if (gp) {
+		size_t len = 0;
+		char *png = slurp(tmp, "dist-blocking_io-closure-0.png", &len);
+		CHECK(png && len > 8 && !memcmp(png, "\x89PNG\r\n\x1a\n", 8));
+		free(png);
+		if (getenv("CHART_KEEP")) {
+			char *cmd = xasprintf("cp '%s'/dist-*.png '%s'", tmp, getenv("CHART_KEEP"));
+			CHECK(system(cmd) == 0);
+			free(cmd);
+		}
+	}
+	free(g);
+	free(dat);
+	free(skipped);
+	free(err);
+	tap_rmdir(tmp);
+	free(tmp);
+	batch_fixture_free(b);
+}
+
 int main(void)
 {
 	return tap_run((struct tap_case[]){ CASE(short_names), CASE(cut_chars), CASE(all_files),
 					    CASE(deterministic), CASE(gnuplot_missing),
 					    CASE(gnuplot_fails), CASE(unwritable_dir),
 					    CASE(hostile_names), CASE(single_run),
-					    CASE(empty_batch), { 0 } });
+					    CASE(empty_batch), CASE(dist_runs_and_noise), { 0 } });
 }

@@ -68,6 +68,7 @@ TEST(writes_a_zip)
 	char *path = asp_path_join(dir, "report.xlsx");
 	const char *keep = getenv("XLSX_KEEP");
 	struct asp_batch *b = batch_fixture_new();
+	batch_fixture_intervals(b); /* intervals, noise, self time, a row via another */
 	char *err = NULL;
 	const char *target = keep && *keep ? keep : path;
 	int rc = asp_xlsx_write(b, target, &err);
