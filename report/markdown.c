@@ -233,7 +233,7 @@ static void write_report(FILE *fp, const struct asp_batch *b)
 	if (b->nskipped)
 		fprintf(fp, ", %zu skipped", b->nskipped);
 	if (c)
-		fprintf(fp, "; compared %zu base run%s with %zu new run%s by %s poll duration: "
+		fprintf(fp, "; compared %zu base run%s with %zu new run%s by each run's %s own poll time: "
 			    "%zu regressed, %zu improved, %zu via a callee, %zu new, %zu gone, "
 			    "%zu unchanged",
 			c->nbase, c->nbase == 1 ? "" : "s", c->nnew, c->nnew == 1 ? "" : "s",

@@ -300,7 +300,7 @@ static void print_callers(FILE *out, const struct asp_comparison *c, size_t call
 void asp_comparison_print(FILE *out, const struct asp_comparison *c, size_t top)
 {
 	char b1[32];
-	fprintf(out, "Comparison: %zu base run%s vs %zu new run%s by %s poll duration: "
+	fprintf(out, "Comparison: %zu base run%s vs %zu new run%s by each run's %s own poll time: "
 		"%zu regressed, %zu improved, %zu via a callee, %zu new, %zu gone, %zu unchanged\n",
 		c->nbase, c->nbase == 1 ? "" : "s", c->nnew, c->nnew == 1 ? "" : "s",
 		asp_metric_name(c->metric), c->counts[ASP_V_REGRESSED], c->counts[ASP_V_IMPROVED],
