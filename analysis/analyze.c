@@ -101,6 +101,9 @@ static void leave_future(struct analyzer *a, struct thread_state *ts, struct fra
 
 	const struct asp_finding *fd;
 	enum asp_severity sev = detect_poll(a, ts, f, &pf, &fd);
+	/* before another stage may add findings (and move them) */
+	const char *culprit = fd ? fd->culprit : NULL; /* owned by the finding */
+	enum asp_doing doing = fd ? fd->doing : ASP_DOING_UNKNOWN;
 
 	if (f->is_root && f->task) {
 		struct task_acc *task = &a->tasks[f->task - 1];
@@ -123,9 +126,9 @@ static void leave_future(struct analyzer *a, struct thread_state *ts, struct fra
 			.kind = fa->kind,
 			.level = f->level,
 			.blocking = sev,
-			.culprit = fd ? fd->culprit : NULL,
+			.culprit = culprit,
 			.split = pf.split,
-			.doing = fd ? fd->doing : ASP_DOING_UNKNOWN,
+			.doing = doing,
 		};
 		a->sink->span(a->sink->ctx, &s);
 	}
@@ -170,6 +173,10 @@ static enum wait_kind wait_kind_of(const struct asp_symbol *sym)
 	const char *n = asp_symbol_name(sym);
 	if (strstr(n, "yield_now"))
 		return WAIT_YIELD;
+	/* the standard library's and parking_lot's waits, not a function of
+	 * the program that happens to have such a word in its name */
+	if (!strstr(n, "std::") && !strstr(n, "parking_lot"))
+		return WAIT_OTHER;
 	static const char *const on_thread[] = { "Mutex", "RwLock", "_contended", "Once",
 						 "::park" };
 	for (size_t i = 0; i < sizeof(on_thread) / sizeof(*on_thread); i++)
@@ -182,7 +189,9 @@ static enum wait_kind wait_kind_of(const struct asp_symbol *sym)
  * was already preempted when this one started waiting on it (at most
  * until in): on a busy machine the thread holding a lock is most often
  * one that waits for the CPU, and that wait is the machine's, not the
- * program's. */
+ * program's. Only when that covers at least half of the wait: the holder
+ * is not known, and a thread preempted briefly at the start of a long
+ * wait (a lock held across a sleep) is not what it waited on. */
 static uint64_t behind_preempted(const struct analyzer *a, const struct thread_state *ts,
 				 uint64_t out, uint64_t in)
 {
@@ -208,7 +217,8 @@ static uint64_t behind_preempted(const struct analyzer *a, const struct thread_s
 		if (back > until)
 			until = back;
 	}
-	return (until < in ? until : in) - out;
+	uint64_t behind = (until < in ? until : in) - out;
+	return behind * 2 >= in - out ? behind : 0;
 }
 
 static void offcpu_span(struct analyzer *a, const struct thread_state *ts, uint32_t task,

@@ -383,7 +383,9 @@ static double beta_inc(double a, double b, double x)
  * P(T > t) = p, by bisection on the distribution function */
 static double t_quantile(double p, double df)
 {
-	double lo = 0, hi = 1000;
+	double lo = 0, hi = 16;
+	while (hi < 1e12 && 0.5 * beta_inc(df / 2, 0.5, df / (df + hi * hi)) > p)
+		hi *= 2;
 	for (int i = 0; i < 200; i++) {
 		double t = (lo + hi) / 2;
 		double tail = 0.5 * beta_inc(df / 2, 0.5, df / (df + t * t));

@@ -1,13 +1,14 @@
 /* compare.h - regression comparison of two sides (one run or a group of
- * runs each), per future: the verdict metric (rules: compare.metric, p90 by
- * default) of each run's own poll times (on CPU + blocked: preemption left
- * out; wall time without context switches), the ratio new/base of the
- * sides' geometric means with an interval from a hierarchical bootstrap
- * (runs resampled, then polls within each run), and a verdict by the rules
- * file's `compare` policy. A run is the unit of replication: the interval
- * holds what the runs of a side show among themselves; with one run on a
- * side, that run-to-run noise cannot be measured and the rules'
- * single_run_noise is assumed instead (said in the comparison's notes).
+ * runs each), per future: the verdict metric (rules: compare.metric, the
+ * median by default) of each run's own poll times (on CPU + blocked:
+ * preemption left out; wall time without context switches), the ratio
+ * new/base of the sides' geometric means with an interval, and a verdict
+ * by the rules file's `compare` policy. A run is the unit of replication:
+ * with two runs a side or more, the interval is Welch's t over the runs'
+ * log metrics (what the runs of a side show among themselves); with one
+ * run on a side, that run-to-run noise cannot be measured: a bootstrap of
+ * its polls, widened by the rules' single_run_noise (said in the
+ * comparison's notes).
  *
  * A future that is also a task's root is one row (is_root). A future whose
  * time grew only because a future it awaits grew (its self time did not

@@ -121,15 +121,21 @@ static void print_tasks(FILE *out, const struct asp_result *r, size_t top)
 		v[i] = &r->tasks[i];
 	asp_qsort(v, r->ntasks, sizeof(*v), task_order);
 	size_t n = limit(r->ntasks, top);
+	/* with context switches: own time (on CPU + blocked) beside the wall
+	 * time, and the blocked and preempted parts of it */
 	bool own = r->has_sched;
-	char b1[32], b2[32], b3[32], c1[32], nb[NAME_WIDTH + 8];
-	fprintf(out, "\nTasks (%zu)\n  %6s %8s %11s%s %11s  %s\n", r->ntasks, "TASK", "POLLS",
-		"BUSY", own_col(own, "OWN", c1), "IDLE", "ROOT");
+	char b1[32], b2[32], b3[32], b4[32], b5[32], c1[32], c2[32], c3[32];
+	char nb[NAME_WIDTH + 8];
+	fprintf(out, "\nTasks (%zu)\n  %6s %8s %11s%s%s%s %11s  %s\n", r->ntasks, "TASK", "POLLS",
+		"BUSY", own_col(own, "OWN", c1), own_col(own, "BLOCKED", c2),
+		own_col(own, "PREEMPTED", c3), "IDLE", "ROOT");
 	for (size_t i = 0; i < n; i++) {
 		const struct asp_task *t = v[i];
-		fprintf(out, "  %6" PRIu32 " %8" PRIu64 " %11s%s %11s  %s%s\n", t->id, t->polls,
+		fprintf(out, "  %6" PRIu32 " %8" PRIu64 " %11s%s%s%s %11s  %s%s\n", t->id, t->polls,
 			dur(t->busy_ns, b1, sizeof(b1)),
 			own_col(own, dur(asp_split_own(&t->split), b3, sizeof(b3)), c1),
+			own_col(own, dur(t->split.blocked_ns, b4, sizeof(b4)), c2),
+			own_col(own, dur(t->split.preempted_ns, b5, sizeof(b5)), c3),
 			dur(t->idle_ns, b2, sizeof(b2)), t->is_main ? "main: " : "",
 			short_name(t->root, nb, sizeof(nb)));
 	}
@@ -215,14 +221,16 @@ static void print_futures(FILE *out, const struct asp_result *r, size_t top)
 		v[i] = &r->futures[i];
 	asp_qsort(v, r->nfutures, sizeof(*v), future_order);
 	size_t n = limit(r->nfutures, top);
-	/* with own time's p99 the durations take 10 columns, not 11: a long
-	 * name still ends within 150 */
+	/* with context switches, own time's p99 beside the wall p99, and
+	 * SELF (own time outside the futures it polls) in place of MAX (in
+	 * summary.json and the workbook): the durations take 10 columns, not
+	 * 11, so that a long name still ends within 150 */
 	bool own = r->has_sched;
 	int w = own ? 10 : 11;
 	char b1[32], b2[32], b3[32], b4[32], b5[32], nb[NAME_WIDTH + 8];
 	fprintf(out, "\nTop futures by busy time\n  %*s %8s %*s %*s %*s%s%*s  %-11s  %s\n", w, "BUSY",
 		"POLLS", w, "P50", w, "P99", own ? w : 0, own ? "OWN P99" : "", own ? " " : "", w,
-		"MAX", "KIND", "FUTURE");
+		own ? "SELF" : "MAX", "KIND", "FUTURE");
 	for (size_t i = 0; i < n; i++) {
 		const struct asp_future *f = v[i];
 		struct asp_quantiles q = asp_durations_quantiles(&f->poll_ns);
@@ -231,7 +239,7 @@ static void print_futures(FILE *out, const struct asp_result *r, size_t top)
 			dur(f->busy_ns, b1, sizeof(b1)), f->polls, w, dur(q.p50, b2, sizeof(b2)), w,
 			dur(q.p99, b3, sizeof(b3)), own ? w : 0,
 			own ? dur(own_p99, b5, sizeof(b5)) : "", own ? " " : "", w,
-			dur(q.max, b4, sizeof(b4)), asp_future_kind_name(f->kind),
+			dur(own ? f->self_ns : q.max, b4, sizeof(b4)), asp_future_kind_name(f->kind),
 			short_name(f->name, nb, sizeof(nb)));
 	}
 	print_more(out, n, r->nfutures);

@@ -155,6 +155,12 @@ static void read_perf_file(struct asp_trace *t, struct perf_read *pr, const char
 	close(fd);
 }
 
+static int cpu_cmp(const void *x, const void *y)
+{
+	unsigned a = *(const unsigned *)x, b = *(const unsigned *)y;
+	return a < b ? -1 : a > b;
+}
+
 static int raw_cmp(const void *x, const void *y)
 {
 	const struct raw_switch *a = x, *b = y;
@@ -162,6 +168,10 @@ static int raw_cmp(const void *x, const void *y)
 		return a->thread < b->thread ? -1 : 1;
 	if (a->time != b->time)
 		return a->time < b->time ? -1 : 1;
+	/* at one time, out before in: a thread switched out on one CPU and
+	 * in on another cannot be in first */
+	if ((a->kind == SW_IN) != (b->kind == SW_IN))
+		return a->kind == SW_IN ? 1 : -1;
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
@@ -211,8 +221,11 @@ void read_perf_events(struct asp_trace *t)
 	struct perf_read pr = { .lo = t->time_lo,
 				.hi = t->has_elapsed ? t->time_limit : UINT64_MAX,
 				.bounded = t->has_elapsed };
+	/* the files in CPU order, whatever order the directory lists them in:
+	 * the read order breaks ties between events of one time */
 	DIR *d = t->nsess ? opendir(t->dir) : NULL;
-	uint8_t *buf = NULL;
+	unsigned *cpus = NULL;
+	size_t ncpus = 0;
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
 		unsigned cpu;
@@ -220,17 +233,26 @@ void read_perf_events(struct asp_trace *t)
 		if (sscanf(de->d_name, "perf-cpu%u.dat%n", &cpu, &used) != 1 ||
 		    used != (int)strlen(de->d_name))
 			continue;
-		if (!buf)
-			buf = xmalloc(PERF_BUF);
-		t->has_sched = true;
-		char *path = asp_path_join(t->dir, de->d_name);
+		cpus = xreallocarray(cpus, ncpus + 1, sizeof(*cpus));
+		cpus[ncpus++] = cpu;
+	}
+	if (d)
+		closedir(d);
+	asp_qsort(cpus, ncpus, sizeof(*cpus), cpu_cmp);
+	uint8_t *buf = ncpus ? xmalloc(PERF_BUF) : NULL;
+	for (size_t i = 0; i < ncpus; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "perf-cpu%u.dat", cpus[i]);
+		char *path = asp_path_join(t->dir, name);
 		read_perf_file(t, &pr, path, buf);
 		free(path);
 	}
 	free(buf);
-	if (d)
-		closedir(d);
+	free(cpus);
 	pair_switches(t, &pr);
+	/* files without a switch of the program's threads (empty ones, or
+	 * events out of the recording's times) say nothing: wall time */
+	t->has_sched = t->sw_at[t->nthreads] > 0;
 	t->preempt_known = pr.preempt_seen || kernel_marks_preempt(t->info.kernel);
 	free(pr.v);
 }

@@ -104,6 +104,19 @@ static void alt_v0(char **own, char **any, const struct asp_patterns *l)
 	}
 }
 
+/* a legacy filter into the alternation: uftrace matches a pattern without
+ * regex metacharacters as an exact name, and so must the alternation
+ * (anchored), or the entry would become a substring of any name */
+static char *alt_legacy(char *alt, const char *p)
+{
+	if (strpbrk(p, "()[]{}^$|*+?.\\"))
+		return alt_add(alt, p);
+	char *exact = xasprintf("^%s$", p);
+	char *r = alt_add(alt, exact);
+	free(exact);
+	return r;
+}
+
 /* The filters go to uftrace as few alternations, not one -N per entry:
  * uftrace 0.13 reads its recording's `cmdline:` back through a 4096-byte
  * buffer, and one -N per entry (V0_OWN repeated) made that line longer: a
@@ -120,10 +133,10 @@ void add_notrace(struct strv *a, const struct asp_rules *r, bool legacy)
 	if (!legacy)
 		return;
 	for (size_t i = 0; i < r->record_notrace_legacy.n; i++)
-		lg = alt_add(lg, r->record_notrace_legacy.v[i]);
+		lg = alt_legacy(lg, r->record_notrace_legacy.v[i]);
 	for (size_t p = 0; p < r->nprofiles; p++)
 		for (size_t i = 0; i < r->profiles[p].record.notrace_legacy.n; i++)
-			lg = alt_add(lg, r->profiles[p].record.notrace_legacy.v[i]);
+			lg = alt_legacy(lg, r->profiles[p].record.notrace_legacy.v[i]);
 	alt_push(a, "", lg);
 }
 

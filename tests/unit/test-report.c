@@ -145,6 +145,7 @@ static struct asp_result *make_result(void)
 	memset(&f->own_ns, 0, sizeof(f->own_ns));
 	durations(&f->own_ns, 1, (uint64_t[]){ 199000000 });
 	f->split = (struct asp_split){ 1000000, 198000000, 998500 };
+	f->self_ns = 150000000; /* the rest in a future it polls */
 
 	/* a blocking future twice (one group), a CPU loop with a call path, a
 	 * poll with no culprit; by severity, then duration */
@@ -781,10 +782,10 @@ TEST(text_summary)
 	CHECK(!strstr(buf, IDLE_ROOT)); /* three groups, top 2 */
 	CHECK(strstr(buf, "... and 2 more")); /* four futures, top 2 */
 	/* own time beside the wall time */
-	CHECK(strstr(buf, "TASK    POLLS        BUSY         OWN        IDLE  ROOT\n"));
-	CHECK(strstr(buf, "       2        2   200.00 ms   199.00 ms    99.99 ms  " WORKER_ROOT "\n"));
-	CHECK(strstr(buf, "      BUSY    POLLS        P50        P99    OWN P99        MAX  KIND"));
-	CHECK(strstr(buf, " 200.00 ms        1  200.00 ms  200.00 ms  199.00 ms  200.00 ms  async_fn     " BLOCKING "\n"));
+	CHECK(strstr(buf, "TASK    POLLS        BUSY         OWN     BLOCKED   PREEMPTED        IDLE  ROOT\n"));
+	CHECK(strstr(buf, "       2        2   200.00 ms   199.00 ms   198.00 ms     1.00 ms    99.99 ms  " WORKER_ROOT "\n"));
+	CHECK(strstr(buf, "      BUSY    POLLS        P50        P99    OWN P99       SELF  KIND"));
+	CHECK(strstr(buf, " 200.00 ms        1  200.00 ms  200.00 ms  199.00 ms  150.00 ms  async_fn     " BLOCKING "\n"));
 	CHECK(!strstr(buf, LONG_NAME));
 	free(buf);
 
