@@ -189,9 +189,9 @@ static enum wait_kind wait_kind_of(const struct asp_symbol *sym)
  * was already preempted when this one started waiting on it (at most
  * until in): on a busy machine the thread holding a lock is most often
  * one that waits for the CPU, and that wait is the machine's, not the
- * program's. Only when that covers at least half of the wait: the holder
- * is not known, and a thread preempted briefly at the start of a long
- * wait (a lock held across a sleep) is not what it waited on. */
+ * program's. Only when that covers at least a third of the wait: the
+ * holder is not known, and a thread preempted briefly at the start of a
+ * long wait (a lock held across a sleep) is not what it waited on. */
 static uint64_t behind_preempted(const struct analyzer *a, const struct thread_state *ts,
 				 uint64_t out, uint64_t in)
 {
@@ -218,7 +218,7 @@ static uint64_t behind_preempted(const struct analyzer *a, const struct thread_s
 			until = back;
 	}
 	uint64_t behind = (until < in ? until : in) - out;
-	return behind * 2 >= in - out ? behind : 0;
+	return behind * 3 >= in - out ? behind : 0;
 }
 
 static void offcpu_span(struct analyzer *a, const struct thread_state *ts, uint32_t task,
