@@ -512,6 +512,7 @@ static void sheet_futures(struct xw *x, const struct asp_batch *b)
 		{ "Mean poll (µs)", 14, false }, { "Slow polls", 10, false },
 		OWN_COLS,
 		{ "Tasks", 20, false },
+		{ "Self (ms)", 12, false }, { "Task root", 10, false },
 	};
 	size_t n = 0;
 	for (size_t i = 0; i < b->nruns; i++)
@@ -543,6 +544,9 @@ static void sheet_futures(struct xw *x, const struct asp_batch *b)
 				asp_buf_printf(&ids, "%s%u", t ? ", " : "", (unsigned)f->task_ids[t]);
 			put_str(x, ws, r, c, ids.data, NULL);
 			asp_buf_free(&ids);
+			/* own time outside the futures it polls */
+			put_ms(x, ws, r, c + 1, (double)f->self_ns);
+			put_str(x, ws, r, c + 2, f->is_root ? "yes" : "no", NULL);
 		}
 	}
 }

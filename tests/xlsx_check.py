@@ -201,6 +201,8 @@ def check_futures(ws, s):
         for k, col in (("min", "Min"), ("p50", "p50"), ("p90", "p90"), ("p99", "p99"), ("max", "Max")):
             close(row.get(f"{col} poll (µs)"), q.get(k), 1e3, f"{what}: {k}")
         check_own(row, f, what)
+        close(row.get("Self (ms)"), f.get("self_ns", 0), 1e6, f"{what}: self")
+        same(row.get("Task root"), "yes" if f.get("task_root") else "no", f"{what}: task root")
 
 
 def check_own(row, o, what):
