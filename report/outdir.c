@@ -86,10 +86,12 @@ void asp_outdir_discard(struct asp_outdir *d)
 {
 	if (!d || d->committed || !d->stage[0])
 		return;
-	/* a thread may still be finishing a file there: once the stage is
-	 * gone nothing can be made in it (its folders are made one level at
-	 * a time, never with their parents) */
-	for (int i = 0; i < 400 && !remove_tree(d->stage); i++)
+	/* a thread (or a gnuplot drawing the charts) may still be finishing
+	 * a file there: once the stage is gone nothing can be made in it (its
+	 * folders are made one level at a time, never with their parents).
+	 * On a loaded machine a gnuplot writes its last charts for seconds:
+	 * tried for up to 10 s (2 s left a stage behind once under load) */
+	for (int i = 0; i < 2000 && !remove_tree(d->stage); i++)
 		nanosleep(&(struct timespec){ 0, 5000000 }, NULL);
 	d->stage[0] = '\0';
 }
