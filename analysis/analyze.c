@@ -355,6 +355,7 @@ static struct thread_state *thread(struct analyzer *a, int tid)
 	struct thread_state *ts = &a->th[a->nth++];
 	memset(ts, 0, sizeof(*ts));
 	ts->tid = tid;
+	ts->main_thread = asp_trace_is_main_thread(a->t, tid);
 	ts->ctx = -1;
 	ts->next_sw = UINT64_MAX;
 	for (size_t i = 0; i < asp_trace_nthreads(a->t); i++)

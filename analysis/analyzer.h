@@ -98,6 +98,7 @@ _Static_assert(FRAME_ZERO_SIZE <= 64, "init_plain zeroes this per record: keep i
 
 struct thread_state {
 	int tid;
+	bool main_thread; /* the process's first thread: its block_on runs main */
 	struct frame *st;
 	size_t n, cap;
 	int ctx;          /* innermost context frame index, -1 */

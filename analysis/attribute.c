@@ -248,11 +248,15 @@ __attribute__((noinline)) void attribute_enter(struct analyzer *a, struct thread
 		f->fut_parent = -1;
 		f->main_fut = -1;
 		f->ctx_block_on = -1;
-		f->ctx_main = c->cls == CL_BLOCK_ON;
+		/* only the program's main thread runs the main future: another
+		 * thread's block_on(ex.run(..)) is an executor's run loop, whose
+		 * own future (if a user one) is an ordinary task */
+		f->ctx_main = c->cls == CL_BLOCK_ON && ts->main_thread;
 		/* a task poll right under block_on may be the main future's own
 		 * wrapper (async-std polls main through its task type): decided
 		 * by its root, at the root */
-		if (c->cls == CL_TASK_POLL && ctx && ctx->cls == CL_BLOCK_ON && ctx->ctx_root < 0)
+		if (c->cls == CL_TASK_POLL && ctx && ctx->cls == CL_BLOCK_ON && ctx->ctx_main &&
+		    ctx->ctx_root < 0)
 			f->ctx_block_on = ts->ctx;
 		uint64_t arg;
 		if (ev && asp_event_arg1(ev, &arg)) {
@@ -317,7 +321,7 @@ __attribute__((noinline)) void attribute_enter(struct analyzer *a, struct thread
 		struct frame *bo = ctx->cls == CL_BLOCK_ON	  ? ctx
 				   : ctx->ctx_block_on >= 0 ? &ts->st[ctx->ctx_block_on]
 							    : NULL;
-		if (bo) {
+		if (bo && ts->main_thread) {
 			if (bo->main_fut < 0)
 				bo->main_fut = f->fut;
 			ctx->ctx_main = bo->main_fut == f->fut;

@@ -24,6 +24,9 @@ FIXTURES = {
     "async_std": ("async_std_demo", "async-std", "v0", "no", None),
     "async_std_args": ("async_std_demo", "async-std", "v0", "yes", None),
     "smol": ("smol_demo", "smol", "v0", "no", None),
+    # one executor run by two threads (block_on(ex.run(..)) on each)
+    "smol_mt": ("smol_mt", "smol", "v0", "yes", None),
+    "smol_mt_plain": ("smol_mt", "smol", "legacy", "yes", None),
     **{f"regress_base_{i}": ("regress", "tokio", "v0", "no", 1) for i in (1, 2, 3)},
     **{f"regress_new_{i}": ("regress", "tokio", "v0", "no", 4) for i in (1, 2, 3)},
     "tokio_lints": ("lints", "tokio", "v0", "no", None),
@@ -301,7 +304,7 @@ def measure(fix, d):
     for c in calls:
         if nested.match(c[1]) and "BlockingTask<" in (c[5] or ""):
             closures[(c[1], c[5])] += 1
-    for (n, par), k in sorted(closures.items()):
+    for (n, par), k in sorted(closures.items(), key=lambda t: (t[0][0], t[0][1] or "")):
         emit("plain_closure", n, k)
     comb = collections.Counter(c[1] for c in calls if nested.match(c[1]) and "BlockingTask<" not in (c[5] or ""))
     for n, k in sorted(comb.items()):
