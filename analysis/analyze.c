@@ -621,6 +621,7 @@ static void analyzer_free(struct analyzer *a)
 	asp_u64map_free(&a->inst_last_end);
 	free(a->profile_hits);
 	free(a->detect_hits);
+	free(a->other_polls);
 	for (size_t i = 0; i < a->nfindings; i++) {
 		free(a->findings[i].rule);
 		free(a->findings[i].future);
@@ -784,6 +785,7 @@ struct asp_result *asp_analyze(const char *dir, const struct asp_analyze_opts *o
 	a.measure_wall = rules->measure_wall || !a.sched;
 	a.profile_hits = xcalloc(rules->nprofiles + 1, sizeof(uint64_t));
 	a.detect_hits = xcalloc(rules->nprofiles + 1, sizeof(uint64_t));
+	a.other_polls = xcalloc(rules->nprofiles + 1, sizeof(uint64_t));
 	int rc = fold_wanted(t) ? read_folded(&a, err) : read_stream(&a, err);
 	struct asp_result *r = NULL;
 	if (rc == 0) {

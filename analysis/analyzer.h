@@ -191,6 +191,8 @@ struct analyzer {
 	struct asp_u64map inst_last_end; /* instance key -> last poll end + 1 */
 	uint64_t *profile_hits;  /* roots owned by each profile's contexts */
 	uint64_t *detect_hits;   /* distinct symbols matching each profile's detect */
+	uint64_t *other_polls;   /* runtime forced: distinct symbols that are task
+				    polls of each other profile */
 	struct asp_finding *findings;
 	size_t nfindings, cfindings;
 	uint64_t start, last_time, records;

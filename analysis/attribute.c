@@ -90,9 +90,14 @@ __attribute__((noinline)) struct symclass *symclass_new(struct analyzer *a,
 		c->cls = classify_name(a, name, &c->profile);
 		c->fut = -1;
 		c->sym = sym;
-		for (size_t p = 0; p < a->rules->nprofiles; p++)
+		for (size_t p = 0; p < a->rules->nprofiles; p++) {
 			if (prof_ok(a, p) && asp_patterns_match(&a->rules->profiles[p].detect, name))
 				a->detect_hits[p]++;
+			/* a forced runtime: would another profile see a task here? */
+			if (!prof_ok(a, p) && asp_patterns_match(&a->rules->profiles[p].task_poll, name) &&
+			    !asp_patterns_match(&a->rules->profiles[p].not_task, name))
+				a->other_polls[p]++;
+		}
 	}
 	return c;
 }
