@@ -303,6 +303,8 @@ static inline void pop_plain(struct frame *st, int idx, int ctx, uint64_t end)
 			note_child(parent, f, end - f->start);
 		if (f->cls == CL_INTO_FUTURE && parent->is_future)
 			parent->into_future_seen = true;
+		if (parent->is_future)
+			parent->last_call = f->sym;
 		if (ctx >= 0 && st[ctx].ctx_root == idx)
 			st[ctx].ctx_root = -1;
 	}
@@ -330,8 +332,13 @@ static void pop_general(struct analyzer *a, struct thread_state *ts, uint64_t en
 		leave_future(a, ts, f, end);
 	if (f->is_root && f->task)
 		ts->last_root_task = f->task;
-	if (f->is_ctx)
+	if (f->is_ctx) {
 		ts->ctx = f->prev_ctx;
+		/* a future that encloses another task's poll is not blocking
+		 * for it (async-std's Or<main, run loop> in block_on) */
+		if (f->ctx_encl_fut >= 0 && f->cls == CL_TASK_POLL)
+			ts->st[f->ctx_encl_fut].blocked_below = true;
+	}
 	if (idx > 0) {
 		struct frame *parent = &ts->st[idx - 1];
 		/* a future polled inside another is a callee like any other:
@@ -589,6 +596,8 @@ static void consume_items(struct analyzer *a, struct thread_state *ts,
 					culprit_add(parent->kids, &parent->nkids, it->sym, c->dur, c->deep,
 						    c->deep_dur);
 				}
+				if (parent->is_future)
+					parent->last_call = it->sym; /* as pop_plain */
 				if (ts->ctx >= 0 && ts->st[ts->ctx].ctx_root == (int)ts->n)
 					ts->st[ts->ctx].ctx_root = -1;
 			}

@@ -79,7 +79,10 @@ struct frame {
 	uint8_t nkids;
 	bool is_future, is_root, blocked_below, into_future_seen;
 	bool is_ctx, ctx_main, ctx_has_arg, has_fut_arg;
+	const struct asp_symbol *last_call; /* future frames: the plain callee
+					       that returned last (a constructor?) */
 	int ctx_block_on; /* task polls directly under a block_on: its index, -1 */
+	int ctx_encl_fut; /* task polls: the future frame enclosing it, -1 */
 	int32_t main_fut; /* block_on contexts: the main future's index, -1 */
 	int32_t fut;      /* future index for future frames */
 	unsigned level;

@@ -216,6 +216,24 @@ static uint32_t task_for_root(struct analyzer *a, struct frame *ctx, uint32_t ro
 	return id;
 }
 
+/* is closure `name` the body of the async fn `ctor` ("ctor::{{closure}}"
+ * or "ctor::{closure#0}")? */
+static bool body_of(const char *ctor, const char *name)
+{
+	size_t l = strlen(ctor);
+	return !strncmp(name, ctor, l) &&
+	       (!strcmp(name + l, "::{{closure}}") || !strcmp(name + l, "::{closure#0}"));
+}
+
+/* is name a closure of the context frame ctx's own function (async-std's
+ * SupportTaskLocals::poll::{closure#0}, block_on::{closure#0})? */
+static bool own_closure(const struct frame *ctx, const char *name)
+{
+	const char *cn = asp_symbol_name(ctx->sym);
+	size_t l = strlen(cn);
+	return !strncmp(name, cn, l) && !strncmp(name + l, "::{", 3);
+}
+
 static bool poll_parent(uint8_t cls)
 {
 	return cls == CL_POLL_PLUMBING || cls == CL_USER_FUTURE || cls == CL_COMBINATOR;
@@ -247,6 +265,15 @@ __attribute__((noinline)) void attribute_enter(struct analyzer *a, struct thread
 	case CL_TASK_POLL:
 	case CL_BLOCK_ON:
 	case CL_NOT_TASK: {
+		/* a context's own closure inside it (the patterns list the
+		 * closures for recordings that patched only closures): the
+		 * same context, not a new one */
+		if (ctx && ctx->cls == c->cls && ctx->ctx_root < 0 && ctx->sym &&
+		    own_closure(ctx, asp_symbol_name(sym))) {
+			f->cls = CL_PLUMBING;
+			return;
+		}
+		f->ctx_encl_fut = f->fut_parent;
 		f->is_ctx = true;
 		f->kids_used = false;
 		f->task = 0;
@@ -302,6 +329,12 @@ __attribute__((noinline)) void attribute_enter(struct analyzer *a, struct thread
 			future = true;
 		} else if (parent->is_future && parent->into_future_seen) {
 			future = true; /* awaited right after into_future */
+		} else if (parent->is_future && parent->last_call &&
+			   body_of(asp_symbol_name(parent->last_call), asp_symbol_name(sym))) {
+			/* awaited right after its constructor returned (no
+			 * into_future: a recording that patched only some
+			 * functions) */
+			future = true;
 		} else if (parent->is_future && a->futs[parent->fut].kind == ASP_FK_COMBINATOR) {
 			future = true; /* a select!/join! poll_fn polls its branches directly */
 		}

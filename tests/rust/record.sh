@@ -143,13 +143,13 @@ build() {
 
     log "building plain tokio_mt and loaded (legacy symbols) in target/plain"
     (cd "$HERE" && env -u RUSTC_BOOTSTRAP RUSTFLAGS="" \
-        CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt -p loaded -p smol_mt)
+        CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt -p loaded -p smol_mt -p nested)
     if ! is_legacy "$PLAIN_DIR/tokio_mt"; then
         # A future stable rustc may default to v0: ask for legacy explicitly.
         log "plain build is not legacy-mangled; rebuilding with -C symbol-mangling-version=legacy"
         (cd "$HERE" && RUSTC_BOOTSTRAP=1 \
             RUSTFLAGS="-C symbol-mangling-version=legacy -Z unstable-options" \
-            CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt -p loaded -p smol_mt)
+            CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt -p loaded -p smol_mt -p nested)
         is_legacy "$PLAIN_DIR/tokio_mt" || die "could not get a legacy-mangled build"
     fi
 }
@@ -417,6 +417,23 @@ record_smol_mt() {
     check_fixture "$dir"
 }
 
+# record_narrow NAME PROG: a plain build recorded by hand the way people
+# keep a recording small, patching only the crate, the closures and the
+# poll functions (a -P pattern with no regex character is an exact name
+# for uftrace 0.13: hence '.*').  No into_future call and no block_on
+# itself are recorded, only their closures: the analysis must tell an
+# awaited async fn body by its constructor called just before it, and
+# not take async-std's Or<main, executor> (which encloses the main
+# task's poll) for a blocking future.
+record_narrow() {
+    local name=$1 prog=$2 dir=$FIX/$1
+    rm -rf "$dir"
+    log "recording $name with narrow patching"
+    uftrace record --no-libcall -P "^nested::" -P ".*closure" -P ".*::poll\$" \
+        -d "$dir" "$prog" >/dev/null 2>&1 || die "$name: uftrace record failed"
+    check_fixture "$dir"
+}
+
 want() {   # is fixture $1 selected on the command line?
     ((${#SELECTED[@]} == 0)) && return 0
     local s; for s in "${SELECTED[@]}"; do [[ $s == "$1" ]] && return 0; done; return 1
@@ -490,6 +507,9 @@ main() {
     for i in 1 2 3; do
         want "regress_new_$i" && ASPROF_SLOWDOWN=4 rec "regress_new_$i" "${v0n[@]}" -- "$MCOUNT_DIR/regress"
     done
+
+    # Recorded by hand with narrow patching (tests/rust/nested).
+    want async_std_narrow && record_narrow async_std_narrow "$PLAIN_DIR/nested"
 
     # One executor, two threads running it (tests/rust/smol_mt).
     want smol_mt       && record_smol_mt smol_mt       "$MCOUNT_DIR/smol_mt"
