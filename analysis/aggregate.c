@@ -440,6 +440,24 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 	free(made);
 	asp_strtab_free(&made_names);
 	asp_qsort(r->futures, r->nfutures, sizeof(*r->futures), future_cmp);
+	if (a->forced >= 0 && a->ntasks == 0) {
+		/* no task poll of the forced runtime: its profile does not fit
+		 * the program, and what ran outside tasks is the program's
+		 * runtime at work, not futures (say so, below, instead) */
+		size_t kept = 0;
+		for (size_t i = 0; i < a->nfindings; i++) {
+			struct asp_finding *f = &a->findings[i];
+			if (f->task) {
+				a->findings[kept++] = *f;
+				continue;
+			}
+			free(f->rule);
+			free(f->future);
+			free(f->culprit);
+			free(f->pattern);
+		}
+		a->nfindings = kept;
+	}
 	r->findings = a->findings;
 	r->nfindings = a->nfindings;
 	a->findings = NULL;
@@ -459,7 +477,20 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 		add_note(r, xstrdup("task poll arguments were not recorded: tasks with the same root "
 				    "future are counted as one task (record with 'asprof-batch record' "
 				    "to tell instances apart)"));
-	if (a->ntasks == 0) {
+	size_t fits = 0; /* a runtime forced, no task: the profile with task polls here */
+	for (size_t p = 1; p < a->rules->nprofiles; p++)
+		if (a->other_polls[p] > a->other_polls[fits])
+			fits = p;
+	if (a->ntasks == 0 && a->forced >= 0 && a->rules->nprofiles && a->other_polls[fits]) {
+		add_note(r, xasprintf("the runtime looks wrong: no task poll of %s (forced) was found, "
+				      "but %" PRIu64 " function%s of the recording %s task polls of "
+				      "the %s profile (--runtime %s, or auto); findings outside "
+				      "tasks are not reported",
+				      a->rules->profiles[a->forced].name, a->other_polls[fits],
+				      a->other_polls[fits] == 1 ? "" : "s",
+				      a->other_polls[fits] == 1 ? "is" : "are",
+				      a->rules->profiles[fits].name, a->rules->profiles[fits].name));
+	} else if (a->ntasks == 0) {
 		/* the runtime forced, else every profile: "tokio, async-std or smol" */
 		struct asp_buf rts = { 0 };
 		const struct asp_rules *R = a->rules;
@@ -469,8 +500,11 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 					       !rts.len ? "" : i + 1 == R->nprofiles ? " or " : ", ",
 					       R->profiles[i].name);
 		add_note(r, xasprintf("no task polls found: is this a %s program, and were its "
-				      "poll functions recorded?",
-				      rts.len ? rts.data : "Rust async"));
+				      "poll functions recorded?%s",
+				      rts.len ? rts.data : "Rust async",
+				      a->forced >= 0 ? " (the runtime was forced: findings outside "
+						       "tasks are not reported)"
+						     : ""));
 		asp_buf_free(&rts);
 	}
 	if (a->lost_total == UINT64_MAX)

@@ -313,6 +313,8 @@ static inline void pop_plain(struct frame *st, int idx, int ctx, uint64_t end)
 			note_child(parent, f, end - f->start);
 		if (f->cls == CL_INTO_FUTURE && parent->is_future)
 			parent->into_future_seen = true;
+		if (parent->is_future)
+			parent->last_call = f->sym;
 		if (ctx >= 0 && st[ctx].ctx_root == idx)
 			st[ctx].ctx_root = -1;
 	}
@@ -340,8 +342,13 @@ static void pop_general(struct analyzer *a, struct thread_state *ts, uint64_t en
 		leave_future(a, ts, f, end);
 	if (f->is_root && f->task)
 		ts->last_root_task = f->task;
-	if (f->is_ctx)
+	if (f->is_ctx) {
 		ts->ctx = f->prev_ctx;
+		/* a future that encloses another task's poll is not blocking
+		 * for it (async-std's Or<main, run loop> in block_on) */
+		if (f->ctx_encl_fut >= 0 && f->cls == CL_TASK_POLL)
+			ts->st[f->ctx_encl_fut].blocked_below = true;
+	}
 	if (idx > 0) {
 		struct frame *parent = &ts->st[idx - 1];
 		/* a future polled inside another is a callee like any other:
@@ -365,6 +372,7 @@ static struct thread_state *thread(struct analyzer *a, int tid)
 	struct thread_state *ts = &a->th[a->nth++];
 	memset(ts, 0, sizeof(*ts));
 	ts->tid = tid;
+	ts->main_thread = asp_trace_is_main_thread(a->t, tid);
 	ts->ctx = -1;
 	ts->next_sw = UINT64_MAX;
 	for (size_t i = 0; i < asp_trace_nthreads(a->t); i++)
@@ -598,6 +606,8 @@ static void consume_items(struct analyzer *a, struct thread_state *ts,
 					culprit_add(parent->kids, &parent->nkids, it->sym, c->dur, c->deep,
 						    c->deep_dur);
 				}
+				if (parent->is_future)
+					parent->last_call = it->sym; /* as pop_plain */
 				if (ts->ctx >= 0 && ts->st[ts->ctx].ctx_root == (int)ts->n)
 					ts->st[ts->ctx].ctx_root = -1;
 			}
@@ -630,6 +640,7 @@ static void analyzer_free(struct analyzer *a)
 	asp_u64map_free(&a->inst_last_end);
 	free(a->profile_hits);
 	free(a->detect_hits);
+	free(a->other_polls);
 	for (size_t i = 0; i < a->nfindings; i++) {
 		free(a->findings[i].rule);
 		free(a->findings[i].future);
@@ -793,6 +804,7 @@ struct asp_result *asp_analyze(const char *dir, const struct asp_analyze_opts *o
 	a.measure_wall = rules->measure_wall || !a.sched;
 	a.profile_hits = xcalloc(rules->nprofiles + 1, sizeof(uint64_t));
 	a.detect_hits = xcalloc(rules->nprofiles + 1, sizeof(uint64_t));
+	a.other_polls = xcalloc(rules->nprofiles + 1, sizeof(uint64_t));
 	int rc = fold_wanted(t) ? read_folded(&a, err) : read_stream(&a, err);
 	struct asp_result *r = NULL;
 	if (rc == 0) {

@@ -79,7 +79,10 @@ struct frame {
 	uint8_t nkids;
 	bool is_future, is_root, blocked_below, into_future_seen;
 	bool is_ctx, ctx_main, ctx_has_arg, has_fut_arg;
+	const struct asp_symbol *last_call; /* future frames: the plain callee
+					       that returned last (a constructor?) */
 	int ctx_block_on; /* task polls directly under a block_on: its index, -1 */
+	int ctx_encl_fut; /* task polls: the future frame enclosing it, -1 */
 	int32_t main_fut; /* block_on contexts: the main future's index, -1 */
 	int32_t fut;      /* future index for future frames */
 	unsigned level;
@@ -98,6 +101,7 @@ _Static_assert(FRAME_ZERO_SIZE <= 64, "init_plain zeroes this per record: keep i
 
 struct thread_state {
 	int tid;
+	bool main_thread; /* the process's first thread: its block_on runs main */
 	struct frame *st;
 	size_t n, cap;
 	int ctx;          /* innermost context frame index, -1 */
@@ -190,6 +194,8 @@ struct analyzer {
 	struct asp_u64map inst_last_end; /* instance key -> last poll end + 1 */
 	uint64_t *profile_hits;  /* roots owned by each profile's contexts */
 	uint64_t *detect_hits;   /* distinct symbols matching each profile's detect */
+	uint64_t *other_polls;   /* runtime forced: distinct symbols that are task
+				    polls of each other profile */
 	struct asp_finding *findings;
 	size_t nfindings, cfindings;
 	uint64_t start, last_time, records;

@@ -90,9 +90,14 @@ __attribute__((noinline)) struct symclass *symclass_new(struct analyzer *a,
 		c->cls = classify_name(a, name, &c->profile);
 		c->fut = -1;
 		c->sym = sym;
-		for (size_t p = 0; p < a->rules->nprofiles; p++)
+		for (size_t p = 0; p < a->rules->nprofiles; p++) {
 			if (prof_ok(a, p) && asp_patterns_match(&a->rules->profiles[p].detect, name))
 				a->detect_hits[p]++;
+			/* a forced runtime: would another profile see a task here? */
+			if (!prof_ok(a, p) && asp_patterns_match(&a->rules->profiles[p].task_poll, name) &&
+			    !asp_patterns_match(&a->rules->profiles[p].not_task, name))
+				a->other_polls[p]++;
+		}
 	}
 	return c;
 }
@@ -211,6 +216,24 @@ static uint32_t task_for_root(struct analyzer *a, struct frame *ctx, uint32_t ro
 	return id;
 }
 
+/* is closure `name` the body of the async fn `ctor` ("ctor::{{closure}}"
+ * or "ctor::{closure#0}")? */
+static bool body_of(const char *ctor, const char *name)
+{
+	size_t l = strlen(ctor);
+	return !strncmp(name, ctor, l) &&
+	       (!strcmp(name + l, "::{{closure}}") || !strcmp(name + l, "::{closure#0}"));
+}
+
+/* is name a closure of the context frame ctx's own function (async-std's
+ * SupportTaskLocals::poll::{closure#0}, block_on::{closure#0})? */
+static bool own_closure(const struct frame *ctx, const char *name)
+{
+	const char *cn = asp_symbol_name(ctx->sym);
+	size_t l = strlen(cn);
+	return !strncmp(name, cn, l) && !strncmp(name + l, "::{", 3);
+}
+
 static bool poll_parent(uint8_t cls)
 {
 	return cls == CL_POLL_PLUMBING || cls == CL_USER_FUTURE || cls == CL_COMBINATOR;
@@ -242,17 +265,30 @@ __attribute__((noinline)) void attribute_enter(struct analyzer *a, struct thread
 	case CL_TASK_POLL:
 	case CL_BLOCK_ON:
 	case CL_NOT_TASK: {
+		/* a context's own closure inside it (the patterns list the
+		 * closures for recordings that patched only closures): the
+		 * same context, not a new one */
+		if (ctx && ctx->cls == c->cls && ctx->ctx_root < 0 && ctx->sym &&
+		    own_closure(ctx, asp_symbol_name(sym))) {
+			f->cls = CL_PLUMBING;
+			return;
+		}
+		f->ctx_encl_fut = f->fut_parent;
 		f->is_ctx = true;
 		f->kids_used = false;
 		f->task = 0;
 		f->fut_parent = -1;
 		f->main_fut = -1;
 		f->ctx_block_on = -1;
-		f->ctx_main = c->cls == CL_BLOCK_ON;
+		/* only the program's main thread runs the main future: another
+		 * thread's block_on(ex.run(..)) is an executor's run loop, whose
+		 * own future (if a user one) is an ordinary task */
+		f->ctx_main = c->cls == CL_BLOCK_ON && ts->main_thread;
 		/* a task poll right under block_on may be the main future's own
 		 * wrapper (async-std polls main through its task type): decided
 		 * by its root, at the root */
-		if (c->cls == CL_TASK_POLL && ctx && ctx->cls == CL_BLOCK_ON && ctx->ctx_root < 0)
+		if (c->cls == CL_TASK_POLL && ctx && ctx->cls == CL_BLOCK_ON && ctx->ctx_main &&
+		    ctx->ctx_root < 0)
 			f->ctx_block_on = ts->ctx;
 		uint64_t arg;
 		if (ev && asp_event_arg1(ev, &arg)) {
@@ -293,6 +329,12 @@ __attribute__((noinline)) void attribute_enter(struct analyzer *a, struct thread
 			future = true;
 		} else if (parent->is_future && parent->into_future_seen) {
 			future = true; /* awaited right after into_future */
+		} else if (parent->is_future && parent->last_call &&
+			   body_of(asp_symbol_name(parent->last_call), asp_symbol_name(sym))) {
+			/* awaited right after its constructor returned (no
+			 * into_future: a recording that patched only some
+			 * functions) */
+			future = true;
 		} else if (parent->is_future && a->futs[parent->fut].kind == ASP_FK_COMBINATOR) {
 			future = true; /* a select!/join! poll_fn polls its branches directly */
 		}
@@ -317,7 +359,7 @@ __attribute__((noinline)) void attribute_enter(struct analyzer *a, struct thread
 		struct frame *bo = ctx->cls == CL_BLOCK_ON	  ? ctx
 				   : ctx->ctx_block_on >= 0 ? &ts->st[ctx->ctx_block_on]
 							    : NULL;
-		if (bo) {
+		if (bo && ts->main_thread) {
 			if (bo->main_fut < 0)
 				bo->main_fut = f->fut;
 			ctx->ctx_main = bo->main_fut == f->fut;

@@ -126,12 +126,18 @@ static int task_cmp(const void *a, const void *b)
 	return x->tid < y->tid ? -1 : x->tid > y->tid;
 }
 
-static struct task *find_task(struct asp_trace *t, int tid)
+static struct task *find_task(const struct asp_trace *t, int tid)
 {
 	struct task key = { .tid = tid };
 	if (t->ntasks == 0)
 		return NULL; /* bsearch's array must not be NULL */
 	return bsearch(&key, t->tasks, t->ntasks, sizeof(*t->tasks), task_cmp);
+}
+
+bool asp_trace_is_main_thread(const struct asp_trace *t, int tid)
+{
+	const struct task *k = find_task(t, tid);
+	return !k || k->pid <= 0 || k->pid == tid;
 }
 
 /* by tid, found through index (tid -> position) */

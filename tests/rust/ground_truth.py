@@ -24,6 +24,8 @@ FIXTURES = {
     "async_std": ("async_std_demo", "async-std", "v0", "no", None),
     "async_std_args": ("async_std_demo", "async-std", "v0", "yes", None),
     "smol": ("smol_demo", "smol", "v0", "no", None),
+    # one executor run by two threads (block_on(ex.run(..)) on each)
+    "smol_mt": ("smol_mt", "smol", "v0", "yes", None),
     **{f"regress_base_{i}": ("regress", "tokio", "v0", "no", 1) for i in (1, 2, 3)},
     **{f"regress_new_{i}": ("regress", "tokio", "v0", "no", 4) for i in (1, 2, 3)},
     "tokio_lints": ("lints", "tokio", "v0", "no", None),
@@ -38,6 +40,11 @@ FIXTURES = {
     **{f"nightly_b130_{i}": ("nightly", "tokio", "v0", "yes", 130) for i in (1, 2, 3)},
     **{f"nightly_b200_{i}": ("nightly", "tokio", "v0", "yes", 200) for i in (1, 2)},
 }
+# fixtures whose ground truth is written by hand (from the source and
+# uftrace replay; see README.md): this script does not follow their poll
+# chains (the plain smol build, a recording patched by hand with -P), so
+# it copies their lines from the expect.txt beside the fixtures
+HAND = ["smol_mt_plain", "async_std_narrow"]
 # fixtures with several blocking polls, recorded under load: their blocking
 # polls are listed in a truth file (tests/fixtures/*.truth, read by
 # tests/precision.py) instead of the blocking_* keys; preemption makes
@@ -301,7 +308,7 @@ def measure(fix, d):
     for c in calls:
         if nested.match(c[1]) and "BlockingTask<" in (c[5] or ""):
             closures[(c[1], c[5])] += 1
-    for (n, par), k in sorted(closures.items()):
+    for (n, par), k in sorted(closures.items(), key=lambda t: (t[0][0], t[0][1] or "")):
         emit("plain_closure", n, k)
     comb = collections.Counter(c[1] for c in calls if nested.match(c[1]) and "BlockingTask<" not in (c[5] or ""))
     for n, k in sorted(comb.items()):
@@ -380,6 +387,14 @@ def main():
         d = os.path.join(root, fix)
         if os.path.isdir(d):
             print("\n".join(measure(fix, d)))
+            print()
+    expect = os.path.join(root, "expect.txt")
+    for fix in HAND:
+        if only and fix not in only:
+            continue
+        lines = [l.rstrip("\n") for l in open(expect, encoding="utf-8") if l.startswith(fix + " ")]
+        if lines:
+            print("\n".join(lines))
             print()
 
 

@@ -143,13 +143,13 @@ build() {
 
     log "building plain tokio_mt and loaded (legacy symbols) in target/plain"
     (cd "$HERE" && env -u RUSTC_BOOTSTRAP RUSTFLAGS="" \
-        CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt -p loaded)
+        CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt -p loaded -p smol_mt -p nested)
     if ! is_legacy "$PLAIN_DIR/tokio_mt"; then
         # A future stable rustc may default to v0: ask for legacy explicitly.
         log "plain build is not legacy-mangled; rebuilding with -C symbol-mangling-version=legacy"
         (cd "$HERE" && RUSTC_BOOTSTRAP=1 \
             RUSTFLAGS="-C symbol-mangling-version=legacy -Z unstable-options" \
-            CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt -p loaded)
+            CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt -p loaded -p smol_mt -p nested)
         is_legacy "$PLAIN_DIR/tokio_mt" || die "could not get a legacy-mangled build"
     fi
 }
@@ -397,6 +397,43 @@ record_nightly() {
     done
 }
 
+# record_smol_mt NAME PROG: one smol executor run by two threads, the
+# usual multi-threaded setup (tests/rust/smol_mt): the main thread runs
+# block_on(ex.run(main future)), a helper thread block_on(ex.run(
+# shutdown.recv())); both poll the spawned tasks.  Recorded exactly as a
+# user would, with `asprof-batch record` and its defaults (task polls'
+# arg1, dynamic patching for the plain build):
+#   smol_mt        mcount build (v0 names)
+#   smol_mt_plain  plain build (legacy names)
+# Which thread polls which task changes from run to run; the facts that
+# follow from the source (one main task, 3 + 1 spawned tasks, the blocking
+# poll of blocking_io) do not.
+record_smol_mt() {
+    local name=$1 prog=$2 dir=$FIX/$1 asprof=$ROOT/asprof-batch
+    [[ -x $asprof ]] || die "build asprof-batch first (./configure && make)"
+    rm -rf "$dir"
+    log "recording $name with asprof-batch record"
+    "$asprof" record -o "$dir" -- "$prog" >/dev/null 2>&1 || die "$name: asprof-batch record failed"
+    check_fixture "$dir"
+}
+
+# record_narrow NAME PROG: a plain build recorded by hand the way people
+# keep a recording small, patching only the crate, the closures and the
+# poll functions (a -P pattern with no regex character is an exact name
+# for uftrace 0.13: hence '.*').  No into_future call and no block_on
+# itself are recorded, only their closures: the analysis must tell an
+# awaited async fn body by its constructor called just before it, and
+# not take async-std's Or<main, executor> (which encloses the main
+# task's poll) for a blocking future.
+record_narrow() {
+    local name=$1 prog=$2 dir=$FIX/$1
+    rm -rf "$dir"
+    log "recording $name with narrow patching"
+    uftrace record --no-libcall -P "^nested::" -P ".*closure" -P ".*::poll\$" \
+        -d "$dir" "$prog" >/dev/null 2>&1 || die "$name: uftrace record failed"
+    check_fixture "$dir"
+}
+
 want() {   # is fixture $1 selected on the command line?
     ((${#SELECTED[@]} == 0)) && return 0
     local s; for s in "${SELECTED[@]}"; do [[ $s == "$1" ]] && return 0; done; return 1
@@ -470,6 +507,13 @@ main() {
     for i in 1 2 3; do
         want "regress_new_$i" && ASPROF_SLOWDOWN=4 rec "regress_new_$i" "${v0n[@]}" -- "$MCOUNT_DIR/regress"
     done
+
+    # Recorded by hand with narrow patching (tests/rust/nested).
+    want async_std_narrow && record_narrow async_std_narrow "$PLAIN_DIR/nested"
+
+    # One executor, two threads running it (tests/rust/smol_mt).
+    want smol_mt       && record_smol_mt smol_mt       "$MCOUNT_DIR/smol_mt"
+    want smol_mt_plain && record_smol_mt smol_mt_plain "$PLAIN_DIR/smol_mt"
 
     # Same binary at different times and under load, and kv_get slowed
     # (tests/rust/nightly, tests/compare-noise.sh).

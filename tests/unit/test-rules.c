@@ -497,9 +497,17 @@ TEST(builtin_profiles_on_real_symbols)
 	CHECK(asp_patterns_match(&t->detect, "tokio::runtime::context::enter_runtime"));
 	/* async-std */
 	CHECK(asp_patterns_match(&a->task_poll, asyncstd_poll));
+	/* its closure too (recordings that patched closures only): inside
+	 * the poll itself the analysis keeps it the same task poll */
+	CHECK(asp_patterns_match(&a->task_poll, "<async_std::task::builder::SupportTaskLocals<"
+						"async_std_demo::worker::{closure#0}> as "
+						"core::future::future::Future>::poll::{closure#0}"));
+	CHECK(asp_patterns_match(&a->task_poll, "<async_std::task::builder::SupportTaskLocals<F> as "
+						"core::future::future::Future>::poll::{{closure}}"));
+	CHECK(asp_patterns_match(&a->block_on, "async_global_executor::executor::block_on::{{closure}}"));
 	CHECK(!asp_patterns_match(&a->task_poll, "<async_std::task::builder::SupportTaskLocals<"
 						 "async_std_demo::worker::{closure#0}> as "
-						 "core::future::future::Future>::poll::{closure#0}"));
+						 "core::future::future::Future>::poll::{closure#0}::{closure#0}"));
 	CHECK(asp_patterns_match(&a->block_on, "async_std::task::block_on::block_on::<async_std_demo::"
 					       "main::{closure#0}, ()>"));
 	CHECK(asp_patterns_match(&a->block_on, "async_global_executor::executor::block_on::<async_std::"
