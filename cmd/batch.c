@@ -168,10 +168,13 @@ static void lock_notice(const char *msg)
 
 /* ------------------------------------------------------------ runs */
 
-int batch_take_list(int *argc, char **argv, const char *opt, char ***vals, size_t *n)
+int batch_take_list(int *argc, char **argv, const char *opt, bool last_one, char ***vals,
+		    size_t *n)
 {
 	int out = 1;
-	int found = 0;
+	int found = 0, uses = 0;
+	for (int i = 1; i < *argc && strcmp(argv[i], "--"); i++)
+		uses += !strcmp(argv[i], opt);
 	for (int i = 1; i < *argc; i++) {
 		if (!strcmp(argv[i], "--")) {
 			/* everything after -- is positional */
@@ -183,11 +186,18 @@ int batch_take_list(int *argc, char **argv, const char *opt, char ***vals, size_
 			argv[out++] = argv[i];
 			continue;
 		}
-		found = 1;
+		found++;
 		int k = i + 1;
-		while (k < *argc && argv[k][0] != '-') {
+		while (k < *argc && argv[k][0] != '-')
+			k++;
+		/* the last of several uses: its first value, when no `--` ends
+		 * its values */
+		if (last_one && uses > 1 && found == uses && k > i + 2 &&
+		    !(k < *argc && !strcmp(argv[k], "--")))
+			k = i + 2;
+		for (int v = i + 1; v < k; v++) {
 			*vals = xreallocarray(*vals, *n + 1, sizeof(char *));
-			(*vals)[(*n)++] = argv[k++];
+			(*vals)[(*n)++] = argv[v];
 		}
 		if (k == i + 1)
 			return -1;

@@ -31,8 +31,12 @@ int batch_run(const struct batch_opts *o);
 /* Collect the values of a list option (--baseline A B C, --base ..., --new
  * ...) out of argv: every argument after the option up to the next one that
  * starts with '-'. Removes them from argv (argc updated). *vals is malloc'd.
- * Returns -1 when the option has no value. */
-int batch_take_list(int *argc, char **argv, const char *opt, char ***vals, size_t *n);
+ * With last_one, an option given more than once (`--baseline A --baseline
+ * B N1 N2`) takes one value at its last use, unless its values run up to a
+ * `--`: the arguments after it are the other runs. Returns -1 when the
+ * option has no value. */
+int batch_take_list(int *argc, char **argv, const char *opt, bool last_one, char ***vals,
+		    size_t *n);
 
 /* parse "-j N"; 0 on success */
 int batch_parse_jobs(const char *s, unsigned *jobs);

@@ -78,7 +78,7 @@ static int analyze_exec(int argc, char **argv)
 	struct batch_opts o = { .out_dir = "asprof-out", .top = 10 };
 	char **base = NULL;
 	size_t nbase = 0;
-	if (batch_take_list(&argc, argv, "--baseline", &base, &nbase) < 0) {
+	if (batch_take_list(&argc, argv, "--baseline", true, &base, &nbase) < 0) {
 		return cmd_usage_error(&cmd_analyze_entry, "--baseline needs at least one run");
 	}
 	int c, status = ASP_EXIT_OK;
@@ -126,7 +126,9 @@ const struct cmd_entry cmd_analyze_entry = {
 		"  -c, --config FILE      rules file (YAML; default: the built-in configs/rules.yaml)\n"
 		"  -o, --output DIR       output folder (default: asprof-out)\n"
 		"  -j, --jobs N           runs analysed in parallel (default: the number of cores)\n"
-		"      --baseline RUN...  compare the runs with this baseline group\n"
+		"      --baseline RUN...  compare the runs with this baseline group; given once\n"
+		"                         per run (--baseline A --baseline B N1), the runs after\n"
+		"                         the last one's value are the new runs\n"
 		"  -r, --runtime NAME     auto (default), or a runtime profile (the names below,\n"
 		"                         or one of the rules file's)\n"
 		"  -R, --runtimes FILE    more runtime profiles (configs/runtimes.yaml's shape)\n"

@@ -13,8 +13,8 @@ static int diff_exec(int argc, char **argv)
 	char **base = NULL, **news = NULL;
 	size_t nbase = 0, nnew = 0;
 	int status = ASP_EXIT_USAGE;
-	if (batch_take_list(&argc, argv, "--base", &base, &nbase) < 0 ||
-	    batch_take_list(&argc, argv, "--new", &news, &nnew) < 0) {
+	if (batch_take_list(&argc, argv, "--base", false, &base, &nbase) < 0 ||
+	    batch_take_list(&argc, argv, "--new", false, &news, &nnew) < 0) {
 		cmd_usage_error(&cmd_diff_entry, "--base and --new each need at least one run");
 		goto out;
 	}

@@ -131,7 +131,7 @@ static void say_mode(const struct elf_facts *f, const char *rtnames, bool forced
  * will read it, the program's end and where the recording is told; the
  * exit status */
 static int after_run(const char *dir, const char *prog, const struct out_state *os, int status,
-		     const struct err_filter *filt)
+		     const struct err_filter *filt, const char *runtime, const char *runtimes_path)
 {
 	int prog_status;
 	char *err = NULL;
@@ -166,8 +166,23 @@ static int after_run(const char *dir, const char *prog, const struct out_state *
 		cmd_warning("uftrace: %s (%s); check the recording", st_uf, why);
 	}
 	char *shown = asp_show(dir, ASP_SHOW_CONTROLS);
-	printf("recorded %s; analyse it with: %s -c rules.yaml ", shown, cmd_progname);
+	/* a command that works as pasted: the runtime and the profiles this
+	 * recording was made with, no rules file (record takes none) */
+	printf("recorded %s; analyse it with: %s ", shown, cmd_progname);
 	free(shown);
+	if (runtimes_path) {
+		fputs("--runtimes ", stdout);
+		put_quoted(stdout, runtimes_path);
+		fputc(' ', stdout);
+	}
+	if (runtime && strcmp(runtime, "auto")) {
+		fputs("--runtime ", stdout);
+		put_quoted(stdout, runtime);
+		fputc(' ', stdout);
+	}
+	/* a folder named like an option or a command is read as one */
+	if (!strchr(dir, '/') && (dir[0] == '-' || cmd_find(dir)))
+		fputs("./", stdout);
 	put_quoted(stdout, dir);
 	fputc('\n', stdout);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -313,7 +328,7 @@ static int record_exec(int argc, char **argv)
 		cmd_error("cannot run uftrace: %s", err);
 		goto done;
 	}
-	rc = after_run(dir, prog, &os, status, &filt);
+	rc = after_run(dir, prog, &os, status, &filt, runtime, runtimes_path);
 done:
 	free(err);
 	free(prog);

@@ -26,6 +26,8 @@ extern const struct cmd_entry cmd_dump_entry;
 extern const struct cmd_entry cmd_analyze_entry;
 extern const struct cmd_entry cmd_diff_entry;
 extern const struct cmd_entry cmd_record_entry;
+/* the command of that name, or NULL */
+const struct cmd_entry *cmd_find(const char *name);
 
 /* print "asprof-batch: MSG" on stderr, one line; the message is shown as
  * every writer shows text (control characters, escape sequences and bytes

@@ -2,6 +2,7 @@
  * batch analysis when the first argument is not a subcommand name. */
 #include "config.h"
 #include "cmd.h"
+#include "batch.h"
 #include "analysis/util.h"
 
 #include <errno.h>
@@ -23,6 +24,46 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_record_entry,
 	NULL,
 };
+
+const struct cmd_entry *cmd_find(const char *name)
+{
+	for (size_t i = 0; cmd_table[i]; i++)
+		if (!strcmp(name, cmd_table[i]->name))
+			return cmd_table[i];
+	return NULL;
+}
+
+/* the main job's options before a command name (`asprof-batch -q -o OUT
+ * diff A B`): where the command word is, after the options and their
+ * values (batch_longopts, batch_shortopts), or 0; `--` ends the options */
+static int command_after_options(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--"))
+			return 0;
+		if (a[0] != '-' || !a[1])
+			return cmd_find(a) ? i : 0;
+		if (a[1] == '-') { /* --name, --name=VALUE, --name VALUE */
+			if (strchr(a, '='))
+				continue;
+			for (const struct option *o = batch_longopts; o->name; o++)
+				if (!strcmp(a + 2, o->name) && o->has_arg == required_argument)
+					i++;
+			continue;
+		}
+		/* -q, -qo OUT, -oOUT */
+		for (const char *c = a + 1; *c; c++) {
+			const char *s = strchr(batch_shortopts, *c);
+			if (*c != ':' && s && s[1] == ':') {
+				if (!c[1])
+					i++;
+				break;
+			}
+		}
+	}
+	return 0;
+}
 
 /* "asprof-batch: " and the message, shown as every writer shows text
  * (asp_buf_show): names and paths from input carry no control character or
@@ -156,12 +197,19 @@ int main(int argc, char **argv)
 		printf("%s %s\n", cmd_progname, PACKAGE_VERSION);
 		return ASP_EXIT_OK;
 	}
+	/* options first, then the command (`-q -o OUT diff A B`): the command
+	 * word moves to the front, the options after it, as if written
+	 * `COMMAND OPTIONS ARGS` */
+	int at = cmd_find(argv[1]) ? 1 : command_after_options(argc, argv);
+	if (at > 1) {
+		char *word = argv[at];
+		memmove(argv + 2, argv + 1, (size_t)(at - 1) * sizeof(*argv));
+		argv[1] = word;
+	}
 	if (strcmp(argv[1], "record"))
 		raise_fd_limit();
-	for (size_t i = 0; cmd_table[i]; i++) {
-		if (!strcmp(argv[1], cmd_table[i]->name))
-			return cmd_table[i]->exec(argc - 1, argv + 1);
-	}
+	if (at > 0)
+		return cmd_find(argv[1])->exec(argc - 1, argv + 1);
 	/* not a command name: the batch analysis, `asprof-batch [OPTIONS] RUN...`;
 	 * a word that is neither an option nor a directory is a mistyped command */
 	if (argv[1][0] != '-' && strchr(argv[1], '/') == NULL && access(argv[1], F_OK) != 0) {

@@ -9,6 +9,7 @@
 #include "analysis/util.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,16 +17,94 @@
 #define HEAD_KEEP 20 /* of a truncated name; the rest is its tail */
 #define FINDING_INDENT 71 /* the FUTURE column of the findings table */
 
+/* is t[i], a '<', the start of generic arguments (`Foo<`, `foo::<`), not
+ * of a qualified path (`<A as B>`, `<Foo<T>>::f`, uftrace's `_<a..b>`)? */
+static bool opens_generics(const char *t, size_t i)
+{
+	char p = i ? t[i - 1] : ' ';
+	if (i == 1 && p == '_')
+		return false;
+	return p == ':' || p == '_' || (p >= '0' && p <= '9') || ((p | 0x20) >= 'a' && (p | 0x20) <= 'z');
+}
+
+/* t with the generic argument lists nested at least `level` deep in other
+ * generic arguments (level 1: inside one; 0: the outermost too, when a path
+ * goes on after them) written `<...>`. `->` closes nothing; unbalanced: the
+ * rest as is. *deepest gets the deepest nesting. */
+static char *drop_generics(const char *t, int level, int *deepest)
+{
+	size_t len = strlen(t);
+	char *out = xmalloc(len + 1);
+	bool gen[64];
+	int depth = 0, in_gen = 0;
+	size_t o = 0;
+	*deepest = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = t[i];
+		if (c == '>' && i > 0 && t[i - 1] != '-' && depth > 0) {
+			depth--;
+			if (depth < 64 && gen[depth])
+				in_gen--;
+		}
+		if (c != '<') {
+			out[o++] = c;
+			continue;
+		}
+		bool g = opens_generics(t, i);
+		if (g && in_gen > *deepest)
+			*deepest = in_gen;
+		if (g && in_gen >= level) {
+			size_t j = i + 1; /* past its matching '>' */
+			int d = 1;
+			for (; j < len && d > 0; j++) {
+				if (t[j] == '<')
+					d++;
+				else if (t[j] == '>' && t[j - 1] != '-')
+					d--;
+			}
+			/* level 0, the outermost: only when the name goes on
+			 * past them (`Lines<..>::next_line`); in `MaybeDone<F>`
+			 * F is what tells it apart */
+			bool tail = j < len && t[j] == ':';
+			if (d == 0 && j - i > 5 && (level > 0 || in_gen > 0 || tail)) {
+				memcpy(out + o, "<...>", 5);
+				o += 5;
+				i = j - 1;
+				continue;
+			}
+		}
+		if (depth < 64)
+			gen[depth] = g;
+		depth++;
+		in_gen += g;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 /* name shown as every writer shows text (asp_show: no control character or
- * escape sequence reaches the terminal), cut in the middle to width bytes,
- * keeping the tail (the most specific part of a Rust path); never splits a
- * UTF-8 sequence. In buf, of at least width + 1 bytes. */
+ * escape sequence reaches the terminal), fitted to width bytes: first the
+ * generic arguments nested in others written `<...>`, the deepest first
+ * (the outer path, the type it is generic over and its last segments,
+ * which tell futures apart, stay whole), then cut in the middle, keeping
+ * the tail (the most specific part of a Rust path); never splits a UTF-8
+ * sequence. In buf, of at least width + 1 bytes. */
 static const char *cut_name(const char *name, size_t width, char *buf, size_t n)
 {
 	if (!name)
 		return "?";
 	char *t = asp_show(name, ASP_SHOW_CONTROLS);
 	size_t len = strlen(t);
+	int deepest = 0;
+	if (len > width)
+		free(drop_generics(t, INT_MAX, &deepest));
+	for (int level = deepest; level >= 0 && len > width; level--) {
+		char *d = drop_generics(t, level, &(int){ 0 });
+		free(t);
+		t = d;
+		len = strlen(t);
+	}
 	if (len <= width) {
 		snprintf(buf, n, "%s", t);
 		free(t);

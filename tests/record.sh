@@ -129,10 +129,15 @@ if $have_gcc && $have_uftrace; then
 	status "$ASPROF" record --runtime tokio -o "$TMP/runs/c1" -- "$TMP/hello_pg"
 	check "record (gcc -pg, --runtime tokio): exit 0" [ "$st" -eq 0 ]
 	[ "$st" -eq 0 ] || diag "$TMP/stderr"
-	check "record: stdout is one line, where and how to analyse" \
-		sh -c '[ "$(wc -l <"$1")" -eq 1 ] && grep -qF -- "-c rules.yaml $2" "$1"' - "$TMP/stdout" "$TMP/runs/c1"
+	check "record: stdout is one line, where and how to analyse (the runtime given, no rules file)" \
+		sh -c '[ "$(wc -l <"$1")" -eq 1 ] && grep -qF -- "analyse it with: asprof-batch --runtime tokio $2" "$1"' - "$TMP/stdout" "$TMP/runs/c1"
 	check "record: the program's output goes to stderr" grep -q '^hello 2$' "$TMP/stderr"
 	check "record: the -A spec reached uftrace (info argspec)" grep -aq '^argspec:.*Harness' "$TMP/runs/c1/info"
+	# the command as pasted (asprof-batch being this one): it reads the recording
+	pasted=$(sed -n 's/.*analyse it with: asprof-batch //p' "$TMP/stdout")
+	status sh -c "cd '$TMP' && \"\$0\" -q -o '$TMP/pasted' $pasted" "$ASPROF"
+	check "record: the analysis command works as pasted (exit $st)" \
+		sh -c '[ "$1" -ne 2 ] && [ -f "$2/summary.json" ]' - "$st" "$TMP/pasted"
 	status "$ASPROF" dump "$TMP/runs/c1"
 	check "dump of the recording shows main" grep -q ' entry 0 main$' "$TMP/stdout"
 

@@ -34,6 +34,12 @@ FIXTURES = {
     "tokio_killed": ("hang", "tokio", "v0", "no", None),
     "loaded_mcount": ("loaded", "tokio", "v0", "yes", None),
     "loaded_plain": ("loaded", "tokio", "legacy", "yes", None),
+    # a correct spawn_blocking (async-std): no blocking poll in either build;
+    # in expect.txt by hand where this script cannot tell: the blocking
+    # pool's RawTask::run is no task and its closure no future, and the
+    # legacy build's tasks (every SupportTaskLocals<F>::poll prints alike)
+    "unblock_mcount": ("unblock", "async-std", "v0", "yes", None),
+    "unblock_plain": ("unblock", "async-std", "legacy", "yes", None),
     # same binary at different times (A/A) and kv_get slowed (A/B): the
     # last field is ASPROF_SLOWDOWN_PCT (tests/compare-noise.sh)
     **{f"nightly_a{i}": ("nightly", "tokio", "v0", "yes", 100) for i in range(1, 9)},

@@ -141,15 +141,15 @@ build() {
     (cd "$HERE" && RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Z instrument-mcount" \
         CARGO_TARGET_DIR="$HERE/target/mcount" cargo build --offline -j"$JOBS")
 
-    log "building plain tokio_mt and loaded (legacy symbols) in target/plain"
+    log "building plain tokio_mt, loaded and unblock (legacy symbols) in target/plain"
     (cd "$HERE" && env -u RUSTC_BOOTSTRAP RUSTFLAGS="" \
-        CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt -p loaded -p smol_mt -p nested)
+        CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt -p loaded -p smol_mt -p nested -p unblock)
     if ! is_legacy "$PLAIN_DIR/tokio_mt"; then
         # A future stable rustc may default to v0: ask for legacy explicitly.
         log "plain build is not legacy-mangled; rebuilding with -C symbol-mangling-version=legacy"
         (cd "$HERE" && RUSTC_BOOTSTRAP=1 \
             RUSTFLAGS="-C symbol-mangling-version=legacy -Z unstable-options" \
-            CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt -p loaded -p smol_mt -p nested)
+            CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt -p loaded -p smol_mt -p nested -p unblock)
         is_legacy "$PLAIN_DIR/tokio_mt" || die "could not get a legacy-mangled build"
     fi
 }
@@ -335,6 +335,19 @@ record_loaded() {
     python3 "$HERE/switches.py" "$dir" "$asprof" | sed 's/^/   /' >&2
 }
 
+# record_plainly NAME PROGRAM: `asprof-batch record` as the README says,
+# nothing else running
+record_plainly() {
+    local name=$1 prog=$2 dir=$FIX/$1
+    local asprof=$ROOT/asprof-batch
+    [[ -x $asprof ]] || die "build asprof-batch first (./configure && make)"
+    rm -rf "$dir"
+    log "recording $name with asprof-batch record"
+    "$asprof" record -o "$dir" -- "$prog" >/dev/null 2>&1 || true
+    [[ -f $dir/info ]] || die "$name: no recording"
+    check_fixture "$dir"
+}
+
 # with_load MODE CMD...: run CMD beside CPU hogs.  MODE is
 #   quiet      no hogs (whatever else the machine is doing meanwhile);
 #   pinnedN    N hogs and CMD all pinned to CPU 0 (taskset -c 0), as in
@@ -499,6 +512,13 @@ main() {
     # kind among fast polls that get preempted.
     want loaded_mcount && record_loaded loaded_mcount "$MCOUNT_DIR/loaded"
     want loaded_plain  && record_loaded loaded_plain  "$PLAIN_DIR/loaded"
+
+    # A correct spawn_blocking (tests/rust/unblock, async-std), both builds,
+    # recorded as a user would (`asprof-batch record`, its own filters and
+    # -A specs): the closure runs on the blocking crate's pool, polled by
+    # async-task's RawTask::run; no blocking poll in either mangling.
+    want unblock_mcount && record_plainly unblock_mcount "$MCOUNT_DIR/unblock"
+    want unblock_plain  && record_plainly unblock_plain  "$PLAIN_DIR/unblock"
 
     local i
     for i in 1 2 3; do
