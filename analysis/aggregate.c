@@ -454,6 +454,7 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 			free(f->rule);
 			free(f->future);
 			free(f->culprit);
+			free(f->no_culprit);
 			free(f->pattern);
 		}
 		a->nfindings = kept;

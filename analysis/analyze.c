@@ -101,8 +101,14 @@ static void leave_future(struct analyzer *a, struct thread_state *ts, struct fra
 
 	const struct asp_finding *fd;
 	enum asp_severity sev = detect_poll(a, ts, f, &pf, &fd);
-	/* before another stage may add findings (and move them) */
-	const char *culprit = fd ? fd->culprit : NULL; /* owned by the finding */
+	/* before another stage may add findings (and move them); the span's
+	 * culprit a copy that lives until the sink's flush (a finding may be
+	 * dropped before it) */
+	const char *culprit = NULL;
+	if (fd && fd->culprit) {
+		uint32_t k = asp_strtab_intern(&a->span_culprits, fd->culprit, NULL);
+		culprit = a->span_culprits.names[k]; /* after intern: it may move names */
+	}
 	enum asp_doing doing = fd ? fd->doing : ASP_DOING_UNKNOWN;
 
 	if (f->is_root && f->task) {
@@ -637,6 +643,7 @@ static void analyzer_free(struct analyzer *a)
 	}
 	free(a->futs);
 	asp_strtab_free(&a->fut_names);
+	asp_strtab_free(&a->span_culprits);
 	asp_u64map_free(&a->inst_last_end);
 	free(a->profile_hits);
 	free(a->detect_hits);
@@ -645,6 +652,7 @@ static void analyzer_free(struct analyzer *a)
 		free(a->findings[i].rule);
 		free(a->findings[i].future);
 		free(a->findings[i].culprit);
+		free(a->findings[i].no_culprit);
 		free(a->findings[i].pattern);
 	}
 	free(a->findings);

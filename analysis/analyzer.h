@@ -189,6 +189,9 @@ struct analyzer {
 	struct asp_strtab task_names;   /* "main\x1fROOT" or ROOT -> index+1 via task_by_name */
 	struct asp_u64map task_by_name;
 	struct asp_strtab fut_names;
+	/* the culprits handed to the span sink: its strings must outlive the
+	 * findings (dropped or moved before the sink's flush) */
+	struct asp_strtab span_culprits;
 	struct fut_acc *futs;
 	size_t cfuts;
 	struct asp_u64map inst_last_end; /* instance key -> last poll end + 1 */
