@@ -332,35 +332,30 @@ static void bootstrap(struct asp_cmp_row *row, const struct side_runs sr[2],
 
 /* ---------------------------------------------------------------- t interval */
 
+static double not_tiny(double v)
+{
+	return fabs(v) < 1e-300 ? 1e-300 : v;
+}
+
+/* one step of the modified Lentz method with coefficient aa: the factor
+ * it brings to the fraction */
+static double lentz_step(double aa, double *c, double *d)
+{
+	*d = 1 / not_tiny(1 + aa * *d);
+	*c = not_tiny(1 + aa / *c);
+	return *d * *c;
+}
+
 /* the regularized incomplete beta function I_x(a, b) (continued fraction,
  * as in Numerical Recipes' betacf) */
 static double beta_cf(double a, double b, double x)
 {
-	double qab = a + b, qap = a + 1, qam = a - 1, c = 1, d = 1 - qab * x / qap;
-	if (fabs(d) < 1e-300)
-		d = 1e-300;
-	d = 1 / d;
-	double h = d;
+	double qab = a + b, qap = a + 1, qam = a - 1, c = 1;
+	double d = 1 / not_tiny(1 - qab * x / qap), h = d;
 	for (int m = 1; m <= 300; m++) {
 		int m2 = 2 * m;
-		double aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-		d = 1 + aa * d;
-		c = 1 + aa / c;
-		if (fabs(d) < 1e-300)
-			d = 1e-300;
-		if (fabs(c) < 1e-300)
-			c = 1e-300;
-		d = 1 / d;
-		h *= d * c;
-		aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-		d = 1 + aa * d;
-		c = 1 + aa / c;
-		if (fabs(d) < 1e-300)
-			d = 1e-300;
-		if (fabs(c) < 1e-300)
-			c = 1e-300;
-		d = 1 / d;
-		double del = d * c;
+		h *= lentz_step(m * (b - m) * x / ((qam + m2) * (a + m2)), &c, &d);
+		double del = lentz_step(-(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)), &c, &d);
 		h *= del;
 		if (fabs(del - 1) < 1e-12)
 			break;
@@ -713,8 +708,7 @@ static int mangling_of(const char *name)
 /* What the reader must know of the comparison: one run on a side (the
  * noise assumed), no future in common (different manglings, or different
  * programs) */
-static void compare_notes(struct asp_comparison *c, const struct pool *p,
-			  const struct asp_rules *rules)
+static void compare_notes(struct asp_comparison *c, const struct asp_rules *rules)
 {
 	if (c->nbase && c->nnew && (c->nbase < 2 || c->nnew < 2))
 		add_cmp_note(c, xasprintf("%s has one run: run-to-run noise cannot be measured, so a "
@@ -732,7 +726,6 @@ static void compare_notes(struct asp_comparison *c, const struct pool *p,
 			if (s ? r->new_.runs : r->base.runs)
 				mangled[s][mangling_of(r->name)]++;
 	}
-	(void)p;
 	/* most rows on one side only: nothing much could be compared */
 	if (both * 2 >= c->nrows || !c->nbase || !c->nnew)
 		return;
@@ -859,7 +852,7 @@ struct asp_comparison *asp_compare(const struct asp_result *const *base, size_t 
 	find_via(c, &p, rules);
 	for (size_t i = 0; i < c->nrows; i++)
 		c->counts[c->rows[i].verdict]++;
-	compare_notes(c, &p, rules);
+	compare_notes(c, rules);
 	for (size_t i = 0; i < p.n; i++) {
 		free(p.v[i].name);
 		free(p.v[i].runs[0]);
