@@ -705,40 +705,40 @@ int batch_run(const struct batch_opts *o)
 }
 
 /* "  TITLE  a, b, c" wrapped under the title's column */
-static void help_list(const char *title, const char *const *names, size_t n)
+static void help_list(FILE *out, const char *title, const char *const *names, size_t n)
 {
-	int col = printf("  %-24s", title);
+	int col = fprintf(out, "  %-24s", title);
 	size_t at = (size_t)col;
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(names[i]) + (i + 1 < n);
 		if (i && at + 1 + len > 79) {
-			printf("\n%*s", col, "");
+			fprintf(out, "\n%*s", col, "");
 			at = (size_t)col;
 		} else if (i) {
-			at += (size_t)printf(" ");
+			at += (size_t)fprintf(out, " ");
 		}
-		at += (size_t)printf("%s%s", names[i], i + 1 < n ? "," : "");
+		at += (size_t)fprintf(out, "%s%s", names[i], i + 1 < n ? "," : "");
 	}
-	putchar('\n');
+	fputc('\n', out);
 }
 
-void batch_help_names(void)
+void batch_help_names(FILE *out)
 {
 	const char *names[64];
 	size_t n = 0;
-	printf("\nNames:\n");
+	fprintf(out, "\nNames:\n");
 	for (size_t i = 0; i < asp_nrules && n < ASP_ARRAY_SIZE(names); i++)
 		names[n++] = asp_rule_table[i].name;
-	help_list("rules (--rules)", names, n);
+	help_list(out, "rules (--rules)", names, n);
 	n = 0;
 	for (size_t i = 0; i < asp_noutputs && n < ASP_ARRAY_SIZE(names); i++)
 		names[n++] = asp_outputs[i].name;
-	help_list("outputs (--outputs)", names, n);
+	help_list(out, "outputs (--outputs)", names, n);
 	struct asp_rules *r = asp_rules_default();
 	n = 0;
 	names[n++] = "auto";
 	for (size_t i = 0; i < r->nprofiles && n < ASP_ARRAY_SIZE(names); i++)
 		names[n++] = r->profiles[i].name;
-	help_list("runtimes (--runtime)", names, n);
+	help_list(out, "runtimes (--runtime)", names, n);
 	asp_rules_free(r);
 }

@@ -4,6 +4,7 @@
 #define ASP_CMD_BATCH_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <getopt.h>
 #include <stddef.h>
 
@@ -46,7 +47,7 @@ extern const struct option batch_longopts[];
 extern const char batch_shortopts[];
 /* --help's list of the names --rules, --outputs and --runtime take, from
  * the rule and output tables and the built-in runtime profiles */
-void batch_help_names(void);
+void batch_help_names(FILE *out);
 int batch_common_opt(int c, const char *arg, struct batch_opts *o);
 
 #endif

@@ -5,6 +5,7 @@
 #define ASP_CMD_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 /* exit statuses shared by every command */
 enum {
@@ -18,7 +19,7 @@ struct cmd_entry {
 	const char *usage;   /* after "asprof-batch NAME " */
 	const char *summary; /* one line for --help */
 	const char *help;    /* the options, for NAME --help */
-	void (*help_names)(void); /* NULL, or prints the names its options take */
+	void (*help_names)(FILE *out); /* NULL, or prints the names its options take */
 	int (*exec)(int argc, char **argv);
 };
 
@@ -26,6 +27,10 @@ extern const struct cmd_entry cmd_dump_entry;
 extern const struct cmd_entry cmd_analyze_entry;
 extern const struct cmd_entry cmd_diff_entry;
 extern const struct cmd_entry cmd_record_entry;
+/* every command, NULL-terminated */
+extern const struct cmd_entry *const cmd_table[];
+/* asprof-batch --help, written to out */
+void cmd_usage_to(FILE *out);
 /* the command of that name, or NULL */
 const struct cmd_entry *cmd_find(const char *name);
 
@@ -40,6 +45,11 @@ void cmd_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cmd_warn(void *ctx, const char *msg);
 /* NAME --help: usage, summary and options on stdout */
 void cmd_help(const struct cmd_entry *e);
+/* the same text, written to out */
+void cmd_help_to(FILE *out, const struct cmd_entry *e);
+/* asprof-batch(1), in roff, from the texts of --help and of every
+ * command's --help: the man page cannot drift from them */
+void cmd_man(FILE *out);
 /* a usage mistake: one line on stderr that points to --help; returns
  * ASP_EXIT_USAGE */
 int cmd_usage_error(const struct cmd_entry *e, const char *fmt, ...)

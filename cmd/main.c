@@ -17,7 +17,7 @@
 
 const char *cmd_progname = "asprof-batch";
 
-static const struct cmd_entry *const cmd_table[] = {
+const struct cmd_entry *const cmd_table[] = {
 	&cmd_analyze_entry,
 	&cmd_diff_entry,
 	&cmd_dump_entry,
@@ -101,13 +101,18 @@ void cmd_warn(void *ctx, const char *msg)
 	cmd_warning("%s", msg);
 }
 
+void cmd_help_to(FILE *out, const struct cmd_entry *e)
+{
+	fprintf(out, "usage: %s %s %s\n\n%s\n", cmd_progname, e->name, e->usage, e->summary);
+	if (e->help)
+		fprintf(out, "\n%s", e->help);
+	if (e->help_names)
+		e->help_names(out);
+}
+
 void cmd_help(const struct cmd_entry *e)
 {
-	printf("usage: %s %s %s\n\n%s\n", cmd_progname, e->name, e->usage, e->summary);
-	if (e->help)
-		printf("\n%s", e->help);
-	if (e->help_names)
-		e->help_names();
+	cmd_help_to(stdout, e);
 }
 
 int cmd_usage_error(const struct cmd_entry *e, const char *fmt, ...)
@@ -132,7 +137,7 @@ int cmd_bad_option(const struct cmd_entry *e, int c, char **argv)
 	return cmd_usage_error(e, "unknown option '%s'", arg);
 }
 
-static void usage(FILE *out)
+void cmd_usage_to(FILE *out)
 {
 	fprintf(out,
 		"usage: %s [-c RULES.yaml] [-o DIR] RUN...\n"
@@ -149,6 +154,7 @@ static void usage(FILE *out)
 		"\n"
 		"Run '%s COMMAND --help' for a command's options.\n"
 		"  --help       this text\n"
+		"  --man        this text and every command's, as a man page (roff)\n"
 		"  --version    the version\n",
 		cmd_progname);
 }
@@ -186,12 +192,16 @@ int main(int argc, char **argv)
 	standard_fds();
 	opterr = 0; /* commands print their own one-line messages */
 	if (argc < 2) {
-		usage(stderr);
+		cmd_usage_to(stderr);
 		return ASP_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(stdout);
+		cmd_usage_to(stdout);
 		return ASP_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--man")) {
+		cmd_man(stdout);
+		return fflush(stdout) || ferror(stdout) ? ASP_EXIT_USAGE : ASP_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
 		printf("%s %s\n", cmd_progname, PACKAGE_VERSION);
