@@ -8,6 +8,7 @@
 #define ASP_UTIL_H
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -42,6 +43,8 @@ int asp_thread_create(pthread_t *t, void *(*fn)(void *), void *arg);
 void asp_oom_say(const char *what, const char *what_tail, size_t size);
 /* malloc'd printf; dies on out-of-memory */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* the same, of a va_list */
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* the decimal digits of v written backwards, ending just before end;
  * returns the first (at most 20 digits), two digits a division */

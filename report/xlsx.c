@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,8 @@ struct xw {
 	lxw_workbook *wb;
 	lxw_error err; /* the first error of any call */
 	lxw_format *title, *bold, *hdr, *hdr_metric, *ms, *us, *count, *pct, *share, *pval;
+	lxw_format *text; /* text cells: indented, so a number before never runs into them */
+	lxw_format *id;   /* task and thread ids: numbers, no thousands separator */
 	lxw_format *cf_verdict[ASP_V_COUNT], *cf_error, *cf_warning;
 	lxw_format *status[3];
 };
@@ -63,8 +66,36 @@ static void put_str(struct xw *x, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, c
 	if (!s)
 		return;
 	char *t = clean_str(s);
-	chk(x, worksheet_write_string(ws, r, c, t, f));
+	chk(x, worksheet_write_string(ws, r, c, t, f ? f : x->text));
 	free(t);
+}
+
+/* put_str of a printf-style text, with the text cells' format */
+static void put_strf(struct xw *x, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *fmt,
+		     ...) __attribute__((format(printf, 5, 6)));
+static void put_strf(struct xw *x, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *fmt,
+		     ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *t = xvasprintf(fmt, ap);
+	va_end(ap);
+	put_str(x, ws, r, c, t, NULL);
+	free(t);
+}
+
+/* a list of ids ("3" or "1, 4, 7"): one id is a number, several are text */
+static void put_ids(struct xw *x, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *s)
+{
+	if (!s)
+		return;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (*s >= '0' && *s <= '9' && !*end && !errno && v < (1ULL << 53))
+		chk(x, worksheet_write_number(ws, r, c, (double)v, x->id));
+	else
+		put_str(x, ws, r, c, s, NULL);
 }
 
 static void put_num(struct xw *x, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, double v,
@@ -257,69 +288,82 @@ static char *join_names(char **v, size_t n)
 	return b.data ? b.data : xstrdup("");
 }
 
-static void sheet_summary(struct xw *x, const struct asp_batch *b)
+/* the rows whose change counts (regressed, then improved), the largest
+ * relative change first */
+static int changed_cmp(const void *a, const void *b)
 {
-	lxw_worksheet *ws = workbook_add_worksheet(x->wb, "Summary");
-	if (!ws) {
-		chk(x, LXW_ERROR_MEMORY_MALLOC_FAILED);
-		return;
-	}
-	worksheet_set_landscape(ws);
-	worksheet_fit_to_pages(ws, 1, 0);
-	static const double widths[] = { 24, 26, 16, 54, 10, 16, 16, 44 };
-	for (size_t i = 0; i < ASP_ARRAY_SIZE(widths); i++)
-		chk(x, worksheet_set_column(ws, (lxw_col_t)i, (lxw_col_t)i, widths[i], NULL));
+	const struct asp_cmp_row *x = *(const struct asp_cmp_row *const *)a;
+	const struct asp_cmp_row *y = *(const struct asp_cmp_row *const *)b;
+	if (x->verdict != y->verdict)
+		return x->verdict == ASP_V_REGRESSED ? -1 : 1;
+	double dx = fabs(x->rel_change), dy = fabs(y->rel_change);
+	if (dx != dy)
+		return dx > dy ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
 
-	lxw_row_t r = 0;
-	put_str(x, ws, r, 0, "asprof batch report", x->title);
-	r += 2;
-	int st = b->status < 0 ? 2 : b->status > 2 ? 2 : b->status;
-	kv_str(x, ws, &r, "Status", status_text(b->status), x->status[st]);
-	kv_num(x, ws, &r, "Exit status", b->status, NULL);
-	kv_str(x, ws, &r, "Reason", b->status_reason ? b->status_reason : "", NULL);
-	kv_num(x, ws, &r, "Runs analysed", (double)b->nruns, NULL);
-	kv_num(x, ws, &r, "Runs skipped", (double)b->nskipped, NULL);
-	if (b->rules) {
-		kv_str(x, ws, &r, "Rules", b->rules->path ? b->rules->path : "built-in defaults",
-		       NULL);
-		put_str(x, ws, r, 0, "Blocking warning (ms)", x->bold);
-		put_ms(x, ws, r++, 1, (double)b->rules->warning_ns);
-		put_str(x, ws, r, 0, "Blocking error (ms)", x->bold);
-		put_ms(x, ws, r++, 1, (double)b->rules->error_ns);
-		put_str(x, ws, r, 0, "Slow poll (µs)", x->bold);
-		put_us(x, ws, r++, 1, (double)b->rules->slow_poll_ns);
-	}
-	r++;
+static void header_row(struct xw *x, lxw_worksheet *ws, lxw_row_t r, const char *const *h,
+		       size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (h[i][0])
+			put_str(x, ws, r, (lxw_col_t)i, h[i], x->hdr);
+}
 
-	const struct asp_comparison *c = b->cmp;
-	put_str(x, ws, r++, 0, "Comparison", x->title);
-	if (!c) {
-		put_str(x, ws, r++, 0, NO_COMPARISON, NULL);
+/* What regressed and improved, first on the sheet: one row each, the
+ * change with its interval, both sides' metric and why */
+static void summary_changes(struct xw *x, lxw_worksheet *ws, lxw_row_t *rp,
+			    const struct asp_comparison *c)
+{
+	lxw_row_t r = *rp;
+	const struct asp_cmp_row **rows = xcalloc(c->nrows ? c->nrows : 1, sizeof(*rows));
+	size_t n = 0;
+	for (size_t i = 0; i < c->nrows; i++)
+		if (c->rows[i].verdict == ASP_V_REGRESSED || c->rows[i].verdict == ASP_V_IMPROVED)
+			rows[n++] = &c->rows[i];
+	asp_qsort(rows, n, sizeof(*rows), changed_cmp);
+	const char *metric = asp_metric_name(c->metric);
+	put_str(x, ws, r++, 0, "What changed", x->title);
+	if (!n) {
+		put_str(x, ws, r++, 0, "nothing regressed or improved beyond the noise", NULL);
 	} else {
-		char *base = join_names(c->base_runs, c->nbase);
-		char *new_ = join_names(c->new_runs, c->nnew);
-		kv_str(x, ws, &r, "Verdict metric", asp_metric_name(c->metric), NULL);
-		kv_str(x, ws, &r, "Base runs", base, NULL);
-		kv_str(x, ws, &r, "New runs", new_, NULL);
-		free(base);
-		free(new_);
-		put_str(x, ws, r, 0, "Verdict", x->hdr);
-		put_str(x, ws, r++, 1, "Rows", x->hdr);
-		lxw_row_t first = r;
-		for (int v = 0; v < ASP_V_COUNT; v++) {
-			put_str(x, ws, r, 0, asp_verdict_name(v), NULL);
-			put_count(x, ws, r++, 1, (double)c->counts[v]);
+		char *hb = xasprintf("Base %s (µs)", metric), *hn = xasprintf("New %s (µs)", metric);
+		const char *const h[] = { "Verdict", "Future", "Change", "Interval low",
+					  "Interval high", hb, hn, "Why" };
+		header_row(x, ws, r, h, ASP_ARRAY_SIZE(h));
+		free(hb);
+		free(hn);
+		lxw_row_t first = ++r;
+		for (size_t i = 0; i < n; i++, r++) {
+			const struct asp_cmp_row *row = rows[i];
+			put_str(x, ws, r, 0, asp_verdict_name(row->verdict), NULL);
+			put_str(x, ws, r, 1, row->name, NULL);
+			put_num(x, ws, r, 2, row->rel_change, x->pct);
+			if (row->ratio_lo != 1 || row->ratio_hi != 1) {
+				put_num(x, ws, r, 3, row->ratio_lo - 1, x->pct);
+				put_num(x, ws, r, 4, row->ratio_hi - 1, x->pct);
+			}
+			put_us(x, ws, r, 5, row->metric_base);
+			put_us(x, ws, r, 6, row->metric_new);
+			put_str(x, ws, r, 7, row->reason, NULL);
 		}
 		cf_verdicts(x, ws, first, 0, r - 1);
-		kv_num(x, ws, &r, "New blocking findings", (double)c->nnew_findings, x->count);
-		if (c->confidence > 0)
-			kv_num(x, ws, &r, "Interval confidence", c->confidence, x->pct);
-		for (size_t i = 0; i < c->nnotes; i++)
-			kv_str(x, ws, &r, "Note", c->notes[i], NULL);
 	}
-	r++;
+	size_t via = c->counts[ASP_V_VIA];
+	if (via) {
+		put_strf(x, ws, r++, 0, "%zu more %s only through a future %s awaits (Comparison sheet, "
+			 "verdict via)", via, via == 1 ? "future grew" : "futures grew",
+			 via == 1 ? "it" : "they");
+	}
+	free(rows);
+	*rp = r + 1;
+}
 
-	/* the worst groups of findings across runs */
+/* the worst groups of findings across runs */
+static void summary_findings(struct xw *x, lxw_worksheet *ws, lxw_row_t *rp,
+			     const struct asp_batch *b)
+{
+	lxw_row_t r = *rp;
 	size_t n = 0;
 	for (size_t i = 0; i < b->nruns; i++)
 		n += b->runs[i]->ngroups;
@@ -333,50 +377,125 @@ static void sheet_summary(struct xw *x, const struct asp_batch *b)
 	if (!n) {
 		put_str(x, ws, r++, 0, "no findings", NULL);
 	} else {
-		static const char *const h[] = { "Run", "Rule", "Severity", "Future", "Polls",
-						 "Longest (ms)", "Threshold (ms)", "Culprit" };
-		for (size_t i = 0; i < ASP_ARRAY_SIZE(h); i++)
-			put_str(x, ws, r, (lxw_col_t)i, h[i], x->hdr);
+		static const char *const h[] = { "Run", "Future", "Severity", "Polls",
+						 "Longest (ms)", "Threshold (ms)", "Rule", "Culprit" };
+		header_row(x, ws, r, h, ASP_ARRAY_SIZE(h));
 		lxw_row_t first = ++r;
 		for (size_t i = 0; i < n && i < WORST_FINDINGS; i++, r++) {
 			const struct asp_finding_group *g = all[i].g;
 			const struct asp_finding *f = &all[i].run->findings[g->worst];
 			put_str(x, ws, r, 0, all[i].run->name, NULL);
-			put_str(x, ws, r, 1, g->rule, NULL);
+			put_str(x, ws, r, 1, g->future, NULL);
 			put_str(x, ws, r, 2, asp_severity_name(g->severity), NULL);
-			put_str(x, ws, r, 3, g->future, NULL);
-			put_count(x, ws, r, 4, (double)g->count);
-			put_ms(x, ws, r, 5, (double)g->longest_ns);
-			put_ms(x, ws, r, 6, (double)f->threshold_ns);
+			put_count(x, ws, r, 3, (double)g->count);
+			put_ms(x, ws, r, 4, (double)g->longest_ns);
+			put_ms(x, ws, r, 5, (double)f->threshold_ns);
+			put_str(x, ws, r, 6, g->rule, NULL);
 			char *culprit = asp_finding_culprit(f);
 			put_str(x, ws, r, 7, culprit, NULL);
 			free(culprit);
 		}
 		cf_severities(x, ws, first, 2, r - 1);
+		if (n > WORST_FINDINGS)
+			put_strf(x, ws, r++, 0, "%zu more on the Findings sheet", n - WORST_FINDINGS);
 	}
 	free(all);
+	*rp = r + 1;
+}
 
-	if (c && c->nnew_findings) {
-		r++;
-		put_str(x, ws, r++, 0, "Blocking findings new in the new runs", x->title);
-		static const char *const h[] = { "Run", "", "Severity", "Future", "",
-						 "Duration (ms)", "Threshold (ms)", "Culprit" };
-		for (size_t i = 0; i < ASP_ARRAY_SIZE(h); i++)
-			put_str(x, ws, r, (lxw_col_t)i, h[i], x->hdr);
-		lxw_row_t first = ++r;
-		for (size_t i = 0; i < c->nnew_findings; i++, r++) {
-			const struct asp_cmp_finding *f = &c->new_findings[i];
-			put_str(x, ws, r, 0, f->run, NULL);
-			put_str(x, ws, r, 2, asp_severity_name(f->severity), NULL);
-			put_str(x, ws, r, 3, f->future, NULL);
-			put_ms(x, ws, r, 5, (double)f->duration_ns);
-			put_ms(x, ws, r, 6, (double)f->threshold_ns);
-			char *culprit = asp_culprit_text(f->culprit, f->culprit_calls, f->culprit_opaque,
-							 f->culprit_self, f->no_culprit);
-			put_str(x, ws, r, 7, culprit, NULL);
-			free(culprit);
+/* blocking findings of the new runs whose future had none in the base */
+static void summary_new_findings(struct xw *x, lxw_worksheet *ws, lxw_row_t *rp,
+				 const struct asp_comparison *c)
+{
+	lxw_row_t r = *rp;
+	put_str(x, ws, r++, 0, "Blocking findings new in the new runs", x->title);
+	static const char *const h[] = { "Run", "Future", "Severity", "",
+					 "Duration (ms)", "Threshold (ms)", "", "Culprit" };
+	header_row(x, ws, r, h, ASP_ARRAY_SIZE(h));
+	lxw_row_t first = ++r;
+	for (size_t i = 0; i < c->nnew_findings; i++, r++) {
+		const struct asp_cmp_finding *f = &c->new_findings[i];
+		put_str(x, ws, r, 0, f->run, NULL);
+		put_str(x, ws, r, 1, f->future, NULL);
+		put_str(x, ws, r, 2, asp_severity_name(f->severity), NULL);
+		put_ms(x, ws, r, 4, (double)f->duration_ns);
+		put_ms(x, ws, r, 5, (double)f->threshold_ns);
+		char *culprit = asp_culprit_text(f->culprit, f->culprit_calls, f->culprit_opaque,
+						 f->culprit_self, f->no_culprit);
+		put_str(x, ws, r, 7, culprit, NULL);
+		free(culprit);
+	}
+	cf_severities(x, ws, first, 2, r - 1);
+	*rp = r + 1;
+}
+
+/* The Summary sheet leads with the verdict, what regressed and the worst
+ * findings; the batch's settings and counts come after. */
+static void sheet_summary(struct xw *x, const struct asp_batch *b)
+{
+	lxw_worksheet *ws = workbook_add_worksheet(x->wb, "Summary");
+	if (!ws) {
+		chk(x, LXW_ERROR_MEMORY_MALLOC_FAILED);
+		return;
+	}
+	worksheet_set_landscape(ws);
+	worksheet_fit_to_pages(ws, 1, 0);
+	static const double widths[] = { 22, 54, 12, 13, 13, 15, 15, 60 };
+	for (size_t i = 0; i < ASP_ARRAY_SIZE(widths); i++)
+		chk(x, worksheet_set_column(ws, (lxw_col_t)i, (lxw_col_t)i, widths[i], NULL));
+
+	lxw_row_t r = 0;
+	put_str(x, ws, r, 0, "asprof batch report", x->title);
+	r += 2;
+	int st = b->status < 0 ? 2 : b->status > 2 ? 2 : b->status;
+	kv_str(x, ws, &r, "Status", status_text(b->status), x->status[st]);
+	kv_str(x, ws, &r, "Reason", b->status_reason ? b->status_reason : "", NULL);
+	r++;
+
+	const struct asp_comparison *c = b->cmp;
+	if (c)
+		summary_changes(x, ws, &r, c);
+	summary_findings(x, ws, &r, b);
+	if (c && c->nnew_findings)
+		summary_new_findings(x, ws, &r, c);
+
+	put_str(x, ws, r++, 0, "The batch", x->title);
+	kv_num(x, ws, &r, "Exit status", b->status, NULL);
+	kv_num(x, ws, &r, "Runs analysed", (double)b->nruns, x->count);
+	kv_num(x, ws, &r, "Runs skipped", (double)b->nskipped, x->count);
+	if (b->rules) {
+		kv_str(x, ws, &r, "Rules", b->rules->path ? b->rules->path : "built-in defaults",
+		       NULL);
+		kv_num(x, ws, &r, "Blocking warning (ms)", (double)b->rules->warning_ns / 1e6, x->ms);
+		kv_num(x, ws, &r, "Blocking error (ms)", (double)b->rules->error_ns / 1e6, x->ms);
+		kv_num(x, ws, &r, "Slow poll (µs)", (double)b->rules->slow_poll_ns / 1e3, x->us);
+	}
+	r++;
+
+	put_str(x, ws, r++, 0, "Comparison", x->title);
+	if (!c) {
+		put_str(x, ws, r++, 0, NO_COMPARISON, NULL);
+	} else {
+		char *base = join_names(c->base_runs, c->nbase);
+		char *new_ = join_names(c->new_runs, c->nnew);
+		kv_str(x, ws, &r, "Verdict metric", asp_metric_name(c->metric), NULL);
+		kv_str(x, ws, &r, "Base runs", base, NULL);
+		kv_str(x, ws, &r, "New runs", new_, NULL);
+		free(base);
+		free(new_);
+		put_str(x, ws, r, 0, "Verdict", x->hdr);
+		put_str(x, ws, r++, 1, "Futures", x->hdr);
+		lxw_row_t first = r;
+		for (int v = 0; v < ASP_V_COUNT; v++) {
+			put_str(x, ws, r, 0, asp_verdict_name(v), NULL);
+			put_count(x, ws, r++, 1, (double)c->counts[v]);
 		}
-		cf_severities(x, ws, first, 2, r - 1);
+		cf_verdicts(x, ws, first, 0, r - 1);
+		kv_num(x, ws, &r, "New blocking findings", (double)c->nnew_findings, x->count);
+		if (c->confidence > 0)
+			kv_num(x, ws, &r, "Interval confidence", c->confidence, x->share);
+		for (size_t i = 0; i < c->nnotes; i++)
+			kv_str(x, ws, &r, "Note", c->notes[i], NULL);
 	}
 	worksheet_activate(ws);
 }
@@ -542,7 +661,7 @@ static void sheet_futures(struct xw *x, const struct asp_batch *b)
 			struct asp_buf ids = { 0 };
 			for (size_t t = 0; t < f->ntask_ids; t++)
 				asp_buf_printf(&ids, "%s%u", t ? ", " : "", (unsigned)f->task_ids[t]);
-			put_str(x, ws, r, c, ids.data, NULL);
+			put_ids(x, ws, r, c, ids.data);
 			asp_buf_free(&ids);
 			/* own time outside the futures it polls */
 			put_ms(x, ws, r, c + 1, (double)f->self_ns);
@@ -592,7 +711,7 @@ static void sheet_tasks(struct xw *x, const struct asp_batch *b)
 			struct asp_buf tids = { 0 };
 			for (size_t k2 = 0; k2 < t->ntids; k2++)
 				asp_buf_printf(&tids, "%s%d", k2 ? ", " : "", t->tids[k2]);
-			put_str(x, ws, r, c, tids.data, NULL);
+			put_ids(x, ws, r, c, tids.data);
 			asp_buf_free(&tids);
 		}
 	}
@@ -648,7 +767,7 @@ static void sheet_findings(struct xw *x, const struct asp_batch *b)
 			put_ms(x, ws, r, 6, (double)g->total_ns);
 			put_ms(x, ws, r, 7, (double)f->threshold_ns);
 			char *tasks = asp_group_tasks_text(g, 0, false);
-			put_str(x, ws, r, 8, tasks, NULL);
+			put_ids(x, ws, r, 8, tasks);
 			free(tasks);
 			put_doing(x, ws, r, 9, f);
 			char *culprit = asp_finding_culprit(f);
@@ -815,7 +934,8 @@ static void comparison_chart(struct xw *x, lxw_worksheet *ws, const struct asp_c
 		lxw_chart_fill fill = { .color = s ? 0xC0504D : 0x4F81BD };
 		chart_series_set_fill(series, &fill);
 	}
-	char *ct = xasprintf("Largest %s changes (top %zu by |relative change|)", metric, n);
+	char *ct = xasprintf("%s own poll time, base and new: the %zu %s that changed most", metric,
+			     n, n == 1 ? "future" : "futures");
 	chart_title_set_name(chart, ct);
 	free(ct);
 	char *xt = xasprintf("%s poll duration (µs)", metric);
@@ -999,6 +1119,9 @@ static void make_formats(struct xw *x)
 	x->ms = fmt_num(x, "#,##0.000 \"ms\"");
 	x->us = fmt_num(x, "#,##0.0 \"µs\"");
 	x->count = fmt_num(x, "#,##0");
+	x->id = fmt_num(x, "0");
+	if ((x->text = fmt(x)))
+		format_set_indent(x->text, 1);
 	x->pct = fmt_num(x, "+0.0%;-0.0%;0.0%");
 	x->share = fmt_num(x, "0.0%");
 	x->pval = fmt_num(x, "[<0.0001]0.0E+00;0.0000");

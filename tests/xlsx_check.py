@@ -119,11 +119,11 @@ def check_summary(ws, s):
         same(kv.get("Reason"), s["status_reason"], "Summary: reason")
     cmp = s.get("comparison")
     if cmp and "counts" in cmp:
-        # the verdict table: "Verdict" | "Rows", one row per verdict
+        # the verdict table: "Verdict" | "Futures", one row per verdict
         seen = {}
         in_table = False
         for r in ws.iter_rows(min_row=1, max_col=2, values_only=True):
-            if r[0] == "Verdict" and r[1] == "Rows":
+            if r[0] == "Verdict" and r[1] == "Futures":
                 in_table = True
                 continue
             if in_table:
@@ -132,10 +132,47 @@ def check_summary(ws, s):
                 seen[r[0]] = r[1]
         for v, n in cmp["counts"].items():
             same(seen.get(v), n, f"Summary: verdict count {v}")
+        check_summary_changes(ws, cmp)
     elif "comparison" in s and cmp is None:
         if not any(isinstance(v, str) and v.startswith(NO_COMPARISON)
                    for r in ws.iter_rows(values_only=True) for v in r):
             bad("Summary: does not say there is no comparison")
+
+
+def check_summary_changes(ws, cmp):
+    """The Summary leads with what changed: every regressed and improved
+    future of the comparison, regressions first, above the findings and
+    the batch's settings, its change a number"""
+    rows = list(ws.iter_rows(values_only=True))
+    at = next((i for i, r in enumerate(rows) if r[0] == "What changed"), None)
+    settings = next((i for i, r in enumerate(rows) if r[0] == "The batch"), None)
+    if at is None or settings is None or at > settings:
+        bad("Summary: 'What changed' does not come before the batch's settings")
+        return
+    want = [r for r in cmp.get("rows", []) if r.get("verdict") in ("regressed", "improved")]
+    got = []
+    for r in rows[at + 2:]:
+        if r[0] not in ("regressed", "improved"):
+            break
+        got.append(r)
+    if not want:
+        if got or not any(isinstance(v, str) and v.startswith("nothing regressed")
+                          for v in rows[at + 1]):
+            bad("Summary: what changed lists rows, or does not say nothing changed")
+        return
+    same(sorted(r[1] for r in got), sorted(r["name"] for r in want), "Summary: what changed")
+    verdicts = [r[0] for r in got]
+    if verdicts != sorted(verdicts, key=lambda v: v != "regressed"):
+        bad(f"Summary: regressions do not come first: {verdicts}")
+    by_name = {r["name"]: r for r in want}
+    for r in got:
+        w = by_name.get(r[1])
+        if w is None:
+            continue
+        if not isinstance(r[2], (int, float)):
+            bad(f"Summary: the change of {r[1]!r} is not a number: {r[2]!r}")
+        else:
+            close(r[2], w["rel_change"], 1, f"Summary: change of {r[1]}")
 
 
 def run_of(r):
@@ -203,6 +240,18 @@ def check_futures(ws, s):
         check_own(row, f, what)
         close(row.get("Self (ms)"), f.get("self_ns", 0), 1e6, f"{what}: self")
         same(row.get("Task root"), "yes" if f.get("task_root") else "no", f"{what}: task root")
+        same_ids(row.get("Tasks"), f.get("task_ids"), f"{what}: tasks")
+
+
+def same_ids(cell, ids, what):
+    """one id is a number (it sorts and filters as one), several a list"""
+    if ids is None:
+        return
+    if len(ids) == 1:
+        if not isinstance(cell, (int, float)) or cell != ids[0]:
+            bad(f"{what}: {cell!r}, expected the number {ids[0]}")
+    elif ids and cell != ", ".join(str(i) for i in ids):
+        bad(f"{what}: {cell!r}, expected {ids}")
 
 
 def check_own(row, o, what):
@@ -227,6 +276,7 @@ def check_tasks(ws, s):
         same(row.get("Task"), t.get("id"), f"{what}: id")
         same(row.get("Root future"), t.get("root"), f"{what}: root")
         same(row.get("Polls"), t.get("polls"), f"{what}: polls")
+        same_ids(row.get("Threads"), t.get("tids"), f"{what}: threads")
         close(row.get("Busy (ms)"), t.get("busy_ns"), 1e6, f"{what}: busy")
         close(row.get("First poll (ms)"), t.get("first_poll_ns"), 1e6, f"{what}: first poll")
         check_own(row, t, what)

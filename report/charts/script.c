@@ -112,12 +112,8 @@ void dat_comment(struct asp_buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *line = NULL;
-	if (vasprintf(&line, fmt, ap) < 0)
-		line = NULL;
+	char *line = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (!line)
-		line = xstrdup("?");
 	asp_buf_append(b, "# ", 2);
 	asp_buf_show(b, line, ASP_SHOW_CONTROLS); /* a newline would end the comment */
 	asp_buf_append(b, "\n", 1);
