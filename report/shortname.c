@@ -63,37 +63,115 @@ static bool is_hash(struct seg g)
 	return true;
 }
 
-/* append a segment with each top-level <...> collapsed to <…> */
-static void append_collapsed(struct asp_buf *b, struct seg g)
+static void append_short_path(struct asp_buf *b, const char *s, size_t n, int level, int args);
+
+/* is the segment a closure: "{closure#N}" (v0) or "{{closure}}" (legacy)? */
+static bool is_closure(struct seg g)
+{
+	return g.n > 2 && g.p[0] == '{' && g.p[g.n - 1] == '}';
+}
+
+/* append a segment; its top-level <...> with each argument shortened when
+ * args > 0 (the arguments' own arguments one level less), else as <…> */
+static void append_segment(struct asp_buf *b, struct seg g, int args)
 {
 	for (size_t i = 0; i < g.n;) {
-		if (g.p[i] == '<') {
-			asp_buf_append(b, "<\u2026>", strlen("<\u2026>"));
-			i = group_end(g.p, i, g.n);
-		} else {
+		if (g.p[i] != '<') {
 			asp_buf_append(b, g.p + i, 1);
 			i++;
+			continue;
 		}
+		size_t end = group_end(g.p, i, g.n);
+		if (args <= 0 || end - i < 3 || g.p[end - 1] != '>') {
+			asp_buf_append(b, "<\u2026>", strlen("<\u2026>"));
+			i = end;
+			continue;
+		}
+		asp_buf_append(b, "<", 1);
+		/* the arguments, split at top-level commas */
+		size_t a = i + 1, last = end - 1;
+		bool first = true;
+		for (size_t j = a; j <= last; j++) {
+			if (j < last && is_open(g.p[j])) {
+				j = group_end(g.p, j, last) - 1;
+				continue;
+			}
+			if (j < last && g.p[j] != ',')
+				continue;
+			size_t lo = a, hi = j;
+			while (lo < hi && g.p[lo] == ' ')
+				lo++;
+			if (!first)
+				asp_buf_append(b, ", ", 2);
+			first = false;
+			append_short_path(b, g.p + lo, hi - lo, 0, args - 1);
+			a = j + 1;
+		}
+		asp_buf_append(b, ">", 1);
+		i = end;
 	}
 }
 
-/* the last meaningful segment of a path and the closure / generic segments after it */
-static void append_short_path(struct asp_buf *b, const char *s, size_t n)
+/* "<Type as Trait>::rest": the type's short path, and rest unless it is
+ * poll; 0 when s is not of that shape */
+static bool append_qualified(struct asp_buf *b, const char *s, size_t n, int level, int args)
 {
+	if (!n || s[0] != '<')
+		return false;
+	size_t end = group_end(s, 0, n);
+	if (end < 2 || s[end - 1] != '>') { /* not closed: what follows the '<' */
+		append_short_path(b, s + 1, n - 1, level, args);
+		return true;
+	}
+	const char *inner = s + 1;
+	size_t inner_n = end - 2, type_n = inner_n;
+	for (size_t i = 0; i < inner_n;) {
+		if (is_open(inner[i])) {
+			i = group_end(inner, i, inner_n);
+		} else if (!strncmp(inner + i, " as ", 4)) {
+			type_n = i;
+			break;
+		} else {
+			i++;
+		}
+	}
+	append_short_path(b, inner, type_n, level, args);
+	const char *rest = s + end;
+	size_t rest_n = n - end;
+	if (rest_n >= 2 && !strncmp(rest, "::", 2)) {
+		rest += 2;
+		rest_n -= 2;
+	}
+	if (rest_n && !(rest_n == 4 && !strncmp(rest, "poll", 4))) {
+		asp_buf_append(b, "::", 2);
+		append_short_path(b, rest, rest_n, 0, args);
+	}
+	return true;
+}
+
+/* The last meaningful segment of a path, and `level` more before it; the
+ * closure of an async fn's body (one trailing closure) and a trailing
+ * poll say nothing the segment before does not. */
+static void append_short_path(struct asp_buf *b, const char *s, size_t n, int level, int args)
+{
+	if (append_qualified(b, s, n, level, args))
+		return;
 	struct seg segs[64];
 	size_t count = split_path(s, n, segs, ASP_ARRAY_SIZE(segs));
 	while (count > 1 && is_hash(segs[count - 1]))
 		count--;
-	/* closures, generic arguments and a trailing "poll" say little alone */
+	if (count > 1 && is_closure(segs[count - 1]) && !is_closure(segs[count - 2]))
+		count--; /* f::{closure#0}: the body of async fn f */
 	size_t k = count - 1;
 	while (k > 0 && segs[k].n && (segs[k].p[0] == '{' || segs[k].p[0] == '<'))
 		k--;
 	if (k > 0 && k == count - 1 && segs[k].n == 4 && !memcmp(segs[k].p, "poll", 4))
 		k--;
+	k = (size_t)level >= k ? 0 : k - (size_t)level;
 	for (size_t i = k; i < count; i++) {
 		if (i > k)
 			asp_buf_append(b, "::", 2);
-		append_collapsed(b, segs[i]);
+		append_segment(b, segs[i], args);
 	}
 }
 
@@ -127,41 +205,61 @@ void asp_cut_chars(char *s, size_t max)
 	memcpy(s + keep, "\u2026", sizeof("\u2026"));
 }
 
-char *asp_short_name(const char *name, size_t max)
+/* the short name at a level (more leading path segments), uncut */
+static char *short_at(const char *name, int level)
 {
 	struct asp_buf b = { 0 };
-	size_t n = strlen(name);
-	if (n && name[0] == '<') {
-		/* <Type as Trait>::method: the type, and the method unless it is poll */
-		size_t end = group_end(name, 0, n);
-		const char *inner = name + 1;
-		size_t inner_n = end > 1 && name[end - 1] == '>' ? end - 2 : end - 1;
-		size_t type_n = inner_n;
-		for (size_t i = 0; i < inner_n;) {
-			if (is_open(inner[i])) {
-				i = group_end(inner, i, inner_n);
-			} else if (!strncmp(inner + i, " as ", 4)) {
-				type_n = i;
-				break;
-			} else {
-				i++;
-			}
-		}
-		append_short_path(&b, inner, type_n);
-		const char *rest = name + end;
-		if (!strncmp(rest, "::", 2))
-			rest += 2;
-		if (*rest && strcmp(rest, "poll")) {
-			asp_buf_append(&b, "::", 2);
-			append_short_path(&b, rest, strlen(rest));
-		}
-	} else {
-		append_short_path(&b, name, n);
-	}
+	append_short_path(&b, name, strlen(name), level, 1);
 	if (!b.data || !b.len) {
 		asp_buf_free(&b);
-		b.data = xstrdup(name);
+		return xstrdup(name);
 	}
-	asp_cut_chars(b.data, max);
 	return b.data;
+}
+
+char *asp_short_name(const char *name, size_t max)
+{
+	char *s = short_at(name, 0);
+	asp_cut_chars(s, max);
+	return s;
+}
+
+char **asp_short_names(const char *const *names, size_t n, size_t max)
+{
+	char **out = xcalloc(n ? n : 1, sizeof(*out));
+	int *level = xcalloc(n ? n : 1, sizeof(*level));
+	bool *bumped = xcalloc(n ? n : 1, sizeof(*bumped));
+	for (size_t i = 0; i < n; i++)
+		out[i] = short_at(names[i], 0);
+	/* a label two names share gets one more leading segment on both, until
+	 * they differ or the names are whole */
+	for (int round = 0; round < 8; round++) {
+		bool again = false;
+		for (size_t i = 0; i < n; i++) {
+			bumped[i] = false;
+			bool dup = false;
+			for (size_t j = 0; j < n && !dup; j++)
+				dup = j != i && strcmp(names[i], names[j]) && !strcmp(out[i], out[j]);
+			if (dup && strcmp(out[i], names[i])) {
+				level[i]++;
+				bumped[i] = again = true;
+			}
+		}
+		if (!again)
+			break;
+		for (size_t i = 0; i < n; i++) {
+			if (!bumped[i])
+				continue;
+			char *t = short_at(names[i], level[i]);
+			if (!strcmp(t, out[i])) /* no more segments: whole */
+				t = (free(t), xstrdup(names[i]));
+			free(out[i]);
+			out[i] = t;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		asp_cut_chars(out[i], max);
+	free(level);
+	free(bumped);
+	return out;
 }

@@ -106,7 +106,7 @@ run "$TMP/fake" ASPROF_GNUPLOT="$fake" FAKE_LOG="$TMP/fake.log"
 check "a failing gnuplot: exit 1, the regression's (got $st)" [ "$st" -eq 1 ]
 told() {
 	[ "$(grep -c gnuplot "$TMP/stderr")" -eq 1 ] &&
-		grep -q "^asprof-batch: warning: $TMP/fake/charts/dist-parse_batch-closure-0.gp: gnuplot failed: boom: cannot draw (index.md shows the charts drawn)\$" \
+		grep -q "^asprof-batch: warning: $TMP/fake/charts/dist-parse_batch.gp: gnuplot failed: boom: cannot draw (index.md shows the charts drawn)\$" \
 			"$TMP/stderr"
 }
 check "... one line naming the first chart: $(grep gnuplot "$TMP/stderr" | head -1)" told
@@ -152,5 +152,34 @@ else
 	check "without gnuplot: scripts and data written" \
 		[ -s "$c/trend-p99.gp" -a -s "$c/trend-p99.dat" -a -s "$c/trend-busy.gp" ]
 	check "without gnuplot: no images" [ -z "$(find "$c" -name '*.png' -o -name '*.svg')" ]
+
+	# what the charts say (their scripts, no gnuplot needed)
+	h=$c/hist-regress_new_1.gp
+	check "a histogram shows the blocking warning threshold as a line" sh -c \
+		'grep -q "^    set arrow 1 from 10000, graph 0 to 10000, graph 1 nohead" "$1" &&
+		 grep -q "^    set label 1 \"warning 10 ms\"" "$1"' - "$h"
+	check "... of the own poll times the rules judge (the runs have context switches)" \
+		grep -q "title 'Own poll time (on CPU + blocked), run regress_new_1" "$h"
+	check "legends name an async fn by its name, not its body's closure" sh -c \
+		'grep -q "title '"'"'parse_batch'"'"'" "$1" && ! grep -q "title '"'"'[^'"'"']*{closure" "$1"' \
+		- "$c/trend-p99.gp"
+	# a trend only across runs of one program
+	set +e
+	ASPROF_GNUPLOT=/nonexistent "$ASPROF" -q -o "$TMP/progs" "$FIXTURES/regress_base_1" \
+		"$FIXTURES/regress_base_2" "$FIXTURES/tokio_mt" "$FIXTURES/tokio_mt_args" \
+		"$FIXTURES/loaded_mcount" >/dev/null 2>&1
+	set -e
+	trends=$(cd "$TMP/progs/charts" && ls trend-*.gp 2>/dev/null | tr '\n' ' ')
+	check "two programs of two runs each and one of one: a trend pair per program of two runs ($trends)" \
+		[ "$trends" = "trend-busy-regress.gp trend-busy-tokio_mt.gp trend-p99-regress.gp trend-p99-tokio_mt.gp " ]
+	check "... each over its own program's runs only" sh -c \
+		'grep -q "^# run 2: regress_base_2 " "$1" && ! grep -q "tokio_mt\|loaded" "$1"' \
+		- "$TMP/progs/charts/trend-p99-regress.dat"
+	set +e
+	ASPROF_GNUPLOT=/nonexistent "$ASPROF" -q -o "$TMP/progs1" "$FIXTURES/regress_base_1" \
+		"$FIXTURES/tokio_mt" >/dev/null 2>&1
+	set -e
+	check "two programs of one run each: no trend" \
+		[ -z "$(cd "$TMP/progs1/charts" && ls trend-* 2>/dev/null)" ]
 fi
 tap_done

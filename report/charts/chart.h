@@ -75,10 +75,17 @@ void gp_log_tics(struct asp_buf *gp, const char *axis, double lo, double hi,
 
 /* ---- the chart kinds: each writes its .dat and .gp into the stage */
 int chart_dist(struct charts *c, const struct asp_cmp_row *row, char **err);
+/* the runs a trend is drawn over: the batch's, or one program's when the
+ * batch holds several (program: its name, else NULL) */
+struct trend_runs {
+	const struct asp_result **runs;
+	size_t n;
+	const char *program;
+};
 /* futures by busy time summed over runs, most first; *n gets the count */
-struct top *top_futures(const struct asp_batch *b, size_t *n);
-int chart_trend(struct charts *c, const struct top *top, size_t ntop, bool busy,
-		char **err);
+struct top *top_futures(const struct asp_result *const *runs, size_t nruns, size_t *n);
+int chart_trend(struct charts *c, const struct trend_runs *tr, const struct top *top, size_t ntop,
+		bool busy, char **err);
 int chart_hist(struct charts *c, const struct asp_result *run, char **err);
 
 /* ---- gnuplot.c */

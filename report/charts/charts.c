@@ -41,6 +41,52 @@ static bool same_as_future_row(const struct asp_comparison *c, const struct asp_
 	return false;
 }
 
+/* the program a run recorded: its executable's file name */
+static const char *program_of(const struct asp_result *r)
+{
+	if (!r->exe || !*r->exe)
+		return "(program unknown)";
+	const char *slash = strrchr(r->exe, '/');
+	return slash && slash[1] ? slash + 1 : r->exe;
+}
+
+/* A trend needs two runs of one program (one run's would be a column of
+ * dots, and unrelated programs' futures do not line up): the batch's runs
+ * when they are all one program's, else each program's that has two. */
+static int draw_trends(struct charts *c, char **err)
+{
+	const struct asp_batch *b = c->b;
+	const struct asp_result **runs = xcalloc(b->nruns ? b->nruns : 1, sizeof(*runs));
+	bool one = true;
+	for (size_t r = 1; r < b->nruns && one; r++)
+		one = !strcmp(program_of(b->runs[r]), program_of(b->runs[0]));
+	int rc = 0;
+	for (size_t first = 0; first < b->nruns && rc == 0; first++) {
+		const char *prog = program_of(b->runs[first]);
+		bool seen = false;
+		for (size_t r = 0; r < first && !seen; r++)
+			seen = !strcmp(program_of(b->runs[r]), prog);
+		if (seen)
+			continue;
+		struct trend_runs tr = { runs, 0, one ? NULL : prog };
+		for (size_t r = first; r < b->nruns; r++)
+			if (!strcmp(program_of(b->runs[r]), prog))
+				runs[tr.n++] = b->runs[r];
+		if (tr.n < 2)
+			continue;
+		size_t ntop;
+		struct top *top = top_futures(runs, tr.n, &ntop);
+		if (ntop > TREND_MAX_FUTURES)
+			ntop = TREND_MAX_FUTURES;
+		rc = chart_trend(c, &tr, top, ntop, false, err);
+		if (rc == 0)
+			rc = chart_trend(c, &tr, top, ntop, true, err);
+		free(top);
+	}
+	free(runs);
+	return rc;
+}
+
 struct asp_charts {
 	struct charts c;
 	struct asp_gnuplots *warm;
@@ -64,17 +110,8 @@ static void draw(struct asp_charts *h)
 			    !same_as_future_row(b->cmp, row))
 				rc = chart_dist(c, row, &h->err);
 		}
-	/* a trend needs two runs: one run's would be a column of dots */
-	if (rc == 0 && b->nruns >= 2) {
-		size_t ntop;
-		struct top *top = top_futures(b, &ntop);
-		if (ntop > TREND_MAX_FUTURES)
-			ntop = TREND_MAX_FUTURES;
-		rc = chart_trend(c, top, ntop, false, &h->err);
-		if (rc == 0)
-			rc = chart_trend(c, top, ntop, true, &h->err);
-		free(top);
-	}
+	if (rc == 0)
+		rc = draw_trends(c, &h->err);
 	for (size_t r = 0; r < b->nruns && rc == 0; r++)
 		rc = chart_hist(c, b->runs[r], &h->err);
 

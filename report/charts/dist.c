@@ -188,6 +188,18 @@ int chart_dist(struct charts *c, const struct asp_cmp_row *row, char **err)
 				    "fc rgb \"%s\" fs transparent solid 0.15 noborder\n",
 			       band[0] / u.ns, band[1] / u.ns, series_color[0]);
 	}
+	/* the interval of new/base, as new metric values (base × ratio): a bar
+	 * along the bottom in the new side's colour */
+	bool interval = row->metric_base > 0 && (row->ratio_lo != 1 || row->ratio_hi != 1) &&
+			isfinite(row->ratio_lo) && isfinite(row->ratio_hi) && row->ratio_hi > row->ratio_lo;
+	if (interval) {
+		double i0 = row->metric_base * row->ratio_lo, i1 = row->metric_base * row->ratio_hi;
+		i0 = i0 < floor_ns ? floor_ns : i0;
+		i1 = i1 < floor_ns ? floor_ns : i1;
+		asp_buf_printf(&gp, "    set object 2 rect from %.6g, graph 0 to %.6g, graph 0.035 front "
+				    "fc rgb \"%s\" fs solid 0.8 noborder\n",
+			       i0 / u.ns, i1 / u.ns, series_color[1]);
+	}
 	asp_buf_printf(&gp, "    plot");
 	int plotted = 0;
 	for (int s = 0; s < 2; s++) {
@@ -223,6 +235,14 @@ int chart_dist(struct charts *c, const struct asp_cmp_row *row, char **err)
 		asp_buf_printf(&gp, ", \\\n         NaN with boxes fs transparent solid 0.15 noborder "
 				    "lc rgb \"%s\" title ",
 			       series_color[0]);
+		gp_str(&gp, t);
+		free(t);
+	}
+	if (interval && plotted) {
+		char *t = xasprintf("interval of the new %s (%.0f %% confidence)", metric,
+				    cmp->confidence > 0 ? cmp->confidence * 100 : 95.0);
+		asp_buf_printf(&gp, ", \\\n         NaN with boxes fs solid 0.8 noborder lc rgb \"%s\" title ",
+			       series_color[1]);
 		gp_str(&gp, t);
 		free(t);
 	}

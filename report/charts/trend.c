@@ -1,5 +1,7 @@
 /* trend.c - trend-p99 and trend-busy: the top futures by busy time
- * across the runs (with two runs or more). */
+ * across the runs of one program (with two runs or more). A batch of
+ * several programs draws one pair per program (trend-p99-PROG), as the
+ * futures of unrelated programs have nothing to line up. */
 #include "report/charts/chart.h"
 #include "report/outfile.h"
 #include "analysis/util.h"
@@ -28,12 +30,12 @@ static const struct asp_future *find_future(const struct asp_result *r, const ch
 }
 
 /* futures by busy time summed over runs, most first; *n gets the count */
-struct top *top_futures(const struct asp_batch *b, size_t *n)
+struct top *top_futures(const struct asp_result *const *runs, size_t nruns, size_t *n)
 {
 	struct top *t = NULL;
 	size_t nt = 0;
-	for (size_t r = 0; r < b->nruns; r++) {
-		const struct asp_result *run = b->runs[r];
+	for (size_t r = 0; r < nruns; r++) {
+		const struct asp_result *run = runs[r];
 		for (size_t i = 0; i < run->nfutures; i++) {
 			const struct asp_future *f = &run->futures[i];
 			size_t k = 0;
@@ -52,16 +54,21 @@ struct top *top_futures(const struct asp_batch *b, size_t *n)
 	return t;
 }
 
-int chart_trend(struct charts *c, const struct top *top, size_t ntop, bool busy,
-		       char **err)
+int chart_trend(struct charts *c, const struct trend_runs *tr, const struct top *top, size_t ntop,
+		bool busy, char **err)
 {
-	const struct asp_batch *b = c->b;
-	const char *name = busy ? "trend-busy" : "trend-p99";
-	names_add(&c->used, xstrdup(name));
+	const struct asp_result *const *runs = tr->runs;
+	size_t nruns = tr->n;
+	const char *prefix = busy ? "trend-busy" : "trend-p99";
+	const char *name = prefix;
+	if (tr->program)
+		name = chart_name(&c->used, prefix, tr->program);
+	else
+		names_add(&c->used, xstrdup(name));
 	double max = 0;
-	for (size_t r = 0; r < b->nruns; r++)
+	for (size_t r = 0; r < nruns; r++)
 		for (size_t k = 0; k < ntop; k++) {
-			const struct asp_future *f = find_future(b->runs[r], top[k].name);
+			const struct asp_future *f = find_future(runs[r], top[k].name);
 			double v = !f ? 0 : busy ? (double)f->busy_ns : (double)p99_of(&f->poll_ns);
 			if (v > max)
 				max = v;
@@ -76,17 +83,19 @@ int chart_trend(struct charts *c, const struct top *top, size_t ntop, bool busy,
 		    busy ? "busy time" : "p99", u.name);
 	for (size_t k = 0; k < ntop; k++)
 		dat_comment(&dat, "column %zu: %s", k + 3, top[k].name);
-	for (size_t r = 0; r < b->nruns; r++)
-		dat_comment(&dat, "run %zu: %s (%s)", r + 1, b->runs[r]->name,
-			    b->runs[r]->path ? b->runs[r]->path : "");
+	if (tr->program)
+		dat_comment(&dat, "the runs of program %s", tr->program);
+	for (size_t r = 0; r < nruns; r++)
+		dat_comment(&dat, "run %zu: %s (%s)", r + 1, runs[r]->name,
+			    runs[r]->path ? runs[r]->path : "");
 	/* the x tics: every run's name while the names fit, else every k-th,
 	 * cut to fit under the axis; in the script (gp_str), as a data file's
 	 * strings cannot hold every name */
-	size_t every = (b->nruns + 24) / 25;
+	size_t every = (nruns + 24) / 25;
 	size_t first_tic_chars = 0;
 	struct asp_buf tics = { 0 };
-	for (size_t r = 0; r < b->nruns; r++) {
-		char *tic = asp_show(b->runs[r]->name, ASP_SHOW_CONTROLS);
+	for (size_t r = 0; r < nruns; r++) {
+		char *tic = asp_show(runs[r]->name, ASP_SHOW_CONTROLS);
 		asp_cut_chars(tic, RUN_TIC_MAX);
 		if (r == 0)
 			for (const char *p = tic; *p; p++)
@@ -112,7 +121,7 @@ int chart_trend(struct charts *c, const struct top *top, size_t ntop, bool busy,
 		asp_buf_printf(&dat, "%zu \"%s\"", r + 1, tic);
 		free(tic);
 		for (size_t k = 0; k < ntop; k++) {
-			const struct asp_future *f = find_future(b->runs[r], top[k].name);
+			const struct asp_future *f = find_future(runs[r], top[k].name);
 			if (!f || (!busy && !f->poll_ns.n)) {
 				asp_buf_printf(&dat, " NaN");
 				continue;
@@ -125,11 +134,14 @@ int chart_trend(struct charts *c, const struct top *top, size_t ntop, bool busy,
 
 	int w = 1200, h = 650;
 	gp_begin(&gp, name, what, w, h);
-	asp_buf_printf(&gp, "    set title \"%s per run", busy ? "Busy time" : "p99 poll duration");
-	if (ntop)
-		asp_buf_printf(&gp, ", top %zu futures by busy time", ntop);
-	asp_buf_printf(&gp, "\"\n");
-	if (!ntop || !b->nruns) {
+	char *title = xasprintf("%s per run%s%s%s", busy ? "Busy time" : "p99 poll duration",
+				tr->program ? " of " : "", tr->program ? tr->program : "",
+				ntop ? ", top futures by busy time" : "");
+	asp_buf_append(&gp, "    set title ", strlen("    set title "));
+	gp_str(&gp, title);
+	asp_buf_append(&gp, "\n", 1);
+	free(title);
+	if (!ntop || !nruns) {
 		gp_empty(&gp, "no futures were polled in these runs");
 		gp_end(&gp);
 		asp_buf_free(&tics);
@@ -138,7 +150,7 @@ int chart_trend(struct charts *c, const struct top *top, size_t ntop, bool busy,
 	asp_buf_printf(&gp, "    set xlabel \"run (argument order)\"\n");
 	asp_buf_printf(&gp, "    set ylabel \"%s (%s)\"\n", busy ? "busy time" : "p99 poll duration",
 		       u.name);
-	asp_buf_printf(&gp, "    set xrange [0.5:%zu.5]\n    set yrange [0:*]\n", b->nruns);
+	asp_buf_printf(&gp, "    set xrange [0.5:%zu.5]\n    set yrange [0:*]\n", nruns);
 	asp_buf_printf(&gp, "    set xtics rotate by 45 right nomirror\n    set grid ytics\n");
 	asp_buf_printf(&gp, "%s)\n", tics.data);
 	asp_buf_free(&tics);
@@ -146,8 +158,8 @@ int chart_trend(struct charts *c, const struct top *top, size_t ntop, bool busy,
 	size_t lmargin = (size_t)(0.71 * (double)first_tic_chars) + 3;
 	asp_buf_printf(&gp, "    set lmargin %zu\n", lmargin < 10 ? 10 : lmargin);
 	asp_buf_printf(&gp, "    set key outside right top vertical Left reverse samplen 2\n");
-	const struct asp_comparison *cmp = b->cmp;
-	if (cmp && cmp->nbase && cmp->nnew && cmp->nbase + cmp->nnew == b->nruns) {
+	const struct asp_comparison *cmp = c->b->cmp;
+	if (!tr->program && cmp && cmp->nbase && cmp->nnew && cmp->nbase + cmp->nnew == nruns) {
 		/* base runs come first: mark where the new ones start */
 		asp_buf_printf(&gp, "    set tmargin 4\n");
 		asp_buf_printf(&gp, "    set arrow 1 from %zu.5, graph 0 to %zu.5, graph 1 nohead dt 2 lc rgb \"gray40\"\n",
@@ -158,14 +170,20 @@ int chart_trend(struct charts *c, const struct top *top, size_t ntop, bool busy,
 			       cmp->nbase);
 	}
 	asp_buf_printf(&gp, "    plot");
+	const char **full = xcalloc(ntop, sizeof(*full));
+	for (size_t k = 0; k < ntop; k++)
+		full[k] = top[k].name;
+	char **labels = asp_short_names(full, ntop, LABEL_MAX);
+	free(full);
 	for (size_t k = 0; k < ntop; k++) {
-		char *label = asp_short_name(top[k].name, LABEL_MAX);
+		char *label = labels[k];
 		asp_buf_printf(&gp, "%s\"%s.dat\" using 1:%zu with linespoints lw 2 pt %zu ps 1.2 lc rgb \"%s\" title ",
 			       k ? ", \\\n        " : " ", name, k + 3, k + 4,
 			       series_color[k % ASP_ARRAY_SIZE(series_color)]);
 		gp_str(&gp, label);
 		free(label);
 	}
+	free(labels);
 	asp_buf_append(&gp, "\n", 1);
 	gp_end(&gp);
 	return chart_commit(c, name, &dat, &gp, err);

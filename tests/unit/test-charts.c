@@ -67,7 +67,7 @@ static char *listing(const char *dir, const char *ext)
 	return b.data;
 }
 
-static const char *const charts[] = { "dist-blocking_io-closure-0", "dist-countdown",
+static const char *const charts[] = { "dist-blocking_io", "dist-countdown",
 				      "trend-p99", "trend-busy", "hist-regress_base_1",
 				      "hist-regress_new_1", "hist-regress_new_2" };
 
@@ -78,21 +78,22 @@ TEST(short_names)
 		size_t max;
 		const char *want;
 	} cases[] = {
-		{ "tokio_mt::blocking_io::{closure#0}", 0, "blocking_io::{closure#0}" },
+		{ "tokio_mt::blocking_io::{closure#0}", 0, "blocking_io" },
 		{ "<tokio_mt::CountDown as core::future::future::Future>::poll", 0, "CountDown" },
 		{ "tokio_mt::CountDown", 0, "CountDown" },
 		{ "CountDown", 0, "CountDown" },
 		{ "a::b::{closure#0}::{closure#1}", 0, "b::{closure#0}::{closure#1}" },
-		{ "legacy::f::{{closure}}::h0123456789abcdef", 0, "f::{{closure}}" },
+		{ "legacy::f::{{closure}}::h0123456789abcdef", 0, "f" },
 		{ "<futures_util::future::join::Join<tokio_mt::A, tokio_mt::B> as core::future::future::Future>::poll",
-		  0, "Join<\u2026>" },
+		  0, "Join<A, B>" },
 		{ "tokio::runtime::task::harness::Harness<tokio_mt::F, S>::poll", 0,
-		  "Harness<\u2026>::poll" },
-		{ "tokio::task::JoinHandle<alloc::vec::Vec<u8>>", 0, "JoinHandle<\u2026>" },
-		{ "<tokio_mt::Svc as tokio_mt::Handler>::call::{closure#0}", 0,
-		  "Svc::call::{closure#0}" },
+		  "Harness<F, S>::poll" },
+		{ "tokio::task::JoinHandle<alloc::vec::Vec<u8>>", 0, "JoinHandle<Vec<\u2026>>" },
+		{ "<tokio_mt::Svc as tokio_mt::Handler>::call::{closure#0}", 0, "Svc::call" },
+		{ "<futures_lite::future::Or<async_std::task::sleep::{closure#0}, futures_lite::future::Ready<u8>> as core::future::future::Future>::poll",
+		  0, "Or<sleep, Ready<\u2026>>" },
 		{ "tokio_mt::a_very_long_function_name::{closure#0}", 12, "a_very_long\u2026" },
-		{ "tokio_mt::f::{closure#0}", 1, "\u2026" },
+		{ "tokio_mt::fgh::{closure#0}", 1, "\u2026" },
 		{ "x", 1, "x" },
 		{ "", 10, "" },
 		{ "<unbalanced", 0, "unbalanced" },
@@ -102,6 +103,18 @@ TEST(short_names)
 		CHECK_STR(s, cases[i].want);
 		free(s);
 	}
+	/* a set: names that shorten alike keep more of their path */
+	const char *const set[] = { "server::run::{closure#0}", "client::run::{closure#0}",
+				    "app::parse::{closure#0}", "x::a::same::{closure#0}",
+				    "y::a::same::{closure#0}" };
+	const char *const want[] = { "server::run", "client::run", "parse", "x::a::same",
+				     "y::a::same" };
+	char **got = asp_short_names(set, ASP_ARRAY_SIZE(set), 0);
+	for (size_t i = 0; i < ASP_ARRAY_SIZE(set); i++) {
+		CHECK_STR(got[i], want[i]);
+		free(got[i]);
+	}
+	free(got);
 }
 
 /* the cut in place, in buffers of the string's exact size (ASan sees a
@@ -167,12 +180,12 @@ TEST(all_files)
 	/* exactly the regressed and the improved future get a distribution
 	 * chart (a task's root is its future's row: no chart of its own) */
 	char *dists = listing(dir, ".gp");
-	CHECK_STR(dists, "dist-blocking_io-closure-0.gp\ndist-countdown.gp\n"
+	CHECK_STR(dists, "dist-blocking_io.gp\ndist-countdown.gp\n"
 			 "hist-regress_base_1.gp\nhist-regress_new_1.gp\nhist-regress_new_2.gp\n"
 			 "trend-busy.gp\ntrend-p99.gp\n");
 	free(dists);
 	/* full names and units in the data headers */
-	char *dat = slurp(dir, "dist-blocking_io-closure-0.dat", NULL);
+	char *dat = slurp(dir, "dist-blocking_io.dat", NULL);
 	CHECK(dat && strstr(dat, "# future: " BF_BLOCKING "\n"));
 	CHECK(dat && strstr(dat, "\u00b5s"));
 	free(dat);
@@ -235,7 +248,7 @@ TEST(gnuplot_missing)
 	CHECK(skipped && strstr(skipped, tmp));
 	CHECK(skipped && !strchr(skipped, '\n'));
 	CHECK(exists(tmp, "trend-p99.gp") && exists(tmp, "trend-p99.dat"));
-	CHECK(exists(tmp, "dist-blocking_io-closure-0.gp"));
+	CHECK(exists(tmp, "dist-blocking_io.gp"));
 	char *pngs = listing(tmp, ".png");
 	CHECK_STR(pngs, "");
 	free(pngs);
@@ -345,16 +358,16 @@ TEST(hostile_names)
 		fprintf(stderr, "# %s\n", err);
 	char *gps = listing(tmp, ".gp");
 	CHECK_STR(gps, "dist-a_function_with_an_extremely_long_name_that_goes_on.gp\n"
-		       "dist-q-closure-0.gp\n"
+		       "dist-q-a-b-c-d-e.gp\n"
 		       "hist-base-1-x.gp\nhist-new-1-2.gp\nhist-new-1.gp\n"
 		       "trend-busy.gp\ntrend-p99.gp\n");
 	free(gps);
-	char *gp = slurp(tmp, "dist-q-closure-0.gp", NULL);
+	char *gp = slurp(tmp, "dist-q-a-b-c-d-e.gp", NULL);
 	CHECK(gp && strstr(gp, "set logscale x 10"));
 	CHECK(gp && strstr(gp, "noenhanced"));
 	free(gp);
 	/* 3000 polls a side: thinned to at most 2000 points (and the 0 start) */
-	char *dat = slurp(tmp, "dist-q-closure-0.dat", NULL);
+	char *dat = slurp(tmp, "dist-q-a-b-c-d-e.dat", NULL);
 	CHECK(dat && strstr(dat, "# future: " WEIRD "\n"));
 	size_t lines = 0;
 	for (char *p = dat; p && *p; p++)
@@ -444,12 +457,12 @@ TEST(dist_runs_and_noise)
 		fprintf(stderr, "# %s\n", err);
 	/* one chart a change: no task rows, no chart for the row via another */
 	char *gps = listing(tmp, ".gp");
-	CHECK_STR(gps, "dist-blocking_io-closure-0.gp\ndist-countdown.gp\n"
+	CHECK_STR(gps, "dist-blocking_io.gp\ndist-countdown.gp\n"
 		       "hist-regress_base_1.gp\nhist-regress_new_1.gp\nhist-regress_new_2.gp\n"
 		       "trend-busy.gp\ntrend-p99.gp\n");
 	free(gps);
-	char *g = slurp(tmp, "dist-blocking_io-closure-0.gp", NULL);
-	char *dat = slurp(tmp, "dist-blocking_io-closure-0.dat", NULL);
+	char *g = slurp(tmp, "dist-blocking_io.gp", NULL);
+	char *dat = slurp(tmp, "dist-blocking_io.dat", NULL);
 	CHECK(g && dat);
 	if (!g)
 		g = xstrdup("");
@@ -470,7 +483,7 @@ TEST(dist_runs_and_noise)
 	CHECK(!strstr(dat, "regress_new_2\n"));
 	if (gp) {
 		size_t len = 0;
-		char *png = slurp(tmp, "dist-blocking_io-closure-0.png", &len);
+		char *png = slurp(tmp, "dist-blocking_io.png", &len);
 		CHECK(png && len > 8 && !memcmp(png, "\x89PNG\r\n\x1a\n", 8));
 		free(png);
 		if (getenv("CHART_KEEP")) {
