@@ -12,17 +12,27 @@ static bool finding_fails(const struct asp_rules *rules, const struct asp_findin
 	       (f->severity >= ASP_SEV_WARNING && (rules->fail_on & (1u << ASP_FAIL_WARNING)));
 }
 
-/* "N thing(s)" */
-static void counted(struct asp_buf *b, bool *first, size_t n, const char *what)
+/* "1 regression and 2 error findings": the counted items of which, joined
+ * in words ("", when none) */
+static void counted_list(struct asp_buf *b, const size_t *n, const char *const *what,
+			 const bool *which, size_t count)
 {
-	if (!n)
-		return;
-	asp_buf_printf(b, "%s%zu %s%s", *first ? "" : ", ", n, what, n == 1 ? "" : "s");
-	*first = false;
+	size_t k = 0, total = 0;
+	for (size_t i = 0; i < count; i++)
+		total += which[i] && n[i];
+	for (size_t i = 0; i < count; i++) {
+		if (!which[i] || !n[i])
+			continue;
+		k++;
+		asp_buf_printf(b, "%s%zu %s%s", k == 1 ? "" : k == total ? " and " : ", ", n[i],
+			       what[i], n[i] == 1 ? "" : "s");
+	}
 }
 
-/* the reason counts exactly what fails the rules (what the reports list as
- * failures), then what was found but fail_on lets pass */
+/* The reason in plain words: what fails the build (exactly what the
+ * reports list as failures), then what was found but the rules' fail_on
+ * does not count: "1 regression fails the build; 12 warning findings do
+ * not (fail_on in the rules)". */
 static char *verdict_reason(const struct asp_rules *rules, const struct asp_batch_verdict *v)
 {
 	const size_t n[3] = { v->regressions, v->errors, v->warnings };
@@ -30,22 +40,26 @@ static char *verdict_reason(const struct asp_rules *rules, const struct asp_batc
 	const unsigned mask[3] = { 1u << ASP_FAIL_REGRESSION,
 				   1u << ASP_FAIL_ERROR | 1u << ASP_FAIL_WARNING,
 				   1u << ASP_FAIL_WARNING };
-	const char *what[3] = { "regression", "error finding", "warning finding" };
+	const char *const what[3] = { "regression", "error finding", "warning finding" };
+	bool fails[3], passes[3];
+	size_t nfail = 0, npass = 0;
+	for (int i = 0; i < 3; i++) {
+		fails[i] = rules->fail_on & mask[i];
+		passes[i] = !fails[i];
+		nfail += fails[i] ? n[i] : 0;
+		npass += passes[i] ? n[i] : 0;
+	}
 	struct asp_buf b = { 0 };
-	bool first = true;
-	asp_buf_printf(&b, "%s", v->status == ASP_BATCH_FAIL ? "fails the rules: " : "nothing fails the rules");
-	for (int i = 0; i < 3; i++)
-		if (rules->fail_on & mask[i])
-			counted(&b, &first, n[i], what[i]);
-	bool passing = false;
-	for (int i = 0; i < 3; i++)
-		passing |= n[i] && !(rules->fail_on & mask[i]);
-	if (passing) {
-		asp_buf_printf(&b, "%s", "; fail_on lets pass: ");
-		first = true;
-		for (int i = 0; i < 3; i++)
-			if (!(rules->fail_on & mask[i]))
-				counted(&b, &first, n[i], what[i]);
+	if (v->status == ASP_BATCH_FAIL && nfail) {
+		counted_list(&b, n, what, fails, 3);
+		asp_buf_printf(&b, " %s the build", nfail == 1 ? "fails" : "fail");
+	} else {
+		asp_buf_printf(&b, "nothing fails the build");
+	}
+	if (npass) {
+		asp_buf_printf(&b, "; ");
+		counted_list(&b, n, what, passes, 3);
+		asp_buf_printf(&b, " %s not (fail_on in the rules)", npass == 1 ? "does" : "do");
 	}
 	return b.data;
 }

@@ -1,6 +1,7 @@
-/* markdown.c - index.md, a report for a CI job summary: the verdict first,
- * then regressions, blocking findings, the runs with links to their traces,
- * and the charts. */
+/* markdown.c - index.md, a report for a CI job summary that fits one
+ * screen: the verdict, then what to look at first (what fails the build,
+ * errors, regressions, improvements, warnings, at most FIRST_ROWS rows),
+ * then links to everything else; the notes and the runs folded. */
 #include "batch.h"
 #include "report/outfile.h"
 #include "report/outputs.h"
@@ -9,6 +10,7 @@
 #include "analysis/util.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,57 +84,31 @@ static void url(FILE *fp, const char *s)
 	}
 }
 
-static const char *dur(uint64_t ns, char *buf, size_t n)
-{
-	return asp_format_duration(ns, buf, n);
-}
-
 static int name_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* the charts this batch drew (an older batch's in charts/ are not shown) */
-static void charts(FILE *fp, const struct asp_batch *b)
-{
-	if (!b->ncharts && !b->charts_failed)
-		return;
-	fprintf(fp, "\n## Charts\n\n");
-	if (b->charts_failed) {
-		fputs("Some charts could not be drawn: ", fp);
-		text(fp, b->charts_failed);
-		fputs("\n\n", fp);
-	}
-	char **names = xmalloc((b->ncharts + 1) * sizeof(*names));
-	if (b->ncharts) /* b->charts is NULL without charts */
-		memcpy(names, b->charts, b->ncharts * sizeof(*names));
-	asp_qsort(names, b->ncharts, sizeof(*names), name_cmp);
-	for (size_t i = 0; i < b->ncharts; i++) {
-		fprintf(fp, "![%s](charts/", names[i]);
-		url(fp, names[i]);
-		fputs(".png)\n", fp);
-	}
-	free(names);
-}
-
 /* what the poll was doing: "blocked 24.90 ms (99 %), preempted 3.10 ms" */
-static void doing_cell(FILE *fp, enum asp_doing doing, const struct asp_split *split,
-		       uint64_t wall_ns)
+static const char *doing_text(enum asp_doing doing, const struct asp_split *split,
+			      uint64_t wall_ns, char *what, size_t n)
 {
-	char what[128];
-	fputs(asp_poll_text(doing, split, wall_ns, what, sizeof(what)) ? what : "", fp);
+	return asp_poll_text(doing, split, wall_ns, what, n) ? what : "";
 }
 
 /* the culprit as a name (a code span) with its calls, or the words in its
- * place as text */
+ * place as text; nothing when there is nothing to say */
 static void culprit_cell(FILE *fp, const char *culprit, uint64_t calls, bool opaque, bool self,
-			 const char *no_culprit)
+			 const char *no_culprit, const char *before)
 {
 	char *owned, c[64];
 	const char *instead = asp_no_culprit_text(culprit, self, no_culprit, &owned);
 	if (instead) {
+		fputs(before, fp);
 		text(fp, instead);
 	} else if (culprit) {
+		fputs(before, fp);
+		fputs("culprit ", fp);
 		cell(fp, culprit);
 		text(fp, asp_calls_text(calls, opaque, c, sizeof(c)));
 	}
@@ -150,186 +126,295 @@ static bool group_fails(const struct asp_batch *b, size_t run, const struct asp_
 	return false;
 }
 
-static void group_row(FILE *fp, const struct asp_batch *b, size_t run,
-		      const struct asp_finding_group *g)
+/* ---------------------------------------------------------- first things */
+
+/* One row of "What to look at first": a change of the comparison or a
+ * group of findings, ranked: what fails the build first, then errors,
+ * regressions, improvements, warnings; within a rank the changes first,
+ * then the largest. */
+struct item {
+	int rank;
+	double size;          /* the change's |relative change|, or the longest poll */
+	const struct asp_cmp_row *row; /* a change, or */
+	size_t run;           /* the run and group of a finding */
+	const struct asp_finding_group *g;
+};
+
+enum { RANK_FAILS, RANK_ERROR, RANK_REGRESSED, RANK_IMPROVED, RANK_WARNING };
+
+#define FIRST_ROWS 8 /* rows of the first table; the rest is linked */
+
+static int item_cmp(const void *a, const void *b)
 {
-	const struct asp_result *res = b->runs[run];
-	char b1[32], b2[32];
-	const struct asp_finding *w = &res->findings[g->worst];
-	const struct asp_rule *rule = asp_rule_named(g->rule);
-	/* a self-wake finding is a run of polls: no duration of its own */
-	bool per_poll = !rule || rule->per_poll;
-	fprintf(fp, "| %s | %s | %s | ", asp_severity_name(g->severity),
-		group_fails(b, run, g) ? "yes" : "no", g->rule);
-	cell(fp, g->future);
-	fputs(" | ", fp);
-	text(fp, res->name);
-	char *tasks = asp_group_tasks_text(g, 10, false);
-	fprintf(fp, " | %" PRIu64 " | %s | %s | %s | ", g->count,
-		per_poll ? dur(g->longest_ns, b1, sizeof(b1)) : "—",
-		per_poll ? dur(g->total_ns, b2, sizeof(b2)) : "—", tasks);
-	free(tasks);
-	if (per_poll)
-		doing_cell(fp, w->doing, &w->split, w->duration_ns);
+	const struct item *x = a, *y = b;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	if ((x->row != NULL) != (y->row != NULL)) /* changes, then findings */
+		return x->row ? -1 : 1;
+	if (x->size != y->size)
+		return x->size > y->size ? -1 : 1;
+	return 0;
+}
+
+/* s with the unit "us" written µs (a number, a space, "us", then no
+ * letter), as index.md shows durations */
+static void fputs_micro(const char *s, FILE *fp)
+{
+	for (const char *p = s; *p; p++) {
+		if (p[0] == 'u' && p[1] == 's' && p > s + 1 && p[-1] == ' ' && p[-2] >= '0' &&
+		    p[-2] <= '9' && !alnum(p[2])) {
+			fputs("\u00b5s", fp);
+			p++;
+			continue;
+		}
+		fputc(*p, fp);
+	}
+}
+
+/* a duration in index.md: "82.45 µs" */
+static const char *dur(uint64_t ns, char *buf, size_t n)
+{
+	char t[32];
+	asp_format_duration(ns, t, sizeof(t));
+	size_t l = strlen(t);
+	if (l > 3 && !strcmp(t + l - 3, " us"))
+		snprintf(buf, n, "%.*s \u00b5s", (int)(l - 3), t);
 	else
-		fprintf(fp, "%" PRIu64 " polls in a row", w->count);
-	fputs(" | ", fp);
-	culprit_cell(fp, w->culprit, w->culprit_calls, w->culprit_opaque, w->culprit_self,
-		     w->no_culprit);
+		snprintf(buf, n, "%s", t);
+	return buf;
+}
+
+/* "p50 82.45 µs → 145.23 µs: +76 % [+48 %, +109 %]" and why: own time,
+ * noise, the callers that grew through it */
+static void change_item(FILE *fp, const struct asp_batch *b, const struct asp_cmp_row *r)
+{
+	const struct asp_comparison *c = b->cmp;
+	char b1[32], b2[32], ch[96], self[80], noise[64];
+	size_t ri = (size_t)(r - c->rows);
+	fprintf(fp, "| %s%s%s | ", b->verdict->row_fails && b->verdict->row_fails[ri] ? "**" : "",
+		asp_verdict_name(r->verdict),
+		b->verdict->row_fails && b->verdict->row_fails[ri] ? "**" : "");
+	cell(fp, r->name);
+	fprintf(fp, " | new runs | %s %s → %s: %s | ", asp_metric_name(c->metric),
+		dur((uint64_t)r->metric_base, b1, sizeof(b1)),
+		dur((uint64_t)r->metric_new, b2, sizeof(b2)), asp_change_text(r, ch, sizeof(ch)));
+	fputs("its own time per poll ", fp);
+	fputs_micro(asp_self_text(r, self, sizeof(self)), fp);
+	const char *nz = asp_noise_text(r, noise, sizeof(noise));
+	if (*nz)
+		fprintf(fp, "; runs differ by %s", nz);
+	size_t idx[4], n = asp_cmp_callers(c, ri, idx, ASP_ARRAY_SIZE(idx));
+	for (size_t k = 0; k < n && k < ASP_ARRAY_SIZE(idx); k++) {
+		fputs(k ? ", " : "; the futures awaiting it grew with it: ", fp);
+		cell(fp, c->rows[idx[k]].name);
+	}
+	if (n > ASP_ARRAY_SIZE(idx))
+		fprintf(fp, " and %zu more", n - ASP_ARRAY_SIZE(idx));
 	fputs(" |\n", fp);
 }
 
-/* the callers of the rows of verdict v that grew only through them, under
- * the table: "- via `kv_get`: `handle_request`, `handle_conn`" */
-static void via_lines(FILE *fp, const struct asp_comparison *c, enum asp_verdict v)
+/* a blocking finding of a new run whose future had none in the base runs */
+static bool new_finding(const struct asp_comparison *c, const char *run,
+			const struct asp_finding_group *g)
 {
-	size_t *idx = xcalloc(c->nrows ? c->nrows : 1, sizeof(*idx));
-	bool any = false;
-	for (size_t i = 0; i < c->nrows; i++) {
-		if (c->rows[i].verdict != v)
-			continue;
-		size_t n = asp_cmp_callers(c, i, idx, c->nrows);
-		if (!n)
-			continue;
-		fputs(any ? "- via " : "\nGrew only through these (their own time did not change):\n\n- via ", fp);
-		cell(fp, c->rows[i].name);
-		fputs(":", fp);
-		for (size_t k = 0; k < n; k++) {
-			fputs(k ? ", " : " ", fp);
-			cell(fp, c->rows[idx[k]].name);
-		}
-		fputs("\n", fp);
-		any = true;
-	}
-	free(idx);
+	for (size_t i = 0; c && i < c->nnew_findings; i++)
+		if (!strcmp(c->new_findings[i].run, run) && !strcmp(c->new_findings[i].future, g->future) &&
+		    !strcmp(g->rule, "blocking-poll"))
+			return true;
+	return false;
 }
 
-/* the rows that grew through a future that is not a change of its own */
+/* "longest 36.30 ms against a 10.00 ms threshold, 3 polls" and what it was
+ * doing */
+static void finding_item(FILE *fp, const struct asp_batch *b, size_t run,
+			 const struct asp_finding_group *g)
+{
+	const struct asp_result *res = b->runs[run];
+	const struct asp_finding *w = &res->findings[g->worst];
+	const struct asp_rule *rule = asp_rule_named(g->rule);
+	bool per_poll = !rule || rule->per_poll; /* self-wake: a run of polls */
+	bool fails = group_fails(b, run, g);
+	char b1[32], b2[32], what[128];
+	fprintf(fp, "| %s%s%s", fails ? "**" : "", asp_severity_name(g->severity), fails ? "**" : "");
+	if (strcmp(g->rule, "blocking-poll"))
+		fprintf(fp, ": %s", g->rule);
+	if (new_finding(b->cmp, res->name, g))
+		fputs(", new", fp);
+	fputs(" | ", fp);
+	cell(fp, g->future);
+	fputs(" | ", fp);
+	text(fp, res->name);
+	if (per_poll)
+		fprintf(fp, " | longest %s against a %s threshold, %" PRIu64 " poll%s | ",
+			dur(g->longest_ns, b1, sizeof(b1)), dur(w->threshold_ns, b2, sizeof(b2)),
+			g->count, g->count == 1 ? "" : "s");
+	else
+		fprintf(fp, " | %" PRIu64 " polls in a row | it wakes itself and is polled again at "
+			    "once: busy polling", w->count);
+	const char *doing = per_poll ? doing_text(w->doing, &w->split, w->duration_ns, what,
+						  sizeof(what))
+				     : "";
+	fputs_micro(doing, fp);
+	culprit_cell(fp, w->culprit, w->culprit_calls, w->culprit_opaque, w->culprit_self,
+		     w->no_culprit, *doing ? "; " : "");
+	fputs(" |\n", fp);
+}
+
+/* the first table: what fails the build, then the rest by weight, at most
+ * FIRST_ROWS; returns how many were left out */
+static size_t first_things(FILE *fp, const struct asp_batch *b)
+{
+	const struct asp_comparison *c = b->cmp;
+	size_t n = 0, cap = (c ? c->nrows : 0) + 1;
+	for (size_t r = 0; r < b->nruns; r++)
+		cap += b->runs[r]->ngroups;
+	struct item *items = xcalloc(cap, sizeof(*items));
+	for (size_t i = 0; c && i < c->nrows; i++) {
+		const struct asp_cmp_row *r = &c->rows[i];
+		if (r->verdict != ASP_V_REGRESSED && r->verdict != ASP_V_IMPROVED)
+			continue;
+		bool fails = b->verdict->row_fails && b->verdict->row_fails[i];
+		items[n++] = (struct item){ fails ? RANK_FAILS
+					    : r->verdict == ASP_V_REGRESSED ? RANK_REGRESSED
+									    : RANK_IMPROVED,
+					    fabs(r->rel_change), r, 0, NULL };
+	}
+	for (size_t run = 0; run < b->nruns; run++)
+		for (size_t k = 0; k < b->runs[run]->ngroups; k++) {
+			const struct asp_finding_group *g = &b->runs[run]->groups[k];
+			int rank = group_fails(b, run, g) ? RANK_FAILS
+				   : g->severity == ASP_SEV_ERROR ? RANK_ERROR
+								  : RANK_WARNING;
+			items[n++] = (struct item){ rank, (double)g->longest_ns, NULL, run, g };
+		}
+	asp_qsort(items, n, sizeof(*items), item_cmp);
+	fprintf(fp, "\n## What to look at first\n\n");
+	if (b->nskipped) {
+		for (size_t i = 0; i < b->nskipped; i++) {
+			fputs(i ? "- " : "Runs that could not be read:\n\n- ", fp);
+			text(fp, b->skipped[i].path);
+			fputs(": ", fp);
+			text(fp, b->skipped[i].reason);
+			fputs("\n", fp);
+		}
+		fputs("\n", fp);
+	}
+	if (!n) {
+		fprintf(fp, "Nothing: %s.\n", c ? "no future changed beyond the noise, and no finding"
+					       : "no finding");
+		free(items);
+		return 0;
+	}
+	fprintf(fp, "| | future | run | measured | why |\n|---|---|---|---|---|\n");
+	size_t shown = n < FIRST_ROWS ? n : FIRST_ROWS;
+	for (size_t i = 0; i < shown; i++) {
+		if (items[i].row)
+			change_item(fp, b, items[i].row);
+		else
+			finding_item(fp, b, items[i].run, items[i].g);
+	}
+	free(items);
+	return n - shown;
+}
+
+/* rows that grew through a future that is not a change of its own */
 static void via_orphans(FILE *fp, const struct asp_comparison *c)
 {
 	bool any = false;
 	for (size_t i = 0; i < c->nrows; i++) {
 		if (!asp_cmp_via_orphan(c, i))
 			continue;
-		fputs(any ? "- " : "\n## Grew through an awaited future\n\n- ", fp);
+		fputs(any ? ", " : "\nGrew only through a future they await, which did not change beyond the noise: ", fp);
 		cell(fp, c->rows[i].name);
-		fputs(" via ", fp);
+		fputs(" (via ", fp);
 		cell(fp, c->rows[i].via ? c->rows[i].via : "");
-		fputs("\n", fp);
+		fputs(")", fp);
 		any = true;
 	}
+	if (any)
+		fputs(".\n", fp);
 }
 
-static void write_report(FILE *fp, const struct asp_batch *b)
-{
-	char b1[32], b2[32], b3[32], ch[96], self[80], noise[64];
-	const struct asp_comparison *c = b->cmp;
-	fprintf(fp, "# asprof report\n\n");
-	fprintf(fp, "**%s** — %s (exit status %d)\n\n",
-		b->verdict->status == ASP_BATCH_PASS ? "PASS"
-		: b->verdict->status == ASP_BATCH_FAIL ? "FAIL" : "ERROR",
-		b->verdict->reason, (int)b->verdict->status);
-	fprintf(fp, "%zu run%s analysed", b->nruns, b->nruns == 1 ? "" : "s");
-	if (b->nskipped)
-		fprintf(fp, ", %zu skipped", b->nskipped);
-	if (c)
-		fprintf(fp, "; compared %zu base run%s with %zu new run%s by each run's %s own poll time: "
-			    "%zu regressed, %zu improved, %zu via a callee, %zu new, %zu gone, "
-			    "%zu unchanged",
-			c->nbase, c->nbase == 1 ? "" : "s", c->nnew, c->nnew == 1 ? "" : "s",
-			asp_metric_name(c->metric), c->counts[ASP_V_REGRESSED],
-			c->counts[ASP_V_IMPROVED], c->counts[ASP_V_VIA], c->counts[ASP_V_NEW],
-			c->counts[ASP_V_GONE], c->counts[ASP_V_UNCHANGED]);
-	fprintf(fp, ".\n");
+/* ---------------------------------------------------------- the rest */
 
-	if (c) {
-		for (size_t i = 0; i < c->nnotes; i++) {
-			fputs(i ? "- " : "\nComparison notes:\n\n- ", fp);
-			text(fp, c->notes[i]);
+static bool output_on(const struct asp_batch *b, const char *name)
+{
+	return !(b->outputs_off & asp_output_bit(name));
+}
+
+/* links to the batch's reports, charts and each run's files */
+static void more(FILE *fp, const struct asp_batch *b, size_t left_out)
+{
+	fprintf(fp, "\n## More\n\n");
+	bool any = false;
+	for (size_t i = 0; i < asp_noutputs; i++) {
+		const struct asp_output *o = &asp_outputs[i];
+		if (o->scope != ASP_OUTPUT_BATCH || !strcmp(o->name, "index") ||
+		    (b->outputs_off & ((uint32_t)1 << i)))
+			continue;
+		fprintf(fp, "%s[%s](%s)", any ? " · " : "- Reports: ", o->path, o->path);
+		any = true;
+	}
+	if (any)
+		fprintf(fp, "%s\n", left_out ? " (everything, with the rows left out above)" : "");
+	if (b->ncharts || b->charts_failed) {
+		char **names = xmalloc((b->ncharts + 1) * sizeof(*names));
+		if (b->ncharts) /* b->charts is NULL without charts */
+			memcpy(names, b->charts, b->ncharts * sizeof(*names));
+		asp_qsort(names, b->ncharts, sizeof(*names), name_cmp);
+		fputs("- Charts:", fp);
+		for (size_t i = 0; i < b->ncharts; i++) {
+			fprintf(fp, "%s[", i ? " · " : " ");
+			text(fp, names[i]);
+			fputs("](charts/", fp);
+			url(fp, names[i]);
+			fputs(".png)", fp);
+		}
+		if (b->charts_failed) {
+			fputs(b->ncharts ? "; some could not be drawn: " : " none could be drawn: ", fp);
+			text(fp, b->charts_failed);
+		}
+		fputs("\n", fp);
+		free(names);
+	}
+	if (output_on(b, "trace"))
+		fputs("- A run's `trace.json` (linked below) opens in https://ui.perfetto.dev "
+		      "(Open trace file) or in Chrome DevTools' Performance panel (Load profile)\n",
+		      fp);
+}
+
+/* what a reader must know to trust the numbers (a busy machine, no
+ * context switches, a recording cut short, ...), folded */
+static void notes(FILE *fp, const struct asp_batch *b)
+{
+	size_t n = b->cmp ? b->cmp->nnotes : 0;
+	for (size_t r = 0; r < b->nruns; r++)
+		n += b->runs[r]->nnotes;
+	if (!n)
+		return;
+	fprintf(fp, "\n<details><summary>%zu note%s on how sure these numbers are</summary>\n\n",
+		n, n == 1 ? "" : "s");
+	for (size_t i = 0; b->cmp && i < b->cmp->nnotes; i++) {
+		fputs("- comparison: ", fp);
+		text(fp, b->cmp->notes[i]);
+		fputs("\n", fp);
+	}
+	for (size_t r = 0; r < b->nruns; r++)
+		for (size_t i = 0; i < b->runs[r]->nnotes; i++) {
+			fputs("- ", fp);
+			text(fp, b->runs[r]->name);
+			fputs(": ", fp);
+			text(fp, b->runs[r]->notes[i]);
 			fputs("\n", fp);
 		}
-		const enum asp_verdict shown[] = { ASP_V_REGRESSED, ASP_V_IMPROVED };
-		const char *titles[] = { "Regressions", "Improvements" };
-		for (int s = 0; s < 2; s++) {
-			if (!c->counts[shown[s]] && s == 1)
-				continue;
-			fprintf(fp, "\n## %s\n\n", titles[s]);
-			if (!c->counts[shown[s]]) {
-				fprintf(fp, "None.\n");
-				continue;
-			}
-			/* the change with its interval at the comparison's
-			 * confidence; a row that grew only through this one is
-			 * a line under it, not a row of its own */
-			fprintf(fp, "| future | base %s | new %s | change [%.0f %% interval] | "
-				    "self per poll base → new | noise | polls base → new |\n",
-				asp_metric_name(c->metric), asp_metric_name(c->metric),
-				c->confidence > 0 ? c->confidence * 100.0 : 95.0);
-			fprintf(fp, "|---|---:|---:|---:|---:|---:|---:|\n");
-			for (size_t i = 0; i < c->nrows; i++) {
-				const struct asp_cmp_row *r = &c->rows[i];
-				if (r->verdict != shown[s])
-					continue;
-				fputs("| ", fp);
-				cell(fp, r->name);
-				if (r->is_task)
-					fputs(" (task)", fp);
-				fprintf(fp, " | %s | %s | %s | %s | %s | %" PRIu64 " → %" PRIu64 " |\n",
-					dur((uint64_t)r->metric_base, b1, sizeof(b1)),
-					dur((uint64_t)r->metric_new, b2, sizeof(b2)),
-					asp_change_text(r, ch, sizeof(ch)), asp_self_text(r, self, sizeof(self)),
-					asp_noise_text(r, noise, sizeof(noise)), r->base.polls,
-					r->new_.polls);
-			}
-			via_lines(fp, c, shown[s]);
-		}
-		via_orphans(fp, c);
-		if (c->nnew_findings) {
-			fprintf(fp, "\n## New blocking findings (not in the base runs)\n\n");
-			fprintf(fp, "| severity | future | run | longest poll | threshold | "
-				    "what it was doing | culprit |\n");
-			fprintf(fp, "|---|---|---|---:|---:|---|---|\n");
-			for (size_t i = 0; i < c->nnew_findings; i++) {
-				const struct asp_cmp_finding *f = &c->new_findings[i];
-				fprintf(fp, "| %s | ", asp_severity_name(f->severity));
-				cell(fp, f->future);
-				fputs(" | ", fp);
-				text(fp, f->run);
-				fprintf(fp, " | %s | %s | ", dur(f->duration_ns, b1, sizeof(b1)),
-					dur(f->threshold_ns, b2, sizeof(b2)));
-				doing_cell(fp, f->doing, &f->split, f->duration_ns);
-				fputs(" | ", fp);
-				culprit_cell(fp, f->culprit, f->culprit_calls, f->culprit_opaque,
-					     f->culprit_self, f->no_culprit);
-				fputs(" |\n", fp);
-			}
-		}
-	}
+	fputs("\n</details>\n", fp);
+}
 
-	fprintf(fp, "\n## Blocking findings\n\n");
-	size_t total = 0, polls = 0;
-	for (size_t r = 0; r < b->nruns; r++) {
-		total += b->runs[r]->ngroups;
-		polls += b->runs[r]->nfindings;
-	}
-	if (!polls) {
-		fprintf(fp, "None.\n");
-	} else {
-		/* one row per rule, future and run; the worst poll says what it did */
-		fprintf(fp, "| severity | fails | rule | future | run | count | longest | total | "
-			    "tasks | what it was doing | culprit |\n");
-		fprintf(fp, "|---|---|---|---|---|---:|---:|---:|---|---|---|\n");
-		size_t shown = 0;
-		for (size_t r = 0; r < b->nruns && shown < 50; r++) {
-			const struct asp_result *res = b->runs[r];
-			for (size_t i = 0; i < res->ngroups && shown < 50; i++, shown++)
-				group_row(fp, b, r, &res->groups[i]);
-		}
-		if (shown < total)
-			fprintf(fp, "\n%zu more in summary.json and report.xlsx.\n", total - shown);
-	}
-
-	fprintf(fp, "\n## Runs\n\n");
+/* every run with its files, folded */
+static void runs(FILE *fp, const struct asp_batch *b)
+{
+	char b1[32];
+	fprintf(fp, "\n<details><summary>%zu run%s</summary>\n\n", b->nruns, b->nruns == 1 ? "" : "s");
 	fprintf(fp, "| run | runtime | duration | threads | tasks | futures | findings | files |\n");
 	fprintf(fp, "|---|---|---:|---:|---:|---:|---:|---|\n");
 	for (size_t r = 0; r < b->nruns; r++) {
@@ -338,9 +423,8 @@ static void write_report(FILE *fp, const struct asp_batch *b)
 		text(fp, res->name);
 		fputs(" | ", fp);
 		text(fp, res->runtime);
-		fprintf(fp, " | %s | %zu | %zu | %zu | %zu |",
-			dur(res->duration_ns, b3, sizeof(b3)), res->threads, res->ntasks, res->nfutures,
-			res->nfindings);
+		fprintf(fp, " | %s | %zu | %zu | %zu | %zu |", dur(res->duration_ns, b1, sizeof(b1)),
+			res->threads, res->ntasks, res->nfutures, res->nfindings);
 		const char *sep = " ";
 		for (size_t i = 0; i < asp_noutputs; i++) {
 			const struct asp_output *o = &asp_outputs[i];
@@ -354,46 +438,42 @@ static void write_report(FILE *fp, const struct asp_batch *b)
 		}
 		fputs(" |\n", fp);
 	}
-	for (size_t i = 0; i < b->nskipped; i++) {
-		fputs("| ", fp);
-		text(fp, b->skipped[i].path);
-		fputs(" | skipped: ", fp);
-		text(fp, b->skipped[i].reason);
-		fputs(" | | | | | | |\n", fp);
-	}
-	/* what a reader must know to trust the numbers: a busy machine, no
-	 * context switches, a recording cut short... */
-	bool noted = false;
-	for (size_t r = 0; r < b->nruns; r++) {
-		const struct asp_result *res = b->runs[r];
-		for (size_t i = 0; i < res->nnotes; i++) {
-			fputs(noted ? "- " : "\nNotes:\n\n- ", fp);
-			text(fp, res->name);
-			fputs(": ", fp);
-			text(fp, res->notes[i]);
-			fputs("\n", fp);
-			noted = true;
-		}
-	}
-	charts(fp, b);
-	/* Full data: [summary.json](summary.json) · [report.xlsx](report.xlsx) · ... */
-	bool any = false;
-	for (size_t i = 0; i < asp_noutputs; i++) {
-		const struct asp_output *o = &asp_outputs[i];
-		if (o->scope != ASP_OUTPUT_BATCH || !strcmp(o->name, "index") ||
-		    (b->outputs_off & ((uint32_t)1 << i)))
-			continue;
-		fprintf(fp, "%s[%s](%s)", any ? " · " : "\nFull data: ", o->path, o->path);
-		any = true;
-	}
-	if (any)
-		fputs(".", fp);
-	bool traces = !(b->outputs_off & asp_output_bit("trace"));
-	if (traces)
-		fputs(any ? " Open a trace.json in https://ui.perfetto.dev or chrome://tracing."
-			  : "\nOpen a trace.json in https://ui.perfetto.dev or chrome://tracing.", fp);
-	if (any || traces)
-		fputs("\n", fp);
+	fputs("\n</details>\n", fp);
+}
+
+/* The verdict and what to look at first fit one screen; the rest is
+ * linked or folded. */
+static void write_report(FILE *fp, const struct asp_batch *b)
+{
+	const struct asp_comparison *c = b->cmp;
+	const char *status = b->verdict->status == ASP_BATCH_PASS   ? "PASS"
+			     : b->verdict->status == ASP_BATCH_FAIL ? "FAIL"
+								    : "ERROR";
+	fprintf(fp, "# asprof: %s\n\n", status);
+	fputs("**", fp);
+	text(fp, b->verdict->reason);
+	fprintf(fp, "** (exit status %d)\n\n", (int)b->verdict->status);
+	fprintf(fp, "%zu run%s analysed", b->nruns, b->nruns == 1 ? "" : "s");
+	if (b->nskipped)
+		fprintf(fp, ", %zu could not be read", b->nskipped);
+	if (c)
+		fprintf(fp, ": %zu base run%s compared with %zu new run%s, by each run's %s own "
+			    "poll time (on CPU + blocked): %zu regressed, %zu improved, %zu unchanged, "
+			    "%zu only in the new runs, %zu only in the base runs.\n",
+			c->nbase, c->nbase == 1 ? "" : "s", c->nnew, c->nnew == 1 ? "" : "s",
+			asp_metric_name(c->metric), c->counts[ASP_V_REGRESSED],
+			c->counts[ASP_V_IMPROVED], c->counts[ASP_V_UNCHANGED] + c->counts[ASP_V_VIA],
+			c->counts[ASP_V_NEW], c->counts[ASP_V_GONE]);
+	else
+		fprintf(fp, "; nothing compared (`--baseline` or `asprof-batch diff` compares runs).\n");
+	size_t left_out = first_things(fp, b);
+	if (left_out)
+		fprintf(fp, "\n%zu more below the first %d.\n", left_out, FIRST_ROWS);
+	if (c)
+		via_orphans(fp, c);
+	more(fp, b, left_out);
+	notes(fp, b);
+	runs(fp, b);
 }
 
 int asp_markdown_write(const struct asp_batch *b, const char *path, char **err)

@@ -259,7 +259,7 @@ static const char *status_text(int status)
 {
 	switch (status) {
 	case 0: return "clean";
-	case 1: return "fails the rules";
+	case 1: return "fails the build";
 	default: return "input errors";
 	}
 }

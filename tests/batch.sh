@@ -34,7 +34,7 @@ for r in d['runs']:
     assert own.replace('\\n', '\\n    ') in text, r['run']['name']
 " "$TMP/a"
 check "per-run reports for each run" sh -c "for r in regress_base_1 regress_base_2 regress_base_3 regress_new_1 regress_new_2 regress_new_3; do test -s '$TMP/a/runs/'\$r/trace.json && test -s '$TMP/a/runs/'\$r/summary.json || exit 1; done"
-check "index.md: verdict first, then the regression" sh -c "sed -n 3p '$TMP/a/index.md' | grep -q '^\*\*FAIL\*\*' && grep -A4 '^## Regressions' '$TMP/a/index.md' | grep -q 'parse_batch'"
+check "index.md: verdict first, then the regression first to look at" sh -c "sed -n 1p '$TMP/a/index.md' | grep -q '^# asprof: FAIL\$' && grep -A4 '^## What to look at first' '$TMP/a/index.md' | grep -q '^| \*\*regressed\*\* | \`regress::parse_batch'"
 check "index.md links the traces and charts" sh -c "grep -q 'runs/regress_new_1/trace.json' '$TMP/a/index.md' && grep -q '](charts/' '$TMP/a/index.md'"
 check "junit.xml: well-formed, the regression is a failure" "$PY" -c "
 import sys, xml.etree.ElementTree as ET
@@ -50,11 +50,11 @@ n = json.load(open(out + '/summary.json'))['comparison']['counts']['regressed']
 md, junit = open(out + '/index.md').read(), open(out + '/junit.xml').read()
 cmp = [s for s in ET.fromstring(junit).iter('testsuite') if s.get('name') == 'comparison'][0]
 line = re.search(r'^Comparison: .*: (\d+) regressed, ', stdout, re.M)
-head = re.search(r'^\*\*FAIL\*\* — fails the rules: (\d+) regressions?\b', md, re.M)
+head = re.search(r'^\*\*(\d+) regressions? fails? the build', md, re.M)
 shown = re.findall(r'^  regressed .*: p50 \S+ \S+ -> \S+ \S+, [+-][0-9.]+ %', stdout, re.M)
-table = md.split('\n## Regressions\n')[1].split('\n## ')[0]
+table = md.split('\n## What to look at first\n')[1].split('\n## ')[0]
 assert n >= 1 and int(line.group(1)) == n and int(head.group(1)) == n, (n, line, head)
-assert int(cmp.get('failures')) == n and len(shown) == n and table.count('\n| \`') == n, (n, shown, table)
+assert int(cmp.get('failures')) == n and len(shown) == n and table.count('\n| **regressed** |') == n, (n, shown, table)
 assert 'p=' not in stdout and 'p-value' not in md and 'p=' not in junit
 " "$TMP/a" "$TMP/a.stdout"
 
@@ -102,7 +102,7 @@ check "base vs base: exit 0, nothing regressed or improved" sh -c "[ $st -eq 0 ]
 
 # diff: one run against one run, and groups
 status "$ASPROF" diff -q -o "$TMP/d" "$FIXTURES/regress_base_1" "$FIXTURES/regress_new_1"
-check "diff BASE NEW: parse_batch regressed, exit 1" sh -c "[ $st -eq 1 ] && grep -A6 '^## Regressions' '$TMP/d/index.md' | grep -q parse_batch"
+check "diff BASE NEW: parse_batch regressed, exit 1" sh -c "[ $st -eq 1 ] && grep -A4 '^## What to look at first' '$TMP/d/index.md' | grep -q '^| \*\*regressed\*\* | \`regress::parse_batch'"
 status "$ASPROF" diff -q -o "$TMP/e" --base $base --new $new
 check "diff --base --new: the same comparison as --baseline" "$PY" -c "
 import json, sys
@@ -111,7 +111,7 @@ sys.exit(0 if a['rows'] == b['rows'] else 1)" "$TMP/a/summary.json" "$TMP/e/summ
 status "$ASPROF" diff -q -o "$TMP/f" "$FIXTURES/tokio_ct" "$FIXTURES/tokio_mt"
 check "diff: a new blocking finding is reported as new" json "$TMP/f/summary.json" \
 	"[f['future'] for f in d['comparison']['new_findings']] == ['tokio_mt::blocking_io::{closure#0}']"
-check "index.md shows the new blocking finding" grep -q '^## New blocking findings' "$TMP/f/index.md"
+check "index.md shows the new blocking finding" grep -q '^| \*\*error\*\*, new | `tokio_mt::blocking_io::{closure#0}` | tokio_mt |' "$TMP/f/index.md"
 
 # a run that cannot be read is reported; the others go through; exit 2
 echo hello >"$TMP/afile"

@@ -117,9 +117,9 @@ check "... no drawing folder left, the older charts untouched" sh -c \
 	"[ -z \"\$(find '$TMP/fake/charts' -name '.draw-*')\" ] &&
 	 { [ ! -e '$TMP/out/charts/trend-p99.png' ] || cmp -s '$TMP/out/charts/trend-p99.png' '$TMP/fake/charts/trend-p99.png'; }"
 check "... index.md and junit.xml written, with the verdict" sh -c \
-	"sed -n 3p '$TMP/fake/index.md' | grep -q '^\*\*FAIL\*\*' && grep -q '<failure' '$TMP/fake/junit.xml'"
+	"sed -n 1p '$TMP/fake/index.md' | grep -q '^# asprof: FAIL\$' && grep -q '<failure' '$TMP/fake/junit.xml'"
 check "... index.md says charts failed and shows none (not the older batch's)" sh -c \
-	"grep -q '^Some charts could not be drawn: .*boom: cannot draw' '$TMP/fake/index.md' &&
+	"grep -q '^- Charts: none could be drawn: .*boom: cannot draw' '$TMP/fake/index.md' &&
 	 ! grep -q '](charts/' '$TMP/fake/index.md'"
 
 # a gnuplot that hangs (takes its commands, then draws nothing): killed once

@@ -170,7 +170,9 @@ for line in md.decode('utf-8', 'replace').split('\n'):
         bad.append(line)
 check('index.md: every table row has its header\'s cell count', not bad, repr(bad)[:2000])
 # outside code spans, a '<' that is not escaped would start HTML
+# (the folds index.md opens itself, whole lines of fixed words, are not a name's)
 plain = re.sub(r'(`+)(?!`).*?(?<!`)\1(?!`)', '', md.decode('utf-8', 'replace'))
+plain = re.sub(r'(?m)^(<details><summary>[0-9a-z ]+</summary>|</details>)$', '', plain)
 m = re.search(r'(?<!\\)(?:\\\\)*<[a-z/]', plain)
 check('index.md: no raw HTML from a name', not m, m and plain[max(0, m.start() - 80):m.end() + 20])
 
@@ -207,7 +209,7 @@ for f, ok in (('summary.json', lambda p: strict_json(p)), ('junit.xml', ET.parse
 md = open(os.path.join(out2, 'index.md'), 'rb').read()
 check('... index.md: UTF-8, no control character, the path on one row',
       not parse('', lambda: md.decode('utf-8')) and not re.search(rb'[\x00-\x08\x0b-\x1f\x7f]', md) and
-      len([l for l in md.split(b'\n') if l.startswith(b'| ') and b'skipped' in l]) == 1, md.decode('utf-8', 'replace'))
+      len([l for l in md.split(b'\n') if l.startswith(b'- ') and b'pwn' in l]) == 1, md.decode('utf-8', 'replace'))
 data = open(os.path.join(os.path.dirname(out), 'stderr2'), 'rb').read()
 check('... stderr: no control character, the path shown with \\x1b', not re.search(rb'[\x00-\x08\x0b-\x1f\x7f]', data.replace(b'\n', b'')) and
       b'bad\\x1b]0;pwn\\x07\\x1b[31m\\xff`cd;touch${IFS}C_BAD`: skipped' in data, data)

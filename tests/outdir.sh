@@ -26,7 +26,7 @@ one_set() {
 		[ -s "$d/$f" ] || { echo "no $f"; return; }
 	done
 	sst=$(grep -m 1 '"status":' "$d/summary.json" | tr -dc 0-9)
-	verdict=$(sed -n 3p "$d/index.md" | grep -o '^\*\*[A-Z]*\*\*' | tr -d '*')
+	verdict=$(sed -n 1p "$d/index.md" | sed -n 's/^# asprof: \([A-Z]*\)$/\1/p')
 	fails=$(grep -c '<failure' "$d/junit.xml" || true)
 	has() { grep -q "$1" "$2"; }
 	if [ "$sst" = 0 ] && [ "$verdict" = PASS ] && [ "$fails" -eq 0 ] &&
