@@ -97,6 +97,20 @@ static void add_callee(struct fut_acc *fa, int32_t child, uint64_t own)
 	c->own += own;
 }
 
+/* a poll of the instance key from start to end: a new instance, or its
+ * idle time since its last poll */
+static void instance_poll(struct asp_u64map *last_end, uint64_t key, uint64_t start, uint64_t end,
+			  uint64_t *instances, uint64_t *idle)
+{
+	bool added;
+	uint64_t *last = asp_u64map_ref(last_end, key, &added);
+	if (added)
+		(*instances)++;
+	else if (start >= *last - 1)
+		*idle += start - (*last - 1);
+	*last = end + 1;
+}
+
 void aggregate_poll(struct analyzer *a, struct thread_state *ts, const struct frame *f,
 		    uint64_t end, uint64_t dur, const struct asp_split *sp)
 {
@@ -119,16 +133,18 @@ void aggregate_poll(struct analyzer *a, struct thread_state *ts, const struct fr
 	asp_split_add(&fa->split, sp);
 	if (f->task)
 		fut_add_task(fa, f->task);
-	/* instance: (task, future, self pointer when recorded) */
-	uint64_t key = asp_hash_u64((uint64_t)f->task << 32 ^ (uint64_t)f->fut) ^
-		       (f->has_fut_arg ? asp_hash_u64(f->fut_arg + 1) : 0);
-	bool added;
-	uint64_t *last = asp_u64map_ref(&a->inst_last_end, key, &added);
-	if (added)
-		fa->instances++;
-	else if (f->start >= *last - 1)
-		fa->idle += f->start - (*last - 1);
-	*last = end + 1;
+	/* instance: (task, future, self pointer when recorded), with arg1 as
+	 * self and, when recorded, with arg2 (docs/self-pointer.md) */
+	uint64_t base = asp_hash_u64((uint64_t)f->task << 32 ^ (uint64_t)f->fut);
+	instance_poll(&a->inst_last_end, base ^ (f->has_fut_arg ? asp_hash_u64(f->fut_arg + 1) : 0),
+		      f->start, end, &fa->instances, &fa->idle);
+	if (f->has_fut_arg && fa->nargs < 1)
+		fa->nargs = 1;
+	if (f->has_cx_args) {
+		fa->nargs = 3;
+		instance_poll(&a->inst2_last_end, base ^ asp_hash_u64(f->fut_arg2 + 1), f->start, end,
+			      &fa->instances2, &fa->idle2);
+	}
 }
 
 void aggregate_task_poll(struct analyzer *a, struct thread_state *ts, struct task_acc *task,
@@ -417,13 +433,20 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 		o->task_ids = f->tasks;
 		o->ntask_ids = f->ntasks;
 		f->tasks = NULL;
-		o->instances = f->instances;
+		/* self: arg2 when the evidence says so, else arg1 */
+		o->self_arg = f->nargs;
+		if (f->nargs == 3) {
+			o->self_arg = f->self_votes[1] > f->self_votes[0] ? 2 : 1;
+			o->self_votes[0] = f->self_votes[0];
+			o->self_votes[1] = f->self_votes[1];
+		}
+		o->instances = o->self_arg == 2 ? f->instances2 : f->instances;
 		uint64_t n_made = created(&made_names, made, o->name, o->kind);
 		if (n_made > o->instances && n_made <= f->polls)
 			o->instances = n_made;
 		o->polls = f->polls;
 		o->busy_ns = f->busy;
-		o->idle_ns = f->idle;
+		o->idle_ns = o->self_arg == 2 ? f->idle2 : f->idle;
 		o->slow_polls = f->slow;
 		take_durations(&o->poll_ns, &f->d);
 		take_own(&o->own_ns, &f->own, f->own_apart, &o->poll_ns);

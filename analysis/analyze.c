@@ -645,6 +645,7 @@ static void analyzer_free(struct analyzer *a)
 	asp_strtab_free(&a->fut_names);
 	asp_strtab_free(&a->span_culprits);
 	asp_u64map_free(&a->inst_last_end);
+	asp_u64map_free(&a->inst2_last_end);
 	free(a->profile_hits);
 	free(a->detect_hits);
 	free(a->other_polls);

@@ -79,6 +79,7 @@ struct frame {
 	uint8_t nkids;
 	bool is_future, is_root, blocked_below, into_future_seen;
 	bool is_ctx, ctx_main, ctx_has_arg, has_fut_arg;
+	bool has_cx_args; /* future frames: fut_arg2 and fut_arg3 recorded */
 	const struct asp_symbol *last_call; /* future frames: the plain callee
 					       that returned last (a constructor?) */
 	int ctx_block_on; /* task polls directly under a block_on: its index, -1 */
@@ -92,6 +93,9 @@ struct frame {
 	 * the CPU so far, and where it blocked */
 	uint64_t off_blk, off_pre;
 	uint64_t child_own; /* own time of the futures polled inside this poll */
+	/* future frames with has_cx_args: arg2 and arg3 of the poll (self and
+	 * cx, or cx and garbage: which, the votes of its future tell) */
+	uint64_t fut_arg2, fut_arg3;
 	uint8_t nbs;
 	struct blocked_at bs[BLOCKED_SLOTS];
 };
@@ -162,6 +166,12 @@ struct fut_acc {
 	uint64_t *has_task; /* bit per task id: in tasks (a test per poll) */
 	size_t nhas;        /* words */
 	uint64_t instances, polls, busy, idle, slow;
+	/* which argument is self (docs/self-pointer.md): the evidence for arg1
+	 * and for arg2 (self_votes[0], [1]), and the instances and idle time
+	 * counted with arg2 as self, taken at the end when arg2 wins */
+	uint64_t self_votes[2];
+	uint64_t instances2, idle2;
+	uint8_t nargs;          /* 0, 1 or 3: its self candidates recorded */
 	struct asp_durations d, own;
 	bool own_apart;         /* own differs from d (add_own in aggregate.c) */
 	struct asp_split split;
@@ -195,6 +205,7 @@ struct analyzer {
 	struct fut_acc *futs;
 	size_t cfuts;
 	struct asp_u64map inst_last_end; /* instance key -> last poll end + 1 */
+	struct asp_u64map inst2_last_end; /* the same, keyed with arg2 as self */
 	uint64_t *profile_hits;  /* roots owned by each profile's contexts */
 	uint64_t *detect_hits;   /* distinct symbols matching each profile's detect */
 	uint64_t *other_polls;   /* runtime forced: distinct symbols that are task

@@ -10,7 +10,9 @@
  *   by a Future::poll frame, or awaited right after an into_future call
  *   (a plain closure has neither).
  * - Each future poll gets its future (by name) and its task instance (by
- *   the task's self pointer when recorded, else by its root future). */
+ *   the task's self pointer when recorded, else by its root future).
+ * - When a future poll's first three arguments are recorded, the values
+ *   vote on which of them is its self (self_evidence). */
 #include "analyzer.h"
 
 #include <stdlib.h>
@@ -234,6 +236,72 @@ static bool own_closure(const struct frame *ctx, const char *name)
 	return !strncmp(name, cn, l) && !strncmp(name + l, "::{", 3);
 }
 
+/* ---------------------------------------------------------------- self */
+
+/* How far above the task pointer a task's root future lies: the task
+ * cell's header, scheduler and id before it (tokio's Cell<T, S>, async-task's
+ * raw task: a few words); a stack address is never this close to the heap */
+#define SELF_NEAR_TASK 4096
+
+/* Evidence of which argument of future frame f's poll is its self: arg1,
+ * or arg2 when the poll returns its large Poll<T> through a hidden first
+ * argument (System V sret; cx is then arg3). One vote per poll, for arg1
+ * (self_votes[0]) or arg2 ([1]), counted over the run and weighed at the
+ * end (aggregate.c), where no evidence keeps arg1:
+ * - a task's root: its self lies in the task, a little above the task
+ *   pointer (the task poll's arg1), and the other candidate does not;
+ * - below a root: `.await` passes cx unchanged, so the child's cx (its
+ *   arg2, or arg3) is the nearest enclosing recorded poll's (its arg2, or
+ *   arg3): exactly one of the four pairs equal votes for both polls;
+ *   arg2 = arg2 and arg3 = arg3 say only that both take the same (the
+ *   child follows its parent's evidence); other doubles tell nothing (a
+ *   leftover register may hold cx too; combinators that make their own
+ *   cx give no pair). */
+static void self_evidence(struct analyzer *a, struct thread_state *ts, const struct frame *f,
+			  const struct frame *ctx)
+{
+	if (f->is_root) {
+		if (!ctx->ctx_has_arg)
+			return;
+		bool near1 = f->fut_arg - ctx->arg < SELF_NEAR_TASK;
+		bool near2 = f->fut_arg2 - ctx->arg < SELF_NEAR_TASK;
+		if (near1 != near2)
+			a->futs[f->fut].self_votes[near2]++;
+		return;
+	}
+	int p = f->fut_parent;
+	while (p >= 0 && !ts->st[p].has_cx_args)
+		p = ts->st[p].fut_parent;
+	if (p < 0)
+		return;
+	const struct frame *pf = &ts->st[p];
+	const uint64_t pcx[2] = { pf->fut_arg2, pf->fut_arg3 }, ccx[2] = { f->fut_arg2, f->fut_arg3 };
+	int pairs = 0, pi = 0, ci = 0;
+	bool same[2] = { false, false };
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < 2; j++)
+			if (pcx[i] && pcx[i] == ccx[j]) {
+				pairs++;
+				pi = i;
+				ci = j;
+				same[i] |= i == j;
+			}
+	const uint64_t *pv = a->futs[pf->fut].self_votes;
+	if (pairs == 2 && same[0] && same[1]) {
+		/* both arg2 and both arg3 equal: both polls take self from the
+		 * same argument (cx and a leftover register, or a child laid at
+		 * the start of its parent's state and cx): the one the parent's
+		 * evidence so far favours */
+		if (pv[0] != pv[1])
+			a->futs[f->fut].self_votes[pv[1] > pv[0]]++;
+		return;
+	}
+	if (pairs != 1)
+		return;
+	a->futs[pf->fut].self_votes[pi]++;
+	a->futs[f->fut].self_votes[ci]++;
+}
+
 static bool poll_parent(uint8_t cls)
 {
 	return cls == CL_POLL_PLUMBING || cls == CL_USER_FUTURE || cls == CL_COMBINATOR;
@@ -370,6 +438,10 @@ __attribute__((noinline)) void attribute_enter(struct analyzer *a, struct thread
 	} else {
 		f->level = f->fut_parent >= 0 ? ts->st[f->fut_parent].level + 1 : 0;
 	}
-	if (ev && ev->nspecs && asp_event_arg1(ev, &f->fut_arg))
+	if (ev && ev->nspecs && asp_event_arg1(ev, &f->fut_arg)) {
 		f->has_fut_arg = true;
+		f->has_cx_args = asp_event_arg(ev, 2, &f->fut_arg2) && asp_event_arg(ev, 3, &f->fut_arg3);
+		if (f->has_cx_args)
+			self_evidence(a, ts, f, ctx);
+	}
 }

@@ -150,6 +150,12 @@ struct asp_future {
 	struct asp_callee *callees; /* by name */
 	size_t ncallees;
 	bool is_root;     /* some task's root future */
+	/* the argument of its poll taken as self for instances: 0 none
+	 * recorded, 1 or 2 (2: a large Poll<T> returned through a hidden
+	 * first argument); the evidence for arg1 and for arg2 when its first
+	 * three arguments were recorded (docs/self-pointer.md) */
+	int self_arg;
+	uint64_t self_votes[2];
 };
 
 struct asp_finding {

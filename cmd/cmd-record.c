@@ -305,9 +305,18 @@ static int record_exec(int argc, char **argv)
 	strv_add(&cmd, prog, NULL);
 	for (int i = optind + 1; i < argc; i++)
 		strv_add(&cmd, argv[i], NULL);
+	int fit = fit_cmdline(&cmd);
 
 	say_mode(&facts, rtnames.len ? rtnames.data : NULL, forced >= 0);
 	asp_buf_free(&rtnames);
+	if (fit > 0)
+		cmd_error("record: the command line is long: recording only the first argument of "
+			  "the program's futures (self pointers of polls returning large values "
+			  "may be wrong; docs/self-pointer.md)");
+	else if (fit < 0)
+		cmd_error("record: the command line is %zu bytes, more than uftrace 0.13 reads back "
+			  "(4095): uftrace replay will not read %s, asprof-batch will",
+			  uftrace_cmdline_length(&cmd), dir);
 	if (os.replaced)
 		cmd_error("record: --force: uftrace renames the existing %s to %s.old "
 			  "(replacing any older %s.old)", dir, dir, dir);

@@ -191,6 +191,11 @@ static json_object *future_json(const struct asp_future *f)
 	add_split(o, &f->split);
 	add_u64(o, "self_ns", f->self_ns);
 	json_object_object_add(o, "task_root", json_object_new_boolean(f->is_root));
+	add_u64(o, "self_arg", (uint64_t)f->self_arg);
+	json_object *votes = json_object_new_array();
+	json_object_array_add(votes, json_object_new_uint64(f->self_votes[0]));
+	json_object_array_add(votes, json_object_new_uint64(f->self_votes[1]));
+	json_object_object_add(o, "self_votes", votes);
 	json_object *callees = json_object_new_array();
 	for (size_t i = 0; i < f->ncallees; i++) {
 		json_object *c = json_object_new_object();

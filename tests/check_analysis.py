@@ -144,6 +144,13 @@ def check(fixture, s, e):
             got = futures.get(name, {}).get("instances")
             tap(got == inst, f"{fixture}: {name} has {got} instances (expected {inst:g})")
 
+    # which argument of a poll is self: arg2 where the source's poll returns
+    # a large Poll<T> through a hidden first argument
+    for v in e.get("self_arg", []):
+        name, k = name_num(v)
+        got = futures.get(name, {}).get("self_arg")
+        tap(got == k, f"{fixture}: {name} takes self from arg{got} (expected arg{k:g})")
+
     # every async body's poll count
     for v in e.get("polls", []):
         name, polls = name_num(v)

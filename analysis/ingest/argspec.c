@@ -348,14 +348,14 @@ int64_t args_length(const uint8_t *p, size_t have, const struct asp_arg_spec *sp
 	return len < 0 ? -1 : (int64_t)ASP_ALIGN((size_t)len, 8);
 }
 
-bool asp_event_arg1(const struct asp_event *ev, uint64_t *val)
+bool asp_event_arg(const struct asp_event *ev, int idx, uint64_t *val)
 {
 	if (ev->type != ASP_REC_ENTRY || !ev->data || !ev->nspecs)
 		return false;
-	/* the integer arg1 (the first register), wherever the layout has it */
+	/* the integer argument idx (its register), wherever the layout has it */
 	for (size_t i = 0; i < ev->nspecs; i++) {
 		const struct asp_arg_spec *s = &ev->specs[i];
-		if (s->type != ASP_ARGT_INDEX || s->idx != 1)
+		if (s->type != ASP_ARGT_INDEX || s->idx != idx)
 			continue;
 		int64_t off = args_offset(ev->data, ev->data_len, ev->specs, i);
 		if (off < 0 || s->fmt == ASP_ARG_STR || s->fmt == ASP_ARG_STD_STRING ||
@@ -368,6 +368,11 @@ bool asp_event_arg1(const struct asp_event *ev, uint64_t *val)
 		return true;
 	}
 	return false;
+}
+
+bool asp_event_arg1(const struct asp_event *ev, uint64_t *val)
+{
+	return asp_event_arg(ev, 1, val);
 }
 
 char *asp_event_format_args(const struct asp_event *ev)

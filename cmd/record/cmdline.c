@@ -2,7 +2,9 @@
  * only helpers that never poll, and the -A specs that record the first
  * argument of the task polls and of the program's own future bodies. The
  * runtimes' regexes are their profiles' (configs/runtimes.yaml `record:`);
- * the program's own are built here from its crates. tests/rust/record.sh
+ * the program's own are built here from its crates (their first three
+ * arguments: self is the second when the poll returns a large value through
+ * a hidden first argument, docs/self-pointer.md). tests/rust/record.sh
  * and tests/fixtures/README.md say why each option is there; the regexes
  * are theirs, generalised to any crate. uftrace 0.13 matches them against
  * the MANGLED v0 names (_R...) and against its own demangling of legacy
@@ -149,6 +151,55 @@ void add_task_polls(struct strv *a, const struct asp_patterns *l)
 	}
 }
 
+/* the arguments recorded for the program's own futures: self is arg1, or
+ * arg2 when the poll returns through a hidden pointer (then cx is arg3);
+ * the analysis tells which from the values (analysis/attribute.c) */
+#define USER_ARGS "@arg1,arg2,arg3"
+
+/* uftrace 0.13 writes "cmdline:", its argv joined by spaces with a '"' or
+ * '\\' escaped by a backslash (json_quote), and a newline (cmds/info.c) */
+size_t uftrace_cmdline_length(const struct strv *a)
+{
+	size_t len = strlen("cmdline:") + 1;
+	for (size_t i = 0; i < a->n; i++) {
+		const char *s = a->v[i];
+		len += strlen(s) + 1;
+		for (; *s; s++)
+			len += *s == '"' || *s == '\\';
+	}
+	return len;
+}
+
+/* it reads the line back with fgets into 4096 bytes: the newline and the
+ * NUL included */
+#define UFTRACE_CMDLINE_MAX 4095
+
+/* the bytes the futures' specs take past "@arg1"; cut when cut is true */
+static size_t user_args_extra(struct strv *a, bool cut)
+{
+	size_t l = strlen(USER_ARGS), extra = 0;
+	for (size_t i = 0; i < a->n; i++) {
+		size_t n = strlen(a->v[i]);
+		if (n < l || strcmp(a->v[i] + n - l, USER_ARGS))
+			continue;
+		extra += l - strlen("@arg1");
+		if (cut)
+			strcpy(a->v[i] + n - l, "@arg1");
+	}
+	return extra;
+}
+
+int fit_cmdline(struct strv *a)
+{
+	size_t len = uftrace_cmdline_length(a);
+	if (len <= UFTRACE_CMDLINE_MAX)
+		return 0;
+	if (len - user_args_extra(a, false) > UFTRACE_CMDLINE_MAX)
+		return -1; /* too long anyway: keep what the analysis needs */
+	user_args_extra(a, true);
+	return 1;
+}
+
 /* -A for the program's own futures: hand-written Future::poll impls and the
  * bodies of its async fns/blocks (fn::{closure#0}) and methods */
 void add_user_specs(struct strv *a, const struct elf_facts *f, bool v0)
@@ -173,18 +224,18 @@ void add_user_specs(struct strv *a, const struct elf_facts *f, bool v0)
 	if (v0) {
 		strv_push(a, xstrdup("-A"));
 		strv_push(a, xasprintf("^_RNvX(s" B62 "*_)?(Nt)*Cs" B62 "+_%s.*NtNtNtCs" B62
-				       "+_4core6future6future6Future4poll" V0_INST "$@arg1", k));
+				       "+_4core6future6future6Future4poll" V0_INST "$" USER_ARGS, k));
 		strv_push(a, xstrdup("-A"));
 		strv_push(a, xasprintf("^_RNCI?Nv(Nt)*Cs" B62 "+_%s([0-9]+[A-Za-z_][A-Za-z0-9_]*)+(.*E)?0"
-				       V0_INST "$@arg1", k));
+				       V0_INST "$" USER_ARGS, k));
 		strv_push(a, xstrdup("-A"));
-		strv_push(a, xasprintf("^_RNCI?NvM(s" B62 "*_)?(Nt)*Cs" B62 "+_%s.*0" V0_INST "$@arg1", k));
+		strv_push(a, xasprintf("^_RNCI?NvM(s" B62 "*_)?(Nt)*Cs" B62 "+_%s.*0" V0_INST "$" USER_ARGS, k));
 	} else {
 		strv_push(a, xstrdup("-A"));
 		strv_push(a, xasprintf("^_?<%s" SEP ".* as core" SEP "future" SEP "future" SEP
-				       "Future>::poll$@arg1", k));
+				       "Future>::poll$" USER_ARGS, k));
 		strv_push(a, xstrdup("-A"));
-		strv_push(a, xasprintf("^%s::([A-Za-z0-9_<>,]+::)+_?\\{\\{closure\\}\\}$@arg1", k));
+		strv_push(a, xasprintf("^%s::([A-Za-z0-9_<>,]+::)+_?\\{\\{closure\\}\\}$" USER_ARGS, k));
 	}
 	free(k);
 }

@@ -69,8 +69,15 @@ void put_quoted(FILE *out, const char *s);
 void add_notrace(struct strv *a, const struct asp_rules *r, bool legacy);
 /* -A REGEX@arg1 for each task poll of a list of a profile's record: */
 void add_task_polls(struct strv *a, const struct asp_patterns *l);
-/* -A for the program's own futures */
+/* -A for the program's own futures: their first three arguments (self is
+ * arg2 when the poll returns through a hidden pointer: docs/self-pointer.md) */
 void add_user_specs(struct strv *a, const struct elf_facts *f, bool v0);
+/* the length of the `cmdline:` line uftrace writes for argv a */
+size_t uftrace_cmdline_length(const struct strv *a);
+/* uftrace 0.13 reads `cmdline:` back through a 4096-byte buffer: when a
+ * is longer, record only arg1 of the program's futures if that fits (1),
+ * else leave it (-1: too long for uftrace, not for asprof); 0: it fits */
+int fit_cmdline(struct strv *a);
 
 /* ------------------------------------------------------------ run.c */
 

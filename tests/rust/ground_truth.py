@@ -48,9 +48,10 @@ FIXTURES = {
 }
 # fixtures whose ground truth is written by hand (from the source and
 # uftrace replay; see README.md): this script does not follow their poll
-# chains (the plain smol build, a recording patched by hand with -P), so
-# it copies their lines from the expect.txt beside the fixtures
-HAND = ["smol_mt_plain", "async_std_narrow"]
+# chains (the plain smol build, a recording patched by hand with -P) or
+# their self arguments (selfptr: arg2 for polls returning a large value),
+# so it copies their lines from the expect.txt beside the fixtures
+HAND = ["smol_mt_plain", "async_std_narrow", "selfptr_mcount", "selfptr_plain"]
 # fixtures with several blocking polls, recorded under load: their blocking
 # polls are listed in a truth file (tests/fixtures/*.truth, read by
 # tests/precision.py) instead of the blocking_* keys; preemption makes

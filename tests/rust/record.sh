@@ -141,15 +141,15 @@ build() {
     (cd "$HERE" && RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Z instrument-mcount" \
         CARGO_TARGET_DIR="$HERE/target/mcount" cargo build --offline -j"$JOBS")
 
-    log "building plain tokio_mt, loaded and unblock (legacy symbols) in target/plain"
+    log "building plain tokio_mt, loaded, smol_mt, nested, unblock and selfptr (legacy symbols) in target/plain"
     (cd "$HERE" && env -u RUSTC_BOOTSTRAP RUSTFLAGS="" \
-        CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt -p loaded -p smol_mt -p nested -p unblock)
+        CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt -p loaded -p smol_mt -p nested -p unblock -p selfptr)
     if ! is_legacy "$PLAIN_DIR/tokio_mt"; then
         # A future stable rustc may default to v0: ask for legacy explicitly.
         log "plain build is not legacy-mangled; rebuilding with -C symbol-mangling-version=legacy"
         (cd "$HERE" && RUSTC_BOOTSTRAP=1 \
             RUSTFLAGS="-C symbol-mangling-version=legacy -Z unstable-options" \
-            CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt -p loaded -p smol_mt -p nested -p unblock)
+            CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt -p loaded -p smol_mt -p nested -p unblock -p selfptr)
         is_legacy "$PLAIN_DIR/tokio_mt" || die "could not get a legacy-mangled build"
     fi
 }
@@ -530,6 +530,12 @@ main() {
 
     # Recorded by hand with narrow patching (tests/rust/nested).
     want async_std_narrow && record_narrow async_std_narrow "$PLAIN_DIR/nested"
+
+    # Polls returning a large value through a hidden first argument
+    # (tests/rust/selfptr, tokio), both builds, recorded as a user would:
+    # `record` takes the first three arguments of the program's futures.
+    want selfptr_mcount && record_plainly selfptr_mcount "$MCOUNT_DIR/selfptr"
+    want selfptr_plain  && record_plainly selfptr_plain  "$PLAIN_DIR/selfptr"
 
     # One executor, two threads running it (tests/rust/smol_mt).
     want smol_mt       && record_smol_mt smol_mt       "$MCOUNT_DIR/smol_mt"

@@ -208,43 +208,97 @@ TEST(records_entry_exit_lost)
 	free(d);
 }
 
+/* a recording in d of one call of a (100.dat: its entry with args, n bytes
+ * of argument data, and its exit), opened, its reader past the entry */
+struct one_call {
+	struct asp_trace *t;
+	struct asp_reader *r;
+	struct asp_event ev;
+	char *err;
+};
+
+static bool one_call(char *d, const void *args, size_t n, struct one_call *c)
+{
+	uint8_t buf[256], *p = buf;
+	p += rec(p, 2000000100ULL, 0, 1, 0, BASE + 0x1000);
+	memcpy(p, args, n);
+	p += n;
+	p += rec(p, 2000000200ULL, 1, 0, 0, BASE + 0x1000);
+	tap_write(d, "100.dat", buf, (size_t)(p - buf));
+	memset(c, 0, sizeof(*c));
+	c->t = open_ok(d);
+	CHECK(c->t != NULL);
+	if (!c->t)
+		return false;
+	c->r = asp_reader_open(c->t, 0, &c->err);
+	CHECK(c->r && asp_reader_next(c->r, &c->ev, &c->err) == 1);
+	return c->r != NULL;
+}
+
+static void one_call_done(struct one_call *c, char *d)
+{
+	asp_reader_close(c->r);
+	asp_trace_close(c->t);
+	tap_rmdir(d);
+	free(d);
+}
+
 TEST(argument_data_decoded_and_skipped)
 {
 	/* a has arg1 (8 bytes) and arg2/s; c has no spec */
 	char *d = make_dir("^a$@arg1,arg2/s\n");
-	uint8_t buf[256], *p = buf;
-	p += rec(p, 2000000100ULL, 0, 1, 0, BASE + 0x1000);
+	uint8_t args[16] = { 0 };
 	uint64_t self = 0x7ffd12345678ULL;
-	memcpy(p, &self, 8);
-	p += 8;
+	memcpy(args, &self, 8);
 	uint16_t sl = 5;
-	memcpy(p, &sl, 2);
-	memcpy(p + 2, "hello", 5);
-	p += 8; /* 2 + 5 -> 7, padded to 8 (4-byte alignment, then 8 overall) */
-	p += rec(p, 2000000200ULL, 1, 0, 0, BASE + 0x1000);
-	tap_write(d, "100.dat", buf, (size_t)(p - buf));
-	struct asp_trace *t = open_ok(d);
-	CHECK(t != NULL);
-	if (!t)
+	memcpy(args + 8, &sl, 2);
+	memcpy(args + 10, "hello", 5);
+	/* 2 + 5 -> 7, padded to 8 (4-byte alignment, then 8 overall) */
+	struct one_call c;
+	if (!one_call(d, args, sizeof(args), &c))
 		return;
-	char *err = NULL;
-	struct asp_reader *r = asp_reader_open(t, 0, &err);
-	struct asp_event ev;
-	CHECK(asp_reader_next(r, &ev, &err) == 1);
 	uint64_t v = 0;
-	CHECK(asp_event_arg1(&ev, &v));
+	CHECK(asp_event_arg1(&c.ev, &v));
 	CHECK_U64(v, self);
-	char *s = asp_event_format_args(&ev);
+	CHECK(!asp_event_arg(&c.ev, 2, &v)); /* a string is no integer */
+	CHECK(!asp_event_arg(&c.ev, 3, &v)); /* not recorded */
+	char *s = asp_event_format_args(&c.ev);
 	CHECK_STR(s, "0x7ffd12345678, \"hello\"");
 	free(s);
-	CHECK(asp_reader_next(r, &ev, &err) == 1);
-	CHECK_U64(ev.type, ASP_REC_EXIT);
-	CHECK_U64(ev.time, 2000000200ULL);
-	CHECK(asp_reader_next(r, &ev, &err) == 0);
-	asp_reader_close(r);
-	asp_trace_close(t);
-	tap_rmdir(d);
-	free(d);
+	CHECK(asp_reader_next(c.r, &c.ev, &c.err) == 1);
+	CHECK_U64(c.ev.type, ASP_REC_EXIT);
+	CHECK_U64(c.ev.time, 2000000200ULL);
+	CHECK(asp_reader_next(c.r, &c.ev, &c.err) == 0);
+	one_call_done(&c, d);
+}
+
+/* the first three arguments of a poll, as `record` asks for them (self is
+ * arg1 or arg2: analysis/attribute.c), in the order the spec wrote them */
+TEST(integer_arguments_by_index)
+{
+	char *d = make_dir("^a$@arg3,arg1,arg2/i32\n");
+	uint8_t args[24] = { 0 }; /* 8 + 8 + 4, padded to 8 */
+	uint64_t a3 = 0x7ffd00000010ULL, a1 = 0x7ffd00000020ULL;
+	int32_t a2 = -7;
+	memcpy(args, &a3, 8);
+	memcpy(args + 8, &a1, 8);
+	memcpy(args + 16, &a2, 4);
+	struct one_call c;
+	if (!one_call(d, args, sizeof(args), &c))
+		return;
+	uint64_t v = 0;
+	CHECK(asp_event_arg(&c.ev, 1, &v));
+	CHECK_U64(v, a1);
+	CHECK(asp_event_arg1(&c.ev, &v));
+	CHECK_U64(v, a1);
+	CHECK(asp_event_arg(&c.ev, 2, &v));
+	CHECK_U64(v, (uint32_t)a2); /* its 4 bytes */
+	CHECK(asp_event_arg(&c.ev, 3, &v));
+	CHECK_U64(v, a3);
+	CHECK(!asp_event_arg(&c.ev, 4, &v));
+	CHECK(asp_reader_next(c.r, &c.ev, &c.err) == 1);
+	CHECK(!asp_event_arg(&c.ev, 1, &v)); /* an exit */
+	one_call_done(&c, d);
 }
 
 static void count_warning(void *ctx, const char *msg)
@@ -577,6 +631,7 @@ int main(void)
 		CASE(exec_sessions),
 		CASE(records_entry_exit_lost),
 		CASE(argument_data_decoded_and_skipped),
+		CASE(integer_arguments_by_index),
 		CASE(truncated_dat_is_a_warning),
 		CASE(dat_cut_while_mapped_is_a_read_error),
 		CASE(missing_sym_is_a_warning),
