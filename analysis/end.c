@@ -312,7 +312,26 @@ static void classify(struct analyzer *a, struct asp_result *r, const struct asp_
 		int sig = WTERMSIG(st);
 		const char *inner = name_of(e->inner), *prog = name_of(e->prog);
 		const char *dfut = fut_name(a, e->dying_fut);
-		if (crash_signal(sig) && e->died_panicking) {
+		if (sig == SIGABRT && e->died_panicking && inner &&
+		    !strcmp(inner, "std::process::abort")) {
+			/* panic_abort's __rust_start_panic: a panic=abort build */
+			r->end = ASP_END_PANICKED;
+			asp_buf_printf(b, "the program %s, then aborted (signal %d) as a panic=abort build "
+					  "does (std::process::abort open below the panic's frames): the "
+					  "program's own end",
+				       pws, sig);
+		} else if (sig == SIGABRT && e->died_panicking) {
+			/* std aborts a panic that cannot unwind: a panic while
+			 * panicking, or the unwinder refusing to start under
+			 * uftrace's hooks (mcount's way) */
+			r->end = ASP_END_PANICKED;
+			asp_buf_printf(b, "the program %s, then aborted (signal %d) with the panic's frames "
+					  "open (%s): the panic is the program's own end; the abort is a "
+					  "second panic's, or the unwinder's, which cannot start under "
+					  "uftrace's return hooks (then `uftrace record -e` with "
+					  "no -N filter lets the panic unwind)",
+				       pws, sig, r->end_frames);
+		} else if (crash_signal(sig) && e->died_panicking) {
 			r->end = ASP_END_TRACER_CRASH;
 			asp_buf_printf(b, "the program %s, then the process died by signal %d (%s) while the "
 					  "panic was unwinding (still open: %s): most likely the tracer "

@@ -201,7 +201,8 @@ struct asp_finding_group {
 enum asp_end_kind {
 	ASP_END_UNKNOWN = 0,  /* info does not say */
 	ASP_END_EXITED,       /* exited (no panic seen, or one caught) */
-	ASP_END_PANICKED,     /* panicked, then exited with status 101 */
+	ASP_END_PANICKED,     /* panicked, then exited with status 101, or
+				 aborted with the panic's frames open */
 	ASP_END_TRACER_CRASH, /* panicked, then died by a crash signal with the
 				 panic's frames still open: most likely uftrace
 				 crashed while the panic unwound */
