@@ -215,41 +215,6 @@ static void add_note(struct asp_result *r, char *note)
 	r->notes[r->nnotes++] = note;
 }
 
-/* how the program ended (info's exit_status: a wait status, -1 when
- * uftrace stopped first) and the polls it left running */
-static void program_end(const struct analyzer *a, struct asp_result *r,
-			const struct asp_info *info)
-{
-	int st = info->exit_status;
-	bool cut = info->has_exit_status && st == -1;
-	bool killed = info->has_exit_status && !cut && WIFSIGNALED(st);
-	if (cut)
-		r->program_exit = xstrdup("not recorded to its end (uftrace stopped first)");
-	else if (killed)
-		r->program_exit = xasprintf("killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
-	else if (info->has_exit_status && WIFEXITED(st))
-		r->program_exit = xasprintf("exit status %d", WEXITSTATUS(st));
-	uint64_t u = a->unfinished;
-	r->unfinished_polls = u;
-	if (!cut && !killed && !u)
-		return;
-	char *still = u ? xasprintf("%" PRIu64 " poll%s still running then, cut at %s thread's last "
-				    "sign of life: %s",
-				    u, u == 1 ? " was" : "s were", u == 1 ? "its" : "their",
-				    u == 1 ? "its duration is a lower bound" : "their durations are lower bounds")
-			: xstrdup("no poll was running then");
-	if (cut)
-		add_note(r, xasprintf("uftrace stopped before the program ended: the recording is cut "
-				      "short; %s",
-				      still));
-	else if (killed)
-		add_note(r, xasprintf("the program was %s; %s", r->program_exit, still));
-	else
-		add_note(r, xasprintf("the recording ended inside a poll; %s", still));
-	free(still);
-}
-
-
 /* How many times each future was created, where the recording shows it:
  * an async fn's constructor (`krate::f` for `krate::f::{closure#0}`) runs
  * once per instance, and `.await` calls `<F as IntoFuture>::into_future`
@@ -540,6 +505,6 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 		add_note(r, xasprintf("%" PRIu64 " records were lost while recording; polls around them "
 				      "are cut short",
 				      a->lost_total));
-	program_end(a, r, info);
+	end_result(a, r, info);
 	return r;
 }

@@ -657,6 +657,7 @@ static void analyzer_free(struct analyzer *a)
 		free(a->findings[i].pattern);
 	}
 	free(a->findings);
+	free(a->end.panic_frames);
 }
 
 /* the analyzer's thread for trace thread i (index), made on its first records */
@@ -820,6 +821,7 @@ struct asp_result *asp_analyze(const char *dir, const struct asp_analyze_opts *o
 		/* what is still open ran until its thread's last sign of life: its
 		 * last record, or a later scheduler event (perf-cpu*.dat) such as
 		 * the exit of a program killed inside a blocking poll */
+		end_take_stacks(&a);
 		for (size_t i = 0; i < a.nth; i++) {
 			struct thread_state *ts = &a.th[i];
 			uint64_t end = asp_trace_thread_end(t, ts->tid);

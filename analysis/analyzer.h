@@ -38,6 +38,8 @@ enum cls {
 	CL_COMBINATOR,
 	CL_CLOSURE,       /* a user closure: maybe an async body */
 	CL_INTO_FUTURE,
+	CL_PANIC,         /* a panic starts (std's panic frames), or a runtime
+			     catches one: plain otherwise (end.c) */
 };
 
 struct symclass {
@@ -184,6 +186,25 @@ struct fut_acc {
 	bool ovr_known;
 };
 
+/* what the recording shows of the program's end (end.c) */
+struct end_state {
+	uint64_t panics, caught;
+	bool has_first, first_caught_only;
+	const struct asp_symbol *first_fn; /* innermost program frame at the panic */
+	int32_t first_fut;                 /* innermost future poll, -1 */
+	uint32_t first_task;
+	int first_tid;
+	uint64_t first_time;
+	/* the thread that died (a panic frame open, else the last to record),
+	 * taken before the open frames are closed */
+	bool dying_known, died_panicking;
+	int dying_tid;
+	const struct asp_symbol *inner, *prog; /* innermost open frame, innermost program frame */
+	int32_t dying_fut;
+	uint32_t dying_task;
+	char *panic_frames;
+};
+
 struct analyzer {
 	struct asp_trace *t;
 	const struct asp_rules *rules;
@@ -225,6 +246,7 @@ struct analyzer {
 	uint64_t excused;  /* polls over the warning on wall time, not on own */
 	uint64_t busy_polls; /* reported on wall time: busy (poll_busy) */
 	uint64_t behind_ns;  /* waits on threads that were preempted */
+	struct end_state end;
 };
 
 struct thresholds {
@@ -302,6 +324,17 @@ enum asp_severity poll_severity(const struct analyzer *a, const struct threshold
 struct asp_finding *add_poll_finding(struct analyzer *a, const char *rule, enum asp_severity sev,
 				     const struct thresholds *th, const char *future,
 				     const struct poll_facts *pf);
+
+/* ---------------------------------------------------------------- end */
+
+/* a panic's own frame (CL_PANIC) or NULL; *caught: a runtime's catch */
+bool end_panic_name(const char *n, bool *caught);
+/* frame f (just pushed on ts) is a CL_PANIC frame */
+void end_panic_enter(struct analyzer *a, const struct thread_state *ts, const struct frame *f);
+/* after the last record, before the open frames are closed */
+void end_take_stacks(struct analyzer *a);
+/* r->program_exit, r->end..., the notes about the end */
+void end_result(struct analyzer *a, struct asp_result *r, const struct asp_info *info);
 
 /* ---------------------------------------------------------------- aggregate */
 

@@ -64,6 +64,9 @@ uint8_t classify_name(struct analyzer *a, const char *n, int8_t *profile)
 		return CL_COMBINATOR;
 	if (n[0] == '<' && strstr(n, " as core::future::into_future::IntoFuture>::into_future"))
 		return CL_INTO_FUTURE;
+	bool caught;
+	if (end_panic_name(n, &caught))
+		return CL_PANIC;
 	bool plumbing = MATCH(plumbing, n, NULL);
 	if (n[0] == '<' && strstr(n, " as core::future::future::Future>::poll") &&
 	    !strstr(n, ">::poll::"))
@@ -375,6 +378,9 @@ __attribute__((noinline)) void attribute_enter(struct analyzer *a, struct thread
 			a->tasks[ts->last_root_task - 1].done = true;
 		return;
 	case CL_INTO_FUTURE:
+		return;
+	case CL_PANIC:
+		end_panic_enter(a, ts, f);
 		return;
 	default:
 		break;

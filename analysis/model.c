@@ -267,6 +267,10 @@ void asp_result_free(struct asp_result *r)
 	if (!r)
 		return;
 	free(r->program_exit);
+	free(r->end_text);
+	free(r->end_frames);
+	free(r->panic.function);
+	free(r->panic.future);
 	for (size_t i = 0; i < r->ntasks; i++) {
 		free(r->tasks[i].root);
 		free(r->tasks[i].tids);

@@ -202,6 +202,37 @@ struct asp_finding_group {
 	size_t worst;              /* index in findings of the longest */
 };
 
+/* How the recorded program ended, from info's exit status and what the
+ * recording shows of panics and of the frames left open (analysis/end.c) */
+enum asp_end_kind {
+	ASP_END_UNKNOWN = 0,  /* info does not say */
+	ASP_END_EXITED,       /* exited (no panic seen, or one caught) */
+	ASP_END_PANICKED,     /* panicked, then exited with status 101, or
+				 aborted with the panic's frames open */
+	ASP_END_TRACER_CRASH, /* panicked, then died by a crash signal with the
+				 panic's frames still open: most likely uftrace
+				 crashed while the panic unwound */
+	ASP_END_CRASHED,      /* a crash signal with no panic: the program's own */
+	ASP_END_KILLED,       /* SIGTERM, SIGKILL, SIGINT...: from outside */
+	ASP_END_CANNOT_TELL,  /* a signal the recording cannot explain */
+	ASP_END_CUT,          /* uftrace stopped before the program ended */
+};
+/* "exited", "panicked", "tracer-crashed", "crashed", "killed",
+ * "cannot-tell", "cut", "unknown" */
+const char *asp_end_kind_name(enum asp_end_kind k);
+
+/* Where the run's first panic started (asp_result.panics > 0), or where a
+ * runtime caught one (caught_only: the standard library's panic frames are
+ * not in the recording, as in an mcount build) */
+struct asp_panic {
+	char *function; /* innermost frame of the program below the panic's own, or NULL */
+	char *future;   /* innermost future poll, or NULL */
+	uint32_t task;  /* its task, 0 outside any */
+	int tid;
+	uint64_t at_ns; /* relative to the recording's start */
+	bool caught_only;
+};
+
 struct asp_result {
 	char *path;       /* the data directory as given */
 	char *name;       /* run name: the directory's basename (parent's if "uftrace.data") */
@@ -214,6 +245,13 @@ struct asp_result {
 	 * N (Name)", "not recorded to its end (uftrace stopped first)"; NULL
 	 * when info does not say */
 	char *program_exit;
+	enum asp_end_kind end;
+	char *end_text;     /* one sentence: how it ended and why that reading */
+	char *end_frames;   /* the dying thread's open panic frames, outer to
+			       inner, " > " apart (tracer-crashed), or NULL */
+	uint64_t panics;    /* panics started (std's panic frames entered) */
+	uint64_t panics_caught; /* panics a runtime caught (tokio's JoinError::panic) */
+	struct asp_panic panic;  /* the first, when panics or panics_caught */
 	uint64_t unfinished_polls; /* future polls still running at the end */
 	struct asp_task *tasks;
 	size_t ntasks;

@@ -9,13 +9,16 @@
 #include "cmd.h"
 #include "record/record.h"
 #include "../analysis/ingest/ingest.h"
+#include "../analysis/analyze.h"
 #include "../analysis/util.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* PROGRAM as execvp finds it (malloc'd), or NULL and one line saying why */
@@ -130,12 +133,78 @@ static void say_mode(const struct elf_facts *f, const char *rtnames, bool forced
 /* uftrace is done (its wait status): the recording checked as the analysis
  * will read it, the program's end and where the recording is told; the
  * exit status */
+static void quiet(void *ctx, const char *msg)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+/* the place of the program's panic line ("thread 'main' (12) panicked at
+ * src/main.rs:34:9:"): "src/main.rs:34:9", shown inert (malloc'd) */
+static char *panic_place(const char *line)
+{
+	const char *at = strstr(line, "panicked at ");
+	char *p = xstrdup(at + 12);
+	size_t n = strlen(p);
+	if (n && p[n - 1] == ':')
+		p[n - 1] = '\0';
+	char *shown = asp_show(p, ASP_SHOW_CONTROLS);
+	free(p);
+	return shown;
+}
+
+/* How the program ended, as the analysis reads the recording
+ * (analysis/end.c), with what its own output said: a panic line tells a
+ * panic the recording cannot show (an mcount build), "failed to initiate
+ * panic" that the abort was the unwinder's under uftrace's hooks. One
+ * warning; NULL from the analysis: the wait status only. */
+static void warn_end(const char *dir, const char *prog, int prog_status,
+		     const struct err_filter *filt, const struct asp_rules *rules, const char *runtime)
+{
+	char st_prog[64], *err = NULL;
+	describe_status(st_prog, sizeof st_prog, prog_status);
+	bool sig = WIFSIGNALED(prog_status);
+	bool panic_status = WIFEXITED(prog_status) && WEXITSTATUS(prog_status) == 101;
+	struct asp_result *r = NULL;
+	if (sig || panic_status) {
+		struct asp_analyze_opts o = { .rules = rules, .runtime = runtime, .warn = quiet };
+		r = asp_analyze(dir, &o, &err);
+		free(err);
+	}
+	struct asp_buf b = { 0 };
+	char *place = filt->panic_line ? panic_place(filt->panic_line) : NULL;
+	bool shown_panic = r && (r->end == ASP_END_PANICKED || r->end == ASP_END_TRACER_CRASH);
+	if (place && filt->panic_failed && sig && WTERMSIG(prog_status) == SIGABRT && !shown_panic)
+		asp_buf_printf(&b, "the program panicked at %s (its output says so), and the panic "
+				   "failed to start unwinding (\"failed to initiate panic\"): the process "
+				   "aborted (signal %d) because uftrace's return hooks hide the frames "
+				   "from the unwinder; the panic is the program's own end, the abort the "
+				   "tracer's. To let the panic unwind, record with `uftrace record -e` "
+				   "(--estimate-return: durations are then estimated) and no -N filter "
+				   "(under -e everything after a filtered function is lost)",
+			       place, SIGABRT);
+	else if (r && r->end_text)
+		asp_buf_printf(&b, "%s", r->end_text);
+	else
+		asp_buf_printf(&b, "%s ended with %s", prog, st_prog);
+	if (place && !(filt->panic_failed && sig && WTERMSIG(prog_status) == SIGABRT && !shown_panic))
+		asp_buf_printf(&b, "%s its output says it panicked at %s", shown_panic ? ";" : "; and",
+			       place);
+	free(place);
+	char *shown = asp_show(b.data, ASP_SHOW_CONTROLS);
+	cmd_warning("%s; the recording is still usable", shown);
+	free(shown);
+	asp_buf_free(&b);
+	asp_result_free(r);
+}
+
 static int after_run(const char *dir, const char *prog, const struct out_state *os, int status,
-		     const struct err_filter *filt, const char *runtime, const char *runtimes_path)
+		     const struct err_filter *filt, const char *runtime, const char *runtimes_path,
+		     const struct asp_rules *rules)
 {
 	int prog_status;
 	char *err = NULL;
-	char st_uf[64], st_prog[64];
+	char st_uf[64];
 	describe_status(st_uf, sizeof st_uf, status);
 	const char *why = filt->last_error ? filt->last_error : filt->last_line ? filt->last_line : "no message";
 	if (!recording_written(dir, os)) {
@@ -160,8 +229,7 @@ static int after_run(const char *dir, const char *prog, const struct out_state *
 	prog_status = info->has_exit_status ? info->exit_status : -1;
 	asp_trace_close(t);
 	if (prog_status > 0) {
-		describe_status(st_prog, sizeof st_prog, prog_status);
-		cmd_warning("%s ended with %s; the recording is still usable", prog, st_prog);
+		warn_end(dir, prog, prog_status, filt, rules, runtime);
 	} else if (status != 0) {
 		cmd_warning("uftrace: %s (%s); check the recording", st_uf, why);
 	}
@@ -337,7 +405,7 @@ static int record_exec(int argc, char **argv)
 		cmd_error("cannot run uftrace: %s", err);
 		goto done;
 	}
-	rc = after_run(dir, prog, &os, status, &filt, runtime, runtimes_path);
+	rc = after_run(dir, prog, &os, status, &filt, runtime, runtimes_path, rules);
 done:
 	free(err);
 	free(prog);
@@ -365,7 +433,9 @@ const struct cmd_entry cmd_record_entry = {
 		"cannot trace through `env VAR=... PROGRAM`); PROGRAM inherits them and\n"
 		"stdin. PROGRAM's output goes to standard error: standard output gets one\n"
 		"line, where the recording is and how to analyse it. A PROGRAM that fails\n"
-		"still leaves a usable recording (a warning, exit 0).\n"
+		"still leaves a usable recording (a warning, exit 0); the warning says how\n"
+		"it ended: exited, panicked, crashed, killed, or a panic whose unwinding\n"
+		"uftrace's hooks crashed (docs/program-end.md).\n"
 		"\n"
 		"  -o, --output DIR    the recording's directory; must not exist or be empty\n"
 		"  -r, --runtime NAME  auto (default: from PROGRAM's symbols), tokio,\n"

@@ -45,6 +45,29 @@ static void add_split(json_object *o, const struct asp_split *s)
 	add_u64(o, "preempted_ns", s->preempted_ns);
 }
 
+/* how the program ended (analysis/end.c; docs/summary-json.md) */
+static json_object *end_json(const struct asp_result *r)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "kind", json_object_new_string(asp_end_kind_name(r->end)));
+	json_object_object_add(o, "text", asp_json_string(r->end_text));
+	add_u64(o, "panics", r->panics);
+	add_u64(o, "panics_caught", r->panics_caught);
+	json_object *p = NULL;
+	if (r->panics || r->panics_caught) {
+		p = json_object_new_object();
+		json_object_object_add(p, "function", asp_json_string(r->panic.function));
+		json_object_object_add(p, "future", asp_json_string(r->panic.future));
+		add_u64(p, "task", r->panic.task);
+		json_object_object_add(p, "tid", json_object_new_int(r->panic.tid));
+		add_u64(p, "at_ns", r->panic.at_ns);
+		json_object_object_add(p, "caught_only", json_object_new_boolean(r->panic.caught_only));
+	}
+	json_object_object_add(o, "panic", p);
+	json_object_object_add(o, "open_panic_frames", asp_json_string(r->end_frames));
+	return o;
+}
+
 static json_object *run_json(const struct asp_result *r)
 {
 	json_object *o = json_object_new_object();
@@ -59,6 +82,7 @@ static json_object *run_json(const struct asp_result *r)
 	add_u64(o, "data_bytes", r->data_bytes);
 	json_object_object_add(o, "args_recorded", json_object_new_boolean(r->args_recorded));
 	json_object_object_add(o, "program_exit", asp_json_string(r->program_exit));
+	json_object_object_add(o, "program_end", end_json(r));
 	add_u64(o, "unfinished_polls", r->unfinished_polls);
 	json_object_object_add(o, "has_sched", json_object_new_boolean(r->has_sched));
 	json_object_object_add(o, "preempt_known", json_object_new_boolean(r->preempt_known));

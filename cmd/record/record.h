@@ -104,6 +104,11 @@ struct err_filter {
 	struct asp_buf held;
 	char *last_error;    /* the last " ERROR: ..." line, trimmed */
 	char *last_line;     /* the last non-empty line */
+	/* what the program's own output said of a panic: its first "thread
+	 * '…' panicked at FILE:LINE:COL:" line (trimmed), and std's "failed to
+	 * initiate panic" (the unwinder refused to start: uftrace's hooks) */
+	char *panic_line;
+	bool panic_failed;
 };
 
 void filter_free(struct err_filter *f);

@@ -126,12 +126,22 @@ static char *trimmed(const char *s, size_t n)
 	return xstrndup(s, n);
 }
 
+/* a line of the program's own output: what it says of a panic */
+static void program_line(struct err_filter *f, const char *s, size_t n)
+{
+	if (!f->panic_line && strstr(s, "panicked at "))
+		f->panic_line = trimmed(s, n);
+	if (strstr(s, "failed to initiate panic"))
+		f->panic_failed = true;
+}
+
 static void filter_end_line(struct err_filter *f)
 {
 	const char *s = f->line.data;
 	size_t n = f->line.len;
+	bool ours = false;
 	if (!f->passing) {
-		bool ours = !strncmp(s, "uftrace: ", 9) || (f->in_block && (s[0] == ' ' || s[0] == '\t'));
+		ours = !strncmp(s, "uftrace: ", 9) || (f->in_block && (s[0] == ' ' || s[0] == '\t'));
 		f->in_block = ours;
 		if (ours) {
 			asp_buf_append(&f->held, s, n);
@@ -145,6 +155,8 @@ static void filter_end_line(struct err_filter *f)
 	} else {
 		f->in_block = false;
 	}
+	if (!ours)
+		program_line(f, s, n);
 	char *t = trimmed(s, n);
 	if (*t) {
 		free(f->last_line);
@@ -184,6 +196,7 @@ void filter_free(struct err_filter *f)
 	asp_buf_free(&f->held);
 	free(f->last_error);
 	free(f->last_line);
+	free(f->panic_line);
 }
 
 /* run uftrace (argv[0] through PATH); its stdout (the program's) goes to our

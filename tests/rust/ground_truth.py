@@ -32,6 +32,10 @@ FIXTURES = {
     "tokio_lints_args": ("lints", "tokio", "v0", "yes", None),
     "tokio_pool": ("pool", "tokio", "v0", "no", None),
     "tokio_killed": ("hang", "tokio", "v0", "no", None),
+    # how a program ended (tests/rust/crash, tests/program-end.sh)
+    "crash_mcount": ("crash", "tokio", "v0", "yes", None),
+    "crash_mcount_e": ("crash", "tokio", "v0", "no", None),
+    "crash_null": ("crash", "tokio", "v0", "yes", None),
     "loaded_mcount": ("loaded", "tokio", "v0", "yes", None),
     "loaded_plain": ("loaded", "tokio", "legacy", "yes", None),
     # a correct spawn_blocking (async-std): no blocking poll in either build;
@@ -51,7 +55,9 @@ FIXTURES = {
 # chains (the plain smol build, a recording patched by hand with -P) or
 # their self arguments (selfptr: arg2 for polls returning a large value),
 # so it copies their lines from the expect.txt beside the fixtures
-HAND = ["smol_mt_plain", "async_std_narrow", "selfptr_mcount", "selfptr_plain"]
+# crash_plain: the plain build's replay with arguments loses the frames
+# between check_port and poll_future (its open body is not counted)
+HAND = ["smol_mt_plain", "async_std_narrow", "selfptr_mcount", "selfptr_plain", "crash_plain"]
 # fixtures with several blocking polls, recorded under load: their blocking
 # polls are listed in a truth file (tests/fixtures/*.truth, read by
 # tests/precision.py) instead of the blocking_* keys; preemption makes
@@ -251,6 +257,8 @@ def measure(fix, d):
     if status > 0 and os.WIFSIGNALED(status):
         emit("killed_by_signal", os.WTERMSIG(status))
         emit("unfinished_bodies", sum(1 for cs in bodies.values() for c in cs if len(c) > 7))
+    elif status > 0 and os.WIFEXITED(status):
+        emit("exit_code", os.WEXITSTATUS(status))
     # hand-written future
     hw = [c for c in calls if c[1] == f"<{crate}::CountDown as core::future::future::Future>::poll"]
     if hw:

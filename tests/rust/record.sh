@@ -102,6 +102,8 @@ JOBS=${JOBS:-2}
 export PATH="$HOME/.cargo/bin:/root/.cargo/bin:$PATH"
 
 MCOUNT_DIR=$HERE/target/mcount/debug
+# the programs also built plain (legacy symbols, dynamic patching)
+PLAIN_PKGS="-p tokio_mt -p loaded -p smol_mt -p nested -p unblock -p selfptr -p crash"
 PLAIN_DIR=$HERE/target/plain/debug
 
 log() { printf '== %s\n' "$*" >&2; }
@@ -141,15 +143,15 @@ build() {
     (cd "$HERE" && RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Z instrument-mcount" \
         CARGO_TARGET_DIR="$HERE/target/mcount" cargo build --offline -j"$JOBS")
 
-    log "building plain tokio_mt, loaded, smol_mt, nested, unblock and selfptr (legacy symbols) in target/plain"
+    log "building the plain programs ($PLAIN_PKGS) (legacy symbols) in target/plain"
     (cd "$HERE" && env -u RUSTC_BOOTSTRAP RUSTFLAGS="" \
-        CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt -p loaded -p smol_mt -p nested -p unblock -p selfptr)
+        CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" $PLAIN_PKGS)
     if ! is_legacy "$PLAIN_DIR/tokio_mt"; then
         # A future stable rustc may default to v0: ask for legacy explicitly.
         log "plain build is not legacy-mangled; rebuilding with -C symbol-mangling-version=legacy"
         (cd "$HERE" && RUSTC_BOOTSTRAP=1 \
             RUSTFLAGS="-C symbol-mangling-version=legacy -Z unstable-options" \
-            CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt -p loaded -p smol_mt -p nested -p unblock -p selfptr)
+            CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" $PLAIN_PKGS)
         is_legacy "$PLAIN_DIR/tokio_mt" || die "could not get a legacy-mangled build"
     fi
 }
@@ -348,6 +350,36 @@ record_plainly() {
     check_fixture "$dir"
 }
 
+# record_end NAME HOW PROGRAM ARGS...: a program that ends badly on purpose
+# (tests/rust/crash), with RUST_BACKTRACE=0 whatever the caller's
+# environment says (a backtrace changes where a crash under uftrace lands).
+# HOW is
+#   asprof    `asprof-batch record` as a user runs it (plain build: -P .):
+#             a panic cannot unwind under uftrace's return hooks;
+#   estimate  `uftrace record -e` (--estimate-return): no return hooks, so
+#             a panic unwinds and the program exits 101 as it does without
+#             uftrace (exits are estimated).  No -N list: under -e the exit
+#             of a filtered function never comes, and uftrace 0.13 then
+#             records nothing more (one -N precondition_check left 512
+#             bytes of data).
+record_end() {
+    local name=$1 how=$2 dir=$FIX/$1; shift 2
+    local asprof=$ROOT/asprof-batch
+    rm -rf "$dir"
+    log "recording $name ($how; the program fails on purpose)"
+    case $how in
+        asprof)
+            [[ -x $asprof ]] || die "build asprof-batch first (./configure && make)"
+            RUST_BACKTRACE=0 "$asprof" record -o "$dir" -- "$@" >/dev/null 2>&1 || true ;;
+        estimate)
+            RUST_BACKTRACE=0 uftrace record --no-libcall -e -d "$dir" "$@" >/dev/null 2>&1 \
+                || true ;;
+        *) die "record_end: unknown way $how" ;;
+    esac
+    [[ -f $dir/info ]] || die "$name: no recording"
+    check_fixture "$dir"
+}
+
 # with_load MODE CMD...: run CMD beside CPU hogs.  MODE is
 #   quiet      no hogs (whatever else the machine is doing meanwhile);
 #   pinnedN    N hogs and CMD all pinned to CPU 0 (taskset -c 0), as in
@@ -519,6 +551,16 @@ main() {
     # async-task's RawTask::run; no blocking poll in either mangling.
     want unblock_mcount && record_plainly unblock_mcount "$MCOUNT_DIR/unblock"
     want unblock_plain  && record_plainly unblock_plain  "$PLAIN_DIR/unblock"
+
+    # How a program ended (tests/rust/crash, tests/program-end.sh): a task's
+    # panic under dynamic patching, where uftrace's hooks make the unwinding
+    # crash (SIGSEGV); the same panic under mcount (the panic cannot start
+    # unwinding: SIGABRT) and under mcount with -e (it unwinds: exit 101);
+    # the program's own null write (SIGSEGV, no panic).
+    want crash_plain    && record_end crash_plain    asprof   "$PLAIN_DIR/crash" task-panic
+    want crash_mcount   && record_end crash_mcount   asprof   "$MCOUNT_DIR/crash" task-panic
+    want crash_mcount_e && record_end crash_mcount_e estimate "$MCOUNT_DIR/crash" task-panic
+    want crash_null     && record_end crash_null     asprof   "$MCOUNT_DIR/crash" null
 
     local i
     for i in 1 2 3; do
