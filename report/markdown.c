@@ -344,8 +344,9 @@ static void write_report(FILE *fp, const struct asp_batch *b)
 		const char *sep = " ";
 		for (size_t i = 0; i < asp_noutputs; i++) {
 			const struct asp_output *o = &asp_outputs[i];
-			if (o->scope != ASP_OUTPUT_RUN || (b->outputs_off & ((uint32_t)1 << i)))
-				continue;
+			if (o->scope != ASP_OUTPUT_RUN || (b->outputs_off & ((uint32_t)1 << i)) ||
+			    (res->from_summary && !strcmp(o->name, "trace")))
+				continue; /* a run read from its summary.json has no trace */
 			/* [trace](runs/NAME/trace.json) · [summary](runs/NAME/summary.json) */
 			fprintf(fp, "%s[%.*s](runs/", sep, (int)strcspn(o->path, "."), o->path);
 			url(fp, res->name);
@@ -388,7 +389,9 @@ static void write_report(FILE *fp, const struct asp_batch *b)
 	}
 	if (any)
 		fputs(".", fp);
-	bool traces = !(b->outputs_off & asp_output_bit("trace"));
+	bool traces = false;
+	for (size_t r = 0; r < b->nruns && !(b->outputs_off & asp_output_bit("trace")); r++)
+		traces |= !b->runs[r]->from_summary;
 	if (traces)
 		fputs(any ? " Open a trace.json in https://ui.perfetto.dev or chrome://tracing."
 			  : "\nOpen a trace.json in https://ui.perfetto.dev or chrome://tracing.", fp);
