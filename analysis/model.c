@@ -159,6 +159,22 @@ void asp_durations_merge(struct asp_durations *d, const struct asp_durations *sr
 	add_sum(d, src->sum);
 }
 
+void asp_durations_restore(struct asp_durations *d, const uint64_t *values,
+			   const uint64_t *counts, size_t nvalues, bool binned, uint64_t min,
+			   uint64_t max, uint64_t sum)
+{
+	memset(d, 0, sizeof(*d));
+	for (size_t i = 0; i < nvalues; i++)
+		add_n(d, values[i], counts[i], binned);
+	if (!d->n)
+		return;
+	/* exact extremes and sum, not the bins' midpoints */
+	d->min = min;
+	d->max = max;
+	d->sum = sum;
+	asp_durations_finish(d);
+}
+
 static int bin_cmp(const void *a, const void *b)
 {
 	const struct asp_dur_bin *x = a, *y = b;

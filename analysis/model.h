@@ -68,6 +68,13 @@ void asp_durations_add(struct asp_durations *d, uint64_t ns);
 /* add every duration of src (finished) to d */
 void asp_durations_merge(struct asp_durations *d, const struct asp_durations *src);
 void asp_durations_finish(struct asp_durations *d);
+/* d (not initialised) made again, finished, from what the finished
+ * durations it was showed: its (value, count) pairs as asp_durations_bin()
+ * walks them, ascending, whether it was binned, and its exact min, max and
+ * sum (summary.json's histograms): the same quantiles, ranks and bins */
+void asp_durations_restore(struct asp_durations *d, const uint64_t *values,
+			   const uint64_t *counts, size_t nvalues, bool binned, uint64_t min,
+			   uint64_t max, uint64_t sum);
 void asp_durations_free(struct asp_durations *d);
 /* the histogram bin of a duration (0 .. ASP_DUR_BINS-1), monotonic */
 uint32_t asp_dur_bin_of(uint64_t ns);
@@ -241,6 +248,8 @@ struct asp_result {
 	uint64_t duration_ns, records, data_bytes;
 	size_t threads;
 	bool args_recorded; /* task poll self pointers were recorded */
+	bool from_summary;  /* made again from its summary.json (analysis/ingest/
+			       summary.h): no recording, no trace.json */
 	/* how the program ended, from info: "exit status N", "killed by signal
 	 * N (Name)", "not recorded to its end (uftrace stopped first)"; NULL
 	 * when info does not say */

@@ -68,11 +68,11 @@ static char *unique_name(char **names, size_t n, const char *base)
 	}
 }
 
-char **asp_run_names(const char *const *dirs, size_t n)
+char **asp_run_names(const char *const *dirs, const char *const *given, size_t n)
 {
 	char **names = xcalloc(n ? n : 1, sizeof(*names));
 	for (size_t i = 0; i < n; i++) {
-		char *base = asp_run_name(dirs[i]);
+		char *base = given && given[i] ? asp_utf8_fix(xstrdup(given[i])) : asp_run_name(dirs[i]);
 		names[i] = unique_name(names, i, base);
 		free(base);
 	}

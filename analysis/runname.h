@@ -14,7 +14,9 @@
 char *asp_run_name(const char *dir);
 
 /* NAME, or NAME-2, NAME-3... when an earlier run has it, each a valid file
- * name (NAME shortened on a character boundary to fit) */
-char **asp_run_names(const char *const *dirs, size_t n);
+ * name (NAME shortened on a character boundary to fit); NAME is given[i]
+ * when given and given[i] are not NULL (a run read from its summary.json
+ * keeps its name: a file name already), else asp_run_name(dirs[i]) */
+char **asp_run_names(const char *const *dirs, const char *const *given, size_t n);
 
 #endif

@@ -14,6 +14,7 @@
 #include "batch.h"
 #include "cmd.h"
 #include "analysis/analyze.h"
+#include "analysis/ingest/summary.h"
 #include "analysis/compare.h"
 #include "analysis/rules.h"
 #include "analysis/runname.h"
@@ -38,12 +39,13 @@
 #include <unistd.h>
 
 struct job {
-	const char *path;
+	const char *path;    /* the recording, or the summary.json read */
+	char *summary_file;  /* that summary.json (path), or NULL */
 	char *name;
 	bool is_base;
 	char *out_rundir;    /* OUT/runs/NAME, where it lands (messages) */
 	char *trace_final;   /* OUT/runs/NAME/trace.json */
-	struct asp_result *result;
+	struct asp_result *result; /* set before the analysis when read from summary_file */
 	struct asp_chrome *chrome; /* trace.json, until the run's reports are written */
 	char *skip_reason;   /* the run could not be read */
 	char *fatal;         /* the output could not be written */
@@ -230,20 +232,27 @@ static void progress(struct pool *p)
 	fflush(stderr);
 }
 
-/* the run's analysis, trace.json written as it goes */
+/* the run's analysis, trace.json written as it goes; a run read from its
+ * summary.json has been read already, and has no trace.json */
 static void analyse_run(struct pool *p, struct job *j)
 {
 	const struct batch_opts *o = p->o;
 	char *err = NULL;
 	char *rundir = xasprintf("%s/runs/%s", p->stage, j->name);
 	char *trace_path = asp_path_join(rundir, "trace.json");
-	bool trace = asp_output_on(p->outputs, "trace");
+	bool trace = !j->summary_file && asp_output_on(p->outputs, "trace");
+	bool dir = j->summary_file ? asp_output_on(p->outputs, "run-summary")
+				   : (p->outputs & asp_outputs_in(ASP_OUTPUT_RUN)) != 0;
 	asp_oom_what = j->trace_final;
+	if (j->skip_reason) /* its summary.json could not be read */
+		goto out;
 	/* one level: a stage removed under it (an interrupt) is not made again */
-	if ((p->outputs & asp_outputs_in(ASP_OUTPUT_RUN)) && mkdir(rundir, 0777) != 0) {
+	if (dir && mkdir(rundir, 0777) != 0) {
 		j->fatal = xasprintf("%s: cannot create directory: %s", j->out_rundir, strerror(errno));
 		goto out;
 	}
+	if (j->summary_file)
+		goto out;
 	if (trace && !(j->chrome = asp_chrome_open(trace_path, &err))) {
 		j->fatal = asp_outdir_unstage(p->od, err);
 		goto out;
@@ -499,6 +508,58 @@ static char *outputs_written(asp_output_set outputs)
 	return b.data;
 }
 
+static struct job *new_job(struct pool *p, const char *path, bool is_base)
+{
+	p->jobs = xreallocarray(p->jobs, p->njobs + 1, sizeof(*p->jobs));
+	struct job *j = &p->jobs[p->njobs++];
+	memset(j, 0, sizeof(*j));
+	j->path = path;
+	j->is_base = is_base;
+	return j;
+}
+
+/* a job per run of the arguments, base first: a recording, or each run of
+ * a summary.json (a run's, or a batch's) or of the output folder holding
+ * it; a summary that cannot be read is a job skipped with the reason.
+ * Returns the runs read from summaries. */
+static size_t add_jobs(struct pool *p, const struct batch_opts *o)
+{
+	size_t read = 0;
+	for (size_t i = 0; i < o->nbase + o->nruns; i++) {
+		bool is_base = i < o->nbase;
+		const char *path = is_base ? o->base[i] : o->runs[i - o->nbase];
+		char *file = asp_summary_file(path);
+		if (!file) {
+			new_job(p, path, is_base);
+			continue;
+		}
+		struct asp_result **runs;
+		size_t n;
+		char *err = NULL;
+		if (asp_summary_read(file, &runs, &n, &err) < 0) {
+			struct job *j = new_job(p, file, is_base);
+			j->summary_file = file;
+			/* "FILE: what": the report names the file beside the reason */
+			size_t fl = strlen(file);
+			j->skip_reason = xstrdup(!strncmp(err, file, fl) && !strncmp(err + fl, ": ", 2)
+							 ? err + fl + 2 : err);
+			free(err);
+			continue;
+		}
+		for (size_t k = 0; k < n; k++) {
+			struct job *j = new_job(p, file, is_base);
+			j->summary_file = k ? xstrdup(file) : file;
+			j->result = runs[k];
+			j->path = j->summary_file;
+		}
+		if (!n)
+			free(file);
+		free(runs);
+		read += n;
+	}
+	return read;
+}
+
 int batch_run(const struct batch_opts *o)
 {
 	char *err = NULL;
@@ -561,17 +622,26 @@ int batch_run(const struct batch_opts *o)
 			  .b = { .rules = rules, .out_dir = asp_outdir_stage(od),
 				 .outputs_off = asp_outputs_all() & ~outputs },
 			  .outputs = outputs };
-	p.njobs = o->nbase + o->nruns;
-	p.jobs = xcalloc(p.njobs, sizeof(*p.jobs));
-	const char **paths = xcalloc(p.njobs, sizeof(*paths));
-	for (size_t i = 0; i < p.njobs; i++)
-		paths[i] = i < o->nbase ? o->base[i] : o->runs[i - o->nbase];
-	char **names = asp_run_names(paths, p.njobs);
+	size_t from_summaries = add_jobs(&p, o);
+	const char **paths = xcalloc(p.njobs ? p.njobs : 1, sizeof(*paths));
+	const char **given = xcalloc(p.njobs ? p.njobs : 1, sizeof(*given));
+	for (size_t i = 0; i < p.njobs; i++) {
+		paths[i] = p.jobs[i].path;
+		given[i] = p.jobs[i].result ? p.jobs[i].result->name : NULL;
+	}
+	char **names = asp_run_names(paths, given, p.njobs);
+	free(given);
+	if (from_summaries && asp_output_on(outputs, "trace") && !o->quiet)
+		cmd_error("note: %zu run%s read from %s summary.json: no trace.json for %s (it "
+			  "needs the recording)", from_summaries, from_summaries == 1 ? "" : "s",
+			  from_summaries == 1 ? "its" : "their", from_summaries == 1 ? "it" : "them");
 	for (size_t i = 0; i < p.njobs; i++) {
 		struct job *j = &p.jobs[i];
-		j->is_base = i < o->nbase;
-		j->path = paths[i];
 		j->name = names[i]; /* its folder in runs/, unique in the batch */
+		if (j->result) { /* a summary's run is named as its folder */
+			free(j->result->name);
+			j->result->name = xstrdup(j->name);
+		}
 		j->out_rundir = xasprintf("%s/runs/%s", o->out_dir, j->name);
 		j->trace_final = asp_path_join(j->out_rundir, "trace.json");
 	}
@@ -691,6 +761,7 @@ int batch_run(const struct batch_opts *o)
 	free(p.news);
 	for (size_t i = 0; i < p.njobs; i++) {
 		asp_result_free(p.jobs[i].result);
+		free(p.jobs[i].summary_file);
 		free(p.jobs[i].name);
 		free(p.jobs[i].out_rundir);
 		free(p.jobs[i].trace_final);

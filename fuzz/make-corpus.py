@@ -329,11 +329,23 @@ def make_corpus(syn, tok):
          b"fail_on: [warning, regression]\n")
 
 
+def summary_seeds(asprof):
+    """fuzz-summary: a run's summary.json and a batch's of two runs"""
+    import tempfile
+    with tempfile.TemporaryDirectory() as t:
+        subprocess.run([asprof, "-q", "-o", t, "--outputs", "run-summary,summary",
+                        os.path.join(FIX, "tokio_ct"), os.path.join(FIX, "smol")],
+                       check=False, stdout=subprocess.DEVNULL)
+        seed("fuzz-summary", "run-tokio_ct.json", read(os.path.join(t, "runs", "tokio_ct", "summary.json")))
+        seed("fuzz-summary", "batch.json", read(os.path.join(t, "summary.json")))
+
+
 def main():
     asprof = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "asprof-batch")
     syn = make_synthetic()
     tok = make_tokio(asprof)
     make_corpus(syn, tok)
+    summary_seeds(asprof)
     total = sum(os.path.getsize(os.path.join(dp, f)) for top in (OUT_FIXED, OUT_CORPUS)
                 for dp, _, fs in os.walk(top) for f in fs)
     print("fuzz/fixed + fuzz/corpus: %d bytes" % total)

@@ -377,7 +377,10 @@ static void more(FILE *fp, const struct asp_batch *b, size_t left_out)
 		fputs("\n", fp);
 		free(names);
 	}
-	if (output_on(b, "trace"))
+	bool traces = false; /* a run read from its summary.json has none */
+	for (size_t r = 0; r < b->nruns && output_on(b, "trace"); r++)
+		traces |= !b->runs[r]->from_summary;
+	if (traces)
 		fputs("- A run's `trace.json` (linked below) opens in https://ui.perfetto.dev "
 		      "(Open trace file) or in Chrome DevTools' Performance panel (Load profile)\n",
 		      fp);
@@ -428,8 +431,9 @@ static void runs(FILE *fp, const struct asp_batch *b)
 		const char *sep = " ";
 		for (size_t i = 0; i < asp_noutputs; i++) {
 			const struct asp_output *o = &asp_outputs[i];
-			if (o->scope != ASP_OUTPUT_RUN || (b->outputs_off & ((uint32_t)1 << i)))
-				continue;
+			if (o->scope != ASP_OUTPUT_RUN || (b->outputs_off & ((uint32_t)1 << i)) ||
+			    (res->from_summary && !strcmp(o->name, "trace")))
+				continue; /* a run read from its summary.json has no trace */
 			/* [trace](runs/NAME/trace.json) · [summary](runs/NAME/summary.json) */
 			fprintf(fp, "%s[%.*s](runs/", sep, (int)strcspn(o->path, "."), o->path);
 			url(fp, res->name);

@@ -2,7 +2,7 @@
  * format: they read struct asp_result and struct asp_span (model.h).
  *
  *   trace.json    Chrome Trace Event Format (chrome.c), streamed as spans arrive
- *   summary.json  schema "asprof-summary/2" (summary.c)
+ *   summary.json  schema "asprof-summary/3" (summary.c; read back: analysis/ingest/summary.h)
  *   stdout        a short human summary (text.c)
  */
 #ifndef ASP_REPORT_H

@@ -1,16 +1,19 @@
-/* summary.c - summary.json, schema "asprof-summary/2": the run, its tasks,
+/* summary.c - summary.json, schema "asprof-summary/3": the run, its tasks,
  * futures, findings (each, and grouped per rule and future) and the
  * thresholds they were judged by. Times are integer nanoseconds from the
  * start of the recording. /2 added where each poll's time went (on CPU,
- * blocked, preempted) and the finding groups; every key of /1 is kept. */
+ * blocked, preempted) and the finding groups; /3 the durations of each
+ * task's and future's polls (poll_hist, own_hist), from which
+ * analysis/ingest/summary.c makes the run again for a comparison; every
+ * key of /1 and /2 is kept. */
 #include "report.h"
 #include "json.h"
+#include "analysis/ingest/summary.h"
 #include "analysis/util.h"
 
 #include <inttypes.h>
 #include <string.h>
 
-#define SUMMARY_SCHEMA "asprof-summary/2"
 
 static void add_u64(json_object *o, const char *key, uint64_t v)
 {
@@ -135,6 +138,56 @@ static void jw_quantiles(struct asp_jw *w, const struct asp_durations *d)
 	asp_jw_close(w, "}");
 }
 
+/* finished durations as they can be made again (asp_durations_restore):
+ * n, the exact min, max and sum, whether binned, and the (value, count)
+ * pairs in ascending order as two arrays, values and counts */
+static void jw_hist(struct asp_jw *w, const struct asp_durations *d)
+{
+	asp_jw_open(w, "{");
+	jw_key_u64(w, "n", d->n);
+	jw_key_u64(w, "min", d->n ? d->min : 0);
+	jw_key_u64(w, "max", d->n ? d->max : 0);
+	jw_key_u64(w, "sum", d->sum);
+	asp_jw_key(w, "binned");
+	asp_jw_bool(w, d->binned);
+	size_t nb = asp_durations_nbins(d);
+	for (int pass = 0; pass < 2; pass++) {
+		asp_jw_key(w, pass ? "counts" : "values");
+		asp_jw_open(w, "[");
+		/* exact durations repeat a value once per poll: one pair each */
+		for (size_t i = 0; i < nb;) {
+			uint64_t c, v = asp_durations_bin(d, i, &c);
+			for (i++; i < nb;) {
+				uint64_t c2, v2 = asp_durations_bin(d, i, &c2);
+				if (v2 != v)
+					break;
+				c += c2;
+				i++;
+			}
+			asp_jw_item(w);
+			asp_jw_u64(w, pass ? c : v);
+		}
+		asp_jw_close(w, "]");
+	}
+	asp_jw_close(w, "}");
+}
+
+/* a future's histogram: a json-c object printing itself (userdata: the
+ * durations, which outlive it) */
+static int hist_to_json(json_object *jso, struct printbuf *pb, int level, int flags)
+{
+	struct asp_jw w = { .pb = pb, .flags = flags, .level = level - 1 };
+	jw_hist(&w, json_object_get_userdata(jso));
+	return 0;
+}
+
+static json_object *hist_json(const struct asp_durations *d)
+{
+	json_object *o = json_object_new_object();
+	json_object_set_serializer(o, hist_to_json, (void *)d, NULL);
+	return o;
+}
+
 static void jw_task(struct asp_jw *w, const struct asp_task *t)
 {
 	asp_jw_open(w, "{");
@@ -171,6 +224,10 @@ static void jw_task(struct asp_jw *w, const struct asp_task *t)
 	jw_key_u64(w, "oncpu_ns", t->split.oncpu_ns);
 	jw_key_u64(w, "blocked_ns", t->split.blocked_ns);
 	jw_key_u64(w, "preempted_ns", t->split.preempted_ns);
+	asp_jw_key(w, "poll_hist");
+	jw_hist(w, &t->poll_ns);
+	asp_jw_key(w, "own_hist");
+	jw_hist(w, &t->own_ns);
 	asp_jw_close(w, "}");
 }
 
@@ -229,6 +286,8 @@ static json_object *future_json(const struct asp_future *f)
 		json_object_array_add(callees, c);
 	}
 	json_object_object_add(o, "callees", callees);
+	json_object_object_add(o, "poll_hist", hist_json(&f->poll_ns));
+	json_object_object_add(o, "own_hist", hist_json(&f->own_ns));
 	return o;
 }
 
@@ -289,7 +348,7 @@ static json_object *rules_json(const struct asp_rules *rules)
 json_object *asp_summary_json(const struct asp_result *r, const struct asp_rules *rules)
 {
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "schema", json_object_new_string(SUMMARY_SCHEMA));
+	json_object_object_add(o, "schema", json_object_new_string(ASP_SUMMARY_SCHEMA));
 	json_object_object_add(o, "run", run_json(r));
 
 	/* r is the serializer's: it outlives the object */

@@ -208,7 +208,7 @@ def main():
         except (OSError, ValueError) as e:
             tap(False, f"{fixture}: summary.json: {e}")
             continue
-        if s.get("schema") != "asprof-summary/2":
+        if s.get("schema") != "asprof-summary/3":
             tap(False, f"{fixture}: schema {s.get('schema')}")
             continue
         check(fixture, s, exp.get(fixture, {}))

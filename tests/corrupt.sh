@@ -591,4 +591,56 @@ expect "missing run" 2 "nowhere: skipped: .*nowhere: No such file or directory" 
 mkdir -p "$TMP/emptyrun"
 expect "empty directory as run" 2 "emptyrun/info: missing" -q -o "$out" "$TMP/emptyrun"
 
+# ---------------------------------------------------------------- summaries
+# a run's summary.json (docs/summary-json.md), damaged: read as a run, it
+# is skipped with one line naming the file and what is wrong
+"$ASPROF" -q -o "$TMP/good" --outputs run-summary "$src" >/dev/null
+gsum="$TMP/good/runs/tokio_ct/summary.json"
+# summary NAME PYTHON: $TMP/NAME.json, the good summary as s changed by PYTHON
+summary() {
+	"${PYTHON:-python3}" -c 'import json, sys
+s = json.load(open(sys.argv[1]))
+exec(sys.argv[3])
+json.dump(s, open(sys.argv[2], "w"), indent=1)' "$gsum" "$TMP/$1.json" "$2"
+}
+sexpect() { expect "summary.json: $1" 2 "$2.json: skipped: $3" -q -o "$out" "$TMP/$2.json"; }
+sed 's|"asprof-summary/3"|"asprof-summary/2"|' "$gsum" >"$TMP/old.json"
+sexpect "an older schema" old "schema: asprof-summary/2 is older than asprof-summary/3"
+sed 's|"asprof-summary/3"|"asprof-summary/4"|' "$gsum" >"$TMP/newer.json"
+sexpect "a newer schema" newer "schema: asprof-summary/4 is newer than asprof-summary/3"
+summary batch4 's = {"schema": "asprof-batch/2", "runs": [s]}'
+sexpect "a newer batch schema" batch4 "schema: asprof-batch/2 is newer than asprof-batch/1"
+summary batch '(s["run"].update(name="../evil"), s := {"schema": "asprof-batch/1", "runs": [s]})'
+sexpect "a batch whose run's name is a path" batch 'runs\[0\]\.run\.name: "\.\./evil" cannot name a folder'
+summary other 's["schema"] = "trace/1"'
+sexpect "another schema" other 'schema: "trace/1" is not an asprof summary'
+head -c 5000 "$gsum" >"$TMP/half.json"
+sexpect "half a file" half "not JSON: the file ends inside the document \(at byte 5000\)"
+: >"$TMP/empty.json"
+sexpect "an empty file" empty "not JSON: an empty file"
+printf '%s garbage' "$(cat "$gsum")" >"$TMP/tail.json"
+sexpect "more after the document" tail "not JSON: more after the document"
+i=0; while [ $i -lt 2000 ]; do printf '['; i=$((i + 1)); done >"$TMP/deep.json"
+sexpect "nested too deep" deep "not JSON: nesting too deep"
+echo '[1, 2]' >"$TMP/array.json"
+sexpect "not an object" array "expected a JSON object, not array"
+summary nofutures 'del s["futures"]'
+sexpect "a member missing" nofutures "futures: missing"
+summary strpolls 's["futures"][0]["polls"] = "12"'
+sexpect "a member of the wrong type" strpolls "futures\[0\]\.polls: expected int, not string"
+summary negative 's["run"]["duration_ns"] = -5'
+sexpect "a negative time" negative "run\.duration_ns: expected a non-negative integer, not -5"
+summary counts 's["futures"][0]["own_hist"]["n"] += 1'
+sexpect "a histogram's counts and n disagree" counts "futures\[0\]\.own_hist: the counts add to"
+summary order 'h = s["tasks"][0]["poll_hist"]; h["values"] = h["values"][::-1]; h["counts"] = h["counts"][::-1]; h["values"].append(0); h["counts"].append(1); h["n"] += 1'
+sexpect "a histogram out of order" order "tasks\[0\]\.poll_hist\.values: value 1 is out of order"
+summary exact 'h = s["futures"][0]["own_hist"]; h["values"] = [h["min"]]; h["counts"] = [5000]; h["n"] = 5000'
+sexpect "more exact durations than kept" exact "futures\[0\]\.own_hist: 5000 exact durations \(at most 1024\)"
+summary nul 's["futures"][0]["name"] = "a\0b"'
+sexpect "a name with a NUL" nul "futures\[0\]\.name: holds a NUL character"
+summary kind 's["futures"][0]["kind"] = "\x1b[31mred"'
+sexpect "an unknown kind, shown inert" kind 'futures\[0\]\.kind: unknown value "\\x1b\[31mred"'
+mkdir -p "$TMP/nosummary"
+expect "a folder of neither: read as a recording" 2 "nosummary/info: missing" -q -o "$out" "$TMP/nosummary"
+
 tap_done

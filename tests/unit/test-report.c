@@ -5,6 +5,7 @@
 #include "report/outfile.h"
 #include "report/describe.h"
 #include "report/report.h"
+#include "analysis/ingest/summary.h"
 #include "analysis/util.h"
 #include "tests/unit/tap.h"
 
@@ -566,7 +567,7 @@ TEST(summary_json)
 
 	json_object *doc = json_object_from_file(path);
 	CHECK(doc != NULL);
-	CHECK_STR(gets(doc, "schema"), "asprof-summary/2");
+	CHECK_STR(gets(doc, "schema"), "asprof-summary/3");
 	json_object *run = get(doc, "run");
 	CHECK_STR(gets(run, "path"), "/data/demo/uftrace.data");
 	CHECK_STR(gets(run, "name"), "demo");
@@ -1190,6 +1191,133 @@ TEST(show_hostile_text)
 	CHECK(asp_json_string(NULL) == NULL);
 }
 
+/* a and b hold the same durations, bin by bin */
+static void same_durations(const struct asp_durations *a, const struct asp_durations *b)
+{
+	CHECK_U64(a->n, b->n);
+	CHECK_U64(a->min, b->min);
+	CHECK_U64(a->max, b->max);
+	CHECK_U64(a->sum, b->sum);
+	CHECK(a->binned == b->binned);
+	CHECK_U64(asp_durations_nbins(a), asp_durations_nbins(b));
+	for (size_t i = 0; i < asp_durations_nbins(a) && i < asp_durations_nbins(b); i++) {
+		uint64_t ca, cb;
+		CHECK_U64(asp_durations_bin(a, i, &ca), asp_durations_bin(b, i, &cb));
+		CHECK_U64(ca, cb);
+	}
+}
+
+/* make_result() with its worker future polled n times more, the own
+ * times spread over three decades (times scale): binned past 1024 */
+static struct asp_result *many_polls(size_t n, double scale)
+{
+	struct asp_result *r = make_result();
+	struct asp_future *f = &r->futures[3]; /* WORKER_ROOT */
+	uint64_t x = 88172645463325252ULL;
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		uint64_t ns = (uint64_t)((double)(1000 + x % 1000000) * scale);
+		asp_durations_add(&f->poll_ns, ns + ns / 8);
+		asp_durations_add(&f->own_ns, ns);
+		f->busy_ns += ns + ns / 8;
+		f->split.oncpu_ns += ns;
+	}
+	f->polls += n;
+	asp_durations_finish(&f->poll_ns);
+	asp_durations_finish(&f->own_ns);
+	return r;
+}
+
+/* write r's summary.json in dir as NAME.json, read it back: the run */
+static struct asp_result *round_trip(const char *dir, const char *name, const struct asp_result *r,
+				     const struct asp_rules *rules, char **text)
+{
+	char *file = xasprintf("%s/%s.json", dir, name), *err = NULL;
+	struct asp_result **runs = NULL, *back = NULL;
+	size_t n = 0;
+	CHECK(asp_summary_write(file, r, rules, text, &err) == 0);
+	CHECK(asp_summary_read(file, &runs, &n, &err) == 0);
+	CHECK_U64(n, 1);
+	if (n == 1)
+		back = runs[0];
+	free(runs);
+	free(err);
+	free(file);
+	return back;
+}
+
+/* A run read back from its summary.json has every duration it had (exact
+ * up to 1024 polls, binned past that), writes the same summary.json again,
+ * and compares as the run itself: the same rows, metrics, intervals (the
+ * bootstrap of one run a side resamples those durations) and verdicts. */
+TEST(summary_read_back)
+{
+	char *dir = tap_tmpdir();
+	struct asp_rules *rules = asp_rules_default();
+	struct asp_result *r[2] = { many_polls(5000, 1.0), many_polls(4000, 1.6) };
+	struct asp_result *b[2];
+	char *text[2], *again[2];
+	for (int s = 0; s < 2; s++) {
+		b[s] = round_trip(dir, s ? "new" : "base", r[s], rules, &text[s]);
+		CHECK(b[s] && b[s]->from_summary);
+		if (!b[s])
+			goto out;
+		CHECK(r[s]->futures[3].own_ns.binned && !r[s]->futures[0].own_ns.binned);
+		CHECK_U64(b[s]->nfutures, r[s]->nfutures);
+		CHECK_U64(b[s]->ntasks, r[s]->ntasks);
+		CHECK_U64(b[s]->nfindings, r[s]->nfindings);
+		CHECK_U64(b[s]->ngroups, r[s]->ngroups);
+		for (size_t i = 0; i < r[s]->nfutures && i < b[s]->nfutures; i++) {
+			CHECK_STR(b[s]->futures[i].name, r[s]->futures[i].name);
+			same_durations(&r[s]->futures[i].poll_ns, &b[s]->futures[i].poll_ns);
+			same_durations(&r[s]->futures[i].own_ns, &b[s]->futures[i].own_ns);
+		}
+		for (size_t i = 0; i < r[s]->ntasks && i < b[s]->ntasks; i++) {
+			same_durations(&r[s]->tasks[i].poll_ns, &b[s]->tasks[i].poll_ns);
+			same_durations(&r[s]->tasks[i].own_ns, &b[s]->tasks[i].own_ns);
+		}
+		struct asp_result *c = round_trip(dir, s ? "new2" : "base2", b[s], rules, &again[s]);
+		CHECK_STR(again[s], text[s]);
+		asp_result_free(c);
+	}
+	/* one run a side: the bootstrap; both metrics that resample polls */
+	for (int m = 0; m < 2; m++) {
+		rules->compare.metric = m ? ASP_METRIC_P90 : ASP_METRIC_MEAN;
+		struct asp_comparison *from_runs = asp_compare((const struct asp_result *const *)&r[0], 1,
+							       (const struct asp_result *const *)&r[1], 1, rules);
+		struct asp_comparison *from_sums = asp_compare((const struct asp_result *const *)&b[0], 1,
+							       (const struct asp_result *const *)&b[1], 1, rules);
+		CHECK_U64(from_sums->nrows, from_runs->nrows);
+		for (size_t i = 0; i < from_runs->nrows && i < from_sums->nrows; i++) {
+			const struct asp_cmp_row *x = &from_runs->rows[i], *y = &from_sums->rows[i];
+			CHECK_STR(y->name, x->name);
+			CHECK(y->verdict == x->verdict);
+			CHECK(y->metric_base == x->metric_base && y->metric_new == x->metric_new);
+			CHECK(y->ratio_lo == x->ratio_lo && y->ratio_hi == x->ratio_hi);
+			CHECK(y->p_value == x->p_value);
+			CHECK_STR(y->reason, x->reason);
+		}
+		/* the binned worker did regress, x1.6 */
+		const struct asp_cmp_row *w = &from_sums->rows[from_sums->nrows - 1];
+		CHECK_STR(w->name, WORKER_ROOT);
+		CHECK(w->verdict == ASP_V_REGRESSED);
+		CHECK_U64(from_sums->nnew_findings, from_runs->nnew_findings);
+		asp_comparison_free(from_runs);
+		asp_comparison_free(from_sums);
+	}
+	for (int s = 0; s < 2; s++) {
+		free(text[s]);
+		free(again[s]);
+		asp_result_free(b[s]);
+	}
+out:
+	asp_result_free(r[0]);
+	asp_result_free(r[1]);
+	asp_rules_free(rules);
+	tap_rmdir(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	return tap_run((struct tap_case[]){
@@ -1198,6 +1326,7 @@ int main(void)
 		CASE(chrome_abort_and_errors),
 		CASE(summary_json),
 		CASE(summary_tasks_print_as_json_c),
+		CASE(summary_read_back),
 		CASE(text_summary),
 		CASE(outfile_commit_replaces_only_at_commit),
 		CASE(outfile_abort_keeps_old),
