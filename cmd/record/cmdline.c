@@ -226,7 +226,7 @@ void add_user_specs(struct strv *a, const struct elf_facts *f, bool v0)
 		strv_push(a, xasprintf("^_RNvX(s" B62 "*_)?(Nt)*Cs" B62 "+_%s.*NtNtNtCs" B62
 				       "+_4core6future6future6Future4poll" V0_INST "$" USER_ARGS, k));
 		strv_push(a, xstrdup("-A"));
-		strv_push(a, xasprintf("^_RNCI?Nv(Nt)*Cs" B62 "+_%s([0-9]+[A-Za-z_][A-Za-z0-9_]*)+(.*E)?0"
+		strv_push(a, xasprintf("^_RNCI?Nv(N[tv])*Cs" B62 "+_%s([0-9]+[A-Za-z_][A-Za-z0-9_]*)+(.*E)?0"
 				       V0_INST "$" USER_ARGS, k));
 		strv_push(a, xstrdup("-A"));
 		strv_push(a, xasprintf("^_RNCI?NvM(s" B62 "*_)?(Nt)*Cs" B62 "+_%s.*0" V0_INST "$" USER_ARGS, k));

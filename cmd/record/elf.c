@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void scan_symbol(struct elf_facts *f, const char *name, bool undefined)
+void elf_facts_add(struct elf_facts *f, const char *name, bool undefined)
 {
 	static const char *const mcount_names[] = {
 		"mcount", "_mcount", "__fentry__", "__gnu_mcount_nc", "__cyg_profile_func_enter",
@@ -76,7 +76,7 @@ void elf_facts_free(struct elf_facts *f)
 
 /* the runtimes to look for: each profile's crates as mangled names hold
  * them, length-prefixed */
-static void elf_facts_init(struct elf_facts *f, const struct asp_rules *rules)
+void elf_facts_init(struct elf_facts *f, const struct asp_rules *rules)
 {
 	f->nrt = rules->nprofiles;
 	f->rt_v0 = xcalloc(f->nrt ? f->nrt : 1, sizeof(*f->rt_v0));
@@ -141,7 +141,7 @@ int elf_scan(const char *path, const struct asp_rules *rules, struct elf_facts *
 			if (sym.st_name == 0 || sym.st_name >= str.sh_size ||
 			    !memchr(strtab + sym.st_name, '\0', str.sh_size - sym.st_name))
 				continue;
-			scan_symbol(f, strtab + sym.st_name, sym.st_shndx == SHN_UNDEF);
+			elf_facts_add(f, strtab + sym.st_name, sym.st_shndx == SHN_UNDEF);
 		}
 	}
 out:

@@ -44,6 +44,10 @@ struct elf_facts {
  * ELF leaves f->readable false and is not an error */
 int elf_scan(const char *path, const struct asp_rules *rules, struct elf_facts *f, char **err);
 void elf_facts_free(struct elf_facts *f);
+/* what elf_scan does, one symbol at a time (tests/unit/test-record-patterns
+ * feeds it a recording's .sym names): init, then add each symbol */
+void elf_facts_init(struct elf_facts *f, const struct asp_rules *rules);
+void elf_facts_add(struct elf_facts *f, const char *name, bool undefined);
 
 /* mangling.c: legacy hash suffix "17h" + 16 hex + "E" ending the name */
 bool has_legacy_hash(const char *name, size_t len);

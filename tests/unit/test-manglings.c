@@ -12,9 +12,9 @@
 #include "analysis/rules.h"
 #include "analysis/ingest/demangle.h"
 #include "analysis/util.h"
+#include "tests/unit/fixture-symbols.h"
 #include "tests/unit/tap.h"
 
-#include <dirent.h>
 #include <stdbool.h>
 
 struct name {
@@ -33,101 +33,14 @@ static const char *const fixtures[] = {
 	"tokio_mt_legacy", "loaded_plain", "unblock_plain", "unblock_mcount",
 };
 
-static bool opens_generics(const char *t, size_t i)
+static void add_name(const char *m, void *arg)
 {
-	char p = i ? t[i - 1] : ' ';
-	return p == ':' || p == '_' || (p >= '0' && p <= '9') || ((p | 0x20) >= 'a' && (p | 0x20) <= 'z');
-}
-
-/* generic arguments dropped (`Foo<T>` -> `Foo`, `f::<T>` -> `f`),
- * `<X>::f` -> `X::f`, `{closure#N}` -> `{{closure}}` */
-static char *skeleton(const char *dm)
-{
-	size_t len = strlen(dm);
-	char *out = xmalloc(len + 16);
-	size_t o = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (!strncmp(dm + i, "{closure#", 9)) {
-			size_t j = i + 9;
-			while (j < len && dm[j] >= '0' && dm[j] <= '9')
-				j++;
-			if (j < len && dm[j] == '}') {
-				memcpy(out + o, "{{closure}}", 11);
-				o += 11;
-				i = j;
-				continue;
-			}
-		}
-		if (dm[i] == '<' && opens_generics(dm, i)) {
-			int d = 1;
-			size_t j = i + 1;
-			for (; j < len && d > 0; j++) {
-				if (dm[j] == '<')
-					d++;
-				else if (dm[j] == '>' && dm[j - 1] != '-')
-					d--;
-			}
-			if (d == 0) {
-				if (o >= 2 && out[o - 1] == ':' && out[o - 2] == ':')
-					o -= 2;
-				i = j - 1;
-				continue;
-			}
-		}
-		out[o++] = dm[i];
-	}
-	out[o] = '\0';
-	/* `<X>::f`, X not a trait impl: `X::f` */
-	if (out[0] == '<') {
-		int d = 0;
-		bool as = false;
-		size_t j = 0;
-		for (; out[j]; j++) {
-			if (out[j] == '<')
-				d++;
-			else if (out[j] == '>' && !(j && out[j - 1] == '-') && --d == 0)
-				break;
-			else if (d == 1 && !strncmp(out + j, " as ", 4))
-				as = true;
-		}
-		if (out[j] == '>' && !as) {
-			memmove(out + j, out + j + 1, strlen(out + j + 1) + 1);
-			memmove(out, out + 1, strlen(out + 1) + 1);
-		}
-	}
-	return out;
-}
-
-static void load_sym(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
+	(void)arg;
+	char *dm = asp_demangle(m);
+	if (!dm)
 		return;
-	char line[8192];
-	while (fgets(line, sizeof line, f)) {
-		if (line[0] == '#')
-			continue;
-		line[strcspn(line, "\n")] = '\0';
-		/* ADDR TYPE NAME, or ADDR SIZE TYPE NAME (newer uftrace) */
-		char *tok[4];
-		int nt = 0;
-		for (char *s = strtok(line, " "); s && nt < 4; s = strtok(NULL, " "))
-			tok[nt++] = s;
-		if (nt < 3)
-			continue;
-		const char *type = nt == 4 ? tok[2] : tok[1], *m = nt == 4 ? tok[3] : tok[2];
-		if (!strchr("TtWw", type[0]) || type[1])
-			continue;
-		bool v0 = !strncmp(m, "_R", 2), legacy = !strncmp(m, "_ZN", 3);
-		if (!v0 && !legacy)
-			continue;
-		char *dm = asp_demangle(m);
-		if (!dm)
-			continue;
-		names = xreallocarray(names, nnames + 1, sizeof(*names));
-		names[nnames++] = (struct name){ dm, skeleton(dm), v0 };
-	}
-	fclose(f);
+	names = xreallocarray(names, nnames + 1, sizeof(*names));
+	names[nnames++] = (struct name){ dm, skeleton(dm), !strncmp(m, "_R", 2) };
 }
 
 static int by_skeleton(const void *a, const void *b)
@@ -143,28 +56,9 @@ static bool load_all(void)
 	const char *fx = getenv("FIXTURES");
 	if (!fx)
 		return false;
-	for (size_t i = 0; i < ASP_ARRAY_SIZE(fixtures); i++) {
-		char *dir = asp_path_join(fx, fixtures[i]);
-		DIR *d = opendir(dir);
-		if (!d) {
-			fprintf(stderr, "# %s: missing\n", dir);
+	for (size_t i = 0; i < ASP_ARRAY_SIZE(fixtures); i++)
+		if (fixsym_each_in_fixture(fx, fixtures[i], add_name, NULL) < 0)
 			tap_failures_++;
-			free(dir);
-			continue;
-		}
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			size_t l = strlen(e->d_name);
-			if (l < 5 || strcmp(e->d_name + l - 4, ".sym") || !strncmp(e->d_name, "lib", 3) ||
-			    !strncmp(e->d_name, "ld-", 3))
-				continue;
-			char *p = asp_path_join(dir, e->d_name);
-			load_sym(p);
-			free(p);
-		}
-		closedir(d);
-		free(dir);
-	}
 	qsort(names, nnames, sizeof(*names), by_skeleton);
 	return true;
 }
