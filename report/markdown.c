@@ -139,6 +139,15 @@ static void culprit_cell(FILE *fp, const char *culprit, uint64_t calls, bool opa
 	free(owned);
 }
 
+/* " at `file:line`" after a name, when the recording has its source line */
+static void src_at(FILE *fp, const char *srcline)
+{
+	if (!srcline)
+		return;
+	fputs(" at ", fp);
+	cell(fp, srcline);
+}
+
 /* a finding of the group fails the rules (the verdict's, which the
  * headline counts) */
 static bool group_fails(const struct asp_batch *b, size_t run, const struct asp_finding_group *g)
@@ -162,6 +171,7 @@ static void group_row(FILE *fp, const struct asp_batch *b, size_t run,
 	fprintf(fp, "| %s | %s | %s | ", asp_severity_name(g->severity),
 		group_fails(b, run, g) ? "yes" : "no", g->rule);
 	cell(fp, g->future);
+	src_at(fp, g->srcline);
 	fputs(" | ", fp);
 	text(fp, res->name);
 	char *tasks = asp_group_tasks_text(g, 10, false);
@@ -176,6 +186,8 @@ static void group_row(FILE *fp, const struct asp_batch *b, size_t run,
 	fputs(" | ", fp);
 	culprit_cell(fp, w->culprit, w->culprit_calls, w->culprit_opaque, w->culprit_self,
 		     w->no_culprit);
+	if (w->culprit)
+		src_at(fp, w->culprit_srcline);
 	fputs(" |\n", fp);
 }
 

@@ -64,7 +64,8 @@
 #
 # Cargo profile (tests/rust/Cargo.toml): opt-level 0 (no inlining, every poll
 # is a real call), debug = 0 (with DWARF present, uftrace -A also saves a ~1 MB
-# <prog>.dbg into the data directory).
+# <prog>.dbg into the data directory); tests/rust/srcline alone has debug = 1
+# (its source lines: srcline_mcount, srcline_plain).
 #
 # Recording options (all fixtures):
 #   --no-libcall   drop PLT calls (memcpy/memset...; Rust calls libc through the
@@ -143,13 +144,13 @@ build() {
 
     log "building plain tokio_mt, loaded and unblock (legacy symbols) in target/plain"
     (cd "$HERE" && env -u RUSTC_BOOTSTRAP RUSTFLAGS="" \
-        CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt -p loaded -p smol_mt -p nested -p unblock)
+        CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt -p loaded -p smol_mt -p nested -p unblock -p srcline)
     if ! is_legacy "$PLAIN_DIR/tokio_mt"; then
         # A future stable rustc may default to v0: ask for legacy explicitly.
         log "plain build is not legacy-mangled; rebuilding with -C symbol-mangling-version=legacy"
         (cd "$HERE" && RUSTC_BOOTSTRAP=1 \
             RUSTFLAGS="-C symbol-mangling-version=legacy -Z unstable-options" \
-            CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt -p loaded -p smol_mt -p nested -p unblock)
+            CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt -p loaded -p smol_mt -p nested -p unblock -p srcline)
         is_legacy "$PLAIN_DIR/tokio_mt" || die "could not get a legacy-mangled build"
     fi
 }
@@ -530,6 +531,13 @@ main() {
 
     # Recorded by hand with narrow patching (tests/rust/nested).
     want async_std_narrow && record_narrow async_std_narrow "$PLAIN_DIR/nested"
+
+    # Source lines (tests/rust/srcline, built with debug = 1: its package
+    # profile in Cargo.toml), recorded as a user would: `asprof-batch
+    # record` adds --srcline, and uftrace writes srcline.dbg (F: address
+    # name, L: line file) beside srcline.sym.
+    want srcline_mcount && record_plainly srcline_mcount "$MCOUNT_DIR/srcline"
+    want srcline_plain  && record_plainly srcline_plain  "$PLAIN_DIR/srcline"
 
     # One executor, two threads running it (tests/rust/smol_mt).
     want smol_mt       && record_smol_mt smol_mt       "$MCOUNT_DIR/smol_mt"
