@@ -134,11 +134,11 @@ static void say_srclines(const struct elf_facts *f, const char *prog)
 		return;
 	if (!f->line_tables)
 		cmd_error("record: %s has no line tables (DWARF): no source lines; for them build "
-			  "with debug info (cargo profile: debug = \"limited\"; C: -g)", prog);
+			  "with debug info (cargo profile: debug = 1, \"limited\"; C: -g)", prog);
 	else if (f->ncrates && !f->linkage_names)
 		cmd_error("record: %s has line tables without linkage names (cargo debug = "
 			  "\"line-tables-only\"?): uftrace 0.13 finds no source line for its "
-			  "functions; build with debug = \"limited\"", prog);
+			  "functions; build with debug = 1 (\"limited\")", prog);
 }
 
 /* uftrace is done (its wait status): the recording checked as the analysis

@@ -204,7 +204,7 @@ if command -v gcc >/dev/null 2>&1; then
 	st=$?
 	set -e
 	check "record -n, a program without: no --srcline, one line says how to get them (exit $st)" \
-		sh -c '[ "$0" -eq 0 ] && ! grep -q -- "--srcline" "$1" && [ "$(grep -c "has no line tables (DWARF): no source lines; .*debug = \"limited\"" "$2")" -eq 1 ]' \
+		sh -c '[ "$0" -eq 0 ] && ! grep -q -- "--srcline" "$1" && [ "$(grep -c "has no line tables (DWARF): no source lines; .*debug = 1, \"limited\"" "$2")" -eq 1 ]' \
 		"$st" "$TMP/stdout" "$TMP/stderr"
 else
 	skip "record -n with line tables: no gcc"
