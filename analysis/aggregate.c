@@ -329,6 +329,22 @@ static void sched_notes(const struct analyzer *a, struct asp_result *r, const st
 	add_note(r, b.data);
 }
 
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+/* each finding's future's source line (lints' findings too) */
+static void findings_srclines(const struct analyzer *a, struct asp_result *r)
+{
+	for (size_t i = 0; i < r->nfindings; i++) {
+		struct asp_finding *f = &r->findings[i];
+		int64_t k = f->future ? asp_strtab_find(&a->fut_names, f->future) : -1;
+		if (k >= 0 && !f->srcline)
+			f->srcline = dup_or_null(a->futs[k].srcline);
+	}
+}
+
 struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const char *name)
 {
 	struct asp_result *r = xcalloc(1, sizeof(*r));
@@ -367,6 +383,7 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 		struct asp_task *o = &r->tasks[i];
 		o->id = (uint32_t)i + 1;
 		o->root = xstrdup(a->fut_names.names[t->root_fut]);
+		o->root_srcline = dup_or_null(a->futs[t->root_fut].srcline);
 		o->is_main = t->is_main;
 		o->has_addr = t->has_addr;
 		o->addr = t->addr;
@@ -394,6 +411,7 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 			continue;
 		struct asp_future *o = &r->futures[r->nfutures++];
 		o->name = xstrdup(a->fut_names.names[i]);
+		o->srcline = dup_or_null(f->srcline);
 		o->kind = f->kind;
 		o->task_ids = f->tasks;
 		o->ntask_ids = f->ntasks;
@@ -442,6 +460,7 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 			free(f->rule);
 			free(f->future);
 			free(f->culprit);
+			free(f->culprit_srcline);
 			free(f->no_culprit);
 			free(f->pattern);
 		}
@@ -451,6 +470,7 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 	r->nfindings = a->nfindings;
 	a->findings = NULL;
 	a->nfindings = 0;
+	findings_srclines(a, r);
 	asp_result_group_findings(r);
 	r->has_sched = a->sched;
 	r->preempt_known = a->preempt_known;

@@ -129,6 +129,7 @@ static void leave_future(struct analyzer *a, struct thread_state *ts, struct fra
 			.start_ns = f->start - a->start,
 			.end_ns = end - a->start,
 			.name = name,
+			.srcline = fa->srcline,
 			.kind = fa->kind,
 			.level = f->level,
 			.blocking = sev,
@@ -653,6 +654,8 @@ static void analyzer_free(struct analyzer *a)
 		free(a->findings[i].rule);
 		free(a->findings[i].future);
 		free(a->findings[i].culprit);
+		free(a->findings[i].culprit_srcline);
+		free(a->findings[i].srcline);
 		free(a->findings[i].no_culprit);
 		free(a->findings[i].pattern);
 	}

@@ -163,6 +163,7 @@ struct callee_acc {
 
 struct fut_acc {
 	enum asp_future_kind kind;
+	const char *srcline; /* of the symbol first polled as it (the trace's), or NULL */
 	uint32_t *tasks;  /* sorted */
 	size_t ntasks;
 	uint64_t *has_task; /* bit per task id: in tasks (a test per poll) */

@@ -170,6 +170,7 @@ static int32_t future_index(struct analyzer *a, const struct asp_symbol *sym, st
 			a->cfuts = n;
 		}
 		struct fut_acc *f = &a->futs[k];
+		f->srcline = asp_trace_srcline(a->t, sym);
 		/* the closure a poll_fn polls (join!, select!) is the combinator's logic */
 		bool poll_fn = parent && parent->sym && strstr(asp_symbol_name(parent->sym), "PollFn<");
 		f->kind = c->cls == CL_USER_FUTURE		 ? ASP_FK_USER_FUTURE

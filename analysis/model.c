@@ -289,6 +289,7 @@ void asp_result_free(struct asp_result *r)
 	free(r->panic.future);
 	for (size_t i = 0; i < r->ntasks; i++) {
 		free(r->tasks[i].root);
+		free(r->tasks[i].root_srcline);
 		free(r->tasks[i].tids);
 		asp_durations_free(&r->tasks[i].poll_ns);
 		asp_durations_free(&r->tasks[i].own_ns);
@@ -296,6 +297,7 @@ void asp_result_free(struct asp_result *r)
 	free(r->tasks);
 	for (size_t i = 0; i < r->nfutures; i++) {
 		free(r->futures[i].name);
+		free(r->futures[i].srcline);
 		free(r->futures[i].task_ids);
 		asp_durations_free(&r->futures[i].poll_ns);
 		asp_durations_free(&r->futures[i].own_ns);
@@ -307,6 +309,8 @@ void asp_result_free(struct asp_result *r)
 	for (size_t i = 0; i < r->nfindings; i++) {
 		free(r->findings[i].rule);
 		free(r->findings[i].future);
+		free(r->findings[i].srcline);
+		free(r->findings[i].culprit_srcline);
 		free(r->findings[i].culprit);
 		free(r->findings[i].no_culprit);
 		free(r->findings[i].pattern);
@@ -373,6 +377,7 @@ void asp_result_group_findings(struct asp_result *r)
 			r->ngroups++;
 			g->rule = f->rule;
 			g->future = f->future ? f->future : "";
+			g->srcline = f->srcline;
 			g->worst = i;
 		}
 		const struct asp_finding *w = &r->findings[g->worst];
@@ -381,6 +386,7 @@ void asp_result_group_findings(struct asp_result *r)
 			g->worst = i;
 			g->rule = f->rule;
 			g->future = f->future ? f->future : "";
+			g->srcline = f->srcline;
 		}
 		if (f->severity > g->severity)
 			g->severity = f->severity;

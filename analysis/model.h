@@ -125,6 +125,7 @@ const char *asp_doing_name(enum asp_doing d);
 struct asp_task {
 	uint32_t id;      /* 1.. in order of first poll */
 	char *root;       /* the task's outermost future */
+	char *root_srcline; /* where it starts, "file:line", or NULL */
 	bool is_main;     /* block_on / #[tokio::main] / #[async_std::main] */
 	bool has_addr;    /* identified by its recorded self pointer */
 	uint64_t addr;
@@ -146,6 +147,11 @@ struct asp_callee {
 
 struct asp_future {
 	char *name;       /* demangled, e.g. "tokio_mt::blocking_io::{closure#0}" */
+	/* where its poll function starts in the source, "file:line"
+	 * ("src/main.rs:42": the line of the async fn, of the block, of the
+	 * fn poll), when the recording has source lines (uftrace record
+	 * --srcline, a program built with debug info); else NULL */
+	char *srcline;
 	enum asp_future_kind kind;
 	uint32_t *task_ids; /* ascending */
 	size_t ntask_ids;
@@ -169,6 +175,7 @@ struct asp_finding {
 	char *rule;       /* a rule's name (registry.h: "blocking-poll", ...) */
 	enum asp_severity severity;
 	char *future;     /* innermost future that exceeded its threshold */
+	char *srcline;    /* the future's (struct asp_future), or NULL */
 	uint32_t task;    /* task id, 0 when outside any task */
 	int tid;
 	uint64_t start_ns, duration_ns, threshold_ns; /* duration: wall time */
@@ -191,6 +198,7 @@ struct asp_finding {
 	bool culprit_opaque;  /* blocked in the path's last function, a
 				 function of the program, in an uninstrumented
 				 call it makes (sleep, lock or I/O) */
+	char *culprit_srcline; /* where the path's last function starts, or NULL */
 	char *no_culprit;     /* why there is no culprit, or NULL */
 	char *pattern;    /* the rules-file pattern that set the threshold, or "default" */
 	uint64_t count;   /* self-wake: polls in the run; else 1 */
@@ -201,6 +209,7 @@ struct asp_finding {
  * of count 60), summary.json keeps each finding too. */
 struct asp_finding_group {
 	const char *rule, *future; /* the worst finding's */
+	const char *srcline;       /* the future's, or NULL */
 	enum asp_severity severity; /* the worst */
 	uint64_t count;            /* findings (self-wake: their counts' sum is not it) */
 	uint64_t total_ns, longest_ns; /* of measured_ns */
@@ -295,6 +304,7 @@ struct asp_span {
 	int tid;
 	uint64_t start_ns, end_ns;
 	const char *name;  /* future name (task polls: the root future) */
+	const char *srcline; /* where it starts, "file:line", or NULL */
 	enum asp_future_kind kind;
 	unsigned level;    /* 0 for the task poll, nesting below it */
 	enum asp_severity blocking; /* this poll is a blocking finding */

@@ -130,6 +130,20 @@ static void say_mode(const struct elf_facts *f, const char *rtnames, bool forced
 	asp_buf_free(&crates);
 }
 
+/* once, when the recording will have no source lines of the program */
+static void say_srclines(const struct elf_facts *f, const char *prog)
+{
+	if (!f->readable)
+		return;
+	if (!f->line_tables)
+		cmd_error("record: %s has no line tables (DWARF): no source lines; for them build "
+			  "with debug info (cargo profile: debug = 1, \"limited\"; C: -g)", prog);
+	else if (f->ncrates && !f->linkage_names)
+		cmd_error("record: %s has line tables without linkage names (cargo debug = "
+			  "\"line-tables-only\"?): uftrace 0.13 finds no source line for its "
+			  "functions; build with debug = 1 (\"limited\")", prog);
+}
+
 /* uftrace is done (its wait status): the recording checked as the analysis
  * will read it, the program's end and where the recording is told; the
  * exit status */
@@ -365,6 +379,9 @@ static int record_exec(int argc, char **argv)
 	bool patch = facts.readable && !facts.mcount;
 	if (patch)
 		strv_add(&cmd, "-P", ".");
+	/* source lines (<prog>.dbg) when the program has line tables */
+	if (facts.line_tables)
+		strv_add(&cmd, "--srcline", NULL);
 	add_notrace(&cmd, rules, facts.legacy);
 	struct asp_buf rtnames = { 0 };
 	add_runtimes(&cmd, rules, &facts, forced, prog, &rtnames);
@@ -385,6 +402,7 @@ static int record_exec(int argc, char **argv)
 		cmd_error("record: the command line is %zu bytes, more than uftrace 0.13 reads back "
 			  "(4095): uftrace replay will not read %s, asprof-batch will",
 			  uftrace_cmdline_length(&cmd), dir);
+	say_srclines(&facts, prog);
 	if (os.replaced)
 		cmd_error("record: --force: uftrace renames the existing %s to %s.old "
 			  "(replacing any older %s.old)", dir, dir, dir);

@@ -121,12 +121,16 @@ static void on_warning(void *ctx, const char *msg)
 
 static volatile uint64_t sink; /* keeps the reads below from being optimised out */
 
+static struct asp_trace *walk_trace;
+
 static void consume(const struct asp_event *ev)
 {
 	uint64_t h = ev->time ^ ev->addr ^ ev->depth;
 	if (ev->sym) {
 		h += strlen(asp_symbol_name(ev->sym)) + strlen(ev->sym->mangled);
 		h += strlen(ev->sym->mod->path);
+		const char *src = asp_trace_srcline(walk_trace, ev->sym); /* its .dbg */
+		h += src ? strlen(src) : 0;
 	}
 	/* every byte the event claims must be readable (ASan checks) */
 	for (uint32_t i = 0; ev->data && i < ev->data_len; i++)
@@ -158,6 +162,7 @@ void fz_walk(const char *dir)
 		free(err);
 		return;
 	}
+	walk_trace = t;
 	const struct asp_info *info = asp_trace_info(t);
 	sink += info->version + info->ntids + (info->exename ? strlen(info->exename) : 0);
 	struct asp_event ev;

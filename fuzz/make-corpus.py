@@ -269,6 +269,12 @@ def make_tokio(asprof):
 # ------------------------------------------------------------ seeds
 
 
+SYN_DBG = (b"# path name: /bin/prog\n# build-id: " + b"a" * 40 + b"\n"
+           b"F: 1000 main\nL: 3 src/main.rs\nF: 1100 f_int\nL: 10 src/main.rs\nA: arg1/i32\n"
+           b"F: 1600 foo::bar(int)\nL: 22 src/foo.cc\nF: 1700 _RNvCs1234_7mycrate3baz\n"
+           b"L: 41 mycrate/src/lib.rs\nE: enum e {A=0,B=1}\n")
+
+
 def seed(target, name, data):
     write(os.path.join(OUT_CORPUS, target, name), data)
 
@@ -302,6 +308,10 @@ def make_corpus(syn, tok):
                 continue
             syms_seen.add(b)
             seed("fuzz-sym", b, b"".join(read(p).splitlines(True)[:SYM_LINES]))
+        for p in sorted(glob.glob(os.path.join(fx, "*.dbg"))):
+            if os.path.getsize(p) > 200:  # more than the header
+                seed("fuzz-dbg", "%s-%s" % (n, os.path.basename(p)),
+                     b"".join(read(p).splitlines(True)[:SYM_LINES]))
     for p in sorted(glob.glob(os.path.join(tok, "*.dat"))):
         seed("fuzz-dat", "tokio-" + os.path.basename(p), read(p))
     for p in sorted(glob.glob(os.path.join(FIX, "*_args", "[0-9]*.dat"))):
@@ -315,6 +325,8 @@ def make_corpus(syn, tok):
     seed("fuzz-map", "synthetic", read(os.path.join(syn, "sid-abcd.map")))
     for s in ("prog.sym", "libx.so.sym", "liby.so.sym"):
         seed("fuzz-sym", "synthetic-" + s, read(os.path.join(syn, s)))
+    # source lines of the synthetic program (its symbols' addresses)
+    seed("fuzz-dbg", "synthetic-prog.dbg", SYN_DBG)
     # argspec: "SPEC\nPAYLOAD"
     body = payload([u(4, -3), ("str", b"hi"), u(8, 1 << 40), f64(0.5), ("int", 24, bytes(24))])
     specs = sorted(argspecs) + [b"arg1/i32,arg2/s,arg3,fparg1,arg4/t24,retval/x16",

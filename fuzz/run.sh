@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 top=$(pwd)
 total=${1:-60}
 [ $# -gt 0 ] && shift
-all="fuzz-dat fuzz-dat-args fuzz-info fuzz-task fuzz-map fuzz-sym fuzz-argspec fuzz-rules fuzz-perf fuzz-summary"
+all="fuzz-dat fuzz-dat-args fuzz-info fuzz-task fuzz-map fuzz-sym fuzz-dbg fuzz-argspec fuzz-rules fuzz-perf fuzz-summary"
 targets=${*:-$all}
 build=$top/fuzz/build
 crashes=$top/fuzz/crashes

@@ -368,9 +368,10 @@ static void l_quoted(struct asp_json_line *l, const char *s)
 /* appends a span's event from "ts" on (the same on both tracks) to l */
 static void span_tail(struct asp_chrome *c, struct asp_json_line *l, const struct asp_span *s)
 {
-	const struct name_json *culprit = NULL;
-	if (s->blocking != ASP_SEV_NONE && s->culprit)
-		culprit = &c->json[intern(c, s->culprit)];
+	/* both interned before either is looked at: interning may move them */
+	uint32_t ci = s->blocking != ASP_SEV_NONE && s->culprit ? intern(c, s->culprit) : UINT32_MAX;
+	uint32_t si = s->srcline ? intern(c, s->srcline) : UINT32_MAX;
+	const struct name_json *culprit = ci != UINT32_MAX ? &c->json[ci] : NULL;
 	/* one reserve for all but the blocking part: numbers take 20-24
 	 * bytes, quoted names 40 (fixed-size copies) */
 	asp_jl_reserve(l, 320);
@@ -394,6 +395,10 @@ static void span_tail(struct asp_chrome *c, struct asp_json_line *l, const struc
 	p = asp_put_lit(p, ",\"level\":");
 	p = asp_put_u64(p, s->level);
 	l->n = (size_t)(p - l->p);
+	if (si != UINT32_MAX) { /* where the future starts in the source */
+		asp_jl_lit(l, ",\"src\":");
+		asp_jl_raw(l, c->json[si].s, c->json[si].len);
+	}
 	if (s->blocking != ASP_SEV_NONE) {
 		asp_jl_lit(l, ",\"severity\":");
 		l_quoted(l, asp_severity_name(s->blocking));

@@ -115,6 +115,15 @@ static void culprit_cell(FILE *fp, const char *culprit, uint64_t calls, bool opa
 	free(owned);
 }
 
+/* " at `file:line`" after a name, when the recording has its source line */
+static void src_at(FILE *fp, const char *srcline)
+{
+	if (!srcline)
+		return;
+	fputs(" at ", fp);
+	cell(fp, srcline);
+}
+
 /* a finding of the group fails the rules (the verdict's, which the
  * headline counts) */
 static bool group_fails(const struct asp_batch *b, size_t run, const struct asp_finding_group *g)
@@ -242,6 +251,7 @@ static void finding_item(FILE *fp, const struct asp_batch *b, size_t run,
 		fputs(", new", fp);
 	fputs(" | ", fp);
 	cell(fp, g->future);
+	src_at(fp, g->srcline);
 	fputs(" | ", fp);
 	text(fp, res->name);
 	if (per_poll)
@@ -257,6 +267,8 @@ static void finding_item(FILE *fp, const struct asp_batch *b, size_t run,
 	fputs_micro(doing, fp);
 	culprit_cell(fp, w->culprit, w->culprit_calls, w->culprit_opaque, w->culprit_self,
 		     w->no_culprit, *doing ? "; " : "");
+	if (w->culprit)
+		src_at(fp, w->culprit_srcline);
 	fputs(" |\n", fp);
 }
 

@@ -194,6 +194,8 @@ static void jw_task(struct asp_jw *w, const struct asp_task *t)
 	jw_key_u64(w, "id", t->id);
 	asp_jw_key(w, "root");
 	asp_jw_str(w, t->root);
+	asp_jw_key(w, "root_src");
+	asp_jw_str(w, t->root_srcline);
 	asp_jw_key(w, "main");
 	asp_jw_bool(w, t->is_main);
 	jw_key_u64(w, "polls", t->polls);
@@ -257,6 +259,7 @@ static json_object *future_json(const struct asp_future *f)
 {
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "name", asp_json_string(f->name));
+	json_object_object_add(o, "src", asp_json_string(f->srcline));
 	json_object_object_add(o, "kind", json_object_new_string(asp_future_kind_name(f->kind)));
 	json_object *ids = json_object_new_array();
 	for (size_t i = 0; i < f->ntask_ids; i++)
@@ -297,12 +300,14 @@ static json_object *finding_json(const struct asp_finding *f)
 	json_object_object_add(o, "rule", asp_json_string(f->rule));
 	json_object_object_add(o, "severity", json_object_new_string(asp_severity_name(f->severity)));
 	json_object_object_add(o, "future", asp_json_string(f->future));
+	json_object_object_add(o, "src", asp_json_string(f->srcline));
 	add_u64(o, "task", f->task);
 	json_object_object_add(o, "tid", json_object_new_int(f->tid));
 	add_u64(o, "start_ns", f->start_ns);
 	add_u64(o, "duration_ns", f->duration_ns);
 	add_u64(o, "threshold_ns", f->threshold_ns);
 	json_object_object_add(o, "culprit", asp_json_string(f->culprit));
+	json_object_object_add(o, "culprit_src", asp_json_string(f->culprit_srcline));
 	json_object_object_add(o, "culprit_share", json_object_new_double(f->culprit_share));
 	json_object_object_add(o, "pattern", asp_json_string(f->pattern));
 	add_u64(o, "count", f->count);
@@ -321,6 +326,7 @@ static json_object *group_json(const struct asp_finding_group *g)
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "rule", asp_json_string(g->rule));
 	json_object_object_add(o, "future", asp_json_string(g->future));
+	json_object_object_add(o, "src", asp_json_string(g->srcline));
 	json_object_object_add(o, "severity", json_object_new_string(asp_severity_name(g->severity)));
 	add_u64(o, "count", g->count);
 	add_u64(o, "total_ns", g->total_ns);

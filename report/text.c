@@ -254,10 +254,13 @@ static void print_group_detail(FILE *out, const struct asp_finding_group *g,
 		fprintf(out, "%*s%s\n", FINDING_INDENT, "", t);
 		free(t);
 	} else if (w->culprit) {
-		char c[64];
+		char c[64], sb[NAME_WIDTH + 8];
 		fprintf(out, "%*sculprit: ", FINDING_INDENT, "");
 		put_culprit(out, w->culprit);
 		fprintf(out, "%s\n", asp_calls_text(w->culprit_calls, w->culprit_opaque, c, sizeof(c)));
+		if (w->culprit_srcline)
+			fprintf(out, "%*s  at %s\n", FINDING_INDENT, "",
+				short_name(w->culprit_srcline, sb, sizeof(sb)));
 	}
 	free(owned);
 }
@@ -286,6 +289,8 @@ static void print_findings(FILE *out, const struct asp_result *r, size_t top)
 			dur(w->threshold_ns, b2, sizeof(b2)),
 			per_poll ? dur(g->total_ns, b3, sizeof(b3)) : "-",
 			short_name(g->future, nb, sizeof(nb)));
+		if (g->srcline) /* where the future is in the source */
+			fprintf(out, "%*sat %s\n", FINDING_INDENT, "", short_name(g->srcline, nb, sizeof(nb)));
 		print_group_detail(out, g, w);
 	}
 	print_more(out, n, r->ngroups);

@@ -632,6 +632,7 @@ static void sheet_futures(struct xw *x, const struct asp_batch *b)
 		OWN_COLS,
 		{ "Tasks", 20, false },
 		{ "Self (ms)", 12, false }, { "Task root", 10, false },
+		{ "Source", 30, false },
 	};
 	size_t n = 0;
 	for (size_t i = 0; i < b->nruns; i++)
@@ -666,6 +667,7 @@ static void sheet_futures(struct xw *x, const struct asp_batch *b)
 			/* own time outside the futures it polls */
 			put_ms(x, ws, r, c + 1, (double)f->self_ns);
 			put_str(x, ws, r, c + 2, f->is_root ? "yes" : "no", NULL);
+			put_str(x, ws, r, c + 3, f->srcline, NULL); /* "file:line", or empty */
 		}
 	}
 }
@@ -686,7 +688,7 @@ static void sheet_tasks(struct xw *x, const struct asp_batch *b)
 		{ "Idle (ms)", 14, false },   { "First poll (ms)", 16, false },
 		{ "End (ms)", 16, false },    { "Slow polls", 10, false },
 		OWN_COLS,
-		{ "Threads", 24, false },
+		{ "Threads", 24, false },     { "Root source", 30, false },
 	};
 	size_t n = 0;
 	for (size_t i = 0; i < b->nruns; i++)
@@ -713,6 +715,7 @@ static void sheet_tasks(struct xw *x, const struct asp_batch *b)
 				asp_buf_printf(&tids, "%s%d", k2 ? ", " : "", t->tids[k2]);
 			put_ids(x, ws, r, c, tids.data);
 			asp_buf_free(&tids);
+			put_str(x, ws, r, c + 1, t->root_srcline, NULL);
 		}
 	}
 }
@@ -747,6 +750,7 @@ static void sheet_findings(struct xw *x, const struct asp_batch *b)
 		{ "Culprit calls", 13, false },	  { "Worst on CPU (ms)", 17, false },
 		{ "Worst blocked (ms)", 18, false }, { "Worst preempted (ms)", 20, false },
 		{ "Worst duration (ms)", 19, false }, { "Pattern", 16, false },
+		{ "Source", 30, false },	  { "Culprit source", 30, false },
 	};
 	size_t n = 0;
 	for (size_t i = 0; i < b->nruns; i++)
@@ -780,6 +784,8 @@ static void sheet_findings(struct xw *x, const struct asp_batch *b)
 			put_ms(x, ws, r, 15, (double)f->split.preempted_ns);
 			put_ms(x, ws, r, 16, (double)f->duration_ns);
 			put_str(x, ws, r, 17, f->pattern, NULL);
+			put_str(x, ws, r, 18, g->srcline, NULL);
+			put_str(x, ws, r, 19, f->culprit_srcline, NULL);
 		}
 	}
 	cf_severities(x, ws, 1, 2, r - 1);
@@ -804,6 +810,7 @@ static void sheet_finding_polls(struct xw *x, const struct asp_batch *b)
 		{ "On CPU (ms)", 13, false },	 { "Blocked (ms)", 13, false },
 		{ "Preempted (ms)", 14, false }, { "What it was doing", 26, false },
 		{ "Preempted", 18, false },	 { "Culprit calls", 13, false },
+		{ "Source", 30, false },	 { "Culprit source", 30, false },
 	};
 	size_t n = 0;
 	for (size_t i = 0; i < b->nruns; i++)
@@ -838,6 +845,8 @@ static void sheet_finding_polls(struct xw *x, const struct asp_batch *b)
 			put_doing(x, ws, r, 17, f);
 			if (f->culprit_calls > 1)
 				put_count(x, ws, r, 19, (double)f->culprit_calls);
+			put_str(x, ws, r, 20, f->srcline, NULL);
+			put_str(x, ws, r, 21, f->culprit_srcline, NULL);
 		}
 	}
 	cf_severities(x, ws, 1, 2, r - 1);

@@ -585,6 +585,66 @@ for eighth in 1 3 5 7; do
 done
 export ASPROF_GNUPLOT="$TMP/no-gnuplot"
 
+# ---------------------------------------------------------------- source lines
+# <prog>.dbg (uftrace record --srcline) of srcline_plain: a malformed one
+# is left out with one warning naming its line, the run goes on without
+# source lines; what is merely odd in it gives no warning
+dbg=srcline.dbg
+srcs() { grep -o '"src":"[^"]*"' "$out/runs/run/summary.json" | sort -u | wc -l; }
+fresh "$FIXTURES/srcline_plain"; sed -i '5s/.*/garbage here/' "$TMP/run/$dbg"
+analyze "source lines: a line that is no .dbg line" 0 "run/$dbg:5: not an F:, L:, A:, R: or E: line; the file is left out: functions of .* have no source lines"
+check "... and the run has no source lines" [ "$(srcs)" -eq 0 ]
+
+fresh "$FIXTURES/srcline_plain"; sed -i '3s/^F: .*/L: 12 src\/main.rs/' "$TMP/run/$dbg"
+analyze "source lines: L: before any F:" 0 "run/$dbg:3: L: before any F:; the file is left out"
+
+fresh "$FIXTURES/srcline_plain"; sed -i '3s/^F: [0-9a-f]*/F: xyz/' "$TMP/run/$dbg"
+analyze "source lines: F: without an address" 0 "run/$dbg:3: F: without a hex address; the file is left out"
+
+fresh "$FIXTURES/srcline_plain"; sed -i '4s/^L: [0-9]*/L: -7/' "$TMP/run/$dbg"
+analyze "source lines: L: with a negative line" 0 "run/$dbg:4: L: without a line number and a file; the file is left out"
+
+fresh "$FIXTURES/srcline_plain"; sed -i '4s/^L: [0-9]*/L: 99999999999/' "$TMP/run/$dbg"
+analyze "source lines: L: line past 32 bits" 0 "run/$dbg:4: L: without a line number and a file; the file is left out"
+
+fresh "$FIXTURES/srcline_plain"; { printf 'F: 10 '; head -c 2097152 /dev/zero | tr '\0' a; echo; } >>"$TMP/run/$dbg"
+n=$(wc -l <"$TMP/run/$dbg")
+analyze "source lines: a line of 2 MiB" 0 "run/$dbg:$n: a line longer than 1 MiB; the file is left out"
+
+fresh "$FIXTURES/srcline_plain"; printf 'F: 10 x\nL: 3 a\0b\n' >>"$TMP/run/$dbg"
+n=$(wc -l <"$TMP/run/$dbg")
+analyze "source lines: a NUL byte in a line" 0 "run/$dbg:$n: a NUL byte in a line; the file is left out"
+
+fresh "$FIXTURES/srcline_plain"; sed -i '/^L: /d' "$TMP/run/$dbg"
+analyze "source lines: no L: line at all" 0 -
+check "... and the run has no source lines" [ "$(srcs)" -eq 0 ]
+
+# every F: twice, the second with another line: the first is kept
+fresh "$FIXTURES/srcline_plain"; awk '/^F: /{f=$0} /^L: /{print f; print $0; print f; print "L: 1 other.rs"; next} !/^[FL]: /' \
+	"$FIXTURES/srcline_plain/$dbg" >"$TMP/run/$dbg"
+analyze "source lines: every F: twice" 0 -
+check "... the first of each is kept" sh -c '! grep -q "other.rs" "$1/runs/run/summary.json" && [ "$('"$(command -v grep)"' -c "\"src\":\"srcline" "$1/runs/run/summary.json")" -gt 0 ]' - "$out"
+
+# a file name of bytes that are not UTF-8 and terminal controls: shown inert
+fresh "$FIXTURES/srcline_plain"; sed -i 's,^L: \([0-9]*\) srcline/src/main.rs$,L: \1 src/m\xff\xfe\x1b[31m|a`b*.rs,' "$TMP/run/$dbg"
+expect "source lines: a non-UTF-8 file name with controls" 0 - -q -o "$out" "$TMP/run"
+check "... shown with '?' for each bad byte and control" grep -qF 'at src/m???[31m|a`b*.rs:41' "$TMP/stdout"
+check "... no escape byte on the terminal" sh -c '! grep -q "$(printf "\033")" "$1"' - "$TMP/stdout"
+for r in runs/run/summary.json runs/run/trace.json summary.json index.md; do
+	check "... $r is UTF-8" iconv -f UTF-8 -t UTF-8 -o /dev/null "$out/$r"
+done
+check "... a code span in index.md, its pipe escaped" grep -qF 'at ``src/m???[31m\|a`b*.rs:41``' "$out/index.md"
+
+fresh "$FIXTURES/srcline_plain"; rm "$TMP/run/$dbg"; mkfifo "$TMP/run/$dbg"
+analyze_t "source lines: .dbg that is a FIFO" 0 "run/$dbg: not a regular file .*; functions of .* have no source lines"
+
+fresh "$FIXTURES/srcline_plain"; : >"$TMP/run/$dbg"
+analyze "source lines: empty .dbg" 0 -
+
+fresh "$FIXTURES/srcline_plain"; sed -i 's|^# path name: .*|# path name: /usr/bin/other|' "$TMP/run/$dbg"
+analyze "source lines: .dbg whose header names another program (not used)" 0 -
+check "... and the run has no source lines" [ "$(srcs)" -eq 0 ]
+
 # ---------------------------------------------------------------- runs
 expect "run that is a file" 2 "afile: skipped: .*afile: not a directory" -q -o "$out" "$TMP/afile"
 expect "missing run" 2 "nowhere: skipped: .*nowhere: No such file or directory" -q -o "$out" "$TMP/nowhere"

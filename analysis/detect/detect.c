@@ -109,6 +109,14 @@ static char *path_name(const struct asp_symbol *outer, const struct asp_symbol *
 	return xasprintf("%s \u2192 %s", asp_symbol_name(outer), asp_symbol_name(inner));
 }
 
+/* where the culprit path's last function starts, when the recording says */
+static void culprit_srcline(const struct analyzer *a, struct asp_finding *fd,
+			    const struct asp_symbol *last)
+{
+	const char *s = asp_trace_srcline(a->t, last);
+	fd->culprit_srcline = s ? xstrdup(s) : NULL;
+}
+
 /* What the poll was doing and who did it. Blocked: where the thread was
  * when it was switched out (the largest blocked_at); on CPU (or unknown,
  * without context switches): the path to where its callees' time went,
@@ -130,6 +138,7 @@ static void finding_culprit(const struct analyzer *a, struct asp_finding *fd,
 			fd->culprit_self = true;
 		} else {
 			fd->culprit = path_name(b->outer, b->inner);
+			culprit_srcline(a, fd, b->inner);
 			/* a function of the program (not std, not the runtime):
 			 * what blocked is an uninstrumented call it makes */
 			fd->culprit_opaque = b->inner->id < a->nsc && a->sc[b->inner->id].cls == CL_OTHER;
@@ -138,6 +147,7 @@ static void finding_culprit(const struct analyzer *a, struct asp_finding *fd,
 	}
 	if (pf->cpu_outer && pf->cpu_dur * 10 >= pf->dur) {
 		fd->culprit = path_name(pf->cpu_outer, pf->cpu_inner);
+		culprit_srcline(a, fd, pf->cpu_inner ? pf->cpu_inner : pf->cpu_outer);
 		fd->culprit_share = (double)pf->cpu_dur / (double)(pf->dur ? pf->dur : 1);
 		fd->culprit_calls = pf->cpu_calls;
 		return;

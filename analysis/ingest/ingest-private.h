@@ -53,6 +53,12 @@ struct asp_module {
 	struct asp_symbol *syms; /* sorted by addr */
 	size_t nsyms;
 	bool loaded, missing;
+	/* srcline.c: the source lines of its .dbg, read at the first lookup */
+	struct srcloc *locs; /* sorted by addr */
+	size_t nlocs;
+	char **files;        /* the file names locs point to */
+	size_t nfiles;
+	bool dbg_loaded;
 };
 
 /* argspec.c: parse one uftrace argspec list ("arg1,arg2/s,retval/x64")
@@ -150,6 +156,13 @@ void load_module(struct asp_trace *t, struct asp_module *m);
 const struct asp_symbol *module_find(struct asp_trace *t, struct asp_module *m,
 				     uint64_t rel);
 struct asp_module *session_program(const struct session *s);
+/* DIR/NAME.ext of module m (ext "sym" or "dbg"), or the NAME-<bid4>.ext
+ * uftrace gives a second module of the same name; NULL when none, and
+ * *why (malloc'd) when one is there but is not m's */
+char *module_file(struct asp_trace *t, const struct asp_module *m, const char *ext, char **why);
+
+/* srcline.c: a module's source lines let go */
+void module_free_srclines(struct asp_module *m);
 
 /* sessions.c: task.txt and every session's map; the session of tid at time;
  * an absolute address's symbol in a session */

@@ -4,7 +4,7 @@
  * format, each kind of file in a file of its own as uftrace has them:
  * info.c (the info header), argspec.c (argument specs and the data they
  * lay out), sessions.c (task.txt, sid-*.map), symbols.c (*.sym; names
- * demangled by demangle.c), perf.c (perf-cpu*.dat), trace.c (the thread
+ * demangled by demangle.c), srcline.c (*.dbg: source lines), perf.c (perf-cpu*.dat), trace.c (the thread
  * files), record.c (<tid>.dat, one thread's records), merge.c (every
  * thread's records in timestamp order, on a decoder thread of its own),
  * fold.c (parallel readers that fold plain calls: fold.h); open.c opens a
@@ -176,6 +176,13 @@ void asp_trace_threaded(struct asp_trace *t);
 /* Demangled name (libiberty, Rust legacy hash dropped); computed once per
  * symbol. Owned by the trace. */
 const char *asp_symbol_name(const struct asp_symbol *sym);
+/* Where sym's function starts in the source, "file:line" as uftrace
+ * record --srcline wrote it in the module's .dbg (srcline.c; files of
+ * the program relative to its build directory, e.g. "src/main.rs:42");
+ * NULL when the recording has none for it. Owned by the trace. The .dbg
+ * is read at a module's first lookup (a malformed one is warned once and
+ * gives none). Safe from any thread. */
+const char *asp_trace_srcline(struct asp_trace *t, const struct asp_symbol *sym);
 /* Resolve an absolute address in the session of tid at time; NULL if none. */
 const struct asp_symbol *asp_trace_lookup(struct asp_trace *t, int tid, uint64_t time,
 					  uint64_t addr);

@@ -89,6 +89,7 @@ void asp_trace_close(struct asp_trace *t)
 			free(m->syms[k].name_);
 		}
 		free(m->syms);
+		module_free_srclines(m);
 		free(m->path);
 		free(m->basename);
 		free(m->build_id);

@@ -405,6 +405,7 @@ static bool get_task(struct rd *rd, json_object *o, const char *w, struct asp_ta
 {
 	json_object *tids, *addr;
 	bool ok = get_u32(rd, o, w, "id", &t->id) && get_str(rd, o, w, "root", true, &t->root) &&
+		  get_str(rd, o, w, "root_src", true, &t->root_srcline) &&
 		  get_bool(rd, o, w, "main", &t->is_main) && get_u64(rd, o, w, "polls", &t->polls) &&
 		  get_u64(rd, o, w, "busy_ns", &t->busy_ns) &&
 		  get_u64(rd, o, w, "idle_ns", &t->idle_ns) &&
@@ -463,6 +464,7 @@ static bool get_future(struct rd *rd, json_object *o, const char *w, struct asp_
 	uint64_t *ids = NULL;
 	int kind;
 	bool ok = get_str(rd, o, w, "name", false, &f->name) &&
+		  get_str(rd, o, w, "src", true, &f->srcline) &&
 		  get_enum(rd, o, w, "kind", kinds, ASP_ARRAY_SIZE(kinds), &kind) &&
 		  get_u64s(rd, o, w, "task_ids", &ids, &f->ntask_ids) &&
 		  get_u64(rd, o, w, "instances", &f->instances) &&
@@ -504,6 +506,8 @@ static bool get_finding(struct rd *rd, json_object *o, const char *w, struct asp
 	bool ok = get_str(rd, o, w, "rule", false, &f->rule) &&
 		  get_enum(rd, o, w, "severity", severities, ASP_ARRAY_SIZE(severities), &sev) &&
 		  get_str(rd, o, w, "future", false, &f->future) &&
+		  get_str(rd, o, w, "src", true, &f->srcline) &&
+		  get_str(rd, o, w, "culprit_src", true, &f->culprit_srcline) &&
 		  get_u32(rd, o, w, "task", &f->task);
 	json_object *tid;
 	ok = ok && member(rd, o, w, "tid", json_type_int, false, &tid) &&

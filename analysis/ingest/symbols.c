@@ -57,11 +57,11 @@ static void sym_header(const char *file, char *path, size_t psz, char *bid, size
 	fclose(fp);
 }
 
-/* the module's symbol file, or NULL and *why: what is wrong with
- * DIR/NAME.sym (malloc'd) */
-static char *find_symfile(struct asp_trace *t, const struct asp_module *m, char **why)
+/* the module's symbol file (ext "sym") or debug file ("dbg": srcline.c),
+ * or NULL and *why: what is wrong with DIR/NAME.ext (malloc'd) */
+char *module_file(struct asp_trace *t, const struct asp_module *m, const char *ext, char **why)
 {
-	char *name = xasprintf("%s.sym", m->basename);
+	char *name = xasprintf("%s.%s", m->basename, ext);
 	char *file = asp_path_join(t->dir, name);
 	free(name);
 	*why = NULL;
@@ -79,14 +79,15 @@ static char *find_symfile(struct asp_trace *t, const struct asp_module *m, char 
 		*why = xasprintf("%s: %s", file, strerror(errno));
 	}
 	free(file);
-	/* uftrace names the second module of the same basename NAME-<bid4>.sym */
+	/* uftrace names the second module of the same basename NAME-<bid4>.sym
+	 * (and .dbg) */
 	if (m->build_id && strlen(m->build_id) >= 4)
-		name = xasprintf("%s-%.4s.sym", m->basename, m->build_id);
+		name = xasprintf("%s-%.4s.%s", m->basename, m->build_id, ext);
 	else {
 		uint16_t csum = 0;
 		for (const char *p = m->path; *p; p++)
 			csum += (uint16_t)(int)*p;
-		name = xasprintf("%s-%04x.sym", m->basename, csum);
+		name = xasprintf("%s-%04x.%s", m->basename, csum, ext);
 	}
 	file = asp_path_join(t->dir, name);
 	free(name);
@@ -120,7 +121,7 @@ static void load_symbols(struct asp_trace *t, struct asp_module *m, char **none)
 {
 	m->loaded = true;
 	char *why_not;
-	char *file = find_symfile(t, m, &why_not);
+	char *file = module_file(t, m, "sym", &why_not);
 	if (!file) {
 		m->missing = true;
 		if (why_not)

@@ -53,13 +53,16 @@ void elf_facts_add(struct elf_facts *f, const char *name, bool undefined)
 		return;
 	}
 	f->crates[f->ncrates].name = krate;
+	f->crates[f->ncrates].sym = xstrdup(name);
 	f->crates[f->ncrates++].v0 = cv0;
 }
 
 void elf_facts_free(struct elf_facts *f)
 {
-	for (size_t i = 0; i < f->ncrates; i++)
+	for (size_t i = 0; i < f->ncrates; i++) {
 		free(f->crates[i].name);
+		free(f->crates[i].sym);
+	}
 	f->ncrates = 0;
 	for (size_t r = 0; r < f->nrt; r++) {
 		for (size_t t = 0; t < f->tokens[r].n; t++)
@@ -88,6 +91,47 @@ void elf_facts_init(struct elf_facts *f, const struct asp_rules *rules)
 		for (size_t t = 0; t < c->n; t++)
 			f->tokens[r].v[t] = xasprintf("%zu%s", strlen(c->v[t]), c->v[t]);
 		f->tokens[r].n = c->n;
+	}
+}
+
+/* section i's header, and its name (NULL when the names are unreadable) */
+static const char *section(const unsigned char *p, size_t size, const Elf64_Ehdr *eh, size_t i,
+			   Elf64_Shdr *sh)
+{
+	Elf64_Shdr names;
+	memcpy(sh, p + eh->e_shoff + i * sizeof *sh, sizeof *sh);
+	if (eh->e_shstrndx >= eh->e_shnum)
+		return NULL;
+	memcpy(&names, p + eh->e_shoff + eh->e_shstrndx * sizeof names, sizeof names);
+	if (names.sh_offset > size || names.sh_size > size - names.sh_offset ||
+	    sh->sh_name >= names.sh_size)
+		return NULL;
+	const char *n = (const char *)p + names.sh_offset + sh->sh_name;
+	return memchr(n, '\0', names.sh_size - sh->sh_name) ? n : NULL;
+}
+
+/* the DWARF --srcline needs: line tables, and linkage names (a crate's
+ * main in .debug_str; compressed strings are not searched: taken as
+ * there) */
+static void scan_dwarf(struct elf_facts *f, const unsigned char *p, size_t size,
+		       const Elf64_Ehdr *eh)
+{
+	for (size_t i = 0; i < eh->e_shnum; i++) {
+		Elf64_Shdr sh;
+		const char *name = section(p, size, eh, i, &sh);
+		if (!name || sh.sh_type == SHT_NOBITS || sh.sh_size == 0)
+			continue;
+		if (!strcmp(name, ".debug_line") || !strcmp(name, ".zdebug_line"))
+			f->line_tables = true;
+		if (strcmp(name, ".debug_str") || sh.sh_offset > size || sh.sh_size > size - sh.sh_offset)
+			continue;
+		if (sh.sh_flags & SHF_COMPRESSED) {
+			f->linkage_names = true;
+			continue;
+		}
+		for (size_t c = 0; c < f->ncrates && !f->linkage_names; c++)
+			f->linkage_names = memmem(p + sh.sh_offset, sh.sh_size, f->crates[c].sym,
+						  strlen(f->crates[c].sym) + 1) != NULL;
 	}
 }
 
@@ -144,6 +188,7 @@ int elf_scan(const char *path, const struct asp_rules *rules, struct elf_facts *
 			elf_facts_add(f, strtab + sym.st_name, sym.st_shndx == SHN_UNDEF);
 		}
 	}
+	scan_dwarf(f, p, size, &eh);
 out:
 	munmap(map, size);
 	return 0;

@@ -34,9 +34,15 @@ struct elf_facts {
 	bool *rt_v0, *rt_legacy;
 	size_t nrt;
 	struct asp_patterns *tokens; /* its crates, length-prefixed: "5tokio" */
-	/* the crates defining a top-level `main`: the program's own */
-	struct { char *name; bool v0; } crates[MAX_CRATES];
+	/* the crates defining a top-level `main`: the program's own (sym:
+	 * that main's mangled name) */
+	struct { char *name, *sym; bool v0; } crates[MAX_CRATES];
 	size_t ncrates;
+	/* DWARF: line tables (.debug_line), and the linkage names uftrace 0.13
+	 * matches functions by for --srcline (a crate's main named in
+	 * .debug_str: not a debug = "line-tables-only" build, whose DWARF
+	 * names functions without their path) */
+	bool line_tables, linkage_names;
 };
 
 /* read the symbol tables (.symtab and .dynsym) of an ELF file, looking for

@@ -44,6 +44,9 @@ FIXTURES = {
     # legacy build's tasks (every SupportTaskLocals<F>::poll prints alike)
     "unblock_mcount": ("unblock", "async-std", "v0", "yes", None),
     "unblock_plain": ("unblock", "async-std", "legacy", "yes", None),
+    # source lines (uftrace record --srcline: srcline.dbg), both builds
+    "srcline_mcount": ("srcline", "tokio", "v0", "yes", None),
+    "srcline_plain": ("srcline", "tokio", "legacy", "yes", None),
     # same binary at different times (A/A) and kv_get slowed (A/B): the
     # last field is ASPROF_SLOWDOWN_PCT (tests/compare-noise.sh)
     **{f"nightly_a{i}": ("nightly", "tokio", "v0", "yes", 100) for i in range(1, 9)},
@@ -52,12 +55,15 @@ FIXTURES = {
 }
 # fixtures whose ground truth is written by hand (from the source and
 # uftrace replay; see README.md): this script does not follow their poll
-# chains (the plain smol build, a recording patched by hand with -P) or
+# chains (the plain smol build, a recording patched by hand with -P; in
+# the plain srcline build it takes warm_up's first poll, the one right after
+# its constructor, for a plain call, and misses the blocking poll) or
 # their self arguments (selfptr: arg2 for polls returning a large value),
 # so it copies their lines from the expect.txt beside the fixtures
 # crash_plain: the plain build's replay with arguments loses the frames
 # between check_port and poll_future (its open body is not counted)
-HAND = ["smol_mt_plain", "async_std_narrow", "selfptr_mcount", "selfptr_plain", "crash_plain"]
+HAND = ["smol_mt_plain", "async_std_narrow", "selfptr_mcount", "selfptr_plain", "crash_plain",
+        "srcline_plain"]
 # fixtures with several blocking polls, recorded under load: their blocking
 # polls are listed in a truth file (tests/fixtures/*.truth, read by
 # tests/precision.py) instead of the blocking_* keys; preemption makes
@@ -69,8 +75,10 @@ TRUTH = {"loaded_mcount": "loaded.truth", "loaded_plain": "loaded.truth"}
 TRUTH_KEYS = {"program", "runtime", "symbols", "args", "threads", "main_future",
               "blocking_truth", "task", "spawned_tasks"}
 # "blocking" poll threshold per fixture (ms), default 50; the lints fixtures
-# block for 30 ms (asprof's default warning threshold is 10 ms).
-BLOCKING_MS = {"tokio_lints": 10, "tokio_lints_args": 10}
+# and srcline fixtures block for 30 ms (asprof's default warning threshold
+# is 10 ms).
+BLOCKING_MS = {"tokio_lints": 10, "tokio_lints_args": 10,
+               "srcline_mcount": 10, "srcline_plain": 10}
 # fixtures that get the lint keys (never_yielded, self_wake...)
 LINTS = {"tokio_lints", "tokio_lints_args", "tokio_killed"}
 # fixtures whose recorded arguments are more than the task's arg1: the

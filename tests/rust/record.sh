@@ -64,7 +64,8 @@
 #
 # Cargo profile (tests/rust/Cargo.toml): opt-level 0 (no inlining, every poll
 # is a real call), debug = 0 (with DWARF present, uftrace -A also saves a ~1 MB
-# <prog>.dbg into the data directory).
+# <prog>.dbg into the data directory); tests/rust/srcline alone has debug = 1
+# (its source lines: srcline_mcount, srcline_plain).
 #
 # Recording options (all fixtures):
 #   --no-libcall   drop PLT calls (memcpy/memset...; Rust calls libc through the
@@ -103,7 +104,7 @@ export PATH="$HOME/.cargo/bin:/root/.cargo/bin:$PATH"
 
 MCOUNT_DIR=$HERE/target/mcount/debug
 # the programs also built plain (legacy symbols, dynamic patching)
-PLAIN_PKGS="-p tokio_mt -p loaded -p smol_mt -p nested -p unblock -p selfptr -p crash"
+PLAIN_PKGS="-p tokio_mt -p loaded -p smol_mt -p nested -p unblock -p selfptr -p crash -p srcline"
 PLAIN_DIR=$HERE/target/plain/debug
 
 log() { printf '== %s\n' "$*" >&2; }
@@ -578,6 +579,12 @@ main() {
     # `record` takes the first three arguments of the program's futures.
     want selfptr_mcount && record_plainly selfptr_mcount "$MCOUNT_DIR/selfptr"
     want selfptr_plain  && record_plainly selfptr_plain  "$PLAIN_DIR/selfptr"
+    # Source lines (tests/rust/srcline, built with debug = 1: its package
+    # profile in Cargo.toml), recorded as a user would: `asprof-batch
+    # record` adds --srcline, and uftrace writes srcline.dbg (F: address
+    # name, L: line file) beside srcline.sym.
+    want srcline_mcount && record_plainly srcline_mcount "$MCOUNT_DIR/srcline"
+    want srcline_plain  && record_plainly srcline_plain  "$PLAIN_DIR/srcline"
 
     # One executor, two threads running it (tests/rust/smol_mt).
     want smol_mt       && record_smol_mt smol_mt       "$MCOUNT_DIR/smol_mt"
