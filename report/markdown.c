@@ -69,17 +69,11 @@ static void cell(FILE *fp, const char *s)
 	free(t);
 }
 
-/* a path segment in a link: percent-encoded but for unreserved bytes
- * (run names are directory names: spaces, pipes, brackets...) */
+/* a path segment in a link: percent-encoded (run names are directory
+ * names: spaces, pipes, brackets...) */
 static void url(FILE *fp, const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    strchr("-._~", *p))
-			fputc(*p, fp);
-		else
-			fprintf(fp, "%%%02X", *p);
-	}
+	asp_url_segment(fp, s);
 }
 
 static const char *dur(uint64_t ns, char *buf, size_t n)
@@ -143,11 +137,7 @@ static void culprit_cell(FILE *fp, const char *culprit, uint64_t calls, bool opa
  * headline counts) */
 static bool group_fails(const struct asp_batch *b, size_t run, const struct asp_finding_group *g)
 {
-	const struct asp_result *res = b->runs[run];
-	for (size_t i = 0; i < res->nfindings; i++)
-		if (b->verdict->finding_fails[run][i] && asp_group_has(g, &res->findings[i]))
-			return true;
-	return false;
+	return asp_group_fails(b->verdict->finding_fails[run], b->runs[run], g);
 }
 
 static void group_row(FILE *fp, const struct asp_batch *b, size_t run,
@@ -229,6 +219,8 @@ static void write_report(FILE *fp, const struct asp_batch *b)
 		b->verdict->status == ASP_BATCH_PASS ? "PASS"
 		: b->verdict->status == ASP_BATCH_FAIL ? "FAIL" : "ERROR",
 		b->verdict->reason, (int)b->verdict->status);
+	if (!(b->outputs_off & asp_output_bit("html")))
+		fprintf(fp, "The full report, with charts and every run's tables: [report.html](report.html)\n\n");
 	fprintf(fp, "%zu run%s analysed", b->nruns, b->nruns == 1 ? "" : "s");
 	if (b->nskipped)
 		fprintf(fp, ", %zu skipped", b->nskipped);
@@ -380,7 +372,7 @@ static void write_report(FILE *fp, const struct asp_batch *b)
 	bool any = false;
 	for (size_t i = 0; i < asp_noutputs; i++) {
 		const struct asp_output *o = &asp_outputs[i];
-		if (o->scope != ASP_OUTPUT_BATCH || !strcmp(o->name, "index") ||
+		if (o->scope != ASP_OUTPUT_BATCH || !strcmp(o->name, "index") || !strcmp(o->name, "html") ||
 		    (b->outputs_off & ((uint32_t)1 << i)))
 			continue;
 		fprintf(fp, "%s[%s](%s)", any ? " · " : "\nFull data: ", o->path, o->path);
