@@ -194,6 +194,12 @@ raw = open(os.path.join(out, 'report.html'), 'rb').read()
 err = parse('report.html', lambda: raw.decode('utf-8'))
 check('report.html is UTF-8 without control characters',
       not err and not re.search(rb'[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]', raw), err)
+try:
+    import html5lib
+    err = parse('report.html', lambda: html5lib.HTMLParser(strict=True).parse(raw))
+    check('report.html: no HTML5 parse error (html5lib, strict)', not err, err)
+except ImportError:
+    print('skip\treport.html as HTML5: python3-html5lib is not installed')
 pg = Page()
 pg.feed(raw.decode('utf-8', 'replace'))
 check('report.html: one script and one style (its own), no img, no event handler, no absolute link',

@@ -4,8 +4,8 @@
 # the new side for their blocking polls), read as a file and in a real
 # browser. As a file: one page with its one style and one script, whose
 # SHA-256 are the ones its Content-Security-Policy allows, nothing loaded
-# from elsewhere, tags balanced, listed in manifest.json and linked from
-# index.md. In headless Chromium (tests/html_check.py, over the DevTools
+# from elsewhere, tags balanced, no HTML5 parse error (html5lib, when
+# installed), listed in manifest.json and linked from index.md. In headless Chromium (tests/html_check.py, over the DevTools
 # protocol): no console error, exception or refused script or style, no
 # request but the page, no wider than a laptop's screen; the DOM shows the
 # verdict, the regression with its interval and chart, the findings that
@@ -74,6 +74,15 @@ csp = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">'
 sha = lambda s: "'sha256-%s'" % base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()
 style = re.search(r'<style>(.*?)</style>', page, re.S).group(1)
 script = re.search(r'<script>(.*?)</script>', page, re.S).group(1)
+try:
+    import html5lib
+    try:
+        html5lib.HTMLParser(strict=True).parse(page)
+        check('valid HTML5: no parse error (html5lib, strict)', True)
+    except Exception as e:
+        check('valid HTML5: no parse error (html5lib, strict)', False, e)
+except ImportError:
+    print('skip\tvalid HTML5: python3-html5lib is not installed')
 check("the Content-Security-Policy: default-src 'none', the style's and the script's SHA-256",
       csp and "default-src 'none'" in csp.group(1) and 'style-src ' + sha(style) in csp.group(1) and
       'script-src ' + sha(script) in csp.group(1), csp and csp.group(1))
