@@ -42,11 +42,23 @@ static void url(FILE *fp, const char *s)
 	asp_url_segment(fp, s);
 }
 
-/* a name from the recording as code */
+/* a name from the recording as code, a line break allowed after each
+ * "::" (a long path wraps between its parts, not inside them) */
 static void code(FILE *fp, const char *s)
 {
 	fputs("<code>", fp);
-	esc(fp, s);
+	for (const char *p = s ? s : "", *sep; *p; p = sep + 2) {
+		sep = strstr(p, "::");
+		if (!sep) {
+			esc(fp, p);
+			break;
+		}
+		char *part = xstrndup(p, (size_t)(sep - p) + 2);
+		esc(fp, part);
+		free(part);
+		if (sep[2])
+			fputs("<wbr>", fp);
+	}
 	fputs("</code>", fp);
 }
 
@@ -142,7 +154,7 @@ static const char page_style[] =
 	".verdict p{margin:4px 0}.verdict .status{font-size:22px;font-weight:700}\n"
 	".verdict .muted{color:inherit;opacity:.85}\n"
 	".st-pass{background:var(--pass)}.st-fail{background:var(--fail)}.st-error{background:var(--error)}\n"
-	"code{font:12.5px ui-monospace,'DejaVu Sans Mono',monospace;overflow-wrap:anywhere}\n"
+	"code{font:12.5px ui-monospace,'DejaVu Sans Mono',monospace;overflow-wrap:break-word}\n"
 	".wrap{overflow-x:auto}table{border-collapse:collapse;margin:6px 0;font-size:13px}\n"
 	"th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}\n"
 	"th{background:#f3f4f6;white-space:nowrap}td.n,th.n,td.nw{text-align:right;white-space:nowrap}\n"

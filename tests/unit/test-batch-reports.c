@@ -490,7 +490,9 @@ TEST(html_batch)
 	/* the verdict comes before the changes */
 	CHECK(strstr(h, "id=\"verdict\"") < strstr(h, "id=\"regressions\""));
 	char *reg = between(h, "<section id=\"regressions\">", "</section>");
-	CHECK(strstr(reg, "<code>" BF_BLOCKING "</code> <span class=\"side\">task root</span>"));
+	/* names may break after each "::" */
+	CHECK(strstr(reg, "<code>tokio_mt::<wbr>blocking_io::<wbr>{closure#0}</code> "
+			  "<span class=\"side\">task root</span>"));
 	CHECK(strstr(reg, ">+200 % [+180 %, +220 %]</td><td class=\"n\">±12 % (assumed: one run a side)"
 			  "</td><td class=\"n\">80.00 µs</td><td class=\"n\">240.00 µs</td>"
 			  "<td class=\"n\">50.00 µs → 150.00 µs</td>"));
@@ -502,10 +504,11 @@ TEST(html_batch)
 	CHECK(strstr(reg, "<title>noise allowed for: ±12 % (assumed: one run a side)</title>"));
 	/* the row that grew through it: under it, not a row of its own */
 	CHECK(strstr(reg, "<tr class=\"via\"><td colspan=\"7\">grew only through it (their own time did "
-			  "not change): <code>" BF_FETCH "</code></td></tr>"));
-	CHECK_U64(count(reg, BF_FETCH), 1);
+			  "not change): <code>tokio_mt::<wbr>fetch_all::<wbr>{closure#0}</code></td></tr>"));
+	CHECK_U64(count(reg, "fetch_all::"), 1);
 	char *imp = between(h, "<section id=\"improvements\">", "</section>");
-	CHECK(strstr(imp, "<code>&lt;tokio_mt::CountDown as core::future::future::Future&gt;::poll</code>"));
+	CHECK(strstr(imp, "<code>&lt;tokio_mt::<wbr>CountDown as core::<wbr>future::<wbr>future::<wbr>"
+			  "Future&gt;::<wbr>poll</code>"));
 	CHECK(strstr(imp, ">-75 % [-80 %, -70 %]</td>"));
 	CHECK_U64(count(imp, "<circle "), 3);
 	/* notes: text, not markup */
@@ -514,7 +517,7 @@ TEST(html_batch)
 	char *fnd = between(h, "<section id=\"findings\">", "</section>");
 	CHECK_U64(count(fnd, "<tr><td class=\"sev-"), 5);
 	CHECK_U64(count(fnd, "<tr><td class=\"sev-error\" data-v=\"2\">error</td><td>yes</td>"), 2);
-	CHECK(strstr(fnd, "<td class=\"name\"><code>std::thread::sleep</code></td></tr>"));
+	CHECK(strstr(fnd, "<td class=\"name\"><code>std::<wbr>thread::<wbr>sleep</code></td></tr>"));
 	CHECK(strstr(fnd, "<td>120 polls in a row</td>"));
 	/* no source line column until the model has one */
 	CHECK(!strstr(fnd, "<th>source</th>"));
