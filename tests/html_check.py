@@ -203,7 +203,7 @@ def main():
             f.write(base64.b64decode(png))
         sort = evaluate(b, s, SORT)
         evaluate(b, s, '0')  # the events of the clicks arrive before this answer
-    except (OSError, EOFError, TimeoutError, RuntimeError, StopIteration) as e:
+    except Exception as e:  # whatever failed, the browser is stopped
         b.close()
         err = open(os.path.join(profile, 'stderr'), 'rb').read().decode('utf-8', 'replace')
         shutil.rmtree(profile, ignore_errors=True)
