@@ -549,6 +549,37 @@ static const struct asp_future *future_named(const struct asp_result *r, const c
 	return NULL;
 }
 
+/* "base", "new" or NULL: the run's side in the comparison */
+static const char *side_of(const struct asp_batch *b, const struct asp_result *r)
+{
+	const struct asp_comparison *c = b->cmp;
+	for (size_t i = 0; c && i < c->nbase; i++)
+		if (!strcmp(c->base_runs[i], r->name))
+			return "base";
+	for (size_t i = 0; c && i < c->nnew; i++)
+		if (!strcmp(c->new_runs[i], r->name))
+			return "new";
+	return NULL;
+}
+
+/* a blocking group of a new run whose rule and future no base run has
+ * (the comparison's new findings, per run) */
+static bool group_new(const struct asp_batch *b, size_t run, const struct asp_finding_group *g)
+{
+	const struct asp_rule *rule = asp_rule_named(g->rule);
+	const char *side = side_of(b, b->runs[run]);
+	if (!rule || !rule->per_poll || !side || strcmp(side, "new"))
+		return false;
+	for (size_t r = 0; r < b->nruns; r++) {
+		const char *s = side_of(b, b->runs[r]);
+		for (size_t i = 0; s && !strcmp(s, "base") && i < b->runs[r]->ngroups; i++)
+			if (!strcmp(b->runs[r]->groups[i].rule, g->rule) &&
+			    !strcmp(b->runs[r]->groups[i].future, g->future))
+				return false;
+	}
+	return true;
+}
+
 static void group_row(FILE *fp, const struct asp_batch *b, const struct group_ref *ref,
 		      bool srclines)
 {
@@ -564,6 +595,8 @@ static void group_row(FILE *fp, const struct asp_batch *b, const struct group_re
 	esc(fp, g->rule);
 	fputs("</td><td class=\"name\">", fp);
 	code(fp, g->future);
+	if (group_new(b, ref->run, g))
+		fputs(" <span class=\"side\" title=\"not in the base runs\">new</span>", fp);
 	fprintf(fp, "</td><td>%s</td>", fu ? asp_future_kind_name(fu->kind) : "");
 	if (srclines) {
 		const char *line = future_srcline(res, g->future);
@@ -630,13 +663,14 @@ static void findings(FILE *fp, const struct asp_batch *b)
 		}
 	asp_qsort(refs, n, sizeof(*refs), group_cmp);
 	fprintf(fp, "<p>One row per rule, future and run (the worst poll says what it was doing); "
-		    "\"fails\" says whether it breaks the rules.</p>\n"
+		    "\"fails\" says whether it breaks the rules%s.</p>\n"
 		    "<div class=\"wrap\"><table class=\"sortable\" id=\"findings-table\">\n<thead><tr>"
 		    "<th data-type=\"num\">severity</th><th>fails</th><th>rule</th><th>future</th>"
 		    "<th>kind</th>%s<th>run</th><th class=\"n\" data-type=\"num\">count</th>"
 		    "<th class=\"n\" data-type=\"num\">longest</th><th class=\"n\" data-type=\"num\">"
 		    "threshold</th><th class=\"n\" data-type=\"num\">total</th><th>tasks</th>"
 		    "<th>what it was doing</th><th>culprit</th></tr></thead>\n<tbody>\n",
+		b->cmp ? ", \"new\" marks a blocking future the base runs did not have" : "",
 		srclines ? "<th>source</th>" : "");
 	for (size_t i = 0; i < n; i++)
 		group_row(fp, b, &refs[i], srclines);
@@ -652,19 +686,6 @@ static void findings(FILE *fp, const struct asp_batch *b)
 static bool written(const struct asp_batch *b, const char *name)
 {
 	return !(b->outputs_off & asp_output_bit(name));
-}
-
-/* "base", "new" or NULL: the run's side in the comparison */
-static const char *side_of(const struct asp_batch *b, const struct asp_result *r)
-{
-	const struct asp_comparison *c = b->cmp;
-	for (size_t i = 0; c && i < c->nbase; i++)
-		if (!strcmp(c->base_runs[i], r->name))
-			return "base";
-	for (size_t i = 0; c && i < c->nnew; i++)
-		if (!strcmp(c->new_runs[i], r->name))
-			return "new";
-	return NULL;
 }
 
 static void more_rows(FILE *fp, size_t n)

@@ -139,12 +139,16 @@ check('... and its chart: a dot per run (3 base, 3 new)', f['charts'] == 1 and f
 # findings: one row per rule, future and run, as summary.json groups them
 want = sorted((g['severity'], g['rule'], g['future'], r['run']['name'], str(g['count']))
               for r in summary['runs'] for g in r['finding_groups'])
-got = sorted((c[0], c[2], c[3], c[5], c[6]) for c in f['findings'])
+name = lambda c: c[3][:-len(' new')] if c[3].endswith(' new') else c[3]
+got = sorted((c[0], c[2], name(c), c[5], c[6]) for c in f['findings'])
 check('findings: %d rows, the groups of summary.json' % len(got), got == want, (got, want))
+marked = sorted(name(c) for c in f['findings'] if c[3].endswith(' new'))
+new = sorted(n['future'] for n in summary['comparison']['new_findings'])
+check('... those not in the base runs marked new, as summary.json\'s new_findings', marked == new, (marked, new))
 check('... tokio_mt\'s blocking_io error with its culprit; loaded_mcount\'s four blocking futures',
-      any(c[3] == 'tokio_mt::blocking_io::{closure#0}' and c[0] == 'error' and c[1] == 'yes' and
+      any(name(c) == 'tokio_mt::blocking_io::{closure#0}' and c[0] == 'error' and c[1] == 'yes' and
           'tokio_mt::blocking_sleep' in c[12] for c in f['findings']) and
-      sorted(c[3] for c in f['findings'] if c[5] == 'loaded_mcount') ==
+      sorted(name(c) for c in f['findings'] if c[5] == 'loaded_mcount') ==
       ['loaded::%s_in_poll::{closure#0}' % k for k in ('cpu', 'lock', 'read', 'sleep')], f['findings'])
 check('... columns: severity, fails, rule, future, kind, run, count, longest, threshold, total',
       f['findings_head'][:10] == ['severity', 'fails', 'rule', 'future', 'kind', 'run', 'count',

@@ -519,6 +519,9 @@ TEST(html_batch)
 	CHECK_U64(count(fnd, "<tr><td class=\"sev-error\" data-v=\"2\">error</td><td>yes</td>"), 2);
 	CHECK(strstr(fnd, "<td class=\"name\"><code>std::<wbr>thread::<wbr>sleep</code></td></tr>"));
 	CHECK(strstr(fnd, "<td>120 polls in a row</td>"));
+	/* the new runs' blocking groups are new (the base run's is on another
+	 * future); a self-wake group is not a blocking one */
+	CHECK_U64(count(fnd, "<span class=\"side\" title=\"not in the base runs\">new</span>"), 2);
 	/* no source line column until the model has one */
 	CHECK(!strstr(fnd, "<th>source</th>"));
 	CHECK_U64(count(h, "<section class=\"run\" id=\"run-"), 3);
