@@ -484,12 +484,12 @@ static int commit_batch(struct asp_outdir *od, int status)
 	return rc;
 }
 
-/* "index.md, summary.json, ..., runs/, manifest.json": what the batch
- * wrote, for the last line */
+/* "report.html, index.md, summary.json, ..., runs/, manifest.json": what
+ * the batch wrote, for the last line */
 static char *outputs_written(asp_output_set outputs)
 {
 	/* the order people look at them: the page, the data, the folders */
-	static const char *const shown[] = { "index", "summary", "xlsx", "junit" };
+	static const char *const shown[] = { "html", "index", "summary", "xlsx", "junit" };
 	struct asp_buf b = { 0 };
 	for (size_t k = 0; k < ASP_ARRAY_SIZE(shown); k++)
 		if (asp_output_on(outputs, shown[k]))

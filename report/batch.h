@@ -7,6 +7,8 @@
  *                             Comparison
  *   charts/       charts/     gnuplot: PNG + SVG, with .gp and .dat beside each
  *   index.md      markdown.c  a CI job summary, verdict first
+ *   report.html   html.c      the page for people: verdict, changes with their charts,
+ *                             findings, each run's tasks and futures (one file, no network)
  *   junit.xml     junit.c     one testcase per compared future and per blocking rule
  *                             (a failing one per group of findings)
  *
@@ -91,6 +93,7 @@ void asp_gnuplots_stop(struct asp_gnuplots *g);
 /* kills every gnuplot started (SIGKILL): a batch interrupted */
 void asp_gnuplots_kill_all(void);
 int asp_markdown_write(const struct asp_batch *b, const char *path, char **err);
+int asp_html_write(const struct asp_batch *b, const char *path, char **err);
 int asp_junit_write(const struct asp_batch *b, const char *path, char **err);
 
 #endif

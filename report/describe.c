@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static unsigned percent_of(uint64_t part, uint64_t whole)
@@ -125,6 +126,53 @@ char *asp_group_tasks_text(const struct asp_finding_group *g, size_t max, bool w
 bool asp_group_has(const struct asp_finding_group *g, const struct asp_finding *f)
 {
 	return f->rule && !strcmp(f->rule, g->rule) && !strcmp(f->future ? f->future : "", g->future);
+}
+
+bool asp_group_fails(const bool *fails, const struct asp_result *r,
+		     const struct asp_finding_group *g)
+{
+	for (size_t i = 0; fails && i < r->nfindings; i++)
+		if (fails[i] && asp_group_has(g, &r->findings[i]))
+			return true;
+	return false;
+}
+
+int asp_future_busy_cmp(const void *a, const void *b)
+{
+	const struct asp_future *x = *(const struct asp_future *const *)a;
+	const struct asp_future *y = *(const struct asp_future *const *)b;
+	if (x->busy_ns != y->busy_ns)
+		return x->busy_ns > y->busy_ns ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+void asp_markup_text(FILE *fp, const char *s, unsigned flags)
+{
+	char *t = asp_show(s ? s : "", flags);
+	for (const char *p = t; *p; p++) {
+		switch (*p) {
+		case '&': fputs("&amp;", fp); break;
+		case '<': fputs("&lt;", fp); break;
+		case '>': fputs("&gt;", fp); break;
+		case '"': fputs("&quot;", fp); break;
+		case '\'': fputs("&apos;", fp); break;
+		case '\n': fputs("&#10;", fp); break;
+		case '\t': fputs("&#9;", fp); break;
+		default: fputc(*p, fp);
+		}
+	}
+	free(t);
+}
+
+void asp_url_segment(FILE *fp, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr("-._~", *p))
+			fputc(*p, fp);
+		else
+			fprintf(fp, "%%%02X", *p);
+	}
 }
 
 const char *asp_percent_text(double rel, char *buf, size_t n)

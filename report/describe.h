@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* in place of a culprit when the poll blocked in the future's own code */
 #define ASP_CULPRIT_SELF_TEXT \
@@ -74,6 +75,27 @@ char *asp_group_tasks_text(const struct asp_finding_group *g, size_t max, bool w
 
 /* f is one of the findings g groups (its rule and future) */
 bool asp_group_has(const struct asp_finding_group *g, const struct asp_finding *f);
+
+/* a finding of g fails the rules: fails[i] says whether finding i of r
+ * does (the batch verdict's finding_fails of r's run; NULL: none does) */
+bool asp_group_fails(const bool *fails, const struct asp_result *r,
+		     const struct asp_finding_group *g);
+
+/* qsort order of struct asp_future pointers: busy time, longest first,
+ * then by name */
+int asp_future_busy_cmp(const void *a, const void *b);
+
+/* ---- quoting shared by the writers of markup and links */
+
+/* s as XML or HTML text, or a quoted attribute value: shown as asp_show
+ * shows it with flags (ASP_SHOW_CONTROLS, and ASP_SHOW_KEEP_LINES to keep
+ * newline and tab, which then become character references), & < > " '
+ * as entities */
+void asp_markup_text(FILE *fp, const char *s, unsigned flags);
+
+/* s as a path segment of a relative link: percent-encoded but for the
+ * unreserved bytes [A-Za-z0-9._~-] (safe in an attribute value too) */
+void asp_url_segment(FILE *fp, const char *s);
 
 /* ---- the comparison, the same in every writer */
 

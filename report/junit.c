@@ -22,20 +22,7 @@
  * references (an attribute value keeps them) */
 static void xml(FILE *fp, const char *s)
 {
-	char *t = asp_show(s, ASP_SHOW_CONTROLS | ASP_SHOW_KEEP_LINES);
-	for (const char *p = t; *p; p++) {
-		switch (*p) {
-		case '&': fputs("&amp;", fp); break;
-		case '<': fputs("&lt;", fp); break;
-		case '>': fputs("&gt;", fp); break;
-		case '"': fputs("&quot;", fp); break;
-		case '\'': fputs("&apos;", fp); break;
-		case '\n': fputs("&#10;", fp); break;
-		case '\t': fputs("&#9;", fp); break;
-		default: fputc(*p, fp);
-		}
-	}
-	free(t);
+	asp_markup_text(fp, s, ASP_SHOW_CONTROLS | ASP_SHOW_KEEP_LINES);
 }
 
 /* the rules a run is checked against: each rule that runs, in the

@@ -71,17 +71,11 @@ static void cell(FILE *fp, const char *s)
 	free(t);
 }
 
-/* a path segment in a link: percent-encoded but for unreserved bytes
- * (run names are directory names: spaces, pipes, brackets...) */
+/* a path segment in a link: percent-encoded (run names are directory
+ * names: spaces, pipes, brackets...) */
 static void url(FILE *fp, const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    strchr("-._~", *p))
-			fputc(*p, fp);
-		else
-			fprintf(fp, "%%%02X", *p);
-	}
+	asp_url_segment(fp, s);
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -128,11 +122,7 @@ static void src_at(FILE *fp, const char *srcline)
  * headline counts) */
 static bool group_fails(const struct asp_batch *b, size_t run, const struct asp_finding_group *g)
 {
-	const struct asp_result *res = b->runs[run];
-	for (size_t i = 0; i < res->nfindings; i++)
-		if (b->verdict->finding_fails[run][i] && asp_group_has(g, &res->findings[i]))
-			return true;
-	return false;
+	return asp_group_fails(b->verdict->finding_fails[run], b->runs[run], g);
 }
 
 /* ---------------------------------------------------------- first things */
@@ -362,8 +352,8 @@ static void more(FILE *fp, const struct asp_batch *b, size_t left_out)
 	for (size_t i = 0; i < asp_noutputs; i++) {
 		const struct asp_output *o = &asp_outputs[i];
 		if (o->scope != ASP_OUTPUT_BATCH || !strcmp(o->name, "index") ||
-		    (b->outputs_off & ((uint32_t)1 << i)))
-			continue;
+		    !strcmp(o->name, "html") || (b->outputs_off & ((uint32_t)1 << i)))
+			continue; /* report.html is linked under the verdict */
 		fprintf(fp, "%s[%s](%s)", any ? " · " : "- Reports: ", o->path, o->path);
 		any = true;
 	}
@@ -469,6 +459,8 @@ static void write_report(FILE *fp, const struct asp_batch *b)
 	fputs("**", fp);
 	text(fp, b->verdict->reason);
 	fprintf(fp, "** (exit status %d)\n\n", (int)b->verdict->status);
+	if (output_on(b, "html"))
+		fprintf(fp, "The full report, with charts and every run's tables: [report.html](report.html)\n\n");
 	fprintf(fp, "%zu run%s analysed", b->nruns, b->nruns == 1 ? "" : "s");
 	if (b->nskipped)
 		fprintf(fp, ", %zu could not be read", b->nskipped);

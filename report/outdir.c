@@ -149,13 +149,14 @@ static void entries_free(struct entries *es)
 }
 
 /* the order files go in: the runs, the charts, the workbook, the verdict
- * (summary.json, junit.xml, index.md), the manifest last */
+ * (summary.json, junit.xml, index.md, report.html), the manifest last */
 static int commit_rank(const char *rel)
 {
-	static const char *const verdict[] = { "summary.json", "junit.xml", "index.md" };
+	static const char *const verdict[] = { "summary.json", "junit.xml", "index.md",
+					       "report.html" };
 	if (!strcmp(rel, MANIFEST))
-		return 6;
-	for (int i = 0; i < 3; i++)
+		return 3 + (int)ASP_ARRAY_SIZE(verdict);
+	for (int i = 0; i < (int)ASP_ARRAY_SIZE(verdict); i++)
 		if (!strcmp(rel, verdict[i]))
 			return 3 + i;
 	if (!strchr(rel, '/'))
@@ -313,7 +314,8 @@ static int recover(const char *out, void (*notice)(const char *), char **err)
 		free(p);
 	}
 	closedir(dp);
-	static const char *const reports[] = { "summary.json", "report.xlsx", "index.md", "junit.xml", MANIFEST };
+	static const char *const reports[] = { "summary.json", "report.xlsx", "index.md", "report.html",
+					       "junit.xml", MANIFEST };
 	for (size_t i = 0; i < ASP_ARRAY_SIZE(reports); i++) {
 		char *prefix = xasprintf("%s.tmp.", reports[i]);
 		asp_outfile_sweep(out, prefix, false, 0);

@@ -9,7 +9,7 @@
 /* in the order they are written: the per-run reports as each run is
  * analysed; summary.json and report.xlsx before the charts are kept (they
  * are kept only once those are written); index.md after the charts, which
- * it shows */
+ * it shows; report.html draws its own */
 const struct asp_output asp_outputs[] = {
 	{ "trace", "trace.json", "runs/*/trace.json", ASP_OUTPUT_RUN, NULL },
 	{ "run-summary", "summary.json", "runs/*/summary.json", ASP_OUTPUT_RUN, NULL },
@@ -17,6 +17,7 @@ const struct asp_output asp_outputs[] = {
 	{ "xlsx", "report.xlsx", "report.xlsx", ASP_OUTPUT_BATCH, asp_xlsx_write },
 	{ "charts", "charts/", "charts/*", ASP_OUTPUT_DRAWN, NULL },
 	{ "index", "index.md", "index.md", ASP_OUTPUT_BATCH, asp_markdown_write },
+	{ "html", "report.html", "report.html", ASP_OUTPUT_BATCH, asp_html_write },
 	{ "junit", "junit.xml", "junit.xml", ASP_OUTPUT_BATCH, asp_junit_write },
 };
 const size_t asp_noutputs = ASP_ARRAY_SIZE(asp_outputs);

@@ -17,5 +17,5 @@ case $status in
 *) echo "asprof-batch failed with exit status $status" >&2; exit "$status" ;;
 esac
 echo "asprof-batch: $verdict"
-echo "Reports are in $out/: index.md (start here), summary.json, report.xlsx, junit.xml, charts/,"
+echo "Reports are in $out/: report.html (start here), index.md, summary.json, report.xlsx, junit.xml, charts/,"
 echo "and per run runs/<run>/trace.json (open in https://ui.perfetto.dev or chrome://tracing) and runs/<run>/summary.json"

@@ -10,6 +10,10 @@ here=$(dirname "$0")
 pkgs="build-essential autoconf automake pkg-config
 libyaml-dev libjson-c-dev libxlsxwriter-dev libiberty-dev zlib1g-dev
 gnuplot-nox uftrace binutils python3 python3-openpyxl valgrind"
+# tests/html.sh and tests/hostile-names.sh load report.html in headless
+# Chromium (Debian's; the tests skip the browser's checks without it);
+# html.sh parses it with html5lib's strict HTML5 parser
+pkgs="$pkgs chromium python3-html5lib"
 # Debian's Rust toolchain and the crates the test programs build from
 # (offline, from /usr/share/cargo/registry): tests/record.sh builds,
 # records and analyses tests/rust/tokio_mt with them

@@ -10,8 +10,11 @@
 # prints INJ and ECTED: the text INJECTED in a chart is a command's output.
 # Then: no canary, summary.json / trace.json parse (strict UTF-8),
 # junit.xml and every SVG parse as XML, report.xlsx opens with openpyxl,
-# every row of index.md's tables has its header's cell count, every chart
-# was drawn, and stdout / stderr hold no control character.
+# every row of index.md's tables has its header's cell count, report.html
+# holds its own script only and shows the names as text (in Chromium too,
+# when it is installed: no console error, no script of a name run, nothing
+# loaded), every chart was drawn, and stdout / stderr hold no control
+# character.
 . "${TESTS_SRCDIR:-$(dirname "$0")}/setup.sh"
 PY=${PYTHON:-python3}
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
@@ -30,6 +33,7 @@ touch = lambda tag: b'`cd;touch${IFS}C_' + tag + b'`$(cd;touch${IFS}C_' + tag + 
 # the slowed future of the regress fixtures, renamed: a plain (not mangled)
 # name is shown as it is
 future = (b'regress::parse' + touch(b'SYM') + b'\'"\\|@x{a}^b_c&<b>%s%n\x1b[31m\xff\xfe|' +
+          b'</code></td><script>alert(1)</script><!--' +
           b'`printf${IFS}INJ;printf${IFS}ECTED`::{closure#0}')
 # another one mangled (legacy): it demangles to backquotes, $ and quotes
 def legacy(*path):
@@ -42,7 +46,7 @@ names = {
              b'b\x1b[31mred\nline\xff\x07' + touch(b'RUN3')],
     'new': [b'n|`printf${IFS}INJ;printf${IFS}ECTED`*[y](z)#~$x$ &amp; :x:',
             b'n' + touch(b'RUN4') + b'x' * 206 + b'\xe2\x82',
-            b'n@macro\r\t' + touch(b'RUN5')],
+            b'n@macro\r\t<script>alert(2)<img src=x onerror=alert(3)>' + touch(b'RUN5')],
 }
 for side, runs in names.items():
     for i, name in enumerate(runs):
@@ -176,6 +180,43 @@ plain = re.sub(r'(?m)^(<details><summary>[0-9a-z ]+</summary>|</details>)$', '',
 m = re.search(r'(?<!\\)(?:\\\\)*<[a-z/]', plain)
 check('index.md: no raw HTML from a name', not m, m and plain[max(0, m.start() - 80):m.end() + 20])
 
+# report.html: the names are text; the page's one script is its own
+import html.parser
+class Page(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.attrs, self.text = [], [], []
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs += [(tag, k, v or '') for k, v in attrs]
+    handle_startendtag = handle_starttag
+    def handle_data(self, data):
+        self.text.append(data)
+raw = open(os.path.join(out, 'report.html'), 'rb').read()
+err = parse('report.html', lambda: raw.decode('utf-8'))
+check('report.html is UTF-8 without control characters',
+      not err and not re.search(rb'[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]', raw), err)
+try:
+    import html5lib
+    err = parse('report.html', lambda: html5lib.HTMLParser(strict=True).parse(raw))
+    check('report.html: no HTML5 parse error (html5lib, strict)', not err, err)
+except ImportError:
+    print('skip\treport.html as HTML5: python3-html5lib is not installed')
+pg = Page()
+pg.feed(raw.decode('utf-8', 'replace'))
+check('report.html: one script and one style (its own), no img, no event handler, no absolute link',
+      pg.tags.count('script') == 1 and pg.tags.count('style') == 1 and 'img' not in pg.tags and
+      not any(k.startswith('on') for _, k, _ in pg.attrs) and
+      all(re.fullmatch(r'[A-Za-z0-9._~%/#-]+', v) for _, k, v in pg.attrs if k == 'href'),
+      [t for t in pg.tags if t in ('script', 'img', 'style')] + [a for a in pg.attrs if a[1].startswith('on') or a[1] == 'href'][:20])
+text = ''.join(pg.text)
+# (the analysis made the control bytes and those not UTF-8 '?' already)
+check('report.html shows the names as text (<script>, <img onerror>, quotes, &amp;)',
+      'regress::parse`cd;touch${IFS}C_SYM`$(cd;touch${IFS}C_SYM2)\'"\\|@x{a}^b_c&<b>%s%n?[31m??|'
+      '</code></td><script>alert(1)</script><!--`printf${IFS}INJ;printf${IFS}ECTED`::{closure#0}' in text and
+      'n@macro??<script>alert(2)<img src=x onerror=alert(3)>`cd;touch${IFS}C_RUN5`' in text and
+      'n|`printf${IFS}INJ;printf${IFS}ECTED`*[y](z)#~$x$ &amp; :x:' in text, '')
+
 charts = sorted(os.path.basename(p) for p in glob.glob(os.path.join(glob.escape(out), 'charts', '*.gp')))
 kinds = set(c.split('-')[0] for c in charts)
 check('every chart drawn (dist, trend, hist): %d' % len(charts),
@@ -217,4 +258,26 @@ EOF
 while IFS='	' read -r verdict what; do
 	"$verdict" "$what"
 done <"$TMP/checks"
+
+# report.html in a browser: no script of a name runs, nothing is loaded
+CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
+if [ -z "$CHROMIUM" ]; then
+	skip "report.html in a browser: chromium is not installed (apt-get install chromium)"
+elif "$PY" "${TESTS_SRCDIR:-$(dirname "$0")}/html_check.py" "$CHROMIUM" "$out/report.html" "$TMP/shot.png" \
+	>"$TMP/seen.json" 2>"$TMP/chromium.err"; then
+	"$PY" - "$TMP/seen.json" >"$TMP/checks" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+ok = not d['errors'] and not d['requests'] and d['facts']['scripts'] == 1 and \
+    'alert(2)<img src=x onerror=alert(3)>' in d['facts']['text']
+print('%s\treport.html in Chromium: no console error, no request, one script, the names as text%s' %
+      ('ok' if ok else 'not_ok', '' if ok else ': ' + repr((d['errors'], d['requests'], d['facts']['scripts']))[:1500]))
+EOF
+	while IFS='	' read -r verdict what; do
+		"$verdict" "$what"
+	done <"$TMP/checks"
+else
+	not_ok "report.html in a browser: html_check.py failed"
+	diag "$TMP/chromium.err"
+fi
 tap_done

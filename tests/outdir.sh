@@ -17,30 +17,33 @@ leftovers() {
 		-o -name '.draw-*' \) -print 2>/dev/null
 }
 
-# one_set DIR: its reports are those of one batch: summary.json, index.md
-# and junit.xml give one verdict on the same runs. Prints pass, fail or why
-# not.
+# one_set DIR: its reports are those of one batch: summary.json, index.md,
+# report.html and junit.xml give one verdict on the same runs. Prints pass,
+# fail or why not.
 one_set() {
 	d=$1
-	for f in summary.json index.md junit.xml report.xlsx; do
+	for f in summary.json index.md report.html junit.xml report.xlsx; do
 		[ -s "$d/$f" ] || { echo "no $f"; return; }
 	done
 	sst=$(grep -m 1 '"status":' "$d/summary.json" | tr -dc 0-9)
 	verdict=$(sed -n 1p "$d/index.md" | sed -n 's/^# asprof: \([A-Z]*\)$/\1/p')
 	fails=$(grep -c '<failure' "$d/junit.xml" || true)
+	page=$(grep -o '<p class="status">[A-Za-z]*</p>' "$d/report.html" | sed 's/<[^>]*>//g')
 	has() { grep -q "$1" "$2"; }
-	if [ "$sst" = 0 ] && [ "$verdict" = PASS ] && [ "$fails" -eq 0 ] &&
+	if [ "$sst" = 0 ] && [ "$verdict" = PASS ] && [ "$fails" -eq 0 ] && [ "$page" = Passed ] &&
+		has 'runs/tokio_ct/' "$d/report.html" && ! has 'runs/tokio_mt/' "$d/report.html" &&
 		has '"name":"tokio_ct"' "$d/summary.json" && ! has '"name":"tokio_mt"' "$d/summary.json" &&
 		has 'runs/tokio_ct/' "$d/index.md" && ! has 'runs/tokio_mt/' "$d/index.md" &&
 		has tokio_ct "$d/junit.xml" && ! has tokio_mt "$d/junit.xml"; then
 		which=pass
-	elif [ "$sst" = 1 ] && [ "$verdict" = FAIL ] && [ "$fails" -gt 0 ] &&
+	elif [ "$sst" = 1 ] && [ "$verdict" = FAIL ] && [ "$fails" -gt 0 ] && [ "$page" = Failed ] &&
+		has 'runs/tokio_mt/' "$d/report.html" && ! has 'runs/tokio_ct/' "$d/report.html" &&
 		has '"name":"tokio_mt"' "$d/summary.json" && ! has '"name":"tokio_ct"' "$d/summary.json" &&
 		has 'runs/tokio_mt/' "$d/index.md" && ! has 'runs/tokio_ct/' "$d/index.md" &&
 		has tokio_mt "$d/junit.xml" && ! has tokio_ct "$d/junit.xml"; then
 		which=fail
 	else
-		echo "mixed: summary.json status $sst, index.md $verdict, junit.xml $fails failures"
+		echo "mixed: summary.json status $sst, index.md $verdict, report.html $page, junit.xml $fails failures"
 		return
 	fi
 	echo $which

@@ -50,7 +50,7 @@ chosen "rules file outputs: [trace, index]" \
 	"$TMP/rules" -c "$TMP/trace-index.yaml" "$ct" "$pool"
 check "... index.md links the traces, not the reports left out" \
 	sh -c "grep -q '](runs/tokio_ct/trace.json) |' '$TMP/rules/index.md' &&
-		! grep -q 'summary.json\|report.xlsx\|junit.xml' '$TMP/rules/index.md'"
+		! grep -q 'summary.json\|report.xlsx\|junit.xml\|report.html' '$TMP/rules/index.md'"
 
 printf 'outputs: xlsx\n' >"$TMP/xlsx.yaml"
 chosen "--outputs wins over the rules file's outputs:" "junit.xml manifest.json " \
@@ -70,7 +70,7 @@ chosen "outputs: all writes what no choice writes" "$want_all" "$TMP/all" -c "$T
 chosen "--outputs all over the rules file's choice too" "$want_all" "$TMP/all2" \
 	-c "$TMP/xlsx.yaml" --outputs all "$ct"
 every=y
-for f in index.md junit.xml report.xlsx summary.json runs/tokio_ct/trace.json \
+for f in index.md report.html junit.xml report.xlsx summary.json runs/tokio_ct/trace.json \
 	runs/tokio_ct/summary.json charts/hist-tokio_ct.gp; do
 	case " $want_all" in *" $f "*) ;; *) every=n ;; esac
 done
@@ -96,7 +96,7 @@ bad() {
 }
 printf 'blocking:\n  warning: 5ms\noutputs:\n  - summary\n  - junitxml\n' >"$TMP/bad.yaml"
 bad "unknown output in the rules file" \
-	"$TMP/bad.yaml:5:5: outputs: unknown output 'junitxml' (expected all, trace, run-summary, summary, xlsx, charts, index, junit)" \
+	"$TMP/bad.yaml:5:5: outputs: unknown output 'junitxml' (expected all, trace, run-summary, summary, xlsx, charts, index, html, junit)" \
 	-c "$TMP/bad.yaml" "$ct"
 printf 'outputs: [summary, {junit: 1}]\n' >"$TMP/bad2.yaml"
 bad "an output that is not a name" "$TMP/bad2.yaml:1:20: outputs: expected a single value" \

@@ -4,6 +4,7 @@
  * blocking thresholds that apply to each future drawn as lines. */
 #include "report/charts/chart.h"
 #include "report/outfile.h"
+#include "report/describe.h"
 #include "analysis/util.h"
 
 #include <inttypes.h>
@@ -14,15 +15,6 @@
 #include <string.h>
 
 /* --- hist-RUN: log-binned poll durations of a run's top futures */
-
-static int busy_cmp(const void *a, const void *b)
-{
-	const struct asp_future *x = *(const struct asp_future *const *)a;
-	const struct asp_future *y = *(const struct asp_future *const *)b;
-	if (x->busy_ns != y->busy_ns)
-		return x->busy_ns > y->busy_ns ? -1 : 1;
-	return strcmp(x->name, y->name);
-}
 
 /* bin of v (ns, >= 1) with per_decade bins per decade */
 static long bin_of(uint64_t v, int per_decade)
@@ -93,7 +85,7 @@ int chart_hist(struct charts *c, const struct asp_result *run, char **err)
 		if (run->futures[i].poll_ns.n)
 			fs[nf++] = &run->futures[i];
 	if (nf)
-		asp_qsort(fs, nf, sizeof(*fs), busy_cmp);
+		asp_qsort(fs, nf, sizeof(*fs), asp_future_busy_cmp);
 	if (nf > HIST_MAX_FUTURES)
 		nf = HIST_MAX_FUTURES;
 

@@ -1,9 +1,11 @@
 /* test-batch-reports.c - index.md and junit.xml of the synthetic batch
  * (batch-fixture.h): findings one row (one failing testcase) per rule,
  * future and run, with what the worst poll was doing and its culprit; the
- * new findings of the comparison with theirs. */
+ * new findings of the comparison with theirs; report.html of it and of
+ * the edge cases (no comparison, no findings, no run read). */
 #include "report/batch.h"
 #include "report/describe.h"
+#include "report/outputs.h"
 #include "report/report.h"
 #include "tests/unit/batch-fixture.h"
 #include "tests/unit/tap.h"
@@ -467,6 +469,148 @@ TEST(describe_change)
 	free(t);
 }
 
+/* ---- report.html */
+
+/* the text between the first `from` and the next `to` (or the end) */
+static char *between(const char *s, const char *from, const char *to)
+{
+	const char *a = strstr(s, from);
+	if (!a)
+		return xstrdup("");
+	const char *z = strstr(a + strlen(from), to);
+	return z ? xstrndup(a, (size_t)(z - a)) : xstrdup(a);
+}
+
+/* the verdict first, the changes with their intervals, noise, charts and
+ * the rows via them under them, the notes escaped, the findings one row
+ * per rule, future and run, a section per run, the skipped run */
+TEST(html_batch)
+{
+	struct asp_batch *b = batch_new_intervals();
+	char *h = written(b, asp_html_write, "report.html");
+	CHECK(!strncmp(h, "<!DOCTYPE html>\n<html lang=\"en\">\n", 33));
+	CHECK(strstr(h, "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "));
+	CHECK_U64(count(h, "<script>"), 1);
+	CHECK(strstr(h, "<p class=\"status\">Failed</p>\n<p>1 regression and 4 error findings break the "
+			"rules. Also found, and allowed by the rules (fail_on): 3 warning findings.</p>"));
+	CHECK(strstr(h, "Exit status 1 "));
+	/* the verdict comes before the changes */
+	CHECK(strstr(h, "id=\"verdict\"") < strstr(h, "id=\"regressions\""));
+	char *reg = between(h, "<section id=\"regressions\">", "</section>");
+	/* names may break after each "::" */
+	CHECK(strstr(reg, "<code>tokio_mt::<wbr>blocking_io::<wbr>{closure#0}</code> "
+			  "<span class=\"side\">task root</span>"));
+	CHECK(strstr(reg, ">+200 % [+180 %, +220 %]</td><td class=\"n\">±12 % (assumed: one run a side)"
+			  "</td><td class=\"n\">80.00 µs</td><td class=\"n\">240.00 µs</td>"
+			  "<td class=\"n\">50.00 µs → 150.00 µs</td>"));
+	/* the chart: a dot per run that polled it (the second new run did not) */
+	CHECK_U64(count(reg, "<svg "), 1);
+	CHECK_U64(count(reg, "<circle "), 2);
+	CHECK(strstr(reg, "<title>regress_new_1: 240.00 µs</title>"));
+	CHECK(strstr(reg, "<title>95 % interval of the change: +200 % [+180 %, +220 %]</title>"));
+	CHECK(strstr(reg, "<title>noise allowed for: ±12 % (assumed: one run a side)</title>"));
+	/* the row that grew through it: under it, not a row of its own */
+	CHECK(strstr(reg, "<tr class=\"via\"><td colspan=\"7\">grew only through it (their own time did "
+			  "not change): <code>tokio_mt::<wbr>fetch_all::<wbr>{closure#0}</code></td></tr>"));
+	CHECK_U64(count(reg, "fetch_all::"), 1);
+	char *imp = between(h, "<section id=\"improvements\">", "</section>");
+	CHECK(strstr(imp, "<code>&lt;tokio_mt::<wbr>CountDown as core::<wbr>future::<wbr>future::<wbr>"
+			  "Future&gt;::<wbr>poll</code>"));
+	CHECK(strstr(imp, ">-75 % [-80 %, -70 %]</td>"));
+	CHECK_U64(count(imp, "<circle "), 3);
+	/* notes: text, not markup */
+	CHECK(strstr(h, "<li>manglings &lt;b&gt;differ&lt;/b&gt; | `x` \\x01 *y*</li>"));
+	CHECK(!strstr(h, "p-value") && !strstr(h, "p="));
+	char *fnd = between(h, "<section id=\"findings\">", "</section>");
+	CHECK_U64(count(fnd, "<tr><td class=\"sev-"), 5);
+	CHECK_U64(count(fnd, "<tr><td class=\"sev-error\" data-v=\"2\">error</td><td>yes</td>"), 2);
+	CHECK(strstr(fnd, "<td class=\"name\"><code>std::<wbr>thread::<wbr>sleep</code></td></tr>"));
+	CHECK(strstr(fnd, "<td>120 polls in a row</td>"));
+	/* the new runs' blocking groups are new (the base run's is on another
+	 * future); a self-wake group is not a blocking one */
+	CHECK_U64(count(fnd, "<span class=\"side\" title=\"not in the base runs\">new</span>"), 2);
+	/* no source line column until the model has one */
+	CHECK(!strstr(fnd, "<th>source</th>"));
+	CHECK_U64(count(h, "<section class=\"run\" id=\"run-"), 3);
+	CHECK(strstr(h, "<h2>regress_new_2<span class=\"side\">new</span></h2>"));
+	CHECK(strstr(h, "<a href=\"runs/regress_base_1/trace.json\">trace.json</a>"));
+	CHECK(strstr(h, "<li><code>/srv/ci/recordings/regress_new_3/uftrace.data</code>: info: "
+			"truncated header (12 of 40 bytes)</li>"));
+	CHECK(strstr(h, "<a href=\"report.xlsx\">report.xlsx</a>"));
+	/* durations in µs */
+	CHECK(!strstr(h, " us<") && !strstr(h, " us "));
+	free(reg);
+	free(imp);
+	free(fnd);
+	free(h);
+	/* outputs not written are not linked; names from the recording escaped
+	 * in text and links */
+	b->outputs_off = asp_output_bit("trace") | asp_output_bit("xlsx");
+	free(b->runs[0]->name);
+	b->runs[0]->name = xstrdup("a\"<script>&'x");
+	h = written(b, asp_html_write, "report.html");
+	CHECK(!strstr(h, "trace.json") && !strstr(h, "report.xlsx"));
+	CHECK(strstr(h, "<a href=\"runs/a%22%3Cscript%3E%26%27x/summary.json\">summary.json</a>"));
+	CHECK(strstr(h, "<h2>a&quot;&lt;script&gt;&amp;&apos;x</h2>"));
+	CHECK_U64(count(h, "<script>"), 1);
+	free(h);
+	batch_free(b);
+}
+
+/* free a run's findings: it has none */
+static void no_findings(struct asp_result *r)
+{
+	for (size_t i = 0; i < r->nfindings; i++) {
+		struct asp_finding *f = &r->findings[i];
+		free(f->rule);
+		free(f->future);
+		free(f->culprit);
+		free(f->no_culprit);
+		free(f->pattern);
+	}
+	r->nfindings = 0;
+	asp_result_group_findings(r);
+}
+
+/* no comparison, no findings, nothing skipped: passed; no run at all: an
+ * error */
+TEST(html_edges)
+{
+	struct asp_batch *b = batch_fixture_new();
+	asp_comparison_free(b->cmp);
+	b->cmp = NULL;
+	for (size_t i = 0; i < b->nruns; i++)
+		no_findings(b->runs[i]);
+	batch_judge_skipped(b, 0);
+	char *h = written(b, asp_html_write, "report.html");
+	CHECK(strstr(h, "<p class=\"status\">Passed</p>\n<p>Nothing breaks the rules.</p>"));
+	CHECK(strstr(h, "Exit status 0 "));
+	CHECK(strstr(h, "3 runs analysed, 1 skipped (could not be read). No comparison (no --baseline).</p>"));
+	CHECK(!strstr(h, "id=\"regressions\"") && !strstr(h, "<svg"));
+	CHECK(strstr(h, "<h2>Findings</h2>\n<p>None: "));
+	CHECK_U64(count(h, "<section class=\"run\""), 3);
+	free(h);
+	batch_free(b);
+
+	/* every run skipped */
+	b = batch_fixture_new();
+	asp_comparison_free(b->cmp);
+	b->cmp = NULL;
+	for (size_t i = 0; i < b->nruns; i++)
+		asp_result_free(b->runs[i]);
+	b->nruns = 0;
+	batch_judge(b);
+	h = written(b, asp_html_write, "report.html");
+	CHECK(strstr(h, "<p class=\"status\">Error</p>\n<p>1 run could not be read.</p>"));
+	CHECK(strstr(h, "Exit status 2 "));
+	CHECK(strstr(h, "<p>No run could be read.</p>"));
+	CHECK(strstr(h, "<h3>Skipped (could not be read)</h3>"));
+	CHECK(!strstr(h, "<table"));
+	CHECK(strstr(h, "</html>\n"));
+	free(h);
+	batch_free(b);
+}
+
 int main(void)
 {
 	return tap_run((struct tap_case[]){
@@ -481,6 +625,8 @@ int main(void)
 		CASE(describe_change),
 		CASE(baseline_findings_fail_nothing),
 		CASE(stdout_intervals),
+		CASE(html_batch),
+		CASE(html_edges),
 		{ 0 },
 	});
 }
