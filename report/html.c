@@ -246,17 +246,6 @@ static const char *metric_words(enum asp_verdict_metric m)
 	return asp_metric_name(m);
 }
 
-/* ---------------------------------------------------------------- source lines
- * The place for a future's source line ("src/main.rs:42") once the model
- * records one; until then there is none, and the findings table leaves
- * its column out. */
-static const char *future_srcline(const struct asp_result *r, const char *future)
-{
-	(void)r;
-	(void)future;
-	return NULL;
-}
-
 /* ---------------------------------------------------------------- verdict */
 
 /* "1 regression and 2 error findings": the counts of what[i] for which
@@ -599,7 +588,7 @@ static void group_row(FILE *fp, const struct asp_batch *b, const struct group_re
 		fputs(" <span class=\"side\" title=\"not in the base runs\">new</span>", fp);
 	fprintf(fp, "</td><td>%s</td>", fu ? asp_future_kind_name(fu->kind) : "");
 	if (srclines) {
-		const char *line = future_srcline(res, g->future);
+		const char *line = g->srcline;
 		fputs("<td>", fp);
 		if (line)
 			code(fp, line);
@@ -659,7 +648,7 @@ static void findings(FILE *fp, const struct asp_batch *b)
 	for (size_t r = 0; r < b->nruns; r++)
 		for (size_t i = 0; i < b->runs[r]->ngroups; i++) {
 			refs[k++] = (struct group_ref){ r, &b->runs[r]->groups[i] };
-			srclines |= future_srcline(b->runs[r], b->runs[r]->groups[i].future) != NULL;
+			srclines |= b->runs[r]->groups[i].srcline != NULL;
 		}
 	asp_qsort(refs, n, sizeof(*refs), group_cmp);
 	fprintf(fp, "<p>One row per rule, future and run (the worst poll says what it was doing); "
@@ -695,6 +684,16 @@ static void more_rows(FILE *fp, size_t n)
 			n - ROWS_MAX);
 }
 
+/* " at src/main.rs:42" under a name, when the recording has its source line */
+static void src_at(FILE *fp, const char *srcline)
+{
+	if (!srcline)
+		return;
+	fputs(" <small>at ", fp);
+	code(fp, srcline);
+	fputs("</small>", fp);
+}
+
 static void tasks_table(FILE *fp, const struct asp_result *r, size_t run)
 {
 	fprintf(fp, "<h3>Tasks (%zu)</h3>\n", r->ntasks);
@@ -718,6 +717,7 @@ static void tasks_table(FILE *fp, const struct asp_result *r, size_t run)
 		code(fp, t->root);
 		if (t->is_main)
 			fputs(" <span class=\"side\">main</span>", fp);
+		src_at(fp, t->root_srcline);
 		fputs("</td>", fp);
 		u64_td(fp, t->polls);
 		dur_td(fp, t->busy_ns);
@@ -762,6 +762,7 @@ static void futures_table(FILE *fp, const struct asp_result *r, size_t run)
 		struct asp_quantiles q = asp_durations_quantiles(&f->own_ns);
 		fputs("<tr><td class=\"name\">", fp);
 		code(fp, f->name);
+		src_at(fp, f->srcline);
 		fprintf(fp, "</td><td>%s</td>", asp_future_kind_name(f->kind));
 		u64_td(fp, f->polls);
 		dur_td(fp, f->busy_ns);

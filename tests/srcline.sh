@@ -92,6 +92,12 @@ if n < 20:
 md = open(f"{out}/index.md").read()
 if f"` at `{want['srcline::stalls::']}`" not in md:
     bad.append("index.md: the blocking finding without its source line")
+import os
+if os.path.exists(f"{out}/report.html"):
+    html = open(f"{out}/report.html").read()
+    for key in ("srcline::stalls::", "srcline::ticker::"):
+        if f"at <code>{want[key]}</code>" not in html:
+            bad.append(f"report.html: {key} without its source line")
 for b in bad:
     print("#", b)
 sys.exit(1 if bad else 0)
