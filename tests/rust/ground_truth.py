@@ -42,6 +42,9 @@ FIXTURES = {
     "unblock_plain": ("unblock", "async-std", "legacy", "yes", None),
     # same binary at different times (A/A) and kv_get slowed (A/B): the
     # last field is ASPROF_SLOWDOWN_PCT (tests/compare-noise.sh)
+    # wakes from another thread while a poll blocks (tests/sched-delay.sh)
+    "sched_delay_mcount": ("sched_delay", "tokio", "v0", "yes", None),
+    "sched_delay_plain": ("sched_delay", "tokio", "legacy", "yes", None),
     **{f"nightly_a{i}": ("nightly", "tokio", "v0", "yes", 100) for i in range(1, 9)},
     **{f"nightly_b130_{i}": ("nightly", "tokio", "v0", "yes", 130) for i in (1, 2, 3)},
     **{f"nightly_b200_{i}": ("nightly", "tokio", "v0", "yes", 200) for i in (1, 2)},
@@ -49,9 +52,11 @@ FIXTURES = {
 # fixtures whose ground truth is written by hand (from the source and
 # uftrace replay; see README.md): this script does not follow their poll
 # chains (the plain smol build, a recording patched by hand with -P) or
-# their self arguments (selfptr: arg2 for polls returning a large value),
+# their self arguments (selfptr: arg2 for polls returning a large value;
+# sched_delay: task cells and bodies at reused addresses),
 # so it copies their lines from the expect.txt beside the fixtures
-HAND = ["smol_mt_plain", "async_std_narrow", "selfptr_mcount", "selfptr_plain"]
+HAND = ["smol_mt_plain", "async_std_narrow", "selfptr_mcount", "selfptr_plain",
+        "sched_delay_mcount", "sched_delay_plain"]
 # fixtures with several blocking polls, recorded under load: their blocking
 # polls are listed in a truth file (tests/fixtures/*.truth, read by
 # tests/precision.py) instead of the blocking_* keys; preemption makes
@@ -64,7 +69,8 @@ TRUTH_KEYS = {"program", "runtime", "symbols", "args", "threads", "main_future",
               "blocking_truth", "task", "spawned_tasks"}
 # "blocking" poll threshold per fixture (ms), default 50; the lints fixtures
 # block for 30 ms (asprof's default warning threshold is 10 ms).
-BLOCKING_MS = {"tokio_lints": 10, "tokio_lints_args": 10}
+BLOCKING_MS = {"tokio_lints": 10, "tokio_lints_args": 10,
+               "sched_delay_mcount": 10, "sched_delay_plain": 10}
 # fixtures that get the lint keys (never_yielded, self_wake...)
 LINTS = {"tokio_lints", "tokio_lints_args", "tokio_killed"}
 # fixtures whose recorded arguments are more than the task's arg1: the

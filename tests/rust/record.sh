@@ -141,15 +141,15 @@ build() {
     (cd "$HERE" && RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Z instrument-mcount" \
         CARGO_TARGET_DIR="$HERE/target/mcount" cargo build --offline -j"$JOBS")
 
-    log "building plain tokio_mt, loaded, smol_mt, nested, unblock and selfptr (legacy symbols) in target/plain"
+    log "building plain tokio_mt, loaded, smol_mt, nested, unblock, selfptr and sched_delay (legacy symbols) in target/plain"
     (cd "$HERE" && env -u RUSTC_BOOTSTRAP RUSTFLAGS="" \
-        CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt -p loaded -p smol_mt -p nested -p unblock -p selfptr)
+        CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt -p loaded -p smol_mt -p nested -p unblock -p selfptr -p sched_delay)
     if ! is_legacy "$PLAIN_DIR/tokio_mt"; then
         # A future stable rustc may default to v0: ask for legacy explicitly.
         log "plain build is not legacy-mangled; rebuilding with -C symbol-mangling-version=legacy"
         (cd "$HERE" && RUSTC_BOOTSTRAP=1 \
             RUSTFLAGS="-C symbol-mangling-version=legacy -Z unstable-options" \
-            CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt -p loaded -p smol_mt -p nested -p unblock -p selfptr)
+            CARGO_TARGET_DIR="$HERE/target/plain" cargo build --offline -j"$JOBS" -p tokio_mt -p loaded -p smol_mt -p nested -p unblock -p selfptr -p sched_delay)
         is_legacy "$PLAIN_DIR/tokio_mt" || die "could not get a legacy-mangled build"
     fi
 }
@@ -447,6 +447,21 @@ record_narrow() {
     check_fixture "$dir"
 }
 
+# record_truth NAME PROG: `asprof-batch record` as the README says, the
+# program writing what it measured itself (its tasks' waits from wake to
+# resumption) to tests/fixtures/NAME.truth (SCHED_DELAY_TRUTH), the ground
+# truth of tests/sched-delay.sh
+record_truth() {
+    local name=$1 prog=$2 dir=$FIX/$1 asprof=$ROOT/asprof-batch
+    [[ -x $asprof ]] || die "build asprof-batch first (./configure && make)"
+    rm -rf "$dir"
+    log "recording $name with asprof-batch record (truth in $name.truth)"
+    SCHED_DELAY_TRUTH=$FIX/$name.truth "$asprof" record -o "$dir" -- "$prog" >/dev/null 2>&1 \
+        || die "$name: asprof-batch record failed"
+    [[ -s $FIX/$name.truth ]] || die "$name: the program wrote no truth"
+    check_fixture "$dir"
+}
+
 want() {   # is fixture $1 selected on the command line?
     ((${#SELECTED[@]} == 0)) && return 0
     local s; for s in "${SELECTED[@]}"; do [[ $s == "$1" ]] && return 0; done; return 1
@@ -540,6 +555,12 @@ main() {
     # One executor, two threads running it (tests/rust/smol_mt).
     want smol_mt       && record_smol_mt smol_mt       "$MCOUNT_DIR/smol_mt"
     want smol_mt_plain && record_smol_mt smol_mt_plain "$PLAIN_DIR/smol_mt"
+
+    # Wakes from another thread while a poll blocks a current-thread
+    # runtime, and while nothing blocks (tests/rust/sched_delay): the
+    # tasks' scheduled times against what the program measured
+    want sched_delay_mcount && record_truth sched_delay_mcount "$MCOUNT_DIR/sched_delay"
+    want sched_delay_plain  && record_truth sched_delay_plain  "$PLAIN_DIR/sched_delay"
 
     # Same binary at different times and under load, and kv_get slowed
     # (tests/rust/nightly, tests/compare-noise.sh).
