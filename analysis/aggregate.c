@@ -516,9 +516,10 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 				    "future are counted as one task (record with 'asprof-batch record' "
 				    "to tell instances apart)"));
 	if (a->ntasks && !a->wake_args)
-		add_note(r, xstrdup("no wake of a task was recorded with the task's pointer: scheduled "
-				    "times (wake to poll) are not measured (record with 'asprof-batch "
-				    "record'; docs/scheduling-delay.md)"));
+		add_note(r, xstrdup("no wake of a task (the runtime profiles' wake lists) was recorded "
+				    "with the task's pointer: scheduled times (wake to poll) are not "
+				    "measured (record with 'asprof-batch record'; "
+				    "docs/scheduling-delay.md)"));
 	size_t fits = 0; /* a runtime forced, no task: the profile with task polls here */
 	for (size_t p = 1; p < a->rules->nprofiles; p++)
 		if (a->other_polls[p] > a->other_polls[fits])

@@ -228,6 +228,7 @@ void asp_rules_free(struct asp_rules *r)
 		patterns_free(&p->block_on);
 		patterns_free(&p->not_task);
 		patterns_free(&p->task_done);
+		patterns_free(&p->wake);
 		patterns_free(&p->combinator);
 		patterns_free(&p->plumbing);
 		record_profile_free(&p->record);

@@ -27,7 +27,7 @@ c=sys.argv[3]
 tasks=lambda n: [t for t in d['tasks'] if t['root']=='sched_delay::%s::%s' % (n, c)]
 fut=lambda n: [f for f in d['futures'] if f['name']=='sched_delay::%s::%s' % (n, c)][0]
 sys.exit(0 if ($1) else 1)" "$sum" "${truth:-}" "$c"; }
-NOTE='no wake of a task was recorded with'
+NOTE='no wake of a task (the runtime profiles'
 
 for fx in sched_delay_mcount sched_delay_plain; do
 	case $fx in *plain) c='{{closure}}' ;; *) c='{closure#0}' ;; esac
