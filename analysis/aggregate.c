@@ -375,6 +375,9 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 	r->data_bytes = asp_trace_data_bytes(a->t);
 	r->threads = asp_trace_nthreads(a->t);
 	r->args_recorded = a->args_recorded;
+	r->wakes_recorded = a->wake_args;
+	r->wakes = a->wakes;
+	r->sched_long_ns = a->rules->sched_long_ns;
 
 	r->ntasks = a->ntasks;
 	r->tasks = xcalloc(a->ntasks ? a->ntasks : 1, sizeof(*r->tasks));
@@ -399,6 +402,9 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 		take_durations(&o->poll_ns, &t->d);
 		take_own(&o->own_ns, &t->own, t->own_apart, &o->poll_ns);
 		o->split = t->split;
+		take_durations(&o->sched_ns, &t->sched);
+		o->sched_cpu_ns = t->sched_cpu;
+		o->long_delays = t->sched_long;
 	}
 	struct asp_strtab made_names = { 0 };
 	uint64_t *made = NULL;
@@ -436,6 +442,14 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 		o->split = f->split;
 		o->self_ns = f->self;
 		o->is_root = f->is_root;
+		/* a root: its tasks' scheduled times */
+		for (size_t k = 0; k < r->ntasks; k++)
+			if (a->tasks[k].root_fut == i && r->tasks[k].sched_ns.n) {
+				asp_durations_merge(&o->sched_ns, &r->tasks[k].sched_ns);
+				o->sched_cpu_ns += r->tasks[k].sched_cpu_ns;
+				o->long_delays += r->tasks[k].long_delays;
+			}
+		asp_durations_finish(&o->sched_ns);
 		o->ncallees = f->ncallees;
 		o->callees = xcalloc(f->ncallees ? f->ncallees : 1, sizeof(*o->callees));
 		for (size_t k = 0; k < f->ncallees; k++)
@@ -486,6 +500,11 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 		add_note(r, xstrdup("task poll arguments were not recorded: tasks with the same root "
 				    "future are counted as one task (record with 'asprof-batch record' "
 				    "to tell instances apart)"));
+	if (a->ntasks && !a->wake_args)
+		add_note(r, xstrdup("no wake of a task (the runtime profiles' wake lists) was recorded "
+				    "with the task's pointer: scheduled times (wake to poll) are not "
+				    "measured (record with 'asprof-batch record'; "
+				    "docs/scheduling-delay.md)"));
 	size_t fits = 0; /* a runtime forced, no task: the profile with task polls here */
 	for (size_t p = 1; p < a->rules->nprofiles; p++)
 		if (a->other_polls[p] > a->other_polls[fits])

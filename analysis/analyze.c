@@ -137,6 +137,12 @@ static void leave_future(struct analyzer *a, struct thread_state *ts, struct fra
 			.split = pf.split,
 			.doing = doing,
 		};
+		const struct frame *ctx = f->is_root && f->prev_ctx >= 0 ? &ts->st[f->prev_ctx] : NULL;
+		if (ctx && ctx->ctx_woken) {
+			s.woken = true;
+			s.woken_ns = ctx->ctx_woken - a->start;
+			s.waker_tid = ctx->ctx_waker_tid;
+		}
 		a->sink->span(a->sink->ctx, &s);
 	}
 }
@@ -257,10 +263,15 @@ static void switched_out(struct analyzer *a, struct thread_state *ts, const stru
 		a->sw_pre++;
 	else
 		a->sw_vol++;
-	if (in <= s->out || !ts->n)
+	if (in <= s->out)
 		return;
 	int top = (int)ts->n - 1;
-	int k = ts->st[top].is_future ? top : ts->st[top].fut_parent;
+	int k = !ts->n ? -1 : ts->st[top].is_future ? top : ts->st[top].fut_parent;
+	if (s->preempted || k < 0) {
+		/* the machine's time: scheduled times leave it out */
+		ts->idle[ts->nidle % IDLE_SLOTS].from = s->out;
+		ts->idle[ts->nidle++ % IDLE_SLOTS].to = in;
+	}
 	if (k < 0)
 		return; /* not in a poll */
 	enum wait_kind wk = wait_kind_of(ts->st[top].sym);
@@ -351,6 +362,7 @@ static void pop_general(struct analyzer *a, struct thread_state *ts, uint64_t en
 		ts->last_root_task = f->task;
 	if (f->is_ctx) {
 		ts->ctx = f->prev_ctx;
+		wake_ctx_leave(a, f, end);
 		/* a future that encloses another task's poll is not blocking
 		 * for it (async-std's Or<main, run loop> in block_on) */
 		if (f->ctx_encl_fut >= 0 && f->cls == CL_TASK_POLL)
@@ -631,10 +643,13 @@ static void analyzer_free(struct analyzer *a)
 	for (size_t i = 0; i < a->ntasks; i++) {
 		free(a->tasks[i].tids);
 		asp_durations_free(&a->tasks[i].d);
+		asp_durations_free(&a->tasks[i].sched);
 	}
 	free(a->tasks);
 	asp_u64map_free(&a->task_by_addr);
 	asp_u64map_free(&a->task_by_name);
+	asp_u64map_free(&a->wake_at);
+	asp_u64map_free(&a->wake_tid);
 	asp_strtab_free(&a->task_names);
 	for (size_t i = 0; i < a->fut_names.n; i++) {
 		free(a->futs[i].callees);

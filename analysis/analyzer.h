@@ -40,6 +40,7 @@ enum cls {
 	CL_INTO_FUTURE,
 	CL_PANIC,         /* a panic starts (std's panic frames), or a runtime
 			     catches one: plain otherwise (end.c) */
+	CL_WAKE,          /* wakes a task (a profile's `wake` list) */
 };
 
 struct symclass {
@@ -61,6 +62,7 @@ struct blocked_at {
 	uint32_t n;
 };
 #define BLOCKED_SLOTS 2
+#define IDLE_SLOTS 16
 
 /* A frame is zero up to kids when pushed; kids[0..nkids) are in use. The
  * fields before nkids are the ones every entry sets: init_plain() zeroes only
@@ -100,6 +102,12 @@ struct frame {
 	uint64_t fut_arg2, fut_arg3;
 	uint8_t nbs;
 	struct blocked_at bs[BLOCKED_SLOTS];
+	/* task poll contexts (set on entry): the wake that made this poll
+	 * (time 0: none), on which thread, and the task whose root it polls */
+	uint64_t ctx_woken;
+	uint64_t ctx_woken_cpu; /* of the wait, this thread waited for a CPU */
+	int ctx_waker_tid;
+	uint32_t ctx_task;
 };
 #define FRAME_ZERO_FROM offsetof(struct frame, nkids)
 #define FRAME_ZERO_SIZE (offsetof(struct frame, kids) - FRAME_ZERO_FROM)
@@ -121,6 +129,12 @@ struct thread_state {
 	const struct asp_switch *sw;
 	size_t nsw, swi;
 	uint64_t next_sw;
+	/* its last times off the CPU that were the machine's, not the
+	 * program's: preempted, or switched out outside any poll (parked,
+	 * then waiting for a CPU once woken); a ring, for the part of a
+	 * task's scheduled time its poller spent waiting for a CPU */
+	struct { uint64_t from, to; } idle[IDLE_SLOTS];
+	uint32_t nidle;   /* intervals added; idle[nidle % IDLE_SLOTS] is next */
 };
 
 /* what one poll did, for a finding about it: where its time went and
@@ -153,6 +167,10 @@ struct task_acc {
 	uint64_t last_thread_polls; /* the thread's root_polls after our last poll */
 	/* the last poll, for never-yielded */
 	struct poll_facts last;
+	/* scheduled times (wake to poll), their time waiting for a CPU,
+	 * and the long ones */
+	struct asp_durations sched;
+	uint64_t sched_cpu, sched_long;
 };
 
 /* a future polled inside another's polls, by future index */
@@ -248,6 +266,11 @@ struct analyzer {
 	uint64_t busy_polls; /* reported on wall time: busy (poll_busy) */
 	uint64_t behind_ns;  /* waits on threads that were preempted */
 	struct end_state end;
+	/* wakes (attribute.c, wake_enter): task pointer -> the time of the
+	 * first wake since its last poll (wake_at) and its thread (wake_tid) */
+	struct asp_u64map wake_at, wake_tid;
+	bool wake_args;      /* a wake with its task pointer was recorded */
+	uint64_t wakes;
 };
 
 struct thresholds {
@@ -275,6 +298,10 @@ __attribute__((noinline)) void attribute_enter(struct analyzer *a, struct thread
 					       const struct asp_symbol *sym, uint64_t time,
 					       uint16_t depth, const struct asp_event *ev,
 					       struct symclass *c);
+
+/* a task poll context (frame f) returns at end: a wake of its task that
+ * came during the poll waits from end on; its task done, none waits */
+void wake_ctx_leave(struct analyzer *a, const struct frame *f, uint64_t end);
 
 /* ---------------------------------------------------------------- frames */
 

@@ -60,6 +60,8 @@ uint8_t classify_name(struct analyzer *a, const char *n, int8_t *profile)
 		return CL_BLOCK_ON;
 	if (MATCH(task_done, n, NULL))
 		return CL_TASK_DONE;
+	if (MATCH(wake, n, NULL))
+		return CL_WAKE;
 	if (MATCH(combinator, n, NULL))
 		return CL_COMBINATOR;
 	if (n[0] == '<' && strstr(n, " as core::future::into_future::IntoFuture>::into_future"))
@@ -306,6 +308,89 @@ static void self_evidence(struct analyzer *a, struct thread_state *ts, const str
 	a->futs[f->fut].self_votes[ci]++;
 }
 
+/* ---------------------------------------------------------------- wakes */
+
+/* A wake of the task at ptr: its scheduled time starts with the first
+ * wake since its last poll (later ones before the poll are the same
+ * wait); a wake during its poll waits from the poll's end
+ * (wake_ctx_leave) */
+static void wake_enter(struct analyzer *a, const struct thread_state *ts, uint64_t ptr,
+		       uint64_t time)
+{
+	bool added;
+	a->wake_args = true;
+	a->wakes++;
+	uint64_t *at = asp_u64map_ref(&a->wake_at, ptr, &added);
+	if (!added)
+		return;
+	*at = time;
+	asp_u64map_put(&a->wake_tid, ptr, (uint64_t)(uint32_t)ts->tid);
+}
+
+/* the wake that made the poll of the task at ptr starting now, taken:
+ * its time (0: none) */
+static uint64_t wake_take(struct analyzer *a, uint64_t ptr, int *tid)
+{
+	uint64_t at, t = 0;
+	if (!asp_u64map_get(&a->wake_at, ptr, &at))
+		return 0;
+	asp_u64map_del(&a->wake_at, ptr);
+	if (asp_u64map_get(&a->wake_tid, ptr, &t))
+		asp_u64map_del(&a->wake_tid, ptr);
+	*tid = (int)(uint32_t)t;
+	return at;
+}
+
+/* how long thread ts waited for a CPU between from and to: its times off
+ * the CPU that were the machine's (preempted, or parked outside a poll and
+ * not yet running again), those the ring still holds */
+static uint64_t cpu_wait(const struct thread_state *ts, uint64_t from, uint64_t to)
+{
+	uint64_t sum = 0;
+	uint32_t n = ts->nidle < IDLE_SLOTS ? ts->nidle : IDLE_SLOTS;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t s = ts->idle[i].from > from ? ts->idle[i].from : from;
+		uint64_t e = ts->idle[i].to < to ? ts->idle[i].to : to;
+		if (e > s)
+			sum += e - s;
+	}
+	return sum;
+}
+
+void wake_ctx_leave(struct analyzer *a, const struct frame *f, uint64_t end)
+{
+	uint64_t at;
+	if (!f->ctx_has_arg || !asp_u64map_get(&a->wake_at, f->arg, &at))
+		return;
+	if (f->ctx_task && a->tasks[f->ctx_task - 1].done) {
+		/* the pointer's next task is another one: never woken yet */
+		asp_u64map_del(&a->wake_at, f->arg);
+		asp_u64map_del(&a->wake_tid, f->arg);
+	} else if (at < end) {
+		asp_u64map_put(&a->wake_at, f->arg, end);
+	}
+}
+
+/* the scheduled time of the poll of task id that context ctx runs: from
+ * the wake taken on its entry to its start. A task's first poll has none
+ * (its wakers come from its polls: a wake before it was of an earlier task
+ * at the same address) */
+static void wake_poll(struct analyzer *a, struct frame *ctx, uint32_t id)
+{
+	struct task_acc *t = &a->tasks[id - 1];
+	ctx->ctx_task = id;
+	if (!ctx->ctx_woken || !t->started) {
+		ctx->ctx_woken = 0;
+		return;
+	}
+	uint64_t d = ctx->start > ctx->ctx_woken ? ctx->start - ctx->ctx_woken : 0;
+	uint64_t cpu = ctx->ctx_woken_cpu < d ? ctx->ctx_woken_cpu : d;
+	asp_durations_add(&t->sched, d);
+	t->sched_cpu += cpu;
+	if (d - cpu >= a->rules->sched_long_ns)
+		t->sched_long++;
+}
+
 static bool poll_parent(uint8_t cls)
 {
 	return cls == CL_POLL_PLUMBING || cls == CL_USER_FUTURE || cls == CL_COMBINATOR;
@@ -363,13 +448,24 @@ __attribute__((noinline)) void attribute_enter(struct analyzer *a, struct thread
 		    ctx->ctx_root < 0)
 			f->ctx_block_on = ts->ctx;
 		uint64_t arg;
+		f->ctx_woken = f->ctx_woken_cpu = 0;
+		f->ctx_waker_tid = 0;
+		f->ctx_task = 0;
 		if (ev && asp_event_arg1(ev, &arg)) {
 			f->ctx_has_arg = true;
 			f->arg = arg;
 			if (c->cls == CL_TASK_POLL)
 				a->args_recorded = true;
+			f->ctx_woken = wake_take(a, arg, &f->ctx_waker_tid);
+			f->ctx_woken_cpu = f->ctx_woken ? cpu_wait(ts, f->ctx_woken, time) : 0;
 		}
 		ts->ctx = idx;
+		return;
+	}
+	case CL_WAKE: {
+		uint64_t ptr;
+		if (ev && asp_event_arg1(ev, &ptr))
+			wake_enter(a, ts, ptr, time);
 		return;
 	}
 	case CL_TASK_DONE:
@@ -441,6 +537,7 @@ __attribute__((noinline)) void attribute_enter(struct analyzer *a, struct thread
 		}
 		uint32_t id = task_for_root(a, ctx, (uint32_t)f->fut);
 		f->task = id;
+		wake_poll(a, ctx, id);
 		a->profile_hits[ctx->profile >= 0 ? ctx->profile : 0]++;
 	} else {
 		f->level = f->fut_parent >= 0 ? ts->st[f->fut_parent].level + 1 : 0;

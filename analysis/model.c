@@ -293,6 +293,7 @@ void asp_result_free(struct asp_result *r)
 		free(r->tasks[i].tids);
 		asp_durations_free(&r->tasks[i].poll_ns);
 		asp_durations_free(&r->tasks[i].own_ns);
+		asp_durations_free(&r->tasks[i].sched_ns);
 	}
 	free(r->tasks);
 	for (size_t i = 0; i < r->nfutures; i++) {
@@ -301,6 +302,7 @@ void asp_result_free(struct asp_result *r)
 		free(r->futures[i].task_ids);
 		asp_durations_free(&r->futures[i].poll_ns);
 		asp_durations_free(&r->futures[i].own_ns);
+		asp_durations_free(&r->futures[i].sched_ns);
 		for (size_t k = 0; k < r->futures[i].ncallees; k++)
 			free(r->futures[i].callees[k].name);
 		free(r->futures[i].callees);

@@ -136,6 +136,15 @@ struct asp_task {
 	struct asp_durations poll_ns; /* wall time of each poll */
 	struct asp_durations own_ns;  /* own time (on CPU + blocked) of each poll */
 	struct asp_split split;       /* of all its polls */
+	/* scheduled time: from a wake of the task to the start of the poll
+	 * it caused (docs/scheduling-delay.md); empty when wakes were not
+	 * recorded with the task's pointer (asp_result.wakes_recorded) */
+	struct asp_durations sched_ns;
+	/* of their sum, the time the polling thread waited for a CPU (it was
+	 * preempted, or parked and not yet running again): the machine's */
+	uint64_t sched_cpu_ns;
+	/* waits at least rules' scheduling.long_delay without that time */
+	uint64_t long_delays;
 };
 
 /* a future polled directly inside another's polls (awaited, or polled by
@@ -163,6 +172,9 @@ struct asp_future {
 	struct asp_callee *callees; /* by name */
 	size_t ncallees;
 	bool is_root;     /* some task's root future */
+	/* roots: the scheduled times of its tasks, and the long ones */
+	struct asp_durations sched_ns;
+	uint64_t sched_cpu_ns, long_delays;
 	/* the argument of its poll taken as self for instances: 0 none
 	 * recorded, 1 or 2 (2: a large Poll<T> returned through a hidden
 	 * first argument); the evidence for arg1 and for arg2 when its first
@@ -259,6 +271,11 @@ struct asp_result {
 	bool args_recorded; /* task poll self pointers were recorded */
 	bool from_summary;  /* made again from its summary.json (analysis/ingest/
 			       summary.h): no recording, no trace.json */
+	/* wakes of tasks recorded with the task's pointer (the runtime
+	 * profiles' `wake` lists): scheduled times are measured */
+	bool wakes_recorded;
+	uint64_t wakes;          /* wake calls with a pointer */
+	uint64_t sched_long_ns;  /* the rules' scheduling.long_delay */
 	/* how the program ended, from info: "exit status N", "killed by signal
 	 * N (Name)", "not recorded to its end (uftrace stopped first)"; NULL
 	 * when info does not say */
@@ -311,6 +328,12 @@ struct asp_span {
 	const char *culprit;        /* for blocking polls, or NULL */
 	struct asp_split split;
 	enum asp_doing doing;       /* for blocking polls */
+	/* task polls caused by a recorded wake: when it came (relative) and
+	 * on which thread; the wait (woken_ns .. start_ns) is the poll's
+	 * scheduled time */
+	bool woken;
+	uint64_t woken_ns;
+	int waker_tid;
 };
 
 /* A time the thread was switched out inside a poll (start_ns..end_ns,

@@ -50,6 +50,8 @@ static void record_profile_free(struct asp_record_profile *rp)
 	patterns_free(&rp->crates);
 	patterns_free(&rp->task_poll_v0);
 	patterns_free(&rp->task_poll_legacy);
+	patterns_free(&rp->wake_v0);
+	patterns_free(&rp->wake_legacy);
 	patterns_free(&rp->notrace_v0);
 	patterns_free(&rp->notrace_legacy);
 	patterns_free(&rp->yields_to);
@@ -226,6 +228,7 @@ void asp_rules_free(struct asp_rules *r)
 		patterns_free(&p->block_on);
 		patterns_free(&p->not_task);
 		patterns_free(&p->task_done);
+		patterns_free(&p->wake);
 		patterns_free(&p->combinator);
 		patterns_free(&p->plumbing);
 		record_profile_free(&p->record);
@@ -629,12 +632,15 @@ static const struct {
 	{ "block_on", offsetof(struct asp_profile, block_on), false, LIST_GLOBS },
 	{ "not_task", offsetof(struct asp_profile, not_task), false, LIST_GLOBS },
 	{ "task_done", offsetof(struct asp_profile, task_done), false, LIST_GLOBS },
+	{ "wake", offsetof(struct asp_profile, wake), false, LIST_GLOBS },
 	{ "combinator", offsetof(struct asp_profile, combinator), false, LIST_GLOBS },
 	{ "plumbing", offsetof(struct asp_profile, plumbing), false, LIST_GLOBS },
 	{ "crates", offsetof(struct asp_profile, record.crates), true, LIST_NAMES },
 	{ "task_poll_v0", offsetof(struct asp_profile, record.task_poll_v0), true, LIST_REGEXES },
 	{ "task_poll_legacy", offsetof(struct asp_profile, record.task_poll_legacy), true,
 	  LIST_REGEXES },
+	{ "wake_v0", offsetof(struct asp_profile, record.wake_v0), true, LIST_REGEXES },
+	{ "wake_legacy", offsetof(struct asp_profile, record.wake_legacy), true, LIST_REGEXES },
 	{ "notrace_v0", offsetof(struct asp_profile, record.notrace_v0), true, LIST_REGEXES },
 	{ "notrace_legacy", offsetof(struct asp_profile, record.notrace_legacy), true,
 	  LIST_REGEXES },
@@ -694,6 +700,8 @@ static const struct key_spec profile_record_keys[] = {
 	{ "crates", key_profile_list },
 	{ "task_poll_v0", key_profile_list },
 	{ "task_poll_legacy", key_profile_list },
+	{ "wake_v0", key_profile_list },
+	{ "wake_legacy", key_profile_list },
 	{ "notrace_v0", key_profile_list },
 	{ "notrace_legacy", key_profile_list },
 	{ "yields_to", key_profile_list },
@@ -713,6 +721,7 @@ static const struct key_spec profile_keys[] = {
 	{ "block_on", key_profile_list },
 	{ "not_task", key_profile_list },
 	{ "task_done", key_profile_list },
+	{ "wake", key_profile_list },
 	{ "combinator", key_profile_list },
 	{ "plumbing", key_profile_list },
 	{ "record", key_profile_record },
@@ -848,6 +857,24 @@ static int key_slow_poll(struct ld *L, const char *key, yaml_node_t *v, const ch
 {
 	(void)key;
 	return ld_duration(L, v, path, &((struct asp_rules *)obj)->slow_poll_ns);
+}
+
+static int key_sched_value(struct ld *L, const char *key, yaml_node_t *v, const char *path,
+			   void *obj)
+{
+	(void)key;
+	return ld_duration(L, v, path, &((struct asp_rules *)obj)->sched_long_ns);
+}
+
+static const struct key_spec sched_keys[] = {
+	{ "long_delay", key_sched_value },
+};
+
+static int key_scheduling(struct ld *L, const char *key, yaml_node_t *v, const char *path,
+			  void *obj)
+{
+	(void)key;
+	return ld_map(L, v, path, sched_keys, ASP_ARRAY_SIZE(sched_keys), obj);
 }
 
 static int key_self_wake_value(struct ld *L, const char *key, yaml_node_t *v, const char *path,
@@ -1220,6 +1247,7 @@ static const struct key_spec rules_keys[] = {
 	{ "runtime", key_runtime },
 	{ "blocking", key_blocking },
 	{ "slow_poll", key_slow_poll },
+	{ "scheduling", key_scheduling },
 	{ "lints", key_lints },
 	{ "rules", key_rules },
 	{ "overrides", key_overrides },
@@ -1384,6 +1412,7 @@ struct asp_rules *asp_rules_default(void)
 		r->rule_on[i] = true;
 	r->self_wake_min_polls = 50;
 	r->self_wake_max_gap_ns = 200000ULL;
+	r->sched_long_ns = 1000000ULL;
 	r->compare.metric = ASP_METRIC_P50;
 	r->compare.min_change = 0.15;
 	r->compare.min_abs_ns = 10000ULL;

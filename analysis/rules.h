@@ -34,6 +34,9 @@ struct asp_record_profile {
 	struct asp_patterns crates;           /* crates whose symbols reveal the runtime */
 	struct asp_patterns task_poll_v0;     /* its task poll: -A REGEX@arg1 */
 	struct asp_patterns task_poll_legacy;
+	struct asp_patterns wake_v0;          /* its wakes of a task: -A REGEX@arg1, the
+						 pointer the task poll receives */
+	struct asp_patterns wake_legacy;
 	struct asp_patterns notrace_v0;       /* -N: its helpers that never poll; "@PATH" is
 						 a v0 path anchored on the function's own */
 	struct asp_patterns notrace_legacy;
@@ -49,6 +52,8 @@ struct asp_profile {
 	struct asp_patterns not_task;   /* task-poll matches that are not async tasks
 					   (spawn_blocking, the worker loop) */
 	struct asp_patterns task_done;  /* called inside a task poll when the task completes */
+	struct asp_patterns wake;       /* wakes a task: its arg1 is the task's pointer, the
+					   task poll's arg1 (docs/scheduling-delay.md) */
 	struct asp_patterns combinator; /* future polls that are combinators */
 	struct asp_patterns plumbing;   /* runtime internals: never user futures */
 	struct asp_record_profile record; /* for `record` (empty: not recordable) */
@@ -110,6 +115,8 @@ struct asp_rules {
 					runs (default: every rule) */
 	uint64_t self_wake_min_polls; /* default 50 */
 	uint64_t self_wake_max_gap_ns; /* default 200 us */
+	uint64_t sched_long_ns;     /* scheduling.long_delay: a task's scheduled
+				       time counted as long, default 1 ms */
 	struct asp_override *overrides;
 	size_t noverrides;
 	struct asp_compare_rules compare;

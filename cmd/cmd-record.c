@@ -104,10 +104,16 @@ static void add_runtimes(struct strv *cmd, const struct asp_rules *rules, const 
 		}
 		if (!v0 && !lg)
 			continue;
-		if (v0)
+		/* the task polls, then the wakes of a task: both -A REGEX@arg1,
+		 * the same task pointer (docs/scheduling-delay.md) */
+		if (v0) {
 			add_task_polls(cmd, &pr->record.task_poll_v0);
-		if (lg)
+			add_task_polls(cmd, &pr->record.wake_v0);
+		}
+		if (lg) {
 			add_task_polls(cmd, &pr->record.task_poll_legacy);
+			add_task_polls(cmd, &pr->record.wake_legacy);
+		}
 		asp_buf_printf(rtnames, "%s%s", rtnames->len ? "+" : "", pr->name);
 	}
 }

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -140,6 +141,27 @@ static int open_tmp(struct asp_outfile *h, const char *path, char **err)
 	return 0;
 }
 
+static void write_all(struct asp_outfile *h, const uint8_t *p, size_t n);
+
+/* the stream's write: all of it, or -1 with the first error kept in h->err */
+static ssize_t stream_write(void *cookie, const char *p, size_t n)
+{
+	struct asp_outfile *h = cookie;
+	write_all(h, (const uint8_t *)p, n);
+	if (h->err) {
+		errno = h->err;
+		return -1;
+	}
+	return (ssize_t)n;
+}
+
+/* the stream's close: the descriptor is closed by the commit or the abort */
+static int stream_close(void *cookie)
+{
+	(void)cookie;
+	return 0;
+}
+
 struct asp_outfile *asp_outfile_open(const char *path, FILE **fp, char **err)
 {
 	struct asp_outfile *h = xcalloc(1, sizeof(*h));
@@ -147,7 +169,10 @@ struct asp_outfile *asp_outfile_open(const char *path, FILE **fp, char **err)
 		outfile_free(h);
 		return NULL;
 	}
-	if (!(h->fp = fdopen(h->fd, "w"))) {
+	/* the stream writes through write_all, so the first write error (the
+	 * disk full: ENOSPC) is kept for the commit to name */
+	cookie_io_functions_t io = { .write = stream_write, .close = stream_close };
+	if (!(h->fp = fopencookie(h, "w", io))) {
 		asp_fail(err, "%s: %s", path, strerror(errno));
 		close(h->fd);
 		unlink(h->tmp);
@@ -262,12 +287,13 @@ int asp_outfile_commit(struct asp_outfile *h, char **err)
 			e = errno;
 		}
 	} else {
-		if (fflush(h->fp) != 0 || ferror(h->fp)) {
-			/* an earlier failed write leaves the error flag but maybe not errno */
+		if (fflush(h->fp) != 0 || ferror(h->fp) || h->err) {
+			/* the first failed write's error, kept by stream_write */
 			what = "write error";
-			e = errno ? errno : EIO;
+			e = h->err ? h->err : errno ? errno : EIO;
 		}
-		if (fclose(h->fp) != 0 && !what) {
+		fclose(h->fp);
+		if (close(h->fd) != 0 && !what) {
 			what = "close";
 			e = errno;
 		}
@@ -294,7 +320,7 @@ void asp_outfile_abort(struct asp_outfile *h)
 		return;
 	if (h->fp)
 		fclose(h->fp);
-	else if (h->fd >= 0)
+	if (h->fd >= 0)
 		close(h->fd);
 	unlink(h->tmp);
 	outfile_free(h);

@@ -103,6 +103,8 @@ static json_object *run_json(const struct asp_result *r)
 	for (size_t i = 0; i < r->nnotes; i++)
 		json_object_array_add(notes, asp_json_string(r->notes[i]));
 	json_object_object_add(o, "notes", notes);
+	json_object_object_add(o, "wakes_recorded", json_object_new_boolean(r->wakes_recorded));
+	add_u64(o, "wakes", r->wakes);
 	return o;
 }
 
@@ -226,6 +228,13 @@ static void jw_task(struct asp_jw *w, const struct asp_task *t)
 	jw_key_u64(w, "oncpu_ns", t->split.oncpu_ns);
 	jw_key_u64(w, "blocked_ns", t->split.blocked_ns);
 	jw_key_u64(w, "preempted_ns", t->split.preempted_ns);
+	jw_key_u64(w, "sched_waits", t->sched_ns.n);
+	asp_jw_key(w, "sched_ns");
+	jw_quantiles(w, &t->sched_ns);
+	jw_key_u64(w, "sched_cpu_ns", t->sched_cpu_ns);
+	jw_key_u64(w, "long_delays", t->long_delays);
+	asp_jw_key(w, "sched_hist");
+	jw_hist(w, &t->sched_ns);
 	asp_jw_key(w, "poll_hist");
 	jw_hist(w, &t->poll_ns);
 	asp_jw_key(w, "own_hist");
@@ -289,6 +298,11 @@ static json_object *future_json(const struct asp_future *f)
 		json_object_array_add(callees, c);
 	}
 	json_object_object_add(o, "callees", callees);
+	add_u64(o, "sched_waits", f->sched_ns.n);
+	json_object_object_add(o, "sched_ns", quantiles(&f->sched_ns));
+	add_u64(o, "sched_cpu_ns", f->sched_cpu_ns);
+	add_u64(o, "long_delays", f->long_delays);
+	json_object_object_add(o, "sched_hist", hist_json(&f->sched_ns));
 	json_object_object_add(o, "poll_hist", hist_json(&f->poll_ns));
 	json_object_object_add(o, "own_hist", hist_json(&f->own_ns));
 	return o;
@@ -348,6 +362,7 @@ static json_object *rules_json(const struct asp_rules *rules)
 	add_u64(o, "warning_ns", rules->warning_ns);
 	add_u64(o, "error_ns", rules->error_ns);
 	add_u64(o, "slow_poll_ns", rules->slow_poll_ns);
+	add_u64(o, "long_delay_ns", rules->sched_long_ns);
 	return o;
 }
 

@@ -158,6 +158,25 @@ static const char *own_col(bool on, const char *value, char *buf)
 	return buf;
 }
 
+/* the scheduled-time column (wakes recorded): " P50/P99" of a task's waits
+ * from wake to poll right-aligned in 21, "-" without one (in buf, of 96
+ * bytes) */
+static const char *sched_col(bool on, const struct asp_durations *d, char *buf)
+{
+	char p50[32], p99[32], both[72];
+	if (!on)
+		return "";
+	if (!d || !d->n) {
+		snprintf(buf, 96, " %21s", d ? "-" : "SCHED P50/P99");
+		return buf;
+	}
+	snprintf(both, sizeof(both), "%s/%s",
+		 asp_format_duration(asp_durations_quantile(d, 0.50), p50, sizeof(p50)),
+		 asp_format_duration(asp_durations_quantile(d, 0.99), p99, sizeof(p99)));
+	snprintf(buf, 96, " %21s", both);
+	return buf;
+}
+
 static size_t limit(size_t n, size_t top)
 {
 	return top && top < n ? top : n;
@@ -204,18 +223,21 @@ static void print_tasks(FILE *out, const struct asp_result *r, size_t top)
 	 * time, and the blocked and preempted parts of it */
 	bool own = r->has_sched;
 	char b1[32], b2[32], b3[32], b4[32], b5[32], c1[32], c2[32], c3[32];
-	char nb[NAME_WIDTH + 8];
-	fprintf(out, "\nTasks (%zu)\n  %6s %8s %11s%s%s%s %11s  %s\n", r->ntasks, "TASK", "POLLS",
+	char nb[NAME_WIDTH + 8], sc[96];
+	/* with wakes recorded: the scheduled time (wake to poll) */
+	bool sched = r->wakes_recorded;
+	fprintf(out, "\nTasks (%zu)\n  %6s %8s %11s%s%s%s %11s%s  %s\n", r->ntasks, "TASK", "POLLS",
 		"BUSY", own_col(own, "OWN", c1), own_col(own, "BLOCKED", c2),
-		own_col(own, "PREEMPTED", c3), "IDLE", "ROOT");
+		own_col(own, "PREEMPTED", c3), "IDLE", sched_col(sched, NULL, sc), "ROOT");
 	for (size_t i = 0; i < n; i++) {
 		const struct asp_task *t = v[i];
-		fprintf(out, "  %6" PRIu32 " %8" PRIu64 " %11s%s%s%s %11s  %s%s\n", t->id, t->polls,
+		fprintf(out, "  %6" PRIu32 " %8" PRIu64 " %11s%s%s%s %11s%s  %s%s\n", t->id, t->polls,
 			dur(t->busy_ns, b1, sizeof(b1)),
 			own_col(own, dur(asp_split_own(&t->split), b3, sizeof(b3)), c1),
 			own_col(own, dur(t->split.blocked_ns, b4, sizeof(b4)), c2),
 			own_col(own, dur(t->split.preempted_ns, b5, sizeof(b5)), c3),
-			dur(t->idle_ns, b2, sizeof(b2)), t->is_main ? "main: " : "",
+			dur(t->idle_ns, b2, sizeof(b2)), sched_col(sched, &t->sched_ns, sc),
+			t->is_main ? "main: " : "",
 			short_name(t->root, nb, sizeof(nb)));
 	}
 	print_more(out, n, r->ntasks);

@@ -689,6 +689,10 @@ static void sheet_tasks(struct xw *x, const struct asp_batch *b)
 		{ "End (ms)", 16, false },    { "Slow polls", 10, false },
 		OWN_COLS,
 		{ "Threads", 24, false },     { "Root source", 30, false },
+		/* scheduled time: wake to poll (docs/scheduling-delay.md) */
+		{ "Scheduled waits", 15, false }, { "Sched p50 (µs)", 14, false },
+		{ "Sched p99 (µs)", 14, false },  { "Sched max (µs)", 14, false },
+		{ "Waiting for a CPU (ms)", 22, false }, { "Long delays", 11, false },
 	};
 	size_t n = 0;
 	for (size_t i = 0; i < b->nruns; i++)
@@ -716,6 +720,15 @@ static void sheet_tasks(struct xw *x, const struct asp_batch *b)
 			put_ids(x, ws, r, c, tids.data);
 			asp_buf_free(&tids);
 			put_str(x, ws, r, c + 1, t->root_srcline, NULL);
+			put_count(x, ws, r, c + 2, (double)t->sched_ns.n);
+			if (t->sched_ns.n) {
+				struct asp_quantiles q = asp_durations_quantiles(&t->sched_ns);
+				put_us(x, ws, r, c + 3, (double)q.p50);
+				put_us(x, ws, r, c + 4, (double)q.p99);
+				put_us(x, ws, r, c + 5, (double)q.max);
+			}
+			put_ms(x, ws, r, c + 6, (double)t->sched_cpu_ns);
+			put_count(x, ws, r, c + 7, (double)t->long_delays);
 		}
 	}
 }

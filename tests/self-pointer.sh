@@ -74,8 +74,8 @@ int main(void) { m(); return 0; }
 EOF
 	gcc -pg -O0 -o "$TMP/sp" "$TMP/sp.c"
 	status "$ASPROF" record -n --runtime tokio -o "$TMP/rec" -- "$TMP/sp"
-	check "record: the program's futures with @arg1,arg2,arg3, the task poll with @arg1" \
-		sh -c '[ "$1" -eq 0 ] && [ "$(grep -o "@arg[0-9a-z,]*" "$2" | sort | uniq -c | tr -s " ")" = " 1 @arg1
+	check "record: the program's futures with @arg1,arg2,arg3, the task poll and the wakes with @arg1" \
+		sh -c '[ "$1" -eq 0 ] && [ "$(grep -o "@arg[0-9a-z,]*" "$2" | sort | uniq -c | tr -s " ")" = " 2 @arg1
  3 @arg1,arg2,arg3" ]' - "$st" "$TMP/stdout"
 	# uftrace 0.13 reads its cmdline back through 4096 bytes (fgets): a
 	# long argument that leaves room for arg1 alone gets arg1 alone, and
@@ -88,7 +88,7 @@ print(8 + sum(len(x) + 1 + x.count("\\") + x.count("\"") for x in a))' "$TMP/std
 	long=$(head -c $((4095 - base - 1 + 15)) /dev/zero | tr '\0' x)
 	status "$ASPROF" record -n --runtime tokio -o "$TMP/rec" -- "$TMP/sp" "$long"
 	check "record: a long command line: arg1 only, and a line on stderr says why" \
-		sh -c '[ "$1" -eq 0 ] && ! grep -q "arg2" "$2" && [ "$(grep -o "@arg1" "$2" | wc -l)" -eq 4 ] &&
+		sh -c '[ "$1" -eq 0 ] && ! grep -q "arg2" "$2" && [ "$(grep -o "@arg1" "$2" | wc -l)" -eq 5 ] &&
 			grep -q "command line is long: recording only the first argument" "$3"' - "$st" "$TMP/stdout" "$TMP/stderr"
 	if command -v uftrace >/dev/null 2>&1; then
 		status "$ASPROF" record --runtime tokio -o "$TMP/rec" -- "$TMP/sp" "$long"

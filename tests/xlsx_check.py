@@ -280,6 +280,13 @@ def check_tasks(ws, s):
         close(row.get("Busy (ms)"), t.get("busy_ns"), 1e6, f"{what}: busy")
         close(row.get("First poll (ms)"), t.get("first_poll_ns"), 1e6, f"{what}: first poll")
         check_own(row, t, what)
+        # scheduled time (wake to poll): quantiles only for a task with waits
+        same(row.get("Scheduled waits"), t.get("sched_waits"), f"{what}: scheduled waits")
+        same(row.get("Long delays"), t.get("long_delays"), f"{what}: long delays")
+        q = t.get("sched_ns") or {}
+        for k in ("p50", "p99", "max"):
+            close(row.get(f"Sched {k} (µs)"), q.get(k), 1e3, f"{what}: sched {k}")
+        close(row.get("Waiting for a CPU (ms)"), t.get("sched_cpu_ns"), 1e6, f"{what}: CPU wait")
 
 
 def check_findings(ws, s):

@@ -376,6 +376,8 @@ static bool get_run(struct rd *rd, json_object *o, const char *where, struct asp
 		  get_u64(rd, run, w, "task_polls_preempted", &r->task_polls_preempted) &&
 		  member(rd, run, w, "task_split", json_type_object, false, &split) &&
 		  get_split(rd, split, w, &r->task_split) &&
+		  get_bool(rd, run, w, "wakes_recorded", &r->wakes_recorded) &&
+		  get_u64(rd, run, w, "wakes", &r->wakes) &&
 		  get_array(rd, run, w, "notes", &notes, &r->nnotes);
 	r->threads = (size_t)threads;
 	r->measure_wall = measure == 1;
@@ -399,6 +401,15 @@ static bool get_run(struct rd *rd, json_object *o, const char *where, struct asp
 	}
 	free(w);
 	return ok;
+}
+
+/* a task's or future's scheduled time: its waits (sched_hist), the time
+ * in them its poller waited for a CPU, the long ones */
+static bool get_sched(struct rd *rd, json_object *o, const char *w, struct asp_durations *d,
+		      uint64_t *cpu_ns, uint64_t *long_delays)
+{
+	return get_hist(rd, o, w, "sched_hist", d) && get_u64(rd, o, w, "sched_cpu_ns", cpu_ns) &&
+	       get_u64(rd, o, w, "long_delays", long_delays);
 }
 
 static bool get_task(struct rd *rd, json_object *o, const char *w, struct asp_task *t)
@@ -435,7 +446,8 @@ static bool get_task(struct rd *rd, json_object *o, const char *w, struct asp_ta
 		t->ntids = 0;
 	}
 	return ok && get_hist(rd, o, w, "poll_hist", &t->poll_ns) &&
-	       get_hist(rd, o, w, "own_hist", &t->own_ns);
+	       get_hist(rd, o, w, "own_hist", &t->own_ns) && get_sched(rd, o, w, &t->sched_ns,
+								     &t->sched_cpu_ns, &t->long_delays);
 }
 
 /* which argument was taken for the future's self, and the votes for each
@@ -497,7 +509,8 @@ static bool get_future(struct rd *rd, json_object *o, const char *w, struct asp_
 		free(iw);
 	}
 	return ok && get_hist(rd, o, w, "poll_hist", &f->poll_ns) &&
-	       get_hist(rd, o, w, "own_hist", &f->own_ns);
+	       get_hist(rd, o, w, "own_hist", &f->own_ns) && get_sched(rd, o, w, &f->sched_ns,
+								     &f->sched_cpu_ns, &f->long_delays);
 }
 
 static bool get_finding(struct rd *rd, json_object *o, const char *w, struct asp_finding *f)

@@ -104,7 +104,7 @@ export PATH="$HOME/.cargo/bin:/root/.cargo/bin:$PATH"
 
 MCOUNT_DIR=$HERE/target/mcount/debug
 # the programs also built plain (legacy symbols, dynamic patching)
-PLAIN_PKGS="-p tokio_mt -p loaded -p smol_mt -p nested -p unblock -p selfptr -p crash -p srcline"
+PLAIN_PKGS="-p tokio_mt -p loaded -p smol_mt -p nested -p unblock -p selfptr -p crash -p srcline -p sched_delay"
 PLAIN_DIR=$HERE/target/plain/debug
 
 log() { printf '== %s\n' "$*" >&2; }
@@ -480,6 +480,21 @@ record_narrow() {
     check_fixture "$dir"
 }
 
+# record_truth NAME PROG: `asprof-batch record` as the README says, the
+# program writing what it measured itself (its tasks' waits from wake to
+# resumption) to tests/fixtures/NAME.truth (SCHED_DELAY_TRUTH), the ground
+# truth of tests/sched-delay.sh
+record_truth() {
+    local name=$1 prog=$2 dir=$FIX/$1 asprof=$ROOT/asprof-batch
+    [[ -x $asprof ]] || die "build asprof-batch first (./configure && make)"
+    rm -rf "$dir"
+    log "recording $name with asprof-batch record (truth in $name.truth)"
+    SCHED_DELAY_TRUTH=$FIX/$name.truth "$asprof" record -o "$dir" -- "$prog" >/dev/null 2>&1 \
+        || die "$name: asprof-batch record failed"
+    [[ -s $FIX/$name.truth ]] || die "$name: the program wrote no truth"
+    check_fixture "$dir"
+}
+
 want() {   # is fixture $1 selected on the command line?
     ((${#SELECTED[@]} == 0)) && return 0
     local s; for s in "${SELECTED[@]}"; do [[ $s == "$1" ]] && return 0; done; return 1
@@ -589,6 +604,12 @@ main() {
     # One executor, two threads running it (tests/rust/smol_mt).
     want smol_mt       && record_smol_mt smol_mt       "$MCOUNT_DIR/smol_mt"
     want smol_mt_plain && record_smol_mt smol_mt_plain "$PLAIN_DIR/smol_mt"
+
+    # Wakes from another thread while a poll blocks a current-thread
+    # runtime, and while nothing blocks (tests/rust/sched_delay): the
+    # tasks' scheduled times against what the program measured
+    want sched_delay_mcount && record_truth sched_delay_mcount "$MCOUNT_DIR/sched_delay"
+    want sched_delay_plain  && record_truth sched_delay_plain  "$PLAIN_DIR/sched_delay"
 
     # Same binary at different times and under load, and kv_get slowed
     # (tests/rust/nightly, tests/compare-noise.sh).

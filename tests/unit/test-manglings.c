@@ -73,6 +73,7 @@ static const struct list lists[] = {
 	{ "block_on", offsetof(struct asp_profile, block_on) },
 	{ "not_task", offsetof(struct asp_profile, not_task) },
 	{ "task_done", offsetof(struct asp_profile, task_done) },
+	{ "wake", offsetof(struct asp_profile, wake) },
 	{ "combinator", offsetof(struct asp_profile, combinator) },
 	{ "detect", offsetof(struct asp_profile, detect) },
 	{ "plumbing", offsetof(struct asp_profile, plumbing) },

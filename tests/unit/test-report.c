@@ -1016,11 +1016,15 @@ TEST(outfile_write_error)
 	char *path = asp_path_join(dir, "report.txt"), *err = NULL;
 	tap_write(dir, "report.txt", "old\n", 4);
 	FILE *fp = NULL;
+	/* the temporary file gets the lowest free descriptor (the stream is
+	 * not a plain file stream: no fileno) */
+	int tmpfd = open("/dev/null", O_RDONLY);
+	close(tmpfd);
 	struct asp_outfile *h = asp_outfile_open(path, &fp, &err);
 	CHECK(h != NULL);
 	int full = open("/dev/full", O_WRONLY);
 	CHECK(full >= 0);
-	CHECK(dup2(full, fileno(fp)) == fileno(fp));
+	CHECK(dup2(full, tmpfd) == tmpfd);
 	close(full);
 	for (int i = 0; i < 1000; i++)
 		fputs("a line of a report that will not fit on the disk\n", fp);

@@ -176,6 +176,7 @@ static void check_same_rules(const struct asp_rules *a, const struct asp_rules *
 	CHECK(a->rule_on[ASP_RULE_SELF_WAKE] == b->rule_on[ASP_RULE_SELF_WAKE]);
 	CHECK_U64(a->self_wake_min_polls, b->self_wake_min_polls);
 	CHECK_U64(a->self_wake_max_gap_ns, b->self_wake_max_gap_ns);
+	CHECK_U64(a->sched_long_ns, b->sched_long_ns);
 	CHECK_U64(a->noverrides, b->noverrides);
 	CHECK_U64(a->compare.metric, b->compare.metric);
 	CHECK(a->compare.min_change == b->compare.min_change);
@@ -194,6 +195,7 @@ static void check_same_rules(const struct asp_rules *a, const struct asp_rules *
 		CHECK(same_patterns(&p->block_on, &q->block_on));
 		CHECK(same_patterns(&p->not_task, &q->not_task));
 		CHECK(same_patterns(&p->task_done, &q->task_done));
+		CHECK(same_patterns(&p->wake, &q->wake));
 		CHECK(same_patterns(&p->combinator, &q->combinator));
 		CHECK(same_patterns(&p->plumbing, &q->plumbing));
 	}
@@ -211,6 +213,7 @@ TEST(defaults)
 	CHECK(r->rule_on[ASP_RULE_BLOCKING_POLL] && r->rule_on[ASP_RULE_NEVER_YIELDED] && r->rule_on[ASP_RULE_SELF_WAKE]);
 	CHECK_U64(r->self_wake_min_polls, 50);
 	CHECK_U64(r->self_wake_max_gap_ns, 200000);
+	CHECK_U64(r->sched_long_ns, 1000000);
 	CHECK_U64(r->noverrides, 0);
 	CHECK_U64(r->compare.metric, ASP_METRIC_P50);
 	CHECK(r->compare.min_change > 0.1499999 && r->compare.min_change < 0.1500001);
@@ -431,7 +434,7 @@ TEST(globs)
 		  "F:3:23: runtimes.record.crates: bad name 'a::b' (letters, digits, '_' and '-')");
 	CHECK_ERR("runtimes:\n  - name: x\n    record: {tasks: []}\n",
 		  "F:3:14: unknown key 'runtimes.record.tasks' (expected crates, task_poll_v0, "
-		  "task_poll_legacy, notrace_v0, notrace_legacy, yields_to)");
+		  "task_poll_legacy, wake_v0, wake_legacy, notrace_v0, notrace_legacy, yields_to)");
 	struct asp_rules *rr = load_ok("runtimes:\n  - name: tokio\n    record: {task_poll_v0: ['^x$']}\n");
 	const struct asp_profile *tk = rr ? asp_rules_profile(rr, "tokio") : NULL;
 	CHECK(tk && tk->record.task_poll_v0.n == 1 && !strcmp(tk->record.task_poll_v0.v[0], "^x$") &&
@@ -624,7 +627,7 @@ TEST(runtimes_replace_and_extend)
 		       "runtimes:\n  - name: zzz\n    detect: ['z::*']\n  - name: tokio\n    plumbin: []\n");
 	CHECK(asp_rules_load_runtimes(d, rt, &err) < 0);
 	char *want = xasprintf("%s:5:5: unknown key 'runtimes.plumbin' (expected name, detect, "
-			       "task_poll, block_on, not_task, task_done, combinator, plumbing, record)", rt);
+			       "task_poll, block_on, not_task, task_done, wake, combinator, plumbing, record)", rt);
 	CHECK_STR(err, want);
 	CHECK_U64(d->nprofiles, 3);
 	free(want);
@@ -647,7 +650,7 @@ TEST(runtimes_replace_and_extend)
 TEST(errors_keys_and_types)
 {
 	CHECK_ERR("blockin:\n  warning: 1ms\n",
-		  "F:1:1: unknown key 'blockin' (expected runtime, blocking, slow_poll, lints, "
+		  "F:1:1: unknown key 'blockin' (expected runtime, blocking, slow_poll, scheduling, lints, "
 		  "rules, overrides, compare, fail_on, outputs, runtimes)");
 	CHECK_ERR("blocking:\n  warning: 1ms\n  eror: 2ms\n",
 		  "F:3:3: unknown key 'blocking.eror' (expected warning, error, measure)");

@@ -1,0 +1,95 @@
+#!/bin/sh
+# sched-delay.sh - each task's scheduled time, from a wake to the start of
+# the poll it caused (docs/scheduling-delay.md), on tests/rust/sched_delay
+# recorded with `asprof-batch record` in both builds (sched_delay_mcount,
+# sched_delay_plain): on a current-thread tokio runtime, `blocker` holds the
+# thread 30 ms while a std::thread wakes `waiter_b` and `waiter_c` 5 ms into
+# it; three control rounds wake `calm_b` and `calm_c` while nothing blocks.
+# The program measured each wait itself (the instant the other thread took
+# before its send, to the instant the body resumed) and wrote it to
+# tests/fixtures/<fixture>.truth. Recordings without wake arguments (every
+# older fixture) say so in one note and nothing else.
+. "${TESTS_SRCDIR:-$(dirname "$0")}/setup.sh"
+PY=${PYTHON:-python3}
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+
+status() { set +e; "$@" >"$TMP/stdout" 2>"$TMP/stderr"; st=$?; set -e; }
+# json EXPR: EXPR over the summary $sum (`d`), the truth file $truth as
+# `truth` (name -> list of waits in ns), the tasks of a root (`tasks(n)`)
+# and the future of a name (`fut(n)`)
+json() { "$PY" -c "import json,sys
+d=json.load(open(sys.argv[1]))
+truth={}
+if sys.argv[2]:
+    for line in open(sys.argv[2]):
+        n,ns=line.split(); truth.setdefault(n,[]).append(int(ns))
+c=sys.argv[3]
+tasks=lambda n: [t for t in d['tasks'] if t['root']=='sched_delay::%s::%s' % (n, c)]
+fut=lambda n: [f for f in d['futures'] if f['name']=='sched_delay::%s::%s' % (n, c)][0]
+sys.exit(0 if ($1) else 1)" "$sum" "${truth:-}" "$c"; }
+NOTE='no wake of a task (the runtime profiles'
+
+for fx in sched_delay_mcount sched_delay_plain; do
+	case $fx in *plain) c='{{closure}}' ;; *) c='{closure#0}' ;; esac
+	truth=$FIXTURES/$fx.truth
+	check "$fx: the program's own measurements are there" [ -s "$truth" ]
+	check "$fx: recorded by 'record' with the wakes' task pointers" \
+		grep -q 'cmdline:.*waker.*wake_by_.*@arg1' "$FIXTURES/$fx/info"
+	status "$ASPROF" -t 20 -o "$TMP/out-$fx" "$FIXTURES/$fx"
+	sum=$TMP/out-$fx/runs/$fx/summary.json
+	check "$fx: analysed, exit 0 (the 30 ms poll is a warning)" [ "$st" -eq 0 ]
+	check "$fx: wakes recorded, no note saying otherwise" \
+		json "d['run']['wakes_recorded'] and d['run']['wakes'] >= 8 and
+		      not [n for n in d['run']['notes'] if n.startswith('$NOTE')]"
+	# B and C: woken 5 ms into the blocking poll, polled after it
+	for w in waiter_b waiter_c; do
+		check "$fx: $w: one scheduled wait, within 3 % of the program's own ($(grep "^$w " "$truth" | cut -d' ' -f2) ns)" \
+			json "len(tasks('$w')) == 1 and tasks('$w')[0]['sched_waits'] == 1 and
+			      abs(tasks('$w')[0]['sched_ns']['max'] - truth['$w'][0]) <= 0.03 * truth['$w'][0]"
+		check "$fx: $w: a long delay, not the machine's (its poller was blocked, on CPU)" \
+			json "tasks('$w')[0]['long_delays'] == 1 and
+			      tasks('$w')[0]['sched_cpu_ns'] < 0.1 * tasks('$w')[0]['sched_ns']['max']"
+		check "$fx: $w: its future has the same" \
+			json "fut('$w')['sched_waits'] == 1 and fut('$w')['long_delays'] == 1 and
+			      fut('$w')['sched_ns']['max'] == tasks('$w')[0]['sched_ns']['max']"
+	done
+	check "$fx: blocker and quiet are never woken (their one poll follows the spawn)" \
+		json "all(t['sched_waits'] == 0 for n in ('blocker', 'quiet') for t in tasks(n))"
+	# the control rounds: three of each, woken while nothing blocks
+	for w in calm_b calm_c; do
+		check "$fx: $w: 3 tasks, one wait each, no long delay" \
+			json "len(tasks('$w')) == 3 and all(t['sched_waits'] == 1 and t['long_delays'] == 0
+			      for t in tasks('$w')) and fut('$w')['sched_waits'] == 3 and fut('$w')['long_delays'] == 0"
+		check "$fx: $w: each wait shorter than the blocked waiters' by 10x" \
+			json "fut('$w')['sched_ns']['max'] * 10 < min(truth['waiter_b'] + truth['waiter_c'])"
+	done
+	check "$fx: stdout: the tasks table's SCHED P50/P99 column, waiter_b's wait in it" \
+		"$PY" -c "import sys,re
+t=open(sys.argv[1]).read()
+sys.exit(0 if 'SCHED P50/P99' in t and re.search(r' [0-9.]+ ms/[0-9.]+ ms  sched_delay::waiter_b::', t) else 1)" \
+		"$TMP/stdout"
+	# scheduling.long_delay from the rules file
+	printf 'scheduling:\n  long_delay: 1s\n' >"$TMP/rules.yaml"
+	status "$ASPROF" -q -c "$TMP/rules.yaml" -o "$TMP/out1s-$fx" "$FIXTURES/$fx"
+	sum=$TMP/out1s-$fx/runs/$fx/summary.json
+	check "$fx: scheduling.long_delay: 1s: no long delay, the same waits" \
+		json "d['rules']['long_delay_ns'] == 10**9 and
+		      all(t['long_delays'] == 0 for t in d['tasks']) and fut('waiter_b')['sched_waits'] == 1"
+done
+
+# Recordings without wake arguments: one note, no scheduled time, no
+# column; the rest as before (tests/analysis.sh and the others)
+for fx in tokio_ct tokio_mt_args smol_mt_plain async_std; do
+	status "$ASPROF" -o "$TMP/out-$fx" "$FIXTURES/$fx"
+	sum=$TMP/out-$fx/runs/$fx/summary.json
+	truth=
+	c=
+	check "$fx: one note: no wake recorded with its task" \
+		json "len([n for n in d['run']['notes'] if n.startswith('$NOTE')]) == 1 and
+		      not d['run']['wakes_recorded'] and d['run']['wakes'] == 0"
+	check "$fx: no task or future has a scheduled time" \
+		json "all(x['sched_waits'] == 0 and x['long_delays'] == 0 and x['sched_ns']['max'] == 0
+		          for x in d['tasks'] + d['futures'])"
+	check "$fx: stdout: no SCHED column" sh -c '! grep -q "SCHED P50/P99" "$1"' - "$TMP/stdout"
+done
+tap_done
