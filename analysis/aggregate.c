@@ -209,12 +209,6 @@ static int future_cmp(const void *x, const void *y)
 	return strcmp(a->name, b->name);
 }
 
-static void add_note(struct asp_result *r, char *note)
-{
-	r->notes = xreallocarray(r->notes, r->nnotes + 1, sizeof(*r->notes));
-	r->notes[r->nnotes++] = note;
-}
-
 /* How many times each future was created, where the recording shows it:
  * an async fn's constructor (`krate::f` for `krate::f::{closure#0}`) runs
  * once per instance, and `.await` calls `<F as IntoFuture>::into_future`
@@ -281,20 +275,20 @@ static uint64_t created(const struct asp_strtab *names, const uint64_t *counts, 
 static void sched_notes(const struct analyzer *a, struct asp_result *r, const struct asp_info *info)
 {
 	if (!a->sched) {
-		add_note(r, xstrdup("the recording has no context switches (perf-cpu*.dat: recorded with "
+		asp_result_add_note(r, xstrdup("the recording has no context switches (perf-cpu*.dat: recorded with "
 				    "--no-sched, or perf events were not allowed): polls are judged on wall "
 				    "time, which includes time the thread was preempted or blocked"));
 		return;
 	}
 	if (!a->preempt_known)
-		add_note(r, xasprintf("the kernel (%s) does not mark preempted context switches (Linux "
+		asp_result_add_note(r, xasprintf("the kernel (%s) does not mark preempted context switches (Linux "
 				      "4.17 and later do): all time off the CPU counts as blocked, none "
 				      "as preempted",
 				      info->kernel ? info->kernel : "its version not recorded"));
 	const struct asp_split *s = &a->task_split;
 	uint64_t wall = s->oncpu_ns + s->blocked_ns + s->preempted_ns;
 	if (a->rules->measure_wall)
-		add_note(r, xstrdup("blocking polls are judged on wall time (rules: blocking.measure: "
+		asp_result_add_note(r, xstrdup("blocking polls are judged on wall time (rules: blocking.measure: "
 				    "wall): time the thread was preempted counts"));
 	if (!wall || !s->preempted_ns || (s->preempted_ns * 20 < wall && !a->excused && !a->busy_polls && !a->behind_ns))
 		return;
@@ -326,7 +320,7 @@ static void sched_notes(const struct analyzer *a, struct asp_result *r, const st
 		asp_buf_printf(&b, "; %" PRIu64 " poll%s over the blocking threshold on wall time %s "
 				   "not reported: under it on own time",
 			       a->excused, a->excused == 1 ? "" : "s", a->excused == 1 ? "was" : "were");
-	add_note(r, b.data);
+	asp_result_add_note(r, b.data);
 }
 
 static char *dup_or_null(const char *s)
@@ -497,11 +491,11 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 	sched_notes(a, r, info);
 
 	if (a->ntasks && !a->args_recorded)
-		add_note(r, xstrdup("task poll arguments were not recorded: tasks with the same root "
+		asp_result_add_note(r, xstrdup("task poll arguments were not recorded: tasks with the same root "
 				    "future are counted as one task (record with 'asprof-batch record' "
 				    "to tell instances apart)"));
 	if (a->ntasks && !a->wake_args)
-		add_note(r, xstrdup("no wake of a task (the runtime profiles' wake lists) was recorded "
+		asp_result_add_note(r, xstrdup("no wake of a task (the runtime profiles' wake lists) was recorded "
 				    "with the task's pointer: scheduled times (wake to poll) are not "
 				    "measured (record with 'asprof-batch record'; "
 				    "docs/scheduling-delay.md)"));
@@ -510,7 +504,7 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 		if (a->other_polls[p] > a->other_polls[fits])
 			fits = p;
 	if (a->ntasks == 0 && a->forced >= 0 && a->rules->nprofiles && a->other_polls[fits]) {
-		add_note(r, xasprintf("the runtime looks wrong: no task poll of %s (forced) was found, "
+		asp_result_add_note(r, xasprintf("the runtime looks wrong: no task poll of %s (forced) was found, "
 				      "but %" PRIu64 " function%s of the recording %s task polls of "
 				      "the %s profile (--runtime %s, or auto); findings outside "
 				      "tasks are not reported",
@@ -527,7 +521,7 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 				asp_buf_printf(&rts, "%s%s",
 					       !rts.len ? "" : i + 1 == R->nprofiles ? " or " : ", ",
 					       R->profiles[i].name);
-		add_note(r, xasprintf("no task polls found: is this a %s program, and were its "
+		asp_result_add_note(r, xasprintf("no task polls found: is this a %s program, and were its "
 				      "poll functions recorded?%s",
 				      rts.len ? rts.data : "Rust async",
 				      a->forced >= 0 ? " (the runtime was forced: findings outside "
@@ -536,12 +530,12 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 		asp_buf_free(&rts);
 	}
 	if (a->lost_total == UINT64_MAX)
-		add_note(r, xasprintf("at least %" PRIu64 " records were lost while recording (the "
+		asp_result_add_note(r, xasprintf("at least %" PRIu64 " records were lost while recording (the "
 				      "LOST records' counts add up past 64 bits: damaged?); polls around "
 				      "them are cut short",
 				      a->lost_total));
 	else if (a->lost_total)
-		add_note(r, xasprintf("%" PRIu64 " records were lost while recording; polls around them "
+		asp_result_add_note(r, xasprintf("%" PRIu64 " records were lost while recording; polls around them "
 				      "are cut short",
 				      a->lost_total));
 	end_result(a, r, info);

@@ -248,12 +248,6 @@ static bool kill_signal(int sig)
 	       sig == SIGXCPU || sig == SIGXFSZ;
 }
 
-static void add_note(struct asp_result *r, char *note)
-{
-	r->notes = xreallocarray(r->notes, r->nnotes + 1, sizeof(*r->notes));
-	r->notes[r->nnotes++] = note;
-}
-
 static const char *name_of(const struct asp_symbol *s)
 {
 	return s ? asp_symbol_name(s) : NULL;
@@ -436,10 +430,10 @@ void end_result(struct analyzer *a, struct asp_result *r, const struct asp_info 
 				    u == 1 ? "its duration is a lower bound" : "their durations are lower bounds")
 			: NULL;
 	if (plain_exit)
-		add_note(r, xasprintf("the recording ended inside a poll; %s", still));
+		asp_result_add_note(r, xasprintf("the recording ended inside a poll; %s", still));
 	else if (still)
-		add_note(r, xasprintf("%s; %s", r->end_text, still));
+		asp_result_add_note(r, xasprintf("%s; %s", r->end_text, still));
 	else
-		add_note(r, xstrdup(r->end_text));
+		asp_result_add_note(r, xstrdup(r->end_text));
 	free(still);
 }

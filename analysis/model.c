@@ -401,3 +401,9 @@ void asp_result_group_findings(struct asp_result *r)
 	asp_strtab_free(&keys);
 	asp_qsort(r->groups, r->ngroups, sizeof(*r->groups), group_cmp);
 }
+
+void asp_result_add_note(struct asp_result *r, char *note)
+{
+	r->notes = xreallocarray(r->notes, r->nnotes + 1, sizeof(*r->notes));
+	r->notes[r->nnotes++] = note;
+}

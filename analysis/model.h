@@ -309,6 +309,8 @@ struct asp_result {
 	char **notes;     /* caveats, e.g. tasks counted per type */
 	size_t nnotes;
 };
+/* append a note (malloc'd, taken) to the run's notes */
+void asp_result_add_note(struct asp_result *r, char *note);
 void asp_result_free(struct asp_result *r);
 /* r->groups from r->findings (sorted already): called by the analysis */
 void asp_result_group_findings(struct asp_result *r);

@@ -408,6 +408,8 @@ void asp_buf_show(struct asp_buf *b, const char *s, unsigned flags)
 {
 	static const char hex[] = "0123456789abcdef";
 	asp_buf_append(b, "", 0);
+	if (!s)
+		return; /* nothing to show: a name a summary left null */
 	const char *run = s;
 	for (const char *p = s; *p;) {
 		size_t n = asp_utf8_seq(p);

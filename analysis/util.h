@@ -131,7 +131,8 @@ void asp_buf_free(struct asp_buf *b);
  * ASP_SHOW_CONTROLS so is every C0 control, DEL, C1 control (U+0080-U+009F)
  * and U+FFFE/U+FFFF (the terminal, XML, charts, Markdown), and with
  * ASP_SHOW_KEEP_LINES but newline and tab, which the writer handles
- * itself. A backslash stays one backslash. */
+ * itself. A backslash stays one backslash. NULL shows as nothing (a name a
+ * summary.json leaves null). */
 #define ASP_SHOW_CONTROLS 1u
 #define ASP_SHOW_KEEP_LINES 2u
 void asp_buf_show(struct asp_buf *b, const char *s, unsigned flags);

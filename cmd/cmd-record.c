@@ -163,8 +163,8 @@ static void quiet(void *ctx, const char *msg)
  * src/main.rs:34:9:"): "src/main.rs:34:9", shown inert (malloc'd) */
 static char *panic_place(const char *line)
 {
-	const char *at = strstr(line, "panicked at ");
-	char *p = xstrdup(at + 12);
+	const char *at = strstr(line, "panicked at");
+	char *p = xstrdup(at ? at + strlen("panicked at") + (at[11] == ' ') : line);
 	size_t n = strlen(p);
 	if (n && p[n - 1] == ':')
 		p[n - 1] = '\0';

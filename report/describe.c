@@ -269,3 +269,40 @@ bool asp_cmp_via_orphan(const struct asp_comparison *c, size_t row)
 	size_t callee = asp_cmp_row_named(c, r->via);
 	return callee == SIZE_MAX || callee == row || !asp_cmp_shown(c->rows[callee].verdict);
 }
+
+const char *asp_run_side(const struct asp_comparison *c, const char *run)
+{
+	for (size_t i = 0; c && i < c->nbase; i++)
+		if (!strcmp(c->base_runs[i], run))
+			return "base";
+	for (size_t i = 0; c && i < c->nnew; i++)
+		if (!strcmp(c->new_runs[i], run))
+			return "new";
+	return NULL;
+}
+
+bool asp_group_is_new(const struct asp_comparison *c, const struct asp_result *const *runs,
+		      size_t nruns, const char *run, const struct asp_finding_group *g)
+{
+	const struct asp_rule *rule = asp_rule_named(g->rule);
+	const char *side = asp_run_side(c, run);
+	if (!rule || !rule->per_poll || !side || strcmp(side, "new"))
+		return false;
+	for (size_t r = 0; r < nruns; r++) {
+		const char *s = asp_run_side(c, runs[r]->name);
+		for (size_t i = 0; s && !strcmp(s, "base") && i < runs[r]->ngroups; i++)
+			if (!strcmp(runs[r]->groups[i].rule, g->rule) &&
+			    !strcmp(runs[r]->groups[i].future, g->future))
+				return false;
+	}
+	return true;
+}
+
+const char *asp_duration_text(uint64_t ns, char *buf, size_t n)
+{
+	asp_format_duration(ns, buf, n);
+	size_t len = strlen(buf);
+	if (len > 3 && !strcmp(buf + len - 3, " us") && len + 2 < n)
+		memcpy(buf + len - 2, "\u00b5s", sizeof("\u00b5s"));
+	return buf;
+}

@@ -73,6 +73,21 @@ char *asp_finding_summary(const struct asp_finding *f);
  * words "task 2", "tasks 2, 3", "outside tasks"; malloc'd */
 char *asp_group_tasks_text(const struct asp_finding_group *g, size_t max, bool words);
 
+/* A duration as the pages people read show it: asp_format_duration with
+ * "µs" for "us" ("82.45 µs"), in buf (at least 32 bytes) */
+const char *asp_duration_text(uint64_t ns, char *buf, size_t n);
+
+/* "base", "new" or NULL (not compared): the side of the comparison c the
+ * run named run is on */
+const char *asp_run_side(const struct asp_comparison *c, const char *run);
+
+/* Group g of the run named run is new: the run is on the new side, its
+ * rule judges single polls (blocking-poll, never-yielded) and no base run
+ * has a group of that rule and future (the comparison's new findings, per
+ * run). runs are the batch's. */
+bool asp_group_is_new(const struct asp_comparison *c, const struct asp_result *const *runs,
+		      size_t nruns, const char *run, const struct asp_finding_group *g);
+
 /* f is one of the findings g groups (its rule and future) */
 bool asp_group_has(const struct asp_finding_group *g, const struct asp_finding *f);
 

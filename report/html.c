@@ -211,20 +211,11 @@ static const char page_script[] =
 /* ---------------------------------------------------------------- numbers */
 
 /* a duration with µs for microseconds: "145.49 µs", "1.17 s" */
-static const char *dur(uint64_t ns, char *buf, size_t n)
-{
-	asp_format_duration(ns, buf, n);
-	size_t len = strlen(buf);
-	if (len > 3 && !strcmp(buf + len - 3, " us") && len + 2 < n)
-		strcpy(buf + len - 2, "\xc2\xb5s");
-	return buf;
-}
-
 /* a duration cell of a sortable table: shown in words, sorted by ns */
 static void dur_td(FILE *fp, uint64_t ns)
 {
 	char b[40];
-	fprintf(fp, "<td class=\"n\" data-v=\"%" PRIu64 "\">%s</td>", ns, dur(ns, b, sizeof(b)));
+	fprintf(fp, "<td class=\"n\" data-v=\"%" PRIu64 "\">%s</td>", ns, asp_duration_text(ns, b, sizeof(b)));
 }
 
 static void u64_td(FILE *fp, uint64_t v)
@@ -248,28 +239,6 @@ static const char *metric_words(enum asp_verdict_metric m)
 
 /* ---------------------------------------------------------------- verdict */
 
-/* "1 regression and 2 error findings": the counts of what[i] for which
- * pick[i], those that are not 0; "" for none */
-static char *counted(const size_t n[3], const char *const what[3], const bool pick[3],
-		     size_t *total)
-{
-	struct asp_buf b = { 0 };
-	size_t items = 0, left = 0;
-	*total = 0;
-	for (int i = 0; i < 3; i++)
-		left += pick[i] && n[i];
-	for (int i = 0; i < 3; i++) {
-		if (!pick[i] || !n[i])
-			continue;
-		left--;
-		asp_buf_printf(&b, "%s%zu %s%s", !items ? "" : left ? ", " : " and ", n[i], what[i],
-			       n[i] == 1 ? "" : "s");
-		items++;
-		*total += n[i];
-	}
-	return b.data ? b.data : xstrdup("");
-}
-
 static void verdict(FILE *fp, const struct asp_batch *b)
 {
 	const struct asp_batch_verdict *v = b->verdict;
@@ -278,32 +247,16 @@ static void verdict(FILE *fp, const struct asp_batch *b)
 	const char *word = status == 0 ? "Passed" : status == 1 ? "Failed" : "Error";
 	fprintf(fp, "<section id=\"verdict\" class=\"verdict st-%s\">\n<p class=\"status\">%s</p>\n<p>",
 		cls, word);
-	if (v && status != 2) {
-		/* what breaks the rules, then what is shown but allowed */
-		const size_t n[3] = { v->regressions, v->errors, v->warnings };
-		const unsigned mask[3] = { 1u << ASP_FAIL_REGRESSION,
-					   1u << ASP_FAIL_ERROR | 1u << ASP_FAIL_WARNING,
-					   1u << ASP_FAIL_WARNING };
-		const char *const what[3] = { "regression", "error finding", "warning finding" };
-		unsigned fail_on = b->rules ? b->rules->fail_on : 0;
-		bool fails[3], allowed[3];
-		for (int i = 0; i < 3; i++)
-			allowed[i] = !(fails[i] = (fail_on & mask[i]) != 0);
-		size_t nbad, nok;
-		char *bad = counted(n, what, fails, &nbad), *ok = counted(n, what, allowed, &nok);
-		if (nbad)
-			fprintf(fp, "%s break%s the rules.", bad, nbad == 1 ? "s" : "");
-		else
-			fputs("Nothing breaks the rules.", fp);
-		if (nok)
-			fprintf(fp, " Also found, and allowed by the rules (fail_on): %s.", ok);
-		free(bad);
-		free(ok);
-	} else {
-		esc(fp, v ? v->reason : b->status_reason);
+	/* the verdict's reason (analysis/verdict.c), the same words as every
+	 * report: what fails the build, then what fail_on does not count */
+	const char *reason = v ? v->reason : b->status_reason;
+	if (reason && *reason) {
+		char first[2] = { (char)(*reason >= 'a' && *reason <= 'z' ? *reason - 'a' + 'A' : *reason), 0 };
+		esc(fp, first);
+		esc(fp, reason + 1);
 		fputs(".", fp);
 	}
-	fprintf(fp, "</p>\n<p>Exit status %d <span class=\"muted\">(0 passed, 1 failed the rules, "
+	fprintf(fp, "</p>\n<p>Exit status %d <span class=\"muted\">(0 passed, 1 failed the build, "
 		    "2 an input could not be read)</span>.</p>\n</section>\n", status);
 }
 
@@ -353,13 +306,13 @@ static void lane(FILE *fp, const struct scale *s, double y, const struct asp_sid
 		fprintf(fp, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\" fill-opacity=\"0.55\">"
 			    "<title>", sx(s, v), y, colour);
 		esc(fp, runs[k]);
-		fprintf(fp, ": %s</title></circle>", dur((uint64_t)v, b, sizeof(b)));
+		fprintf(fp, ": %s</title></circle>", asp_duration_text((uint64_t)v, b, sizeof(b)));
 	}
 	if (side->polls && isfinite(metric))
 		fprintf(fp, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
 			    "stroke-width=\"3\"><title>%s %s: %s</title></line>",
 			sx(s, metric), sx(s, metric), y - 7, y + 7, colour, label,
-			"(geometric mean of the runs)", dur((uint64_t)metric, b, sizeof(b)));
+			"(geometric mean of the runs)", asp_duration_text((uint64_t)metric, b, sizeof(b)));
 }
 
 /* A strip chart of one change: per side, each run's metric (dots) and the
@@ -410,8 +363,8 @@ static void change_chart(FILE *fp, const struct asp_comparison *c, const struct 
 	lane(fp, &s, new_y, &r->new_, c->new_runs, c->nnew, r->metric_new, colour, "new");
 	fprintf(fp, "<text x=\"%.1f\" y=\"55\">0</text><text x=\"%.1f\" y=\"55\" "
 		    "text-anchor=\"end\">%s</text><text x=\"%.1f\" y=\"55\" text-anchor=\"middle\">%s</text>",
-		s.x0 - 2, s.x0 + s.w, dur((uint64_t)s.max, b1, sizeof(b1)), s.x0 + s.w / 2,
-		dur((uint64_t)(s.max / 2), b2, sizeof(b2)));
+		s.x0 - 2, s.x0 + s.w, asp_duration_text((uint64_t)s.max, b1, sizeof(b1)), s.x0 + s.w / 2,
+		asp_duration_text((uint64_t)(s.max / 2), b2, sizeof(b2)));
 	fputs("</svg>", fp);
 }
 
@@ -464,13 +417,13 @@ static void changes(FILE *fp, const struct asp_comparison *c, enum asp_verdict v
 		asp_noise_text(r, nz, sizeof(nz));
 		fprintf(fp, "<td class=\"n\">%s</td>", *nz ? nz : "—");
 		fprintf(fp, "<td class=\"n\">%s</td><td class=\"n\">%s</td>",
-			dur((uint64_t)r->metric_base, b1, sizeof(b1)),
-			dur((uint64_t)r->metric_new, b2, sizeof(b2)));
+			asp_duration_text((uint64_t)r->metric_base, b1, sizeof(b1)),
+			asp_duration_text((uint64_t)r->metric_new, b2, sizeof(b2)));
 		const struct asp_side *sd[2] = { &r->base, &r->new_ };
 		char *st[2] = { s1, s2 };
 		for (int k = 0; k < 2; k++)
 			if (sd[k]->polls && isfinite(sd[k]->self_per_poll) && sd[k]->self_per_poll >= 0)
-				dur((uint64_t)sd[k]->self_per_poll, st[k], sizeof(s1));
+				asp_duration_text((uint64_t)sd[k]->self_per_poll, st[k], sizeof(s1));
 			else
 				strcpy(st[k], "—");
 		fprintf(fp, "<td class=\"n\">%s → %s</td><td>", s1, s2);
@@ -538,37 +491,6 @@ static const struct asp_future *future_named(const struct asp_result *r, const c
 	return NULL;
 }
 
-/* "base", "new" or NULL: the run's side in the comparison */
-static const char *side_of(const struct asp_batch *b, const struct asp_result *r)
-{
-	const struct asp_comparison *c = b->cmp;
-	for (size_t i = 0; c && i < c->nbase; i++)
-		if (!strcmp(c->base_runs[i], r->name))
-			return "base";
-	for (size_t i = 0; c && i < c->nnew; i++)
-		if (!strcmp(c->new_runs[i], r->name))
-			return "new";
-	return NULL;
-}
-
-/* a blocking group of a new run whose rule and future no base run has
- * (the comparison's new findings, per run) */
-static bool group_new(const struct asp_batch *b, size_t run, const struct asp_finding_group *g)
-{
-	const struct asp_rule *rule = asp_rule_named(g->rule);
-	const char *side = side_of(b, b->runs[run]);
-	if (!rule || !rule->per_poll || !side || strcmp(side, "new"))
-		return false;
-	for (size_t r = 0; r < b->nruns; r++) {
-		const char *s = side_of(b, b->runs[r]);
-		for (size_t i = 0; s && !strcmp(s, "base") && i < b->runs[r]->ngroups; i++)
-			if (!strcmp(b->runs[r]->groups[i].rule, g->rule) &&
-			    !strcmp(b->runs[r]->groups[i].future, g->future))
-				return false;
-	}
-	return true;
-}
-
 static void group_row(FILE *fp, const struct asp_batch *b, const struct group_ref *ref,
 		      bool srclines)
 {
@@ -584,7 +506,8 @@ static void group_row(FILE *fp, const struct asp_batch *b, const struct group_re
 	esc(fp, g->rule);
 	fputs("</td><td class=\"name\">", fp);
 	code(fp, g->future);
-	if (group_new(b, ref->run, g))
+	if (asp_group_is_new(b->cmp, (const struct asp_result *const *)b->runs, b->nruns,
+			     res->name, g))
 		fputs(" <span class=\"side\" title=\"not in the base runs\">new</span>", fp);
 	fprintf(fp, "</td><td>%s</td>", fu ? asp_future_kind_name(fu->kind) : "");
 	if (srclines) {
@@ -802,14 +725,14 @@ static void run_section(FILE *fp, const struct asp_batch *b, size_t run)
 {
 	const struct asp_result *r = b->runs[run];
 	char d[40];
-	const char *side = side_of(b, r);
+	const char *side = asp_run_side(b->cmp, r->name);
 	fprintf(fp, "<section class=\"run\" id=\"run-%zu\">\n<h2>", run + 1);
 	esc(fp, r->name);
 	if (side)
 		fprintf(fp, "<span class=\"side\">%s</span>", side);
 	fputs("</h2>\n<p>", fp);
 	esc(fp, r->runtime ? r->runtime : "unknown runtime");
-	fprintf(fp, ", %s, %zu thread%s, %zu finding%s", dur(r->duration_ns, d, sizeof(d)), r->threads,
+	fprintf(fp, ", %s, %zu thread%s, %zu finding%s", asp_duration_text(r->duration_ns, d, sizeof(d)), r->threads,
 		r->threads == 1 ? "" : "s", r->nfindings, r->nfindings == 1 ? "" : "s");
 	if (r->program_exit) {
 		fputs("; the program: ", fp);
@@ -849,14 +772,14 @@ static void runs(FILE *fp, const struct asp_batch *b)
 		      "</th></tr></thead>\n<tbody>\n", fp);
 	for (size_t i = 0; i < b->nruns; i++) {
 		const struct asp_result *r = b->runs[i];
-		const char *side = side_of(b, r);
+		const char *side = asp_run_side(b->cmp, r->name);
 		fprintf(fp, "<tr><td><a href=\"#run-%zu\">", i + 1);
 		esc(fp, r->name);
 		fprintf(fp, "</a></td><td>%s</td><td>", side ? side : "");
 		esc(fp, r->runtime);
 		fprintf(fp, "</td><td class=\"n\" data-v=\"%" PRIu64 "\">%s</td><td class=\"n\">%zu</td>"
 			    "<td class=\"n\">%zu</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td></tr>\n",
-			r->duration_ns, dur(r->duration_ns, d, sizeof(d)), r->threads, r->ntasks,
+			r->duration_ns, asp_duration_text(r->duration_ns, d, sizeof(d)), r->threads, r->ntasks,
 			r->nfutures, r->nfindings);
 	}
 	if (b->nruns)

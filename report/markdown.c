@@ -173,14 +173,7 @@ static void fputs_micro(const char *s, FILE *fp)
 /* a duration in index.md: "82.45 µs" */
 static const char *dur(uint64_t ns, char *buf, size_t n)
 {
-	char t[32];
-	asp_format_duration(ns, t, sizeof(t));
-	size_t l = strlen(t);
-	if (l > 3 && !strcmp(t + l - 3, " us"))
-		snprintf(buf, n, "%.*s \u00b5s", (int)(l - 3), t);
-	else
-		snprintf(buf, n, "%s", t);
-	return buf;
+	return asp_duration_text(ns, buf, n);
 }
 
 /* "p50 82.45 µs → 145.23 µs: +76 % [+48 %, +109 %]" and why: own time,
@@ -212,17 +205,6 @@ static void change_item(FILE *fp, const struct asp_batch *b, const struct asp_cm
 	fputs(" |\n", fp);
 }
 
-/* a blocking finding of a new run whose future had none in the base runs */
-static bool new_finding(const struct asp_comparison *c, const char *run,
-			const struct asp_finding_group *g)
-{
-	for (size_t i = 0; c && i < c->nnew_findings; i++)
-		if (!strcmp(c->new_findings[i].run, run) && !strcmp(c->new_findings[i].future, g->future) &&
-		    !strcmp(g->rule, "blocking-poll"))
-			return true;
-	return false;
-}
-
 /* "longest 36.30 ms against a 10.00 ms threshold, 3 polls" and what it was
  * doing */
 static void finding_item(FILE *fp, const struct asp_batch *b, size_t run,
@@ -237,7 +219,8 @@ static void finding_item(FILE *fp, const struct asp_batch *b, size_t run,
 	fprintf(fp, "| %s%s%s", fails ? "**" : "", asp_severity_name(g->severity), fails ? "**" : "");
 	if (strcmp(g->rule, "blocking-poll"))
 		fprintf(fp, ": %s", g->rule);
-	if (new_finding(b->cmp, res->name, g))
+	if (asp_group_is_new(b->cmp, (const struct asp_result *const *)b->runs, b->nruns,
+			     res->name, g))
 		fputs(", new", fp);
 	fputs(" | ", fp);
 	cell(fp, g->future);

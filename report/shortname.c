@@ -63,7 +63,12 @@ static bool is_hash(struct seg g)
 	return true;
 }
 
-static void append_short_path(struct asp_buf *b, const char *s, size_t n, int level, int args);
+static void append_short_path(struct asp_buf *b, const char *s, size_t n, int level, int args,
+			      int depth);
+
+/* how deep names nest before the rest is shown as <…>: a name of input is
+ * untrusted, and each level is a frame */
+#define DEPTH_MAX 16
 
 /* is the segment a closure: "{closure#N}" (v0) or "{{closure}}" (legacy)? */
 static bool is_closure(struct seg g)
@@ -73,7 +78,7 @@ static bool is_closure(struct seg g)
 
 /* append a segment; its top-level <...> with each argument shortened when
  * args > 0 (the arguments' own arguments one level less), else as <…> */
-static void append_segment(struct asp_buf *b, struct seg g, int args)
+static void append_segment(struct asp_buf *b, struct seg g, int args, int depth)
 {
 	for (size_t i = 0; i < g.n;) {
 		if (g.p[i] != '<') {
@@ -104,7 +109,7 @@ static void append_segment(struct asp_buf *b, struct seg g, int args)
 			if (!first)
 				asp_buf_append(b, ", ", 2);
 			first = false;
-			append_short_path(b, g.p + lo, hi - lo, 0, args - 1);
+			append_short_path(b, g.p + lo, hi - lo, 0, args - 1, depth + 1);
 			a = j + 1;
 		}
 		asp_buf_append(b, ">", 1);
@@ -114,13 +119,14 @@ static void append_segment(struct asp_buf *b, struct seg g, int args)
 
 /* "<Type as Trait>::rest": the type's short path, and rest unless it is
  * poll; 0 when s is not of that shape */
-static bool append_qualified(struct asp_buf *b, const char *s, size_t n, int level, int args)
+static bool append_qualified(struct asp_buf *b, const char *s, size_t n, int level, int args,
+			     int depth)
 {
 	if (!n || s[0] != '<')
 		return false;
 	size_t end = group_end(s, 0, n);
 	if (end < 2 || s[end - 1] != '>') { /* not closed: what follows the '<' */
-		append_short_path(b, s + 1, n - 1, level, args);
+		append_short_path(b, s + 1, n - 1, level, args, depth + 1);
 		return true;
 	}
 	const char *inner = s + 1;
@@ -135,7 +141,7 @@ static bool append_qualified(struct asp_buf *b, const char *s, size_t n, int lev
 			i++;
 		}
 	}
-	append_short_path(b, inner, type_n, level, args);
+	append_short_path(b, inner, type_n, level, args, depth + 1);
 	const char *rest = s + end;
 	size_t rest_n = n - end;
 	if (rest_n >= 2 && !strncmp(rest, "::", 2)) {
@@ -144,7 +150,7 @@ static bool append_qualified(struct asp_buf *b, const char *s, size_t n, int lev
 	}
 	if (rest_n && !(rest_n == 4 && !strncmp(rest, "poll", 4))) {
 		asp_buf_append(b, "::", 2);
-		append_short_path(b, rest, rest_n, 0, args);
+		append_short_path(b, rest, rest_n, 0, args, depth + 1);
 	}
 	return true;
 }
@@ -152,9 +158,14 @@ static bool append_qualified(struct asp_buf *b, const char *s, size_t n, int lev
 /* The last meaningful segment of a path, and `level` more before it; the
  * closure of an async fn's body (one trailing closure) and a trailing
  * poll say nothing the segment before does not. */
-static void append_short_path(struct asp_buf *b, const char *s, size_t n, int level, int args)
+static void append_short_path(struct asp_buf *b, const char *s, size_t n, int level, int args,
+			      int depth)
 {
-	if (append_qualified(b, s, n, level, args))
+	if (depth > DEPTH_MAX) {
+		asp_buf_append(b, "<\u2026>", strlen("<\u2026>"));
+		return;
+	}
+	if (append_qualified(b, s, n, level, args, depth))
 		return;
 	struct seg segs[64];
 	size_t count = split_path(s, n, segs, ASP_ARRAY_SIZE(segs));
@@ -171,7 +182,7 @@ static void append_short_path(struct asp_buf *b, const char *s, size_t n, int le
 	for (size_t i = k; i < count; i++) {
 		if (i > k)
 			asp_buf_append(b, "::", 2);
-		append_segment(b, segs[i], args);
+		append_segment(b, segs[i], args, depth);
 	}
 }
 
@@ -209,7 +220,7 @@ void asp_cut_chars(char *s, size_t max)
 static char *short_at(const char *name, int level)
 {
 	struct asp_buf b = { 0 };
-	append_short_path(&b, name, strlen(name), level, 1);
+	append_short_path(&b, name, strlen(name), level, 1, 0);
 	if (!b.data || !b.len) {
 		asp_buf_free(&b);
 		return xstrdup(name);

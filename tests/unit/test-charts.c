@@ -103,6 +103,20 @@ TEST(short_names)
 		CHECK_STR(s, cases[i].want);
 		free(s);
 	}
+	/* a name of input nested without end: bounded, not a frame per level */
+	size_t deep_n = 200000;
+	char *deep = xmalloc(deep_n + 1);
+	memset(deep, '<', deep_n / 2);
+	memset(deep + deep_n / 2, '>', deep_n / 2);
+	deep[deep_n] = '\0';
+	char *ds = asp_short_name(deep, 40);
+	CHECK_STR(ds, "<\u2026>");
+	free(ds);
+	deep[deep_n / 2] = '\0';
+	ds = asp_short_name(deep, 40);
+	CHECK_STR(ds, "<\u2026>");
+	free(ds);
+	free(deep);
 	/* a set: names that shorten alike keep more of their path */
 	const char *const set[] = { "server::run::{closure#0}", "client::run::{closure#0}",
 				    "app::parse::{closure#0}", "x::a::same::{closure#0}",

@@ -671,8 +671,7 @@ static size_t cmdline_length(const struct asp_rules *r, const struct build *b)
 TEST(record_patterns_take_both_manglings)
 {
 	if (!getenv("FIXTURES")) {
-		fprintf(stderr, "# FIXTURES not set: skipped\n");
-		return;
+		TAP_SKIP("FIXTURES not set");
 	}
 	struct asp_rules *r = asp_rules_default();
 	struct stats st = { 0 };
@@ -735,8 +734,7 @@ TEST(uftrace_demangles_as_modelled)
 	const char *fx = getenv("FIXTURES");
 	bool uf = system("command -v uftrace >/dev/null 2>&1") == 0;
 	if (!fx || !uf) {
-		fprintf(stderr, "# %s: skipped\n", fx ? "uftrace not installed" : "FIXTURES not set");
-		return;
+		TAP_SKIP(fx ? "uftrace not installed" : "FIXTURES not set");
 	}
 	size_t checked = 0, legacy = 0;
 	for (size_t p = 0; p < ASP_ARRAY_SIZE(pairs); p++)
