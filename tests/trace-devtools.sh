@@ -56,7 +56,7 @@ PY
 # tokio_mt: blocking_io sleeps 150 ms in one poll (tests/rust/tokio_mt)
 check "the timeline starts at the recording's start" 'seen["start_ms"] < 0.001'
 check "a BLOCKING entry where summary.json's finding starts" \
-	'len(blocking) == 1 and any(e["title"].startswith("BLOCKING ") and e["title"].endswith(blocking[0]["future"]) and abs(e["start_ms"] - (blocking[0]["start_ns"] / 1e6 - seen["start_ms"]) - seen["start_ms"]) < 1e-6 for e in seen["entries"])'
+	'len(blocking) == 1 and any(e["title"].startswith("BLOCKING ") and e["title"].endswith(blocking[0]["future"]) and abs(e["start_ms"] - seen["start_ms"] - blocking[0]["start_ns"] / 1e6) < 0.001 for e in seen["entries"])'
 check "its details show the finding (rule, threshold, culprit)" \
 	'all(x in seen["details"] for x in ("\"rule\" \"blocking-poll\"", "\"threshold_ms\" %g" % (blocking[0]["threshold_ns"] / 1e6), "\"culprit\" \"%s\"" % blocking[0]["culprit"]))'
 check "task-migration flows bound to polls" 'seen["flows"] >= 1'
