@@ -833,6 +833,14 @@ struct asp_result *asp_analyze(const char *dir, const struct asp_analyze_opts *o
 	a.profile_hits = xcalloc(rules->nprofiles + 1, sizeof(uint64_t));
 	a.detect_hits = xcalloc(rules->nprofiles + 1, sizeof(uint64_t));
 	a.other_polls = xcalloc(rules->nprofiles + 1, sizeof(uint64_t));
+	if (opts->sink && opts->sink->begin) {
+		size_t n = asp_trace_nthreads(t);
+		int *tids = xmalloc((n + 1) * sizeof(*tids));
+		for (size_t i = 0; i < n; i++)
+			tids[i] = asp_trace_thread_tid(t, i);
+		opts->sink->begin(opts->sink->ctx, asp_trace_pid(t), tids, n);
+		free(tids);
+	}
 	int rc = fold_wanted(t) ? read_folded(&a, err) : read_stream(&a, err);
 	struct asp_result *r = NULL;
 	if (rc == 0) {

@@ -354,6 +354,10 @@ struct asp_offcpu {
  * before it releases the recording. */
 struct asp_span_sink {
 	void *ctx;
+	/* before any span (may be NULL): the recorded program's pid (0 when
+	 * task.txt does not say) and the tids of its threads that have data,
+	 * ascending */
+	void (*begin)(void *ctx, int pid, const int *tids, size_t ntids);
 	void (*span)(void *ctx, const struct asp_span *s);
 	void (*offcpu)(void *ctx, const struct asp_offcpu *o); /* may be NULL */
 	void (*flush)(void *ctx);

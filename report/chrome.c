@@ -1,23 +1,41 @@
 /* chrome.c - trace.json in the Chrome Trace Event Format (object form),
- * for Perfetto and chrome://tracing. Events are written as spans arrive.
+ * for Chromium DevTools' Performance panel and Perfetto. Events are written
+ * as spans arrive.
  *
- *   pid 1 "Tasks"    a track per task (tid = task id, 0 = outside tasks)
- *   pid 2 "Threads"  a track per OS thread (tid = OS tid), with flow arrows
- *                    where a task moved to another thread between polls
+ * One process, the program's (pid from task.txt, given by the sink's begin
+ * before any span), named after the executable. Viewers print the pid after
+ * a process name and the tid after a track name, so both are true:
  *
- * Every poll is a complete ("X") event coloured by task; blocking polls are
- * red/orange, also get an instant event, and their args say what they were
- * doing (on CPU, blocked, preempted ms). The times a thread was switched
- * out inside a poll (the sink's offcpu) are "blocked" and "preempted"
- * slices on its thread's track (pid 2), held until the innermost poll
- * around them returns and cut to it, so they nest under it.
+ *   tid = task id     a track per task, named "task N: <root future>", its
+ *                     polls and the nested future polls below them (0: polls
+ *                     outside any task)
+ *   tid = OS tid      a track per OS thread ("main thread", "OS thread"),
+ *                     the same polls, with flow arrows where a task moved to
+ *                     another thread between polls
+ *
+ * Every poll is a complete ("X") event. A blocking poll (a finding) is held
+ * until the end, when the findings are known: its name says so ("BLOCKING
+ * 150.3 ms: <future>") and its args carry the finding (rule, severity,
+ * threshold, what was measured, what it was doing, culprit). Only what
+ * Chromium's DevTools Performance panel shows is used (docs/trace-viewers.md):
+ * no colour names (viewers colour by name), no "i" instants, no sort
+ * indexes; migration flow phases are bound to the polls (same ts, pid, tid
+ * and cat); two global "I" instants at 1 ns and at the end make viewers
+ * start the timeline at the recording's start, so times read as in
+ * summary.json. The times a thread was switched out inside a poll (the
+ * sink's offcpu) are "blocked" and "preempted" slices on its thread's
+ * track, held until the innermost poll around them returns and cut to it,
+ * so they nest under it.
  *
  * Complete events on one track must nest. Spans of one OS thread do, but a
  * task id can be polled on two threads at once (tasks counted per type, or
- * task 0), so pid 1 spans are held per OS thread until their outermost poll
+ * task 0), so a task's spans are held per OS thread until their outermost poll
  * (level 0) returns; then the whole poll tree goes to the first lane of its
- * task that is free at its start. Lane 0 is tid = task id; extra lanes use
- * tid = task + lane * ASP_CHROME_LANE_STRIDE.
+ * task that is free at its start. Lane 0 is tid = task id; extra lanes (one
+ * task id counts several tasks polled at the same time), and a task whose
+ * id is also an OS thread's tid, take numbers counted down from INT32_MAX,
+ * no thread's or task's, and their names end in "track id" so that the
+ * number the viewer prints after it reads as what it is.
  *
  * The events (two or more per poll, two per task and lane) are formatted by
  * hand (json.h's line buffer), byte for byte as json-c prints them
@@ -31,28 +49,17 @@
 #include "analysis/util.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define ASP_CHROME_LANE_STRIDE 1000000u
-#define PID_TASKS 1
-#define PID_THREADS 2
-
-/* Chrome's reserved colour names (catapult's color_scheme), one per task,
- * cycled; the red and orange ones are left out so that only blocking polls
- * ("terrible", "bad") look alarming */
-static const char *const task_colours[] = {
-	"thread_state_running", "rail_response", "rail_load", "startup",
-	"heap_dump_stack_frame", "cq_build_running", "cq_build_passed",
-	"vsync_highlight_color", "generic_work", "good", "olive", "yellow",
-	"thread_state_iowait", "thread_state_runnable", "background_memory_dump",
-	"light_memory_dump", "detailed_memory_dump", "cq_build_attempt_passed",
-	"cq_build_abandoned", "grey",
-};
+/* the pid when the recording does not say (the name says so) */
+#define PID_UNKNOWN 1
 
 struct lane {
 	uint64_t end;
+	int64_t tid;
 };
 
 struct task_state {
@@ -65,7 +72,7 @@ struct task_state {
 
 /* a span held until its poll tree is complete */
 struct pending {
-	struct asp_span s;     /* name and culprit point into c->names */
+	struct asp_span s;     /* name, culprit and srcline point into c->names */
 	uint32_t name;         /* the name's index in c->names */
 	size_t tail;           /* its event from "ts" on, in the thread's tails */
 	size_t tail_len;
@@ -132,8 +139,22 @@ struct span_queue {
 	struct span_block *spare;         /* a written block, for reuse */
 };
 
+/* a blocking poll's event, written at the end with its finding */
+struct held {
+	struct asp_span s;     /* name, culprit and srcline point into c->names */
+	int pid;
+	int64_t tid;
+};
+
 struct asp_chrome {
 	struct span_queue sq;
+	int pid;                  /* the program's, PID_UNKNOWN if not recorded */
+	bool pid_known;
+	int *os_tids;             /* the recording's threads, ascending */
+	size_t nos_tids;
+	int64_t next_track;       /* the next extra track's tid, counting down */
+	struct held *held;
+	size_t nheld, capheld;
 	struct asp_outfile *out;
 	bool first;
 	uint64_t flow_id;
@@ -278,46 +299,14 @@ static struct thread_state *thread_state(struct asp_chrome *c, int tid)
 	return t;
 }
 
-static const char *span_colour(const struct asp_span *s)
-{
-	if (s->blocking == ASP_SEV_ERROR)
-		return "terrible";
-	if (s->blocking == ASP_SEV_WARNING)
-		return "bad";
-	return task_colours[s->task % ASP_ARRAY_SIZE(task_colours)];
-}
-
-/* the JSON strings of the fixed names a span uses */
-static const char *quoted(const char *s, size_t *len)
-{
-	/* kinds, severities and colours: identifiers, nothing to escape */
-	static _Thread_local struct { const char *s; char q[40]; size_t len; } cache[64];
-	size_t h = (size_t)(((uintptr_t)s * 0x9E3779B97F4A7C15ULL) >> 58);
-	if (cache[h].s != s) {
-		size_t n = strlen(s);
-		if (n + 2 > sizeof(cache[h].q)) {
-			*len = 0;
-			return NULL;
-		}
-		cache[h].q[0] = '"';
-		memcpy(cache[h].q + 1, s, n);
-		cache[h].q[n + 1] = '"';
-		cache[h].len = n + 2;
-		cache[h].s = s;
-	}
-	*len = cache[h].len;
-	return cache[h].q;
-}
-
-/* the names every span's tail has, quoted: its kind (or task_poll) and
- * colour, by index, padded for a fixed-size copy */
+/* the names every span's tail has, quoted: its kind (or task_poll), by
+ * index, padded for a fixed-size copy */
 struct qname {
 	char q[40];
 	size_t n;
 };
 enum { Q_TASK_POLL = ASP_FK_COMBINATOR + 1, Q_UNKNOWN, NKINDS };
-enum { Q_TERRIBLE = ASP_ARRAY_SIZE(task_colours), Q_BAD, NCOLOURS };
-static struct qname q_kinds[NKINDS], q_colours[NCOLOURS];
+static struct qname q_kinds[NKINDS];
 
 static void qname_set(struct qname *q, const char *s)
 {
@@ -334,19 +323,6 @@ static void qnames_init(void)
 		qname_set(&q_kinds[k], asp_future_kind_name((enum asp_future_kind)k));
 	qname_set(&q_kinds[Q_TASK_POLL], "task_poll");
 	qname_set(&q_kinds[Q_UNKNOWN], "unknown"); /* asp_future_kind_name of no kind */
-	for (size_t i = 0; i < ASP_ARRAY_SIZE(task_colours); i++)
-		qname_set(&q_colours[i], task_colours[i]);
-	qname_set(&q_colours[Q_TERRIBLE], "terrible");
-	qname_set(&q_colours[Q_BAD], "bad");
-}
-
-static size_t span_colour_index(const struct asp_span *s)
-{
-	if (s->blocking == ASP_SEV_ERROR)
-		return Q_TERRIBLE;
-	if (s->blocking == ASP_SEV_WARNING)
-		return Q_BAD;
-	return s->task % ASP_ARRAY_SIZE(task_colours);
 }
 
 static char *put_qname(char *p, const struct qname *q)
@@ -355,25 +331,11 @@ static char *put_qname(char *p, const struct qname *q)
 	return p + q->n;
 }
 
-static void l_quoted(struct asp_json_line *l, const char *s)
-{
-	size_t n;
-	const char *q = quoted(s, &n);
-	if (q)
-		asp_jl_raw(l, q, n);
-	else
-		asp_jl_str(l, s);
-}
-
 /* appends a span's event from "ts" on (the same on both tracks) to l */
-static void span_tail(struct asp_chrome *c, struct asp_json_line *l, const struct asp_span *s)
+static void span_tail(struct asp_json_line *l, const struct asp_span *s)
 {
-	/* both interned before either is looked at: interning may move them */
-	uint32_t ci = s->blocking != ASP_SEV_NONE && s->culprit ? intern(c, s->culprit) : UINT32_MAX;
-	uint32_t si = s->srcline ? intern(c, s->srcline) : UINT32_MAX;
-	const struct name_json *culprit = ci != UINT32_MAX ? &c->json[ci] : NULL;
-	/* one reserve for all but the blocking part: numbers take 20-24
-	 * bytes, quoted names 40 (fixed-size copies) */
+	/* one reserve: numbers take 20-24 bytes, quoted names 40 (fixed-size
+	 * copies) */
 	asp_jl_reserve(l, 320);
 	char *p = l->p + l->n;
 	uint64_t dur = s->end_ns > s->start_ns ? s->end_ns - s->start_ns : 0;
@@ -384,8 +346,6 @@ static void span_tail(struct asp_chrome *c, struct asp_json_line *l, const struc
 	p = asp_put_lit(p, ",\"cat\":");
 	size_t k = (unsigned)s->kind < Q_TASK_POLL ? (size_t)s->kind : Q_UNKNOWN;
 	p = put_qname(p, &q_kinds[s->is_task_poll ? Q_TASK_POLL : k]);
-	p = asp_put_lit(p, ",\"cname\":");
-	p = put_qname(p, &q_colours[span_colour_index(s)]);
 	p = asp_put_lit(p, ",\"args\":{\"task\":");
 	p = asp_put_u64(p, s->task);
 	p = asp_put_lit(p, ",\"tid\":");
@@ -395,29 +355,29 @@ static void span_tail(struct asp_chrome *c, struct asp_json_line *l, const struc
 	p = asp_put_lit(p, ",\"level\":");
 	p = asp_put_u64(p, s->level);
 	l->n = (size_t)(p - l->p);
-	if (si != UINT32_MAX) { /* where the future starts in the source */
+	if (s->srcline) { /* where the future starts in the source */
 		asp_jl_lit(l, ",\"src\":");
-		asp_jl_raw(l, c->json[si].s, c->json[si].len);
-	}
-	if (s->blocking != ASP_SEV_NONE) {
-		asp_jl_lit(l, ",\"severity\":");
-		l_quoted(l, asp_severity_name(s->blocking));
-		asp_jl_lit(l, ",\"culprit\":");
-		if (culprit)
-			asp_jl_raw(l, culprit->s, culprit->len);
-		else
-			asp_jl_lit(l, "null");
-		/* where its time went, in ms with three decimals */
-		asp_jl_lit(l, ",\"doing\":");
-		asp_jl_str(l, asp_doing_name(s->doing));
-		asp_jl_lit(l, ",\"oncpu_ms\":");
-		asp_jl_us(l, s->split.oncpu_ns / 1000);
-		asp_jl_lit(l, ",\"blocked_ms\":");
-		asp_jl_us(l, s->split.blocked_ns / 1000);
-		asp_jl_lit(l, ",\"preempted_ms\":");
-		asp_jl_us(l, s->split.preempted_ns / 1000);
+		asp_jl_str(l, s->srcline);
 	}
 	asp_jl_lit(l, "}}");
+}
+
+/* a blocking poll: held until its finding is known (asp_chrome_finish) */
+static void hold_blocking(struct asp_chrome *c, const struct asp_span *s, uint32_t name, int pid,
+			  int64_t tid)
+{
+	if (c->nheld == c->capheld) {
+		c->capheld = c->capheld ? c->capheld * 2 : 16;
+		c->held = xreallocarray(c->held, c->capheld, sizeof(*c->held));
+	}
+	struct held *h = &c->held[c->nheld++];
+	h->s = *s;
+	h->s.name = name == UINT32_MAX ? NULL : c->names.names[name];
+	h->s.culprit = s->culprit ? c->names.names[intern(c, s->culprit)] : NULL;
+	/* the span's strings are the sink's until it returns: kept here */
+	h->s.srcline = s->srcline ? c->names.names[intern(c, s->srcline)] : NULL;
+	h->pid = pid;
+	h->tid = tid;
 }
 
 /* the span's event on track (pid, tid): name is the interned s->name,
@@ -426,6 +386,10 @@ static void write_span(struct asp_chrome *c, const struct asp_span *s, uint32_t 
 		       int64_t tid, const char *tail, size_t tail_len)
 {
 	struct asp_json_line *l = &c->line;
+	if (s->blocking != ASP_SEV_NONE) {
+		hold_blocking(c, s, name, pid, tid);
+		return;
+	}
 	size_t name_len = name == UINT32_MAX ? 0 : c->json[name].len;
 	asp_jl_reserve(l, 80 + name_len + tail_len);
 	char *p = l->p + l->n;
@@ -447,15 +411,6 @@ static void write_span(struct asp_chrome *c, const struct asp_span *s, uint32_t 
 	l->n = (size_t)(p - l->p);
 	if (l->n >= LINE_FLUSH)
 		l_flush(c);
-
-	if (s->blocking != ASP_SEV_NONE) {
-		char *bname = xasprintf("blocking: %s", s->name ? s->name : "(null)");
-		l_event(c, "i", bname, 0, pid, tid, s->start_ns);
-		free(bname);
-		asp_jl_lit(l, ",\"s\":\"t\",\"cat\":\"blocking\",\"cname\":");
-		asp_jl_str(l, span_colour(s));
-		l_emit(c);
-	}
 }
 
 static void write_flow(struct asp_chrome *c, struct task_state *t, const struct asp_span *s)
@@ -464,17 +419,51 @@ static void write_flow(struct asp_chrome *c, struct task_state *t, const struct 
 	char name[48];
 	snprintf(name, sizeof(name), "task %" PRIu32 " moved", s->task);
 	uint64_t id = ++c->flow_id;
-	/* inside the previous poll, so the arrow binds to it */
-	uint64_t from = t->last_end > t->last_start ? t->last_end - 1 : t->last_start;
-	l_event(c, "s", name, 0, PID_THREADS, t->last_tid, from);
-	asp_jl_lit(l, ",\"cat\":\"task_migration\",\"id\":");
+	/* at the start of the previous poll and of this one, with their cat:
+	 * DevTools binds a flow phase to the event of the same ts, pid, tid
+	 * and cat; Perfetto to the slice open there (the poll) */
+	l_event(c, "s", name, 0, c->pid, t->last_tid, t->last_start);
+	asp_jl_lit(l, ",\"cat\":\"task_poll\",\"id\":");
 	asp_jl_u64(l, id);
 	l_emit(c);
-	l_event(c, "f", name, 0, PID_THREADS, s->tid, s->start_ns);
-	asp_jl_lit(l, ",\"cat\":\"task_migration\",\"id\":");
+	l_event(c, "f", name, 0, c->pid, s->tid, s->start_ns);
+	asp_jl_lit(l, ",\"cat\":\"task_poll\",\"id\":");
 	asp_jl_u64(l, id);
 	asp_jl_lit(l, ",\"bp\":\"e\"");
 	l_emit(c);
+}
+
+static int int_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return x < y ? -1 : x > y;
+}
+
+static bool is_os_tid(const struct asp_chrome *c, int64_t tid)
+{
+	if (tid < INT_MIN || tid > INT_MAX || !c->nos_tids)
+		return false;
+	int key = (int)tid;
+	return bsearch(&key, c->os_tids, c->nos_tids, sizeof(key), int_cmp) != NULL;
+}
+
+/* lane i of task: tid = task id for the first unless an OS thread has it;
+ * the others counted down from INT32_MAX, past the OS threads' tids */
+static int64_t new_lane_tid(struct asp_chrome *c, uint32_t task, size_t i)
+{
+	if (i == 0 && !is_os_tid(c, task))
+		return task;
+	while (is_os_tid(c, c->next_track))
+		c->next_track--;
+	return c->next_track--;
+}
+
+static void add_lane(struct asp_chrome *c, struct task_state *t, uint32_t task)
+{
+	size_t i = t->nlanes;
+	t->lanes = xreallocarray(t->lanes, ++t->nlanes, sizeof(*t->lanes));
+	t->lanes[i].end = 0;
+	t->lanes[i].tid = new_lane_tid(c, task, i);
 }
 
 /* the first lane of the task free at start; a new one when none is */
@@ -484,13 +473,11 @@ static int64_t lane_tid(struct asp_chrome *c, uint32_t task, uint64_t start, uin
 	size_t i = 0;
 	while (i < t->nlanes && t->lanes[i].end > start)
 		i++;
-	if (i == t->nlanes) {
-		t->lanes = xreallocarray(t->lanes, ++t->nlanes, sizeof(*t->lanes));
-		t->lanes[i].end = 0;
-	}
+	if (i == t->nlanes)
+		add_lane(c, t, task);
 	if (end > t->lanes[i].end)
 		t->lanes[i].end = end;
-	return (int64_t)task + (int64_t)i * ASP_CHROME_LANE_STRIDE;
+	return t->lanes[i].tid;
 }
 
 /* the first pending span of the poll tree that ends with span `last`:
@@ -514,7 +501,7 @@ static void write_tree(struct asp_chrome *c, struct thread_state *th, size_t fro
 		const struct asp_span *s = &th->v[i].s;
 		int64_t tid = s->task == root->task ? root_tid
 						    : lane_tid(c, s->task, s->start_ns, s->end_ns);
-		write_span(c, s, th->v[i].name, PID_TASKS, tid, th->tails.p + th->v[i].tail,
+		write_span(c, s, th->v[i].name, c->pid, tid, th->tails.p + th->v[i].tail,
 			   th->v[i].tail_len);
 	}
 }
@@ -537,17 +524,15 @@ static void flush_thread(struct asp_chrome *c, struct thread_state *th)
 	th->tails.n = 0;
 }
 
-/* an off-CPU time on its thread's track (pid 2), from start to end */
+/* an off-CPU time on its thread's track, from start to end */
 static void write_offcpu(struct asp_chrome *c, int tid, const struct offcpu *o, uint64_t start,
 			 uint64_t end)
 {
 	struct asp_json_line *l = &c->line;
-	l_event(c, "X", o->preempted ? "preempted" : "blocked", 0, PID_THREADS, tid, start);
+	l_event(c, "X", o->preempted ? "preempted" : "blocked", 0, c->pid, tid, start);
 	asp_jl_lit(l, ",\"dur\":");
 	asp_jl_us(l, end - start);
-	asp_jl_lit(l, ",\"cat\":\"offcpu\",\"cname\":");
-	asp_jl_str(l, o->preempted ? "thread_state_runnable" : "thread_state_uninterruptible");
-	asp_jl_lit(l, ",\"args\":{\"task\":");
+	asp_jl_lit(l, ",\"cat\":\"offcpu\",\"args\":{\"task\":");
 	asp_jl_u64(l, o->task);
 	if (o->where != UINT32_MAX) {
 		asp_jl_lit(l, ",\"where\":");
@@ -614,12 +599,12 @@ static void handle_span(void *ctx, const struct asp_span *s)
 	struct thread_state *th = thread_state(c, s->tid);
 	offcpu_in_span(c, th, s);
 	size_t tail = th->tails.n;
-	span_tail(c, &th->tails, s);
+	span_tail(&th->tails, s);
 	size_t tail_len = th->tails.n - tail;
 
-	/* pid 2: spans of one thread nest, so they go out at once */
+	/* the thread's track: spans of one thread nest, so they go out at once */
 	uint32_t name = intern(c, s->name ? s->name : "?");
-	write_span(c, s, s->name ? name : UINT32_MAX, PID_THREADS, s->tid, th->tails.p + tail,
+	write_span(c, s, s->name ? name : UINT32_MAX, c->pid, s->tid, th->tails.p + tail,
 		   tail_len);
 	if (s->is_task_poll) {
 		/* overlapping polls of one task id are two tasks counted as one,
@@ -632,7 +617,7 @@ static void handle_span(void *ctx, const struct asp_span *s)
 		t->last_end = s->end_ns;
 	}
 
-	/* pid 1: hold until the poll tree is complete */
+	/* the task's track: hold until the poll tree is complete */
 	if (th->n == th->cap) {
 		th->cap = th->cap ? th->cap * 2 : 16;
 		th->v = xreallocarray(th->v, th->cap, sizeof(*th->v));
@@ -727,6 +712,20 @@ static struct span_item *queue_item(struct asp_chrome *c)
 	return &q->filling->v[q->filling->n++];
 }
 
+/* before any span (the worker has nothing yet) */
+static void on_begin(void *ctx, int pid, const int *tids, size_t ntids)
+{
+	struct asp_chrome *c = ctx;
+	free(c->os_tids);
+	c->os_tids = xreallocarray(NULL, ntids + 1, sizeof(*tids));
+	if (ntids)
+		memcpy(c->os_tids, tids, ntids * sizeof(*tids));
+	c->nos_tids = ntids;
+	asp_qsort(c->os_tids, ntids, sizeof(*tids), int_cmp);
+	c->pid_known = pid > 0;
+	c->pid = pid > 0 ? pid : PID_UNKNOWN;
+}
+
 static void on_span(void *ctx, const struct asp_span *s)
 {
 	struct span_item *it = queue_item(ctx);
@@ -785,6 +784,8 @@ struct asp_chrome *asp_chrome_open(const char *path, char **err)
 		return NULL;
 	}
 	c->first = true;
+	c->pid = PID_UNKNOWN;
+	c->next_track = INT32_MAX;
 	c->line.p = asp_outfile_block_buffer(LINE_CAP);
 	c->line.cap = LINE_CAP;
 	asp_jl_lit(&c->line, "{\"traceEvents\":[");
@@ -800,8 +801,8 @@ struct asp_chrome *asp_chrome_open(const char *path, char **err)
 
 struct asp_span_sink asp_chrome_sink(struct asp_chrome *c)
 {
-	return (struct asp_span_sink){ .ctx = c, .span = on_span, .offcpu = on_offcpu,
-				       .flush = on_flush };
+	return (struct asp_span_sink){ .ctx = c, .begin = on_begin, .span = on_span,
+				       .offcpu = on_offcpu, .flush = on_flush };
 }
 
 static void chrome_free(struct asp_chrome *c)
@@ -809,6 +810,8 @@ static void chrome_free(struct asp_chrome *c)
 	for (size_t i = 0; i < c->ntasks; i++)
 		free(c->tasks[i].lanes);
 	free(c->tasks);
+	free(c->held);
+	free(c->os_tids);
 	for (size_t i = 0; i < c->nthreads; i++) {
 		free(c->threads[i].v);
 		free(c->threads[i].tails.p);
@@ -824,26 +827,15 @@ static void chrome_free(struct asp_chrome *c)
 	free(c);
 }
 
-static void meta(struct asp_chrome *c, const char *what, int pid, int64_t tid, const char *name,
-		 int64_t sort_index, bool sort)
+/* a track's or the process's name (no viewer reads the sort indexes) */
+static void meta(struct asp_chrome *c, const char *what, int64_t tid, const char *name)
 {
 	struct asp_json_line *l = &c->line;
-	l_event(c, "M", what, 0, pid, tid, 0);
-	if (sort) {
-		asp_jl_lit(l, ",\"args\":{\"sort_index\":");
-		asp_jl_i64(l, sort_index);
-	} else {
-		asp_jl_lit(l, ",\"args\":{\"name\":");
-		asp_jl_str(l, name);
-	}
+	l_event(c, "M", what, 0, c->pid, tid, 0);
+	asp_jl_lit(l, ",\"args\":{\"name\":");
+	asp_jl_str(l, name);
 	asp_jl_lit(l, "}");
 	l_emit(c);
-}
-
-static int tid_cmp(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-	return x < y ? -1 : x > y;
 }
 
 static const struct asp_task *find_task(const struct asp_result *r, uint32_t id)
@@ -860,27 +852,158 @@ static const struct asp_task *find_task(const struct asp_result *r, uint32_t id)
 static void task_metadata(struct asp_chrome *c, const struct asp_result *r, uint32_t id)
 {
 	const struct asp_task *task = find_task(r, id);
-	struct task_state *t = id < c->ntasks ? &c->tasks[id] : NULL;
-	size_t nlanes = t && t->nlanes ? t->nlanes : 1;
+	struct task_state *t = task_state(c, id);
+	if (!t->nlanes)
+		add_lane(c, t, id);
 	char *base;
 	if (id == 0)
-		base = xstrdup("outside tasks");
+		base = xstrdup("no task (polls outside any task)");
 	else if (task && task->is_main)
-		base = xasprintf("main: %s", task->root ? task->root : "?");
+		base = xasprintf("task %" PRIu32 " (main): %s", id, task->root ? task->root : "?");
 	else if (task)
 		base = xasprintf("task %" PRIu32 ": %s", id, task->root ? task->root : "?");
 	else
 		base = xasprintf("task %" PRIu32, id);
-	/* main first, then by id; outside tasks last */
-	int64_t sort = id == 0 ? INT32_MAX : task && task->is_main ? 0 : (int64_t)id;
-	for (size_t lane = 0; lane < nlanes; lane++) {
-		int64_t tid = (int64_t)id + (int64_t)lane * ASP_CHROME_LANE_STRIDE;
-		char *name = lane ? xasprintf("%s (overlapping %zu)", base, lane) : xstrdup(base);
-		meta(c, "thread_name", PID_TASKS, tid, name, 0, false);
-		meta(c, "thread_sort_index", PID_TASKS, tid, NULL, sort, true);
+	for (size_t lane = 0; lane < t->nlanes; lane++) {
+		int64_t tid = t->lanes[lane].tid;
+		/* the viewers print tid after the name: "track id" when it is no
+		 * task id; a second lane is one id counting several tasks (of
+		 * one root future) polled at the same time */
+		char *name = tid == (int64_t)id ? xstrdup(base)
+			: !lane ? xasprintf("%s \u00b7 track id", base)
+			: id ? xasprintf("%s \u00b7 instance %zu at the same time (one id counts the "
+					 "tasks of this root future) \u00b7 track id", base, lane + 1)
+			     : xasprintf("%s \u00b7 at the same time on another thread \u00b7 track id",
+					 base);
+		meta(c, "thread_name", tid, name);
 		free(name);
 	}
 	free(base);
+}
+
+static void write_mark(struct asp_chrome *c, const char *name, int tid, uint64_t ts_ns)
+{
+	l_event(c, "I", name, 0, c->pid, tid, ts_ns);
+	asp_jl_lit(&c->line, ",\"s\":\"g\",\"cat\":\"recording\"");
+	l_emit(c);
+}
+
+static int finding_cmp(const void *a, const void *b)
+{
+	const struct asp_finding *x = *(const struct asp_finding *const *)a;
+	const struct asp_finding *y = *(const struct asp_finding *const *)b;
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	return x->start_ns < y->start_ns ? -1 : x->start_ns > y->start_ns;
+}
+
+/* the finding about the poll held in h: same thread, start and future */
+static const struct asp_finding *held_finding(const struct asp_finding *const *by, size_t n,
+					      const struct held *h)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) { /* the first not before (tid, start) */
+		size_t mid = lo + (hi - lo) / 2;
+		const struct asp_finding *f = by[mid];
+		if (f->tid < h->s.tid || (f->tid == h->s.tid && f->start_ns < h->s.start_ns))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n && by[lo]->tid == h->s.tid && by[lo]->start_ns == h->s.start_ns; lo++)
+		if (by[lo]->future && h->s.name && !strcmp(by[lo]->future, h->s.name))
+			return by[lo];
+	return NULL;
+}
+
+/* in ms with three decimals, whole microseconds as the other events */
+static void add_ms(json_object *o, const char *key, uint64_t ns)
+{
+	uint64_t us = ns / 1000;
+	char text[32];
+	snprintf(text, sizeof(text), "%" PRIu64 ".%03" PRIu64, us / 1000, us % 1000);
+	json_object_object_add(o, key, json_object_new_double_s((double)us / 1000, text));
+}
+
+/* a blocking poll's event: its name says it is one, its args carry the
+ * finding (f, NULL when the analysis dropped it) */
+static void write_held(struct asp_chrome *c, const struct asp_result *r, const struct held *h,
+		       const struct asp_finding *f)
+{
+	const struct asp_span *s = &h->s;
+	uint64_t dur = s->end_ns > s->start_ns ? s->end_ns - s->start_ns : 0;
+	uint64_t shown = f ? f->measured_ns : dur;
+	char *name = xasprintf("BLOCKING %.1f ms: %s", (double)shown / 1e6, s->name ? s->name : "?");
+	struct asp_json_line *l = &c->line;
+	l_event(c, "X", name, 0, h->pid, h->tid, s->start_ns);
+	free(name);
+	asp_jl_lit(l, ",\"dur\":");
+	asp_jl_us(l, dur);
+	size_t k = (unsigned)s->kind < Q_TASK_POLL ? (size_t)s->kind : Q_UNKNOWN;
+	asp_jl_lit(l, ",\"cat\":");
+	asp_jl_raw(l, q_kinds[s->is_task_poll ? Q_TASK_POLL : k].q,
+		   q_kinds[s->is_task_poll ? Q_TASK_POLL : k].n);
+
+	json_object *a = json_object_new_object();
+	json_object_object_add(a, "task", json_object_new_int64(s->task));
+	json_object_object_add(a, "tid", json_object_new_int64(s->tid));
+	json_object_object_add(a, "kind", json_object_new_string(asp_future_kind_name(s->kind)));
+	json_object_object_add(a, "level", json_object_new_int64(s->level));
+	json_object_object_add(a, "rule", f ? asp_json_string(f->rule) : NULL);
+	json_object_object_add(a, "severity", json_object_new_string(asp_severity_name(
+						      f ? f->severity : s->blocking)));
+	if (f) {
+		add_ms(a, "threshold_ms", f->threshold_ns);
+		json_object_object_add(a, "measured",
+				       json_object_new_string(f->measured_ns == f->duration_ns &&
+							      (r->measure_wall || !r->has_sched)
+							      ? "wall time" : "own time (on CPU + blocked)"));
+		add_ms(a, "measured_ms", f->measured_ns);
+		json_object_object_add(a, "rules_pattern", asp_json_string(f->pattern));
+	}
+	add_ms(a, "wall_ms", dur);
+	json_object_object_add(a, "doing", json_object_new_string(asp_doing_name(
+						   f ? f->doing : s->doing)));
+	const struct asp_split *split = f ? &f->split : &s->split; /* the same poll's */
+	add_ms(a, "oncpu_ms", split->oncpu_ns);
+	add_ms(a, "blocked_ms", split->blocked_ns);
+	add_ms(a, "preempted_ms", split->preempted_ns);
+	json_object_object_add(a, "culprit", asp_json_string(f ? f->culprit : s->culprit));
+	if (f && f->culprit && f->culprit_opaque)
+		json_object_object_add(a, "culprit_note", json_object_new_string(
+			"blocked in an uninstrumented call it makes (sleep, lock or I/O)"));
+	else if (f && f->culprit_self)
+		json_object_object_add(a, "culprit_note", json_object_new_string(
+			"blocked in the future's own code: an uninstrumented call (sleep, lock or I/O)"));
+	if (f && f->no_culprit)
+		json_object_object_add(a, "no_culprit", asp_json_string(f->no_culprit));
+	/* where the future starts in the source, and the culprit */
+	if (s->srcline)
+		json_object_object_add(a, "src", asp_json_string(s->srcline));
+	if (f && f->culprit_srcline)
+		json_object_object_add(a, "culprit_src", asp_json_string(f->culprit_srcline));
+	size_t alen = 0;
+	const char *atext = json_object_to_json_string_length(a, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+							  &alen);
+	asp_jl_lit(l, ",\"args\":");
+	asp_jl_raw(l, atext, alen);
+	json_object_put(a);
+	l_emit(c);
+}
+
+/* the blocking polls held, with their findings */
+static void write_held_all(struct asp_chrome *c, const struct asp_result *r)
+{
+	const struct asp_finding **by = xreallocarray(NULL, r->nfindings + 1, sizeof(*by));
+	size_t n = 0;
+	for (size_t i = 0; i < r->nfindings; i++)
+		if (r->findings[i].rule && !strcmp(r->findings[i].rule, "blocking-poll"))
+			by[n++] = &r->findings[i];
+	asp_qsort(by, n, sizeof(*by), finding_cmp);
+	for (size_t i = 0; i < c->nheld; i++)
+		write_held(c, r, &c->held[i], held_finding(by, n, &c->held[i]));
+	free(by);
+	c->nheld = 0;
 }
 
 int asp_chrome_finish(struct asp_chrome *c, const struct asp_result *r, char **err)
@@ -895,11 +1018,15 @@ int asp_chrome_finish(struct asp_chrome *c, const struct asp_result *r, char **e
 			write_offcpu(c, th->tid, &th->off[k], th->off[k].start, th->off[k].end);
 		th->noff = 0;
 	}
+	write_held_all(c, r);
 
-	meta(c, "process_name", PID_TASKS, 0, "Tasks", 0, false);
-	meta(c, "process_sort_index", PID_TASKS, 0, NULL, 1, true);
-	meta(c, "process_name", PID_THREADS, 0, "Threads", 0, false);
-	meta(c, "process_sort_index", PID_THREADS, 0, NULL, 2, true);
+	/* the viewers print the pid after it */
+	const char *exe = r->exe && *r->exe ? r->exe : r->name ? r->name : "program";
+	const char *slash = strrchr(exe, '/');
+	char *pname = xasprintf("%s%s", slash && slash[1] ? slash + 1 : exe,
+				c->pid_known ? "" : " (pid not recorded)");
+	meta(c, "process_name", 0, pname);
+	free(pname);
 
 	for (size_t i = 0; i < r->ntasks; i++)
 		task_metadata(c, r, r->tasks[i].id);
@@ -907,25 +1034,34 @@ int asp_chrome_finish(struct asp_chrome *c, const struct asp_result *r, char **e
 		if (c->tasks[id].seen && !find_task(r, (uint32_t)id))
 			task_metadata(c, r, (uint32_t)id);
 
-	/* OS threads: those spans ran on and those the result names */
-	size_t n = c->nthreads, cap = n + 1;
+	/* OS threads: the recording's, those spans ran on and those the
+	 * result names */
+	size_t n = c->nthreads + c->nos_tids, cap = n + 1;
 	int *tids = xreallocarray(NULL, cap, sizeof(*tids));
 	for (size_t i = 0; i < c->nthreads; i++)
 		tids[i] = c->threads[i].tid;
+	if (c->nos_tids)
+		memcpy(tids + c->nthreads, c->os_tids, c->nos_tids * sizeof(*tids));
 	for (size_t i = 0; i < r->ntasks; i++)
 		for (size_t j = 0; j < r->tasks[i].ntids; j++) {
 			if (n == cap)
 				tids = xreallocarray(tids, cap *= 2, sizeof(*tids));
 			tids[n++] = r->tasks[i].tids[j];
 		}
-	asp_qsort(tids, n, sizeof(*tids), tid_cmp);
+	asp_qsort(tids, n, sizeof(*tids), int_cmp);
+	/* viewers start the timeline at the first event, and DevTools leaves
+	 * out events at ts 0: marks at 1 ns and at the recording's end make
+	 * the timeline the recording's, times as in summary.json (global: a
+	 * track of their own in Perfetto; DevTools shows them on the thread) */
+	write_mark(c, "recording start", n ? tids[0] : 0, 1);
+	if (r->duration_ns > 1)
+		write_mark(c, "recording end", n ? tids[0] : 0, r->duration_ns);
 	for (size_t i = 0; i < n; i++) {
 		if (i && tids[i] == tids[i - 1])
 			continue;
-		char name[32];
-		snprintf(name, sizeof(name), "thread %d", tids[i]);
-		meta(c, "thread_name", PID_THREADS, tids[i], name, 0, false);
-		meta(c, "thread_sort_index", PID_THREADS, tids[i], NULL, tids[i], true);
+		/* viewers print the tid after the name */
+		meta(c, "thread_name", tids[i],
+		     c->pid_known && tids[i] == c->pid ? "main thread" : "OS thread");
 	}
 	free(tids);
 
@@ -935,7 +1071,7 @@ int asp_chrome_finish(struct asp_chrome *c, const struct asp_result *r, char **e
 	json_object_object_add(other, "exe", asp_json_string(r->exe));
 	json_object_object_add(other, "runtime",
 			       asp_json_string(r->runtime));
-	json_object_object_add(other, "version", json_object_new_string("asprof-trace/1"));
+	json_object_object_add(other, "version", json_object_new_string("asprof-trace/2"));
 	size_t olen = 0;
 	const char *otext = json_object_to_json_string_length(other, JSON_C_TO_STRING_PLAIN, &olen);
 	asp_jl_raw(&c->line, otext, olen);

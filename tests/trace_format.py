@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """trace_format.py - check files against the Chrome Trace Event Format.
 
-usage: trace_format.py FILE...
+usage: trace_format.py [--summary SUMMARY.json [--recording DIR]] FILE...
 
 Checks: well-formed JSON in object form ({"traceEvents": [...]}) or array
 form; every event an object with "ph"; ts, pid and tid where the format needs
@@ -10,12 +10,26 @@ for "X"; B/E balanced per (pid, tid); duration slices (X and B/E) properly
 nested per (pid, tid), as Perfetto requires; flow events s/t/f paired by
 (cat, id) with the "s" first; instant scopes; known metadata names.
 
+With --summary (asprof's trace.json against its run's summary.json), also
+what viewers need (docs/trace-viewers.md): an event at the recording's
+start (ts > 0, as DevTools leaves out ts 0, and at most 1 ns), no "i"
+instants and no cname (DevTools shows neither), every blocking-poll finding
+a slice named "BLOCKING ..." at its start on its thread whose args carry
+the finding, every flow phase bound to a slice of the same ts, pid, tid and
+cat (how DevTools binds flows). With --recording (the uftrace.data the run
+was made from), no made-up ids where viewers print them: every event in
+the program's process (task.txt's pid), every track a thread of the
+recording (its tid), a task of summary.json (its id, named "task ID...") or
+named "... track id".
+
 Prints one line per problem and exits 1 when there are any; otherwise
 prints "FILE: ok, N events". Standard library only.
 """
 import decimal
 import json
 import math
+import os
+import re
 import sys
 
 PHASES = set("BEXiIbneSTpsftPOCNDMRcvV()")
@@ -51,6 +65,7 @@ class Checker:
     def __init__(self, path):
         self.path = path
         self.problems = []
+        self.summary = self.recording = None
 
     def problem(self, where, msg):
         self.problems.append("%s: %s: %s" % (self.path, where, msg))
@@ -232,16 +247,107 @@ class Checker:
                 usable.append((i, ev))
         self.slices(usable)
         self.flows(usable)
+        if self.summary:
+            viewers(self, usable, self.summary, self.recording)
         return len(events)
 
 
+def recorded_ids(recording):
+    """the program's pid (the first session's) and its threads' tids"""
+    pid = None
+    with open(os.path.join(recording, "task.txt"), encoding="utf-8", errors="replace") as f:
+        for line in f:
+            m = re.match(r"SESS .*\bpid=(\d+)", line)
+            if m and pid is None:
+                pid = int(m.group(1))
+    tids = {int(n[:-4]) for n in os.listdir(recording) if re.fullmatch(r"\d+\.dat", n)}
+    return pid, tids
+
+
+def ids(c, events, summary, recording):
+    pid, tids = recorded_ids(recording)
+    tasks = {t["id"] for t in summary.get("tasks", [])} | {0}
+    names = {}
+    for i, ev in events:
+        if ev["ph"] == "M" and ev.get("name") == "thread_name":
+            names[ev.get("tid")] = ev["args"]["name"]
+    for i, ev in events:
+        if ev.get("pid") != pid:
+            c.problem(describe(i, ev), "pid %r is not the program's (%s)" % (ev.get("pid"), pid))
+            continue
+        tid = ev.get("tid")
+        if ev["ph"] == "M" and str(ev.get("name")).startswith("process_"):
+            continue
+        name = names.get(tid, "")
+        if tid in tids:
+            want = "main thread" if tid == pid else "OS thread"
+            if name != want:
+                c.problem(describe(i, ev), "thread %s named %r, not %r" % (tid, name, want))
+        elif tid in tasks and name.startswith("task %d" % tid if tid else "no task"):
+            pass
+        elif not name.endswith("track id"):
+            c.problem(describe(i, ev), "tid %r is no thread's or task's, and its track %r "
+                      "does not say \"track id\"" % (tid, name))
+
+
+def viewers(c, events, summary_path, recording=None):
+    """what DevTools and Perfetto need to show asprof's trace as summary.json"""
+    with open(summary_path, encoding="utf-8") as f:
+        summary = json.load(f)
+    if recording:
+        ids(c, events, summary, recording)
+    evs = [ev for _, ev in events]
+    if not any(ev["ph"] in "XBiI" and 0 < ev["ts"] <= decimal.Decimal("0.001") for ev in evs):
+        c.problem("top level", "no event at the recording's start (0 < ts <= 0.001)")
+    for i, ev in events:
+        if ev["ph"] == "i":
+            c.problem(describe(i, ev), "an \"i\" instant: DevTools does not show it")
+        if "cname" in ev:
+            c.problem(describe(i, ev), "cname: no viewer shows it")
+    starts = {(ev["ts"], ev["pid"], ev["tid"], ev.get("cat")) for ev in evs if ev["ph"] == "X"}
+    for i, ev in events:
+        if ev["ph"] in "stf" and (ev["ts"], ev["pid"], ev["tid"], ev.get("cat")) not in starts:
+            c.problem(describe(i, ev), "flow phase bound to no slice (same ts, pid, tid, cat)")
+    for f in summary.get("findings", []):
+        if f["rule"] != "blocking-poll":
+            continue
+        ts = decimal.Decimal(f["start_ns"]) / 1000
+        hit = [ev for ev in evs if ev["ph"] == "X" and ev["ts"] == ts and ev["tid"] == f["tid"]
+               and str(ev.get("name", "")).startswith("BLOCKING ")
+               and str(ev.get("name", "")).endswith(": " + f["future"])]
+        if not hit:
+            c.problem("finding at %s ns" % f["start_ns"],
+                      "no slice \"BLOCKING ...: %s\" at ts %s on tid %s" % (f["future"], ts, f["tid"]))
+            continue
+        args = hit[0].get("args", {})
+        want = {"rule": f["rule"], "severity": f["severity"], "culprit": f["culprit"],
+                "doing": f["doing"], "threshold_ms": decimal.Decimal(f["threshold_ns"]) / 10**6}
+        for key, value in want.items():
+            got = args.get(key)
+            if key == "threshold_ms" and got is not None:
+                got = decimal.Decimal(got)
+            if got != value:
+                c.problem("finding at %s ns" % f["start_ns"],
+                          "the BLOCKING slice's args.%s is %r, summary.json says %r" % (key, got, value))
+
+
 def main(argv):
+    summary = recording = None
+    if len(argv) > 2 and argv[1] == "--summary":
+        summary = argv[2]
+        argv = argv[:1] + argv[3:]
+        if len(argv) > 2 and argv[1] == "--recording":
+            recording = argv[2]
+            argv = argv[:1] + argv[3:]
     if len(argv) < 2 or argv[1] in ("-h", "--help"):
-        sys.stderr.write("usage: trace_format.py FILE...\n")
+        sys.stderr.write("usage: trace_format.py [--summary SUMMARY.json [--recording DIR]] "
+                         "FILE...\n")
         return 2
     failed = False
     for path in argv[1:]:
         c = Checker(path)
+        c.summary = summary
+        c.recording = recording
         n = c.run()
         if c.problems:
             failed = True

@@ -129,6 +129,9 @@ const struct asp_info *asp_trace_info(const struct asp_trace *t);
 /* threads that have a data file, in tid order */
 size_t asp_trace_nthreads(const struct asp_trace *t);
 int asp_trace_thread_tid(const struct asp_trace *t, size_t i);
+/* the pid of the first session's process (the program recorded), 0 when
+ * the recording does not say */
+int asp_trace_pid(const struct asp_trace *t);
 /* is tid a process's first thread (tid == pid in task.txt)? true when
  * task.txt does not say */
 bool asp_trace_is_main_thread(const struct asp_trace *t, int tid);

@@ -134,6 +134,11 @@ static struct task *find_task(const struct asp_trace *t, int tid)
 	return bsearch(&key, t->tasks, t->ntasks, sizeof(*t->tasks), task_cmp);
 }
 
+int asp_trace_pid(const struct asp_trace *t)
+{
+	return t->nsess && t->sess[0].pid > 0 ? t->sess[0].pid : 0;
+}
+
 bool asp_trace_is_main_thread(const struct asp_trace *t, int tid)
 {
 	const struct task *k = find_task(t, tid);

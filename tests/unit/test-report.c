@@ -261,7 +261,10 @@ static json_object *write_trace(const char *dir, struct asp_result *r)
 		fprintf(stderr, "# %s\n", err);
 		exit(1);
 	}
-	stream_spans(asp_chrome_sink(c));
+	struct asp_span_sink sink = asp_chrome_sink(c);
+	/* pid 100; thread 3 has the id of task 3 */
+	sink.begin(sink.ctx, 100, (const int[]){ 101, 3, 100 }, 3);
+	stream_spans(sink);
 	CHECK(count_tmp(dir) == 1);
 	CHECK(access(path, F_OK) != 0); /* nothing in place before the commit */
 	CHECK(asp_chrome_finish(c, r, &err) == 0);
@@ -313,20 +316,34 @@ TEST(chrome_layout)
 	CHECK_STR(gets(other, "run"), "demo");
 	CHECK_STR(gets(other, "exe"), "/bin/demo");
 	CHECK_STR(gets(other, "runtime"), "tokio");
-	CHECK_STR(gets(other, "version"), "asprof-trace/1");
+	CHECK_STR(gets(other, "version"), "asprof-trace/2");
 
-	size_t nx = 0, ni = 0;
+	/* one process, the program's (pid 100), named after its executable */
+	size_t nx = 0, ni = 0, nI = 0;
 	for (size_t i = 0; i < json_object_array_length(events); i++) {
 		json_object *e = json_object_array_get_idx(events, i);
 		CHECK(gets(e, "ph") && get(e, "ts") && get(e, "pid") && get(e, "tid"));
+		CHECK_U64(geti(e, "pid"), 100);
+		CHECK(get(e, "cname") == NULL); /* no viewer shows it */
 		nx += !strcmp(gets(e, "ph"), "X");
-		ni += !strcmp(gets(e, "ph"), "i");
+		ni += !strcmp(gets(e, "ph"), "i"); /* DevTools does not show "i" */
+		nI += !strcmp(gets(e, "ph"), "I");
 	}
-	CHECK_U64(nx, 16); /* 8 spans, each on pid 1 and pid 2 */
-	CHECK_U64(ni, 2);
+	CHECK_U64(nx, 16); /* 8 spans, each on a task's and a thread's track */
+	CHECK_U64(ni, 0);
+	CHECK_U64(nI, 2);
+	CHECK_STR(gets(find_meta(events, "process_name", 100, 0), "name"), "demo");
+
+	/* the timeline starts at the recording's start (DevTools leaves out
+	 * ts 0) and ends at its end: times as in summary.json */
+	json_object *e = find_event(events, "I", 100, -1, "recording start");
+	CHECK(e && near(getd(e, "ts"), 0.001));
+	CHECK_STR(gets(e, "s"), "g");
+	e = find_event(events, "I", 100, -1, "recording end");
+	CHECK(e && near(getd(e, "ts"), 500000.0));
 
 	/* ns precision in microseconds; the name copied before the caller freed it */
-	json_object *e = find_event(events, "X", 1, 1, "<futures_util");
+	e = find_event(events, "X", 100, 1, "<futures_util");
 	CHECK(e != NULL);
 	CHECK(near(getd(e, "ts"), 1.5));
 	CHECK(near(getd(e, "dur"), 2.5));
@@ -334,62 +351,70 @@ TEST(chrome_layout)
 	CHECK_STR(gets(e, "cat"), "async_fn");
 	CHECK_U64(geti(get(e, "args"), "level"), 1);
 	CHECK_U64(geti(get(e, "args"), "task"), 1);
-	e = find_event(events, "X", 1, 1, MAIN_ROOT);
+	e = find_event(events, "X", 100, 1, MAIN_ROOT);
 	CHECK_STR(gets(e, "cat"), "task_poll");
-	const char *main_colour = gets(e, "cname");
-	CHECK(main_colour != NULL);
-	e = find_event(events, "X", 1, 2, WORKER_ROOT);
-	CHECK(gets(e, "cname") && strcmp(gets(e, "cname"), main_colour) != 0);
 
-	/* the blocking poll: red, severity and culprit, an instant event, both views */
-	e = find_event(events, "X", 1, 2, BLOCKING);
-	CHECK_STR(gets(e, "cname"), "terrible");
-	CHECK_STR(gets(get(e, "args"), "severity"), "error");
-	CHECK_STR(gets(get(e, "args"), "culprit"), "std::thread::sleep");
+	/* the blocking poll: its name says so, its args carry the finding, on
+	 * the task's track and on the thread's */
+	CHECK(find_event(events, "X", 100, -1, BLOCKING) == NULL);
+	e = find_event(events, "X", 100, 2, "BLOCKING ");
+	CHECK_STR(gets(e, "name"), "BLOCKING 199.0 ms: " BLOCKING);
+	json_object *a = get(e, "args");
+	CHECK_STR(gets(a, "rule"), "blocking-poll");
+	CHECK_STR(gets(a, "severity"), "error");
+	CHECK(near(getd(a, "threshold_ms"), 100.0));
+	CHECK(near(getd(a, "measured_ms"), 199.0));
+	CHECK_STR(gets(a, "measured"), "own time (on CPU + blocked)");
+	CHECK_STR(gets(a, "rules_pattern"), "default");
+	CHECK_STR(gets(a, "doing"), "blocked");
+	CHECK(near(getd(a, "blocked_ms"), 198.0));
+	CHECK_STR(gets(a, "culprit"), "std::thread::sleep");
 	CHECK(near(getd(e, "dur"), 198998.5));
-	e = find_event(events, "X", 2, 100, BLOCKING);
-	CHECK_STR(gets(e, "cname"), "terrible");
+	e = find_event(events, "X", 100, 100, "BLOCKING ");
+	CHECK_STR(gets(e, "name"), "BLOCKING 199.0 ms: " BLOCKING);
 	CHECK_U64(geti(get(e, "args"), "tid"), 100);
-	e = find_event(events, "i", 1, 2, "blocking: " BLOCKING);
-	CHECK(e != NULL);
-	CHECK_STR(gets(e, "s"), "t");
-	CHECK(near(getd(e, "ts"), 6.5));
-	CHECK(find_event(events, "i", 2, 100, "blocking: ") != NULL);
+	CHECK_STR(gets(get(e, "args"), "rule"), "blocking-poll");
 
-	/* task 2 moved from thread 100 to 101: a flow just inside each poll */
-	json_object *s = find_event(events, "s", 2, -1, "task 2 moved");
-	json_object *f = find_event(events, "f", 2, -1, "task 2 moved");
+	/* task 2 moved from thread 100 to 101: a flow from the start of the
+	 * previous poll to the start of this one, in their cat (how DevTools
+	 * binds a flow to a slice: same ts, pid, tid and cat) */
+	json_object *s = find_event(events, "s", 100, -1, "task 2 moved");
+	json_object *f = find_event(events, "f", 100, -1, "task 2 moved");
 	CHECK(s && f);
 	CHECK_U64(geti(s, "tid"), 100);
 	CHECK_U64(geti(f, "tid"), 101);
-	CHECK(near(getd(s, "ts"), 200005.999));
+	CHECK(near(getd(s, "ts"), 6.0));
 	CHECK(near(getd(f, "ts"), 300000.0));
 	CHECK_STR(gets(f, "bp"), "e");
-	CHECK_STR(gets(s, "cat"), "task_migration");
-	CHECK_STR(gets(f, "cat"), "task_migration");
+	CHECK_STR(gets(s, "cat"), "task_poll");
+	CHECK_STR(gets(f, "cat"), "task_poll");
 	CHECK_U64(geti(s, "id"), geti(f, "id"));
+	e = find_event(events, "X", 100, 100, WORKER_ROOT);
+	CHECK(e && near(getd(e, "ts"), 6.0) && !strcmp(gets(e, "cat"), "task_poll"));
 	/* overlapping polls of task 3 are no migration */
-	CHECK(find_event(events, "s", 2, -1, "task 3 moved") == NULL);
-	CHECK(find_event(events, "s", 2, -1, "task 1 moved") == NULL);
+	CHECK(find_event(events, "s", 100, -1, "task 3 moved") == NULL);
+	CHECK(find_event(events, "s", 100, -1, "task 1 moved") == NULL);
 
-	/* task 3's overlapping polls on two lanes of pid 1 */
-	CHECK(find_event(events, "X", 1, 3, IDLE_ROOT) != NULL);
-	CHECK(find_event(events, "X", 1, 1000003, IDLE_ROOT) != NULL);
-	CHECK(find_event(events, "X", 1, 0, "demo::outside") != NULL);
-
-	/* metadata */
-	CHECK_STR(gets(find_meta(events, "process_name", 1, 0), "name"), "Tasks");
-	CHECK_STR(gets(find_meta(events, "process_name", 2, 0), "name"), "Threads");
-	CHECK_U64(geti(find_meta(events, "process_sort_index", 2, 0), "sort_index"), 2);
-	CHECK_STR(gets(find_meta(events, "thread_name", 1, 1), "name"), "main: " MAIN_ROOT);
-	CHECK_STR(gets(find_meta(events, "thread_name", 1, 2), "name"), "task 2: " WORKER_ROOT);
-	CHECK_STR(gets(find_meta(events, "thread_name", 1, 1000003), "name"),
-		  "task 3: " IDLE_ROOT " (overlapping 1)");
-	CHECK_STR(gets(find_meta(events, "thread_name", 1, 0), "name"), "outside tasks");
-	CHECK_STR(gets(find_meta(events, "thread_name", 2, 100), "name"), "thread 100");
-	CHECK_STR(gets(find_meta(events, "thread_name", 2, 101), "name"), "thread 101");
-	CHECK(find_meta(events, "thread_sort_index", 1, 2) != NULL);
-	CHECK(find_meta(events, "thread_sort_index", 2, 101) != NULL);
+	/* tracks: the viewers print the tid after the name. Tasks by their id;
+	 * task 3's id is thread 3's tid, and it was polled twice at once: two
+	 * tracks counted down from INT32_MAX, named "... track id" */
+	CHECK(find_event(events, "X", 100, 3, NULL) == NULL);
+	CHECK(find_event(events, "X", 100, INT32_MAX, IDLE_ROOT) != NULL);
+	CHECK(find_event(events, "X", 100, INT32_MAX - 1, IDLE_ROOT) != NULL);
+	CHECK(find_event(events, "X", 100, 0, "demo::outside") != NULL);
+	CHECK_STR(gets(find_meta(events, "thread_name", 100, 1), "name"), "task 1 (main): " MAIN_ROOT);
+	CHECK_STR(gets(find_meta(events, "thread_name", 100, 2), "name"), "task 2: " WORKER_ROOT);
+	CHECK_STR(gets(find_meta(events, "thread_name", 100, INT32_MAX), "name"),
+		  "task 3: " IDLE_ROOT " \u00b7 track id");
+	CHECK_STR(gets(find_meta(events, "thread_name", 100, INT32_MAX - 1), "name"),
+		  "task 3: " IDLE_ROOT " \u00b7 instance 2 at the same time (one id counts the tasks "
+		  "of this root future) \u00b7 track id");
+	CHECK_STR(gets(find_meta(events, "thread_name", 100, 0), "name"),
+		  "no task (polls outside any task)");
+	CHECK_STR(gets(find_meta(events, "thread_name", 100, 100), "name"), "main thread");
+	CHECK_STR(gets(find_meta(events, "thread_name", 100, 101), "name"), "OS thread");
+	CHECK_STR(gets(find_meta(events, "thread_name", 100, 3), "name"), "OS thread");
+	CHECK(find_meta(events, "thread_sort_index", 100, 2) == NULL); /* no viewer reads it */
 
 	json_object_put(doc);
 	asp_result_free(r);
@@ -409,14 +434,14 @@ static void offcpu(struct asp_span_sink sink, int tid, uint32_t task, uint64_t s
 	free(copy);
 }
 
-/* X events of pid 2, thread tid, nest (a child inside its parent) */
+/* X events of track tid nest (a child inside its parent) */
 static bool nested(json_object *events, int64_t tid)
 {
 	struct iv { int64_t a, b; } v[64], stack[64];
 	size_t n = 0, depth = 0;
 	for (size_t i = 0; i < json_object_array_length(events) && n < 64; i++) {
 		json_object *e = json_object_array_get_idx(events, i);
-		if (strcmp(gets(e, "ph"), "X") || geti(e, "pid") != 2 || geti(e, "tid") != tid)
+		if (strcmp(gets(e, "ph"), "X") || geti(e, "tid") != tid)
 			continue;
 		int64_t a = llround(getd(e, "ts") * 1000), d = llround(getd(e, "dur") * 1000);
 		v[n++] = (struct iv){ a, a + d };
@@ -486,35 +511,36 @@ TEST(chrome_offcpu)
 		bool bl = !strcmp(name, "blocked"), pr = !strcmp(name, "preempted");
 		blocked += bl;
 		preempted += pr;
-		if (bl || pr) {
-			CHECK_U64(geti(e, "pid"), 2);
+		if (bl || pr) { /* on the threads' tracks; no pid known: 1 */
+			CHECK_U64(geti(e, "pid"), 1);
+			CHECK(geti(e, "tid") == 100 || geti(e, "tid") == 101);
 			CHECK_STR(gets(e, "cat"), "offcpu");
 		}
 	}
 	CHECK_U64(blocked, 3);
 	CHECK_U64(preempted, 3);
 	/* cut to the poll it ran into; where is the innermost frame */
-	json_object *e = find_event(events, "X", 2, 100, "blocked");
+	json_object *e = find_event(events, "X", 1, 100, "blocked");
 	CHECK(e && near(getd(e, "ts"), 6.5) && near(getd(e, "dur"), 0.5));
 	CHECK_STR(gets(get(e, "args"), "where"), "std::thread::sleep");
 	CHECK_U64(geti(get(e, "args"), "task"), 2);
-	e = find_event(events, "X", 2, 100, "preempted");
+	e = find_event(events, "X", 1, 100, "preempted");
 	CHECK(e && near(getd(e, "ts"), 150000.0) && near(getd(e, "dur"), 1000.0));
 	CHECK(e && !json_object_object_get_ex(get(e, "args"), "where", NULL));
-	e = find_event(events, "X", 2, 101, "blocked");
+	e = find_event(events, "X", 1, 101, "blocked");
 	CHECK(e && near(getd(e, "ts"), 250000.0) && near(getd(e, "dur"), 1.0));
 	CHECK(nested(events, 100));
 	CHECK(nested(events, 101));
 	/* the blocking poll: what it was doing, its split in ms */
-	e = find_event(events, "X", 2, 100, BLOCKING);
+	e = find_event(events, "X", 1, 100, "BLOCKING 199.0 ms: " BLOCKING);
 	json_object *args = get(e, "args");
 	CHECK_STR(gets(args, "doing"), "blocked");
 	CHECK(near(getd(args, "oncpu_ms"), 1.0));
 	CHECK(near(getd(args, "blocked_ms"), 198.0));
 	CHECK(near(getd(args, "preempted_ms"), 0.998));
 	CHECK_STR(gets(args, "culprit"), "std::thread::sleep");
-	/* the tasks' tracks have none */
-	CHECK(find_event(events, "X", 1, -1, "blocked") == NULL);
+	/* without the sink's begin the pid is not known, and the name says so */
+	CHECK_STR(gets(find_meta(events, "process_name", 1, 0), "name"), "demo (pid not recorded)");
 
 	json_object_put(doc);
 	asp_result_free(r);
