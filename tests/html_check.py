@@ -21,99 +21,16 @@ descriptors 3 and 4), so nothing beyond Python's standard library and
 Debian's chromium is needed. Exit status 2, with one line, when the browser
 cannot be started or does not answer."""
 import base64
-import fcntl
 import json
 import os
-import select
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 
-TIMEOUT = 60
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from devtools_pipe import Browser  # noqa: E402
 
-
-class Browser:
-    def __init__(self, exe, profile):
-        to_child, self.w = os.pipe()
-        self.r, from_child = os.pipe()
-        # above the descriptors dup2 makes 3 and 4 of, whatever pipe() gave
-        hi = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10) for fd in (to_child, from_child)]
-        os.close(to_child)
-        os.close(from_child)
-
-        def child():
-            os.dup2(hi[0], 3)
-            os.dup2(hi[1], 4)
-            os.set_inheritable(3, True)
-            os.set_inheritable(4, True)
-
-        args = [exe, '--headless', '--remote-debugging-pipe', '--no-first-run',
-                '--no-default-browser-check', '--disable-gpu', '--disable-extensions',
-                '--disable-background-networking', '--disable-component-update',
-                '--disable-sync', '--user-data-dir=' + profile, '--window-size=1366,900',
-                'about:blank']
-        if os.geteuid() == 0:
-            args.insert(1, '--no-sandbox')  # Chromium refuses its sandbox to root
-        self.log = open(os.path.join(profile, 'stderr'), 'wb')
-        self.p = subprocess.Popen(args, preexec_fn=child, close_fds=False,
-                                  stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
-        for fd in hi:
-            os.close(fd)
-        self.buf = b''
-        self.next_id = 0
-        self.events = []
-
-    def _read(self, deadline):
-        while b'\0' not in self.buf:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self.r], [], [], left)[0]:
-                raise TimeoutError('no answer from chromium in %d s' % TIMEOUT)
-            chunk = os.read(self.r, 1 << 16)
-            if not chunk:
-                raise EOFError('chromium closed its DevTools pipe (exit %s)' % self.p.poll())
-            self.buf += chunk
-        msg, self.buf = self.buf.split(b'\0', 1)
-        return json.loads(msg)
-
-    def call(self, method, params=None, session=None):
-        self.next_id += 1
-        msg = {'id': self.next_id, 'method': method, 'params': params or {}}
-        if session:
-            msg['sessionId'] = session
-        os.write(self.w, json.dumps(msg).encode() + b'\0')
-        deadline = time.monotonic() + TIMEOUT
-        while True:
-            m = self._read(deadline)
-            if m.get('id') == self.next_id:
-                if 'error' in m:
-                    raise RuntimeError('%s: %s' % (method, m['error']))
-                return m.get('result', {})
-            self.events.append(m)
-
-    def wait(self, method):
-        deadline = time.monotonic() + TIMEOUT
-        for i, m in enumerate(self.events):
-            if m.get('method') == method:
-                return self.events.pop(i)
-        while True:
-            m = self._read(deadline)
-            if m.get('method') == method:
-                return m
-            self.events.append(m)
-
-    def close(self):
-        try:
-            self.call('Browser.close')
-        except Exception:
-            pass
-        try:
-            self.p.wait(10)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            self.p.wait()
 
 
 FACTS = r'''(() => {
@@ -183,7 +100,7 @@ def main():
     exe, page, shot = sys.argv[1:]
     url = 'file://' + os.path.abspath(page)
     profile = tempfile.mkdtemp(prefix='asprof-chromium.')
-    b = Browser(exe, profile)
+    b = Browser(exe, profile, ['--window-size=1366,900'])
     try:
         targets = b.call('Target.getTargets')['targetInfos']
         page_t = next((t for t in targets if t['type'] == 'page'), None)

@@ -13,17 +13,16 @@ The browser is driven through the DevTools protocol over a pipe
 (--remote-debugging-port, /devtools/devtools_app.html). Standard library
 only. Exit status 2, with one line, when the browser cannot be driven."""
 import base64
-import fcntl
 import json
 import os
-import select
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 
-TIMEOUT = 60
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from devtools_pipe import Browser  # noqa: E402
+
 
 PROBE = r'''(async () => {
  const m = await import('./panels/timeline/timeline.js');
@@ -67,80 +66,6 @@ CLOSE_HELP = r'''(() => {
 })()'''
 
 
-class Browser:
-    def __init__(self, exe, profile):
-        to_child, self.w = os.pipe()
-        self.r, from_child = os.pipe()
-        hi = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10) for fd in (to_child, from_child)]
-        os.close(to_child)
-        os.close(from_child)
-
-        def child():
-            os.dup2(hi[0], 3)
-            os.dup2(hi[1], 4)
-            os.set_inheritable(3, True)
-            os.set_inheritable(4, True)
-
-        args = [exe, '--headless', '--remote-debugging-pipe', '--remote-debugging-port=0',
-                '--no-first-run', '--no-default-browser-check', '--disable-gpu',
-                '--disable-extensions', '--disable-background-networking',
-                '--disable-component-update', '--disable-sync',
-                '--user-data-dir=' + profile, '--window-size=1600,1000', 'about:blank']
-        if os.geteuid() == 0:
-            args.insert(1, '--no-sandbox')  # Chromium refuses its sandbox to root
-        self.profile = profile
-        self.log = open(os.path.join(profile, 'stderr'), 'wb')
-        self.p = subprocess.Popen(args, preexec_fn=child, close_fds=False,
-                                  stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
-        for fd in hi:
-            os.close(fd)
-        self.buf = b''
-        self.next_id = 0
-
-    def call(self, method, params=None, session=None):
-        self.next_id += 1
-        msg = {'id': self.next_id, 'method': method, 'params': params or {}}
-        if session:
-            msg['sessionId'] = session
-        os.write(self.w, json.dumps(msg).encode() + b'\0')
-        deadline = time.monotonic() + TIMEOUT
-        while True:
-            while b'\0' not in self.buf:
-                left = deadline - time.monotonic()
-                if left <= 0 or not select.select([self.r], [], [], left)[0]:
-                    raise TimeoutError('no answer from chromium to %s in %d s' % (method, TIMEOUT))
-                chunk = os.read(self.r, 1 << 16)
-                if not chunk:
-                    raise EOFError('chromium closed its DevTools pipe (exit %s)' % self.p.poll())
-                self.buf += chunk
-            raw, self.buf = self.buf.split(b'\0', 1)
-            reply = json.loads(raw)
-            if reply.get('id') == self.next_id:
-                if 'error' in reply:
-                    raise RuntimeError('%s: %s' % (method, reply['error']))
-                return reply.get('result', {})
-
-    def port(self):
-        path = os.path.join(self.profile, 'DevToolsActivePort')
-        deadline = time.monotonic() + TIMEOUT
-        while time.monotonic() < deadline:
-            if os.path.exists(path):
-                with open(path) as f:
-                    first = f.read().split()
-                if first:
-                    return int(first[0])
-            time.sleep(0.1)
-        raise TimeoutError('chromium wrote no DevToolsActivePort')
-
-    def close(self):
-        self.p.terminate()
-        try:
-            self.p.wait(10)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            self.p.wait()
-
-
 def main(argv):
     if len(argv) != 4:
         sys.stderr.write('usage: trace_devtools.py CHROMIUM TRACE SHOT\n')
@@ -151,7 +76,7 @@ def main(argv):
     profile = tempfile.mkdtemp(prefix='asprof-devtools.')
     b = None
     try:
-        b = Browser(exe, profile)
+        b = Browser(exe, profile, ['--remote-debugging-port=0', '--window-size=1600,1000'])
         url = 'http://127.0.0.1:%d/devtools/devtools_app.html?panel=timeline' % b.port()
         target = b.call('Target.createTarget', {'url': 'about:blank'})['targetId']
         s = b.call('Target.attachToTarget', {'targetId': target, 'flatten': True})['sessionId']
