@@ -12,10 +12,10 @@ set +e
 status=$?
 set -e
 case $status in
-0) verdict="no findings that fail the rules" ;;
-1) verdict="findings that fail the rules (exit status 1, as a CI job would see it)" ;;
+0) verdict="nothing fails the build" ;;
+1) verdict="something fails the build (exit status 1, as a CI job would see it)" ;;
 *) echo "asprof-batch failed with exit status $status" >&2; exit "$status" ;;
 esac
 echo "asprof-batch: $verdict"
 echo "Reports are in $out/: report.html (start here), index.md, summary.json, report.xlsx, junit.xml, charts/,"
-echo "and per run runs/<run>/trace.json (open in https://ui.perfetto.dev or chrome://tracing) and runs/<run>/summary.json"
+echo "and per run runs/<run>/trace.json (load it in Chromium DevTools' Performance panel or https://ui.perfetto.dev) and runs/<run>/summary.json"
