@@ -283,6 +283,9 @@ void asp_result_free(struct asp_result *r)
 	if (!r)
 		return;
 	free(r->program_exit);
+	if (r->rules_used)
+		free(r->rules_used->path);
+	free(r->rules_used);
 	free(r->end_text);
 	free(r->end_frames);
 	free(r->panic.function);

@@ -261,6 +261,14 @@ struct asp_panic {
 	bool caught_only;
 };
 
+/* the thresholds of the rules a run was analysed with, as its summary.json
+ * keeps them (none: its "rules" was null) */
+struct asp_rules_used {
+	bool none;
+	char *path;
+	uint64_t warning_ns, error_ns, slow_poll_ns, long_delay_ns;
+};
+
 struct asp_result {
 	char *path;       /* the data directory as given */
 	char *name;       /* run name: the directory's basename (parent's if "uftrace.data") */
@@ -271,6 +279,10 @@ struct asp_result {
 	bool args_recorded; /* task poll self pointers were recorded */
 	bool from_summary;  /* made again from its summary.json (analysis/ingest/
 			       summary.h): no recording, no trace.json */
+	/* a run from its summary.json: the rules it was analysed with (its
+	 * "rules"), written again as read; NULL: analysed here, or a summary
+	 * without them (the batch's rules are written) */
+	struct asp_rules_used *rules_used;
 	/* wakes of tasks recorded with the task's pointer (the runtime
 	 * profiles' `wake` lists): scheduled times are measured */
 	bool wakes_recorded;

@@ -560,6 +560,30 @@ static size_t add_jobs(struct pool *p, const struct batch_opts *o)
 	return read;
 }
 
+/* a run read from its summary.json keeps the findings and slow polls of
+ * the rules it was analysed with: said once per file when their
+ * thresholds are not this batch's */
+static void warn_other_rules(const struct pool *p)
+{
+	const struct asp_rules *r = p->rules;
+	const char *said = NULL;
+	for (size_t i = 0; i < p->njobs; i++) {
+		const struct job *j = &p->jobs[i];
+		const struct asp_rules_used *u = j->result ? j->result->rules_used : NULL;
+		if (!u || u->none || (said && !strcmp(said, j->summary_file)))
+			continue;
+		if (u->warning_ns == r->warning_ns && u->error_ns == r->error_ns &&
+		    u->slow_poll_ns == r->slow_poll_ns && u->long_delay_ns == r->sched_long_ns)
+			continue;
+		char *shown = asp_show(j->summary_file, ASP_SHOW_CONTROLS);
+		cmd_warning("%s: analysed with other thresholds than this batch's rules "
+			    "(blocking, slow_poll, scheduling.long_delay): its findings stay as "
+			    "found; analyse every run with the same rules file", shown);
+		free(shown);
+		said = j->summary_file;
+	}
+}
+
 int batch_run(const struct batch_opts *o)
 {
 	char *err = NULL;
@@ -623,6 +647,7 @@ int batch_run(const struct batch_opts *o)
 				 .outputs_off = asp_outputs_all() & ~outputs },
 			  .outputs = outputs };
 	size_t from_summaries = add_jobs(&p, o);
+	warn_other_rules(&p);
 	const char **paths = xcalloc(p.njobs ? p.njobs : 1, sizeof(*paths));
 	const char **given = xcalloc(p.njobs ? p.njobs : 1, sizeof(*given));
 	for (size_t i = 0; i < p.njobs; i++) {

@@ -712,7 +712,8 @@ static void run_link(FILE *fp, const struct asp_batch *b, const struct asp_resul
 		     const char *output, bool *first)
 {
 	const struct asp_output *o = asp_output_find(output);
-	if (!o || !written(b, output))
+	/* a run read from its summary.json has no trace.json (index.md alike) */
+	if (!o || !written(b, output) || (r->from_summary && !strcmp(output, "trace")))
 		return;
 	fputs(*first ? "<p>Files: " : " · ", fp);
 	fputs("<a href=\"runs/", fp);
@@ -748,7 +749,7 @@ static void run_section(FILE *fp, const struct asp_batch *b, size_t run)
 	bool first = true;
 	run_link(fp, b, r, "trace", &first);
 	run_link(fp, b, r, "run-summary", &first);
-	if (written(b, "trace"))
+	if (written(b, "trace") && !r->from_summary)
 		fputs(" <span class=\"muted\">(open trace.json in https://ui.perfetto.dev)</span>", fp);
 	if (!first)
 		fputs("</p>\n", fp);

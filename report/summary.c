@@ -353,16 +353,17 @@ static json_object *group_json(const struct asp_finding_group *g)
 	return o;
 }
 
-static json_object *rules_json(const struct asp_rules *rules)
+/* "rules": the thresholds the run was analysed with (none: null) */
+static json_object *rules_json(const struct asp_rules_used *u)
 {
-	if (!rules)
+	if (!u || u->none)
 		return NULL;
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "path", asp_json_string(rules->path));
-	add_u64(o, "warning_ns", rules->warning_ns);
-	add_u64(o, "error_ns", rules->error_ns);
-	add_u64(o, "slow_poll_ns", rules->slow_poll_ns);
-	add_u64(o, "long_delay_ns", rules->sched_long_ns);
+	json_object_object_add(o, "path", asp_json_string(u->path));
+	add_u64(o, "warning_ns", u->warning_ns);
+	add_u64(o, "error_ns", u->error_ns);
+	add_u64(o, "slow_poll_ns", u->slow_poll_ns);
+	add_u64(o, "long_delay_ns", u->long_delay_ns);
 	return o;
 }
 
@@ -392,7 +393,15 @@ json_object *asp_summary_json(const struct asp_result *r, const struct asp_rules
 		json_object_array_add(a, group_json(&r->groups[i]));
 	json_object_object_add(o, "finding_groups", a);
 
-	json_object_object_add(o, "rules", rules_json(rules));
+	/* a run read from its summary.json: the rules it was analysed with, as
+	 * read; else the ones given */
+	struct asp_rules_used given = { .none = !rules };
+	if (rules)
+		given = (struct asp_rules_used){ .path = rules->path, .warning_ns = rules->warning_ns,
+						 .error_ns = rules->error_ns,
+						 .slow_poll_ns = rules->slow_poll_ns,
+						 .long_delay_ns = rules->sched_long_ns };
+	json_object_object_add(o, "rules", rules_json(r->rules_used ? r->rules_used : &given));
 	return o;
 }
 

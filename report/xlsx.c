@@ -1193,8 +1193,13 @@ int asp_xlsx_write(const struct asp_batch *b, const char *path, char **err)
 		asp_outfile_abort(out);
 		return -1;
 	}
-	lxw_doc_properties props = { .title = "asprof batch report", .comments =
-					     "poll durations of Rust async futures, from uftrace" };
+	/* created: a fixed time (libxlsxwriter's zip entries' own, 1980-01-01)
+	 * rather than now, so the workbook depends on the runs alone: a batch
+	 * merged from summaries analysed apart (docs/scale-out.md), or made
+	 * again, is the same file byte for byte */
+	lxw_doc_properties props = { .title = "asprof batch report",
+				     .comments = "poll durations of Rust async futures, from uftrace",
+				     .created = 315532800 };
 	chk(&x, workbook_set_properties(x.wb, &props));
 	make_formats(&x);
 	if (x.err == LXW_NO_ERROR) {

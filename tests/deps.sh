@@ -14,6 +14,9 @@ gnuplot-nox uftrace binutils python3 python3-openpyxl valgrind"
 # Chromium (Debian's; the tests skip the browser's checks without it);
 # html.sh parses it with html5lib's strict HTML5 parser
 pkgs="$pkgs chromium python3-html5lib"
+# tests/scale-out.sh analyses runs apart with GNU parallel (it skips
+# without it), as docs/scale-out.md describes
+pkgs="$pkgs parallel"
 # Debian's Rust toolchain and the crates the test programs build from
 # (offline, from /usr/share/cargo/registry): tests/record.sh builds,
 # records and analyses tests/rust/tokio_mt with them

@@ -623,6 +623,32 @@ static long check_schema(struct rd *rd, json_object *o, const char *where, const
 	return v == version ? v : -1;
 }
 
+/* the rules the run was analysed with, kept to be written again: null
+ * kept as null; a summary without "rules" gets the batch's */
+static bool get_rules_used(struct rd *rd, json_object *o, const char *where,
+			   struct asp_rules_used **out)
+{
+	json_object *v;
+	*out = NULL;
+	if (!json_object_object_get_ex(o, "rules", &v))
+		return true;
+	if (!member(rd, o, where, "rules", json_type_object, true, &v))
+		return false;
+	struct asp_rules_used *u = *out = xcalloc(1, sizeof(*u));
+	if (!v) {
+		u->none = true;
+		return true;
+	}
+	char *w = xasprintf("%s%srules", where, *where ? "." : "");
+	bool ok = get_str(rd, v, w, "path", true, &u->path) &&
+		  get_u64(rd, v, w, "warning_ns", &u->warning_ns) &&
+		  get_u64(rd, v, w, "error_ns", &u->error_ns) &&
+		  get_u64(rd, v, w, "slow_poll_ns", &u->slow_poll_ns) &&
+		  get_u64(rd, v, w, "long_delay_ns", &u->long_delay_ns);
+	free(w);
+	return ok;
+}
+
 /* one run's summary (where: its place in the file, "" at the top) */
 static struct asp_result *get_summary(struct rd *rd, json_object *o, const char *where)
 {
@@ -640,6 +666,7 @@ static struct asp_result *get_summary(struct rd *rd, json_object *o, const char 
 	ok = ok && get_objects(rd, o, where, "findings", &findings, sizeof(*r->findings),
 			       &r->nfindings, get_finding_v);
 	r->findings = findings;
+	ok = ok && get_rules_used(rd, o, where, &r->rules_used);
 	if (!ok) {
 		asp_result_free(r);
 		return NULL;
