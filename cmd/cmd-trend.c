@@ -113,8 +113,9 @@ static int read_nights(const struct trend_opts *o, const struct asp_rules *rules
 
 static void print_changes(const struct asp_history *h)
 {
-	printf("History: %zu nights by each night's %s own poll time: %zu future%s changed\n",
-	       h->nnights, asp_metric_name(h->metric), h->nchanged, h->nchanged == 1 ? "" : "s");
+	printf("History: %zu night%s by each night's %s own poll time: %zu future%s changed\n",
+	       h->nnights, h->nnights == 1 ? "" : "s", asp_metric_name(h->metric), h->nchanged,
+	       h->nchanged == 1 ? "" : "s");
 	for (size_t i = 0; i < h->nfutures; i++)
 		for (size_t k = 0; k < h->futures[i].nchanges; k++) {
 			const struct asp_history_change *c = &h->futures[i].changes[k];

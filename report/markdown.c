@@ -537,7 +537,7 @@ static void write_history(FILE *fp, const struct asp_history *h)
 		nvia += h->futures[i].nchanges - h->futures[i].nown;
 	fprintf(fp, "# asprof trend: %zu future%s changed\n\n", h->nchanged,
 		h->nchanged == 1 ? "" : "s");
-	fprintf(fp, "%zu nights, from ", h->nnights);
+	fprintf(fp, "%zu night%s, from ", h->nnights, h->nnights == 1 ? "" : "s");
 	if (h->nnights) {
 		cell(fp, h->label[0]);
 		fputs(" to ", fp);
