@@ -183,7 +183,7 @@ static void pool_runs(struct pool *p, const struct asp_result *const *runs, size
 }
 
 /* the metric of one run's own poll times */
-static double run_metric(const struct asp_future *f, enum asp_verdict_metric m)
+double asp_run_metric(const struct asp_future *f, enum asp_verdict_metric m)
 {
 	if (m == ASP_METRIC_BUSY_PER_POLL)
 		return f->polls ? (double)own_sum(f) / (double)f->polls : 0;
@@ -256,7 +256,7 @@ static double boot_run(const struct asp_future *f, enum asp_verdict_metric m, do
 	if (!n)
 		return 0;
 	if (m == ASP_METRIC_MEAN || m == ASP_METRIC_BUSY_PER_POLL) {
-		double mean = run_metric(f, m);
+		double mean = asp_run_metric(f, m);
 		double v = mean + rng_normal(r) * sd / sqrt((double)n);
 		return v > 0 ? v : mean;
 	}
@@ -463,7 +463,7 @@ static void decide_changed(struct asp_cmp_row *row, struct pool_entry *e, const 
 		sr[s].n = 0;
 		for (size_t r = 0; r < nruns[s]; r++) {
 			const struct asp_future *f = e->runs[s][r];
-			side->run_metric[r] = f ? run_metric(f, m) : NAN;
+			side->run_metric[r] = f ? asp_run_metric(f, m) : NAN;
 			if (!f || !f->polls)
 				continue;
 			sr[s].f[sr[s].n] = f;

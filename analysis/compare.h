@@ -118,6 +118,12 @@ void asp_comparison_free(struct asp_comparison *c);
 
 const char *asp_metric_name(enum asp_verdict_metric m);
 
+/* The verdict metric m of one run's future: of its own poll times (on CPU +
+ * blocked; its wall times when it has no split), or busy_per_poll. What
+ * each run of a side gets (asp_side.run_metric), and each night of a
+ * history (analysis/history.h). */
+double asp_run_metric(const struct asp_future *f, enum asp_verdict_metric m);
+
 /* Two-sided Mann-Whitney U test (normal approximation with tie correction
  * and continuity correction; exact enough for n >= 8 per side) of finished
  * durations. When either side is binned (see struct asp_durations), both

@@ -329,6 +329,7 @@ void asp_result_free(struct asp_result *r)
 	free(r->notes);
 	free(r->path);
 	free(r->name);
+	free(r->label);
 	free(r->exe);
 	free(r->runtime);
 	free(r);

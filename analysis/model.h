@@ -272,6 +272,8 @@ struct asp_rules_used {
 struct asp_result {
 	char *path;       /* the data directory as given */
 	char *name;       /* run name: the directory's basename (parent's if "uftrace.data") */
+	char *label;      /* given at analysis time (--label: a commit id), or
+			     NULL; a history shows it for the run, else its name */
 	char *exe, *runtime;
 	bool runtime_forced;
 	uint64_t duration_ns, records, data_bytes;

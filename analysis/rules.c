@@ -1152,6 +1152,54 @@ static int key_compare(struct ld *L, const char *key, yaml_node_t *v, const char
 		      &((struct asp_rules *)obj)->compare);
 }
 
+static int key_history_value(struct ld *L, const char *key, yaml_node_t *v, const char *path,
+			     void *obj)
+{
+	struct asp_history_rules *h = obj;
+	uint64_t n;
+	if (!strcmp(key, "p_value")) {
+		if (ld_ratio(L, v, path, &h->p_value) < 0)
+			return -1;
+		if (!(h->p_value > 0 && h->p_value < 1))
+			return ld_fail(L, v, "%s: must be between 0 and 1 (exclusive), not '%s'", path,
+				       (const char *)v->data.scalar.value);
+		return 0;
+	}
+	if (ld_count_value(L, v, path, &n) < 0)
+		return -1;
+	if (!strcmp(key, "seed")) {
+		h->seed = n;
+		return 0;
+	}
+	if (!strcmp(key, "permutations")) {
+		if (n < 19 || n > 100000)
+			return ld_fail(L, v, "%s: between 19 and 100000 permutations, not '%s'", path,
+				       (const char *)v->data.scalar.value);
+		h->permutations = (uint32_t)n;
+		return 0;
+	}
+	/* min_nights */
+	if (n > 1000)
+		return ld_fail(L, v, "%s: between 1 and 1000 nights, not '%s'", path,
+			       (const char *)v->data.scalar.value);
+	h->min_nights = (uint32_t)n;
+	return 0;
+}
+
+static const struct key_spec history_keys[] = {
+	{ "permutations", key_history_value },
+	{ "p_value", key_history_value },
+	{ "min_nights", key_history_value },
+	{ "seed", key_history_value },
+};
+
+static int key_history(struct ld *L, const char *key, yaml_node_t *v, const char *path, void *obj)
+{
+	(void)key;
+	return ld_map(L, v, path, history_keys, ASP_ARRAY_SIZE(history_keys),
+		      &((struct asp_rules *)obj)->history);
+}
+
 /* fn on each single value of v, a list of them or one (a null one: none) */
 static int ld_each_name(struct ld *L, yaml_node_t *v, const char *path,
 			int (*fn)(struct ld *L, yaml_node_t *item, const char *s, void *ctx), void *ctx)
@@ -1252,6 +1300,7 @@ static const struct key_spec rules_keys[] = {
 	{ "rules", key_rules },
 	{ "overrides", key_overrides },
 	{ "compare", key_compare },
+	{ "history", key_history },
 	{ "fail_on", key_fail_on },
 	{ "outputs", key_outputs },
 	{ "runtimes", key_runtimes },
@@ -1419,6 +1468,10 @@ struct asp_rules *asp_rules_default(void)
 	r->compare.alpha = 0.05;
 	r->compare.single_run_noise = 0.30;
 	r->compare.bootstrap = 2000;
+	r->history.permutations = 999;
+	r->history.p_value = 0.10;
+	r->history.min_nights = 2;
+	r->history.seed = 1;
 	r->fail_on = 1u << ASP_FAIL_ERROR | 1u << ASP_FAIL_REGRESSION;
 	char *err = NULL;
 	if (ld_text("configs/runtimes.yaml (built in)", asp_runtimes_default_yaml,

@@ -93,6 +93,18 @@ struct asp_compare_rules {
 	size_t noverrides;
 };
 
+/* how `trend` finds the nights where a future changed (analysis/history.h):
+ * E-divisive means with binary segmentation; a change point stands when
+ * its permutation test's p-value is at most p_value and the step between
+ * the medians of the segments beside it is at least compare.min_change and
+ * compare.min_abs */
+struct asp_history_rules {
+	uint32_t permutations; /* of the permutation test, default 999 */
+	double p_value;        /* significance, default 0.10 */
+	uint32_t min_nights;   /* nights in a segment at least, default 2 */
+	uint64_t seed;         /* of the permutations, default 1 */
+};
+
 /* a name of a list as the rules file wrote it, with its place: the names
  * of `outputs:` are the report layer's (report/outputs.c), which checks
  * them and points at the place when one is unknown */
@@ -120,6 +132,7 @@ struct asp_rules {
 	struct asp_override *overrides;
 	size_t noverrides;
 	struct asp_compare_rules compare;
+	struct asp_history_rules history;
 	/* what makes the exit status 1: bit set of (1 << ASP_FAIL_*) */
 	unsigned fail_on;
 	struct asp_profile *profiles;

@@ -40,6 +40,7 @@
 
 struct job {
 	const char *path;    /* the recording, or the summary.json read */
+	const char *arg;     /* the argument it came from */
 	char *summary_file;  /* that summary.json (path), or NULL */
 	char *name;
 	bool is_base;
@@ -47,6 +48,7 @@ struct job {
 	char *trace_final;   /* OUT/runs/NAME/trace.json */
 	struct asp_result *result; /* set before the analysis when read from summary_file */
 	struct asp_chrome *chrome; /* trace.json, until the run's reports are written */
+	const char *label;   /* --label's, or NULL (a summary's stays) */
 	char *skip_reason;   /* the run could not be read */
 	char *fatal;         /* the output could not be written */
 	char *json;          /* its summary.json, for the batch's */
@@ -281,6 +283,10 @@ static void finish_run(struct pool *p, struct job *j)
 {
 	if (!j->result)
 		return;
+	if (j->label) {
+		free(j->result->label);
+		j->result->label = xstrdup(j->label);
+	}
 	const struct batch_opts *o = p->o;
 	char *err = NULL;
 	char *rundir = xasprintf("%s/runs/%s", p->stage, j->name);
@@ -530,7 +536,7 @@ static size_t add_jobs(struct pool *p, const struct batch_opts *o)
 		const char *path = is_base ? o->base[i] : o->runs[i - o->nbase];
 		char *file = asp_summary_file(path);
 		if (!file) {
-			new_job(p, path, is_base);
+			new_job(p, path, is_base)->arg = path;
 			continue;
 		}
 		struct asp_result **runs;
@@ -538,6 +544,7 @@ static size_t add_jobs(struct pool *p, const struct batch_opts *o)
 		char *err = NULL;
 		if (asp_summary_read(file, &runs, &n, &err) < 0) {
 			struct job *j = new_job(p, file, is_base);
+			j->arg = path;
 			j->summary_file = file;
 			/* "FILE: what": the report names the file beside the reason */
 			size_t fl = strlen(file);
@@ -548,6 +555,7 @@ static size_t add_jobs(struct pool *p, const struct batch_opts *o)
 		}
 		for (size_t k = 0; k < n; k++) {
 			struct job *j = new_job(p, file, is_base);
+			j->arg = path;
 			j->summary_file = k ? xstrdup(file) : file;
 			j->result = runs[k];
 			j->path = j->summary_file;
@@ -584,24 +592,43 @@ static void warn_other_rules(const struct pool *p)
 	}
 }
 
-int batch_run(const struct batch_opts *o)
+struct asp_rules *batch_rules(const char *rules_path, const char *runtimes_path,
+			      const char *rule_list, const char *runtime)
 {
 	char *err = NULL;
-	struct asp_rules *rules = o->rules_path ? asp_rules_load(o->rules_path, &err) : asp_rules_default();
-	if (!rules || (o->runtimes_path && asp_rules_load_runtimes(rules, o->runtimes_path, &err) < 0)) {
+	struct asp_rules *rules = rules_path ? asp_rules_load(rules_path, &err) : asp_rules_default();
+	if (!rules || (runtimes_path && asp_rules_load_runtimes(rules, runtimes_path, &err) < 0)) {
 		cmd_error("%s", err);
 		free(err);
 		asp_rules_free(rules);
-		return ASP_EXIT_USAGE;
+		return NULL;
 	}
-	if (o->rule_list && asp_rules_select(rules, o->rule_list, &err) < 0) {
+	if (rule_list && asp_rules_select(rules, rule_list, &err) < 0) {
 		cmd_error("--rules: %s", err);
 		free(err);
 		asp_rules_free(rules);
-		return ASP_EXIT_USAGE;
+		return NULL;
 	}
-	if (o->runtime && strcmp(o->runtime, "auto") && !asp_rules_profile(rules, o->runtime)) {
-		cmd_error("--runtime: unknown runtime '%s'", o->runtime);
+	if (runtime && strcmp(runtime, "auto") && !asp_rules_profile(rules, runtime)) {
+		cmd_error("--runtime: unknown runtime '%s'", runtime);
+		asp_rules_free(rules);
+		return NULL;
+	}
+	return rules;
+}
+
+int batch_run(const struct batch_opts *o)
+{
+	char *err = NULL;
+	struct asp_rules *rules = batch_rules(o->rules_path, o->runtimes_path, o->rule_list, o->runtime);
+	if (!rules)
+		return ASP_EXIT_USAGE;
+	char **args = xcalloc(o->nbase + o->nruns + 1, sizeof(*args));
+	for (size_t i = 0; i < o->nbase + o->nruns; i++)
+		args[i] = i < o->nbase ? o->base[i] : o->runs[i - o->nbase];
+	int labels_ok = batch_labels_check(o->labels, o->nlabels, args, o->nbase + o->nruns);
+	free(args);
+	if (labels_ok < 0) {
 		asp_rules_free(rules);
 		return ASP_EXIT_USAGE;
 	}
@@ -667,6 +694,7 @@ int batch_run(const struct batch_opts *o)
 			free(j->result->name);
 			j->result->name = xstrdup(j->name);
 		}
+		j->label = batch_label_for(o->labels, o->nlabels, o->nbase + o->nruns, j->arg, j->name);
 		j->out_rundir = xasprintf("%s/runs/%s", o->out_dir, j->name);
 		j->trace_final = asp_path_join(j->out_rundir, "trace.json");
 	}
@@ -837,4 +865,68 @@ void batch_help_names(FILE *out)
 		names[n++] = r->profiles[i].name;
 	help_list(out, "runtimes (--runtime)", names, n);
 	asp_rules_free(r);
+}
+
+/* ------------------------------------------------------------ labels */
+
+/* s[0..n) without its trailing slashes: *n shortened */
+static void trim_slashes(const char *s, size_t *n)
+{
+	while (*n > 1 && s[*n - 1] == '/')
+		(*n)--;
+}
+
+/* RUN of RUN=LABEL (run[0..n)) names the argument arg: arg as given, its
+ * last path segment, or the run's name */
+static bool names_run(const char *run, size_t n, const char *arg, const char *name)
+{
+	trim_slashes(run, &n);
+	size_t an = strlen(arg);
+	trim_slashes(arg, &an);
+	size_t s = an;
+	while (s && arg[s - 1] != '/')
+		s--;
+	return (an == n && !strncmp(arg, run, n)) ||
+	       (an - s == n && !strncmp(arg + s, run, n)) ||
+	       (name && strlen(name) == n && !strncmp(name, run, n));
+}
+
+/* the LABEL of l = RUN=LABEL when RUN names the argument, else NULL */
+static const char *label_of(const char *l, const char *arg, const char *name)
+{
+	for (const char *eq = strchr(l, '='); eq; eq = strchr(eq + 1, '='))
+		if (eq > l && names_run(l, (size_t)(eq - l), arg, name))
+			return eq + 1;
+	return NULL;
+}
+
+const char *batch_label_for(const char *const *labels, size_t nlabels, size_t nargs,
+			    const char *arg, const char *name)
+{
+	const char *found = NULL;
+	for (size_t i = 0; i < nlabels; i++) {
+		const char *l = label_of(labels[i], arg, name);
+		if (l)
+			found = l;
+		else if (nargs == 1) /* LABEL, or a label with '=' of its own */
+			found = labels[i];
+	}
+	return found && *found ? found : NULL;
+}
+
+int batch_labels_check(const char *const *labels, size_t nlabels, char *const *args, size_t nargs)
+{
+	for (size_t i = 0; i < nlabels; i++) {
+		bool named = false;
+		for (size_t k = 0; k < nargs && !named; k++)
+			named = label_of(labels[i], args[k], NULL) != NULL;
+		if (named || nargs == 1)
+			continue;
+		if (!strchr(labels[i], '='))
+			cmd_error("--label '%s': with more than one run, give RUN=LABEL", labels[i]);
+		else
+			cmd_error("--label '%s': no run of that name among the runs given", labels[i]);
+		return -1;
+	}
+	return 0;
 }

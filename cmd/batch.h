@@ -8,6 +8,8 @@
 #include <getopt.h>
 #include <stddef.h>
 
+struct asp_rules;
+
 struct batch_opts {
 	const char *rules_path, *runtimes_path, *out_dir, *runtime;
 	const char *rule_list; /* --rules: the rules that run, NULL: the rules file's */
@@ -21,10 +23,18 @@ struct batch_opts {
 	size_t nbase;
 	char **runs;   /* the runs (the new group when base is given) */
 	size_t nruns;
+	const char **labels; /* --label LABEL (one run) or RUN=LABEL, malloc'd */
+	size_t nlabels;
 };
 
 /* how long a batch waits for another writing its output folder */
 #define BATCH_LOCK_WAIT_S 600
+
+/* The rules file (NULL: the defaults) with the runtimes file's profiles
+ * (or NULL), the rules of rule_list chosen (--rules, or NULL), and runtime
+ * (--runtime, or NULL) checked; NULL after one line on stderr. */
+struct asp_rules *batch_rules(const char *rules_path, const char *runtimes_path,
+			      const char *rule_list, const char *runtime);
 
 /* Returns the exit status (cmd.h). */
 int batch_run(const struct batch_opts *o);
@@ -38,6 +48,15 @@ int batch_run(const struct batch_opts *o);
  * option has no value. */
 int batch_take_list(int *argc, char **argv, const char *opt, bool last_one, char ***vals,
 		    size_t *n);
+
+/* --label: the label of the run of argument arg (named name): the last
+ * RUN=LABEL whose RUN is arg (trailing slashes aside), its last path
+ * segment or name; with one argument (nargs), a LABEL without '=' too.
+ * NULL: none. */
+const char *batch_label_for(const char *const *labels, size_t nlabels, size_t nargs,
+			    const char *arg, const char *name);
+/* every label names a run of args[0..nargs): else one line, -1 */
+int batch_labels_check(const char *const *labels, size_t nlabels, char *const *args, size_t nargs);
 
 /* parse "-j N"; 0 on success */
 int batch_parse_jobs(const char *s, unsigned *jobs);

@@ -4,6 +4,7 @@
  * the batch reports. */
 #include "cmd.h"
 #include "batch.h"
+#include "analysis/util.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -31,6 +32,10 @@ int batch_common_opt(int c, const char *arg, struct batch_opts *o)
 	case 'O': o->outputs = arg; return 0;
 	case 'U': o->rule_list = arg; return 0;
 	case 'q': o->quiet = true; return 0;
+	case 'l':
+		o->labels = xreallocarray(o->labels, o->nlabels + 1, sizeof(*o->labels));
+		o->labels[o->nlabels++] = arg;
+		return 0;
 	case 'j':
 		if (batch_parse_jobs(arg, &o->jobs) < 0) {
 			cmd_error("-j takes a number of parallel jobs from 1 to 256, not '%s'", arg);
@@ -67,6 +72,7 @@ const struct option batch_longopts[] = {
 	{ "lock-wait", required_argument, NULL, 'L' },
 	{ "outputs", required_argument, NULL, 'O' },
 	{ "rules", required_argument, NULL, 'U' },
+	{ "label", required_argument, NULL, 'l' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -81,34 +87,34 @@ static int analyze_exec(int argc, char **argv)
 	if (batch_take_list(&argc, argv, "--baseline", true, &base, &nbase) < 0) {
 		return cmd_usage_error(&cmd_analyze_entry, "--baseline needs at least one run");
 	}
-	int c, status = ASP_EXIT_OK;
+	int c, status = ASP_EXIT_USAGE;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, batch_shortopts, batch_longopts, NULL)) != -1) {
 		if (c == 'h') {
 			cmd_help(&cmd_analyze_entry);
-			free(base);
-			return ASP_EXIT_OK;
+			status = ASP_EXIT_OK;
+			goto out;
 		}
 		if (c == '?' || c == ':') {
-			free(base);
-			return cmd_bad_option(&cmd_analyze_entry, c, argv);
+			status = cmd_bad_option(&cmd_analyze_entry, c, argv);
+			goto out;
 		}
-		if (batch_common_opt(c, optarg, &o) < 0) {
-			free(base);
-			return ASP_EXIT_USAGE;
-		}
+		if (batch_common_opt(c, optarg, &o) < 0)
+			goto out;
 	}
 	if (optind >= argc) {
-		free(base);
-		return cmd_usage_error(&cmd_analyze_entry, nbase ? "--baseline given, but no run to compare with it"
-								  : "no recording given (uftrace data directories)");
+		status = cmd_usage_error(&cmd_analyze_entry, nbase ? "--baseline given, but no run to compare with it"
+								    : "no recording given (uftrace data directories)");
+		goto out;
 	}
 	o.base = base;
 	o.nbase = nbase;
 	o.runs = argv + optind;
 	o.nruns = (size_t)(argc - optind);
 	status = batch_run(&o);
+out:
 	free(base);
+	free(o.labels);
 	return status;
 }
 
@@ -116,7 +122,7 @@ const struct cmd_entry cmd_analyze_entry = {
 	.name = "analyze",
 	.usage = "[-c RULES.yaml] [-o DIR] [-j N] [-q] [--runtime NAME] [--runtimes FILE]\n"
 		 "                     [--rules LIST] [--outputs LIST] [--top N] [--lock-wait SECS]\n"
-		 "                     [--baseline RUN...] [--] RUN...",
+		 "                     [--label LABEL | --label RUN=LABEL...] [--baseline RUN...] [--] RUN...",
 	.summary = "analyse recordings (the default command): tasks, futures, blocking polls, reports",
 	.help = "Each RUN is a uftrace data directory. Per run, OUT/runs/NAME/ gets trace.json\n"
 		"(Chrome Trace Event Format) and summary.json; the batch gets OUT/summary.json,\n"
@@ -137,6 +143,10 @@ const struct cmd_entry cmd_analyze_entry = {
 		"      --rules LIST       the rules that run, comma-separated (names below);\n"
 		"                         all; '' for none\n"
 		"                         (default: the rules file's `rules:`, all)\n"
+		"      --label LABEL      the run's label (a commit id), kept in its summary.json\n"
+		"                         (run.label) and shown for it in a history (trend);\n"
+		"                         RUN=LABEL for one of several runs (RUN: as given, or\n"
+		"                         its name); may be given again\n"
 		"  -t, --top N            rows of each table in the stdout summary (default 10)\n"
 		"  -q, --quiet            no progress and no file locations on stderr\n"
 		"      --lock-wait SECS   wait this long for another batch writing in OUT\n"

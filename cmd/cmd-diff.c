@@ -52,13 +52,14 @@ static int diff_exec(int argc, char **argv)
 out:
 	free(base);
 	free(news);
+	free(o.labels);
 	return status;
 }
 
 const struct cmd_entry cmd_diff_entry = {
 	.name = "diff",
 	.usage = "[-c RULES.yaml] [-o DIR] [-j N] [-q] [--runtime NAME] [--runtimes FILE]\n"
-		 "                  [--rules LIST] [--outputs LIST] [--top N] [--lock-wait SECS]\n"
+		 "                  [--rules LIST] [--outputs LIST] [--top N] [--lock-wait SECS] [--label RUN=LABEL...]\n"
 		 "                  (BASE NEW | --base RUN... --new RUN...)",
 	.summary = "compare two runs or two groups of runs: regressed / improved / via / unchanged / new / gone",
 	.help = "Per future (a task's root is its future's row): p50/p90/p99/max poll, busy and\n"
@@ -70,7 +71,7 @@ const struct cmd_entry cmd_diff_entry = {
 		"may be a recording or its summary.json, as for the main job.\n"
 		"\n"
 		"  --base RUN...  --new RUN...   the two groups (or give BASE NEW)\n"
-		"  -c, -o, -j, -r, -R, -t, -q, --rules, --lock-wait, --outputs\n"
+		"  -c, -o, -j, -r, -R, -t, -q, --rules, --lock-wait, --outputs, --label\n"
 		"                                as for the main job (asprof-batch analyze --help)\n",
 	.help_names = batch_help_names,
 	.exec = diff_exec,

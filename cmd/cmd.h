@@ -27,6 +27,7 @@ extern const struct cmd_entry cmd_dump_entry;
 extern const struct cmd_entry cmd_analyze_entry;
 extern const struct cmd_entry cmd_diff_entry;
 extern const struct cmd_entry cmd_record_entry;
+extern const struct cmd_entry cmd_trend_entry;
 /* every command, NULL-terminated */
 extern const struct cmd_entry *const cmd_table[];
 /* asprof-batch --help, written to out */

@@ -22,6 +22,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_diff_entry,
 	&cmd_dump_entry,
 	&cmd_record_entry,
+	&cmd_trend_entry,
 	NULL,
 };
 

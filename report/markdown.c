@@ -3,6 +3,7 @@
  * errors, regressions, improvements, warnings, at most FIRST_ROWS rows),
  * then links to everything else; the notes and the runs folded. */
 #include "batch.h"
+#include "report/history.h"
 #include "report/outfile.h"
 #include "report/outputs.h"
 #include "report/describe.h"
@@ -475,4 +476,87 @@ int asp_markdown_write(const struct asp_batch *b, const char *path, char **err)
 		return -1;
 	write_report(fp, b);
 	return asp_outfile_commit(h, err);
+}
+
+/* ------------------------------------------------------------ history.md */
+
+/* a night as history.md names it: its run name, and its label when one
+ * was given */
+static void night_text(FILE *fp, const struct asp_history *h, size_t night)
+{
+	fprintf(fp, "night %zu, ", night + 1);
+	cell(fp, h->night[night]);
+	if (strcmp(h->label[night], h->night[night])) {
+		fputs(" (label ", fp);
+		cell(fp, h->label[night]);
+		fputc(')', fp);
+	}
+}
+
+static void history_change(FILE *fp, const struct asp_history *h,
+			   const struct asp_history_future *f, const struct asp_history_change *c)
+{
+	char pct[32], b[48], a[48];
+	asp_history_pct(pct, sizeof(pct), c->rel_change);
+	fputs("- ", fp);
+	cell(fp, f->name);
+	fprintf(fp, ": %s at ", pct);
+	night_text(fp, h, c->night);
+	fprintf(fp, ": %s %s \u2192 %s, p = %.3f", asp_metric_name(h->metric),
+		dur((uint64_t)llround(c->before), b, sizeof(b)),
+		dur((uint64_t)llround(c->after), a, sizeof(a)), c->p_value);
+	if (c->verdict == ASP_V_VIA) {
+		fputs("; via ", fp);
+		cell(fp, c->via);
+		fputs(" (its self time did not change)", fp);
+	}
+	fputc('\n', fp);
+}
+
+static void write_history(FILE *fp, const struct asp_history *h)
+{
+	size_t nvia = 0;
+	for (size_t i = 0; i < h->nfutures; i++)
+		nvia += h->futures[i].nchanges - h->futures[i].nown;
+	fprintf(fp, "# asprof trend: %zu future%s changed\n\n", h->nchanged,
+		h->nchanged == 1 ? "" : "s");
+	fprintf(fp, "%zu night%s, from ", h->nnights, h->nnights == 1 ? "" : "s");
+	if (h->nnights) {
+		cell(fp, h->label[0]);
+		fputs(" to ", fp);
+		cell(fp, h->label[h->nnights - 1]);
+	}
+	fprintf(fp, "; per future, the %s of each night's own poll times; change points by "
+		    "E-divisive means (%u permutations, p \u2264 %g, at least %u nights a "
+		    "segment), a step of at least %.0f %% and ",
+		asp_metric_name(h->metric), h->params.permutations, h->params.p_value,
+		h->params.min_nights, h->min_change * 100);
+	char t[48];
+	fprintf(fp, "%s.\n\n", dur(h->min_abs_ns, t, sizeof(t)));
+	if (!h->nchanged && !nvia) {
+		fputs("No future changed.\n", fp);
+		return;
+	}
+	for (int via = 0; via < 2; via++) {
+		if (via && nvia)
+			fputs("\nGrew or shrank only through a future they await:\n\n", fp);
+		else if (!via && h->nchanged)
+			fputs("## Changes\n\n", fp);
+		for (size_t i = 0; i < h->nfutures; i++)
+			for (size_t k = 0; k < h->futures[i].nchanges; k++) {
+				const struct asp_history_change *c = &h->futures[i].changes[k];
+				if ((c->verdict == ASP_V_VIA) == (via == 1))
+					history_change(fp, h, &h->futures[i], c);
+			}
+	}
+}
+
+int asp_history_md_write(const struct asp_history *h, const char *path, char **err)
+{
+	FILE *fp;
+	struct asp_outfile *o = asp_outfile_open(path, &fp, err);
+	if (!o)
+		return -1;
+	write_history(fp, h);
+	return asp_outfile_commit(o, err);
 }

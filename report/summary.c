@@ -76,6 +76,7 @@ static json_object *run_json(const struct asp_result *r)
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "path", asp_json_string(r->path));
 	json_object_object_add(o, "name", asp_json_string(r->name));
+	json_object_object_add(o, "label", asp_json_string(r->label));
 	json_object_object_add(o, "exe", asp_json_string(r->exe));
 	json_object_object_add(o, "runtime", asp_json_string(r->runtime));
 	json_object_object_add(o, "runtime_forced", json_object_new_boolean(r->runtime_forced));

@@ -6,6 +6,7 @@
  * temporary path and renamed into place, so PATH is either the previous
  * complete report or the new one. */
 #include "batch.h"
+#include "report/history.h"
 #include "outfile.h"
 #include "report/describe.h"
 #include "analysis/util.h"
@@ -1177,7 +1178,9 @@ static int xlsx_fail(char **err, const char *path, lxw_error e, int sys_errno)
 	return asp_fail(err, "%s: %.*s", path, (int)n, why);
 }
 
-int asp_xlsx_write(const struct asp_batch *b, const char *path, char **err)
+/* a workbook of the sheets that sheets() adds, written to path */
+static int xlsx_write(const char *path, const char *title, void (*sheets)(struct xw *, const void *),
+		      const void *ctx, char **err)
 {
 	FILE *fp;
 	struct asp_outfile *out = asp_outfile_open(path, &fp, err);
@@ -1197,20 +1200,13 @@ int asp_xlsx_write(const struct asp_batch *b, const char *path, char **err)
 	 * rather than now, so the workbook depends on the runs alone: a batch
 	 * merged from summaries analysed apart (docs/scale-out.md), or made
 	 * again, is the same file byte for byte */
-	lxw_doc_properties props = { .title = "asprof batch report",
+	lxw_doc_properties props = { .title = (char *)title,
 				     .comments = "poll durations of Rust async futures, from uftrace",
 				     .created = 315532800 };
 	chk(&x, workbook_set_properties(x.wb, &props));
 	make_formats(&x);
-	if (x.err == LXW_NO_ERROR) {
-		sheet_summary(&x, b);
-		sheet_runs(&x, b);
-		sheet_futures(&x, b);
-		sheet_tasks(&x, b);
-		sheet_findings(&x, b);
-		sheet_finding_polls(&x, b);
-		sheet_comparison(&x, b);
-	}
+	if (x.err == LXW_NO_ERROR)
+		sheets(&x, ctx);
 	/* on a write error libxlsxwriter prints "[ERROR]" lines of its own to
 	 * stderr; ours (below) says it in one line, so keep those out */
 	fflush(stderr);
@@ -1234,4 +1230,106 @@ int asp_xlsx_write(const struct asp_batch *b, const char *path, char **err)
 		return -1;
 	}
 	return asp_outfile_commit(out, err);
+}
+
+static void batch_sheets(struct xw *x, const void *ctx)
+{
+	const struct asp_batch *b = ctx;
+	sheet_summary(x, b);
+	sheet_runs(x, b);
+	sheet_futures(x, b);
+	sheet_tasks(x, b);
+	sheet_findings(x, b);
+	sheet_finding_polls(x, b);
+	sheet_comparison(x, b);
+}
+
+int asp_xlsx_write(const struct asp_batch *b, const char *path, char **err)
+{
+	return xlsx_write(path, "asprof batch report", batch_sheets, b, err);
+}
+
+/* ------------------------------------------------------------ history.xlsx */
+
+/* History: a row per future, a column per night (its label as the
+ * header), the metric in µs; the night's run name in the row under */
+static void sheet_history(struct xw *x, const struct asp_history *h)
+{
+	lxw_worksheet *ws = workbook_add_worksheet(x->wb, "History");
+	if (!ws) {
+		chk(x, LXW_ERROR_MEMORY_MALLOC_FAILED);
+		return;
+	}
+	char *title = xasprintf("%s own poll time per night (µs); change points marked in Changes",
+				asp_metric_name(h->metric));
+	put_str(x, ws, 0, 0, title, x->title);
+	free(title);
+	put_str(x, ws, 1, 0, "run", x->bold);
+	put_str(x, ws, 1, 1, "", NULL);
+	for (size_t n = 0; n < h->nnights; n++)
+		put_str(x, ws, 1, (lxw_col_t)(n + 2), h->night[n], NULL);
+	lxw_row_t hr = 2;
+	struct col *cols = xcalloc(h->nnights + 2, sizeof(*cols));
+	cols[0] = (struct col){ "future", 60, false };
+	cols[1] = (struct col){ "changes", 9, false };
+	for (size_t n = 0; n < h->nnights; n++)
+		cols[n + 2] = (struct col){ h->label[n], 14, true };
+	table_header(x, ws, hr, cols, h->nnights + 2, h->nfutures);
+	free(cols);
+	for (size_t i = 0; i < h->nfutures; i++) {
+		const struct asp_history_future *f = &h->futures[i];
+		lxw_row_t r = (lxw_row_t)(hr + 1 + i);
+		put_str(x, ws, r, 0, f->name, NULL);
+		put_count(x, ws, r, 1, (double)f->nown);
+		for (size_t n = 0; n < h->nnights; n++)
+			put_us(x, ws, r, (lxw_col_t)(n + 2), f->metric[n]);
+	}
+}
+
+/* Changes: a row per change point */
+static void sheet_changes(struct xw *x, const struct asp_history *h)
+{
+	lxw_worksheet *ws = workbook_add_worksheet(x->wb, "Changes");
+	if (!ws) {
+		chk(x, LXW_ERROR_MEMORY_MALLOC_FAILED);
+		return;
+	}
+	static const struct col cols[] = {
+		{ "future", 60, false }, { "night", 7, false },	  { "run", 22, false },
+		{ "label", 22, false },	 { "verdict", 11, false }, { "before (µs)", 13, true },
+		{ "after (µs)", 13, true }, { "change", 10, false }, { "p-value", 10, false },
+		{ "via", 50, false },
+	};
+	size_t nrows = 0;
+	for (size_t i = 0; i < h->nfutures; i++)
+		nrows += h->futures[i].nchanges;
+	table_header(x, ws, 0, cols, ASP_ARRAY_SIZE(cols), nrows);
+	lxw_row_t r = 1;
+	for (size_t i = 0; i < h->nfutures; i++)
+		for (size_t k = 0; k < h->futures[i].nchanges; k++, r++) {
+			const struct asp_history_change *c = &h->futures[i].changes[k];
+			put_str(x, ws, r, 0, h->futures[i].name, NULL);
+			put_count(x, ws, r, 1, (double)(c->night + 1));
+			put_str(x, ws, r, 2, h->night[c->night], NULL);
+			put_str(x, ws, r, 3, h->label[c->night], NULL);
+			put_str(x, ws, r, 4, asp_verdict_name(c->verdict), NULL);
+			put_us(x, ws, r, 5, c->before);
+			put_us(x, ws, r, 6, c->after);
+			put_num(x, ws, r, 7, c->rel_change, x->pct);
+			put_num(x, ws, r, 8, c->p_value, x->pval);
+			put_str(x, ws, r, 9, c->via, NULL);
+		}
+	if (nrows)
+		cf_verdicts(x, ws, 1, 4, (lxw_row_t)nrows);
+}
+
+static void history_sheets(struct xw *x, const void *ctx)
+{
+	sheet_history(x, ctx);
+	sheet_changes(x, ctx);
+}
+
+int asp_history_xlsx_write(const struct asp_history *h, const char *path, char **err)
+{
+	return xlsx_write(path, "asprof history", history_sheets, h, err);
 }

@@ -28,7 +28,7 @@ as_text "$page5" >"$TMP/page5.txt"
 
 # every long option of every command's --help, on the page
 missing=
-for c in analyze diff dump record; do
+for c in analyze diff dump record trend; do
 	"$ASPROF" "$c" --help >"$TMP/help.txt"
 	for o in $(grep -o -- '--[a-z][a-z-]*' "$TMP/help.txt" | sort -u); do
 		grep -q -e "$o" "$TMP/page1.txt" || missing="$missing $c:$o"
@@ -37,7 +37,7 @@ done
 check "every option of every --help is on asprof-batch(1)${missing:+ (missing:$missing)}" \
 	test -z "$missing"
 check "each command has its section" sh -c \
-	'for c in analyze diff dump record; do grep -q "^\.SS $c\$" "$1" || exit 1; done' - "$page1"
+	'for c in analyze diff dump record trend; do grep -q "^\.SS $c\$" "$1" || exit 1; done' - "$page1"
 
 # every top-level key of the rules file, with its default
 missing=

@@ -179,6 +179,14 @@ static bool get_str(struct rd *rd, json_object *o, const char *where, const char
 	return !v || as_str(rd, v, where, key, out);
 }
 
+/* run.label: a string or null, or absent (a summary written before labels) */
+static bool get_label(struct rd *rd, json_object *run, const char *where, char **out)
+{
+	*out = NULL;
+	return !json_object_object_get_ex(run, "label", NULL) ||
+	       get_str(rd, run, where, "label", true, out);
+}
+
 /* one of names[0..n) by its text: its index */
 static bool get_enum(struct rd *rd, json_object *o, const char *where, const char *key,
 		     const char *const *names, size_t n, int *out)
@@ -355,6 +363,7 @@ static bool get_run(struct rd *rd, json_object *o, const char *where, struct asp
 	char *w = xasprintf("%s%srun", where, *where ? "." : "");
 	bool ok = get_str(rd, run, w, "path", false, &r->path) &&
 		  get_str(rd, run, w, "name", false, &r->name) &&
+		  get_label(rd, run, w, &r->label) &&
 		  get_str(rd, run, w, "exe", true, &r->exe) &&
 		  get_str(rd, run, w, "runtime", true, &r->runtime) &&
 		  get_bool(rd, run, w, "runtime_forced", &r->runtime_forced) &&

@@ -33,8 +33,11 @@ struct unit {
 static const char *const series_color[] = { "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
 					    "#9467bd", "#8c564b", "#e377c2", "#17becf" };
 
+struct asp_history;
 struct charts {
-	const struct asp_batch *b;
+	const struct asp_batch *b;         /* NULL for a history's */
+	const struct asp_history *hist;    /* `trend`'s charts, or NULL */
+	size_t top;                        /* futures in history-top */
 	const char *dir;     /* where they go (the messages name it) */
 	const char *stage;   /* where they are drawn: a private folder in dir */
 	struct names used;   /* chart names, in the order written */
@@ -73,6 +76,13 @@ void gp_empty(struct asp_buf *gp, const char *msg);
 void gp_log_tics(struct asp_buf *gp, const char *axis, double lo, double hi,
 		 double unit_ns);
 
+/* the x tics of runs 1..n named names[] (a `set xtics (...` line to end
+ * with gp_put_run_tics); returns the first name's characters */
+size_t gp_run_tics(struct asp_buf *tics, const char *const *names, size_t n);
+void gp_put_run_tics(struct asp_buf *gp, struct asp_buf *tics, size_t first_tic_chars);
+/* a .dat row's run index (from 1) and name */
+void dat_run_column(struct asp_buf *dat, size_t r, const char *name);
+
 /* ---- the chart kinds: each writes its .dat and .gp into the stage */
 int chart_dist(struct charts *c, const struct asp_cmp_row *row, char **err);
 /* the runs a trend is drawn over: the batch's, or one program's when the
@@ -87,6 +97,8 @@ struct top *top_futures(const struct asp_result *const *runs, size_t nruns, size
 int chart_trend(struct charts *c, const struct trend_runs *tr, const struct top *top, size_t ntop,
 		bool busy, char **err);
 int chart_hist(struct charts *c, const struct asp_result *run, char **err);
+/* history-SLUG of each future that changed, history-top of the top futures */
+int draw_history(struct charts *c, char **err);
 
 /* ---- gnuplot.c */
 /* the gnuplot to run: ASPROF_GNUPLOT, else gnuplot on PATH; NULL when none */

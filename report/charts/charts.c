@@ -8,11 +8,13 @@
  *   trend-p99   trend.c  p99 poll duration per run of the top futures by busy time
  *   trend-busy  trend.c  busy time per run of the same futures (with two runs or more)
  *   hist-RUN    hist.c   per run, log-binned poll-duration histograms of its top futures
+ *   history-*   history.c  `trend`: own time per night (asp_history_charts_start)
  *
  * Output is deterministic: the same batch gives the same .dat/.gp bytes.
  * Labels are drawn with enhanced text off, so Rust names need no escaping
  * beyond gnuplot's string quoting. */
 #include "report/charts/chart.h"
+#include "report/history.h"
 #include "report/outfile.h"
 #include "analysis/util.h"
 
@@ -103,16 +105,18 @@ static void draw(struct asp_charts *h)
 	struct charts *c = &h->c;
 	const struct asp_batch *b = c->b;
 	int rc = 0;
-	if (b->cmp)
+	if (c->hist)
+		rc = draw_history(c, &h->err);
+	else if (b->cmp)
 		for (size_t i = 0; i < b->cmp->nrows && rc == 0; i++) {
 			const struct asp_cmp_row *row = &b->cmp->rows[i];
 			if ((row->verdict == ASP_V_REGRESSED || row->verdict == ASP_V_IMPROVED) &&
 			    !same_as_future_row(b->cmp, row))
 				rc = chart_dist(c, row, &h->err);
 		}
-	if (rc == 0)
+	if (rc == 0 && b)
 		rc = draw_trends(c, &h->err);
-	for (size_t r = 0; r < b->nruns && rc == 0; r++)
+	for (size_t r = 0; b && r < b->nruns && rc == 0; r++)
 		rc = chart_hist(c, b->runs[r], &h->err);
 
 	if (rc == 0 && c->used.n) {
@@ -139,8 +143,9 @@ static void *draw_main(void *arg)
 	return NULL;
 }
 
-struct asp_charts *asp_charts_start(const struct asp_batch *b, const char *dir,
-				    struct asp_gnuplots *warm, char **err)
+/* the charts of c (a batch's or a history's) started into dir */
+static struct asp_charts *charts_start(struct charts c, const char *dir,
+				       struct asp_gnuplots *warm, char **err)
 {
 	/* one level: a batch's stage removed under it (an interrupt) is not
 	 * made again */
@@ -159,11 +164,25 @@ struct asp_charts *asp_charts_start(const struct asp_batch *b, const char *dir,
 	h->dir = xstrdup(dir);
 	h->stage = stage;
 	h->warm = warm;
-	h->c = (struct charts){ .b = b, .dir = h->dir, .stage = h->stage };
+	h->c = c;
+	h->c.dir = h->dir;
+	h->c.stage = h->stage;
 	h->threaded = pthread_create(&h->thread, NULL, draw_main, h) == 0;
 	if (!h->threaded)
 		draw(h);
 	return h;
+}
+
+struct asp_charts *asp_charts_start(const struct asp_batch *b, const char *dir,
+				    struct asp_gnuplots *warm, char **err)
+{
+	return charts_start((struct charts){ .b = b }, dir, warm, err);
+}
+
+struct asp_charts *asp_history_charts_start(const struct asp_history *hist, const char *dir,
+					    size_t top, char **err)
+{
+	return charts_start((struct charts){ .hist = hist, .top = top }, dir, NULL, err);
 }
 
 static const char *const chart_exts[] = { "dat", "gp", "png", "svg" };

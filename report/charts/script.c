@@ -249,3 +249,59 @@ void gp_log_tics(struct asp_buf *gp, const char *axis, double lo, double hi,
 		}
 	asp_buf_printf(gp, ")\n");
 }
+
+/* the x tics of runs 1..n: every run's name while the names fit, else
+ * every k-th, cut to fit under the axis; in the script (gp_str), as a data
+ * file's strings cannot hold every name. Returns the characters of the
+ * first (it leans left of the axis) */
+size_t gp_run_tics(struct asp_buf *tics, const char *const *names, size_t n)
+{
+	size_t every = (n + 24) / 25;
+	size_t first_tic_chars = 0;
+	for (size_t r = 0; r < n; r++) {
+		char *tic = asp_show(names[r], ASP_SHOW_CONTROLS);
+		asp_cut_chars(tic, RUN_TIC_MAX);
+		if (r == 0)
+			for (const char *p = tic; *p; p++)
+				first_tic_chars += ((unsigned char)*p & 0xc0) != 0x80;
+		if (r % every == 0) {
+			/* a tic label is a format for its position: % as %% */
+			struct asp_buf label = { 0 };
+			asp_buf_append(&label, "", 0);
+			for (const char *p = tic; *p; p++) {
+				if (*p == '%')
+					asp_buf_append(&label, "%", 1);
+				asp_buf_append(&label, p, 1);
+			}
+			asp_buf_printf(tics, "%s", tics->len ? ", " : "    set xtics (");
+			gp_str(tics, label.data);
+			asp_buf_printf(tics, " %zu", r + 1);
+			asp_buf_free(&label);
+		}
+		free(tic);
+	}
+	return first_tic_chars;
+}
+
+/* the tics of gp_run_tics into the script (freed), with a left margin
+ * that holds the first */
+void gp_put_run_tics(struct asp_buf *gp, struct asp_buf *tics, size_t first_tic_chars)
+{
+	asp_buf_printf(gp, "%s)\n", tics->data ? tics->data : "    set xtics (");
+	asp_buf_free(tics);
+	size_t lmargin = (size_t)(0.71 * (double)first_tic_chars) + 3;
+	asp_buf_printf(gp, "    set lmargin %zu\n", lmargin < 10 ? 10 : lmargin);
+}
+
+/* a .dat row's first two columns: the run's index (from 1) and its name,
+ * cut as a tic is, for a reader of the data (a '"' would end it) */
+void dat_run_column(struct asp_buf *dat, size_t r, const char *name)
+{
+	char *tic = asp_show(name, ASP_SHOW_CONTROLS);
+	asp_cut_chars(tic, RUN_TIC_MAX);
+	for (char *p = tic; *p; p++)
+		if (*p == '"')
+			*p = '\'';
+	asp_buf_printf(dat, "%zu \"%s\"", r + 1, tic);
+	free(tic);
+}

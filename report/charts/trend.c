@@ -91,35 +91,14 @@ int chart_trend(struct charts *c, const struct trend_runs *tr, const struct top 
 	/* the x tics: every run's name while the names fit, else every k-th,
 	 * cut to fit under the axis; in the script (gp_str), as a data file's
 	 * strings cannot hold every name */
-	size_t every = (nruns + 24) / 25;
-	size_t first_tic_chars = 0;
+	const char **tic_names = xcalloc(nruns ? nruns : 1, sizeof(*tic_names));
+	for (size_t r = 0; r < nruns; r++)
+		tic_names[r] = runs[r]->name;
 	struct asp_buf tics = { 0 };
+	size_t first_tic_chars = gp_run_tics(&tics, tic_names, nruns);
+	free(tic_names);
 	for (size_t r = 0; r < nruns; r++) {
-		char *tic = asp_show(runs[r]->name, ASP_SHOW_CONTROLS);
-		asp_cut_chars(tic, RUN_TIC_MAX);
-		if (r == 0)
-			for (const char *p = tic; *p; p++)
-				first_tic_chars += ((unsigned char)*p & 0xc0) != 0x80;
-		if (r % every == 0) {
-			/* a tic label is a format for its position: % as %% */
-			struct asp_buf label = { 0 };
-			asp_buf_append(&label, "", 0);
-			for (const char *p = tic; *p; p++) {
-				if (*p == '%')
-					asp_buf_append(&label, "%", 1);
-				asp_buf_append(&label, p, 1);
-			}
-			asp_buf_printf(&tics, "%s", tics.len ? ", " : "    set xtics (");
-			gp_str(&tics, label.data);
-			asp_buf_printf(&tics, " %zu", r + 1);
-			asp_buf_free(&label);
-		}
-		/* column 2, for a reader of the data: a '"' would end it */
-		for (char *p = tic; *p; p++)
-			if (*p == '"')
-				*p = '\'';
-		asp_buf_printf(&dat, "%zu \"%s\"", r + 1, tic);
-		free(tic);
+		dat_run_column(&dat, r, runs[r]->name);
 		for (size_t k = 0; k < ntop; k++) {
 			const struct asp_future *f = find_future(runs[r], top[k].name);
 			if (!f || (!busy && !f->poll_ns.n)) {
@@ -152,11 +131,7 @@ int chart_trend(struct charts *c, const struct trend_runs *tr, const struct top 
 		       u.name);
 	asp_buf_printf(&gp, "    set xrange [0.5:%zu.5]\n    set yrange [0:*]\n", nruns);
 	asp_buf_printf(&gp, "    set xtics rotate by 45 right nomirror\n    set grid ytics\n");
-	asp_buf_printf(&gp, "%s)\n", tics.data);
-	asp_buf_free(&tics);
-	/* room for the first rotated run name, which leans left of the axis */
-	size_t lmargin = (size_t)(0.71 * (double)first_tic_chars) + 3;
-	asp_buf_printf(&gp, "    set lmargin %zu\n", lmargin < 10 ? 10 : lmargin);
+	gp_put_run_tics(&gp, &tics, first_tic_chars);
 	asp_buf_printf(&gp, "    set key outside right top vertical Left reverse samplen 2\n");
 	const struct asp_comparison *cmp = c->b->cmp;
 	if (!tr->program && cmp && cmp->nbase && cmp->nnew && cmp->nbase + cmp->nnew == nruns) {

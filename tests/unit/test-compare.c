@@ -1,5 +1,7 @@
-/* test-compare.c - Mann-Whitney U and the verdict policy. */
+/* test-compare.c - Mann-Whitney U, the verdict policy, and the
+ * E-divisive split of a history (analysis/history.h). */
 #include "analysis/compare.h"
+#include "analysis/history.h"
 #include "analysis/util.h"
 #include "tests/unit/tap.h"
 
@@ -230,6 +232,59 @@ TEST(runs_notes_via)
 	asp_rules_free(rules);
 }
 
+/* the energy statistic by its definition (Matteson & James 2014, alpha =
+ * 1), O(n^3): what the incremental sums of asp_edivisive_split must give */
+static double q_direct(const double *x, size_t n, size_t t)
+{
+	double b = 0, wx = 0, wy = 0;
+	for (size_t i = 0; i < t; i++)
+		for (size_t j = t; j < n; j++)
+			b += fabs(x[i] - x[j]);
+	for (size_t i = 0; i < t; i++)
+		for (size_t k = i + 1; k < t; k++)
+			wx += fabs(x[i] - x[k]);
+	for (size_t j = t; j < n; j++)
+		for (size_t l = j + 1; l < n; l++)
+			wy += fabs(x[j] - x[l]);
+	double nx = (double)t, ny = (double)(n - t);
+	double e = 2 * b / (nx * ny) - (t >= 2 ? wx / (nx * (nx - 1) / 2) : 0) -
+		   (n - t >= 2 ? wy / (ny * (ny - 1) / 2) : 0);
+	return nx * ny / (double)n * e;
+}
+
+TEST(edivisive_split)
+{
+	/* a step after 8 values: found there, whatever the minimum segment
+	 * up to its length */
+	double x[] = { 80, 83, 76, 91, 80, 82, 77, 78, 146, 144 };
+	double q;
+	CHECK(asp_edivisive_split(x, 10, 2, &q) == 8);
+	CHECK(q > 0);
+	CHECK(asp_edivisive_split(x, 10, 1, &q) == 8);
+	/* segments of 3 or more: the step is too late to be a split of its own */
+	CHECK(asp_edivisive_split(x, 10, 3, &q) == 7);
+	/* too short for two segments */
+	CHECK(asp_edivisive_split(x, 3, 2, &q) == 0 && q == 0);
+	/* the statistic is the definition's, split by split */
+	double best = -1;
+	size_t at = 0;
+	for (size_t t = 2; t + 2 <= 10; t++) {
+		double d = q_direct(x, 10, t);
+		if (d > best) {
+			best = d;
+			at = t;
+		}
+	}
+	asp_edivisive_split(x, 10, 2, &q);
+	CHECK(at == 8);
+	CHECK(fabs(q - best) < 1e-9 * best);
+	/* a change in the middle, and one in spread only */
+	double m[] = { 10, 11, 10, 12, 11, 30, 31, 29, 30, 32 };
+	CHECK(asp_edivisive_split(m, 10, 2, &q) == 5);
+	double sp[] = { 10, 10.1, 9.9, 10, 10.1, 2, 18, 3, 17, 1, 19 };
+	CHECK(asp_edivisive_split(sp, 11, 2, &q) == 5);
+}
+
 int main(void)
 {
 	return tap_run((struct tap_case[]){
@@ -237,6 +292,7 @@ int main(void)
 		CASE(mann_whitney_binned),
 		CASE(verdicts),
 		CASE(runs_notes_via),
+		CASE(edivisive_split),
 		{ 0 },
 	});
 }

@@ -185,6 +185,10 @@ static void check_same_rules(const struct asp_rules *a, const struct asp_rules *
 	CHECK(a->compare.single_run_noise == b->compare.single_run_noise);
 	CHECK_U64(a->compare.bootstrap, b->compare.bootstrap);
 	CHECK_U64(a->compare.noverrides, b->compare.noverrides);
+	CHECK_U64(a->history.permutations, b->history.permutations);
+	CHECK(a->history.p_value == b->history.p_value);
+	CHECK_U64(a->history.min_nights, b->history.min_nights);
+	CHECK_U64(a->history.seed, b->history.seed);
 	CHECK_U64(a->fail_on, b->fail_on);
 	CHECK_U64(a->nprofiles, b->nprofiles);
 	for (size_t i = 0; i < a->nprofiles && i < b->nprofiles; i++) {
@@ -221,6 +225,10 @@ TEST(defaults)
 	CHECK(r->compare.alpha > 0.0499999 && r->compare.alpha < 0.0500001);
 	CHECK(r->compare.single_run_noise > 0.2999999 && r->compare.single_run_noise < 0.3000001);
 	CHECK_U64(r->compare.bootstrap, 2000);
+	CHECK_U64(r->history.permutations, 999);
+	CHECK(r->history.p_value == 0.10);
+	CHECK_U64(r->history.min_nights, 2);
+	CHECK_U64(r->history.seed, 1);
 	CHECK_U64(r->fail_on, 1u << ASP_FAIL_ERROR | 1u << ASP_FAIL_REGRESSION);
 	CHECK_U64(r->nprofiles, 3);
 	if (r->nprofiles == 3) {
@@ -295,6 +303,7 @@ TEST(all_keys)
 				      "  min_change: 0.25\n"
 				      "  min_abs: 1ms\n"
 				      "  alpha: 5%\n"
+				      "history: {permutations: 99, p_value: 1%, min_nights: 3, seed: 7}\n"
 				      "fail_on: warning\n");
 	CHECK(r != NULL);
 	if (!r)
@@ -312,6 +321,10 @@ TEST(all_keys)
 	CHECK(r->compare.min_change > 0.2499999 && r->compare.min_change < 0.2500001);
 	CHECK_U64(r->compare.min_abs_ns, 1000000);
 	CHECK(r->compare.alpha > 0.0499999 && r->compare.alpha < 0.0500001);
+	CHECK_U64(r->history.permutations, 99);
+	CHECK(r->history.p_value > 0.0099999 && r->history.p_value < 0.0100001);
+	CHECK_U64(r->history.min_nights, 3);
+	CHECK_U64(r->history.seed, 7);
 	CHECK_U64(r->fail_on, 1u << ASP_FAIL_WARNING);
 	asp_rules_free(r);
 
@@ -651,7 +664,7 @@ TEST(errors_keys_and_types)
 {
 	CHECK_ERR("blockin:\n  warning: 1ms\n",
 		  "F:1:1: unknown key 'blockin' (expected runtime, blocking, slow_poll, scheduling, lints, "
-		  "rules, overrides, compare, fail_on, outputs, runtimes)");
+		  "rules, overrides, compare, history, fail_on, outputs, runtimes)");
 	CHECK_ERR("blocking:\n  warning: 1ms\n  eror: 2ms\n",
 		  "F:3:3: unknown key 'blocking.eror' (expected warning, error, measure)");
 	CHECK_ERR("blocking:\n  measure: cpu\n",
