@@ -471,6 +471,7 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 			free(f->culprit_srcline);
 			free(f->no_culprit);
 			free(f->pattern);
+			asp_finding_free_victims(f);
 		}
 		a->nfindings = kept;
 	}

@@ -110,6 +110,14 @@ static void leave_future(struct analyzer *a, struct thread_state *ts, struct fra
 		culprit = a->span_culprits.names[k]; /* after intern: it may move names */
 	}
 	enum asp_doing doing = fd ? fd->doing : ASP_DOING_UNKNOWN;
+	if (fd) {
+		/* the tasks polled here later that were ready meanwhile wait
+		 * behind it (attribute.c, victims_of) */
+		uint32_t k = ts->nblk++ % BLOCKING_SLOTS;
+		ts->blk[k].from = f->start;
+		ts->blk[k].to = end;
+		ts->blk[k].finding = (size_t)(fd - a->findings);
+	}
 
 	if (f->is_root && f->task) {
 		struct task_acc *task = &a->tasks[f->task - 1];

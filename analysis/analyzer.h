@@ -63,6 +63,7 @@ struct blocked_at {
 };
 #define BLOCKED_SLOTS 2
 #define IDLE_SLOTS 16
+#define BLOCKING_SLOTS 8
 
 /* A frame is zero up to kids when pushed; kids[0..nkids) are in use. The
  * fields before nkids are the ones every entry sets: init_plain() zeroes only
@@ -135,6 +136,12 @@ struct thread_state {
 	 * task's scheduled time its poller spent waiting for a CPU */
 	struct { uint64_t from, to; } idle[IDLE_SLOTS];
 	uint32_t nidle;   /* intervals added; idle[nidle % IDLE_SLOTS] is next */
+	/* its last blocking polls (blocking-poll findings: the poll's
+	 * interval and the finding's index in analyzer.findings, stable until
+	 * detect_finish sorts them), a ring: a task polled here later that
+	 * was ready while one of them held the thread waited behind it */
+	struct { uint64_t from, to; size_t finding; } blk[BLOCKING_SLOTS];
+	uint32_t nblk;    /* polls added; blk[nblk % BLOCKING_SLOTS] is next */
 };
 
 /* what one poll did, for a finding about it: where its time went and

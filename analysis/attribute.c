@@ -371,11 +371,32 @@ void wake_ctx_leave(struct analyzer *a, const struct frame *f, uint64_t end)
 	}
 }
 
+/* The task id, woken at woken, whose poll on thread ts starts at start:
+ * a victim of each blocking poll of this thread that held it while the
+ * task was ready (its wake before the blocking poll's end, its poll after
+ * the blocking poll's start), for the part of its wait the blocking poll
+ * covers. Only this thread's: a task polled on another worker was not
+ * held back by it. */
+static void victims_of(struct analyzer *a, const struct thread_state *ts, uint32_t id,
+		       uint64_t woken, uint64_t start)
+{
+	uint32_t n = ts->nblk < BLOCKING_SLOTS ? ts->nblk : BLOCKING_SLOTS;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t from = ts->blk[i].from > woken ? ts->blk[i].from : woken;
+		uint64_t to = ts->blk[i].to < start ? ts->blk[i].to : start;
+		if (to <= from || ts->blk[i].finding >= a->nfindings)
+			continue;
+		asp_finding_add_victim(&a->findings[ts->blk[i].finding], id,
+				       a->fut_names.names[a->tasks[id - 1].root_fut], to - from);
+	}
+}
+
 /* the scheduled time of the poll of task id that context ctx runs: from
  * the wake taken on its entry to its start. A task's first poll has none
  * (its wakers come from its polls: a wake before it was of an earlier task
  * at the same address) */
-static void wake_poll(struct analyzer *a, struct frame *ctx, uint32_t id)
+static void wake_poll(struct analyzer *a, const struct thread_state *ts, struct frame *ctx,
+		      uint32_t id)
 {
 	struct task_acc *t = &a->tasks[id - 1];
 	ctx->ctx_task = id;
@@ -389,6 +410,7 @@ static void wake_poll(struct analyzer *a, struct frame *ctx, uint32_t id)
 	t->sched_cpu += cpu;
 	if (d - cpu >= a->rules->sched_long_ns)
 		t->sched_long++;
+	victims_of(a, ts, id, ctx->ctx_woken, ctx->start);
 }
 
 static bool poll_parent(uint8_t cls)
@@ -537,7 +559,7 @@ __attribute__((noinline)) void attribute_enter(struct analyzer *a, struct thread
 		}
 		uint32_t id = task_for_root(a, ctx, (uint32_t)f->fut);
 		f->task = id;
-		wake_poll(a, ctx, id);
+		wake_poll(a, ts, ctx, id);
 		a->profile_hits[ctx->profile >= 0 ? ctx->profile : 0]++;
 	} else {
 		f->level = f->fut_parent >= 0 ? ts->st[f->fut_parent].level + 1 : 0;

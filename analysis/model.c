@@ -318,6 +318,7 @@ void asp_result_free(struct asp_result *r)
 		free(r->findings[i].culprit_srcline);
 		free(r->findings[i].culprit);
 		free(r->findings[i].no_culprit);
+		asp_finding_free_victims(&r->findings[i]);
 		free(r->findings[i].pattern);
 	}
 	free(r->findings);
@@ -398,12 +399,34 @@ void asp_result_group_findings(struct asp_result *r)
 			g->severity = f->severity;
 		g->count++;
 		g->total_ns += f->measured_ns;
+		g->victims += f->victims;
+		g->victims_ns += f->victims_ns;
 		if (f->measured_ns > g->longest_ns)
 			g->longest_ns = f->measured_ns;
 		group_add_task(g, f->task);
 	}
 	asp_strtab_free(&keys);
 	asp_qsort(r->groups, r->ngroups, sizeof(*r->groups), group_cmp);
+}
+
+void asp_finding_free_victims(struct asp_finding *f)
+{
+	for (size_t i = 0; i < f->nvictim; i++)
+		free(f->victim[i].root);
+	free(f->victim);
+	f->victim = NULL;
+	f->nvictim = 0;
+}
+
+void asp_finding_add_victim(struct asp_finding *f, uint32_t task, const char *root,
+			    uint64_t wait_ns)
+{
+	f->victims++;
+	f->victims_ns += wait_ns;
+	if (f->nvictim >= ASP_VICTIMS_LISTED)
+		return;
+	f->victim = xreallocarray(f->victim, f->nvictim + 1, sizeof(*f->victim));
+	f->victim[f->nvictim++] = (struct asp_victim){ task, xstrdup(root), wait_ns };
 }
 
 void asp_result_add_note(struct asp_result *r, char *note)

@@ -183,6 +183,18 @@ struct asp_future {
 	uint64_t self_votes[2];
 };
 
+/* a task that waited behind a blocking poll: woken (ready) while the poll
+ * held its thread, polled on that thread after it (docs/scheduling-delay.md) */
+struct asp_victim {
+	uint32_t task;
+	char *root;       /* the task's root future */
+	uint64_t wait_ns; /* from max(its wake, the poll's start) to min(its
+			     poll's start, the poll's end) */
+};
+/* a finding lists at most this many victims (the first ones polled);
+ * its count and total wait take all of them */
+#define ASP_VICTIMS_LISTED 64
+
 struct asp_finding {
 	char *rule;       /* a rule's name (registry.h: "blocking-poll", ...) */
 	enum asp_severity severity;
@@ -214,6 +226,12 @@ struct asp_finding {
 	char *no_culprit;     /* why there is no culprit, or NULL */
 	char *pattern;    /* the rules-file pattern that set the threshold, or "default" */
 	uint64_t count;   /* self-wake: polls in the run; else 1 */
+	/* blocking-poll: the tasks that waited behind this poll, their total
+	 * wait, and the first ASP_VICTIMS_LISTED of them in the order polled
+	 * (nvictim of them); all zero without recorded wakes */
+	uint64_t victims, victims_ns;
+	struct asp_victim *victim;
+	size_t nvictim;
 };
 
 /* Findings of one rule about one future in a run, as one row: findings
@@ -228,6 +246,7 @@ struct asp_finding_group {
 	uint32_t *tasks;           /* ascending, 0 (outside any task) included */
 	size_t ntasks;
 	size_t worst;              /* index in findings of the longest */
+	uint64_t victims, victims_ns; /* of its findings (struct asp_finding) */
 };
 
 /* How the recorded program ended, from info's exit status and what the
@@ -326,6 +345,11 @@ struct asp_result {
 /* append a note (malloc'd, taken) to the run's notes */
 void asp_result_add_note(struct asp_result *r, char *note);
 void asp_result_free(struct asp_result *r);
+/* a victim of finding f (counted; listed while fewer than
+ * ASP_VICTIMS_LISTED are), and its list released */
+void asp_finding_add_victim(struct asp_finding *f, uint32_t task, const char *root,
+			    uint64_t wait_ns);
+void asp_finding_free_victims(struct asp_finding *f);
 /* r->groups from r->findings (sorted already): called by the analysis */
 void asp_result_group_findings(struct asp_result *r);
 

@@ -92,6 +92,37 @@ char *asp_culprit_text(const char *culprit, uint64_t calls, bool opaque, bool se
 	return xasprintf("%s%s", culprit, asp_calls_text(calls, opaque, c, sizeof(c)));
 }
 
+/* "N tasks waited behind WHAT, MEAN on average" */
+static void victims_words(struct asp_buf *b, uint64_t n, uint64_t total, const char *what)
+{
+	char d[32];
+	asp_buf_printf(b, "%" PRIu64 " task%s waited behind %s, %s on average", n,
+		       n == 1 ? "" : "s", what, asp_format_duration(total / n, d, sizeof(d)));
+}
+
+char *asp_finding_victims_text(const struct asp_finding *f)
+{
+	if (!f->victims)
+		return NULL;
+	struct asp_buf b = { 0 };
+	char d[32];
+	asp_buf_printf(&b, "held thread %d for %s; ", f->tid,
+		       asp_format_duration(f->duration_ns, d, sizeof(d)));
+	victims_words(&b, f->victims, f->victims_ns, "it");
+	return b.data;
+}
+
+char *asp_group_victims_text(const struct asp_finding_group *g, const struct asp_finding *w)
+{
+	if (!g->victims)
+		return NULL;
+	if (g->count == 1)
+		return asp_finding_victims_text(w);
+	struct asp_buf b = { 0 };
+	victims_words(&b, g->victims, g->victims_ns, "these polls");
+	return b.data;
+}
+
 char *asp_finding_summary(const struct asp_finding *f)
 {
 	struct asp_buf b = { 0 };
@@ -103,6 +134,10 @@ char *asp_finding_summary(const struct asp_finding *f)
 		asp_buf_printf(&b, "%s%s%s", b.len ? "; " : "",
 			       f->culprit && !f->culprit_self ? "culprit " : "", culprit);
 	free(culprit);
+	char *victims = asp_finding_victims_text(f);
+	if (victims)
+		asp_buf_printf(&b, "%s%s", b.len ? "; " : "", victims);
+	free(victims);
 	return b.data ? b.data : xstrdup("");
 }
 

@@ -243,6 +243,12 @@ static void finding_item(FILE *fp, const struct asp_batch *b, size_t run,
 		     w->no_culprit, *doing ? "; " : "");
 	if (w->culprit)
 		src_at(fp, w->culprit_srcline);
+	char *victims = asp_group_victims_text(g, w);
+	if (victims) {
+		fputs("; ", fp);
+		text(fp, victims);
+	}
+	free(victims);
 	fputs(" |\n", fp);
 }
 

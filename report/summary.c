@@ -333,6 +333,20 @@ static json_object *finding_json(const struct asp_finding *f)
 	json_object_object_add(o, "culprit_self", json_object_new_boolean(f->culprit_self));
 	json_object_object_add(o, "culprit_opaque", json_object_new_boolean(f->culprit_opaque));
 	json_object_object_add(o, "no_culprit", asp_json_string(f->no_culprit));
+	json_object *v = json_object_new_object();
+	add_u64(v, "count", f->victims);
+	add_u64(v, "total_ns", f->victims_ns);
+	add_u64(v, "mean_ns", f->victims ? f->victims_ns / f->victims : 0);
+	json_object *list = json_object_new_array();
+	for (size_t i = 0; i < f->nvictim; i++) {
+		json_object *e = json_object_new_object();
+		add_u64(e, "task", f->victim[i].task);
+		json_object_object_add(e, "root", asp_json_string(f->victim[i].root));
+		add_u64(e, "wait_ns", f->victim[i].wait_ns);
+		json_object_array_add(list, e);
+	}
+	json_object_object_add(v, "tasks", list);
+	json_object_object_add(o, "victims", v);
 	return o;
 }
 
@@ -351,6 +365,8 @@ static json_object *group_json(const struct asp_finding_group *g)
 		json_object_array_add(tasks, json_object_new_uint64(g->tasks[i]));
 	json_object_object_add(o, "tasks", tasks);
 	add_u64(o, "worst", g->worst);
+	add_u64(o, "victims", g->victims);
+	add_u64(o, "victims_ns", g->victims_ns);
 	return o;
 }
 

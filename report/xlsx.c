@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -746,6 +747,17 @@ static void put_doing(struct xw *x, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c,
 	put_str(x, ws, r, c + 1, asp_preempted_text(&f->split, f->duration_ns, p, sizeof(p)), NULL);
 }
 
+/* the tasks that waited behind the poll(s) and their mean wait, as
+ * numbers; empty cells when none did */
+static void put_victims(struct xw *x, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, uint64_t n,
+			uint64_t total_ns)
+{
+	if (!n)
+		return;
+	put_count(x, ws, r, c, (double)n);
+	put_ms(x, ws, r, c + 1, (double)(total_ns / n));
+}
+
 /* one row per rule, future and run: the worst poll's doing and culprit */
 static void sheet_findings(struct xw *x, const struct asp_batch *b)
 {
@@ -765,6 +777,7 @@ static void sheet_findings(struct xw *x, const struct asp_batch *b)
 		{ "Worst blocked (ms)", 18, false }, { "Worst preempted (ms)", 20, false },
 		{ "Worst duration (ms)", 19, false }, { "Pattern", 16, false },
 		{ "Source", 30, false },	  { "Culprit source", 30, false },
+		{ "Victims", 9, false },	  { "Victims' mean wait (ms)", 22, false },
 	};
 	size_t n = 0;
 	for (size_t i = 0; i < b->nruns; i++)
@@ -800,6 +813,7 @@ static void sheet_findings(struct xw *x, const struct asp_batch *b)
 			put_str(x, ws, r, 17, f->pattern, NULL);
 			put_str(x, ws, r, 18, g->srcline, NULL);
 			put_str(x, ws, r, 19, f->culprit_srcline, NULL);
+			put_victims(x, ws, r, 20, g->victims, g->victims_ns);
 		}
 	}
 	cf_severities(x, ws, 1, 2, r - 1);
@@ -825,6 +839,8 @@ static void sheet_finding_polls(struct xw *x, const struct asp_batch *b)
 		{ "Preempted (ms)", 14, false }, { "What it was doing", 26, false },
 		{ "Preempted", 18, false },	 { "Culprit calls", 13, false },
 		{ "Source", 30, false },	 { "Culprit source", 30, false },
+		{ "Victims", 9, false },	 { "Victims' mean wait (ms)", 22, false },
+		{ "Victim tasks", 16, false },
 	};
 	size_t n = 0;
 	for (size_t i = 0; i < b->nruns; i++)
@@ -861,6 +877,15 @@ static void sheet_finding_polls(struct xw *x, const struct asp_batch *b)
 				put_count(x, ws, r, 19, (double)f->culprit_calls);
 			put_str(x, ws, r, 20, f->srcline, NULL);
 			put_str(x, ws, r, 21, f->culprit_srcline, NULL);
+			put_victims(x, ws, r, 22, f->victims, f->victims_ns);
+			struct asp_buf ids = { 0 };
+			for (size_t v = 0; v < f->nvictim; v++)
+				asp_buf_printf(&ids, "%s%" PRIu32, v ? ", " : "", f->victim[v].task);
+			if (f->nvictim < f->victims)
+				asp_buf_printf(&ids, ", ... (%" PRIu64 " in all)", f->victims);
+			if (ids.data)
+				put_ids(x, ws, r, 24, ids.data);
+			asp_buf_free(&ids);
 		}
 	}
 	cf_severities(x, ws, 1, 2, r - 1);

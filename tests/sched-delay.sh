@@ -7,8 +7,10 @@
 # it; three control rounds wake `calm_b` and `calm_c` while nothing blocks.
 # The program measured each wait itself (the instant the other thread took
 # before its send, to the instant the body resumed) and wrote it to
-# tests/fixtures/<fixture>.truth. Recordings without wake arguments (every
-# older fixture) say so in one note and nothing else.
+# tests/fixtures/<fixture>.truth. The blocking poll's victims: the two
+# waiters, each for the part of its wait the poll covers. Recordings
+# without wake arguments (every older fixture) say so in one note, have no
+# victims and nothing else.
 . "${TESTS_SRCDIR:-$(dirname "$0")}/setup.sh"
 PY=${PYTHON:-python3}
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
@@ -63,6 +65,41 @@ for fx in sched_delay_mcount sched_delay_plain; do
 		check "$fx: $w: each wait shorter than the blocked waiters' by 10x" \
 			json "fut('$w')['sched_ns']['max'] * 10 < min(truth['waiter_b'] + truth['waiter_c'])"
 	done
+	# the victims of blocker's poll: B and C, ready while it held the
+	# thread, each for the part of its wait the poll covers (a little less
+	# than the program's own measure: that one runs on past the poll's end
+	# to the waiter's body); the control rounds' tasks are no one's
+	check "$fx: blocker's blocking poll has exactly the victims waiter_b and waiter_c" \
+		json "[sorted(v['root'] for v in f['victims']['tasks']) for f in d['findings']
+		       if f['rule'] == 'blocking-poll' and f['victims']['count']] ==
+		      [['sched_delay::waiter_b::%s' % c, 'sched_delay::waiter_c::%s' % c]] and
+		      [f['victims']['count'] for f in d['findings'] if f['rule'] == 'blocking-poll'
+		       and f['future'] == 'sched_delay::blocker::%s' % c] == [2]"
+	for w in waiter_b waiter_c; do
+		check "$fx: $w: waited behind blocker within 5 % of the program's own measure, no longer than its scheduled time" \
+			json "[v for f in d['findings'] for v in f['victims']['tasks']
+			       if v['root'] == 'sched_delay::$w::%s' % c and
+			       abs(v['wait_ns'] - truth['$w'][0]) <= 0.05 * truth['$w'][0] and
+			       v['task'] == tasks('$w')[0]['id'] and
+			       v['wait_ns'] <= tasks('$w')[0]['sched_ns']['max']]"
+	done
+	check "$fx: the victims' count, total and mean agree with the list; the group sums them" \
+		json "all(f['victims']['count'] == len(f['victims']['tasks']) and
+		          f['victims']['total_ns'] == sum(v['wait_ns'] for v in f['victims']['tasks']) and
+		          f['victims']['mean_ns'] == f['victims']['total_ns'] // max(1, f['victims']['count'])
+		          for f in d['findings']) and
+		      sum(g['victims'] for g in d['finding_groups']) == 2"
+	check "$fx: stdout: 2 tasks waited behind blocker's poll" \
+		grep -Eq '^ +held thread [0-9]+ for 30\.[0-9]+ ms; 2 tasks waited behind it, 2[0-9]\.[0-9]+ ms on average$' "$TMP/stdout"
+	check "$fx: index.md and report.html say it too" \
+		sh -c 'grep -q "; 2 tasks waited behind it, " "$1/index.md" &&
+		       grep -q "2 tasks waited behind it, " "$1/report.html"' - "$TMP/out-$fx"
+	status "$ASPROF" -q -o "$TMP/again-$fx" --outputs summary,run-summary "$sum"
+	check "$fx: read again from its summary.json, the victims are the same" \
+		"$PY" -c "import json,sys
+a=[f['victims'] for f in json.load(open(sys.argv[1]))['findings']]
+b=[f['victims'] for f in json.load(open(sys.argv[2]))['runs'][0]['findings']]
+sys.exit(0 if a == b and a else 1)" "$sum" "$TMP/again-$fx/summary.json"
 	check "$fx: stdout: the tasks table's SCHED P50/P99 column, waiter_b's wait in it" \
 		"$PY" -c "import sys,re
 t=open(sys.argv[1]).read()
@@ -91,5 +128,10 @@ for fx in tokio_ct tokio_mt_args smol_mt_plain async_std; do
 		json "all(x['sched_waits'] == 0 and x['long_delays'] == 0 and x['sched_ns']['max'] == 0
 		          for x in d['tasks'] + d['futures'])"
 	check "$fx: stdout: no SCHED column" sh -c '! grep -q "SCHED P50/P99" "$1"' - "$TMP/stdout"
+	check "$fx: no victims" \
+		json "all(f['victims']['count'] == 0 and not f['victims']['tasks'] for f in d['findings'])
+		      and all(g['victims'] == 0 for g in d['finding_groups'])"
+	check "$fx: no scheduling-delay finding" \
+		json "not [f for f in d['findings'] if f['rule'] == 'scheduling-delay']"
 done
 tap_done

@@ -522,6 +522,38 @@ static bool get_future(struct rd *rd, json_object *o, const char *w, struct asp_
 								     &f->sched_cpu_ns, &f->long_delays);
 }
 
+/* a finding's victims (absent: a summary written before them, none) */
+static bool get_victims(struct rd *rd, json_object *o, const char *where, struct asp_finding *f)
+{
+	json_object *v, *arr;
+	size_t n;
+	if (!json_object_object_get_ex(o, "victims", NULL))
+		return true;
+	char *w = xasprintf("%s%svictims", where, *where ? "." : "");
+	uint64_t count, total;
+	bool ok = member(rd, o, where, "victims", json_type_object, false, &v) &&
+		  get_u64(rd, v, w, "count", &count) && get_u64(rd, v, w, "total_ns", &total) &&
+		  get_array(rd, v, w, "tasks", &arr, &n);
+	for (size_t i = 0; ok && i < n; i++) {
+		json_object *e = object_at(rd, arr, w, "tasks", i);
+		char *ew = item_where(w, "tasks", i), *root = NULL;
+		uint32_t task;
+		uint64_t wait;
+		ok = e && get_u32(rd, e, ew, "task", &task) &&
+		     get_str(rd, e, ew, "root", true, &root) && get_u64(rd, e, ew, "wait_ns", &wait);
+		free(ew);
+		if (ok)
+			asp_finding_add_victim(f, task, root ? root : "", wait);
+		free(root);
+	}
+	free(w);
+	if (ok && (count < f->victims || total < f->victims_ns))
+		return bad(rd, where, "victims", "lists more than its count or total");
+	f->victims = count;
+	f->victims_ns = total;
+	return ok;
+}
+
 static bool get_finding(struct rd *rd, json_object *o, const char *w, struct asp_finding *f)
 {
 	int sev, doing;
@@ -544,7 +576,7 @@ static bool get_finding(struct rd *rd, json_object *o, const char *w, struct asp
 	     get_u64(rd, o, w, "culprit_calls", &f->culprit_calls) &&
 	     get_bool(rd, o, w, "culprit_self", &f->culprit_self) &&
 	     get_bool(rd, o, w, "culprit_opaque", &f->culprit_opaque) &&
-	     get_str(rd, o, w, "no_culprit", true, &f->no_culprit);
+	     get_str(rd, o, w, "no_culprit", true, &f->no_culprit) && get_victims(rd, o, w, f);
 	f->severity = (enum asp_severity)sev;
 	f->doing = (enum asp_doing)doing;
 	return ok;
