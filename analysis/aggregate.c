@@ -472,6 +472,7 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 			free(f->no_culprit);
 			free(f->pattern);
 			asp_finding_free_victims(f);
+			free(f->behind);
 		}
 		a->nfindings = kept;
 	}

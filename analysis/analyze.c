@@ -652,6 +652,7 @@ static void analyzer_free(struct analyzer *a)
 		free(a->tasks[i].tids);
 		asp_durations_free(&a->tasks[i].d);
 		asp_durations_free(&a->tasks[i].sched);
+		free(a->tasks[i].lw);
 	}
 	free(a->tasks);
 	asp_u64map_free(&a->task_by_addr);

@@ -156,6 +156,17 @@ struct poll_facts {
 	struct blocked_at blk; /* sum 0: never blocked */
 };
 
+/* a long scheduled wait (detect/scheduling-delay.c): its wake, the start
+ * of the poll it caused, its time waiting for a CPU, the polling thread,
+ * and the blocking poll it waited behind longest (its finding's index in
+ * analyzer.findings, SIZE_MAX none) and how long */
+struct long_wait {
+	uint64_t woken, start, cpu;
+	int tid;
+	size_t behind;
+	uint64_t behind_ns;
+};
+
 struct task_acc {
 	uint32_t root_fut;
 	bool is_main, done, has_addr;
@@ -178,6 +189,9 @@ struct task_acc {
 	 * and the long ones */
 	struct asp_durations sched;
 	uint64_t sched_cpu, sched_long;
+	/* the long ones, for the scheduling-delay rule when it runs */
+	struct long_wait *lw;
+	size_t nlw;
 };
 
 /* a future polled inside another's polls, by future index */

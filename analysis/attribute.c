@@ -376,11 +376,14 @@ void wake_ctx_leave(struct analyzer *a, const struct frame *f, uint64_t end)
  * task was ready (its wake before the blocking poll's end, its poll after
  * the blocking poll's start), for the part of its wait the blocking poll
  * covers. Only this thread's: a task polled on another worker was not
- * held back by it. */
+ * held back by it. The one it waited behind longest (its finding's index,
+ * SIZE_MAX none) and how long, in *lw. */
 static void victims_of(struct analyzer *a, const struct thread_state *ts, uint32_t id,
-		       uint64_t woken, uint64_t start)
+		       uint64_t woken, uint64_t start, struct long_wait *lw)
 {
 	uint32_t n = ts->nblk < BLOCKING_SLOTS ? ts->nblk : BLOCKING_SLOTS;
+	lw->behind = SIZE_MAX;
+	lw->behind_ns = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t from = ts->blk[i].from > woken ? ts->blk[i].from : woken;
 		uint64_t to = ts->blk[i].to < start ? ts->blk[i].to : start;
@@ -388,6 +391,10 @@ static void victims_of(struct analyzer *a, const struct thread_state *ts, uint32
 			continue;
 		asp_finding_add_victim(&a->findings[ts->blk[i].finding], id,
 				       a->fut_names.names[a->tasks[id - 1].root_fut], to - from);
+		if (to - from > lw->behind_ns) {
+			lw->behind = ts->blk[i].finding;
+			lw->behind_ns = to - from;
+		}
 	}
 }
 
@@ -408,9 +415,15 @@ static void wake_poll(struct analyzer *a, const struct thread_state *ts, struct 
 	uint64_t cpu = ctx->ctx_woken_cpu < d ? ctx->ctx_woken_cpu : d;
 	asp_durations_add(&t->sched, d);
 	t->sched_cpu += cpu;
-	if (d - cpu >= a->rules->sched_long_ns)
-		t->sched_long++;
-	victims_of(a, ts, id, ctx->ctx_woken, ctx->start);
+	struct long_wait lw = { ctx->ctx_woken, ctx->start, cpu, ts->tid, SIZE_MAX, 0 };
+	victims_of(a, ts, id, ctx->ctx_woken, ctx->start, &lw);
+	if (d - cpu < a->rules->sched_long_ns)
+		return;
+	t->sched_long++;
+	if (a->rules->rule_on[ASP_RULE_SCHED_DELAY]) {
+		t->lw = xreallocarray(t->lw, t->nlw + 1, sizeof(*t->lw));
+		t->lw[t->nlw++] = lw;
+	}
 }
 
 static bool poll_parent(uint8_t cls)

@@ -319,6 +319,7 @@ void asp_result_free(struct asp_result *r)
 		free(r->findings[i].culprit);
 		free(r->findings[i].no_culprit);
 		asp_finding_free_victims(&r->findings[i]);
+		free(r->findings[i].behind);
 		free(r->findings[i].pattern);
 	}
 	free(r->findings);

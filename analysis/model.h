@@ -232,6 +232,12 @@ struct asp_finding {
 	uint64_t victims, victims_ns;
 	struct asp_victim *victim;
 	size_t nvictim;
+	/* scheduling-delay: the blocking poll the task waited behind longest
+	 * (its future and task; NULL: none, the runtime or the machine held
+	 * the thread) and how long of the wait */
+	char *behind;
+	uint32_t behind_task;
+	uint64_t behind_ns;
 };
 
 /* Findings of one rule about one future in a run, as one row: findings

@@ -8,6 +8,7 @@ void lint_never_yielded(struct analyzer *a, const struct asp_rule *rule, size_t 
 void lint_self_wake(struct analyzer *a, const struct asp_rule *rule, size_t i);
 void lint_self_wake_poll(struct analyzer *a, const struct thread_state *ts, struct task_acc *task,
 			 const struct frame *f);
+void lint_scheduling_delay(struct analyzer *a, const struct asp_rule *rule, size_t i);
 
 const struct asp_rule asp_rule_table[] = {
 	[ASP_RULE_BLOCKING_POLL] = {
@@ -36,6 +37,16 @@ const struct asp_rule asp_rule_table[] = {
 			       "over (busy polling)",
 		.task_done = lint_self_wake,
 		.task_poll = lint_self_wake_poll,
+	},
+	{
+		.name = "scheduling-delay",
+		.kind = ASP_RULE_LINT,
+		.per_poll = true,
+		.severity = ASP_SEV_NONE, /* scheduling.severity */
+		.off_by_default = true,
+		.description = "a task that waited scheduling.long_delay or more from a wake to "
+			       "its poll, with the poll it waited behind",
+		.task_done = lint_scheduling_delay,
 	},
 };
 

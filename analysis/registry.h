@@ -28,7 +28,12 @@ enum asp_rule_kind {
 
 /* the built-in rules the code names (the table's first entries, in this
  * order); a rule added later needs no id */
-enum asp_rule_id { ASP_RULE_BLOCKING_POLL, ASP_RULE_NEVER_YIELDED, ASP_RULE_SELF_WAKE };
+enum asp_rule_id {
+	ASP_RULE_BLOCKING_POLL,
+	ASP_RULE_NEVER_YIELDED,
+	ASP_RULE_SELF_WAKE,
+	ASP_RULE_SCHED_DELAY,
+};
 
 /* at most this many rules (struct asp_rules keeps a switch per rule) */
 #define ASP_RULES_MAX 32
@@ -43,7 +48,10 @@ struct asp_rule {
 	enum asp_rule_kind kind;
 	bool per_poll;              /* a finding is one poll (duration, culprit); else
 				       a run of polls (count; no duration) */
-	enum asp_severity severity; /* fixed, or ASP_SEV_NONE: by the thresholds */
+	enum asp_severity severity; /* fixed, or ASP_SEV_NONE: by the thresholds (or
+				       its own setting: scheduling-delay) */
+	bool off_by_default;        /* runs only when the rules file (`rules:`)
+				       or --rules turns it on */
 	const char *description;    /* one line, for reports and --help */
 	/* lints: looks at task i (index) after the last record, adds its
 	 * findings (named rule->name); NULL for the rules the detect stage

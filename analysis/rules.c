@@ -859,15 +859,33 @@ static int key_slow_poll(struct ld *L, const char *key, yaml_node_t *v, const ch
 	return ld_duration(L, v, path, &((struct asp_rules *)obj)->slow_poll_ns);
 }
 
+/* warning | error */
+static int ld_severity(struct ld *L, yaml_node_t *v, const char *path, enum asp_severity *out)
+{
+	const char *s = ld_scalar(L, v, path);
+	if (!s)
+		return -1;
+	if (!strcmp(s, "warning"))
+		*out = ASP_SEV_WARNING;
+	else if (!strcmp(s, "error"))
+		*out = ASP_SEV_ERROR;
+	else
+		return ld_fail(L, v, "%s: unknown severity '%s' (expected warning or error)", path, s);
+	return 0;
+}
+
 static int key_sched_value(struct ld *L, const char *key, yaml_node_t *v, const char *path,
 			   void *obj)
 {
-	(void)key;
-	return ld_duration(L, v, path, &((struct asp_rules *)obj)->sched_long_ns);
+	struct asp_rules *r = obj;
+	if (!strcmp(key, "severity"))
+		return ld_severity(L, v, path, &r->sched_severity);
+	return ld_duration(L, v, path, &r->sched_long_ns);
 }
 
 static const struct key_spec sched_keys[] = {
 	{ "long_delay", key_sched_value },
+	{ "severity", key_sched_value },
 };
 
 static int key_scheduling(struct ld *L, const char *key, yaml_node_t *v, const char *path,
@@ -952,16 +970,7 @@ static int key_override_value(struct ld *L, const char *key, yaml_node_t *v, con
 		o->has_error = true;
 		return ld_duration(L, v, path, &o->error_ns);
 	}
-	const char *s = ld_scalar(L, v, path);
-	if (!s)
-		return -1;
-	if (!strcmp(s, "warning"))
-		o->severity = ASP_SEV_WARNING;
-	else if (!strcmp(s, "error"))
-		o->severity = ASP_SEV_ERROR;
-	else
-		return ld_fail(L, v, "%s: unknown severity '%s' (expected warning or error)", path, s);
-	return 0;
+	return ld_severity(L, v, path, &o->severity);
 }
 
 static const struct key_spec override_keys[] = {
@@ -1458,10 +1467,11 @@ struct asp_rules *asp_rules_default(void)
 	r->error_ns = 100000000ULL;
 	r->slow_poll_ns = 50000ULL;
 	for (size_t i = 0; i < asp_nrules; i++)
-		r->rule_on[i] = true;
+		r->rule_on[i] = !asp_rule_table[i].off_by_default;
 	r->self_wake_min_polls = 50;
 	r->self_wake_max_gap_ns = 200000ULL;
 	r->sched_long_ns = 1000000ULL;
+	r->sched_severity = ASP_SEV_WARNING;
 	r->compare.metric = ASP_METRIC_P50;
 	r->compare.min_change = 0.15;
 	r->compare.min_abs_ns = 10000ULL;

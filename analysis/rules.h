@@ -129,6 +129,8 @@ struct asp_rules {
 	uint64_t self_wake_max_gap_ns; /* default 200 us */
 	uint64_t sched_long_ns;     /* scheduling.long_delay: a task's scheduled
 				       time counted as long, default 1 ms */
+	enum asp_severity sched_severity; /* scheduling.severity: of the
+					     scheduling-delay rule's findings */
 	struct asp_override *overrides;
 	size_t noverrides;
 	struct asp_compare_rules compare;

@@ -100,24 +100,34 @@ static void victims_words(struct asp_buf *b, uint64_t n, uint64_t total, const c
 		       n == 1 ? "" : "s", what, asp_format_duration(total / n, d, sizeof(d)));
 }
 
-char *asp_finding_victims_text(const struct asp_finding *f)
+char *asp_finding_waits_text(const struct asp_finding *f)
 {
+	struct asp_buf b = { 0 };
+	char d[32], e[32];
+	if (f->rule && !strcmp(f->rule, asp_rule_table[ASP_RULE_SCHED_DELAY].name)) {
+		asp_buf_printf(&b, "waited %s from its wake",
+			       asp_format_duration(f->duration_ns, d, sizeof(d)));
+		if (f->behind)
+			asp_buf_printf(&b, ", %s of it behind the poll of %s (task %" PRIu32 ")",
+				       asp_format_duration(f->behind_ns, e, sizeof(e)), f->behind,
+				       f->behind_task);
+		else
+			asp_buf_printf(&b, "; no poll of the program held the thread (the runtime "
+					   "or the machine)");
+		return b.data;
+	}
 	if (!f->victims)
 		return NULL;
-	struct asp_buf b = { 0 };
-	char d[32];
 	asp_buf_printf(&b, "held thread %d for %s; ", f->tid,
 		       asp_format_duration(f->duration_ns, d, sizeof(d)));
 	victims_words(&b, f->victims, f->victims_ns, "it");
 	return b.data;
 }
 
-char *asp_group_victims_text(const struct asp_finding_group *g, const struct asp_finding *w)
+char *asp_group_waits_text(const struct asp_finding_group *g, const struct asp_finding *w)
 {
-	if (!g->victims)
-		return NULL;
-	if (g->count == 1)
-		return asp_finding_victims_text(w);
+	if (g->count == 1 || !g->victims)
+		return asp_finding_waits_text(w);
 	struct asp_buf b = { 0 };
 	victims_words(&b, g->victims, g->victims_ns, "these polls");
 	return b.data;
@@ -134,7 +144,7 @@ char *asp_finding_summary(const struct asp_finding *f)
 		asp_buf_printf(&b, "%s%s%s", b.len ? "; " : "",
 			       f->culprit && !f->culprit_self ? "culprit " : "", culprit);
 	free(culprit);
-	char *victims = asp_finding_victims_text(f);
+	char *victims = asp_finding_waits_text(f);
 	if (victims)
 		asp_buf_printf(&b, "%s%s", b.len ? "; " : "", victims);
 	free(victims);

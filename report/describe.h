@@ -68,12 +68,16 @@ static inline char *asp_finding_culprit(const struct asp_finding *f)
  * nothing is known. */
 char *asp_finding_summary(const struct asp_finding *f);
 
-/* The tasks that waited behind a blocking poll, malloc'd: "held thread
- * 4242 for 30.20 ms; 2 tasks waited behind it, 22.08 ms on average"; NULL
- * when none did. For a group (g->count > 1): "2 tasks waited behind these
- * polls, 22.08 ms on average"; one finding: the finding's words. */
-char *asp_finding_victims_text(const struct asp_finding *f);
-char *asp_group_victims_text(const struct asp_finding_group *g, const struct asp_finding *w);
+/* Who waited behind whom, malloc'd, NULL when there is nothing to say.
+ * A blocking poll's victims: "held thread 4242 for 30.20 ms; 2 tasks
+ * waited behind it, 22.08 ms on average" (a group of several: "2 tasks
+ * waited behind these polls, 22.08 ms on average"). A scheduling-delay
+ * finding (the group's worst): "waited 22.25 ms from its wake, 22.10 ms of
+ * it behind the poll of FUTURE (task 13)", or "...; no poll of the program
+ * held the thread (the runtime or the machine)". The words hold a name
+ * from the recording: each writer quotes them its own way. */
+char *asp_finding_waits_text(const struct asp_finding *f);
+char *asp_group_waits_text(const struct asp_finding_group *g, const struct asp_finding *w);
 
 /* the group's tasks: "2, 3, 5" (at most max ids, then ", ... (N in all)";
  * max 0: all) and ", outside tasks" when some were outside any; with

@@ -535,17 +535,20 @@ static void group_row(FILE *fp, const struct asp_batch *b, const struct group_re
 	free(tasks);
 	fputs("</td><td>", fp);
 	char what[128];
+	bool said = true;
 	if (!per_poll)
 		fprintf(fp, "%" PRIu64 " polls in a row", w->count);
 	else if (asp_poll_text(w->doing, &w->split, w->duration_ns, what, sizeof(what)))
 		esc(fp, what);
-	char *victims = asp_group_victims_text(g, w);
-	if (victims) {
-		fputs("<br><span class=\"victims\">", fp);
-		esc(fp, victims);
+	else
+		said = false;
+	char *waits = asp_group_waits_text(g, w);
+	if (waits) {
+		fputs(said ? "<br><span class=\"waits\">" : "<span class=\"waits\">", fp);
+		esc(fp, waits);
 		fputs("</span>", fp);
 	}
-	free(victims);
+	free(waits);
 	fputs("</td><td class=\"name\">", fp);
 	char *owned, calls[64];
 	const char *instead = asp_no_culprit_text(w->culprit, w->culprit_self, w->no_culprit, &owned);

@@ -92,12 +92,13 @@ static const char *doing_text(enum asp_doing doing, const struct asp_split *spli
 }
 
 /* the culprit as a name (a code span) with its calls, or the words in its
- * place as text; nothing when there is nothing to say */
-static void culprit_cell(FILE *fp, const char *culprit, uint64_t calls, bool opaque, bool self,
+ * place as text; nothing when there is nothing to say (false) */
+static bool culprit_cell(FILE *fp, const char *culprit, uint64_t calls, bool opaque, bool self,
 			 const char *no_culprit, const char *before)
 {
 	char *owned, c[64];
 	const char *instead = asp_no_culprit_text(culprit, self, no_culprit, &owned);
+	bool said = instead || culprit;
 	if (instead) {
 		fputs(before, fp);
 		text(fp, instead);
@@ -108,6 +109,7 @@ static void culprit_cell(FILE *fp, const char *culprit, uint64_t calls, bool opa
 		text(fp, asp_calls_text(calls, opaque, c, sizeof(c)));
 	}
 	free(owned);
+	return said;
 }
 
 /* " at `file:line`" after a name, when the recording has its source line */
@@ -239,16 +241,16 @@ static void finding_item(FILE *fp, const struct asp_batch *b, size_t run,
 						  sizeof(what))
 				     : "";
 	fputs_micro(doing, fp);
-	culprit_cell(fp, w->culprit, w->culprit_calls, w->culprit_opaque, w->culprit_self,
-		     w->no_culprit, *doing ? "; " : "");
+	bool said = culprit_cell(fp, w->culprit, w->culprit_calls, w->culprit_opaque,
+				 w->culprit_self, w->no_culprit, *doing ? "; " : "") || *doing;
 	if (w->culprit)
 		src_at(fp, w->culprit_srcline);
-	char *victims = asp_group_victims_text(g, w);
-	if (victims) {
-		fputs("; ", fp);
-		text(fp, victims);
+	char *waits = asp_group_waits_text(g, w);
+	if (waits) {
+		fputs(said ? "; " : "", fp);
+		text(fp, waits);
 	}
-	free(victims);
+	free(waits);
 	fputs(" |\n", fp);
 }
 

@@ -347,6 +347,14 @@ static json_object *finding_json(const struct asp_finding *f)
 	}
 	json_object_object_add(v, "tasks", list);
 	json_object_object_add(o, "victims", v);
+	json_object *behind = NULL;
+	if (f->behind) {
+		behind = json_object_new_object();
+		json_object_object_add(behind, "future", asp_json_string(f->behind));
+		add_u64(behind, "task", f->behind_task);
+		add_u64(behind, "wait_ns", f->behind_ns);
+	}
+	json_object_object_add(o, "behind", behind);
 	return o;
 }
 

@@ -285,10 +285,13 @@ static void print_group_detail(FILE *out, const struct asp_finding_group *g,
 				short_name(w->culprit_srcline, sb, sizeof(sb)));
 	}
 	free(owned);
-	char *victims = asp_group_victims_text(g, w);
-	if (victims)
-		fprintf(out, "%*s%s\n", FINDING_INDENT, "", victims);
-	free(victims);
+	char *waits = asp_group_waits_text(g, w);
+	if (waits) {
+		char *t = asp_show(waits, ASP_SHOW_CONTROLS);
+		fprintf(out, "%*s%s\n", FINDING_INDENT, "", t);
+		free(t);
+	}
+	free(waits);
 }
 
 /* one block per group of findings (rule and future) */

@@ -30,6 +30,8 @@ tasks=lambda n: [t for t in d['tasks'] if t['root']=='sched_delay::%s::%s' % (n,
 fut=lambda n: [f for f in d['futures'] if f['name']=='sched_delay::%s::%s' % (n, c)][0]
 sys.exit(0 if ($1) else 1)" "$sum" "${truth:-}" "$c"; }
 NOTE='no wake of a task (the runtime profiles'
+RULES_ON=$TMP/rules-on.yaml
+printf 'rules:\n  scheduling-delay: true\n' >"$RULES_ON"
 
 for fx in sched_delay_mcount sched_delay_plain; do
 	case $fx in *plain) c='{{closure}}' ;; *) c='{closure#0}' ;; esac
@@ -94,12 +96,34 @@ for fx in sched_delay_mcount sched_delay_plain; do
 	check "$fx: index.md and report.html say it too" \
 		sh -c 'grep -q "; 2 tasks waited behind it, " "$1/index.md" &&
 		       grep -q "2 tasks waited behind it, " "$1/report.html"' - "$TMP/out-$fx"
+	if "$PY" -c 'import openpyxl' 2>/dev/null; then
+		check "$fx: report.xlsx: Findings and Finding polls give blocker's victims as numbers" \
+			"$PY" -c "import json,sys,openpyxl
+d=json.load(open(sys.argv[1]))
+v=[f['victims'] for f in d['findings'] if f['rule'] == 'blocking-poll'][0]
+wb=openpyxl.load_workbook(sys.argv[2])
+ok=True
+for sheet in ('Findings', 'Finding polls'):
+    rows=list(wb[sheet].iter_rows(values_only=True))
+    h=rows[0]
+    r=[x for x in rows[1:] if x[h.index('Rule')] == 'blocking-poll'][0]
+    n, mean = r[h.index('Victims')], r[h.index(\"Victims' mean wait (ms)\")]
+    ok = ok and isinstance(n, (int, float)) and n == v['count'] == 2
+    ok = ok and isinstance(mean, float) and abs(mean - v['mean_ns'] / 1e6) < 1e-6
+    if sheet == 'Finding polls':
+        ok = ok and str(r[h.index('Victim tasks')]) == ', '.join(str(t['task']) for t in v['tasks'])
+sys.exit(0 if ok else 1)" "$sum" "$TMP/out-$fx/report.xlsx"
+	else
+		skip "$fx: report.xlsx: python3-openpyxl is not installed"
+	fi
 	status "$ASPROF" -q -o "$TMP/again-$fx" --outputs summary,run-summary "$sum"
 	check "$fx: read again from its summary.json, the victims are the same" \
 		"$PY" -c "import json,sys
 a=[f['victims'] for f in json.load(open(sys.argv[1]))['findings']]
 b=[f['victims'] for f in json.load(open(sys.argv[2]))['runs'][0]['findings']]
 sys.exit(0 if a == b and a else 1)" "$sum" "$TMP/again-$fx/summary.json"
+	check "$fx: scheduling-delay is off by default: no finding of it" \
+		json "not [f for f in d['findings'] if f['rule'] == 'scheduling-delay']"
 	check "$fx: stdout: the tasks table's SCHED P50/P99 column, waiter_b's wait in it" \
 		"$PY" -c "import sys,re
 t=open(sys.argv[1]).read()
@@ -112,12 +136,103 @@ sys.exit(0 if 'SCHED P50/P99' in t and re.search(r' [0-9.]+ ms/[0-9.]+ ms  sched
 	check "$fx: scheduling.long_delay: 1s: no long delay, the same waits" \
 		json "d['rules']['long_delay_ns'] == 10**9 and
 		      all(t['long_delays'] == 0 for t in d['tasks']) and fut('waiter_b')['sched_waits'] == 1"
+	# the scheduling-delay rule turned on: one finding a long delay, the
+	# two waiters, each naming blocker's poll; the control rounds' none
+	status "$ASPROF" -c "$RULES_ON" -o "$TMP/on-$fx" "$FIXTURES/$fx"
+	sum=$TMP/on-$fx/runs/$fx/summary.json
+	check "$fx: scheduling-delay on: exactly the two waiters have a finding, a warning each" \
+		json "sorted(f['future'] for f in d['findings'] if f['rule'] == 'scheduling-delay') ==
+		      ['sched_delay::waiter_b::%s' % c, 'sched_delay::waiter_c::%s' % c] and
+		      all(f['severity'] == 'warning' for f in d['findings'] if f['rule'] == 'scheduling-delay')"
+	for w in waiter_b waiter_c; do
+		check "$fx: $w: its finding names the poll of blocker's future and task it waited behind" \
+			json "[f for f in d['findings'] if f['rule'] == 'scheduling-delay' and
+			       f['future'] == 'sched_delay::$w::%s' % c and f['task'] == tasks('$w')[0]['id'] and
+			       f['duration_ns'] == tasks('$w')[0]['sched_ns']['max'] and
+			       f['behind']['future'] == 'sched_delay::blocker::%s' % c and
+			       f['behind']['task'] == tasks('blocker')[0]['id'] and
+			       abs(f['behind']['wait_ns'] - truth['$w'][0]) <= 0.05 * truth['$w'][0]]"
+	done
+	check "$fx: stdout, index.md, report.html and junit.xml name blocker's poll" \
+		sh -c 'grep -q "from its wake, .* of it behind the poll of sched_delay::blocker::" "$1" &&
+		       grep -q "of it behind the poll of sched_delay::blocker::" "$2/index.md" &&
+		       grep -q "of it behind the poll of sched_delay::blocker::" "$2/report.html" &&
+		       grep -q "testcase classname=\"asprof.rules.$3\" name=\"scheduling-delay\"" "$2/junit.xml"' \
+		- "$TMP/stdout" "$TMP/on-$fx" "$fx"
+	status "$ASPROF" -q -o "$TMP/on-again-$fx" --outputs summary,run-summary "$sum"
+	check "$fx: read again from its summary.json, the findings name the same polls" \
+		"$PY" -c "import json,sys
+a=[f['behind'] for f in json.load(open(sys.argv[1]))['findings']]
+b=[f['behind'] for f in json.load(open(sys.argv[2]))['runs'][0]['findings']]
+sys.exit(0 if a == b and [x for x in a if x] else 1)" "$sum" "$TMP/on-again-$fx/summary.json"
+	# a threshold under the control rounds' waits: they are long delays
+	# too, but nothing of the program held their thread
+	printf 'rules: {scheduling-delay: true}\nscheduling: {long_delay: 50us, severity: error}\n' \
+		>"$TMP/rules50.yaml"
+	status "$ASPROF" -c "$TMP/rules50.yaml" -o "$TMP/on50-$fx" "$FIXTURES/$fx"
+	sum=$TMP/on50-$fx/runs/$fx/summary.json
+	check "$fx: long_delay 50us, severity error: each calm wait an error behind no poll, exit 1" \
+		json "[f['behind'] for f in d['findings'] if f['rule'] == 'scheduling-delay' and
+		       f['future'].split('::')[1] in ('calm_b', 'calm_c')] == [None] * 6 and
+		      all(f['severity'] == 'error' for f in d['findings'] if f['rule'] == 'scheduling-delay')
+		      and $st == 1"
+	check "$fx: stdout says no poll of the program held their thread" \
+		grep -q "; no poll of the program held the thread (the runtime or the machine)$" "$TMP/stdout"
 done
+
+# A blocking future with a hostile name (blocker's symbol renamed: markup,
+# terminal controls, shell and Markdown syntax): the waiters' findings name
+# it inert in every writer
+cp -r "$FIXTURES/sched_delay_mcount" "$TMP/hostile"
+HOSTILE=$("$PY" - "$TMP/hostile/sched_delay.sym" <<'EOF'
+import sys
+name = ('sched_delay::blocker`touch${IFS}X`$(id)|*[a](b)_c_<script>alert(1)</script>&amp;'
+        '\x1b[31m\x07\\::{closure#0}')
+data = open(sys.argv[1], 'rb').read()
+old = b' _RNCNvCsaOHGDXLCUht_11sched_delay7blocker0B3_\n'
+assert old in data
+open(sys.argv[1], 'wb').write(data.replace(old, b' ' + name.encode() + b'\n'))
+print(repr(name))
+EOF
+)
+printf 'rules: {scheduling-delay: true}\nscheduling: {severity: error}\n' >"$TMP/rules-err.yaml"
+status "$ASPROF" -c "$TMP/rules-err.yaml" -o "$TMP/hostile-out" "$TMP/hostile"
+check "hostile name: the waiters' findings name it, exit 1 (errors)" \
+	"$PY" -c "import json,sys
+d=json.load(open(sys.argv[1]))
+b=[f['behind']['future'] for f in d['findings'] if f['rule'] == 'scheduling-delay']
+p=[f['future'] for f in d['findings'] if f['rule'] == 'blocking-poll']
+# the symbol table shows its control characters as '?'
+h=$HOSTILE.replace('\x1b', '?').replace('\x07', '?')
+sys.exit(0 if b == [h] * 2 and p == [h] and $st == 1 else 1)" "$TMP/hostile-out/runs/hostile/summary.json"
+check "hostile name: stdout names it, no control character but newline" \
+	sh -c 'grep -q "behind the poll of sched_delay::blocker" "$1" &&
+	       ! LC_ALL=C grep -q "$(printf "[\001-\011\013-\037\177]")" "$1"' - "$TMP/stdout"
+check "hostile name: junit.xml parses, its failures name it; report.html shows it as text" \
+	"$PY" -c "import sys, xml.etree.ElementTree as ET
+t=ET.parse(sys.argv[1] + '/junit.xml')
+m=[f.get('message') for f in t.iter('failure') if f.get('type') == 'scheduling-delay']
+h=open(sys.argv[1] + '/report.html').read()
+ok = len(m) == 2 and all('behind the poll of sched_delay::blocker' in x and '<script>alert(1)</script>' in x for x in m)
+ok = ok and '<script>alert' not in h and h.count('behind the poll of sched_delay::blocker') == 2
+ok = ok and h.count('&lt;script&gt;alert(1)&lt;/script&gt;&amp;amp;') >= 2
+sys.exit(0 if ok else 1)" "$TMP/hostile-out"
+check "hostile name: index.md's finding rows keep their header's cell count" \
+	"$PY" -c "import re,sys
+lines=open(sys.argv[1]).read().split('\n')
+cells=lambda l: len(re.findall(r'(?<!\\\\)\|', l))
+rows=[i for i,l in enumerate(lines) if 'behind the poll of' in l]
+ok=len(rows) == 2
+for i in rows:
+    h=i
+    while h > 0 and lines[h-1].startswith('|'): h -= 1
+    ok = ok and cells(lines[i]) == cells(lines[h])
+sys.exit(0 if ok else 1)" "$TMP/hostile-out/index.md"
 
 # Recordings without wake arguments: one note, no scheduled time, no
 # column; the rest as before (tests/analysis.sh and the others)
 for fx in tokio_ct tokio_mt_args smol_mt_plain async_std; do
-	status "$ASPROF" -o "$TMP/out-$fx" "$FIXTURES/$fx"
+	status "$ASPROF" -c "$RULES_ON" -o "$TMP/out-$fx" "$FIXTURES/$fx"
 	sum=$TMP/out-$fx/runs/$fx/summary.json
 	truth=
 	c=
@@ -131,7 +246,7 @@ for fx in tokio_ct tokio_mt_args smol_mt_plain async_std; do
 	check "$fx: no victims" \
 		json "all(f['victims']['count'] == 0 and not f['victims']['tasks'] for f in d['findings'])
 		      and all(g['victims'] == 0 for g in d['finding_groups'])"
-	check "$fx: no scheduling-delay finding" \
+	check "$fx: no scheduling-delay finding, the rule on" \
 		json "not [f for f in d['findings'] if f['rule'] == 'scheduling-delay']"
 done
 tap_done

@@ -554,6 +554,25 @@ static bool get_victims(struct rd *rd, json_object *o, const char *where, struct
 	return ok;
 }
 
+/* a scheduling-delay finding's blocking poll: an object, or null or
+ * absent (none, or a summary written before them) */
+static bool get_behind(struct rd *rd, json_object *o, const char *where, struct asp_finding *f)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, "behind", NULL))
+		return true;
+	if (!member(rd, o, where, "behind", json_type_object, true, &v))
+		return false;
+	if (!v)
+		return true;
+	char *w = xasprintf("%s%sbehind", where, *where ? "." : "");
+	bool ok = get_str(rd, v, w, "future", false, &f->behind) &&
+		  get_u32(rd, v, w, "task", &f->behind_task) &&
+		  get_u64(rd, v, w, "wait_ns", &f->behind_ns);
+	free(w);
+	return ok;
+}
+
 static bool get_finding(struct rd *rd, json_object *o, const char *w, struct asp_finding *f)
 {
 	int sev, doing;
@@ -576,7 +595,8 @@ static bool get_finding(struct rd *rd, json_object *o, const char *w, struct asp
 	     get_u64(rd, o, w, "culprit_calls", &f->culprit_calls) &&
 	     get_bool(rd, o, w, "culprit_self", &f->culprit_self) &&
 	     get_bool(rd, o, w, "culprit_opaque", &f->culprit_opaque) &&
-	     get_str(rd, o, w, "no_culprit", true, &f->no_culprit) && get_victims(rd, o, w, f);
+	     get_str(rd, o, w, "no_culprit", true, &f->no_culprit) && get_victims(rd, o, w, f) &&
+	     get_behind(rd, o, w, f);
 	f->severity = (enum asp_severity)sev;
 	f->doing = (enum asp_doing)doing;
 	return ok;

@@ -219,7 +219,7 @@ static inline struct asp_batch *batch_fixture_new(void)
 	rules->error_ns = 100000000;
 	rules->slow_poll_ns = 50000;
 	for (size_t i = 0; i < asp_nrules; i++)
-		rules->rule_on[i] = true;
+		rules->rule_on[i] = !asp_rule_table[i].off_by_default; /* as by default */
 	rules->self_wake_min_polls = 50;
 	rules->self_wake_max_gap_ns = 5000;
 	rules->compare.metric = ASP_METRIC_P90;

@@ -177,6 +177,8 @@ static void check_same_rules(const struct asp_rules *a, const struct asp_rules *
 	CHECK_U64(a->self_wake_min_polls, b->self_wake_min_polls);
 	CHECK_U64(a->self_wake_max_gap_ns, b->self_wake_max_gap_ns);
 	CHECK_U64(a->sched_long_ns, b->sched_long_ns);
+	CHECK(a->sched_severity == b->sched_severity);
+	CHECK(a->rule_on[ASP_RULE_SCHED_DELAY] == b->rule_on[ASP_RULE_SCHED_DELAY]);
 	CHECK_U64(a->noverrides, b->noverrides);
 	CHECK_U64(a->compare.metric, b->compare.metric);
 	CHECK(a->compare.min_change == b->compare.min_change);
@@ -215,6 +217,8 @@ TEST(defaults)
 	CHECK_U64(r->error_ns, 100000000);
 	CHECK_U64(r->slow_poll_ns, 50000);
 	CHECK(r->rule_on[ASP_RULE_BLOCKING_POLL] && r->rule_on[ASP_RULE_NEVER_YIELDED] && r->rule_on[ASP_RULE_SELF_WAKE]);
+	CHECK(!r->rule_on[ASP_RULE_SCHED_DELAY]); /* off by default */
+	CHECK(r->sched_severity == ASP_SEV_WARNING);
 	CHECK_U64(r->self_wake_min_polls, 50);
 	CHECK_U64(r->self_wake_max_gap_ns, 200000);
 	CHECK_U64(r->sched_long_ns, 1000000);
@@ -328,6 +332,11 @@ TEST(all_keys)
 	CHECK_U64(r->fail_on, 1u << ASP_FAIL_WARNING);
 	asp_rules_free(r);
 
+	r = load_ok("scheduling: {long_delay: 5ms, severity: error}\nrules: {scheduling-delay: on}\n");
+	CHECK(r && r->sched_long_ns == 5000000 && r->sched_severity == ASP_SEV_ERROR &&
+	      r->rule_on[ASP_RULE_SCHED_DELAY]);
+	asp_rules_free(r);
+
 	r = load_ok("fail_on: [regression, error, warning]\nlints: {self_wake: false}\n");
 	CHECK(r && r->fail_on == (1u << ASP_FAIL_WARNING | 1u << ASP_FAIL_ERROR |
 				  1u << ASP_FAIL_REGRESSION));
@@ -344,7 +353,7 @@ TEST(all_keys)
 	CHECK(r && asp_rules_select(r, "", &e) == 0 && !r->rule_on[ASP_RULE_BLOCKING_POLL]);
 	CHECK(r && asp_rules_select(r, "all", &e) == 0 && r->rule_on[ASP_RULE_NEVER_YIELDED]);
 	CHECK(r && asp_rules_select(r, "self-wake,never_yielded", &e) < 0);
-	CHECK_STR(e, "unknown rule 'never_yielded' (known: blocking-poll, never-yielded, self-wake; all)");
+	CHECK_STR(e, "unknown rule 'never_yielded' (known: blocking-poll, never-yielded, self-wake, scheduling-delay; all)");
 	free(e);
 	asp_rules_free(r);
 	r = load_ok("fail_on: never\n");
@@ -686,7 +695,7 @@ TEST(errors_keys_and_types)
 	CHECK_ERR("slow_poll: 1ms\nslow_poll: 2ms\n", "F:2:1: duplicate key 'slow_poll'");
 	CHECK_ERR("[a]: 1\n", "F:1:1: a key must be a name, found a list");
 	CHECK_ERR("rules:\n  self_wake: false\n",
-		  "F:2:3: unknown key 'rules.self_wake' (expected blocking-poll, never-yielded, self-wake)");
+		  "F:2:3: unknown key 'rules.self_wake' (expected blocking-poll, never-yielded, self-wake, scheduling-delay)");
 	CHECK_ERR("rules: {self-wake: maybe}\n",
 		  "F:1:20: rules.self-wake: expected true or false, not 'maybe'");
 	CHECK_ERR("lints:\n  never_yielded: maybe\n",
@@ -726,6 +735,11 @@ TEST(errors_values)
 	CHECK_ERR("blocking:\n  warning: -5ms\n", "F:2:12: blocking.warning: negative duration '-5ms'");
 	CHECK_ERR("overrides:\n  - match: 'a'\n    severity: fatal\n",
 		  "F:3:15: overrides.severity: unknown severity 'fatal' (expected warning or error)");
+	CHECK_ERR("scheduling:\n  severity: high\n",
+		  "F:2:13: scheduling.severity: unknown severity 'high' (expected warning or error)");
+	CHECK_ERR("scheduling:\n  long_delay: 5\n",
+		  "F:2:15: scheduling.long_delay: bad duration '5' (a number and a unit: ns, us, ms, s, "
+		  "m; e.g. 250us, 1.5s)");
 	CHECK_ERR("compare:\n  alpha: 1.5\n",
 		  "F:2:10: compare.alpha: must be between 0 and 1 (exclusive), not '1.5'");
 	CHECK_ERR("compare:\n  alpha: 0\n",
