@@ -377,9 +377,10 @@ void wake_ctx_leave(struct analyzer *a, const struct frame *f, uint64_t end)
  * the blocking poll's start), for the part of its wait the blocking poll
  * covers. Only this thread's: a task polled on another worker was not
  * held back by it. The one it waited behind longest (its finding's index,
- * SIZE_MAX none) and how long, in *lw. */
+ * SIZE_MAX none) and how long, in *lw. poll: the start of its root's
+ * poll (the task poll span's). */
 static void victims_of(struct analyzer *a, const struct thread_state *ts, uint32_t id,
-		       uint64_t woken, uint64_t start, struct long_wait *lw)
+		       uint64_t woken, uint64_t start, uint64_t poll, struct long_wait *lw)
 {
 	uint32_t n = ts->nblk < BLOCKING_SLOTS ? ts->nblk : BLOCKING_SLOTS;
 	lw->behind = SIZE_MAX;
@@ -390,7 +391,8 @@ static void victims_of(struct analyzer *a, const struct thread_state *ts, uint32
 		if (to <= from || ts->blk[i].finding >= a->nfindings)
 			continue;
 		asp_finding_add_victim(&a->findings[ts->blk[i].finding], id,
-				       a->fut_names.names[a->tasks[id - 1].root_fut], to - from);
+				       a->fut_names.names[a->tasks[id - 1].root_fut], to - from,
+				       poll - a->start);
 		if (to - from > lw->behind_ns) {
 			lw->behind = ts->blk[i].finding;
 			lw->behind_ns = to - from;
@@ -403,7 +405,7 @@ static void victims_of(struct analyzer *a, const struct thread_state *ts, uint32
  * (its wakers come from its polls: a wake before it was of an earlier task
  * at the same address) */
 static void wake_poll(struct analyzer *a, const struct thread_state *ts, struct frame *ctx,
-		      uint32_t id)
+		      uint32_t id, uint64_t root_start)
 {
 	struct task_acc *t = &a->tasks[id - 1];
 	ctx->ctx_task = id;
@@ -416,7 +418,7 @@ static void wake_poll(struct analyzer *a, const struct thread_state *ts, struct 
 	asp_durations_add(&t->sched, d);
 	t->sched_cpu += cpu;
 	struct long_wait lw = { ctx->ctx_woken, ctx->start, cpu, ts->tid, SIZE_MAX, 0 };
-	victims_of(a, ts, id, ctx->ctx_woken, ctx->start, &lw);
+	victims_of(a, ts, id, ctx->ctx_woken, ctx->start, root_start, &lw);
 	if (d - cpu < a->rules->sched_long_ns)
 		return;
 	t->sched_long++;
@@ -572,7 +574,7 @@ __attribute__((noinline)) void attribute_enter(struct analyzer *a, struct thread
 		}
 		uint32_t id = task_for_root(a, ctx, (uint32_t)f->fut);
 		f->task = id;
-		wake_poll(a, ts, ctx, id);
+		wake_poll(a, ts, ctx, id, time);
 		a->profile_hits[ctx->profile >= 0 ? ctx->profile : 0]++;
 	} else {
 		f->level = f->fut_parent >= 0 ? ts->st[f->fut_parent].level + 1 : 0;

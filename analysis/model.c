@@ -420,14 +420,14 @@ void asp_finding_free_victims(struct asp_finding *f)
 }
 
 void asp_finding_add_victim(struct asp_finding *f, uint32_t task, const char *root,
-			    uint64_t wait_ns)
+			    uint64_t wait_ns, uint64_t poll_ns)
 {
 	f->victims++;
 	f->victims_ns += wait_ns;
 	if (f->nvictim >= ASP_VICTIMS_LISTED)
 		return;
 	f->victim = xreallocarray(f->victim, f->nvictim + 1, sizeof(*f->victim));
-	f->victim[f->nvictim++] = (struct asp_victim){ task, xstrdup(root), wait_ns };
+	f->victim[f->nvictim++] = (struct asp_victim){ task, xstrdup(root), wait_ns, poll_ns };
 }
 
 void asp_result_add_note(struct asp_result *r, char *note)

@@ -190,6 +190,8 @@ struct asp_victim {
 	char *root;       /* the task's root future */
 	uint64_t wait_ns; /* from max(its wake, the poll's start) to min(its
 			     poll's start, the poll's end) */
+	uint64_t poll_ns; /* when its delayed poll started (its task poll
+			     span's start_ns, on the finding's thread) */
 };
 /* a finding lists at most this many victims (the first ones polled);
  * its count and total wait take all of them */
@@ -354,7 +356,7 @@ void asp_result_free(struct asp_result *r);
 /* a victim of finding f (counted; listed while fewer than
  * ASP_VICTIMS_LISTED are), and its list released */
 void asp_finding_add_victim(struct asp_finding *f, uint32_t task, const char *root,
-			    uint64_t wait_ns);
+			    uint64_t wait_ns, uint64_t poll_ns);
 void asp_finding_free_victims(struct asp_finding *f);
 /* r->groups from r->findings (sorted already): called by the analysis */
 void asp_result_group_findings(struct asp_result *r);

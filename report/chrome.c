@@ -11,7 +11,9 @@
  *                     outside any task)
  *   tid = OS tid      a track per OS thread ("main thread", "OS thread"),
  *                     the same polls, with flow arrows where a task moved to
- *                     another thread between polls
+ *                     another thread between polls, and from each blocking
+ *                     poll to the delayed polls of its victims (the tasks
+ *                     that waited behind it, written with the findings)
  *
  * Every poll is a complete ("X") event. A blocking poll (a finding) is held
  * until the end, when the findings are known: its name says so ("BLOCKING
@@ -413,24 +415,36 @@ static void write_span(struct asp_chrome *c, const struct asp_span *s, uint32_t 
 		l_flush(c);
 }
 
-static void write_flow(struct asp_chrome *c, struct task_state *t, const struct asp_span *s)
+/* a flow arrow named name (no quoting needed) from the slice starting at
+ * from_ts on track from_tid, of cat from_cat (quoted), to the task poll
+ * starting at to_ts on track to_tid: DevTools binds a flow phase to the
+ * event of the same ts, pid, tid and cat; Perfetto to the slice open there */
+static void write_flow_pair(struct asp_chrome *c, const char *name, int64_t from_tid,
+			    uint64_t from_ts, const struct qname *from_cat, int64_t to_tid,
+			    uint64_t to_ts)
 {
 	struct asp_json_line *l = &c->line;
-	char name[48];
-	snprintf(name, sizeof(name), "task %" PRIu32 " moved", s->task);
 	uint64_t id = ++c->flow_id;
-	/* at the start of the previous poll and of this one, with their cat:
-	 * DevTools binds a flow phase to the event of the same ts, pid, tid
-	 * and cat; Perfetto to the slice open there (the poll) */
-	l_event(c, "s", name, 0, c->pid, t->last_tid, t->last_start);
-	asp_jl_lit(l, ",\"cat\":\"task_poll\",\"id\":");
+	l_event(c, "s", name, 0, c->pid, from_tid, from_ts);
+	asp_jl_lit(l, ",\"cat\":");
+	asp_jl_raw(l, from_cat->q, from_cat->n);
+	asp_jl_lit(l, ",\"id\":");
 	asp_jl_u64(l, id);
 	l_emit(c);
-	l_event(c, "f", name, 0, c->pid, s->tid, s->start_ns);
+	l_event(c, "f", name, 0, c->pid, to_tid, to_ts);
 	asp_jl_lit(l, ",\"cat\":\"task_poll\",\"id\":");
 	asp_jl_u64(l, id);
 	asp_jl_lit(l, ",\"bp\":\"e\"");
 	l_emit(c);
+}
+
+/* a task moved: from the start of its previous poll to this one's */
+static void write_flow(struct asp_chrome *c, struct task_state *t, const struct asp_span *s)
+{
+	char name[48];
+	snprintf(name, sizeof(name), "task %" PRIu32 " moved", s->task);
+	write_flow_pair(c, name, t->last_tid, t->last_start, &q_kinds[Q_TASK_POLL], s->tid,
+			s->start_ns);
 }
 
 static int int_cmp(const void *a, const void *b)
@@ -991,6 +1005,25 @@ static void write_held(struct asp_chrome *c, const struct asp_result *r, const s
 	l_emit(c);
 }
 
+/* arrows from a blocking poll, on its thread's track (h's tid is the OS
+ * thread's: a task's lanes never take an OS thread's tid), to the delayed
+ * poll of each victim it lists on that thread */
+static void write_victim_flows(struct asp_chrome *c, const struct held *h,
+			       const struct asp_finding *f)
+{
+	const struct asp_span *s = &h->s;
+	if (!f || h->tid != s->tid)
+		return;
+	size_t k = (unsigned)s->kind < Q_TASK_POLL ? (size_t)s->kind : Q_UNKNOWN;
+	for (size_t i = 0; i < f->nvictim; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "task %" PRIu32 " waited behind it", f->victim[i].task);
+		write_flow_pair(c, name, h->tid, s->start_ns,
+				&q_kinds[s->is_task_poll ? Q_TASK_POLL : k], h->tid,
+				f->victim[i].poll_ns);
+	}
+}
+
 /* the blocking polls held, with their findings */
 static void write_held_all(struct asp_chrome *c, const struct asp_result *r)
 {
@@ -1000,8 +1033,11 @@ static void write_held_all(struct asp_chrome *c, const struct asp_result *r)
 		if (r->findings[i].rule && !strcmp(r->findings[i].rule, "blocking-poll"))
 			by[n++] = &r->findings[i];
 	asp_qsort(by, n, sizeof(*by), finding_cmp);
-	for (size_t i = 0; i < c->nheld; i++)
-		write_held(c, r, &c->held[i], held_finding(by, n, &c->held[i]));
+	for (size_t i = 0; i < c->nheld; i++) {
+		const struct asp_finding *f = held_finding(by, n, &c->held[i]);
+		write_held(c, r, &c->held[i], f);
+		write_victim_flows(c, &c->held[i], f);
+	}
 	free(by);
 	c->nheld = 0;
 }

@@ -343,6 +343,7 @@ static json_object *finding_json(const struct asp_finding *f)
 		add_u64(e, "task", f->victim[i].task);
 		json_object_object_add(e, "root", asp_json_string(f->victim[i].root));
 		add_u64(e, "wait_ns", f->victim[i].wait_ns);
+		add_u64(e, "poll_ns", f->victim[i].poll_ns);
 		json_object_array_add(list, e);
 	}
 	json_object_object_add(v, "tasks", list);

@@ -96,6 +96,19 @@ for fx in sched_delay_mcount sched_delay_plain; do
 	check "$fx: index.md and report.html say it too" \
 		sh -c 'grep -q "; 2 tasks waited behind it, " "$1/index.md" &&
 		       grep -q "2 tasks waited behind it, " "$1/report.html"' - "$TMP/out-$fx"
+	check "$fx: trace.json: an arrow from blocker's BLOCKING slice to each waiter's delayed poll, bound as DevTools binds them" \
+		"$PY" -c "import json,sys
+ev=json.load(open(sys.argv[1]))['traceEvents']
+c=sys.argv[2]
+fl=[e for e in ev if e['ph'] in ('s', 'f') and e['name'].endswith(' waited behind it')]
+bound=lambda e: [x['name'] for x in ev if x['ph'] == 'X' and
+                 all(x.get(k) == e[k] for k in ('ts', 'pid', 'tid', 'cat'))]
+s={e['id']: bound(e) for e in fl if e['ph'] == 's'}
+f={e['id']: bound(e) for e in fl if e['ph'] == 'f'}
+ok = len(fl) == 4 and sorted(s) == sorted(f)
+ok = ok and all(b == ['BLOCKING %.1f ms: sched_delay::blocker::%s' % (float(b[0].split()[1]), c)] for b in s.values())
+ok = ok and sorted(b[0] for b in f.values()) == ['sched_delay::waiter_b::' + c, 'sched_delay::waiter_c::' + c]
+sys.exit(0 if ok else 1)" "$TMP/out-$fx/runs/$fx/trace.json" "$c"
 	if "$PY" -c 'import openpyxl' 2>/dev/null; then
 		check "$fx: report.xlsx: Findings and Finding polls give blocker's victims as numbers" \
 			"$PY" -c "import json,sys,openpyxl
@@ -246,6 +259,8 @@ for fx in tokio_ct tokio_mt_args smol_mt_plain async_std; do
 	check "$fx: no victims" \
 		json "all(f['victims']['count'] == 0 and not f['victims']['tasks'] for f in d['findings'])
 		      and all(g['victims'] == 0 for g in d['finding_groups'])"
+	check "$fx: trace.json: no arrow of a victim" \
+		sh -c '! grep -q " waited behind it\"" "$1"' - "$TMP/out-$fx/runs/$fx/trace.json"
 	check "$fx: no scheduling-delay finding, the rule on" \
 		json "not [f for f in d['findings'] if f['rule'] == 'scheduling-delay']"
 done

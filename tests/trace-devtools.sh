@@ -3,8 +3,9 @@
 # Chromium's own DevTools (tests/trace_devtools.py): the timeline starts at
 # the recording's start, so the blocking poll sits where summary.json puts
 # its finding; its entry's name says BLOCKING; the task-migration flows are
-# bound; OS threads are named by their real tid. Skipped with a message
-# where chromium is missing.
+# bound; OS threads are named by their real tid; on sched_delay_mcount the
+# arrows from the blocking poll to its victims are bound. Skipped with a
+# message where chromium is missing.
 . "${TESTS_SRCDIR:-$(dirname "$0")}/setup.sh"
 
 CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
@@ -74,4 +75,18 @@ sorted(g for g in seen["groups"][1:] if not g.startswith("task ")) ==
 sorted(g for g in seen["groups"] if g.startswith("task ")) ==
   sorted("task %d%s: %s (%d)" % (t["id"], " (main)" if t["main"] else "", t["root"], t["id"])
          for t in summary["tasks"])'
+
+# sched_delay_mcount (a current-thread runtime: no task moves): the arrows
+# from blocker's blocking poll to its two victims' delayed polls are bound
+f=sched_delay_mcount
+"$ASPROF" -q -o "$TMP/out-sd" "$FIXTURES/$f" >/dev/null 2>"$TMP/stderr" || true
+run="$TMP/out-sd/runs/$f"
+if python3 "${TESTS_SRCDIR:-$(dirname "$0")}/trace_devtools.py" "$CHROMIUM" \
+	"$run/trace.json" "$TMP/devtools-sd.png" >"$TMP/seen.json" 2>"$TMP/err"; then
+	check "$f: the arrows to the blocking poll's victims bound, one per victim" \
+		'seen["flows"] == sum(len(f["victims"]["tasks"]) for f in blocking) == 2'
+else
+	not_ok "DevTools loads $f's trace.json"
+	diag "$TMP/err"
+fi
 tap_done

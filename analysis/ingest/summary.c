@@ -538,12 +538,13 @@ static bool get_victims(struct rd *rd, json_object *o, const char *where, struct
 		json_object *e = object_at(rd, arr, w, "tasks", i);
 		char *ew = item_where(w, "tasks", i), *root = NULL;
 		uint32_t task;
-		uint64_t wait;
+		uint64_t wait, poll;
 		ok = e && get_u32(rd, e, ew, "task", &task) &&
-		     get_str(rd, e, ew, "root", true, &root) && get_u64(rd, e, ew, "wait_ns", &wait);
+		     get_str(rd, e, ew, "root", true, &root) && get_u64(rd, e, ew, "wait_ns", &wait) &&
+		     get_u64(rd, e, ew, "poll_ns", &poll);
 		free(ew);
 		if (ok)
-			asp_finding_add_victim(f, task, root ? root : "", wait);
+			asp_finding_add_victim(f, task, root ? root : "", wait, poll);
 		free(root);
 	}
 	free(w);
