@@ -700,6 +700,15 @@ summary nul 's["futures"][0]["name"] = "a\0b"'
 sexpect "a name with a NUL" nul "futures\[0\]\.name: holds a NUL character"
 summary kind 's["futures"][0]["kind"] = "\x1b[31mred"'
 sexpect "an unknown kind, shown inert" kind 'futures\[0\]\.kind: unknown value "\\x1b\[31mred"'
+# a run whose blocking poll has victims (the scheduling-delay rule on)
+printf 'rules: {scheduling-delay: true}\n' >"$TMP/sd-rules.yaml"
+"$ASPROF" -q -c "$TMP/sd-rules.yaml" -o "$TMP/good-sd" --outputs run-summary \
+	"$FIXTURES/sched_delay_mcount" >/dev/null
+gsum="$TMP/good-sd/runs/sched_delay_mcount/summary.json"
+summary victims 's["findings"][1]["victims"]["tasks"] = [{"task": 1, "root": "x", "wait_ns": 5, "poll_ns": 9}]'
+sexpect "a finding listing more victims than it counts" victims "findings\[1\]\.victims: lists more than its count or total"
+summary behind 's["findings"][-1]["behind"] = 5'
+sexpect "a finding's behind of the wrong type" behind "findings\[3\]\.behind: expected object, not int"
 mkdir -p "$TMP/nosummary"
 expect "a folder of neither: read as a recording" 2 "nosummary/info: missing" -q -o "$out" "$TMP/nosummary"
 
