@@ -15,7 +15,7 @@
 
 #define NAME_WIDTH 70
 #define HEAD_KEEP 20 /* of a truncated name; the rest is its tail */
-#define FINDING_INDENT 71 /* the FUTURE column of the findings table */
+#define FINDING_INDENT 71 /* the FUTURE column of the findings table (RULE 14 wide) */
 
 /* is t[i], a '<', the start of generic arguments (`Foo<`, `foo::<`), not
  * of a qualified path (`<A as B>`, `<Foo<T>>::f`, uftrace's `_<a..b>`)? */
@@ -247,7 +247,7 @@ static void print_tasks(FILE *out, const struct asp_result *r, size_t top)
 /* a group's second and third lines: its tasks and what the worst poll was
  * doing; its culprit, or why there is none */
 static void print_group_detail(FILE *out, const struct asp_finding_group *g,
-			       const struct asp_finding *w)
+			       const struct asp_finding *w, int indent)
 {
 	char poll[128];
 	struct asp_buf who = { 0 }, what = { 0 };
@@ -260,11 +260,11 @@ static void print_group_detail(FILE *out, const struct asp_finding_group *g,
 		asp_buf_printf(&what, "%s%s", g->count > 1 ? "worst: " : "", poll);
 	/* one line when it fits beside the names' column, else two */
 	if (!what.len)
-		fprintf(out, "%*s%s\n", FINDING_INDENT, "", who.data);
+		fprintf(out, "%*s%s\n", indent, "", who.data);
 	else if (who.len + 2 + what.len <= NAME_WIDTH + 10)
-		fprintf(out, "%*s%s; %s\n", FINDING_INDENT, "", who.data, what.data);
+		fprintf(out, "%*s%s; %s\n", indent, "", who.data, what.data);
 	else
-		fprintf(out, "%*s%s\n%*s%s\n", FINDING_INDENT, "", who.data, FINDING_INDENT, "",
+		fprintf(out, "%*s%s\n%*s%s\n", indent, "", who.data, indent, "",
 			what.data);
 	asp_buf_free(&who);
 	asp_buf_free(&what);
@@ -273,22 +273,22 @@ static void print_group_detail(FILE *out, const struct asp_finding_group *g,
 	const char *instead = asp_no_culprit_text(w->culprit, w->culprit_self, w->no_culprit, &owned);
 	if (instead) {
 		char *t = asp_show(instead, ASP_SHOW_CONTROLS);
-		fprintf(out, "%*s%s\n", FINDING_INDENT, "", t);
+		fprintf(out, "%*s%s\n", indent, "", t);
 		free(t);
 	} else if (w->culprit) {
 		char c[64], sb[NAME_WIDTH + 8];
-		fprintf(out, "%*sculprit: ", FINDING_INDENT, "");
+		fprintf(out, "%*sculprit: ", indent, "");
 		put_culprit(out, w->culprit);
 		fprintf(out, "%s\n", asp_calls_text(w->culprit_calls, w->culprit_opaque, c, sizeof(c)));
 		if (w->culprit_srcline)
-			fprintf(out, "%*s  at %s\n", FINDING_INDENT, "",
+			fprintf(out, "%*s  at %s\n", indent, "",
 				short_name(w->culprit_srcline, sb, sizeof(sb)));
 	}
 	free(owned);
 	char *waits = asp_group_waits_text(g, w);
 	if (waits) {
 		char *t = asp_show(waits, ASP_SHOW_CONTROLS);
-		fprintf(out, "%*s%s\n", FINDING_INDENT, "", t);
+		fprintf(out, "%*s%s\n", indent, "", t);
 		free(t);
 	}
 	free(waits);
@@ -303,8 +303,15 @@ static void print_findings(FILE *out, const struct asp_result *r, size_t top)
 	}
 	size_t n = limit(r->ngroups, top);
 	char b1[32], b2[32], b3[32], nb[NAME_WIDTH + 8];
-	fprintf(out, "\nFindings (%zu, in %zu group%s)\n  %-8s %-14s %5s %11s   %11s %11s  %s\n",
-		r->nfindings, r->ngroups, r->ngroups == 1 ? "" : "s", "SEVERITY", "RULE", "COUNT",
+	/* the RULE column as wide as the longest rule shown (14 at least):
+	 * the FUTURE column and the lines under it move with it */
+	int rw = 14;
+	for (size_t i = 0; i < n; i++)
+		if (r->groups[i].rule && (int)strlen(r->groups[i].rule) > rw)
+			rw = (int)strlen(r->groups[i].rule);
+	int indent = FINDING_INDENT + rw - 14;
+	fprintf(out, "\nFindings (%zu, in %zu group%s)\n  %-8s %-*s %5s %11s   %11s %11s  %s\n",
+		r->nfindings, r->ngroups, r->ngroups == 1 ? "" : "s", "SEVERITY", rw, "RULE", "COUNT",
 		"LONGEST", "THRESHOLD", "TOTAL", "FUTURE");
 	for (size_t i = 0; i < n; i++) {
 		const struct asp_finding_group *g = &r->groups[i];
@@ -312,15 +319,15 @@ static void print_findings(FILE *out, const struct asp_result *r, size_t top)
 		const struct asp_rule *rule = asp_rule_named(g->rule);
 		/* a self-wake finding is a run of polls: no duration of its own */
 		bool per_poll = !rule || rule->per_poll;
-		fprintf(out, "  %-8s %-14s %5" PRIu64 " %11s > %11s %11s  %s\n",
-			asp_severity_name(g->severity), g->rule ? g->rule : "?", g->count,
+		fprintf(out, "  %-8s %-*s %5" PRIu64 " %11s > %11s %11s  %s\n",
+			asp_severity_name(g->severity), rw, g->rule ? g->rule : "?", g->count,
 			per_poll ? dur(g->longest_ns, b1, sizeof(b1)) : "-",
 			dur(w->threshold_ns, b2, sizeof(b2)),
 			per_poll ? dur(g->total_ns, b3, sizeof(b3)) : "-",
 			short_name(g->future, nb, sizeof(nb)));
 		if (g->srcline) /* where the future is in the source */
-			fprintf(out, "%*sat %s\n", FINDING_INDENT, "", short_name(g->srcline, nb, sizeof(nb)));
-		print_group_detail(out, g, w);
+			fprintf(out, "%*sat %s\n", indent, "", short_name(g->srcline, nb, sizeof(nb)));
+		print_group_detail(out, g, w, indent);
 	}
 	print_more(out, n, r->ngroups);
 }

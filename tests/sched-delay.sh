@@ -172,6 +172,13 @@ sys.exit(0 if 'SCHED P50/P99' in t and re.search(r' [0-9.]+ ms/[0-9.]+ ms  sched
 		       grep -q "of it behind the poll of sched_delay::blocker::" "$2/report.html" &&
 		       grep -q "testcase classname=\"asprof.rules.$3\" name=\"scheduling-delay\"" "$2/junit.xml"' \
 		- "$TMP/stdout" "$TMP/on-$fx" "$fx"
+	check "$fx: stdout's findings table: the RULE column fits scheduling-delay, FUTURE lines up" \
+		"$PY" -c "import sys
+lines = open(sys.argv[1]).read().split('\\n')
+i = next(k for k, l in enumerate(lines) if l.startswith('Findings ('))
+col = lines[i + 1].index('FUTURE')
+rows = [l for l in lines[i + 2:] if l.startswith('  warning ') or l.startswith('  error ')]
+sys.exit(0 if rows and all(l[col - 2:col] == '  ' and l[col] != ' ' for l in rows) else 1)" "$TMP/stdout"
 	status "$ASPROF" -q -o "$TMP/on-again-$fx" --outputs summary,run-summary "$sum"
 	check "$fx: read again from its summary.json, the findings name the same polls" \
 		"$PY" -c "import json,sys
