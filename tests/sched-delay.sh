@@ -11,6 +11,8 @@
 # waiters, each for the part of its wait the poll covers. Recordings
 # without wake arguments (every older fixture) say so in one note, have no
 # victims and nothing else.
+# sched_delay_mt_mcount: the same on a two-worker multi-thread runtime
+# (tests/rust/sched_delay/src/mt.rs; its block below).
 . "${TESTS_SRCDIR:-$(dirname "$0")}/setup.sh"
 PY=${PYTHON:-python3}
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
@@ -192,6 +194,60 @@ sys.exit(0 if a == b and [x for x in a if x] else 1)" "$sum" "$TMP/on-again-$fx/
 	check "$fx: stdout says no poll of the program held their thread" \
 		grep -q "; no poll of the program held the thread (the runtime or the machine)$" "$TMP/stdout"
 done
+
+# A two-worker multi-thread runtime (tests/rust/sched_delay/src/mt.rs,
+# sched_delay_mt_mcount): blocker wakes `stolen` and `stuck` from its own
+# poll and holds its worker 30 ms; a std::thread wakes `far` 5 ms into it.
+# The truth file has each waiter's own measure and whether its body ran on
+# the blocker's thread (`thread NAME 1`): those are the blocking poll's
+# victims; the others ran on the other worker during the block, waited
+# briefly and are no one's victims.
+fx=sched_delay_mt_mcount
+truth=$FIXTURES/$fx.truth
+# mt EXPR: EXPR over the summary `d`, the waits `truth` (name -> ns), the
+# waiters on the blocker's thread `same` (name -> bool), `task(n)`
+mt() { "$PY" -c "import json,sys
+d=json.load(open(sys.argv[1]))
+truth, same = {}, {}
+for line in open(sys.argv[2]):
+    f=line.split()
+    if f[0] == 'thread': same[f[1]] = f[2] == '1'
+    else: truth[f[0]] = int(f[1])
+task=lambda n: [t for t in d['tasks'] if t['root']=='sched_delay_mt::%s::{closure#0}' % n][0]
+blk=[f for f in d['findings'] if f['rule'] == 'blocking-poll']
+sys.exit(0 if ($1) else 1)" "$sum" "$truth"; }
+check "$fx: the program's own measurements: three waiters, one on the blocker's thread, two not" \
+	sh -c '[ "$(grep -c "^thread " "$1")" = 3 ] && grep -q "^thread .* 1$" "$1" &&
+	       [ "$(grep -c "^thread .* 0$" "$1")" = 2 ]' - "$truth"
+check "$fx: recorded by 'record' with the wakes' task pointers" \
+	grep -q 'cmdline:.*waker.*wake_by_.*@arg1' "$FIXTURES/$fx/info"
+status "$ASPROF" -t 20 -o "$TMP/out-$fx" "$FIXTURES/$fx"
+sum=$TMP/out-$fx/runs/$fx/summary.json
+check "$fx: analysed, exit 0, wakes recorded" \
+	mt "$st == 0 and d['run']['wakes_recorded'] and d['run']['wakes'] >= 3"
+check "$fx: each waiter one scheduled wait, no longer than the program's own (which spans the send and the body's resumption)" \
+	mt "all(task(n)['sched_waits'] == 1 and 0 < task(n)['sched_ns']['max'] <= truth[n] for n in truth)"
+check "$fx: the waiter on the blocker's thread: within 3 % of the program's own, a long delay on CPU" \
+	mt "all(abs(task(n)['sched_ns']['max'] - truth[n]) <= 0.03 * truth[n] and task(n)['long_delays'] == 1
+	        and task(n)['sched_cpu_ns'] < 0.1 * truth[n] for n in truth if same[n])"
+check "$fx: the waiters run by the other worker: within 3 % of the block's length of the program's own, 10x shorter, no long delay" \
+	mt "all(abs(task(n)['sched_ns']['max'] - truth[n]) <= 0.03 * max(truth.values()) and
+	        task(n)['sched_ns']['max'] * 10 < min(truth[m] for m in truth if same[m]) and
+	        task(n)['long_delays'] == 0 for n in truth if not same[n])"
+check "$fx: the blocking poll's victims: exactly the waiters on its thread, each within 5 % of its own measure" \
+	mt "len(blk) == 1 and sorted(v['root'] for v in blk[0]['victims']['tasks']) ==
+	    sorted('sched_delay_mt::%s::{closure#0}' % n for n in truth if same[n]) and
+	    all(abs(v['wait_ns'] - truth[v['root'].split('::')[1]]) <= 0.05 * truth[v['root'].split('::')[1]] and
+	        v['task'] == task(v['root'].split('::')[1])['id'] for v in blk[0]['victims']['tasks'])"
+check "$fx: the victim's task polled on the blocker's thread; the others' on another one too" \
+	mt "all(blk[0]['tid'] in task(n)['tids'] if same[n] else [t for t in task(n)['tids'] if t != blk[0]['tid']]
+	        for n in truth)"
+status "$ASPROF" -c "$RULES_ON" -q -o "$TMP/on-$fx" "$FIXTURES/$fx"
+sum=$TMP/on-$fx/runs/$fx/summary.json
+check "$fx: scheduling-delay on: a finding for each waiter on the blocker's thread, naming blocker's poll, and no other" \
+	mt "sorted((f['future'], f['behind']['future']) for f in d['findings'] if f['rule'] == 'scheduling-delay') ==
+	    sorted(('sched_delay_mt::%s::{closure#0}' % n, 'sched_delay_mt::blocker::{closure#0}')
+	           for n in truth if same[n])"
 
 # A blocking future with a hostile name (blocker's symbol renamed: markup,
 # terminal controls, shell and Markdown syntax): the waiters' findings name
