@@ -11,6 +11,10 @@
 # waiters, each for the part of its wait the poll covers. Recordings
 # without wake arguments (every older fixture) say so in one note, have no
 # victims and nothing else.
+# sched_delay_mt_mcount: the same on a two-worker multi-thread runtime
+# (tests/rust/sched_delay/src/mt.rs; its block below).
+# sched_delay_smol_mcount: the blocked round on smol's executor (async-task's
+# wakes; tests/rust/sched_delay/src/smol.rs).
 . "${TESTS_SRCDIR:-$(dirname "$0")}/setup.sh"
 PY=${PYTHON:-python3}
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
@@ -199,6 +203,97 @@ sys.exit(0 if a == b and [x for x in a if x] else 1)" "$sum" "$TMP/on-again-$fx/
 	check "$fx: stdout says no poll of the program held their thread" \
 		grep -q "; no poll of the program held the thread (the runtime or the machine)$" "$TMP/stdout"
 done
+
+# A two-worker multi-thread runtime (tests/rust/sched_delay/src/mt.rs,
+# sched_delay_mt_mcount): blocker wakes `stolen` and `stuck` from its own
+# poll and holds its worker 30 ms; a std::thread wakes `far` 5 ms into it.
+# The truth file has each waiter's own measure and whether its body ran on
+# the blocker's thread (`thread NAME 1`): those are the blocking poll's
+# victims; the others ran on the other worker during the block, waited
+# briefly and are no one's victims.
+fx=sched_delay_mt_mcount
+truth=$FIXTURES/$fx.truth
+# mt EXPR: EXPR over the summary `d`, the waits `truth` (name -> ns), the
+# waiters on the blocker's thread `same` (name -> bool), `task(n)` of the
+# crate named after the fixture, `blk` the blocking-poll findings
+mt() { "$PY" -c "import json,sys
+d=json.load(open(sys.argv[1]))
+truth, same = {}, {}
+for line in open(sys.argv[2]):
+    f=line.split()
+    if f[0] == 'thread': same[f[1]] = f[2] == '1'
+    else: truth[f[0]] = int(f[1])
+task=lambda n: [t for t in d['tasks'] if t['root']=='%s::%s::{closure#0}' % (sys.argv[3], n)][0]
+blk=[f for f in d['findings'] if f['rule'] == 'blocking-poll']
+sys.exit(0 if ($1) else 1)" "$sum" "$truth" "${fx%_mcount}"; }
+# analysed RUNTIME WAKE: $fx recorded by `record` with the wakes matching
+# WAKE and their task pointers, analysed as RUNTIME into $sum; each waiter
+# of the truth file has one wait, no longer than the program's own (which
+# spans the send and the body's resumption)
+analysed() {
+	check "$fx: recorded by 'record' with the wakes' task pointers ($2)" \
+		grep -aq "cmdline:.*$2.*@arg1" "$FIXTURES/$fx/info"
+	status "$ASPROF" -t 20 -o "$TMP/out-$fx" "$FIXTURES/$fx"
+	sum=$TMP/out-$fx/runs/$fx/summary.json
+	check "$fx: analysed as $1, exit 0, wakes recorded" \
+		mt "$st == 0 and d['run']['runtime'] == '$1' and d['run']['wakes_recorded'] and d['run']['wakes'] >= 3"
+	check "$fx: each waiter one scheduled wait, no longer than the program's own" \
+		mt "all(task(n)['sched_waits'] == 1 and 0 < task(n)['sched_ns']['max'] <= truth[n] for n in truth)"
+}
+check "$fx: the program's own measurements: three waiters, one on the blocker's thread, two not" \
+	sh -c '[ "$(grep -c "^thread " "$1")" = 3 ] && grep -q "^thread .* 1$" "$1" &&
+	       [ "$(grep -c "^thread .* 0$" "$1")" = 2 ]' - "$truth"
+analysed tokio 'waker.*wake_by_'
+check "$fx: the waiter on the blocker's thread: within 3 % of the program's own, a long delay on CPU" \
+	mt "all(abs(task(n)['sched_ns']['max'] - truth[n]) <= 0.03 * truth[n] and task(n)['long_delays'] == 1
+	        and task(n)['sched_cpu_ns'] < 0.1 * truth[n] for n in truth if same[n])"
+check "$fx: the waiters run by the other worker: within 3 % of the block's length of the program's own, 10x shorter, no long delay" \
+	mt "all(abs(task(n)['sched_ns']['max'] - truth[n]) <= 0.03 * max(truth.values()) and
+	        task(n)['sched_ns']['max'] * 10 < min(truth[m] for m in truth if same[m]) and
+	        task(n)['long_delays'] == 0 for n in truth if not same[n])"
+check "$fx: the blocking poll's victims: exactly the waiters on its thread, each within 5 % of its own measure" \
+	mt "len(blk) == 1 and sorted(v['root'] for v in blk[0]['victims']['tasks']) ==
+	    sorted('sched_delay_mt::%s::{closure#0}' % n for n in truth if same[n]) and
+	    all(abs(v['wait_ns'] - truth[v['root'].split('::')[1]]) <= 0.05 * truth[v['root'].split('::')[1]] and
+	        v['task'] == task(v['root'].split('::')[1])['id'] for v in blk[0]['victims']['tasks'])"
+check "$fx: the victim's task polled on the blocker's thread; the others' on another one too" \
+	mt "all(blk[0]['tid'] in task(n)['tids'] if same[n] else [t for t in task(n)['tids'] if t != blk[0]['tid']]
+	        for n in truth)"
+status "$ASPROF" -c "$RULES_ON" -q -o "$TMP/on-$fx" "$FIXTURES/$fx"
+sum=$TMP/on-$fx/runs/$fx/summary.json
+check "$fx: scheduling-delay on: a finding for each waiter on the blocker's thread, naming blocker's poll, and no other" \
+	mt "sorted((f['future'], f['behind']['future']) for f in d['findings'] if f['rule'] == 'scheduling-delay') ==
+	    sorted(('sched_delay_mt::%s::{closure#0}' % n, 'sched_delay_mt::blocker::{closure#0}')
+	           for n in truth if same[n])"
+
+# smol's executor, one thread (tests/rust/sched_delay/src/smol.rs,
+# sched_delay_smol_mcount): async-task's RawTask::wake and RawTask::run,
+# given the raw task. `blocker` holds the thread 30 ms while a std::thread
+# wakes `waiter_b` and `waiter_c` 5 ms into it; a control round before
+# wakes `calm_b` while nothing blocks.
+fx=sched_delay_smol_mcount
+truth=$FIXTURES/$fx.truth
+check "$fx: the program's own measurements are there" [ -s "$truth" ]
+analysed smol 'async_task.*RawTask.*wake'
+check "$fx: the three waiters measured" mt "sorted(truth) == ['calm_b', 'waiter_b', 'waiter_c']"
+check "$fx: the blocked waiters: within 3 % of the program's own, a long delay each, on CPU" \
+	mt "all(abs(task(n)['sched_ns']['max'] - truth[n]) <= 0.03 * truth[n] and task(n)['long_delays'] == 1
+	        and task(n)['sched_cpu_ns'] < 0.1 * truth[n] for n in ('waiter_b', 'waiter_c'))"
+check "$fx: calm_b: 10x shorter than the blocked waits, no long delay" \
+	mt "task('calm_b')['sched_ns']['max'] * 10 < min(truth['waiter_b'], truth['waiter_c']) and
+	    task('calm_b')['long_delays'] == 0"
+check "$fx: blocker's poll has exactly the victims waiter_b and waiter_c, each within 5 % of its own measure" \
+	mt "len(blk) == 1 and sorted(v['root'] for v in blk[0]['victims']['tasks']) ==
+	    ['sched_delay_smol::waiter_b::{closure#0}', 'sched_delay_smol::waiter_c::{closure#0}'] and
+	    all(abs(v['wait_ns'] - truth[v['root'].split('::')[1]]) <= 0.05 * truth[v['root'].split('::')[1]] and
+	        v['task'] == task(v['root'].split('::')[1])['id'] for v in blk[0]['victims']['tasks'])"
+status "$ASPROF" -c "$RULES_ON" -q -o "$TMP/on-$fx" "$FIXTURES/$fx"
+sum=$TMP/on-$fx/runs/$fx/summary.json
+check "$fx: scheduling-delay on: a finding for each blocked waiter, naming blocker's poll, and no other" \
+	mt "sorted((f['future'], f['behind']['future'], f['behind']['task']) for f in d['findings']
+	           if f['rule'] == 'scheduling-delay') ==
+	    [('sched_delay_smol::%s::{closure#0}' % n, 'sched_delay_smol::blocker::{closure#0}', task('blocker')['id'])
+	     for n in ('waiter_b', 'waiter_c')]"
 
 # A blocking future with a hostile name (blocker's symbol renamed: markup,
 # terminal controls, shell and Markdown syntax): the waiters' findings name

@@ -610,6 +610,13 @@ main() {
     # tasks' scheduled times against what the program measured
     want sched_delay_mcount && record_truth sched_delay_mcount "$MCOUNT_DIR/sched_delay"
     want sched_delay_plain  && record_truth sched_delay_plain  "$PLAIN_DIR/sched_delay"
+    # The same on a two-worker multi-thread runtime: a task stuck in the
+    # blocked worker's LIFO slot, one stolen by the other worker, one woken
+    # from another OS thread (tests/rust/sched_delay/src/mt.rs)
+    want sched_delay_mt_mcount && record_truth sched_delay_mt_mcount "$MCOUNT_DIR/sched_delay_mt"
+    # The same on smol's executor, one thread (async-task's RawTask::wake
+    # and RawTask::run; tests/rust/sched_delay/src/smol.rs)
+    want sched_delay_smol_mcount && record_truth sched_delay_smol_mcount "$MCOUNT_DIR/sched_delay_smol"
 
     # Same binary at different times and under load, and kv_get slowed
     # (tests/rust/nightly, tests/compare-noise.sh).
