@@ -334,7 +334,7 @@ static char *put_qname(char *p, const struct qname *q)
 }
 
 /* appends a span's event from "ts" on (the same on both tracks) to l */
-static void span_tail(struct asp_json_line *l, const struct asp_span *s)
+static void span_tail(struct asp_chrome *c, struct asp_json_line *l, const struct asp_span *s)
 {
 	/* one reserve: numbers take 20-24 bytes, quoted names 40 (fixed-size
 	 * copies) */
@@ -357,9 +357,10 @@ static void span_tail(struct asp_json_line *l, const struct asp_span *s)
 	p = asp_put_lit(p, ",\"level\":");
 	p = asp_put_u64(p, s->level);
 	l->n = (size_t)(p - l->p);
-	if (s->srcline) { /* where the future starts in the source */
+	if (s->srcline) { /* where the future starts in the source: quoted once */
+		uint32_t si = intern(c, s->srcline);
 		asp_jl_lit(l, ",\"src\":");
-		asp_jl_str(l, s->srcline);
+		asp_jl_raw(l, c->json[si].s, c->json[si].len);
 	}
 	asp_jl_lit(l, "}}");
 }
@@ -613,7 +614,7 @@ static void handle_span(void *ctx, const struct asp_span *s)
 	struct thread_state *th = thread_state(c, s->tid);
 	offcpu_in_span(c, th, s);
 	size_t tail = th->tails.n;
-	span_tail(&th->tails, s);
+	span_tail(c, &th->tails, s);
 	size_t tail_len = th->tails.n - tail;
 
 	/* the thread's track: spans of one thread nest, so they go out at once */
