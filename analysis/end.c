@@ -331,10 +331,8 @@ static void classify(struct analyzer *a, struct asp_result *r, const struct asp_
 					  "panic was unwinding (still open: %s): most likely the tracer "
 					  "crashed during the panic's unwinding (uftrace's return hooks hide "
 					  "the frames from the unwinder); the panic is the program's own end. "
-					  "To let the panic unwind, record with `uftrace record -e` "
-					  "(--estimate-return: durations are then estimated) and no -N "
-					  "filter (under -e everything after a filtered function is lost); "
-					  "an mcount build does not avoid it (the panic aborts)",
+					  ASP_PANIC_UNWIND_ADVICE "; an mcount build does not avoid it (the "
+					  "panic aborts)",
 				       pws, sig, strsignal(sig), r->end_frames);
 		} else if (crash_signal(sig) && panicked) {
 			r->end = ASP_END_CANNOT_TELL;

@@ -272,6 +272,12 @@ enum asp_end_kind {
 	ASP_END_CANNOT_TELL,  /* a signal the recording cannot explain */
 	ASP_END_CUT,          /* uftrace stopped before the program ended */
 };
+/* How to record so that a panic unwinds under uftrace, as the run's end
+ * (end.c) and record's closing warning both say it */
+#define ASP_PANIC_UNWIND_ADVICE                                                          \
+	"To let the panic unwind, record with `uftrace record -e` (--estimate-return: " \
+	"durations are then estimated) and no -N filter (under -e everything after a "  \
+	"filtered function is lost)"
 /* "exited", "panicked", "tracer-crashed", "crashed", "killed",
  * "cannot-tell", "cut", "unknown" */
 const char *asp_end_kind_name(enum asp_end_kind k);

@@ -199,9 +199,7 @@ static void warn_end(const char *dir, const char *prog, int prog_status,
 				   "failed to start unwinding (\"failed to initiate panic\"): the process "
 				   "aborted (signal %d) because uftrace's return hooks hide the frames "
 				   "from the unwinder; the panic is the program's own end, the abort the "
-				   "tracer's. To let the panic unwind, record with `uftrace record -e` "
-				   "(--estimate-return: durations are then estimated) and no -N filter "
-				   "(under -e everything after a filtered function is lost)",
+				   "tracer's. " ASP_PANIC_UNWIND_ADVICE,
 			       place, SIGABRT);
 	else if (r && r->end_text)
 		asp_buf_printf(&b, "%s", r->end_text);
