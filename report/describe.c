@@ -351,3 +351,20 @@ const char *asp_duration_text(uint64_t ns, char *buf, size_t n)
 		memcpy(buf + len - 2, "\u00b5s", sizeof("\u00b5s"));
 	return buf;
 }
+
+char *asp_micro_text(const char *s)
+{
+	struct asp_buf b = { 0 };
+	asp_buf_append(&b, "", 0);
+	for (const char *p = s; *p; p++) {
+		bool letter_after = (p[2] | 0x20) >= 'a' && (p[2] | 0x20) <= 'z';
+		if (p[0] == 'u' && p[1] == 's' && p > s + 1 && p[-1] == ' ' && p[-2] >= '0' &&
+		    p[-2] <= '9' && !letter_after && !(p[2] >= '0' && p[2] <= '9')) {
+			asp_buf_append(&b, "\u00b5s", strlen("\u00b5s"));
+			p++;
+			continue;
+		}
+		asp_buf_append(&b, p, 1);
+	}
+	return b.data;
+}

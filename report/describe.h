@@ -88,6 +88,11 @@ char *asp_group_tasks_text(const struct asp_finding_group *g, size_t max, bool w
  * "µs" for "us" ("82.45 µs"), in buf (at least 32 bytes) */
 const char *asp_duration_text(uint64_t ns, char *buf, size_t n);
 
+/* text of these functions as the pages people read show it: every
+ * duration's "us" (a number, a space, "us", then no letter) written "µs";
+ * malloc'd */
+char *asp_micro_text(const char *s);
+
 /* "base", "new" or NULL (not compared): the side of the comparison c the
  * run named run is on */
 const char *asp_run_side(const struct asp_comparison *c, const char *run);

@@ -538,8 +538,11 @@ static void group_row(FILE *fp, const struct asp_batch *b, const struct group_re
 	bool said = true;
 	if (!per_poll)
 		fprintf(fp, "%" PRIu64 " polls in a row", w->count);
-	else if (asp_poll_text(w->doing, &w->split, w->duration_ns, what, sizeof(what)))
-		esc(fp, what);
+	else if (asp_poll_text(w->doing, &w->split, w->duration_ns, what, sizeof(what))) {
+		char *t = asp_micro_text(what);
+		esc(fp, t);
+		free(t);
+	}
 	else
 		said = false;
 	char *waits = asp_group_waits_text(g, w);

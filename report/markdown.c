@@ -158,19 +158,12 @@ static int item_cmp(const void *a, const void *b)
 	return 0;
 }
 
-/* s with the unit "us" written µs (a number, a space, "us", then no
- * letter), as index.md shows durations */
+/* s with its durations in µs (asp_micro_text), as index.md shows them */
 static void fputs_micro(const char *s, FILE *fp)
 {
-	for (const char *p = s; *p; p++) {
-		if (p[0] == 'u' && p[1] == 's' && p > s + 1 && p[-1] == ' ' && p[-2] >= '0' &&
-		    p[-2] <= '9' && !alnum(p[2])) {
-			fputs("\u00b5s", fp);
-			p++;
-			continue;
-		}
-		fputc(*p, fp);
-	}
+	char *t = asp_micro_text(s);
+	fputs(t, fp);
+	free(t);
 }
 
 /* a duration in index.md: "82.45 µs" */
