@@ -371,6 +371,8 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 	r->args_recorded = a->args_recorded;
 	r->wakes_recorded = a->wake_args;
 	r->wakes = a->wakes;
+	r->spawns_recorded = a->spawn_rets;
+	r->spawns = a->spawns;
 	r->sched_long_ns = a->rules->sched_long_ns;
 
 	r->ntasks = a->ntasks;
@@ -399,6 +401,10 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 		take_durations(&o->sched_ns, &t->sched);
 		o->sched_cpu_ns = t->sched_cpu;
 		o->long_delays = t->sched_long;
+		o->spawned = t->spawned;
+		o->long_first_poll = t->first_long;
+		o->first_poll_delay_ns = t->first_delay;
+		o->first_poll_cpu_ns = t->first_cpu;
 	}
 	struct asp_strtab made_names = { 0 };
 	uint64_t *made = NULL;
@@ -436,14 +442,23 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 		o->split = f->split;
 		o->self_ns = f->self;
 		o->is_root = f->is_root;
-		/* a root: its tasks' scheduled times */
-		for (size_t k = 0; k < r->ntasks; k++)
-			if (a->tasks[k].root_fut == i && r->tasks[k].sched_ns.n) {
-				asp_durations_merge(&o->sched_ns, &r->tasks[k].sched_ns);
-				o->sched_cpu_ns += r->tasks[k].sched_cpu_ns;
-				o->long_delays += r->tasks[k].long_delays;
+		/* a root: its tasks' scheduled times and first-poll delays */
+		for (size_t k = 0; k < r->ntasks; k++) {
+			const struct asp_task *t = &r->tasks[k];
+			if (a->tasks[k].root_fut != i)
+				continue;
+			if (t->sched_ns.n) {
+				asp_durations_merge(&o->sched_ns, &t->sched_ns);
+				o->sched_cpu_ns += t->sched_cpu_ns;
+				o->long_delays += t->long_delays;
 			}
+			if (t->spawned) {
+				asp_durations_add(&o->first_poll_ns, t->first_poll_delay_ns);
+				o->long_first_polls += t->long_first_poll;
+			}
+		}
 		asp_durations_finish(&o->sched_ns);
+		asp_durations_finish(&o->first_poll_ns);
 		o->ncallees = f->ncallees;
 		o->callees = xcalloc(f->ncallees ? f->ncallees : 1, sizeof(*o->callees));
 		for (size_t k = 0; k < f->ncallees; k++)

@@ -151,6 +151,11 @@ static void leave_future(struct analyzer *a, struct thread_state *ts, struct fra
 			s.woken_ns = ctx->ctx_woken - a->start;
 			s.waker_tid = ctx->ctx_waker_tid;
 		}
+		if (ctx && ctx->ctx_spawned) {
+			s.spawned = true;
+			s.spawned_ns = ctx->ctx_spawned - a->start;
+			s.spawner_tid = ctx->ctx_spawner_tid;
+		}
 		a->sink->span(a->sink->ctx, &s);
 	}
 }
@@ -483,6 +488,8 @@ static void consume(struct analyzer *a, const struct asp_event *ev)
 		entry_rec(a, ts, ev->time, ev->depth, ev->sym, ev->data ? ev : NULL);
 		break;
 	case ASP_REC_EXIT:
+		if (ev->data)
+			spawn_leave(a, ts, ev);
 		exit_rec(a, ts, ev->time, ev->depth);
 		break;
 	case ASP_REC_LOST:
@@ -659,6 +666,8 @@ static void analyzer_free(struct analyzer *a)
 	asp_u64map_free(&a->task_by_name);
 	asp_u64map_free(&a->wake_at);
 	asp_u64map_free(&a->wake_tid);
+	asp_u64map_free(&a->spawn_at);
+	asp_u64map_free(&a->spawn_tid);
 	asp_strtab_free(&a->task_names);
 	for (size_t i = 0; i < a->fut_names.n; i++) {
 		free(a->futs[i].callees);

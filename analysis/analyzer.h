@@ -41,6 +41,9 @@ enum cls {
 	CL_PANIC,         /* a panic starts (std's panic frames), or a runtime
 			     catches one: plain otherwise (end.c) */
 	CL_WAKE,          /* wakes a task (a profile's `wake` list) */
+	CL_SPAWN,         /* creates a task, returns its pointer (`spawn`) */
+	CL_TASK_RUN,      /* runs a task around its task poll, given the
+			     pointer of its wakes (`task_run`: async-std) */
 };
 
 struct symclass {
@@ -109,6 +112,15 @@ struct frame {
 	uint64_t ctx_woken_cpu; /* of the wait, this thread waited for a CPU */
 	int ctx_waker_tid;
 	uint32_t ctx_task;
+	/* task poll contexts: the pointer the task's wakes and its spawn
+	 * give (its own arg1, or that of the frame running the task around
+	 * it, ctx_run: async-std's SupportTaskLocals::poll inside async-task's
+	 * RawTask::run), and when the task's poll started (that frame's
+	 * start); the task's creation when this is its first poll (0: none) */
+	uint64_t ctx_wake_ptr, ctx_poll_start;
+	int ctx_run;
+	uint64_t ctx_spawned;
+	int ctx_spawner_tid;
 };
 #define FRAME_ZERO_FROM offsetof(struct frame, nkids)
 #define FRAME_ZERO_SIZE (offsetof(struct frame, kids) - FRAME_ZERO_FROM)
@@ -162,6 +174,7 @@ struct poll_facts {
  * analyzer.findings, SIZE_MAX none) and how long */
 struct long_wait {
 	uint64_t woken, start, cpu;
+	bool first;   /* a first poll: woken is the task's creation */
 	int tid;
 	size_t behind;
 	uint64_t behind_ns;
@@ -189,6 +202,13 @@ struct task_acc {
 	 * and the long ones */
 	struct asp_durations sched;
 	uint64_t sched_cpu, sched_long;
+	/* its first-poll delay (creation to first poll), when its creation
+	 * was recorded; the part its poller waited for a CPU; a long one */
+	bool spawned, first_long;
+	uint64_t first_delay, first_cpu;
+	/* its first poll's start when its creation was not seen yet (another
+	 * worker polled it before the spawn returned): spawn_leave's */
+	uint64_t first_unmatched;
 	/* the long ones, for the scheduling-delay rule when it runs */
 	struct long_wait *lw;
 	size_t nlw;
@@ -292,6 +312,11 @@ struct analyzer {
 	struct asp_u64map wake_at, wake_tid;
 	bool wake_args;      /* a wake with its task pointer was recorded */
 	uint64_t wakes;
+	/* creations of a task (attribute.c, spawn_leave): task pointer ->
+	 * when and on which thread, until the task's first poll takes it */
+	struct asp_u64map spawn_at, spawn_tid;
+	bool spawn_rets;     /* a creation with its task pointer was recorded */
+	uint64_t spawns;
 };
 
 struct thresholds {
@@ -323,6 +348,9 @@ __attribute__((noinline)) void attribute_enter(struct analyzer *a, struct thread
 /* a task poll context (frame f) returns at end: a wake of its task that
  * came during the poll waits from end on; its task done, none waits */
 void wake_ctx_leave(struct analyzer *a, const struct frame *f, uint64_t end);
+/* an exit record with a return value (ev): the creation of a task, when
+ * the frame it closes is a spawn, gives the task's pointer */
+void spawn_leave(struct analyzer *a, const struct thread_state *ts, const struct asp_event *ev);
 
 /* ---------------------------------------------------------------- frames */
 

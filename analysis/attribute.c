@@ -62,6 +62,10 @@ uint8_t classify_name(struct analyzer *a, const char *n, int8_t *profile)
 		return CL_TASK_DONE;
 	if (MATCH(wake, n, NULL))
 		return CL_WAKE;
+	if (MATCH(spawn, n, NULL))
+		return CL_SPAWN;
+	if (MATCH(task_run, n, NULL))
+		return CL_TASK_RUN;
 	if (MATCH(combinator, n, NULL))
 		return CL_COMBINATOR;
 	if (n[0] == '<' && strstr(n, " as core::future::into_future::IntoFuture>::into_future"))
@@ -360,15 +364,59 @@ static uint64_t cpu_wait(const struct thread_state *ts, uint64_t from, uint64_t 
 void wake_ctx_leave(struct analyzer *a, const struct frame *f, uint64_t end)
 {
 	uint64_t at;
-	if (!f->ctx_has_arg || !asp_u64map_get(&a->wake_at, f->arg, &at))
+	if (!f->ctx_has_arg || !asp_u64map_get(&a->wake_at, f->ctx_wake_ptr, &at))
 		return;
 	if (f->ctx_task && a->tasks[f->ctx_task - 1].done) {
 		/* the pointer's next task is another one: never woken yet */
-		asp_u64map_del(&a->wake_at, f->arg);
-		asp_u64map_del(&a->wake_tid, f->arg);
+		asp_u64map_del(&a->wake_at, f->ctx_wake_ptr);
+		asp_u64map_del(&a->wake_tid, f->ctx_wake_ptr);
 	} else if (at < end) {
-		asp_u64map_put(&a->wake_at, f->arg, end);
+		asp_u64map_put(&a->wake_at, f->ctx_wake_ptr, end);
 	}
+}
+
+/* ---------------------------------------------------------------- spawns */
+
+void spawn_leave(struct analyzer *a, const struct thread_state *ts, const struct asp_event *ev)
+{
+	uint64_t ptr;
+	if (!ts->n)
+		return;
+	const struct frame *f = &ts->st[ts->n - 1];
+	if (f->cls != CL_SPAWN || f->depth != ev->depth || !asp_event_retval(ev, &ptr) || !ptr)
+		return;
+	a->spawn_rets = true;
+	a->spawns++;
+	/* another worker may have polled the task before the spawn returned:
+	 * its first poll waited from the spawn's start (the task is known by
+	 * the same pointer: tokio's) */
+	uint64_t v;
+	if (asp_u64map_get(&a->task_by_addr, ptr, &v)) {
+		struct task_acc *t = &a->tasks[v - 1];
+		if (!t->done && !t->spawned && t->first_unmatched >= f->start) {
+			t->spawned = true;
+			t->first_delay = t->first_unmatched - f->start;
+			t->first_unmatched = 0;
+			return;
+		}
+	}
+	/* a pointer created again (its task never polled) starts anew */
+	asp_u64map_put(&a->spawn_at, ptr, f->start);
+	asp_u64map_put(&a->spawn_tid, ptr, (uint64_t)(uint32_t)ts->tid);
+}
+
+/* the creation of the task at ptr, whose first poll starts now, taken:
+ * its time (0: none recorded) */
+static uint64_t spawn_take(struct analyzer *a, uint64_t ptr, int *tid)
+{
+	uint64_t at, t = 0;
+	if (!asp_u64map_get(&a->spawn_at, ptr, &at))
+		return 0;
+	asp_u64map_del(&a->spawn_at, ptr);
+	if (asp_u64map_get(&a->spawn_tid, ptr, &t))
+		asp_u64map_del(&a->spawn_tid, ptr);
+	*tid = (int)(uint32_t)t;
+	return at;
 }
 
 /* The task id, woken at woken, whose poll on thread ts starts at start:
@@ -400,32 +448,100 @@ static void victims_of(struct analyzer *a, const struct thread_state *ts, uint32
 	}
 }
 
+/* a long wait of task t, for the scheduling-delay rule when it runs */
+static void long_wait_add(struct analyzer *a, struct task_acc *t, const struct long_wait *lw)
+{
+	if (!a->rules->rule_on[ASP_RULE_SCHED_DELAY])
+		return;
+	t->lw = xreallocarray(t->lw, t->nlw + 1, sizeof(*t->lw));
+	t->lw[t->nlw++] = *lw;
+}
+
+/* the first-poll delay of task id, whose first poll context ctx runs:
+ * from its creation, when recorded, to the start of its poll */
+static void first_poll(struct analyzer *a, const struct thread_state *ts, struct frame *ctx,
+		       uint32_t id, uint64_t root_start)
+{
+	struct task_acc *t = &a->tasks[id - 1];
+	int tid = 0;
+	uint64_t at = ctx->ctx_has_arg ? spawn_take(a, ctx->ctx_wake_ptr, &tid) : 0;
+	uint64_t start = ctx->ctx_poll_start;
+	if (!at || at > start) {
+		if (ctx->ctx_has_arg)
+			t->first_unmatched = start;
+		return;
+	}
+	ctx->ctx_spawned = at;
+	ctx->ctx_spawner_tid = tid;
+	uint64_t d = start - at, cpu = cpu_wait(ts, at, start);
+	t->spawned = true;
+	t->first_delay = d;
+	t->first_cpu = cpu;
+	struct long_wait lw = { at, start, cpu, true, ts->tid, SIZE_MAX, 0 };
+	victims_of(a, ts, id, at, start, root_start, &lw);
+	if (d - cpu < a->rules->sched_long_ns)
+		return;
+	t->first_long = true;
+	long_wait_add(a, t, &lw);
+}
+
 /* the scheduled time of the poll of task id that context ctx runs: from
  * the wake taken on its entry to its start. A task's first poll has none
  * (its wakers come from its polls: a wake before it was of an earlier task
- * at the same address) */
-static void wake_poll(struct analyzer *a, const struct thread_state *ts, struct frame *ctx,
+ * at the same address): its first-poll delay instead */
+static void wake_poll(struct analyzer *a, struct thread_state *ts, struct frame *ctx,
 		      uint32_t id, uint64_t root_start)
 {
 	struct task_acc *t = &a->tasks[id - 1];
 	ctx->ctx_task = id;
-	if (!ctx->ctx_woken || !t->started) {
+	if (ctx->ctx_run >= 0)
+		ts->st[ctx->ctx_run].ctx_task = id;
+	if (!t->started) {
 		ctx->ctx_woken = 0;
+		first_poll(a, ts, ctx, id, root_start);
 		return;
 	}
-	uint64_t d = ctx->start > ctx->ctx_woken ? ctx->start - ctx->ctx_woken : 0;
+	if (!ctx->ctx_woken)
+		return;
+	uint64_t start = ctx->ctx_poll_start;
+	uint64_t d = start > ctx->ctx_woken ? start - ctx->ctx_woken : 0;
 	uint64_t cpu = ctx->ctx_woken_cpu < d ? ctx->ctx_woken_cpu : d;
 	asp_durations_add(&t->sched, d);
 	t->sched_cpu += cpu;
-	struct long_wait lw = { ctx->ctx_woken, ctx->start, cpu, ts->tid, SIZE_MAX, 0 };
-	victims_of(a, ts, id, ctx->ctx_woken, ctx->start, root_start, &lw);
+	struct long_wait lw = { ctx->ctx_woken, start, cpu, false, ts->tid, SIZE_MAX, 0 };
+	victims_of(a, ts, id, ctx->ctx_woken, start, root_start, &lw);
 	if (d - cpu < a->rules->sched_long_ns)
 		return;
 	t->sched_long++;
-	if (a->rules->rule_on[ASP_RULE_SCHED_DELAY]) {
-		t->lw = xreallocarray(t->lw, t->nlw + 1, sizeof(*t->lw));
-		t->lw[t->nlw++] = lw;
+	long_wait_add(a, t, &lw);
+}
+
+/* the frame around the task poll context entered at idx that runs its
+ * task with the pointer the wakes give (ctx_run), or -1: a task_run
+ * frame, or a task poll context (async-task's RawTask::run taken as
+ * smol's) with that pointer and no root yet, between it and the
+ * enclosing context */
+static int task_run_frame(const struct thread_state *ts, int idx)
+{
+	int low = ts->ctx >= 0 ? ts->ctx : 0;
+	for (int i = idx - 1; i >= low; i--) {
+		const struct frame *r = &ts->st[i];
+		if (r->ctx_has_arg && (r->cls == CL_TASK_RUN ||
+				       (r->is_ctx && r->cls == CL_TASK_POLL && r->ctx_root < 0)))
+			return i;
 	}
+	return -1;
+}
+
+/* a frame that polls a task (f, entered at time) with pointer ptr: the
+ * wake it follows, taken */
+static void take_wake(struct analyzer *a, const struct thread_state *ts, struct frame *f,
+		      uint64_t ptr, uint64_t time)
+{
+	f->ctx_wake_ptr = ptr;
+	f->ctx_poll_start = time;
+	f->ctx_woken = wake_take(a, ptr, &f->ctx_waker_tid);
+	f->ctx_woken_cpu = f->ctx_woken ? cpu_wait(ts, f->ctx_woken, time) : 0;
 }
 
 static bool poll_parent(uint8_t cls)
@@ -488,13 +604,31 @@ __attribute__((noinline)) void attribute_enter(struct analyzer *a, struct thread
 		f->ctx_woken = f->ctx_woken_cpu = 0;
 		f->ctx_waker_tid = 0;
 		f->ctx_task = 0;
+		f->ctx_wake_ptr = 0;
+		f->ctx_poll_start = time;
+		f->ctx_run = -1;
+		f->ctx_spawned = 0;
+		f->ctx_spawner_tid = 0;
+		int run = c->cls == CL_TASK_POLL ? task_run_frame(ts, idx) : -1;
 		if (ev && asp_event_arg1(ev, &arg)) {
 			f->ctx_has_arg = true;
 			f->arg = arg;
 			if (c->cls == CL_TASK_POLL)
 				a->args_recorded = true;
-			f->ctx_woken = wake_take(a, arg, &f->ctx_waker_tid);
-			f->ctx_woken_cpu = f->ctx_woken ? cpu_wait(ts, f->ctx_woken, time) : 0;
+			if (run < 0)
+				take_wake(a, ts, f, arg, time);
+		}
+		if (run >= 0 && f->ctx_has_arg) {
+			/* its task's wakes and spawn give the pointer of the
+			 * frame that runs it: that frame took the wake */
+			struct frame *r = &ts->st[run];
+			f->ctx_run = run;
+			f->ctx_wake_ptr = r->ctx_wake_ptr;
+			f->ctx_poll_start = r->ctx_poll_start;
+			f->ctx_woken = r->ctx_woken;
+			f->ctx_woken_cpu = r->ctx_woken_cpu;
+			f->ctx_waker_tid = r->ctx_waker_tid;
+			r->ctx_woken = 0;
 		}
 		ts->ctx = idx;
 		return;
@@ -505,6 +639,21 @@ __attribute__((noinline)) void attribute_enter(struct analyzer *a, struct thread
 			wake_enter(a, ts, ptr, time);
 		return;
 	}
+	case CL_TASK_RUN: {
+		/* a plain frame that holds the pointer for the task poll
+		 * inside it (task_run_frame) */
+		uint64_t ptr;
+		f->ctx_woken = 0;
+		f->ctx_task = 0;
+		if (ev && asp_event_arg1(ev, &ptr)) {
+			f->ctx_has_arg = true;
+			f->arg = ptr;
+			take_wake(a, ts, f, ptr, time);
+		}
+		return;
+	}
+	case CL_SPAWN:
+		return; /* its pointer comes with its exit (spawn_leave) */
 	case CL_TASK_DONE:
 		/* called while the task's poll runs (tokio) or right after it
 		 * returned (async-task): the task that last returned here */

@@ -306,6 +306,7 @@ void asp_result_free(struct asp_result *r)
 		asp_durations_free(&r->futures[i].poll_ns);
 		asp_durations_free(&r->futures[i].own_ns);
 		asp_durations_free(&r->futures[i].sched_ns);
+		asp_durations_free(&r->futures[i].first_poll_ns);
 		for (size_t k = 0; k < r->futures[i].ncallees; k++)
 			free(r->futures[i].callees[k].name);
 		free(r->futures[i].callees);

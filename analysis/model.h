@@ -145,6 +145,12 @@ struct asp_task {
 	uint64_t sched_cpu_ns;
 	/* waits at least rules' scheduling.long_delay without that time */
 	uint64_t long_delays;
+	/* its first-poll delay: from its creation to the start of its first
+	 * poll, when the creation was recorded (spawned; asp_result.
+	 * spawns_recorded), the part its poller waited for a CPU, and whether
+	 * it was long (as long_delays counts) */
+	bool spawned, long_first_poll;
+	uint64_t first_poll_delay_ns, first_poll_cpu_ns;
 };
 
 /* a future polled directly inside another's polls (awaited, or polled by
@@ -175,6 +181,10 @@ struct asp_future {
 	/* roots: the scheduled times of its tasks, and the long ones */
 	struct asp_durations sched_ns;
 	uint64_t sched_cpu_ns, long_delays;
+	/* roots: the first-poll delays of its tasks (those whose creation was
+	 * recorded), and the long ones */
+	struct asp_durations first_poll_ns;
+	uint64_t long_first_polls;
 	/* the argument of its poll taken as self for instances: 0 none
 	 * recorded, 1 or 2 (2: a large Poll<T> returned through a hidden
 	 * first argument); the evidence for arg1 and for arg2 when its first
@@ -240,6 +250,9 @@ struct asp_finding {
 	char *behind;
 	uint32_t behind_task;
 	uint64_t behind_ns;
+	/* scheduling-delay: the wait is a first poll's, from the task's
+	 * creation (start_ns), not from a wake */
+	bool from_spawn;
 };
 
 /* Findings of one rule about one future in a run, as one row: findings
@@ -322,6 +335,10 @@ struct asp_result {
 	 * profiles' `wake` lists): scheduled times are measured */
 	bool wakes_recorded;
 	uint64_t wakes;          /* wake calls with a pointer */
+	/* creations of tasks recorded with the task's pointer (the profiles'
+	 * `spawn` lists): first-poll delays are measured */
+	bool spawns_recorded;
+	uint64_t spawns;
 	uint64_t sched_long_ns;  /* the rules' scheduling.long_delay */
 	/* how the program ended, from info: "exit status N", "killed by signal
 	 * N (Name)", "not recorded to its end (uftrace stopped first)"; NULL
@@ -388,6 +405,12 @@ struct asp_span {
 	bool woken;
 	uint64_t woken_ns;
 	int waker_tid;
+	/* a task's first poll, when the task's creation was recorded: when
+	 * (relative) and on which thread; spawned_ns .. start_ns is its
+	 * first-poll delay */
+	bool spawned;
+	uint64_t spawned_ns;
+	int spawner_tid;
 };
 
 /* A time the thread was switched out inside a poll (start_ns..end_ns,

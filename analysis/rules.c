@@ -52,6 +52,8 @@ static void record_profile_free(struct asp_record_profile *rp)
 	patterns_free(&rp->task_poll_legacy);
 	patterns_free(&rp->wake_v0);
 	patterns_free(&rp->wake_legacy);
+	patterns_free(&rp->spawn_v0);
+	patterns_free(&rp->spawn_legacy);
 	patterns_free(&rp->notrace_v0);
 	patterns_free(&rp->notrace_legacy);
 	patterns_free(&rp->yields_to);
@@ -229,6 +231,8 @@ void asp_rules_free(struct asp_rules *r)
 		patterns_free(&p->not_task);
 		patterns_free(&p->task_done);
 		patterns_free(&p->wake);
+		patterns_free(&p->spawn);
+		patterns_free(&p->task_run);
 		patterns_free(&p->combinator);
 		patterns_free(&p->plumbing);
 		record_profile_free(&p->record);
@@ -633,6 +637,8 @@ static const struct {
 	{ "not_task", offsetof(struct asp_profile, not_task), false, LIST_GLOBS },
 	{ "task_done", offsetof(struct asp_profile, task_done), false, LIST_GLOBS },
 	{ "wake", offsetof(struct asp_profile, wake), false, LIST_GLOBS },
+	{ "spawn", offsetof(struct asp_profile, spawn), false, LIST_GLOBS },
+	{ "task_run", offsetof(struct asp_profile, task_run), false, LIST_GLOBS },
 	{ "combinator", offsetof(struct asp_profile, combinator), false, LIST_GLOBS },
 	{ "plumbing", offsetof(struct asp_profile, plumbing), false, LIST_GLOBS },
 	{ "crates", offsetof(struct asp_profile, record.crates), true, LIST_NAMES },
@@ -641,6 +647,8 @@ static const struct {
 	  LIST_REGEXES },
 	{ "wake_v0", offsetof(struct asp_profile, record.wake_v0), true, LIST_REGEXES },
 	{ "wake_legacy", offsetof(struct asp_profile, record.wake_legacy), true, LIST_REGEXES },
+	{ "spawn_v0", offsetof(struct asp_profile, record.spawn_v0), true, LIST_REGEXES },
+	{ "spawn_legacy", offsetof(struct asp_profile, record.spawn_legacy), true, LIST_REGEXES },
 	{ "notrace_v0", offsetof(struct asp_profile, record.notrace_v0), true, LIST_REGEXES },
 	{ "notrace_legacy", offsetof(struct asp_profile, record.notrace_legacy), true,
 	  LIST_REGEXES },
@@ -702,6 +710,8 @@ static const struct key_spec profile_record_keys[] = {
 	{ "task_poll_legacy", key_profile_list },
 	{ "wake_v0", key_profile_list },
 	{ "wake_legacy", key_profile_list },
+	{ "spawn_v0", key_profile_list },
+	{ "spawn_legacy", key_profile_list },
 	{ "notrace_v0", key_profile_list },
 	{ "notrace_legacy", key_profile_list },
 	{ "yields_to", key_profile_list },
@@ -722,6 +732,8 @@ static const struct key_spec profile_keys[] = {
 	{ "not_task", key_profile_list },
 	{ "task_done", key_profile_list },
 	{ "wake", key_profile_list },
+	{ "spawn", key_profile_list },
+	{ "task_run", key_profile_list },
 	{ "combinator", key_profile_list },
 	{ "plumbing", key_profile_list },
 	{ "record", key_profile_record },

@@ -37,6 +37,9 @@ struct asp_record_profile {
 	struct asp_patterns wake_v0;          /* its wakes of a task: -A REGEX@arg1, the
 						 pointer the task poll receives */
 	struct asp_patterns wake_legacy;
+	struct asp_patterns spawn_v0;         /* creates a task: -R REGEX@retval, the
+						 pointer its task poll and wakes receive */
+	struct asp_patterns spawn_legacy;
 	struct asp_patterns notrace_v0;       /* -N: its helpers that never poll; "@PATH" is
 						 a v0 path anchored on the function's own */
 	struct asp_patterns notrace_legacy;
@@ -54,6 +57,10 @@ struct asp_profile {
 	struct asp_patterns task_done;  /* called inside a task poll when the task completes */
 	struct asp_patterns wake;       /* wakes a task: its arg1 is the task's pointer, the
 					   task poll's arg1 (docs/scheduling-delay.md) */
+	struct asp_patterns spawn;      /* creates a task: returns that pointer */
+	struct asp_patterns task_run;   /* runs one task around its task poll, with
+					   that pointer in arg1 when the task poll
+					   receives another (async-std) */
 	struct asp_patterns combinator; /* future polls that are combinators */
 	struct asp_patterns plumbing;   /* runtime internals: never user futures */
 	struct asp_record_profile record; /* for `record` (empty: not recordable) */

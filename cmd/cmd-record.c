@@ -70,19 +70,6 @@ static char *recordable_names(const struct asp_rules *rules)
 	return b.data;
 }
 
-/* with --runtime auto, does the profile leave its tasks to a runtime found
- * in the program (its yields_to)? */
-static bool yields(const struct asp_rules *rules, const struct elf_facts *f,
-		   const struct asp_profile *p)
-{
-	for (size_t i = 0; i < p->record.yields_to.n; i++)
-		for (size_t r = 0; r < rules->nprofiles; r++)
-			if (!strcmp(rules->profiles[r].name, p->record.yields_to.v[i]) &&
-			    (f->rt_v0[r] || f->rt_legacy[r]))
-				return true;
-	return false;
-}
-
 /* -A for the task polls of the runtimes found in the program (or the one
  * forced, a profile index; -1: auto), their names into rtnames */
 static void add_runtimes(struct strv *cmd, const struct asp_rules *rules, const struct elf_facts *f,
@@ -95,7 +82,7 @@ static void add_runtimes(struct strv *cmd, const struct asp_rules *rules, const 
 			continue;
 		/* one that runs on another found (yields_to: smol's executor
 		 * under async-std) leaves its tasks to that one's task poll */
-		if (forced < 0 && yields(rules, f, pr))
+		if (forced < 0 && runtime_yields(rules, f, pr))
 			continue;
 		if (forced == (int)r && !v0 && !lg) {
 			cmd_warning("no %s symbols in %s", pr->name, prog);
@@ -104,16 +91,7 @@ static void add_runtimes(struct strv *cmd, const struct asp_rules *rules, const 
 		}
 		if (!v0 && !lg)
 			continue;
-		/* the task polls, then the wakes of a task: both -A REGEX@arg1,
-		 * the same task pointer (docs/scheduling-delay.md) */
-		if (v0) {
-			add_task_polls(cmd, &pr->record.task_poll_v0);
-			add_task_polls(cmd, &pr->record.wake_v0);
-		}
-		if (lg) {
-			add_task_polls(cmd, &pr->record.task_poll_legacy);
-			add_task_polls(cmd, &pr->record.wake_legacy);
-		}
+		add_runtime_specs(cmd, pr, v0, lg);
 		asp_buf_printf(rtnames, "%s%s", rtnames->len ? "+" : "", pr->name);
 	}
 }

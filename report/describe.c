@@ -105,8 +105,9 @@ char *asp_finding_waits_text(const struct asp_finding *f)
 	struct asp_buf b = { 0 };
 	char d[32], e[32];
 	if (f->rule && !strcmp(f->rule, asp_rule_table[ASP_RULE_SCHED_DELAY].name)) {
-		asp_buf_printf(&b, "waited %s from its wake",
-			       asp_format_duration(f->duration_ns, d, sizeof(d)));
+		asp_buf_printf(&b, "waited %s from its %s",
+			       asp_format_duration(f->duration_ns, d, sizeof(d)),
+			       f->from_spawn ? "spawn to its first poll" : "wake");
 		if (f->behind)
 			asp_buf_printf(&b, ", %s of it behind the poll of %s (task %" PRIu32 ")",
 				       asp_format_duration(f->behind_ns, e, sizeof(e)), f->behind,

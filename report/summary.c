@@ -106,6 +106,8 @@ static json_object *run_json(const struct asp_result *r)
 	json_object_object_add(o, "notes", notes);
 	json_object_object_add(o, "wakes_recorded", json_object_new_boolean(r->wakes_recorded));
 	add_u64(o, "wakes", r->wakes);
+	json_object_object_add(o, "spawns_recorded", json_object_new_boolean(r->spawns_recorded));
+	add_u64(o, "spawns", r->spawns);
 	return o;
 }
 
@@ -236,6 +238,12 @@ static void jw_task(struct asp_jw *w, const struct asp_task *t)
 	jw_key_u64(w, "long_delays", t->long_delays);
 	asp_jw_key(w, "sched_hist");
 	jw_hist(w, &t->sched_ns);
+	asp_jw_key(w, "spawned");
+	asp_jw_bool(w, t->spawned);
+	jw_key_u64(w, "first_poll_delay_ns", t->first_poll_delay_ns);
+	jw_key_u64(w, "first_poll_cpu_ns", t->first_poll_cpu_ns);
+	asp_jw_key(w, "long_first_poll");
+	asp_jw_bool(w, t->long_first_poll);
 	asp_jw_key(w, "poll_hist");
 	jw_hist(w, &t->poll_ns);
 	asp_jw_key(w, "own_hist");
@@ -304,6 +312,10 @@ static json_object *future_json(const struct asp_future *f)
 	add_u64(o, "sched_cpu_ns", f->sched_cpu_ns);
 	add_u64(o, "long_delays", f->long_delays);
 	json_object_object_add(o, "sched_hist", hist_json(&f->sched_ns));
+	add_u64(o, "first_polls", f->first_poll_ns.n);
+	json_object_object_add(o, "first_poll_ns", quantiles(&f->first_poll_ns));
+	add_u64(o, "long_first_polls", f->long_first_polls);
+	json_object_object_add(o, "first_poll_hist", hist_json(&f->first_poll_ns));
 	json_object_object_add(o, "poll_hist", hist_json(&f->poll_ns));
 	json_object_object_add(o, "own_hist", hist_json(&f->own_ns));
 	return o;
@@ -356,6 +368,7 @@ static json_object *finding_json(const struct asp_finding *f)
 		add_u64(behind, "wait_ns", f->behind_ns);
 	}
 	json_object_object_add(o, "behind", behind);
+	json_object_object_add(o, "from_spawn", json_object_new_boolean(f->from_spawn));
 	return o;
 }
 

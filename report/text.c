@@ -177,6 +177,18 @@ static const char *sched_col(bool on, const struct asp_durations *d, char *buf)
 	return buf;
 }
 
+/* the first-poll delay column (spawns recorded): a task's wait from its
+ * creation to its first poll, "-" when its creation was not recorded */
+static const char *first_col(bool on, const struct asp_task *t, char *buf)
+{
+	char d[32];
+	if (!on)
+		return "";
+	snprintf(buf, 32, " %11s", !t ? "1ST POLL" : !t->spawned ? "-"
+			: asp_format_duration(t->first_poll_delay_ns, d, sizeof(d)));
+	return buf;
+}
+
 static size_t limit(size_t n, size_t top)
 {
 	return top && top < n ? top : n;
@@ -223,21 +235,23 @@ static void print_tasks(FILE *out, const struct asp_result *r, size_t top)
 	 * time, and the blocked and preempted parts of it */
 	bool own = r->has_sched;
 	char b1[32], b2[32], b3[32], b4[32], b5[32], c1[32], c2[32], c3[32];
-	char nb[NAME_WIDTH + 8], sc[96];
-	/* with wakes recorded: the scheduled time (wake to poll) */
-	bool sched = r->wakes_recorded;
-	fprintf(out, "\nTasks (%zu)\n  %6s %8s %11s%s%s%s %11s%s  %s\n", r->ntasks, "TASK", "POLLS",
+	char nb[NAME_WIDTH + 8], sc[96], fc[32];
+	/* with wakes recorded: the scheduled time (wake to poll); with
+	 * creations: the first-poll delay */
+	bool sched = r->wakes_recorded, first = r->spawns_recorded;
+	fprintf(out, "\nTasks (%zu)\n  %6s %8s %11s%s%s%s %11s%s%s  %s\n", r->ntasks, "TASK", "POLLS",
 		"BUSY", own_col(own, "OWN", c1), own_col(own, "BLOCKED", c2),
-		own_col(own, "PREEMPTED", c3), "IDLE", sched_col(sched, NULL, sc), "ROOT");
+		own_col(own, "PREEMPTED", c3), "IDLE", sched_col(sched, NULL, sc),
+		first_col(first, NULL, fc), "ROOT");
 	for (size_t i = 0; i < n; i++) {
 		const struct asp_task *t = v[i];
-		fprintf(out, "  %6" PRIu32 " %8" PRIu64 " %11s%s%s%s %11s%s  %s%s\n", t->id, t->polls,
+		fprintf(out, "  %6" PRIu32 " %8" PRIu64 " %11s%s%s%s %11s%s%s  %s%s\n", t->id, t->polls,
 			dur(t->busy_ns, b1, sizeof(b1)),
 			own_col(own, dur(asp_split_own(&t->split), b3, sizeof(b3)), c1),
 			own_col(own, dur(t->split.blocked_ns, b4, sizeof(b4)), c2),
 			own_col(own, dur(t->split.preempted_ns, b5, sizeof(b5)), c3),
 			dur(t->idle_ns, b2, sizeof(b2)), sched_col(sched, &t->sched_ns, sc),
-			t->is_main ? "main: " : "",
+			first_col(first, t, fc), t->is_main ? "main: " : "",
 			short_name(t->root, nb, sizeof(nb)));
 	}
 	print_more(out, n, r->ntasks);

@@ -695,6 +695,8 @@ static void sheet_tasks(struct xw *x, const struct asp_batch *b)
 		{ "Scheduled waits", 15, false }, { "Sched p50 (µs)", 14, false },
 		{ "Sched p99 (µs)", 14, false },  { "Sched max (µs)", 14, false },
 		{ "Waiting for a CPU (ms)", 22, false }, { "Long delays", 11, false },
+		/* creation to first poll, when the creation was recorded */
+		{ "First-poll delay (µs)", 20, false }, { "Long first poll", 15, false },
 	};
 	size_t n = 0;
 	for (size_t i = 0; i < b->nruns; i++)
@@ -731,6 +733,10 @@ static void sheet_tasks(struct xw *x, const struct asp_batch *b)
 			}
 			put_ms(x, ws, r, c + 6, (double)t->sched_cpu_ns);
 			put_count(x, ws, r, c + 7, (double)t->long_delays);
+			if (t->spawned) {
+				put_us(x, ws, r, c + 8, (double)t->first_poll_delay_ns);
+				put_str(x, ws, r, c + 9, yes_no(t->long_first_poll), NULL);
+			}
 		}
 	}
 }

@@ -1,6 +1,7 @@
 /* scheduling-delay.c - the scheduling-delay lint (off by default): each
- * scheduled wait of a task (from a wake to the poll it caused,
- * docs/scheduling-delay.md) of at least scheduling.long_delay, without the
+ * scheduled wait of a task (from a wake to the poll it caused, or from its
+ * creation to its first poll, docs/scheduling-delay.md) of at least
+ * scheduling.long_delay, without the
  * time its poller waited for a CPU, with the blocking poll it waited behind
  * longest (attribute.c keeps them as the task's long waits). */
 #include "analysis/analyzer.h"
@@ -25,6 +26,7 @@ void lint_scheduling_delay(struct analyzer *a, const struct asp_rule *rule, size
 		fd->measured_ns = fd->duration_ns - w->cpu;
 		fd->threshold_ns = a->rules->sched_long_ns;
 		fd->pattern = xstrdup("scheduling.long_delay");
+		fd->from_spawn = w->first;
 		/* the blocking-poll finding, by its index: the findings are
 		 * sorted only after the lints */
 		if (w->behind < a->nfindings) {

@@ -350,7 +350,8 @@ int64_t args_length(const uint8_t *p, size_t have, const struct asp_arg_spec *sp
 
 bool asp_event_arg(const struct asp_event *ev, int idx, uint64_t *val)
 {
-	if (ev->type != ASP_REC_ENTRY || !ev->data || !ev->nspecs)
+	/* arguments on an entry, the return value (idx 0) on an exit */
+	if (ev->type != (idx ? ASP_REC_ENTRY : ASP_REC_EXIT) || !ev->data || !ev->nspecs)
 		return false;
 	/* the integer argument idx (its register), wherever the layout has it */
 	for (size_t i = 0; i < ev->nspecs; i++) {
@@ -373,6 +374,11 @@ bool asp_event_arg(const struct asp_event *ev, int idx, uint64_t *val)
 bool asp_event_arg1(const struct asp_event *ev, uint64_t *val)
 {
 	return asp_event_arg(ev, 1, val);
+}
+
+bool asp_event_retval(const struct asp_event *ev, uint64_t *val)
+{
+	return asp_event_arg(ev, 0, val);
 }
 
 char *asp_event_format_args(const struct asp_event *ev)

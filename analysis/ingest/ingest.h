@@ -193,9 +193,11 @@ const struct asp_symbol *asp_trace_lookup(struct asp_trace *t, int tid, uint64_t
  * such as "0x7ffd1234, 42, \"str\""; NULL when the event carries none. */
 char *asp_event_format_args(const struct asp_event *ev);
 /* the integer argument idx (1-based: arg1, arg2...) of an ENTRY event, if
- * recorded; asp_event_arg1 is asp_event_arg(ev, 1, val) */
+ * recorded; asp_event_arg1 is asp_event_arg(ev, 1, val). idx 0: the
+ * integer return value of an EXIT event (asp_event_retval) */
 bool asp_event_arg(const struct asp_event *ev, int idx, uint64_t *val);
 bool asp_event_arg1(const struct asp_event *ev, uint64_t *val);
+bool asp_event_retval(const struct asp_event *ev, uint64_t *val);
 
 /* One thread's record stream. Memory is bounded: a window of the file, or
  * a read buffer (grown for a record larger than it), let go at the end of

@@ -143,6 +143,20 @@ static bool get_bool(struct rd *rd, json_object *o, const char *where, const cha
 	return true;
 }
 
+/* members added to asprof-summary/3 after its first release: absent in
+ * older summaries (then false and 0) */
+static bool opt_bool(struct rd *rd, json_object *o, const char *where, const char *key, bool *out)
+{
+	*out = false;
+	return !json_object_object_get_ex(o, key, NULL) || get_bool(rd, o, where, key, out);
+}
+
+static bool opt_u64(struct rd *rd, json_object *o, const char *where, const char *key, uint64_t *out)
+{
+	*out = 0;
+	return !json_object_object_get_ex(o, key, NULL) || get_u64(rd, o, where, key, out);
+}
+
 static bool get_double(struct rd *rd, json_object *o, const char *where, const char *key, double *out)
 {
 	json_object *v = NULL;
@@ -387,6 +401,8 @@ static bool get_run(struct rd *rd, json_object *o, const char *where, struct asp
 		  get_split(rd, split, w, &r->task_split) &&
 		  get_bool(rd, run, w, "wakes_recorded", &r->wakes_recorded) &&
 		  get_u64(rd, run, w, "wakes", &r->wakes) &&
+		  opt_bool(rd, run, w, "spawns_recorded", &r->spawns_recorded) &&
+		  opt_u64(rd, run, w, "spawns", &r->spawns) &&
 		  get_array(rd, run, w, "notes", &notes, &r->nnotes);
 	r->threads = (size_t)threads;
 	r->measure_wall = measure == 1;
@@ -410,6 +426,16 @@ static bool get_run(struct rd *rd, json_object *o, const char *where, struct asp
 	}
 	free(w);
 	return ok;
+}
+
+/* a histogram added to asprof-summary/3 later: absent, none */
+static bool opt_hist(struct rd *rd, json_object *o, const char *where, const char *key,
+		     struct asp_durations *d)
+{
+	if (json_object_object_get_ex(o, key, NULL))
+		return get_hist(rd, o, where, key, d);
+	asp_durations_finish(d);
+	return true;
 }
 
 /* a task's or future's scheduled time: its waits (sched_hist), the time
@@ -455,8 +481,12 @@ static bool get_task(struct rd *rd, json_object *o, const char *w, struct asp_ta
 		t->ntids = 0;
 	}
 	return ok && get_hist(rd, o, w, "poll_hist", &t->poll_ns) &&
-	       get_hist(rd, o, w, "own_hist", &t->own_ns) && get_sched(rd, o, w, &t->sched_ns,
-								     &t->sched_cpu_ns, &t->long_delays);
+	       get_hist(rd, o, w, "own_hist", &t->own_ns) &&
+	       get_sched(rd, o, w, &t->sched_ns, &t->sched_cpu_ns, &t->long_delays) &&
+	       opt_bool(rd, o, w, "spawned", &t->spawned) &&
+	       opt_u64(rd, o, w, "first_poll_delay_ns", &t->first_poll_delay_ns) &&
+	       opt_u64(rd, o, w, "first_poll_cpu_ns", &t->first_poll_cpu_ns) &&
+	       opt_bool(rd, o, w, "long_first_poll", &t->long_first_poll);
 }
 
 /* which argument was taken for the future's self, and the votes for each
@@ -518,8 +548,10 @@ static bool get_future(struct rd *rd, json_object *o, const char *w, struct asp_
 		free(iw);
 	}
 	return ok && get_hist(rd, o, w, "poll_hist", &f->poll_ns) &&
-	       get_hist(rd, o, w, "own_hist", &f->own_ns) && get_sched(rd, o, w, &f->sched_ns,
-								     &f->sched_cpu_ns, &f->long_delays);
+	       get_hist(rd, o, w, "own_hist", &f->own_ns) &&
+	       get_sched(rd, o, w, &f->sched_ns, &f->sched_cpu_ns, &f->long_delays) &&
+	       opt_hist(rd, o, w, "first_poll_hist", &f->first_poll_ns) &&
+	       opt_u64(rd, o, w, "long_first_polls", &f->long_first_polls);
 }
 
 /* a finding's victims (absent: a summary written before them, none) */
@@ -597,7 +629,7 @@ static bool get_finding(struct rd *rd, json_object *o, const char *w, struct asp
 	     get_bool(rd, o, w, "culprit_self", &f->culprit_self) &&
 	     get_bool(rd, o, w, "culprit_opaque", &f->culprit_opaque) &&
 	     get_str(rd, o, w, "no_culprit", true, &f->no_culprit) && get_victims(rd, o, w, f) &&
-	     get_behind(rd, o, w, f);
+	     get_behind(rd, o, w, f) && opt_bool(rd, o, w, "from_spawn", &f->from_spawn);
 	f->severity = (enum asp_severity)sev;
 	f->doing = (enum asp_doing)doing;
 	return ok;

@@ -142,12 +142,54 @@ void add_notrace(struct strv *a, const struct asp_rules *r, bool legacy)
 	alt_push(a, "", lg);
 }
 
-/* -A REGEX@arg1 for each of the list's task polls */
-void add_task_polls(struct strv *a, const struct asp_patterns *l)
+/* opt REGEX@spec for each of the list's regexes */
+static void add_specs(struct strv *a, const char *opt, const struct asp_patterns *l,
+		      const char *spec)
 {
 	for (size_t i = 0; i < l->n; i++) {
-		strv_push(a, xstrdup("-A"));
-		strv_push(a, xasprintf("%s@arg1", l->v[i]));
+		strv_push(a, xstrdup(opt));
+		strv_push(a, xasprintf("%s@%s", l->v[i], spec));
+	}
+}
+
+void add_task_polls(struct strv *a, const struct asp_patterns *l)
+{
+	add_specs(a, "-A", l, "arg1");
+}
+
+void add_spawns(struct strv *a, const struct asp_patterns *l)
+{
+	add_specs(a, "-R", l, "retval");
+}
+
+/* with --runtime auto, does the profile leave its tasks to a runtime found
+ * in the program (its yields_to)? */
+bool runtime_yields(const struct asp_rules *rules, const struct elf_facts *f,
+		    const struct asp_profile *p)
+{
+	for (size_t i = 0; i < p->record.yields_to.n; i++)
+		for (size_t r = 0; r < rules->nprofiles; r++)
+			if (!strcmp(rules->profiles[r].name, p->record.yields_to.v[i]) &&
+			    (f->rt_v0[r] || f->rt_legacy[r]))
+				return true;
+	return false;
+}
+
+/* what a runtime's profile asks for, for its v0 and its legacy symbols:
+ * the task polls and the wakes of a task (-A REGEX@arg1), the creations
+ * of a task (-R REGEX@retval), all the same task pointer
+ * (docs/scheduling-delay.md) */
+void add_runtime_specs(struct strv *a, const struct asp_profile *pr, bool v0, bool legacy)
+{
+	if (v0) {
+		add_task_polls(a, &pr->record.task_poll_v0);
+		add_task_polls(a, &pr->record.wake_v0);
+		add_spawns(a, &pr->record.spawn_v0);
+	}
+	if (legacy) {
+		add_task_polls(a, &pr->record.task_poll_legacy);
+		add_task_polls(a, &pr->record.wake_legacy);
+		add_spawns(a, &pr->record.spawn_legacy);
 	}
 }
 

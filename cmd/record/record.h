@@ -79,6 +79,14 @@ void put_quoted(FILE *out, const char *s);
 void add_notrace(struct strv *a, const struct asp_rules *r, bool legacy);
 /* -A REGEX@arg1 for each task poll of a list of a profile's record: */
 void add_task_polls(struct strv *a, const struct asp_patterns *l);
+/* -R REGEX@retval for each creation of a task in a list */
+void add_spawns(struct strv *a, const struct asp_patterns *l);
+/* with --runtime auto, does profile p leave its tasks to another runtime
+ * found in the program (its record.yields_to)? */
+bool runtime_yields(const struct asp_rules *rules, const struct elf_facts *f,
+		    const struct asp_profile *p);
+/* a runtime's task polls, wakes and spawns, for its v0 and legacy symbols */
+void add_runtime_specs(struct strv *a, const struct asp_profile *pr, bool v0, bool legacy);
 /* -A for the program's own futures: their first three arguments (self is
  * arg2 when the poll returns through a hidden pointer: docs/self-pointer.md) */
 void add_user_specs(struct strv *a, const struct elf_facts *f, bool v0);

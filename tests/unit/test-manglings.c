@@ -74,6 +74,8 @@ static const struct list lists[] = {
 	{ "not_task", offsetof(struct asp_profile, not_task) },
 	{ "task_done", offsetof(struct asp_profile, task_done) },
 	{ "wake", offsetof(struct asp_profile, wake) },
+	{ "spawn", offsetof(struct asp_profile, spawn) },
+	{ "task_run", offsetof(struct asp_profile, task_run) },
 	{ "combinator", offsetof(struct asp_profile, combinator) },
 	{ "detect", offsetof(struct asp_profile, detect) },
 	{ "plumbing", offsetof(struct asp_profile, plumbing) },

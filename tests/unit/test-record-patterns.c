@@ -1,11 +1,12 @@
 /* test-record-patterns.c - the regexes `asprof-batch record` hands to
  * uftrace, against the real symbols of a v0 (mcount) and a legacy (plain)
  * build of the same programs: the -N filters (configs/runtimes.yaml's
- * record.notrace_*), every profile's task polls (record.task_poll_*, -A) and
- * the -A patterns of the program's own futures (cmd/record/cmdline.c).
+ * record.notrace_*), every profile's task polls, wakes and spawns
+ * (record.task_poll_*, wake_*: -A; spawn_*: -R) and the -A patterns of the
+ * program's own futures (cmd/record/cmdline.c).
  *
  * The patterns come from the code that builds the command line (cmdline.c:
- * add_notrace, add_task_polls, add_user_specs; elf.c's facts, fed the
+ * add_notrace, add_runtime_specs, add_user_specs; elf.c's facts, fed the
  * recordings' .sym names) and are matched as uftrace 0.13 matches them: an
  * option's argument split at ';' (uftrace joins options with it) and cut at
  * the first '@' (the action), an exact name when it has no regex
@@ -216,7 +217,7 @@ static void upats_add_arg(struct upats *u, const char *arg)
 static void upats_add_cmd(struct upats *u, const struct strv *cmd)
 {
 	for (size_t i = 0; i + 1 < cmd->n; i++)
-		if (!strcmp(cmd->v[i], "-A") || !strcmp(cmd->v[i], "-N"))
+		if (!strcmp(cmd->v[i], "-A") || !strcmp(cmd->v[i], "-N") || !strcmp(cmd->v[i], "-R"))
 			upats_add_arg(u, cmd->v[++i]);
 }
 
@@ -326,19 +327,22 @@ static void notrace_kind(struct kind *k, const struct asp_rules *r, const struct
 	}
 }
 
-/* a profile's task polls, where `record` finds its crates (cmd-record.c
- * add_runtimes: the v0 list for v0 symbols of them, the legacy list for
- * legacy ones); false if a build does not have the runtime */
-static bool task_poll_kind(struct kind *k, const struct asp_profile *pr, size_t r, const struct build *b)
+/* a profile's lists of one kind (its task polls, wakes or spawns), where
+ * `record` finds its crates (cmdline.c add_runtime_specs: the v0 list for
+ * v0 symbols of them, the legacy list for legacy ones); false if a build
+ * does not have the runtime */
+static bool runtime_kind(struct kind *k, const struct asp_profile *pr, size_t r, const struct build *b,
+			 const char *what, size_t v0_off, size_t legacy_off)
 {
 	if (!(b[0].facts.rt_v0[r] || b[0].facts.rt_legacy[r]) ||
 	    !(b[1].facts.rt_v0[r] || b[1].facts.rt_legacy[r]))
 		return false;
-	*k = (struct kind){ .name = xasprintf("%s task polls", pr->name) };
+	*k = (struct kind){ .name = xasprintf("%s %ss", pr->name, what) };
 	for (int lg = 0; lg < 2; lg++) {
-		const struct asp_patterns *l = lg ? &pr->record.task_poll_legacy : &pr->record.task_poll_v0;
+		const struct asp_patterns *l =
+			(const struct asp_patterns *)((const char *)&pr->record + (lg ? legacy_off : v0_off));
 		for (size_t i = 0; i < l->n; i++) {
-			struct entry *e = kind_entry(k, xasprintf("%s record.task_poll_%s '%s'", pr->name,
+			struct entry *e = kind_entry(k, xasprintf("%s record.%s_%s '%s'", pr->name, what,
 								  lg ? "legacy" : "v0", l->v[i]));
 			for (int w = 0; w < 2; w++) {
 				e->applies[w] = lg ? b[w].facts.rt_legacy[r] : b[w].facts.rt_v0[r];
@@ -354,6 +358,14 @@ static bool task_poll_kind(struct kind *k, const struct asp_profile *pr, size_t 
 	}
 	return true;
 }
+
+#define RUNTIME_LIST(what)                                                                   \
+	{ #what, offsetof(struct asp_record_profile, what##_v0),                             \
+	  offsetof(struct asp_record_profile, what##_legacy) }
+static const struct {
+	const char *what;
+	size_t v0, legacy;
+} runtime_lists[] = { RUNTIME_LIST(task_poll), RUNTIME_LIST(wake), RUNTIME_LIST(spawn) };
 
 /* the program's own futures: add_user_specs's options, each one an entry */
 static void user_kind(struct kind *k, const struct build *b)
@@ -650,12 +662,9 @@ static size_t cmdline_length(const struct asp_rules *r, const struct build *b)
 {
 	struct strv a = { 0 };
 	add_notrace(&a, r, b->facts.legacy);
-	for (size_t p = 0; p < r->nprofiles; p++) {
-		if (b->facts.rt_v0[p])
-			add_task_polls(&a, &r->profiles[p].record.task_poll_v0);
-		if (b->facts.rt_legacy[p])
-			add_task_polls(&a, &r->profiles[p].record.task_poll_legacy);
-	}
+	for (size_t p = 0; p < r->nprofiles; p++)
+		if (!runtime_yields(r, &b->facts, &r->profiles[p]))
+			add_runtime_specs(&a, &r->profiles[p], b->facts.rt_v0[p], b->facts.rt_legacy[p]);
 	add_user_specs(&a, &b->facts, true);
 	add_user_specs(&a, &b->facts, false);
 	size_t n = 0;
@@ -687,10 +696,12 @@ TEST(record_patterns_take_both_manglings)
 			compare_kind(&k, b, &st);
 			kind_free(&k);
 			for (size_t i = 0; i < r->nprofiles; i++)
-				if (task_poll_kind(&k, &r->profiles[i], i, b)) {
-					compare_kind(&k, b, &st);
-					kind_free(&k);
-				}
+				for (size_t j = 0; j < ASP_ARRAY_SIZE(runtime_lists); j++)
+					if (runtime_kind(&k, &r->profiles[i], i, b, runtime_lists[j].what,
+							 runtime_lists[j].v0, runtime_lists[j].legacy)) {
+						compare_kind(&k, b, &st);
+						kind_free(&k);
+					}
 			user_kind(&k, b);
 			compare_kind(&k, b, &st);
 			kind_free(&k);

@@ -456,7 +456,8 @@ TEST(globs)
 		  "F:3:23: runtimes.record.crates: bad name 'a::b' (letters, digits, '_' and '-')");
 	CHECK_ERR("runtimes:\n  - name: x\n    record: {tasks: []}\n",
 		  "F:3:14: unknown key 'runtimes.record.tasks' (expected crates, task_poll_v0, "
-		  "task_poll_legacy, wake_v0, wake_legacy, notrace_v0, notrace_legacy, yields_to)");
+		  "task_poll_legacy, wake_v0, wake_legacy, spawn_v0, spawn_legacy, notrace_v0, "
+		  "notrace_legacy, yields_to)");
 	struct asp_rules *rr = load_ok("runtimes:\n  - name: tokio\n    record: {task_poll_v0: ['^x$']}\n");
 	const struct asp_profile *tk = rr ? asp_rules_profile(rr, "tokio") : NULL;
 	CHECK(tk && tk->record.task_poll_v0.n == 1 && !strcmp(tk->record.task_poll_v0.v[0], "^x$") &&
@@ -649,7 +650,8 @@ TEST(runtimes_replace_and_extend)
 		       "runtimes:\n  - name: zzz\n    detect: ['z::*']\n  - name: tokio\n    plumbin: []\n");
 	CHECK(asp_rules_load_runtimes(d, rt, &err) < 0);
 	char *want = xasprintf("%s:5:5: unknown key 'runtimes.plumbin' (expected name, detect, "
-			       "task_poll, block_on, not_task, task_done, wake, combinator, plumbing, record)", rt);
+			       "task_poll, block_on, not_task, task_done, wake, spawn, task_run, combinator, "
+			       "plumbing, record)", rt);
 	CHECK_STR(err, want);
 	CHECK_U64(d->nprofiles, 3);
 	free(want);
