@@ -617,6 +617,12 @@ main() {
     # The same on smol's executor, one thread (async-task's RawTask::wake
     # and RawTask::run; tests/rust/sched_delay/src/smol.rs)
     want sched_delay_smol_mcount && record_truth sched_delay_smol_mcount "$MCOUNT_DIR/sched_delay_smol"
+    # Tasks spawned before a poll blocks a current-thread runtime, and while
+    # nothing blocks: their first-poll delays (spawn to first poll, the
+    # spawn's return value) against what the program measured
+    # (tests/rust/sched_delay/src/spawn.rs)
+    want sched_delay_spawn_mcount && record_truth sched_delay_spawn_mcount "$MCOUNT_DIR/sched_delay_spawn"
+    want sched_delay_spawn_plain  && record_truth sched_delay_spawn_plain  "$PLAIN_DIR/sched_delay_spawn"
 
     # Same binary at different times and under load, and kv_get slowed
     # (tests/rust/nightly, tests/compare-noise.sh).

@@ -1,0 +1,124 @@
+#!/bin/sh
+# first-poll.sh - each task's first-poll delay, from its creation (the
+# spawn's return value, recorded by `asprof-batch record`) to the start of
+# its first poll (docs/scheduling-delay.md), on tests/rust/sched_delay's
+# spawn.rs recorded in both builds (sched_delay_spawn_mcount, _plain): on a
+# current-thread tokio runtime `spawner` spawns `late_a` and `late_b`, then
+# holds the thread 30 ms; three control rounds spawn `early` from a task
+# that returns at once. The program measured each delay itself (the instant
+# before the spawn, to the instant the body started), in
+# tests/fixtures/<fixture>.truth. The late tasks are the blocking poll's
+# victims; a recording without the spawns' return values measures none.
+. "${TESTS_SRCDIR:-$(dirname "$0")}/setup.sh"
+PY=${PYTHON:-python3}
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+
+status() { set +e; "$@" >"$TMP/stdout" 2>"$TMP/stderr"; st=$?; set -e; }
+# json EXPR: EXPR over the summary $sum (`d`), the truth (name -> list of
+# delays in ns), the tasks of a root (`tasks(n)`), the future of a name
+# (`fut(n)`) and the blocking-poll findings (`blk`)
+json() { "$PY" -c "import json,sys
+d=json.load(open(sys.argv[1]))
+truth={}
+for line in open(sys.argv[2]):
+    n,ns=line.split(); truth.setdefault(n,[]).append(int(ns))
+c=sys.argv[3]
+name=lambda n: 'sched_delay_spawn::%s::%s' % (n, c)
+tasks=lambda n: [t for t in d['tasks'] if t['root'] == name(n)]
+fut=lambda n: [f for f in d['futures'] if f['name'] == name(n)][0]
+blk=[f for f in d['findings'] if f['rule'] == 'blocking-poll']
+sys.exit(0 if ($1) else 1)" "$sum" "$truth" "$c"; }
+
+for fx in sched_delay_spawn_mcount sched_delay_spawn_plain; do
+	[ -d "$FIXTURES/$fx" ] || { skip "$fx: no fixture"; continue; }
+	case $fx in *plain) c='{{closure}}' ;; *) c='{closure#0}' ;; esac
+	truth=$FIXTURES/$fx.truth
+	check "$fx: the program's own measurements: late_a, late_b and 3 early" \
+		sh -c '[ "$(grep -c "^late_[ab] " "$1")" = 2 ] && [ "$(grep -c "^early " "$1")" = 3 ]' - "$truth"
+	check "$fx: recorded by 'record' with the spawns' return values" \
+		grep -aEq 'cmdline:.*(6Handle5spawn|scheduler::Handle::spawn).*@retval' "$FIXTURES/$fx/info"
+	status "$ASPROF" -t 20 -o "$TMP/out-$fx" "$FIXTURES/$fx"
+	sum=$TMP/out-$fx/runs/$fx/summary.json
+	check "$fx: analysed, exit 0; 9 spawns recorded" \
+		json "$st == 0 and d['run']['spawns_recorded'] and d['run']['spawns'] == 9"
+	for n in late_a late_b; do
+		check "$fx: $n: its first-poll delay within 3 % of the program's own ($(grep "^$n " "$truth" | cut -d' ' -f2) ns), long, its poller on CPU" \
+			json "len(tasks('$n')) == 1 and tasks('$n')[0]['spawned'] and
+			      abs(tasks('$n')[0]['first_poll_delay_ns'] - truth['$n'][0]) <= 0.03 * truth['$n'][0] and
+			      tasks('$n')[0]['long_first_poll'] and
+			      tasks('$n')[0]['first_poll_cpu_ns'] < 0.1 * truth['$n'][0]"
+		check "$fx: $n: its future has the same, and no scheduled wait (never woken)" \
+			json "fut('$n')['first_polls'] == 1 and fut('$n')['long_first_polls'] == 1 and
+			      fut('$n')['first_poll_ns']['max'] == tasks('$n')[0]['first_poll_delay_ns'] and
+			      fut('$n')['sched_waits'] == 0"
+	done
+	check "$fx: early: 3 tasks, each spawned, 100x shorter than the late ones, none long" \
+		json "len(tasks('early')) == 3 and all(t['spawned'] and not t['long_first_poll'] and
+		      t['first_poll_delay_ns'] * 100 < min(truth['late_a'] + truth['late_b'])
+		      for t in tasks('early')) and fut('early')['first_polls'] == 3 and
+		      fut('early')['long_first_polls'] == 0"
+	check "$fx: the main future has no first-poll delay (block_on is no spawn)" \
+		json "[t for t in d['tasks'] if t['main'] and not t['spawned']]"
+	check "$fx: spawner's blocking poll: exactly the victims late_a and late_b, each within 5 % of its own measure" \
+		json "len(blk) == 1 and blk[0]['future'] == name('spawner') and
+		      sorted(v['root'] for v in blk[0]['victims']['tasks']) == [name('late_a'), name('late_b')] and
+		      all(abs(v['wait_ns'] - truth[v['root'].split('::')[1]][0]) <= 0.05 * truth[v['root'].split('::')[1]][0]
+		          and v['wait_ns'] <= tasks(v['root'].split('::')[1])[0]['first_poll_delay_ns']
+		          for v in blk[0]['victims']['tasks'])"
+	check "$fx: stdout: the 1ST POLL column, late_a's 30 ms in it; 2 tasks waited behind spawner's poll" \
+		"$PY" -c "import sys,re
+t=open(sys.argv[1]).read()
+ok = '1ST POLL' in t and re.search(r' 3[0-9]\.[0-9]+ ms  sched_delay_spawn::late_a::', t)
+ok = ok and re.search(r'held thread [0-9]+ for 3[0-9]\.[0-9]+ ms; 2 tasks waited behind it', t)
+sys.exit(0 if ok else 1)" "$TMP/stdout"
+	if "$PY" -c 'import openpyxl' 2>/dev/null; then
+		check "$fx: report.xlsx: the Tasks sheet gives each first-poll delay as a number" \
+			"$PY" -c "import json,sys,openpyxl
+d=json.load(open(sys.argv[1]))
+rows=list(openpyxl.load_workbook(sys.argv[2])['Tasks'].iter_rows(values_only=True))
+h=rows[0]
+by={r[h.index('Task')]: r for r in rows[1:]}
+ok = len(by) == len(d['tasks'])
+for t in d['tasks']:
+    v = by[t['id']][h.index('First-poll delay (µs)')]
+    ok = ok and (abs(v - t['first_poll_delay_ns'] / 1e3) < 1e-3 if t['spawned'] else v is None)
+sys.exit(0 if ok else 1)" "$sum" "$TMP/out-$fx/report.xlsx"
+	else
+		skip "$fx: report.xlsx: python3-openpyxl is not installed"
+	fi
+	status "$ASPROF" -q -o "$TMP/again-$fx" --outputs summary,run-summary "$sum"
+	check "$fx: read again from its summary.json, the first-poll delays are the same" \
+		"$PY" -c "import json,sys
+k=('spawned', 'first_poll_delay_ns', 'first_poll_cpu_ns', 'long_first_poll')
+a=json.load(open(sys.argv[1]))
+b=json.load(open(sys.argv[2]))['runs'][0]
+ok = [[t[x] for x in k] for t in a['tasks']] == [[t[x] for x in k] for t in b['tasks']]
+ok = ok and [(f['first_polls'], f['first_poll_ns']) for f in a['futures']] == \
+	[(f['first_polls'], f['first_poll_ns']) for f in b['futures']]
+ok = ok and a['run']['spawns'] == b['run']['spawns'] == 9
+sys.exit(0 if ok else 1)" "$sum" "$TMP/again-$fx/summary.json"
+	# the scheduling-delay rule on: a finding for each late task, from its
+	# spawn, naming spawner's poll; none for the early ones
+	printf 'rules:\n  scheduling-delay: true\n' >"$TMP/on.yaml"
+	status "$ASPROF" -c "$TMP/on.yaml" -o "$TMP/on-$fx" "$FIXTURES/$fx"
+	sum=$TMP/on-$fx/runs/$fx/summary.json
+	check "$fx: scheduling-delay on: a finding from its spawn for each late task, behind spawner's poll" \
+		json "sorted(f['future'] for f in d['findings'] if f['rule'] == 'scheduling-delay') ==
+		      [name('late_a'), name('late_b')] and
+		      all(f['from_spawn'] and f['behind']['future'] == name('spawner') and
+		          f['duration_ns'] == tasks(f['future'].split('::')[1])[0]['first_poll_delay_ns']
+		          for f in d['findings'] if f['rule'] == 'scheduling-delay')"
+	check "$fx: stdout says it waited from its spawn, behind spawner's poll" \
+		grep -q "from its spawn to its first poll, .* of it behind the poll of sched_delay_spawn::spawner::" "$TMP/stdout"
+done
+
+# a recording without the spawns' return values (every older fixture)
+fx=sched_delay_mcount
+status "$ASPROF" -q -o "$TMP/old" "$FIXTURES/$fx"
+check "$fx: no spawn recorded: no first-poll delay, no 1ST POLL column" \
+	"$PY" -c "import json,sys
+d=json.load(open(sys.argv[1]))
+ok = not d['run']['spawns_recorded'] and not [t for t in d['tasks'] if t['spawned']]
+sys.exit(0 if ok and '1ST POLL' not in open(sys.argv[2]).read() else 1)" \
+	"$TMP/old/runs/$fx/summary.json" "$TMP/stdout"
+tap_done
