@@ -512,9 +512,16 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 				    "future are counted as one task (record with 'asprof-batch record' "
 				    "to tell instances apart)"));
 	if (a->ntasks && !a->wake_args)
-		asp_result_add_note(r, xstrdup("no wake of a task (the runtime profiles' wake lists) was recorded "
-				    "with the task's pointer: scheduled times (wake to poll) are not "
+		asp_result_add_note(r, xasprintf("no wake of a task (the runtime profiles' wake lists) was recorded "
+				    "with the task's pointer%s: scheduled times (wake to poll)%s are not "
 				    "measured (record with 'asprof-batch record'; "
+				    "docs/scheduling-delay.md)",
+				    a->spawn_rets ? "" : ", nor a spawn with its return value",
+				    a->spawn_rets ? "" : " and first-poll delays"));
+	else if (a->ntasks && !a->spawn_rets)
+		asp_result_add_note(r, xstrdup("no spawn of a task (the runtime profiles' spawn lists) was recorded "
+				    "with its return value: first-poll delays (spawn to first poll) are "
+				    "not measured (record with 'asprof-batch record'; "
 				    "docs/scheduling-delay.md)"));
 	size_t fits = 0; /* a runtime forced, no task: the profile with task polls here */
 	for (size_t p = 1; p < a->rules->nprofiles; p++)

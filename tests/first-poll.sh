@@ -121,4 +121,16 @@ d=json.load(open(sys.argv[1]))
 ok = not d['run']['spawns_recorded'] and not [t for t in d['tasks'] if t['spawned']]
 sys.exit(0 if ok and '1ST POLL' not in open(sys.argv[2]).read() else 1)" \
 	"$TMP/old/runs/$fx/summary.json" "$TMP/stdout"
+check "$fx: one note says first-poll delays are not measured (its wakes are)" \
+	"$PY" -c "import json,sys
+n=json.load(open(sys.argv[1]))['run']['notes']
+sys.exit(0 if len([x for x in n if x.startswith('no spawn of a task')]) == 1 and
+         not [x for x in n if x.startswith('no wake of a task')] else 1)" "$TMP/old/runs/$fx/summary.json"
+fx=tokio_mt
+status "$ASPROF" -q -o "$TMP/older" "$FIXTURES/$fx"
+check "$fx: neither wakes nor spawns recorded: one note says both are not measured" \
+	"$PY" -c "import json,sys
+n=json.load(open(sys.argv[1]))['run']['notes']
+sys.exit(0 if len([x for x in n if 'nor a spawn' in x and 'first-poll delays' in x]) == 1 and
+         not [x for x in n if x.startswith('no spawn of a task')] else 1)" "$TMP/older/runs/$fx/summary.json"
 tap_done
