@@ -387,13 +387,14 @@ void spawn_leave(struct analyzer *a, const struct thread_state *ts, const struct
 		return;
 	a->spawn_rets = true;
 	a->spawns++;
-	/* another worker may have polled the task before the spawn returned:
-	 * its first poll waited from the spawn's start (the task is known by
-	 * the same pointer: tokio's) */
+	/* another worker may have polled the task (and even completed it)
+	 * before the spawn returned: its first poll waited from the spawn's
+	 * start (the task is known by the same pointer: tokio's). An earlier
+	 * task at that address started before this spawn did. */
 	uint64_t v;
 	if (asp_u64map_get(&a->task_by_addr, ptr, &v)) {
 		struct task_acc *t = &a->tasks[v - 1];
-		if (!t->done && !t->spawned && t->first_unmatched >= f->start) {
+		if (!t->spawned && t->first_unmatched >= f->start) {
 			t->spawned = true;
 			t->first_delay = t->first_unmatched - f->start;
 			t->first_unmatched = 0;

@@ -112,6 +112,30 @@ sys.exit(0 if ok else 1)" "$sum" "$TMP/again-$fx/summary.json"
 		grep -q "from its spawn to its first poll, .* of it behind the poll of sched_delay_spawn::spawner::" "$TMP/stdout"
 done
 
+# tasks spawned from outside a two-worker multi-thread runtime
+# (tests/rust/sched_delay/src/spawn_mt.rs): a worker may poll a task before
+# the spawn returns its pointer; the delays against the records themselves
+fx=sched_delay_spawn_mt_mcount
+if [ -d "$FIXTURES/$fx" ]; then
+	status "$ASPROF" -q -o "$TMP/out-$fx" "$FIXTURES/$fx"
+	"$ASPROF" dump "$FIXTURES/$fx" 2>/dev/null | "$PY" "${TESTS_SRCDIR:-$(dirname "$0")}/spawn_records.py" \
+		>"$TMP/records.json"
+	check "$fx: in the records, 150 spawns, some tasks first polled before their spawn returned" \
+		"$PY" -c "import json,sys
+r=json.load(open(sys.argv[1]))
+sys.exit(0 if r['created'] == 150 and len(r['delays']) == 150 and r['raced'] >= 1 else 1)" "$TMP/records.json"
+	check "$fx: every task's first-poll delay is the records' (first poll's entry - spawn's entry), those too" \
+		"$PY" -c "import json,sys
+d=json.load(open(sys.argv[1]))
+r=json.load(open(sys.argv[2]))
+a=sorted(t['first_poll_delay_ns'] for t in d['tasks'] if t['spawned'])
+sys.exit(0 if d['run']['spawns'] == 150 and a == r['delays'] and
+         len([t for t in d['tasks'] if not t['main']]) == 150 else 1)" \
+		"$TMP/out-$fx/runs/$fx/summary.json" "$TMP/records.json"
+else
+	skip "$fx: no fixture"
+fi
+
 # a recording without the spawns' return values (every older fixture)
 fx=sched_delay_mcount
 status "$ASPROF" -q -o "$TMP/old" "$FIXTURES/$fx"

@@ -59,6 +59,8 @@ FIXTURES = {
     # tasks spawned before a poll blocks: first-poll delays (tests/first-poll.sh)
     "sched_delay_spawn_mcount": ("sched_delay_spawn", "tokio", "v0", "yes", None),
     "sched_delay_spawn_plain": ("sched_delay_spawn", "tokio", "legacy", "yes", None),
+    # spawned from outside a multi-thread runtime (src/spawn_mt.rs)
+    "sched_delay_spawn_mt_mcount": ("sched_delay_spawn_mt", "tokio", "v0", "yes", None),
     **{f"nightly_a{i}": ("nightly", "tokio", "v0", "yes", 100) for i in range(1, 9)},
     **{f"nightly_b130_{i}": ("nightly", "tokio", "v0", "yes", 130) for i in (1, 2, 3)},
     **{f"nightly_b200_{i}": ("nightly", "tokio", "v0", "yes", 200) for i in (1, 2)},

@@ -495,6 +495,24 @@ record_truth() {
     check_fixture "$dir"
 }
 
+# record_raced NAME PROGRAM: with `asprof-batch record`, again (up to 8
+# times) until some task was first polled before its spawn returned (a
+# race between the spawning thread and a worker: tests/spawn_records.py)
+record_raced() {
+    local name=$1 prog=$2 dir=$FIX/$1 asprof=$ROOT/asprof-batch try raced
+    [[ -x $asprof ]] || die "build asprof-batch first (./configure && make)"
+    for try in 1 2 3 4 5 6 7 8; do
+        rm -rf "$dir"
+        log "recording $name with asprof-batch record (try $try)"
+        "$asprof" record -o "$dir" -- "$prog" >/dev/null 2>&1 || die "$name: asprof-batch record failed"
+        raced=$("$asprof" dump "$dir" 2>/dev/null | python3 "$ROOT/tests/spawn_records.py" |
+            python3 -c 'import json,sys; print(json.load(sys.stdin)["raced"])')
+        ((raced > 0)) && break
+    done
+    ((raced > 0)) || die "$name: no task was polled before its spawn returned in 8 tries"
+    check_fixture "$dir"
+}
+
 want() {   # is fixture $1 selected on the command line?
     ((${#SELECTED[@]} == 0)) && return 0
     local s; for s in "${SELECTED[@]}"; do [[ $s == "$1" ]] && return 0; done; return 1
@@ -623,6 +641,9 @@ main() {
     # (tests/rust/sched_delay/src/spawn.rs)
     want sched_delay_spawn_mcount && record_truth sched_delay_spawn_mcount "$MCOUNT_DIR/sched_delay_spawn"
     want sched_delay_spawn_plain  && record_truth sched_delay_spawn_plain  "$PLAIN_DIR/sched_delay_spawn"
+    # Tasks spawned from outside a two-worker runtime, some polled before
+    # their spawn returned (tests/rust/sched_delay/src/spawn_mt.rs)
+    want sched_delay_spawn_mt_mcount && record_raced sched_delay_spawn_mt_mcount "$MCOUNT_DIR/sched_delay_spawn_mt"
 
     # Same binary at different times and under load, and kv_get slowed
     # (tests/rust/nightly, tests/compare-noise.sh).
