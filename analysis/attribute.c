@@ -415,6 +415,7 @@ static void wake_poll(struct analyzer *a, const struct thread_state *ts, struct 
 	}
 	uint64_t d = ctx->start > ctx->ctx_woken ? ctx->start - ctx->ctx_woken : 0;
 	uint64_t cpu = ctx->ctx_woken_cpu < d ? ctx->ctx_woken_cpu : d;
+	ctx->ctx_woken_cpu = cpu; /* for the poll's span */
 	asp_durations_add(&t->sched, d);
 	t->sched_cpu += cpu;
 	struct long_wait lw = { ctx->ctx_woken, ctx->start, cpu, ts->tid, SIZE_MAX, 0 };

@@ -382,12 +382,23 @@ struct asp_span {
 	const char *culprit;        /* for blocking polls, or NULL */
 	struct asp_split split;
 	enum asp_doing doing;       /* for blocking polls */
+	/* of a woken task poll's wait (below), the part its thread waited for
+	 * a CPU (docs/scheduling-delay.md); known when context switches were
+	 * recorded */
+	bool woken_cpu_known;
+	uint64_t woken_cpu_ns;
 	/* task polls caused by a recorded wake: when it came (relative) and
 	 * on which thread; the wait (woken_ns .. start_ns) is the poll's
 	 * scheduled time */
 	bool woken;
 	uint64_t woken_ns;
 	int waker_tid;
+	/* a task's first poll, when the task's creation was recorded: when
+	 * (relative) and on which thread; spawned_ns .. start_ns is its
+	 * first-poll delay */
+	bool spawned;
+	uint64_t spawned_ns;
+	int spawner_tid;
 };
 
 /* A time the thread was switched out inside a poll (start_ns..end_ns,
