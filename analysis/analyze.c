@@ -148,6 +148,8 @@ static void leave_future(struct analyzer *a, struct thread_state *ts, struct fra
 		const struct frame *ctx = f->is_root && f->prev_ctx >= 0 ? &ts->st[f->prev_ctx] : NULL;
 		if (ctx && ctx->ctx_woken) {
 			s.woken = true;
+			s.woken_cpu_known = a->sched;
+			s.woken_cpu_ns = ctx->ctx_woken_cpu; /* cut to the wait (wake_poll) */
 			s.woken_ns = ctx->ctx_woken - a->start;
 			s.waker_tid = ctx->ctx_waker_tid;
 		}

@@ -507,6 +507,7 @@ static void wake_poll(struct analyzer *a, struct thread_state *ts, struct frame 
 	uint64_t start = ctx->ctx_poll_start;
 	uint64_t d = start > ctx->ctx_woken ? start - ctx->ctx_woken : 0;
 	uint64_t cpu = ctx->ctx_woken_cpu < d ? ctx->ctx_woken_cpu : d;
+	ctx->ctx_woken_cpu = cpu; /* for the poll's span */
 	asp_durations_add(&t->sched, d);
 	t->sched_cpu += cpu;
 	struct long_wait lw = { ctx->ctx_woken, start, cpu, false, ts->tid, SIZE_MAX, 0 };

@@ -399,6 +399,11 @@ struct asp_span {
 	const char *culprit;        /* for blocking polls, or NULL */
 	struct asp_split split;
 	enum asp_doing doing;       /* for blocking polls */
+	/* of a woken task poll's wait (below), the part its thread waited for
+	 * a CPU (docs/scheduling-delay.md); known when context switches were
+	 * recorded */
+	bool woken_cpu_known;
+	uint64_t woken_cpu_ns;
 	/* task polls caused by a recorded wake: when it came (relative) and
 	 * on which thread; the wait (woken_ns .. start_ns) is the poll's
 	 * scheduled time */

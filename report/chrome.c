@@ -8,12 +8,15 @@
  *
  *   tid = task id     a track per task, named "task N: <root future>", its
  *                     polls and the nested future polls below them (0: polls
- *                     outside any task)
+ *                     outside any task), and before a poll its wait, when
+ *                     the wake or spawn that caused it was recorded
  *   tid = OS tid      a track per OS thread ("main thread", "OS thread"),
  *                     the same polls, with flow arrows where a task moved to
  *                     another thread between polls, and from each blocking
  *                     poll to the delayed polls of its victims (the tasks
- *                     that waited behind it, written with the findings)
+ *                     that waited behind it, written with the findings);
+ *                     a 1 ns mark where a thread woke or spawned a task,
+ *                     with an arrow from it to the poll that followed
  *
  * Every poll is a complete ("X") event. A blocking poll (a finding) is held
  * until the end, when the findings are known: its name says so ("BLOCKING
@@ -29,15 +32,28 @@
  * track, held until the innermost poll around them returns and cut to it,
  * so they nest under it.
  *
+ * A task poll's wait (the span's woken_ns or spawned_ns to its start, of
+ * at least WAIT_MIN_NS) is a "scheduled 22.26 ms (woken by thread 4242)"
+ * or "waiting since spawn ..." slice (cat "scheduling") on the poll's lane,
+ * its args the waker's or spawner's tid, the wait and, for a wake, the
+ * part the thread waited for a CPU. When that thread is known, a 1 ns
+ * "wakes task N" (or "spawns task N") slice on its track at the wake, the
+ * arrow's start: a flow phase binds only to a slice starting at its ts
+ * there, and the waker may be a thread polling nothing. Mark, arrow and
+ * poll share the poll's cat ("task_poll"): DevTools pairs the phases by
+ * cat, name and id.
+ *
  * Complete events on one track must nest. Spans of one OS thread do, but a
  * task id can be polled on two threads at once (tasks counted per type, or
  * task 0), so a task's spans are held per OS thread until their outermost poll
  * (level 0) returns; then the whole poll tree goes to the first lane of its
- * task that is free at its start. Lane 0 is tid = task id; extra lanes (one
- * task id counts several tasks polled at the same time), and a task whose
- * id is also an OS thread's tid, take numbers counted down from INT32_MAX,
- * no thread's or task's, and their names end in "track id" so that the
- * number the viewer prints after it reads as what it is.
+ * task that is free at its start, or at its wait's start when it has one
+ * (the wait ends where the poll starts: the two share the lane). Lane 0
+ * is tid = task id; extra lanes (one task id counts several tasks polled
+ * at the same time), and a task whose id is also an OS thread's tid, take
+ * numbers counted down from INT32_MAX, no thread's or task's, and their
+ * names end in "track id" so that the number the viewer prints after it
+ * reads as what it is.
  *
  * The events (two or more per poll, two per task and lane) are formatted by
  * hand (json.h's line buffer), byte for byte as json-c prints them
@@ -58,6 +74,12 @@
 
 /* the pid when the recording does not say (the name says so) */
 #define PID_UNKNOWN 1
+
+/* waits (wake or spawn to poll) shorter than this are not drawn: below
+ * tokio-metrics' default long_delay (50 µs) a wait is the executor's turn
+ * between polls even uninstrumented; a self-woken task polled again at
+ * once would draw a slice and an arrow per poll (docs/trace-viewers.md) */
+#define WAIT_MIN_NS 50000
 
 struct lane {
 	uint64_t end;
@@ -507,11 +529,112 @@ static size_t tree_start(const struct thread_state *th, size_t last)
 	return from;
 }
 
-/* writes pending spans [from, last] on their task's lane, last is the root */
+/* what a task poll waited for before it started: a wake, a spawn */
+struct wait {
+	bool spawn;
+	uint64_t since;        /* relative, before the poll's start */
+	int by_tid;            /* the waker's or spawner's thread, 0: not known */
+};
+
+/* the waits drawn before task poll s, into w (at most 2): those of at
+ * least WAIT_MIN_NS */
+static size_t span_waits(const struct asp_span *s, struct wait *w)
+{
+	size_t n = 0;
+	if (!s->is_task_poll)
+		return 0;
+	if (s->woken && s->start_ns > s->woken_ns && s->start_ns - s->woken_ns >= WAIT_MIN_NS)
+		w[n++] = (struct wait){ false, s->woken_ns, s->waker_tid > 0 ? s->waker_tid : 0 };
+	if (s->spawned && s->start_ns > s->spawned_ns && s->start_ns - s->spawned_ns >= WAIT_MIN_NS)
+		w[n++] = (struct wait){ true, s->spawned_ns, s->spawner_tid > 0 ? s->spawner_tid : 0 };
+	return n;
+}
+
+/* "3.25 ms" from 1 ms on, else "250 µs" */
+static void format_wait(char *buf, size_t size, uint64_t ns)
+{
+	if (ns >= 1000000)
+		snprintf(buf, size, "%.2f ms", (double)ns / 1e6);
+	else
+		snprintf(buf, size, "%" PRIu64 " \u00b5s", ns / 1000);
+}
+
+/* task poll s's wait w: a slice on the poll's track (lane) from the wake
+ * or spawn to the poll's start */
+static void write_wait(struct asp_chrome *c, const struct asp_span *s, const struct wait *w,
+		       int64_t lane)
+{
+	struct asp_json_line *l = &c->line;
+	char len[32], by[40] = "", name[128];
+	uint64_t dur = s->start_ns - w->since;
+	format_wait(len, sizeof(len), dur);
+	if (w->by_tid)
+		snprintf(by, sizeof(by), w->spawn ? " (spawned on thread %d)" : " (woken by thread %d)",
+			 w->by_tid);
+	snprintf(name, sizeof(name), "%s %s%s", w->spawn ? "waiting since spawn" : "scheduled", len,
+		 by);
+	l_event(c, "X", name, 0, c->pid, lane, w->since);
+	asp_jl_lit(l, ",\"dur\":");
+	asp_jl_us(l, dur);
+	asp_jl_lit(l, ",\"cat\":\"scheduling\",\"args\":{\"task\":");
+	asp_jl_u64(l, s->task);
+	if (w->spawn)
+		asp_jl_lit(l, ",\"since\":\"spawn\"");
+	else
+		asp_jl_lit(l, ",\"since\":\"wake\"");
+	if (w->by_tid && w->spawn)
+		asp_jl_lit(l, ",\"spawner_tid\":");
+	else if (w->by_tid)
+		asp_jl_lit(l, ",\"waker_tid\":");
+	if (w->by_tid)
+		asp_jl_i64(l, w->by_tid);
+	asp_jl_lit(l, ",\"wait_us\":");
+	asp_jl_us(l, dur);
+	if (!w->spawn && s->woken_cpu_known) {
+		asp_jl_lit(l, ",\"cpu_wait_us\":");
+		asp_jl_us(l, s->woken_cpu_ns < dur ? s->woken_cpu_ns : dur);
+	}
+	asp_jl_lit(l, "}");
+	l_emit(c);
+}
+
+/* where wait w began, when its thread is known: a 1 ns mark on that
+ * thread's track, and an arrow from it to task poll s on its lane. All
+ * four in the poll's cat: DevTools pairs flow phases by cat, name and id,
+ * and binds each to the event of the same cat, ts, pid and tid. Written
+ * after the poll (and the s after the mark): Perfetto binds a phase to the
+ * slice open on the track */
+static void write_wake(struct asp_chrome *c, const struct asp_span *s, const struct wait *w,
+		       int64_t lane)
+{
+	if (!w->by_tid)
+		return;
+	struct asp_json_line *l = &c->line;
+	char name[64];
+	snprintf(name, sizeof(name), "%s task %" PRIu32, w->spawn ? "spawns" : "wakes", s->task);
+	l_event(c, "X", name, 0, c->pid, w->by_tid, w->since);
+	asp_jl_lit(l, ",\"dur\":0.001,\"cat\":\"task_poll\",\"args\":{\"task\":");
+	asp_jl_u64(l, s->task);
+	asp_jl_lit(l, "}");
+	l_emit(c);
+	snprintf(name, sizeof(name), "task %" PRIu32 " %s", s->task, w->spawn ? "spawned" : "woken");
+	write_flow_pair(c, name, w->by_tid, w->since, &q_kinds[Q_TASK_POLL], lane, s->start_ns);
+}
+
+/* writes pending spans [from, last] on their task's lane, last is the root;
+ * a task poll's waits go before it on the same lane (free from the first) */
 static void write_tree(struct asp_chrome *c, struct thread_state *th, size_t from, size_t last)
 {
 	const struct asp_span *root = &th->v[last].s;
-	int64_t root_tid = lane_tid(c, root->task, root->start_ns, root->end_ns);
+	struct wait w[2];
+	size_t nw = span_waits(root, w);
+	uint64_t busy_from = root->start_ns;
+	for (size_t i = 0; i < nw; i++)
+		if (w[i].since < busy_from)
+			busy_from = w[i].since;
+	int64_t root_tid = lane_tid(c, root->task, busy_from, root->end_ns);
+	for (size_t i = 0; i < nw; i++)
+		write_wait(c, root, &w[i], root_tid);
 	for (size_t i = from; i <= last; i++) {
 		const struct asp_span *s = &th->v[i].s;
 		int64_t tid = s->task == root->task ? root_tid
@@ -519,6 +642,8 @@ static void write_tree(struct asp_chrome *c, struct thread_state *th, size_t fro
 		write_span(c, s, th->v[i].name, c->pid, tid, th->tails.p + th->v[i].tail,
 			   th->v[i].tail_len);
 	}
+	for (size_t i = 0; i < nw; i++)
+		write_wake(c, root, &w[i], root_tid);
 }
 
 /* at the end: trees whose level-0 poll never came (a truncated recording),
@@ -608,6 +733,13 @@ static void handle_span(void *ctx, const struct asp_span *s)
 	struct asp_chrome *c = ctx;
 	struct task_state *t = task_state(c, s->task);
 	t->seen = true;
+
+	/* the threads that woke or spawned it have tracks (named at the end):
+	 * before th, which a new thread may move */
+	struct wait w[2];
+	for (size_t i = 0, n = span_waits(s, w); i < n; i++)
+		if (w[i].by_tid)
+			thread_state(c, w[i].by_tid);
 
 	/* the event from "ts" on is the same on both tracks: formatted once,
 	 * kept with the pending span */

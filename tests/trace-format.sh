@@ -112,6 +112,10 @@ trace v-flow "[$start, $slice,
  {\"ph\":\"s\",\"name\":\"m\",\"cat\":\"c\",\"id\":1,\"ts\":2,\"pid\":2,\"tid\":7},
  {\"ph\":\"f\",\"bp\":\"e\",\"name\":\"m\",\"cat\":\"c\",\"id\":1,\"ts\":1.5,\"pid\":2,\"tid\":7}]"
 viewer v-flow "bound to no slice"
+trace v-wait "[$start, $slice,
+ {\"ph\":\"X\",\"name\":\"scheduled 1 ms\",\"ts\":0.5,\"dur\":1,\"pid\":2,\"tid\":8,\"cat\":\"scheduling\"},
+ {\"ph\":\"X\",\"name\":\"m::poll\",\"ts\":1.5,\"dur\":1,\"pid\":2,\"tid\":8,\"cat\":\"async_fn\"}]"
+viewer v-wait "ends at no task poll"
 
 # every fixture's trace.json, and against its summary.json
 n=0

@@ -2,8 +2,9 @@
 """trace_devtools.py - load a trace.json into the Performance panel of
 Chromium's own DevTools (headless) and print, as JSON on stdout, what the
 panel made of it: its track groups (names as shown), its entries (title,
-start and length in ms, as the panel's flame chart holds them), the flows
-it bound, and the timeline's start; a screenshot (PNG) to SHOT.
+start and length in ms, as the panel's flame chart holds them; a wait's also
+its tid and args), the flows it bound (their count, and each one's events:
+name, tid, ts in ms), and the timeline's start; a screenshot (PNG) to SHOT.
 
     trace_devtools.py CHROMIUM TRACE SHOT
 
@@ -32,9 +33,16 @@ PROBE = r'''(async () => {
    await new Promise(r => setTimeout(r, 100));
  const dp = p.flameChart.mainDataProvider, td = dp.timelineData();
  const entries = [];
- for (let i = 0; i < td.entryLevels.length; i++)
-   entries.push({title: dp.entryTitle(i), start_ms: td.entryStartTimes[i], dur_ms: td.entryTotalTimes[i]});
+ for (let i = 0; i < td.entryLevels.length; i++) {
+   const e = {title: dp.entryTitle(i), start_ms: td.entryStartTimes[i], dur_ms: td.entryTotalTimes[i]};
+   // the waits: their track and args too
+   const ev = /^(scheduled|waiting since spawn) /.test(e.title) && dp.eventByIndex && dp.eventByIndex(i);
+   if (ev) { e.tid = ev.tid; e.args = ev.args; }
+   entries.push(e);
+ }
  const flows = dp.parsedTrace && dp.parsedTrace.data.Flows ? dp.parsedTrace.data.Flows.flows : [];
+ // each bound flow: its events' name, tid and ts (ms)
+ const flow_events = flows.map(f => f.map(ev => ({name: ev.name, tid: ev.tid, ts_ms: ev.ts / 1000})));
  const fc = p.flameChart.mainFlameChart;
  const groups = td.groups.map(g => g.name);
  // for the screenshot: every track open, the first BLOCKING slice selected
@@ -55,7 +63,7 @@ PROBE = r'''(async () => {
      [...n.children].map(walk).join(' ') + (n.children.length ? '' : ' ' + (n.textContent || ''));
    details = walk(document.body).replace(/\s+/g, ' ');
  }
- return {groups, entries, flows: flows.length, details,
+ return {groups, entries, flows: flows.length, flow_events, details,
          start_ms: dp.minimumBoundary(), total_ms: dp.totalTime()};
 })()'''
 

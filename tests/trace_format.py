@@ -16,7 +16,8 @@ start (ts > 0, as DevTools leaves out ts 0, and at most 1 ns), no "i"
 instants and no cname (DevTools shows neither), every blocking-poll finding
 a slice named "BLOCKING ..." at its start on its thread whose args carry
 the finding, every flow phase bound to a slice of the same ts, pid, tid and
-cat (how DevTools binds flows). With --recording (the uftrace.data the run
+cat (how DevTools binds flows), every wait slice (cat "scheduling") ending
+where a task poll starts on its track. With --recording (the uftrace.data the run
 was made from), no made-up ids where viewers print them: every event in
 the program's process (task.txt's pid), every track a thread of the
 recording (its tid), a task of summary.json (its id, named "task ID...") or
@@ -308,6 +309,10 @@ def viewers(c, events, summary_path, recording=None):
     for i, ev in events:
         if ev["ph"] in "stf" and (ev["ts"], ev["pid"], ev["tid"], ev.get("cat")) not in starts:
             c.problem(describe(i, ev), "flow phase bound to no slice (same ts, pid, tid, cat)")
+    for i, ev in events:
+        if ev["ph"] == "X" and ev.get("cat") == "scheduling" and \
+                (ev["ts"] + ev["dur"], ev["pid"], ev["tid"], "task_poll") not in starts:
+            c.problem(describe(i, ev), "a wait that ends at no task poll's start on its track")
     for f in summary.get("findings", []):
         if f["rule"] != "blocking-poll":
             continue

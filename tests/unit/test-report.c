@@ -168,24 +168,28 @@ static struct asp_result *make_result(void)
 	return r;
 }
 
-static void span(struct asp_span_sink sink, bool task_poll, uint32_t task, int tid, uint64_t start,
-		 uint64_t end, const char *name, unsigned level, enum asp_severity sev,
-		 const char *culprit)
+static void send_span(struct asp_span_sink sink, struct asp_span s)
 {
-	struct asp_span s = {
-		.is_task_poll = task_poll, .task = task, .tid = tid, .start_ns = start, .end_ns = end,
-		.name = name, .kind = task_poll ? ASP_FK_ASYNC_BLOCK : ASP_FK_ASYNC_FN,
-		.level = level, .blocking = sev, .culprit = culprit,
-	};
 	/* the writer copies what it keeps: the caller's strings die after flush
 	 * (the sink's contract, model.h) */
-	char *copy = xstrdup(name);
+	char *copy = xstrdup(s.name);
 	s.name = copy;
 	sink.span(sink.ctx, &s);
 	if (sink.flush)
 		sink.flush(sink.ctx);
 	memset(copy, 'x', strlen(copy));
 	free(copy);
+}
+
+static void span(struct asp_span_sink sink, bool task_poll, uint32_t task, int tid, uint64_t start,
+		 uint64_t end, const char *name, unsigned level, enum asp_severity sev,
+		 const char *culprit)
+{
+	send_span(sink, (struct asp_span){
+		.is_task_poll = task_poll, .task = task, .tid = tid, .start_ns = start, .end_ns = end,
+		.name = name, .kind = task_poll ? ASP_FK_ASYNC_BLOCK : ASP_FK_ASYNC_FN,
+		.level = level, .blocking = sev, .culprit = culprit,
+	});
 }
 
 /* spans as the analysis streams them: when each poll returns */
@@ -464,17 +468,55 @@ static bool nested(json_object *events, int64_t tid)
 	return true;
 }
 
+/* a trace of spans streamed by hand, without the sink's begin (pid 1) */
+struct hand_trace {
+	char *dir, *path, *err;
+	struct asp_result *r;
+	struct asp_chrome *c;
+	json_object *doc;
+};
+
+static struct asp_span_sink hand_trace_open(struct hand_trace *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->dir = tap_tmpdir();
+	t->path = asp_path_join(t->dir, "trace.json");
+	t->r = make_result();
+	t->c = asp_chrome_open(t->path, &t->err);
+	CHECK(t->c != NULL);
+	if (!t->c) {
+		fprintf(stderr, "# %s\n", t->err);
+		exit(1);
+	}
+	return asp_chrome_sink(t->c);
+}
+
+/* finishes it: its events */
+static json_object *hand_trace_events(struct hand_trace *t)
+{
+	CHECK(asp_chrome_finish(t->c, t->r, &t->err) == 0);
+	t->doc = json_object_from_file(t->path);
+	CHECK(t->doc != NULL);
+	return get(t->doc, "traceEvents");
+}
+
+static void hand_trace_free(struct hand_trace *t)
+{
+	json_object_put(t->doc);
+	asp_result_free(t->r);
+	free(t->err);
+	free(t->path);
+	tap_rmdir(t->dir);
+	free(t->dir);
+}
+
 /* the blocked and preempted times inside polls: slices on the thread's
  * track, inside the innermost poll around them; the blocking poll says
  * what it was doing */
 TEST(chrome_offcpu)
 {
-	char *dir = tap_tmpdir();
-	char *path = asp_path_join(dir, "trace.json"), *err = NULL;
-	struct asp_result *r = make_result();
-	struct asp_chrome *c = asp_chrome_open(path, &err);
-	CHECK(c != NULL);
-	struct asp_span_sink sink = asp_chrome_sink(c);
+	struct hand_trace t;
+	struct asp_span_sink sink = hand_trace_open(&t);
 	CHECK(sink.offcpu != NULL);
 	/* thread 100: task 2's poll (6000..200006000) around BLOCKING
 	 * (6500..199005000); the first time starts a little before both (the
@@ -497,10 +539,7 @@ TEST(chrome_offcpu)
 	span(sink, true, 2, 101, 300000000, 300001000, WORKER_ROOT, 0, ASP_SEV_NONE, NULL);
 	/* one no poll returned around: written at the end */
 	offcpu(sink, 101, 2, 300002000, 300003000, true, NULL);
-	CHECK(asp_chrome_finish(c, r, &err) == 0);
-	json_object *doc = json_object_from_file(path);
-	CHECK(doc != NULL);
-	json_object *events = get(doc, "traceEvents");
+	json_object *events = hand_trace_events(&t);
 
 	size_t blocked = 0, preempted = 0;
 	for (size_t i = 0; i < json_object_array_length(events); i++) {
@@ -542,12 +581,133 @@ TEST(chrome_offcpu)
 	/* without the sink's begin the pid is not known, and the name says so */
 	CHECK_STR(gets(find_meta(events, "process_name", 1, 0), "name"), "demo (pid not recorded)");
 
-	json_object_put(doc);
-	asp_result_free(r);
-	free(err);
-	free(path);
-	tap_rmdir(dir);
-	free(dir);
+	hand_trace_free(&t);
+}
+
+/* a task poll of task on thread tid, start..end, woken at woken by
+ * waker (woken 0: not woken) */
+static struct asp_span task_poll(uint32_t task, int tid, uint64_t start, uint64_t end,
+				 uint64_t woken, int waker)
+{
+	return (struct asp_span){
+		.is_task_poll = true, .task = task, .tid = tid, .start_ns = start, .end_ns = end,
+		.name = WORKER_ROOT, .kind = ASP_FK_ASYNC_BLOCK,
+		.woken = woken != 0, .woken_ns = woken, .waker_tid = waker,
+	};
+}
+
+/* the flow phases named name: both bound (an X of the same ts, pid, tid
+ * and cat) and paired (same cat and id); s and f, or NULL */
+static bool flow_bound(json_object *events, const char *name, json_object **s, json_object **f)
+{
+	*s = find_event(events, "s", 1, -1, name);
+	*f = find_event(events, "f", 1, -1, name);
+	if (!*s || !*f || strcmp(gets(*s, "cat"), gets(*f, "cat")) ||
+	    geti(*s, "id") != geti(*f, "id") || strcmp(gets(*f, "bp"), "e"))
+		return false;
+	for (int k = 0; k < 2; k++) {
+		json_object *p = k ? *f : *s, *hit = NULL;
+		for (size_t i = 0; i < json_object_array_length(events) && !hit; i++) {
+			json_object *e = json_object_array_get_idx(events, i);
+			if (!strcmp(gets(e, "ph"), "X") && geti(e, "tid") == geti(p, "tid") &&
+			    !strcmp(gets(e, "cat"), gets(p, "cat")) &&
+			    llround(getd(e, "ts") * 1000) == llround(getd(p, "ts") * 1000))
+				hit = e;
+		}
+		if (!hit)
+			return false;
+	}
+	return true;
+}
+
+/* a task poll's wait (from a wake or its spawn): a slice on the task's
+ * track before the poll, and an arrow from a mark on the waker's thread */
+TEST(chrome_waits)
+{
+	struct hand_trace t;
+	struct asp_span_sink sink = hand_trace_open(&t);
+	/* task 5's first poll, spawned on thread 100 99 us before */
+	struct asp_span s = task_poll(5, 100, 100000, 110000, 0, 0);
+	s.spawned = true;
+	s.spawned_ns = 1000;
+	s.spawner_tid = 100;
+	send_span(sink, s);
+	/* woken by thread 102 (no poll of its own), 30 ms later, 2 ms of it
+	 * waiting for a CPU */
+	s = task_poll(5, 100, 30120000, 30130000, 120000, 102);
+	s.woken_cpu_known = true;
+	s.woken_cpu_ns = 2000000;
+	send_span(sink, s);
+	/* a wait of 10 us: not drawn; a wait from an unknown thread: no arrow */
+	send_span(sink, task_poll(5, 100, 30140000, 30150000, 30130000, 101));
+	send_span(sink, task_poll(5, 100, 30300000, 30310000, 30150000, 0));
+	/* one id, two tasks: the second, woken while the first is polled,
+	 * waits on a lane of its own (slices of one track nest) */
+	send_span(sink, task_poll(6, 100, 100000, 200000, 0, 0));
+	send_span(sink, task_poll(6, 101, 250000, 260000, 150000, 100));
+	json_object *events = hand_trace_events(&t);
+
+	size_t waits = 0;
+	for (size_t i = 0; i < json_object_array_length(events); i++) {
+		json_object *e = json_object_array_get_idx(events, i);
+		waits += !strcmp(gets(e, "ph"), "X") && !strcmp(gets(e, "cat"), "scheduling");
+	}
+	CHECK_U64(waits, 4);
+
+	/* the spawn: from it to the first poll, on the task's track */
+	json_object *e = find_event(events, "X", 1, 5, "waiting since spawn");
+	CHECK_STR(gets(e, "name"), "waiting since spawn 99 \u00b5s (spawned on thread 100)");
+	CHECK(near(getd(e, "ts"), 1.0) && near(getd(e, "dur"), 99.0));
+	json_object *a = get(e, "args");
+	CHECK_STR(gets(a, "since"), "spawn");
+	CHECK_U64(geti(a, "spawner_tid"), 100);
+	CHECK(near(getd(a, "wait_us"), 99.0));
+	CHECK(get(a, "cpu_wait_us") == NULL);
+	e = find_event(events, "X", 1, 100, "spawns task 5");
+	CHECK(e && near(getd(e, "ts"), 1.0) && near(getd(e, "dur"), 0.001));
+	json_object *fs, *ff;
+	CHECK(flow_bound(events, "task 5 spawned", &fs, &ff));
+	CHECK(fs && ff && geti(fs, "tid") == 100 && geti(ff, "tid") == 5 &&
+	      near(getd(ff, "ts"), 100.0));
+
+	/* the wake: its thread gets a track, named as the others */
+	e = find_event(events, "X", 1, 5, "scheduled");
+	CHECK_STR(gets(e, "name"), "scheduled 30.00 ms (woken by thread 102)");
+	CHECK(near(getd(e, "ts"), 120.0) && near(getd(e, "dur"), 30000.0));
+	a = get(e, "args");
+	CHECK_STR(gets(a, "since"), "wake");
+	CHECK_U64(geti(a, "waker_tid"), 102);
+	CHECK(near(getd(a, "cpu_wait_us"), 2000.0));
+	CHECK(find_event(events, "X", 1, 102, "wakes task 5") != NULL);
+	CHECK(flow_bound(events, "task 5 woken", &fs, &ff));
+	CHECK(fs && ff && geti(fs, "tid") == 102 && near(getd(fs, "ts"), 120.0) &&
+	      geti(ff, "tid") == 5 && near(getd(ff, "ts"), 30120.0));
+	CHECK_STR(gets(find_meta(events, "thread_name", 1, 102), "name"), "OS thread");
+	/* the short one not drawn, nor its mark; the unknown waker: no arrow */
+	CHECK(find_event(events, "X", 1, 101, "wakes task 5") == NULL);
+	e = find_event(events, "X", 1, 5, "scheduled 150 \u00b5s");
+	CHECK(e && near(getd(e, "ts"), 30150.0));
+	CHECK(e && get(get(e, "args"), "waker_tid") == NULL);
+	size_t marks = 0;
+	for (size_t i = 0; i < json_object_array_length(events); i++) {
+		const char *name = gets(json_object_array_get_idx(events, i), "name");
+		marks += name && !strncmp(name, "wakes task 5", 12);
+	}
+	CHECK_U64(marks, 1);
+
+	/* task 6's second poll and its wait on another lane, both */
+	e = find_event(events, "X", 1, -1, "scheduled 100 \u00b5s (woken by thread 100)");
+	CHECK(e && geti(e, "tid") != 6 && geti(get(e, "args"), "task") == 6);
+	int64_t lane = e ? geti(e, "tid") : 0;
+	CHECK(find_event(events, "X", 1, lane, WORKER_ROOT) != NULL);
+	CHECK(flow_bound(events, "task 6 woken", &fs, &ff));
+	CHECK(ff && geti(ff, "tid") == lane);
+	for (int64_t tid = 5; tid <= 6; tid++)
+		CHECK(nested(events, tid));
+	CHECK(nested(events, lane));
+	CHECK(nested(events, 100));
+
+	hand_trace_free(&t);
 }
 
 TEST(chrome_abort_and_errors)
@@ -1353,6 +1513,7 @@ int main(void)
 	return tap_run((struct tap_case[]){
 		CASE(chrome_layout),
 		CASE(chrome_offcpu),
+		CASE(chrome_waits),
 		CASE(chrome_abort_and_errors),
 		CASE(summary_json),
 		CASE(summary_tasks_print_as_json_c),
