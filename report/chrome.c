@@ -598,6 +598,20 @@ static void write_wait(struct asp_chrome *c, const struct asp_span *s, const str
 	l_emit(c);
 }
 
+/* a 1 ns slice named name on track tid at ts, in the task polls' cat:
+ * where a flow that ends at a task poll starts (DevTools pairs a flow's
+ * phases by cat, and binds each to an event of that cat) */
+static void write_flow_mark(struct asp_chrome *c, const char *name, int64_t tid, uint64_t ts,
+		       uint32_t task)
+{
+	struct asp_json_line *l = &c->line;
+	l_event(c, "X", name, 0, c->pid, tid, ts);
+	asp_jl_lit(l, ",\"dur\":0.001,\"cat\":\"task_poll\",\"args\":{\"task\":");
+	asp_jl_u64(l, task);
+	asp_jl_lit(l, "}");
+	l_emit(c);
+}
+
 /* where wait w began, when its thread is known: a 1 ns mark on that
  * thread's track, and an arrow from it to task poll s on its lane. All
  * four in the poll's cat: DevTools pairs flow phases by cat, name and id,
@@ -609,14 +623,9 @@ static void write_wake(struct asp_chrome *c, const struct asp_span *s, const str
 {
 	if (!w->by_tid)
 		return;
-	struct asp_json_line *l = &c->line;
 	char name[64];
 	snprintf(name, sizeof(name), "%s task %" PRIu32, w->spawn ? "spawns" : "wakes", s->task);
-	l_event(c, "X", name, 0, c->pid, w->by_tid, w->since);
-	asp_jl_lit(l, ",\"dur\":0.001,\"cat\":\"task_poll\",\"args\":{\"task\":");
-	asp_jl_u64(l, s->task);
-	asp_jl_lit(l, "}");
-	l_emit(c);
+	write_flow_mark(c, name, w->by_tid, w->since, s->task);
 	snprintf(name, sizeof(name), "task %" PRIu32 " %s", s->task, w->spawn ? "spawned" : "woken");
 	write_flow_pair(c, name, w->by_tid, w->since, &q_kinds[Q_TASK_POLL], lane, s->start_ns);
 }
@@ -1145,14 +1154,17 @@ static void write_victim_flows(struct asp_chrome *c, const struct held *h,
 			       const struct asp_finding *f)
 {
 	const struct asp_span *s = &h->s;
-	if (!f || h->tid != s->tid)
+	if (!f || h->tid != s->tid || !f->nvictim)
 		return;
-	size_t k = (unsigned)s->kind < Q_TASK_POLL ? (size_t)s->kind : Q_UNKNOWN;
+	/* both phases in the task polls' cat (the victims' polls): a
+	 * blocking future below a task's root is a slice of another cat,
+	 * so its arrows start at a mark at its start */
+	if (!s->is_task_poll)
+		write_flow_mark(c, "tasks wait behind it", h->tid, s->start_ns, s->task);
 	for (size_t i = 0; i < f->nvictim; i++) {
 		char name[64];
 		snprintf(name, sizeof(name), "task %" PRIu32 " waited behind it", f->victim[i].task);
-		write_flow_pair(c, name, h->tid, s->start_ns,
-				&q_kinds[s->is_task_poll ? Q_TASK_POLL : k], h->tid,
+		write_flow_pair(c, name, h->tid, s->start_ns, &q_kinds[Q_TASK_POLL], h->tid,
 				f->victim[i].poll_ns);
 	}
 }
