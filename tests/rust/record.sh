@@ -617,6 +617,13 @@ main() {
     # The same on smol's executor, one thread (async-task's RawTask::wake
     # and RawTask::run; tests/rust/sched_delay/src/smol.rs)
     want sched_delay_smol_mcount && record_truth sched_delay_smol_mcount "$MCOUNT_DIR/sched_delay_smol"
+    # The same on async-std's executor, one executor thread (the program
+    # sets ASYNC_STD_THREAD_COUNT=1), and `late`, spawned as the blocking
+    # poll starts: its first-poll delay (async-task's RawTask::allocate,
+    # RawTask::run around SupportTaskLocals::poll;
+    # tests/rust/sched_delay/src/async_std.rs)
+    want sched_delay_async_std_mcount &&
+        record_truth sched_delay_async_std_mcount "$MCOUNT_DIR/sched_delay_async_std"
 
     # Same binary at different times and under load, and kv_get slowed
     # (tests/rust/nightly, tests/compare-noise.sh).
