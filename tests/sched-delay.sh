@@ -15,6 +15,9 @@
 # (tests/rust/sched_delay/src/mt.rs; its block below).
 # sched_delay_smol_mcount: the blocked round on smol's executor (async-task's
 # wakes; tests/rust/sched_delay/src/smol.rs).
+# sched_delay_async_std_mcount: the same on async-std's (one executor
+# thread), and a task spawned as the blocking poll starts: its first-poll
+# delay (tests/rust/sched_delay/src/async_std.rs).
 . "${TESTS_SRCDIR:-$(dirname "$0")}/setup.sh"
 PY=${PYTHON:-python3}
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
@@ -214,14 +217,16 @@ done
 fx=sched_delay_mt_mcount
 truth=$FIXTURES/$fx.truth
 # mt EXPR: EXPR over the summary `d`, the waits `truth` (name -> ns), the
-# waiters on the blocker's thread `same` (name -> bool), `task(n)` of the
+# waiters on the blocker's thread `same` (name -> bool), the first-poll
+# delays `first` (name -> ns, `first NAME NS` lines), `task(n)` of the
 # crate named after the fixture, `blk` the blocking-poll findings
 mt() { "$PY" -c "import json,sys
 d=json.load(open(sys.argv[1]))
-truth, same = {}, {}
+truth, same, first = {}, {}, {}
 for line in open(sys.argv[2]):
     f=line.split()
     if f[0] == 'thread': same[f[1]] = f[2] == '1'
+    elif f[0] == 'first': first[f[1]] = int(f[2])
     else: truth[f[0]] = int(f[1])
 task=lambda n: [t for t in d['tasks'] if t['root']=='%s::%s::{closure#0}' % (sys.argv[3], n)][0]
 blk=[f for f in d['findings'] if f['rule'] == 'blocking-poll']
@@ -266,6 +271,34 @@ check "$fx: scheduling-delay on: a finding for each waiter on the blocker's thre
 	    sorted(('sched_delay_mt::%s::{closure#0}' % n, 'sched_delay_mt::blocker::{closure#0}')
 	           for n in truth if same[n])"
 
+# blocked_round VICTIMS: smol's and async-std's rounds in $fx (its summary
+# in $sum): the blocked waiters' waits and calm_b's against the program's
+# own; blocker's poll has exactly the victims VICTIMS (a Python tuple of
+# names), each within 5 % of its own measure (a wait, or a first-poll delay
+# from its spawn); with the rule scheduling-delay on, exactly they have a
+# finding, naming blocker's poll
+blocked_round() {
+	check "$fx: the blocked waiters: within 3 % of the program's own, a long delay each, on CPU" \
+		mt "all(abs(task(n)['sched_ns']['max'] - truth[n]) <= 0.03 * truth[n] and task(n)['long_delays'] == 1
+		        and task(n)['sched_cpu_ns'] < 0.1 * truth[n] for n in ('waiter_b', 'waiter_c'))"
+	check "$fx: calm_b: 10x shorter than the blocked waits, no long delay" \
+		mt "task('calm_b')['sched_ns']['max'] * 10 < min(truth['waiter_b'], truth['waiter_c']) and
+		    task('calm_b')['long_delays'] == 0"
+	check "$fx: blocker's poll has exactly the victims $1, each within 5 % of its own measure" \
+		mt "len(blk) == 1 and sorted(v['root'] for v in blk[0]['victims']['tasks']) ==
+		    ['%s::%s::{closure#0}' % (sys.argv[3], n) for n in $1] and
+		    all(abs(v['wait_ns'] - {**truth, **first}[v['root'].split('::')[1]]) <=
+		        0.05 * {**truth, **first}[v['root'].split('::')[1]] and
+		        v['task'] == task(v['root'].split('::')[1])['id'] for v in blk[0]['victims']['tasks'])"
+	status "$ASPROF" -c "$RULES_ON" -q -o "$TMP/on-$fx" "$FIXTURES/$fx"
+	sum=$TMP/on-$fx/runs/$fx/summary.json
+	check "$fx: scheduling-delay on: a finding for each of $1, naming blocker's poll, and no other" \
+		mt "sorted((f['future'], f['behind']['future'], f['behind']['task']) for f in d['findings']
+		           if f['rule'] == 'scheduling-delay') ==
+		    [('%s::%s::{closure#0}' % (sys.argv[3], n), '%s::blocker::{closure#0}' % sys.argv[3],
+		      task('blocker')['id']) for n in $1]"
+}
+
 # smol's executor, one thread (tests/rust/sched_delay/src/smol.rs,
 # sched_delay_smol_mcount): async-task's RawTask::wake and RawTask::run,
 # given the raw task. `blocker` holds the thread 30 ms while a std::thread
@@ -276,24 +309,53 @@ truth=$FIXTURES/$fx.truth
 check "$fx: the program's own measurements are there" [ -s "$truth" ]
 analysed smol 'async_task.*RawTask.*wake'
 check "$fx: the three waiters measured" mt "sorted(truth) == ['calm_b', 'waiter_b', 'waiter_c']"
-check "$fx: the blocked waiters: within 3 % of the program's own, a long delay each, on CPU" \
-	mt "all(abs(task(n)['sched_ns']['max'] - truth[n]) <= 0.03 * truth[n] and task(n)['long_delays'] == 1
-	        and task(n)['sched_cpu_ns'] < 0.1 * truth[n] for n in ('waiter_b', 'waiter_c'))"
-check "$fx: calm_b: 10x shorter than the blocked waits, no long delay" \
-	mt "task('calm_b')['sched_ns']['max'] * 10 < min(truth['waiter_b'], truth['waiter_c']) and
-	    task('calm_b')['long_delays'] == 0"
-check "$fx: blocker's poll has exactly the victims waiter_b and waiter_c, each within 5 % of its own measure" \
-	mt "len(blk) == 1 and sorted(v['root'] for v in blk[0]['victims']['tasks']) ==
-	    ['sched_delay_smol::waiter_b::{closure#0}', 'sched_delay_smol::waiter_c::{closure#0}'] and
-	    all(abs(v['wait_ns'] - truth[v['root'].split('::')[1]]) <= 0.05 * truth[v['root'].split('::')[1]] and
-	        v['task'] == task(v['root'].split('::')[1])['id'] for v in blk[0]['victims']['tasks'])"
-status "$ASPROF" -c "$RULES_ON" -q -o "$TMP/on-$fx" "$FIXTURES/$fx"
-sum=$TMP/on-$fx/runs/$fx/summary.json
-check "$fx: scheduling-delay on: a finding for each blocked waiter, naming blocker's poll, and no other" \
-	mt "sorted((f['future'], f['behind']['future'], f['behind']['task']) for f in d['findings']
-	           if f['rule'] == 'scheduling-delay') ==
-	    [('sched_delay_smol::%s::{closure#0}' % n, 'sched_delay_smol::blocker::{closure#0}', task('blocker')['id'])
-	     for n in ('waiter_b', 'waiter_c')]"
+blocked_round "('waiter_b', 'waiter_c')"
+
+# async-std's executor, one executor thread (tests/rust/sched_delay/src/
+# async_std.rs, sched_delay_async_std_mcount: ASYNC_STD_THREAD_COUNT=1):
+# the same rounds as smol's, async-task's wakes and RawTask::run around
+# async-std's task poll; `blocker` also spawns `late` right before it
+# sleeps: first polled after the blocking poll, a victim of it from its
+# spawn (RawTask::allocate's return value). The truth file has `late`'s own
+# measure of it (`first late NS`).
+fx=sched_delay_async_std_mcount
+truth=$FIXTURES/$fx.truth
+check "$fx: the program's own measurements: three waits and late's first-poll delay" \
+	sh -c '[ "$(grep -c "^[a-z_]* [0-9]*$" "$1")" = 3 ] && grep -q "^first late [0-9]*$" "$1"' - "$truth"
+analysed async-std 'async_task.*RawTask.*wake'
+check "$fx: recorded by 'record' with RawTask::run's task and RawTask::allocate's return value" \
+	sh -c 'grep -aq "cmdline:.*async_task.*RawTask.*3run.*@arg1" "$1" &&
+	       grep -aq "cmdline:.*async_task.*RawTask.*8allocate.*@retval" "$1"' - "$FIXTURES/$fx/info"
+check "$fx: the three waiters measured, late's first poll" \
+	mt "sorted(truth) == ['calm_b', 'waiter_b', 'waiter_c'] and list(first) == ['late'] and
+	    d['run']['spawns_recorded']"
+check "$fx: every spawned task polled on one thread (ASYNC_STD_THREAD_COUNT=1), blocker's" \
+	mt "len(blk) == 1 and all(t['tids'] == [blk[0]['tid']] for t in d['tasks'] if not t['main'])
+	    and len([t for t in d['tasks'] if not t['main']]) == 6"
+check "$fx: late: never woken; its first-poll delay within 3 % of its own measure, a long one" \
+	mt "task('late')['sched_waits'] == 0 and task('late')['spawned'] and task('late')['long_first_poll'] and
+	    abs(task('late')['first_poll_delay_ns'] - first['late']) <= 0.03 * first['late']"
+check "$fx: the other spawned tasks' first polls: 10x shorter than late's, none long" \
+	mt "all(t['spawned'] and 0 < t['first_poll_delay_ns'] * 10 < first['late'] and not t['long_first_poll']
+	        for t in d['tasks'] if not t['main'] and t['root'] != task('late')['root'])"
+check "$fx: stdout: 3 tasks waited behind blocker's poll" \
+	grep -Eq '^ +held thread [0-9]+ for 30\.[0-9]+ ms; 3 tasks waited behind it, 2[0-9]\.[0-9]+ ms on average$' "$TMP/stdout"
+# --runtime async-std: RawTask::run is then a task_run frame around the
+# task poll SupportTaskLocals::poll (with auto, smol's profile makes it the
+# task poll itself): the same tasks, waits, first polls and victims
+auto=$sum
+status "$ASPROF" -t 20 --runtime async-std -o "$TMP/forced-$fx" "$FIXTURES/$fx"
+check "$fx: --runtime async-std: forced, exit 0, the same tasks' scheduled times, first polls and victims" \
+	"$PY" -c "import json,sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+key = lambda d: ([(t['id'], t['root'], t['polls'], t['sched_waits'], t['sched_ns'], t['spawned'],
+                   t['first_poll_delay_ns']) for t in d['tasks']],
+                 [(f['rule'], f['victims']) for f in d['findings']])
+ok = b['run']['runtime'] == 'async-std' and b['run']['runtime_forced'] and not a['run']['runtime_forced']
+sys.exit(0 if ok and key(a) == key(b) and a['tasks'] and $st == 0 else 1)" \
+	"$auto" "$TMP/forced-$fx/runs/$fx/summary.json"
+sum=$auto
+blocked_round "('late', 'waiter_b', 'waiter_c')"
 
 # A blocking future with a hostile name (blocker's symbol renamed: markup,
 # terminal controls, shell and Markdown syntax): the waiters' findings name

@@ -61,6 +61,9 @@ FIXTURES = {
     "sched_delay_spawn_plain": ("sched_delay_spawn", "tokio", "legacy", "yes", None),
     # spawned from outside a multi-thread runtime (src/spawn_mt.rs)
     "sched_delay_spawn_mt_mcount": ("sched_delay_spawn_mt", "tokio", "v0", "yes", None),
+    # the same on async-std's executor, one executor thread, and a task
+    # spawned as the blocking poll starts (tests/rust/sched_delay/src/async_std.rs)
+    "sched_delay_async_std_mcount": ("sched_delay_async_std", "async-std", "v0", "yes", None),
     **{f"nightly_a{i}": ("nightly", "tokio", "v0", "yes", 100) for i in range(1, 9)},
     **{f"nightly_b130_{i}": ("nightly", "tokio", "v0", "yes", 130) for i in (1, 2, 3)},
     **{f"nightly_b200_{i}": ("nightly", "tokio", "v0", "yes", 200) for i in (1, 2)},
@@ -74,13 +77,16 @@ FIXTURES = {
 # sched_delay: task cells and bodies at reused addresses; sched_delay_mt:
 # its main future is run's, its thread closure a plain one; sched_delay_smol:
 # its main future is run's, its task polls (RawTask::run) by hand;
-# sched_delay_spawn: its task cells reused, 3 tasks at 2 addresses),
+# sched_delay_spawn: its task cells reused, 3 tasks at 2 addresses;
+# sched_delay_async_std: its main future is run's, and woken's three
+# instances, one per task, two of them at one reused address),
 # so it copies their lines from the expect.txt beside the fixtures
 # crash_plain: the plain build's replay with arguments loses the frames
 # between check_port and poll_future (its open body is not counted)
 HAND = ["smol_mt_plain", "async_std_narrow", "selfptr_mcount", "selfptr_plain", "crash_plain",
         "srcline_plain", "sched_delay_mcount", "sched_delay_plain", "sched_delay_mt_mcount",
-        "sched_delay_smol_mcount", "sched_delay_spawn_mcount", "sched_delay_spawn_plain"]
+        "sched_delay_smol_mcount", "sched_delay_spawn_mcount", "sched_delay_spawn_plain",
+        "sched_delay_async_std_mcount"]
 # fixtures with several blocking polls, recorded under load: their blocking
 # polls are listed in a truth file (tests/fixtures/*.truth, read by
 # tests/precision.py) instead of the blocking_* keys; preemption makes
@@ -98,7 +104,8 @@ BLOCKING_MS = {"tokio_lints": 10, "tokio_lints_args": 10,
                "srcline_mcount": 10, "srcline_plain": 10,
                "sched_delay_mcount": 10, "sched_delay_plain": 10,
                "sched_delay_mt_mcount": 10, "sched_delay_smol_mcount": 10,
-               "sched_delay_spawn_mcount": 10, "sched_delay_spawn_plain": 10}
+               "sched_delay_spawn_mcount": 10, "sched_delay_spawn_plain": 10,
+               "sched_delay_async_std_mcount": 10}
 # fixtures that get the lint keys (never_yielded, self_wake...)
 LINTS = {"tokio_lints", "tokio_lints_args", "tokio_killed"}
 # fixtures whose recorded arguments are more than the task's arg1: the
@@ -146,6 +153,8 @@ def calls_of(d, arg1_at=None):
         ts = float(ts) * 1e6 if ts else None
         if s.startswith("} /* "):
             recs.append(("exit", tid, dur, s[5:-3], None, ts))
+        elif s.startswith("} = ") and "; /* " in s:   # the exit of a -R ...@retval function
+            recs.append(("exit", tid, dur, s[s.index("; /* ") + 5:-3], None, ts))
         elif s.startswith("/* "):
             recs.append(("event", tid, dur, s[3:-3], None, ts))
         else:

@@ -644,6 +644,13 @@ main() {
     # Tasks spawned from outside a two-worker runtime, some polled before
     # their spawn returned (tests/rust/sched_delay/src/spawn_mt.rs)
     want sched_delay_spawn_mt_mcount && record_raced sched_delay_spawn_mt_mcount "$MCOUNT_DIR/sched_delay_spawn_mt"
+    # The same on async-std's executor, one executor thread (the program
+    # sets ASYNC_STD_THREAD_COUNT=1), and `late`, spawned as the blocking
+    # poll starts: its first-poll delay (async-task's RawTask::allocate,
+    # RawTask::run around SupportTaskLocals::poll;
+    # tests/rust/sched_delay/src/async_std.rs)
+    want sched_delay_async_std_mcount &&
+        record_truth sched_delay_async_std_mcount "$MCOUNT_DIR/sched_delay_async_std"
 
     # Same binary at different times and under load, and kv_get slowed
     # (tests/rust/nightly, tests/compare-noise.sh).

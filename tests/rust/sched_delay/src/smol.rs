@@ -31,18 +31,6 @@ async fn woken(name: &'static str, rx: Receiver<Instant>) {
     TRUTH.lock().unwrap().push((name, wait));
 }
 
-// one root future per role, so that each is a task type of its own
-async fn waiter_b(rx: Receiver<Instant>) {
-    woken("waiter_b", rx).await
-}
-
-async fn waiter_c(rx: Receiver<Instant>) {
-    woken("waiter_c", rx).await
-}
-
-async fn calm_b(rx: Receiver<Instant>) {
-    woken("calm_b", rx).await
-}
 
 /// Holds the executor's only thread for 30 ms, 5 ms of it before the wakes.
 async fn blocker(go: std_mpsc::Sender<()>) {
@@ -50,24 +38,8 @@ async fn blocker(go: std_mpsc::Sender<()>) {
     std::thread::sleep(Duration::from_millis(30));
 }
 
-/// The control phase's counterpart: lets the other thread go, returns.
-async fn quiet(go: std_mpsc::Sender<()>) {
-    go.send(()).unwrap();
-}
-
-/// A thread of its own that, told to go, waits 5 ms and sends each
-/// channel the instant it sent.
-fn waker_thread(txs: Vec<Sender<Instant>>) -> (std_mpsc::Sender<()>, std::thread::JoinHandle<()>) {
-    let (go_tx, go_rx) = std_mpsc::channel::<()>();
-    let th = std::thread::spawn(move || {
-        go_rx.recv().unwrap();
-        std::thread::sleep(Duration::from_millis(5));
-        for tx in txs {
-            tx.send_blocking(Instant::now()).unwrap();
-        }
-    });
-    (go_tx, th)
-}
+// waiter_b, waiter_c, calm_b, quiet, waker_thread
+include!("common.rs");
 
 async fn run(ex: &Executor<'_>) {
     // control: calm_b parks, the thread wakes it while nothing blocks
