@@ -616,6 +616,25 @@ static lxw_col_t put_own(struct xw *x, lxw_worksheet *ws, lxw_row_t r, lxw_col_t
 	return c + NOWN_COLS;
 }
 
+/* waits (scheduled times, first-poll delays): how many, and their p50,
+ * p99 and max from column c on, the quantiles left empty without any;
+ * returns the column after them */
+#define WAIT_COLS(what)                                                                  \
+	{ what "s", 15, false }, { what " p50 (µs)", 17, false },                        \
+	{ what " p99 (µs)", 17, false }, { what " max (µs)", 17, false }
+static lxw_col_t put_waits(struct xw *x, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c,
+			   const struct asp_durations *d)
+{
+	put_count(x, ws, r, c, (double)d->n);
+	if (d->n) {
+		struct asp_quantiles q = asp_durations_quantiles(d);
+		put_us(x, ws, r, c + 1, (double)q.p50);
+		put_us(x, ws, r, c + 2, (double)q.p99);
+		put_us(x, ws, r, c + 3, (double)q.max);
+	}
+	return c + 4;
+}
+
 static void sheet_futures(struct xw *x, const struct asp_batch *b)
 {
 	lxw_worksheet *ws = workbook_add_worksheet(x->wb, "Futures");
@@ -635,6 +654,10 @@ static void sheet_futures(struct xw *x, const struct asp_batch *b)
 		{ "Tasks", 20, false },
 		{ "Self (ms)", 12, false }, { "Task root", 10, false },
 		{ "Source", 30, false },
+		/* a root's: its tasks' scheduled times and first-poll delays
+		 * (docs/scheduling-delay.md) */
+		WAIT_COLS("Scheduled wait"), { "Long delays", 11, false },
+		WAIT_COLS("First poll"), { "Long first polls", 16, false },
 	};
 	size_t n = 0;
 	for (size_t i = 0; i < b->nruns; i++)
@@ -670,6 +693,10 @@ static void sheet_futures(struct xw *x, const struct asp_batch *b)
 			put_ms(x, ws, r, c + 1, (double)f->self_ns);
 			put_str(x, ws, r, c + 2, f->is_root ? "yes" : "no", NULL);
 			put_str(x, ws, r, c + 3, f->srcline, NULL); /* "file:line", or empty */
+			c = put_waits(x, ws, r, c + 4, &f->sched_ns);
+			put_count(x, ws, r, c, (double)f->long_delays);
+			c = put_waits(x, ws, r, c + 1, &f->first_poll_ns);
+			put_count(x, ws, r, c, (double)f->long_first_polls);
 		}
 	}
 }
@@ -692,8 +719,7 @@ static void sheet_tasks(struct xw *x, const struct asp_batch *b)
 		OWN_COLS,
 		{ "Threads", 24, false },     { "Root source", 30, false },
 		/* scheduled time: wake to poll (docs/scheduling-delay.md) */
-		{ "Scheduled waits", 15, false }, { "Sched p50 (µs)", 14, false },
-		{ "Sched p99 (µs)", 14, false },  { "Sched max (µs)", 14, false },
+		WAIT_COLS("Scheduled wait"),
 		{ "Waiting for a CPU (ms)", 22, false }, { "Long delays", 11, false },
 		/* creation to first poll, when the creation was recorded */
 		{ "First-poll delay (µs)", 20, false }, { "Long first poll", 15, false },
@@ -724,13 +750,7 @@ static void sheet_tasks(struct xw *x, const struct asp_batch *b)
 			put_ids(x, ws, r, c, tids.data);
 			asp_buf_free(&tids);
 			put_str(x, ws, r, c + 1, t->root_srcline, NULL);
-			put_count(x, ws, r, c + 2, (double)t->sched_ns.n);
-			if (t->sched_ns.n) {
-				struct asp_quantiles q = asp_durations_quantiles(&t->sched_ns);
-				put_us(x, ws, r, c + 3, (double)q.p50);
-				put_us(x, ws, r, c + 4, (double)q.p99);
-				put_us(x, ws, r, c + 5, (double)q.max);
-			}
+			put_waits(x, ws, r, c + 2, &t->sched_ns);
 			put_ms(x, ws, r, c + 6, (double)t->sched_cpu_ns);
 			put_count(x, ws, r, c + 7, (double)t->long_delays);
 			if (t->spawned) {

@@ -136,6 +136,22 @@ else
 	skip "$fx: no fixture"
 fi
 
+# the workbook read back against summary.json, on runs whose futures have
+# several waits of each kind (sched_delay_mcount: calm_b's 3 wakes;
+# sched_delay_spawn_mcount: early's 3 spawns; async-std: both in a run)
+if "$PY" -c 'import openpyxl' 2>/dev/null; then
+	status "$ASPROF" -q -o "$TMP/xl" "$FIXTURES/sched_delay_mcount" \
+		"$FIXTURES/sched_delay_spawn_mcount" "$FIXTURES/sched_delay_async_std_mcount"
+	check "report.xlsx read back: every task's and future's waits and first polls as summary.json" \
+		sh -c '"$1" "$2" "$3/report.xlsx" "$3/summary.json" >"$4" 2>&1 &&
+		       "$1" -c "import json,sys
+f=[f for r in json.load(open(sys.argv[1]))[\"runs\"] for f in r[\"futures\"]]
+sys.exit(0 if [x for x in f if x[\"first_polls\"] == 3] and [x for x in f if x[\"sched_waits\"] == 3] else 1)" "$3/summary.json"' \
+		- "$PY" "${TESTS_SRCDIR:-$(dirname "$0")}/xlsx_check.py" "$TMP/xl" "$TMP/xl-check"
+else
+	skip "report.xlsx read back: python3-openpyxl is not installed"
+fi
+
 # a recording without the spawns' return values (every older fixture)
 fx=sched_delay_mcount
 status "$ASPROF" -q -o "$TMP/old" "$FIXTURES/$fx"

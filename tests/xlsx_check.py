@@ -241,6 +241,22 @@ def check_futures(ws, s):
         close(row.get("Self (ms)"), f.get("self_ns", 0), 1e6, f"{what}: self")
         same(row.get("Task root"), "yes" if f.get("task_root") else "no", f"{what}: task root")
         same_ids(row.get("Tasks"), f.get("task_ids"), f"{what}: tasks")
+        # a root's waits: its tasks' scheduled times and first-poll delays
+        check_waits(row, "Scheduled wait", f.get("sched_waits"), f.get("sched_ns"), what)
+        same(row.get("Long delays"), f.get("long_delays"), f"{what}: long delays")
+        if "first_polls" in f:
+            check_waits(row, "First poll", f.get("first_polls"), f.get("first_poll_ns"), what)
+            same(row.get("Long first polls"), f.get("long_first_polls"), f"{what}: long first polls")
+
+
+def check_waits(row, col, n, q, what):
+    """a count of waits and their quantiles, empty without any"""
+    same(row.get(f"{col}s"), n, f"{what}: {col}s")
+    for k in ("p50", "p99", "max"):
+        if n:
+            close(row.get(f"{col} {k} (µs)"), (q or {}).get(k), 1e3, f"{what}: {col} {k}")
+        elif row.get(f"{col} {k} (µs)") is not None:
+            bad(f"{what}: {col} {k}: {row.get(f'{col} {k} (µs)')!r} without any wait")
 
 
 def same_ids(cell, ids, what):
@@ -281,12 +297,15 @@ def check_tasks(ws, s):
         close(row.get("First poll (ms)"), t.get("first_poll_ns"), 1e6, f"{what}: first poll")
         check_own(row, t, what)
         # scheduled time (wake to poll): quantiles only for a task with waits
-        same(row.get("Scheduled waits"), t.get("sched_waits"), f"{what}: scheduled waits")
+        check_waits(row, "Scheduled wait", t.get("sched_waits"), t.get("sched_ns"), what)
         same(row.get("Long delays"), t.get("long_delays"), f"{what}: long delays")
-        q = t.get("sched_ns") or {}
-        for k in ("p50", "p99", "max"):
-            close(row.get(f"Sched {k} (µs)"), q.get(k), 1e3, f"{what}: sched {k}")
         close(row.get("Waiting for a CPU (ms)"), t.get("sched_cpu_ns"), 1e6, f"{what}: CPU wait")
+        # first-poll delay, when the task's creation was recorded
+        if t.get("spawned"):
+            close(row.get("First-poll delay (µs)"), t.get("first_poll_delay_ns"), 1e3, f"{what}: first-poll delay")
+            same(row.get("Long first poll"), "yes" if t.get("long_first_poll") else "no", f"{what}: long first poll")
+        elif row.get("First-poll delay (µs)") is not None:
+            bad(f"{what}: a first-poll delay without a recorded spawn")
 
 
 def check_findings(ws, s):
