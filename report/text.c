@@ -380,6 +380,70 @@ static void print_futures(FILE *out, const struct asp_result *r, size_t top)
 	free(v);
 }
 
+static uint64_t longest_wait(const struct asp_future *f)
+{
+	uint64_t a = f->sched_ns.n ? f->sched_ns.max : 0, b = f->first_poll_ns.n ? f->first_poll_ns.max : 0;
+	return a > b ? a : b;
+}
+
+static int wait_order(const void *a, const void *b)
+{
+	const struct asp_future *x = *(const struct asp_future *const *)a;
+	const struct asp_future *y = *(const struct asp_future *const *)b;
+	uint64_t lx = longest_wait(x), ly = longest_wait(y);
+	if (lx != ly)
+		return lx > ly ? -1 : 1;
+	return strcmp(x->name ? x->name : "", y->name ? y->name : "");
+}
+
+/* " COUNT P50/P99 LONG" of one kind of wait, in buf (of 128 bytes), or
+ * "" when that kind was not recorded; d NULL: the header */
+static const char *waits_cols(bool on, const char *count, const char *quant,
+			      const struct asp_durations *d, uint64_t nlong, char *buf)
+{
+	char sc[96];
+	if (!on)
+		return "";
+	if (!d)
+		snprintf(buf, 128, " %6s %21s %5s", count, quant, "LONG");
+	else
+		snprintf(buf, 128, " %6" PRIu64 "%s %5" PRIu64, d->n, sched_col(true, d, sc), nlong);
+	return buf;
+}
+
+/* the root futures whose tasks waited (wakes or spawns recorded): their
+ * scheduled waits and first-poll delays, the longest first */
+static void print_waits(FILE *out, const struct asp_result *r, size_t top)
+{
+	bool sched = r->wakes_recorded, first = r->spawns_recorded;
+	if (!sched && !first)
+		return;
+	const struct asp_future **v = xreallocarray(NULL, r->nfutures + 1, sizeof(*v));
+	size_t nv = 0;
+	for (size_t i = 0; i < r->nfutures; i++)
+		if (r->futures[i].sched_ns.n || r->futures[i].first_poll_ns.n)
+			v[nv++] = &r->futures[i];
+	if (nv) {
+		asp_qsort(v, nv, sizeof(*v), wait_order);
+		size_t n = limit(nv, top);
+		char sc[128], fc[128], nb[NAME_WIDTH + 8];
+		fprintf(out, "\nWaits of the root futures' tasks (%s%s%s)\n %s%s  %s\n",
+			sched ? "scheduled: wake to poll" : "", sched && first ? "; " : "",
+			first ? "1st poll: spawn to first poll" : "",
+			waits_cols(sched, "WAITS", "SCHED P50/P99", NULL, 0, sc),
+			waits_cols(first, "SPAWNS", "1ST POLL P50/P99", NULL, 0, fc), "FUTURE");
+		for (size_t i = 0; i < n; i++) {
+			const struct asp_future *f = v[i];
+			fprintf(out, " %s%s  %s\n",
+				waits_cols(sched, NULL, NULL, &f->sched_ns, f->long_delays, sc),
+				waits_cols(first, NULL, NULL, &f->first_poll_ns, f->long_first_polls, fc),
+				short_name(f->name, nb, sizeof(nb)));
+		}
+		print_more(out, n, nv);
+	}
+	free(v);
+}
+
 /* top == 0: no limit */
 void asp_summary_print(FILE *out, const struct asp_result *r, size_t top)
 {
@@ -399,6 +463,7 @@ void asp_summary_print(FILE *out, const struct asp_result *r, size_t top)
 	print_tasks(out, r, top);
 	print_findings(out, r, top);
 	print_futures(out, r, top);
+	print_waits(out, r, top);
 }
 
 /* ---- the comparison */

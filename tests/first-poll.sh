@@ -65,11 +65,17 @@ for fx in sched_delay_spawn_mcount sched_delay_spawn_plain; do
 		      all(abs(v['wait_ns'] - truth[v['root'].split('::')[1]][0]) <= 0.05 * truth[v['root'].split('::')[1]][0]
 		          and v['wait_ns'] <= tasks(v['root'].split('::')[1])[0]['first_poll_delay_ns']
 		          for v in blk[0]['victims']['tasks'])"
-	check "$fx: stdout: the 1ST POLL column, late_a's 30 ms in it; 2 tasks waited behind spawner's poll" \
+	check "$fx: stdout: the 1ST POLL column, late_a's 30 ms in it; 2 tasks waited behind spawner's poll; the root futures' waits" \
 		"$PY" -c "import sys,re
 t=open(sys.argv[1]).read()
 ok = '1ST POLL' in t and re.search(r' 3[0-9]\.[0-9]+ ms  sched_delay_spawn::late_a::', t)
 ok = ok and re.search(r'held thread [0-9]+ for 3[0-9]\.[0-9]+ ms; 2 tasks waited behind it', t)
+# the root futures' waits (spawns only: no task is ever woken): a late
+# task first (the longest), one long first poll; early's three, none long
+w = t.split('Waits of the root futures')[1].split('\n\n')[0].split('\n')
+ok = ok and 'SCHED' not in w[1] and '1ST POLL P50/P99' in w[1]
+ok = ok and re.match(r' +1 +3[0-9]\.[0-9]+ ms/3[0-9]\.[0-9]+ ms +1  sched_delay_spawn::late_[ab]::', w[2])
+ok = ok and [l for l in w if re.match(r' +3 +[0-9.]+ us/[0-9.]+ us +0  sched_delay_spawn::early::', l)]
 sys.exit(0 if ok else 1)" "$TMP/stdout"
 	if "$PY" -c 'import openpyxl' 2>/dev/null; then
 		check "$fx: report.xlsx: the Tasks sheet gives each first-poll delay as a number" \
