@@ -272,6 +272,27 @@ static uint64_t created(const struct asp_strtab *names, const uint64_t *counts, 
 /* What the context switches say about the numbers: none recorded (wall
  * time only), a kernel that does not mark preemption, or a busy machine
  * (how much of the task polls' time it took, and how often). */
+/* did the recording ask uftrace for one of the profiles' record lists
+ * (its v0 and legacy regexes at off_v0 and off_legacy in struct
+ * asp_record_profile) in spec, its argspec or retspec: `record` writes
+ * them verbatim */
+static bool asked_for(const char *spec, const struct asp_rules *rules, size_t off_v0,
+		      size_t off_legacy)
+{
+	if (!spec)
+		return false;
+	for (size_t p = 0; p < rules->nprofiles; p++)
+		for (int lg = 0; lg < 2; lg++) {
+			const struct asp_patterns *l =
+				(const struct asp_patterns *)((const char *)&rules->profiles[p].record +
+							      (lg ? off_legacy : off_v0));
+			for (size_t i = 0; i < l->n; i++)
+				if (strstr(spec, l->v[i]))
+					return true;
+		}
+	return false;
+}
+
 static void sched_notes(const struct analyzer *a, struct asp_result *r, const struct asp_info *info)
 {
 	if (!a->sched) {
@@ -511,14 +532,22 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 		asp_result_add_note(r, xstrdup("task poll arguments were not recorded: tasks with the same root "
 				    "future are counted as one task (record with 'asprof-batch record' "
 				    "to tell instances apart)"));
-	if (a->ntasks && !a->wake_args)
+	/* a program that woke (spawned) no task, recorded by `record`, which
+	 * asked for them, measured all there was: no note */
+	bool no_wakes = a->ntasks && !a->wake_args &&
+			!asked_for(info->argspec, a->rules, offsetof(struct asp_record_profile, wake_v0),
+				   offsetof(struct asp_record_profile, wake_legacy));
+	bool no_spawns = a->ntasks && !a->spawn_rets &&
+			 !asked_for(info->retspec, a->rules, offsetof(struct asp_record_profile, spawn_v0),
+				    offsetof(struct asp_record_profile, spawn_legacy));
+	if (no_wakes)
 		asp_result_add_note(r, xasprintf("no wake of a task (the runtime profiles' wake lists) was recorded "
 				    "with the task's pointer%s: scheduled times (wake to poll)%s are not "
 				    "measured (record with 'asprof-batch record'; "
 				    "docs/scheduling-delay.md)",
-				    a->spawn_rets ? "" : ", nor a spawn with its return value",
-				    a->spawn_rets ? "" : " and first-poll delays"));
-	else if (a->ntasks && !a->spawn_rets)
+				    no_spawns ? ", nor a spawn with its return value" : "",
+				    no_spawns ? " and first-poll delays" : ""));
+	else if (no_spawns)
 		asp_result_add_note(r, xstrdup("no spawn of a task (the runtime profiles' spawn lists) was recorded "
 				    "with its return value: first-poll delays (spawn to first poll) are "
 				    "not measured (record with 'asprof-batch record'; "

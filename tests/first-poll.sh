@@ -41,6 +41,9 @@ for fx in sched_delay_spawn_mcount sched_delay_spawn_plain; do
 	sum=$TMP/out-$fx/runs/$fx/summary.json
 	check "$fx: analysed, exit 0; 9 spawns recorded" \
 		json "$st == 0 and d['run']['spawns_recorded'] and d['run']['spawns'] == 9"
+	check "$fx: no task is ever woken, but 'record' asked for the wakes: no note says they are missing" \
+		json "not d['run']['wakes_recorded'] and
+		      not [n for n in d['run']['notes'] if n.startswith('no wake') or n.startswith('no spawn')]"
 	for n in late_a late_b; do
 		check "$fx: $n: its first-poll delay within 3 % of the program's own ($(grep "^$n " "$truth" | cut -d' ' -f2) ns), long, its poller on CPU" \
 			json "len(tasks('$n')) == 1 and tasks('$n')[0]['spawned'] and
