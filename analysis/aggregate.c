@@ -269,9 +269,6 @@ static uint64_t created(const struct asp_strtab *names, const uint64_t *counts, 
 	return best;
 }
 
-/* What the context switches say about the numbers: none recorded (wall
- * time only), a kernel that does not mark preemption, or a busy machine
- * (how much of the task polls' time it took, and how often). */
 /* did the recording ask uftrace for one of the profiles' record lists
  * (its v0 and legacy regexes at off_v0 and off_legacy in struct
  * asp_record_profile) in spec, its argspec or retspec: `record` writes
@@ -293,6 +290,9 @@ static bool asked_for(const char *spec, const struct asp_rules *rules, size_t of
 	return false;
 }
 
+/* What the context switches say about the numbers: none recorded (wall
+ * time only), a kernel that does not mark preemption, or a busy machine
+ * (how much of the task polls' time it took, and how often). */
 static void sched_notes(const struct analyzer *a, struct asp_result *r, const struct asp_info *info)
 {
 	if (!a->sched) {
@@ -532,14 +532,37 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 		asp_result_add_note(r, xstrdup("task poll arguments were not recorded: tasks with the same root "
 				    "future are counted as one task (record with 'asprof-batch record' "
 				    "to tell instances apart)"));
-	/* a program that woke (spawned) no task, recorded by `record`, which
-	 * asked for them, measured all there was: no note */
-	bool no_wakes = a->ntasks && !a->wake_args &&
-			!asked_for(info->argspec, a->rules, offsetof(struct asp_record_profile, wake_v0),
-				   offsetof(struct asp_record_profile, wake_legacy));
-	bool no_spawns = a->ntasks && !a->spawn_rets &&
-			 !asked_for(info->retspec, a->rules, offsetof(struct asp_record_profile, spawn_v0),
-				    offsetof(struct asp_record_profile, spawn_legacy));
+	/* a program that woke no task, recorded by `record`, which asked
+	 * for the wakes, measured all there was: no note, unless a task was
+	 * polled again (a wake made that poll: the runtime's wake functions
+	 * are other ones). Every task but the main future was spawned: none
+	 * recorded is always worth a note */
+	bool again = false, spawned = false;
+	for (size_t i = 0; i < a->ntasks; i++) {
+		again |= !a->tasks[i].is_main && a->tasks[i].polls > 1;
+		spawned |= !a->tasks[i].is_main;
+	}
+	bool asked_wakes = asked_for(info->argspec, a->rules, offsetof(struct asp_record_profile, wake_v0),
+				     offsetof(struct asp_record_profile, wake_legacy));
+	bool asked_spawns = asked_for(info->retspec, a->rules, offsetof(struct asp_record_profile, spawn_v0),
+				      offsetof(struct asp_record_profile, spawn_legacy));
+	bool no_wakes = a->ntasks && !a->wake_args && (!asked_wakes || again);
+	bool no_spawns = spawned && !a->spawn_rets;
+	if ((no_wakes && asked_wakes) || (no_spawns && asked_spawns))
+		asp_result_add_note(r, xasprintf("'asprof-batch record' asked for %s%s%s, but none is in the "
+				    "recording: this runtime's functions are not the profiles' (another "
+				    "version, a LocalSet's spawn_local, inlined functions); %s not "
+				    "measured (docs/scheduling-delay.md)",
+				    no_wakes && asked_wakes ? "the wakes of a task (though tasks were polled again)" : "",
+				    no_wakes && asked_wakes && no_spawns && asked_spawns ? " and " : "",
+				    no_spawns && asked_spawns ? "the spawns of a task" : "",
+				    no_wakes && asked_wakes && no_spawns && asked_spawns
+					    ? "scheduled times and first-poll delays are"
+				    : no_wakes && asked_wakes ? "scheduled times are" : "first-poll delays are"));
+	if (no_wakes && asked_wakes)
+		no_wakes = false;
+	if (no_spawns && asked_spawns)
+		no_spawns = false;
 	if (no_wakes)
 		asp_result_add_note(r, xasprintf("no wake of a task (the runtime profiles' wake lists) was recorded "
 				    "with the task's pointer%s: scheduled times (wake to poll)%s are not "

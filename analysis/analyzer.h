@@ -207,8 +207,10 @@ struct task_acc {
 	bool spawned, first_long;
 	uint64_t first_delay, first_cpu;
 	/* its first poll's start when its creation was not seen yet (another
-	 * worker polled it before the spawn returned): spawn_leave's */
+	 * worker polled it before the spawn returned), and the polling
+	 * thread's index in analyzer.th: spawn_leave's */
 	uint64_t first_unmatched;
+	uint32_t first_th;
 	/* the long ones, for the scheduling-delay rule when it runs */
 	struct long_wait *lw;
 	size_t nlw;

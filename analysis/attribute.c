@@ -331,18 +331,26 @@ static void wake_enter(struct analyzer *a, const struct thread_state *ts, uint64
 	asp_u64map_put(&a->wake_tid, ptr, (uint64_t)(uint32_t)ts->tid);
 }
 
+/* what is pending for the task at ptr (a wake, a creation: its time in
+ * at, its thread in tids), taken: its time (0: none) */
+static uint64_t take_pending(struct asp_u64map *at, struct asp_u64map *tids, uint64_t ptr,
+			     int *tid)
+{
+	uint64_t time, t = 0;
+	if (!asp_u64map_get(at, ptr, &time))
+		return 0;
+	asp_u64map_del(at, ptr);
+	if (asp_u64map_get(tids, ptr, &t))
+		asp_u64map_del(tids, ptr);
+	*tid = (int)(uint32_t)t;
+	return time;
+}
+
 /* the wake that made the poll of the task at ptr starting now, taken:
  * its time (0: none) */
 static uint64_t wake_take(struct analyzer *a, uint64_t ptr, int *tid)
 {
-	uint64_t at, t = 0;
-	if (!asp_u64map_get(&a->wake_at, ptr, &at))
-		return 0;
-	asp_u64map_del(&a->wake_at, ptr);
-	if (asp_u64map_get(&a->wake_tid, ptr, &t))
-		asp_u64map_del(&a->wake_tid, ptr);
-	*tid = (int)(uint32_t)t;
-	return at;
+	return take_pending(&a->wake_at, &a->wake_tid, ptr, tid);
 }
 
 /* how long thread ts waited for a CPU between from and to: its times off
@@ -364,7 +372,14 @@ static uint64_t cpu_wait(const struct thread_state *ts, uint64_t from, uint64_t 
 void wake_ctx_leave(struct analyzer *a, const struct frame *f, uint64_t end)
 {
 	uint64_t at;
-	if (!f->ctx_has_arg || !asp_u64map_get(&a->wake_at, f->ctx_wake_ptr, &at))
+	if (!f->ctx_has_arg)
+		return;
+	/* a creation still pending for the pointer belonged to no task
+	 * polled since (its first poll took its own): a later task at this
+	 * address must not take it */
+	asp_u64map_del(&a->spawn_at, f->ctx_wake_ptr);
+	asp_u64map_del(&a->spawn_tid, f->ctx_wake_ptr);
+	if (!asp_u64map_get(&a->wake_at, f->ctx_wake_ptr, &at))
 		return;
 	if (f->ctx_task && a->tasks[f->ctx_task - 1].done) {
 		/* the pointer's next task is another one: never woken yet */
@@ -373,6 +388,15 @@ void wake_ctx_leave(struct analyzer *a, const struct frame *f, uint64_t end)
 	} else if (at < end) {
 		asp_u64map_put(&a->wake_at, f->ctx_wake_ptr, end);
 	}
+}
+
+/* a long wait of task t, for the scheduling-delay rule when it runs */
+static void long_wait_add(struct analyzer *a, struct task_acc *t, const struct long_wait *lw)
+{
+	if (!a->rules->rule_on[ASP_RULE_SCHED_DELAY])
+		return;
+	t->lw = xreallocarray(t->lw, t->nlw + 1, sizeof(*t->lw));
+	t->lw[t->nlw++] = *lw;
 }
 
 /* ---------------------------------------------------------------- spawns */
@@ -395,8 +419,19 @@ void spawn_leave(struct analyzer *a, const struct thread_state *ts, const struct
 	if (asp_u64map_get(&a->task_by_addr, ptr, &v)) {
 		struct task_acc *t = &a->tasks[v - 1];
 		if (!t->spawned && t->first_unmatched >= f->start) {
+			const struct thread_state *pt = &a->th[t->first_th];
+			uint64_t d = t->first_unmatched - f->start, cpu = cpu_wait(pt, f->start, t->first_unmatched);
 			t->spawned = true;
-			t->first_delay = t->first_unmatched - f->start;
+			t->first_delay = d;
+			t->first_cpu = cpu;
+			if (d - cpu >= a->rules->sched_long_ns) {
+				/* too late for victims: the blocking polls of its
+				 * thread were judged at its poll */
+				struct long_wait lw = { f->start, t->first_unmatched, cpu, true, pt->tid,
+							SIZE_MAX, 0 };
+				t->first_long = true;
+				long_wait_add(a, t, &lw);
+			}
 			t->first_unmatched = 0;
 			return;
 		}
@@ -410,14 +445,7 @@ void spawn_leave(struct analyzer *a, const struct thread_state *ts, const struct
  * its time (0: none recorded) */
 static uint64_t spawn_take(struct analyzer *a, uint64_t ptr, int *tid)
 {
-	uint64_t at, t = 0;
-	if (!asp_u64map_get(&a->spawn_at, ptr, &at))
-		return 0;
-	asp_u64map_del(&a->spawn_at, ptr);
-	if (asp_u64map_get(&a->spawn_tid, ptr, &t))
-		asp_u64map_del(&a->spawn_tid, ptr);
-	*tid = (int)(uint32_t)t;
-	return at;
+	return take_pending(&a->spawn_at, &a->spawn_tid, ptr, tid);
 }
 
 /* The task id, woken at woken, whose poll on thread ts starts at start:
@@ -449,15 +477,6 @@ static void victims_of(struct analyzer *a, const struct thread_state *ts, uint32
 	}
 }
 
-/* a long wait of task t, for the scheduling-delay rule when it runs */
-static void long_wait_add(struct analyzer *a, struct task_acc *t, const struct long_wait *lw)
-{
-	if (!a->rules->rule_on[ASP_RULE_SCHED_DELAY])
-		return;
-	t->lw = xreallocarray(t->lw, t->nlw + 1, sizeof(*t->lw));
-	t->lw[t->nlw++] = *lw;
-}
-
 /* the first-poll delay of task id, whose first poll context ctx runs:
  * from its creation, when recorded, to the start of its poll */
 static void first_poll(struct analyzer *a, const struct thread_state *ts, struct frame *ctx,
@@ -468,8 +487,10 @@ static void first_poll(struct analyzer *a, const struct thread_state *ts, struct
 	uint64_t at = ctx->ctx_has_arg ? spawn_take(a, ctx->ctx_wake_ptr, &tid) : 0;
 	uint64_t start = ctx->ctx_poll_start;
 	if (!at || at > start) {
-		if (ctx->ctx_has_arg)
+		if (ctx->ctx_has_arg) {
 			t->first_unmatched = start;
+			t->first_th = (uint32_t)(ts - a->th);
+		}
 		return;
 	}
 	ctx->ctx_spawned = at;

@@ -145,6 +145,46 @@ else
 	skip "$fx: no fixture"
 fi
 
+# a task created without a recorded spawn (a LocalSet's spawn_local) at
+# the address of one spawned and aborted before its first poll
+# (tests/rust/sched_delay/src/spawn_local.rs): the aborted task's pending
+# creation must not become the other's
+fx=sched_delay_spawn_local_mcount
+if [ -d "$FIXTURES/$fx" ]; then
+	status "$ASPROF" -q -o "$TMP/out-$fx" "$FIXTURES/$fx"
+	check "$fx: in the records, 2 spawns and 3 task polls at one address (the cancel, local's, counted's)" \
+		sh -c '"$1" dump "$2" 2>/dev/null | "$3" -c "import re,sys
+sp, polls = [], []
+for l in sys.stdin:
+    m = re.search(r\"scheduler::Handle>::spawn::<.*retval: (0x[0-9a-f]+)\", l)
+    if m: sp.append(m.group(1))
+    m = re.search(r\" entry .*Harness<sched_delay_spawn_local::tiny.*args: (0x[0-9a-f]+)\", l)
+    if m: polls.append(m.group(1))
+sys.exit(0 if len(sp) == 2 and len(polls) == 3 and len(set(sp + polls)) == 1 else 1)"' \
+		- "$ASPROF" "$FIXTURES/$fx" "$PY"
+	check "$fx: local's task has no first-poll delay; counted's has its own" \
+		"$PY" -c "import json,sys
+d=json.load(open(sys.argv[1]))
+t=[t for t in d['tasks'] if not t['main']]
+sys.exit(0 if len(t) == 2 and not t[0]['spawned'] and t[1]['spawned'] and
+         t[1]['first_poll_delay_ns'] < 1000000 and d['run']['spawns'] == 2 else 1)" "$TMP/out-$fx/runs/$fx/summary.json"
+else
+	skip "$fx: no fixture"
+fi
+
+# a runtime whose spawn function is not the profile's (a --runtimes file
+# naming another): 'record' asked for the spawns, none is in the recording
+fx=sched_delay_spawn_mcount
+printf 'runtimes:\n  - name: tokio\n    spawn: [\x27nothing::matches::this\x27]\n' >"$TMP/nospawn.yaml"
+status "$ASPROF" -q -o "$TMP/nospawn" --runtimes "$TMP/nospawn.yaml" "$FIXTURES/$fx"
+check "$fx: spawns asked for but not found: one note says the runtime's functions are not the profiles'" \
+	"$PY" -c "import json,sys
+d=json.load(open(sys.argv[1]))
+n=[x for x in d['run']['notes'] if 'asked for the spawns of a task, but none is in the recording' in x]
+sys.exit(0 if len(n) == 1 and not d['run']['spawns_recorded'] and
+         not [x for x in d['run']['notes'] if x.startswith('no spawn') or x.startswith('no wake')] else 1)" \
+	"$TMP/nospawn/runs/$fx/summary.json"
+
 # the workbook read back against summary.json, on runs whose futures have
 # several waits of each kind (sched_delay_mcount: calm_b's 3 wakes;
 # sched_delay_spawn_mcount: early's 3 spawns; async-std: both in a run)

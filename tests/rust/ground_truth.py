@@ -61,6 +61,8 @@ FIXTURES = {
     "sched_delay_spawn_plain": ("sched_delay_spawn", "tokio", "legacy", "yes", None),
     # spawned from outside a multi-thread runtime (src/spawn_mt.rs)
     "sched_delay_spawn_mt_mcount": ("sched_delay_spawn_mt", "tokio", "v0", "yes", None),
+    # a LocalSet task at the address of an aborted one (src/spawn_local.rs)
+    "sched_delay_spawn_local_mcount": ("sched_delay_spawn_local", "tokio", "v0", "yes", None),
     # the same on async-std's executor, one executor thread, and a task
     # spawned as the blocking poll starts (tests/rust/sched_delay/src/async_std.rs)
     "sched_delay_async_std_mcount": ("sched_delay_async_std", "async-std", "v0", "yes", None),
@@ -78,6 +80,8 @@ FIXTURES = {
 # its main future is run's, its thread closure a plain one; sched_delay_smol:
 # its main future is run's, its task polls (RawTask::run) by hand;
 # sched_delay_spawn: its task cells reused, 3 tasks at 2 addresses;
+# sched_delay_spawn_local: the aborted task's cancelling task poll polls
+# no future, and run_until's block is LocalSet machinery's;
 # sched_delay_async_std: its main future is run's, and woken's three
 # instances, one per task, two of them at one reused address),
 # so it copies their lines from the expect.txt beside the fixtures
@@ -86,7 +90,7 @@ FIXTURES = {
 HAND = ["smol_mt_plain", "async_std_narrow", "selfptr_mcount", "selfptr_plain", "crash_plain",
         "srcline_plain", "sched_delay_mcount", "sched_delay_plain", "sched_delay_mt_mcount",
         "sched_delay_smol_mcount", "sched_delay_spawn_mcount", "sched_delay_spawn_plain",
-        "sched_delay_async_std_mcount"]
+        "sched_delay_async_std_mcount", "sched_delay_spawn_local_mcount"]
 # fixtures with several blocking polls, recorded under load: their blocking
 # polls are listed in a truth file (tests/fixtures/*.truth, read by
 # tests/precision.py) instead of the blocking_* keys; preemption makes

@@ -644,6 +644,10 @@ main() {
     # Tasks spawned from outside a two-worker runtime, some polled before
     # their spawn returned (tests/rust/sched_delay/src/spawn_mt.rs)
     want sched_delay_spawn_mt_mcount && record_raced sched_delay_spawn_mt_mcount "$MCOUNT_DIR/sched_delay_spawn_mt"
+    # A LocalSet task (its spawn not recorded) in the cell of a task spawned
+    # and aborted before its first poll (src/spawn_local.rs; tests/first-poll.sh
+    # checks from the records that the address was reused)
+    want sched_delay_spawn_local_mcount && record_plainly sched_delay_spawn_local_mcount "$MCOUNT_DIR/sched_delay_spawn_local"
     # The same on async-std's executor, one executor thread (the program
     # sets ASYNC_STD_THREAD_COUNT=1), and `late`, spawned as the blocking
     # poll starts: its first-poll delay (async-task's RawTask::allocate,
