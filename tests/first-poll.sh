@@ -201,6 +201,22 @@ else
 	skip "report.xlsx read back: python3-openpyxl is not installed"
 fi
 
+# every member of a run with waits, first polls, victims and the rule's
+# findings survives its summary.json read back (docs/summary-json.md)
+printf 'rules:\n  scheduling-delay: true\n' >"$TMP/rt-on.yaml"
+for fx in sched_delay_async_std_mcount sched_delay_spawn_mt_mcount sched_delay_spawn_local_mcount; do
+	[ -d "$FIXTURES/$fx" ] || { skip "$fx: no fixture"; continue; }
+	status "$ASPROF" -q -c "$TMP/rt-on.yaml" -o "$TMP/rt1-$fx" "$FIXTURES/$fx"
+	status "$ASPROF" -q -c "$TMP/rt-on.yaml" -o "$TMP/rt2-$fx" --outputs summary,run-summary \
+		"$TMP/rt1-$fx/runs/$fx/summary.json"
+	check "$fx: read back from its summary.json (scheduling-delay on), the run is the same in every member" \
+		"$PY" -c "import json,sys
+a=json.load(open(sys.argv[1]))
+b=json.load(open(sys.argv[2]))['runs'][0]
+ok = a == b and a['run']['spawns_recorded'] and [t for t in a['tasks'] if t['spawned']]
+sys.exit(0 if ok else 1)" "$TMP/rt1-$fx/runs/$fx/summary.json" "$TMP/rt2-$fx/summary.json"
+done
+
 # a recording without the spawns' return values (every older fixture)
 fx=sched_delay_mcount
 status "$ASPROF" -q -o "$TMP/old" "$FIXTURES/$fx"

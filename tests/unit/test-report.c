@@ -710,6 +710,36 @@ TEST(chrome_waits)
 	hand_trace_free(&t);
 }
 
+/* a blocking future below its task's root (an async_fn slice) with a
+ * victim: the arrow to the victim's delayed poll starts at a 1 ns mark of
+ * the task polls' cat where the blocking slice starts (DevTools pairs a
+ * flow's phases by cat, and binds each to an event of that cat) */
+TEST(chrome_victims_of_nested)
+{
+	struct hand_trace t;
+	struct asp_span_sink sink = hand_trace_open(&t);
+	/* findings[0]: BLOCKING, task 2, thread 100, from 6500 ns */
+	asp_finding_add_victim(&t.r->findings[0], 7, WORKER_ROOT, 150000000, 200010000);
+	struct asp_span b = {
+		.task = 2, .tid = 100, .start_ns = 6500, .end_ns = 200005000, .name = BLOCKING,
+		.kind = ASP_FK_ASYNC_FN, .level = 1, .blocking = ASP_SEV_ERROR,
+		.culprit = "std::thread::sleep", .doing = ASP_DOING_BLOCKED,
+	};
+	sink.span(sink.ctx, &b);
+	send_span(sink, task_poll(2, 100, 6000, 200006000, 0, 0));
+	send_span(sink, task_poll(7, 100, 200010000, 200020000, 50000000, 0));
+	json_object *events = hand_trace_events(&t);
+	json_object *e = find_event(events, "X", 1, 100, "tasks wait behind it");
+	CHECK(e && near(getd(e, "ts"), 6.5) && !strcmp(gets(e, "cat"), "task_poll"));
+	e = find_event(events, "X", 1, 100, "BLOCKING");
+	CHECK(e && near(getd(e, "ts"), 6.5) && !strcmp(gets(e, "cat"), "async_fn"));
+	json_object *fs, *ff;
+	CHECK(flow_bound(events, "task 7 waited behind it", &fs, &ff));
+	CHECK(fs && ff && geti(fs, "tid") == 100 && near(getd(fs, "ts"), 6.5) &&
+	      geti(ff, "tid") == 100 && near(getd(ff, "ts"), 200010.0));
+	hand_trace_free(&t);
+}
+
 TEST(chrome_abort_and_errors)
 {
 	char *dir = tap_tmpdir();
@@ -1514,6 +1544,7 @@ int main(void)
 		CASE(chrome_layout),
 		CASE(chrome_offcpu),
 		CASE(chrome_waits),
+		CASE(chrome_victims_of_nested),
 		CASE(chrome_abort_and_errors),
 		CASE(summary_json),
 		CASE(summary_tasks_print_as_json_c),
