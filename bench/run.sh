@@ -17,9 +17,12 @@
 # The recording: with cargo, rustc and uftrace, bench/rust/manytasks (tokio
 # multi-thread, 2 workers, 2500 x BENCH_SCALE tasks of 40 small steps: timers,
 # yield_now, CPU in non-inlined helpers) built with mcount instrumentation and
-# recorded with tests/rust/record.sh's -N filters and the task-poll argument
-# (-A, as the tokio_mt_args fixture), ~0.5 GB and ~32 M records per
-# BENCH_SCALE. Cached in bench/data/ (BENCH_DATA): reruns skip recording.
+# recorded by ASPROF's own `asprof-batch record`, with what it records for a
+# user (its -N filters, the task polls' argument, tokio's wakes and spawns,
+# the program's futures' first three arguments), ~0.65 GB and ~40 M records
+# per BENCH_SCALE. Cached in bench/data/ (BENCH_DATA): reruns skip recording;
+# the cache is made anew when the program's source or the uftrace command
+# line of `asprof-batch record --dry-run` changes.
 # Without them: the largest recording in tests/fixtures. BENCH_RUN=DIR
 # benches a recording of your own instead (any uftrace.data directory; no
 # recording is made), BENCH_LONGRUN=DIR a longer one of the same program for
@@ -29,7 +32,7 @@
 # memory check), BENCH_JRUNS (3; 0 skips -j), BENCH_DATA (bench/data),
 # BENCH_UFTRACE (1; 0 skips uftrace, e.g. to iterate on asprof alone),
 # BENCH_RECORD (1; 0 uses the largest fixture even where it could record).
-# Disk: ~0.5 GB x BENCH_SCALE x (1 + BENCH_LONG) in BENCH_DATA (2.5 GB by
+# Disk: ~0.65 GB x BENCH_SCALE x (1 + BENCH_LONG) in BENCH_DATA (3.2 GB by
 # default); recordings of other settings stay there until removed.
 set -euo pipefail
 
@@ -71,23 +74,6 @@ FLOOR=$WORK/floor
 ${CC:-cc} -O2 -o "$FLOOR" "$HERE/floor.c" || die "cannot build bench/floor.c"
 
 # ---------------------------------------------------------------- recording
-# the -N filters of tests/rust/record.sh (v0 names are matched mangled)
-V0_OWN='^_R(I|Y|N[A-Za-z]|[MX](s[0-9A-Za-z]*_)?)*Cs[0-9A-Za-z]+_'
-NOTRACE_V0=(
-    18precondition_check @4core4sync6atomic @4core3ptr8non_null @4core4iter5range
-    @4core3ptr13drop_in_place @4core4cell 4core3ops5deref5Deref5deref 8DerefMut9deref_mut
-    @5alloc4sync @5alloc3vec @3std4sync @5tokio7runtime4time @5tokio4util11linked_list
-    @5tokio4util4rand @5tokio4loom3std12atomic_u @5tokio7runtime4task5state
-    @5tokio7runtime4task6inject @5tokio7runtime4task4list @5tokio7runtime4task4core6Header
-    @5tokio7runtime4task4core11TaskIdGuard @5tokio7runtime7context7CONTEXT
-    @5tokio7runtime7context20set_current_task_id @5tokio7runtime7context11try_current
-    @5tokio7runtime4coop6Budget @5tokio7runtime4coop13poll_proceed
-    @5tokio7runtime9scheduler12multi_thread5queue
-)
-B62='[0-9A-Za-z]'
-# tokio's Harness<F, S>::poll(self): arg1 tells task instances apart
-ARG_TOKIO_HARNESS="^_RNvMs${B62}*_NtNtNtCs${B62}+_5tokio7runtime4task7harnessINtB${B62}+_7Harness.*E4poll(B${B62}*_|Cs${B62}+_[0-9]+[A-Za-z_][A-Za-z0-9_]*)?\$@arg1"
-
 PROG=$HERE/rust/target/mcount/debug/manytasks
 # the crates it needs are Debian's (bench/rust/.cargo/config.toml): installed
 # as tests/rust/record.sh does when missing and running as root
@@ -112,22 +98,30 @@ largest_fixture() {
         sort -n | tail -1 | cut -d' ' -f2
 }
 
-# record DIR TASKS STEPS: once; the stamp names the program and its arguments
+# the uftrace command line `asprof-batch record` runs for DIR TASKS STEPS
+record_line() {
+    "$ASPROF" record --dry-run -o "$1" -- "$PROG" "$2" "$3" 2>"$WORK/record.err" ||
+        { cat "$WORK/record.err" >&2; die "$ASPROF record --dry-run failed"; }
+}
+# record DIR TASKS STEPS: once; the stamp names the program's source and
+# record's uftrace command line (its output directory left out)
 record() {
     local dir=$1 tasks=$2 steps=$3
-    local stamp
+    local probe=$WORK/dir line stamp
+    line=$(record_line "$probe" "$tasks" "$steps")
+    line=${line//"$probe"/DIR}
     stamp="manytasks $tasks $steps $(sha1sum "$HERE/rust/manytasks/src/main.rs" | cut -c1-12)"
+    stamp+=" record $(printf '%s\n' "$line" | sha1sum | cut -c1-12)"
     if [[ -f $dir/info && -f $dir/.bench-stamp && $(cat "$dir/.bench-stamp") == "$stamp" ]]; then
         return 0
     fi
-    local args=() p
-    for p in "${NOTRACE_V0[@]}"; do
-        if [[ $p == @* ]]; then args+=(-N "${V0_OWN}${p#@}"); else args+=(-N ".*$p"); fi
-    done
     rm -rf "$dir"
-    log "recording $tasks tasks x $steps steps into $dir"
-    uftrace record --no-libcall "${args[@]}" -A "$ARG_TOKIO_HARNESS" -d "$dir" \
-        "$PROG" "$tasks" "$steps" >/dev/null
+    log "recording $tasks tasks x $steps steps into $dir (asprof-batch record)"
+    local t0=$SECONDS
+    "$ASPROF" record -o "$dir" -- "$PROG" "$tasks" "$steps" >/dev/null 2>"$WORK/record.err" ||
+        { cat "$WORK/record.err" >&2; die "$ASPROF record failed"; }
+    grep '^asprof-batch' "$WORK/record.err" >&2 || true   # its notes; not the program's output
+    log "recorded in $((SECONDS - t0)) s"
     echo "$stamp" >"$dir/.bench-stamp"
 }
 
@@ -198,8 +192,10 @@ RECORDS=$(grep -o '"records":[0-9]*' "$OUT/runs/"*/summary.json | head -1 | cut 
 FLOOR_RECORDS=$("$FLOOR" "$RUN" | awk '{ print $2 }')
 [[ $FLOOR_RECORDS == "$RECORDS" ]] ||
     log "warning: the floor counted $FLOOR_RECORDS records, asprof $RECORDS: the floor skips payloads wrongly"
-# every poll is an "X" event twice: on its task's track and on its thread's
-POLLS=$(( $(grep -c '"ph":"X"' "$OUT/runs/"*/trace.json || true) / 2 ))
+# every poll is an "X" event twice, on its task's track and on its
+# thread's, with its future's "kind"; the other "X" events (scheduled
+# waits, off-CPU slices, wake marks) have none
+POLLS=$(( $(grep '"ph":"X"' "$OUT/runs/"*/trace.json | grep -c '"kind":"' || true) / 2 ))
 
 # ---------------------------------------------------------------- report
 printf '\nasprof benchmark: %s (%s; %s)\n' "$(basename "$RUN")" "$("$ASPROF" --version 2>&1 | head -1)" \
