@@ -5,12 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* a table 3/4 full (tombstones count: they lengthen every probe) is
+ * rebuilt without them, twice as large only when its live keys are over
+ * a quarter of it: a map that keys come and go from (a task's pending
+ * wake) stays as small as what it holds */
 static void u64map_grow(struct asp_u64map *m)
 {
 	struct asp_u64map old = *m;
-	m->cap = old.cap ? old.cap * 2 : 64;
+	m->cap = !old.cap ? 64 : old.live * 4 < old.cap ? old.cap : old.cap * 2;
 	m->ents = xcalloc(m->cap, sizeof(*m->ents));
-	m->n = 0;
+	m->n = m->live = 0;
 	for (size_t i = 0; i < old.cap; i++)
 		if (old.ents[i].used == 1)
 			asp_u64map_put(m, old.ents[i].key, old.ents[i].val);
@@ -53,10 +57,11 @@ uint64_t *asp_u64map_ref(struct asp_u64map *m, uint64_t key, bool *added)
 	bool found;
 	size_t i = u64map_slot(m, key, &found);
 	if (!found) {
+		m->n += m->ents[i].used == 0; /* a tombstone's slot was counted */
 		m->ents[i].used = 1;
 		m->ents[i].key = key;
 		m->ents[i].val = 0;
-		m->n++;
+		m->live++;
 	}
 	*added = !found;
 	return &m->ents[i].val;
@@ -74,8 +79,10 @@ void asp_u64map_del(struct asp_u64map *m, uint64_t key)
 		return;
 	bool found;
 	size_t i = u64map_slot(m, key, &found);
-	if (found)
+	if (found) {
 		m->ents[i].used = 2; /* n stays: tombstones count toward the load */
+		m->live--;
+	}
 }
 
 void asp_u64map_free(struct asp_u64map *m)

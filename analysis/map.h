@@ -1,5 +1,6 @@
-/* map.h - open-addressing hash maps used by the analysis: u64 -> u64, and
- * string -> index (interning). Keys are never removed except by clear. */
+/* map.h - open-addressing hash maps used by the analysis: u64 -> u64
+ * (keys removed leave a tombstone, cleared when the table is rebuilt), and
+ * string -> index (interning). */
 #ifndef ASP_MAP_H
 #define ASP_MAP_H
 
@@ -13,7 +14,9 @@ struct asp_u64map_ent {
 };
 struct asp_u64map {
 	struct asp_u64map_ent *ents; /* key, value and state side by side: one miss a probe */
-	size_t cap, n;
+	size_t cap;
+	size_t n;    /* slots not empty: live keys and tombstones */
+	size_t live; /* live keys */
 };
 bool asp_u64map_get(const struct asp_u64map *m, uint64_t key, uint64_t *val);
 void asp_u64map_put(struct asp_u64map *m, uint64_t key, uint64_t val);

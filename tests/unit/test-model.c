@@ -232,6 +232,25 @@ TEST(u64map)
 	asp_u64map_del(&m, 7919);
 	CHECK(!asp_u64map_get(&m, 7919, &v));
 	CHECK(asp_u64map_get(&m, 2 * 7919, &v) && v == 2);
+	CHECK_U64(m.live, 9999);
+	asp_u64map_free(&m);
+
+	/* keys that come and go (a task's pending wake), at most 8 at a
+	 * time: the tombstones they leave are cleared, the table stays as
+	 * small as what it holds, and every key is found until removed */
+	bool ok = true;
+	for (uint64_t k = 0; k < 1000000; k++) {
+		asp_u64map_put(&m, 0x7f0000001000 + k * 0x240, k);
+		if (k >= 8) {
+			uint64_t old = 0x7f0000001000 + (k - 8) * 0x240;
+			ok = ok && asp_u64map_get(&m, old, &v) && v == k - 8;
+			asp_u64map_del(&m, old);
+			ok = ok && !asp_u64map_get(&m, old, &v);
+		}
+	}
+	CHECK(ok);
+	CHECK_U64(m.live, 8);
+	CHECK(m.cap <= 64);
 	asp_u64map_free(&m);
 }
 
