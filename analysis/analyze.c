@@ -667,9 +667,7 @@ static void analyzer_free(struct analyzer *a)
 	asp_u64map_free(&a->task_by_addr);
 	asp_u64map_free(&a->task_by_name);
 	asp_u64map_free(&a->wake_at);
-	asp_u64map_free(&a->wake_tid);
 	asp_u64map_free(&a->spawn_at);
-	asp_u64map_free(&a->spawn_tid);
 	asp_strtab_free(&a->task_names);
 	for (size_t i = 0; i < a->fut_names.n; i++) {
 		free(a->futs[i].callees);

@@ -310,13 +310,13 @@ struct analyzer {
 	uint64_t behind_ns;  /* waits on threads that were preempted */
 	struct end_state end;
 	/* wakes (attribute.c, wake_enter): task pointer -> the time of the
-	 * first wake since its last poll (wake_at) and its thread (wake_tid) */
-	struct asp_u64map wake_at, wake_tid;
+	 * first wake since its last poll, its thread in the entry's aux */
+	struct asp_u64map wake_at;
 	bool wake_args;      /* a wake with its task pointer was recorded */
 	uint64_t wakes;
 	/* creations of a task (attribute.c, spawn_leave): task pointer ->
-	 * when and on which thread, until the task's first poll takes it */
-	struct asp_u64map spawn_at, spawn_tid;
+	 * when (its thread in aux), until the task's first poll takes it */
+	struct asp_u64map spawn_at;
 	bool spawn_rets;     /* a creation with its task pointer was recorded */
 	uint64_t spawns;
 };

@@ -324,25 +324,22 @@ static void wake_enter(struct analyzer *a, const struct thread_state *ts, uint64
 	bool added;
 	a->wake_args = true;
 	a->wakes++;
-	uint64_t *at = asp_u64map_ref(&a->wake_at, ptr, &added);
+	struct asp_u64map_ent *e = asp_u64map_add(&a->wake_at, ptr, &added);
 	if (!added)
 		return;
-	*at = time;
-	asp_u64map_put(&a->wake_tid, ptr, (uint64_t)(uint32_t)ts->tid);
+	e->val = time;
+	e->aux = (uint32_t)ts->tid;
 }
 
-/* what is pending for the task at ptr (a wake, a creation: its time in
- * at, its thread in tids), taken: its time (0: none) */
-static uint64_t take_pending(struct asp_u64map *at, struct asp_u64map *tids, uint64_t ptr,
-			     int *tid)
+/* what is pending for the task at ptr in map m (a wake, a creation: its
+ * time, its thread in the entry's aux), taken: its time (0: none) */
+static uint64_t take_pending(struct asp_u64map *m, uint64_t ptr, int *tid)
 {
-	uint64_t time, t = 0;
-	if (!asp_u64map_get(at, ptr, &time))
+	uint64_t time;
+	uint32_t t;
+	if (!asp_u64map_take(m, ptr, &time, &t))
 		return 0;
-	asp_u64map_del(at, ptr);
-	if (asp_u64map_get(tids, ptr, &t))
-		asp_u64map_del(tids, ptr);
-	*tid = (int)(uint32_t)t;
+	*tid = (int)t;
 	return time;
 }
 
@@ -350,7 +347,7 @@ static uint64_t take_pending(struct asp_u64map *at, struct asp_u64map *tids, uin
  * its time (0: none) */
 static uint64_t wake_take(struct analyzer *a, uint64_t ptr, int *tid)
 {
-	return take_pending(&a->wake_at, &a->wake_tid, ptr, tid);
+	return take_pending(&a->wake_at, ptr, tid);
 }
 
 /* how long thread ts waited for a CPU between from and to: its times off
@@ -371,23 +368,20 @@ static uint64_t cpu_wait(const struct thread_state *ts, uint64_t from, uint64_t 
 
 void wake_ctx_leave(struct analyzer *a, const struct frame *f, uint64_t end)
 {
-	uint64_t at;
 	if (!f->ctx_has_arg)
 		return;
 	/* a creation still pending for the pointer belonged to no task
 	 * polled since (its first poll took its own): a later task at this
 	 * address must not take it */
 	asp_u64map_del(&a->spawn_at, f->ctx_wake_ptr);
-	asp_u64map_del(&a->spawn_tid, f->ctx_wake_ptr);
-	if (!asp_u64map_get(&a->wake_at, f->ctx_wake_ptr, &at))
+	struct asp_u64map_ent *e = asp_u64map_find(&a->wake_at, f->ctx_wake_ptr);
+	if (!e)
 		return;
-	if (f->ctx_task && a->tasks[f->ctx_task - 1].done) {
+	if (f->ctx_task && a->tasks[f->ctx_task - 1].done)
 		/* the pointer's next task is another one: never woken yet */
 		asp_u64map_del(&a->wake_at, f->ctx_wake_ptr);
-		asp_u64map_del(&a->wake_tid, f->ctx_wake_ptr);
-	} else if (at < end) {
-		asp_u64map_put(&a->wake_at, f->ctx_wake_ptr, end);
-	}
+	else if (e->val < end)
+		e->val = end;
 }
 
 /* a long wait of task t, for the scheduling-delay rule when it runs */
@@ -437,15 +431,17 @@ void spawn_leave(struct analyzer *a, const struct thread_state *ts, const struct
 		}
 	}
 	/* a pointer created again (its task never polled) starts anew */
-	asp_u64map_put(&a->spawn_at, ptr, f->start);
-	asp_u64map_put(&a->spawn_tid, ptr, (uint64_t)(uint32_t)ts->tid);
+	bool added;
+	struct asp_u64map_ent *e = asp_u64map_add(&a->spawn_at, ptr, &added);
+	e->val = f->start;
+	e->aux = (uint32_t)ts->tid;
 }
 
 /* the creation of the task at ptr, whose first poll starts now, taken:
  * its time (0: none recorded) */
 static uint64_t spawn_take(struct analyzer *a, uint64_t ptr, int *tid)
 {
-	return take_pending(&a->spawn_at, &a->spawn_tid, ptr, tid);
+	return take_pending(&a->spawn_at, ptr, tid);
 }
 
 /* The task id, woken at woken, whose poll on thread ts starts at start:

@@ -16,8 +16,12 @@ static void u64map_grow(struct asp_u64map *m)
 	m->ents = xcalloc(m->cap, sizeof(*m->ents));
 	m->n = m->live = 0;
 	for (size_t i = 0; i < old.cap; i++)
-		if (old.ents[i].used == 1)
-			asp_u64map_put(m, old.ents[i].key, old.ents[i].val);
+		if (old.ents[i].used == 1) {
+			bool added;
+			struct asp_u64map_ent *e = asp_u64map_add(m, old.ents[i].key, &added);
+			e->val = old.ents[i].val;
+			e->aux = old.ents[i].aux;
+		}
 	free(old.ents);
 }
 
@@ -41,7 +45,7 @@ static size_t u64map_slot(const struct asp_u64map *m, uint64_t key, bool *found)
 
 bool asp_u64map_get(const struct asp_u64map *m, uint64_t key, uint64_t *val)
 {
-	if (!m->cap)
+	if (!m->live) /* empty, or only tombstones: no probe */
 		return false;
 	bool found;
 	size_t i = u64map_slot(m, key, &found);
@@ -50,7 +54,7 @@ bool asp_u64map_get(const struct asp_u64map *m, uint64_t key, uint64_t *val)
 	return found;
 }
 
-uint64_t *asp_u64map_ref(struct asp_u64map *m, uint64_t key, bool *added)
+struct asp_u64map_ent *asp_u64map_add(struct asp_u64map *m, uint64_t key, bool *added)
 {
 	if ((m->n + 1) * 4 >= m->cap * 3)
 		u64map_grow(m);
@@ -61,10 +65,37 @@ uint64_t *asp_u64map_ref(struct asp_u64map *m, uint64_t key, bool *added)
 		m->ents[i].used = 1;
 		m->ents[i].key = key;
 		m->ents[i].val = 0;
+		m->ents[i].aux = 0;
 		m->live++;
 	}
 	*added = !found;
-	return &m->ents[i].val;
+	return &m->ents[i];
+}
+
+uint64_t *asp_u64map_ref(struct asp_u64map *m, uint64_t key, bool *added)
+{
+	return &asp_u64map_add(m, key, added)->val;
+}
+
+struct asp_u64map_ent *asp_u64map_find(struct asp_u64map *m, uint64_t key)
+{
+	if (!m->live)
+		return NULL;
+	bool found;
+	size_t i = u64map_slot(m, key, &found);
+	return found ? &m->ents[i] : NULL;
+}
+
+bool asp_u64map_take(struct asp_u64map *m, uint64_t key, uint64_t *val, uint32_t *aux)
+{
+	struct asp_u64map_ent *e = asp_u64map_find(m, key);
+	if (!e)
+		return false;
+	*val = e->val;
+	*aux = e->aux;
+	e->used = 2; /* n stays: tombstones count toward the load */
+	m->live--;
+	return true;
 }
 
 void asp_u64map_put(struct asp_u64map *m, uint64_t key, uint64_t val)
@@ -75,14 +106,9 @@ void asp_u64map_put(struct asp_u64map *m, uint64_t key, uint64_t val)
 
 void asp_u64map_del(struct asp_u64map *m, uint64_t key)
 {
-	if (!m->cap)
-		return;
-	bool found;
-	size_t i = u64map_slot(m, key, &found);
-	if (found) {
-		m->ents[i].used = 2; /* n stays: tombstones count toward the load */
-		m->live--;
-	}
+	uint64_t val;
+	uint32_t aux;
+	asp_u64map_take(m, key, &val, &aux);
 }
 
 void asp_u64map_free(struct asp_u64map *m)

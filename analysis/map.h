@@ -10,6 +10,8 @@
 
 struct asp_u64map_ent {
 	uint64_t key, val;
+	uint32_t aux; /* a second value, in what was padding (the thread of a
+			 pending wake) */
 	uint8_t used; /* 0 empty, 1 live, 2 deleted */
 };
 struct asp_u64map {
@@ -24,6 +26,13 @@ void asp_u64map_put(struct asp_u64map *m, uint64_t key, uint64_t val);
  * the pointer is valid until the map next changes */
 uint64_t *asp_u64map_ref(struct asp_u64map *m, uint64_t key, bool *added);
 void asp_u64map_del(struct asp_u64map *m, uint64_t key);
+/* the entry of key (val and aux to read or change), NULL when absent;
+ * valid until the map next changes */
+struct asp_u64map_ent *asp_u64map_find(struct asp_u64map *m, uint64_t key);
+/* get-or-add in one probe: the entry of key, zero when added (*added) */
+struct asp_u64map_ent *asp_u64map_add(struct asp_u64map *m, uint64_t key, bool *added);
+/* get and remove in one probe: false when absent */
+bool asp_u64map_take(struct asp_u64map *m, uint64_t key, uint64_t *val, uint32_t *aux);
 void asp_u64map_free(struct asp_u64map *m);
 
 /* strings interned to dense indices 0..n-1; the map keeps its own copies */
