@@ -406,6 +406,38 @@ for i in rows:
     ok = ok and cells(lines[i]) == cells(lines[h])
 sys.exit(0 if ok else 1)" "$TMP/hostile-out/index.md"
 
+# Tasks that wake themselves in their own poll (tests/rust/sched_delay/
+# src/coop.rs, sched_delay_coop_mcount): `drainer` spends tokio's coop
+# budget on queued messages, and coop::poll_proceed wakes it (record's -N
+# filters keep that function, and its wake, in the recording); `hog` then
+# holds the thread 40 ms. `yielder`'s yield_now is woken by the runtime
+# only after what was queued (docs/scheduling-delay.md: not measured)
+fx=sched_delay_coop_mcount
+if [ -d "$FIXTURES/$fx" ]; then
+	truth=$FIXTURES/$fx.truth
+	c='{closure#0}'
+	status "$ASPROF" -o "$TMP/out-$fx" "$FIXTURES/$fx"
+	sum=$TMP/out-$fx/runs/$fx/summary.json
+	cfx() { "$PY" -c "import json,sys
+d=json.load(open(sys.argv[1]))
+truth={l.split()[0]: int(l.split()[1]) for l in open(sys.argv[2])}
+task=lambda n: [t for t in d['tasks'] if t['root'] == 'sched_delay_coop::%s::{closure#0}' % n][0]
+blk=[f for f in d['findings'] if f['rule'] == 'blocking-poll']
+sys.exit(0 if ($1) else 1)" "$sum" "$truth"; }
+	check "$fx: recorded with coop::poll_proceed kept (no -N filter drops its wake)" \
+		sh -c 'grep -aq "cmdline:" "$1" && ! grep -aq "poll_proceed" "$1"' - "$FIXTURES/$fx/info"
+	check "$fx: drainer: its longest scheduled wait within 3 % of the program's own ($(grep '^drainer ' "$truth" | cut -d' ' -f2) ns), a long delay" \
+		cfx "abs(task('drainer')['sched_ns']['max'] - truth['drainer']) <= 0.03 * truth['drainer'] and
+		     task('drainer')['long_delays'] == 1 and task('drainer')['sched_waits'] >= 2"
+	check "$fx: hog's poll has drainer as its one victim, its wait within 5 % of the program's own" \
+		cfx "len(blk) == 1 and [v['root'].split('::')[1] for v in blk[0]['victims']['tasks']] == ['drainer'] and
+		     abs(blk[0]['victims']['tasks'][0]['wait_ns'] - truth['drainer']) <= 0.05 * truth['drainer']"
+	check "$fx: yielder: the program waited 40 ms and more in yield_now; its runtime's late wake makes its scheduled time short (documented)" \
+		cfx "truth['yielder'] > 40000000 and task('yielder')['sched_ns']['max'] < 1000000"
+else
+	skip "$fx: no fixture"
+fi
+
 # Recordings without wake arguments: one note, no scheduled time, no
 # column; the rest as before (tests/analysis.sh and the others)
 for fx in tokio_ct tokio_mt_args smol_mt_plain async_std; do

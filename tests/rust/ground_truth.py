@@ -61,6 +61,8 @@ FIXTURES = {
     "sched_delay_spawn_plain": ("sched_delay_spawn", "tokio", "legacy", "yes", None),
     # spawned from outside a multi-thread runtime (src/spawn_mt.rs)
     "sched_delay_spawn_mt_mcount": ("sched_delay_spawn_mt", "tokio", "v0", "yes", None),
+    # tasks that wake themselves in their poll behind a block (src/coop.rs)
+    "sched_delay_coop_mcount": ("sched_delay_coop", "tokio", "v0", "yes", None),
     # a LocalSet task at the address of an aborted one (src/spawn_local.rs)
     "sched_delay_spawn_local_mcount": ("sched_delay_spawn_local", "tokio", "v0", "yes", None),
     # the same on async-std's executor, one executor thread, and a task
@@ -80,6 +82,7 @@ FIXTURES = {
 # its main future is run's, its thread closure a plain one; sched_delay_smol:
 # its main future is run's, its task polls (RawTask::run) by hand;
 # sched_delay_spawn: its task cells reused, 3 tasks at 2 addresses;
+# sched_delay_coop: its never_yielded line added by hand;
 # sched_delay_spawn_local: the aborted task's cancelling task poll polls
 # no future, and run_until's block is LocalSet machinery's;
 # sched_delay_async_std: its main future is run's, and woken's three
@@ -90,7 +93,8 @@ FIXTURES = {
 HAND = ["smol_mt_plain", "async_std_narrow", "selfptr_mcount", "selfptr_plain", "crash_plain",
         "srcline_plain", "sched_delay_mcount", "sched_delay_plain", "sched_delay_mt_mcount",
         "sched_delay_smol_mcount", "sched_delay_spawn_mcount", "sched_delay_spawn_plain",
-        "sched_delay_async_std_mcount", "sched_delay_spawn_local_mcount"]
+        "sched_delay_async_std_mcount", "sched_delay_spawn_local_mcount",
+        "sched_delay_coop_mcount"]
 # fixtures with several blocking polls, recorded under load: their blocking
 # polls are listed in a truth file (tests/fixtures/*.truth, read by
 # tests/precision.py) instead of the blocking_* keys; preemption makes
@@ -109,7 +113,7 @@ BLOCKING_MS = {"tokio_lints": 10, "tokio_lints_args": 10,
                "sched_delay_mcount": 10, "sched_delay_plain": 10,
                "sched_delay_mt_mcount": 10, "sched_delay_smol_mcount": 10,
                "sched_delay_spawn_mcount": 10, "sched_delay_spawn_plain": 10,
-               "sched_delay_async_std_mcount": 10}
+               "sched_delay_async_std_mcount": 10, "sched_delay_coop_mcount": 10}
 # fixtures that get the lint keys (never_yielded, self_wake...)
 LINTS = {"tokio_lints", "tokio_lints_args", "tokio_killed"}
 # fixtures whose recorded arguments are more than the task's arg1: the

@@ -644,6 +644,9 @@ main() {
     # Tasks spawned from outside a two-worker runtime, some polled before
     # their spawn returned (tests/rust/sched_delay/src/spawn_mt.rs)
     want sched_delay_spawn_mt_mcount && record_raced sched_delay_spawn_mt_mcount "$MCOUNT_DIR/sched_delay_spawn_mt"
+    # Tasks that wake themselves in their own poll (tokio's coop budget,
+    # yield_now) queued behind a blocking poll (src/coop.rs)
+    want sched_delay_coop_mcount && record_truth sched_delay_coop_mcount "$MCOUNT_DIR/sched_delay_coop"
     # A LocalSet task (its spawn not recorded) in the cell of a task spawned
     # and aborted before its first poll (src/spawn_local.rs; tests/first-poll.sh
     # checks from the records that the address was reused)
