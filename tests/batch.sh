@@ -4,12 +4,9 @@
 # The regress fixtures slow exactly one future (regress::parse_batch) in the
 # new runs; nothing else changes.
 . "${TESTS_SRCDIR:-$(dirname "$0")}/setup.sh"
-PY=${PYTHON:-python3}
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 base=$(ls -d "$FIXTURES"/regress_base_*)
 new=$(ls -d "$FIXTURES"/regress_new_*)
 
-status() { set +e; "$@" >"$TMP/stdout" 2>"$TMP/stderr"; st=$?; set -e; }
 
 # json FILE EXPR: evaluate a Python expression over the JSON document `d`
 json() { "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1"; }

@@ -5,13 +5,10 @@
 # (`--baseline A B -- N1 N2`), and long names on stdout shortened so that
 # what tells them apart stays: generic arguments nested in others go first.
 . "${TESTS_SRCDIR:-$(dirname "$0")}/setup.sh"
-PY=${PYTHON:-python3}
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 export ASPROF_GNUPLOT=/nonexistent
 b1=$FIXTURES/regress_base_1 b2=$FIXTURES/regress_base_2 b3=$FIXTURES/regress_base_3
 n1=$FIXTURES/regress_new_1 n2=$FIXTURES/regress_new_2
 
-status() { set +e; "$@" >"$TMP/stdout" 2>"$TMP/stderr"; st=$?; set -e; }
 # sides OUT BASES NEWS: the comparison's runs in OUT/summary.json
 sides() {
 	"$PY" -c "import json,sys; c=json.load(open(sys.argv[1]))['comparison']; sys.exit(0 if (','.join(c['base_runs']), ','.join(c['new_runs'])) == (sys.argv[2], sys.argv[3]) else 1)" "$1/summary.json" "$2" "$3"

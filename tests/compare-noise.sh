@@ -13,8 +13,6 @@
 # One summary line per shape; the failed comparisons are listed as
 # diagnostics.  About 140 comparisons of small recordings.
 . "${TESTS_SRCDIR:-$(dirname "$0")}/setup.sh"
-PY=${PYTHON:-python3}
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 HELPER=${TESTS_SRCDIR:-$(dirname "$0")}/compare_noise.py
 
 set +e

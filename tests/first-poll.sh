@@ -10,10 +10,6 @@
 # tests/fixtures/<fixture>.truth. The late tasks are the blocking poll's
 # victims; a recording without the spawns' return values measures none.
 . "${TESTS_SRCDIR:-$(dirname "$0")}/setup.sh"
-PY=${PYTHON:-python3}
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-
-status() { set +e; "$@" >"$TMP/stdout" 2>"$TMP/stderr"; st=$?; set -e; }
 # json EXPR: EXPR over the summary $sum (`d`), the truth (name -> list of
 # delays in ns), the tasks of a root (`tasks(n)`), the future of a name
 # (`fut(n)`) and the blocking-poll findings (`blk`)

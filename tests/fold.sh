@@ -8,9 +8,6 @@
 # truncated record), records removed from the middle (exits without their
 # entry, entries at a depth that does not nest), a LOST record inserted.
 . "${TESTS_SRCDIR:-$(dirname "$0")}/setup.sh"
-PY=${PYTHON:-python3}
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-
 # run MODE DIR NAME: analyse DIR into $TMP/NAME.MODE (MODE 1: folded, 0: not)
 run() {
 	set +e

@@ -16,8 +16,6 @@
 # loaded), every chart was drawn, and stdout / stderr hold no control
 # character.
 . "${TESTS_SRCDIR:-$(dirname "$0")}/setup.sh"
-PY=${PYTHON:-python3}
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 if ! command -v gnuplot >/dev/null 2>&1; then
 	echo "1..0 # SKIP gnuplot is not installed (apt-get install gnuplot-nox)"
 	exit 0

@@ -15,8 +15,6 @@
 # scratch directory). Without Chromium the browser's checks are skipped,
 # saying how to install it.
 . "${TESTS_SRCDIR:-$(dirname "$0")}/setup.sh"
-PY=${PYTHON:-python3}
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
 shot=${HTML_SHOT:-$TMP/report.png}
 out="$TMP/out"

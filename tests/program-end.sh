@@ -10,9 +10,6 @@
 # and `asprof-batch record`'s closing warning (a fake uftrace that leaves a
 # fixture and prints what the program printed).
 . "${TESTS_SRCDIR:-$(dirname "$0")}/setup.sh"
-PY=${PYTHON:-python3}
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-
 # end FIXTURE PYTHON-CHECKS: analyse it; the checks are Python lines over
 # e (program_end), r (the run), tasks (by id), each `t(cond, what)`
 end() {

@@ -6,11 +6,7 @@
 # analysed end to end: with Debian's rustc (legacy names), and with rustup's
 # (v0 names) when it is there too.
 . "${TESTS_SRCDIR:-$(dirname "$0")}/setup.sh"
-PY=${PYTHON:-python3}
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-
 # status CMD...: run it, stdout/stderr in $TMP/stdout, $TMP/stderr; sets $st
-status() { set +e; "$@" >"$TMP/stdout" 2>"$TMP/stderr"; st=$?; set -e; }
 lines() { wc -l <"$1" | tr -d ' '; }
 # json FILE EXPR: evaluate a Python expression over the JSON document `d`
 json() { "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1"; }

@@ -19,10 +19,6 @@
 # thread), and a task spawned as the blocking poll starts: its first-poll
 # delay (tests/rust/sched_delay/src/async_std.rs).
 . "${TESTS_SRCDIR:-$(dirname "$0")}/setup.sh"
-PY=${PYTHON:-python3}
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-
-status() { set +e; "$@" >"$TMP/stdout" 2>"$TMP/stderr"; st=$?; set -e; }
 # json EXPR: EXPR over the summary $sum (`d`), the truth file $truth as
 # `truth` (name -> list of waits in ns), the tasks of a root (`tasks(n)`)
 # and the future of a name (`fut(n)`)

@@ -16,8 +16,6 @@
 # each the same with and without the folding readers; and the recordings
 # made under load on purpose: precision and recall of the blocking findings.
 . "${TESTS_SRCDIR:-$(dirname "$0")}/setup.sh"
-PY=${PYTHON:-python3}
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 EDIT="${TESTS_SRCDIR:-$(dirname "$0")}/perfedit.py"
 
 # copy NAME: a writable copy of tokio_mt in $TMP/NAME

@@ -9,10 +9,6 @@
 # futures, arg1 alone when the command line would be too long for uftrace
 # to read back.
 . "${TESTS_SRCDIR:-$(dirname "$0")}/setup.sh"
-PY=${PYTHON:-python3}
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-
-status() { set +e; "$@" >"$TMP/stdout" 2>"$TMP/stderr"; st=$?; set -e; }
 # fut NAME EXPR: EXPR over the summary's future NAME (`f`), in run $sum
 fut() { "$PY" -c "import json,sys
 d=json.load(open(sys.argv[1])); f=[f for f in d['futures'] if f['name']==sys.argv[2]]

@@ -16,3 +16,10 @@ check() { name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
 tap_done() { echo "1..$tap_n"; [ "$tap_failed" -eq 0 ]; }
 # every recording bundled in tests/fixtures
 fixtures() { for d in "$FIXTURES"/*/; do [ -f "$d/info" ] && basename "$d"; done; }
+# the python3 the checks run (Debian's, when there: a PATH's may lack the
+# modules they import)
+PY=${PYTHON:-python3}
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+# status CMD...: run CMD, its output in $TMP/stdout and $TMP/stderr, its
+# exit status in $st
+status() { set +e; "$@" >"$TMP/stdout" 2>"$TMP/stderr"; st=$?; set -e; }

@@ -9,8 +9,6 @@
 # asks uftrace for them only when the program has line tables, and says
 # once when it has none.
 . "${TESTS_SRCDIR:-$(dirname "$0")}/setup.sh"
-PY=${PYTHON:-python3}
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 src="${TESTS_SRCDIR:-$(dirname "$0")}/rust/srcline/src/main.rs"
 file=srcline/src/main.rs # as uftrace writes it: relative to the workspace
 
