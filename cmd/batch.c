@@ -694,10 +694,12 @@ int batch_run(const struct batch_opts *o)
 			free(j->result->name);
 			j->result->name = xstrdup(j->name);
 		}
-		j->label = batch_label_for(o->labels, o->nlabels, o->nbase + o->nruns, j->arg, j->name);
+		j->label = batch_label_for(o->labels, o->nlabels, p.njobs, j->arg, j->name);
 		j->out_rundir = xasprintf("%s/runs/%s", o->out_dir, j->name);
 		j->trace_final = asp_path_join(j->out_rundir, "trace.json");
+		paths[i] = j->arg;
 	}
+	batch_labels_unused(o->labels, o->nlabels, paths, names, p.njobs);
 	free(paths);
 	free(names);
 	p.progress = !o->quiet && isatty(STDERR_FILENO);
@@ -900,7 +902,7 @@ static const char *label_of(const char *l, const char *arg, const char *name)
 	return NULL;
 }
 
-const char *batch_label_for(const char *const *labels, size_t nlabels, size_t nargs,
+const char *batch_label_for(const char *const *labels, size_t nlabels, size_t nruns,
 			    const char *arg, const char *name)
 {
 	const char *found = NULL;
@@ -908,19 +910,30 @@ const char *batch_label_for(const char *const *labels, size_t nlabels, size_t na
 		const char *l = label_of(labels[i], arg, name);
 		if (l)
 			found = l;
-		else if (nargs == 1) /* LABEL, or a label with '=' of its own */
+		else if (nruns == 1) /* LABEL, or a label with '=' of its own */
 			found = labels[i];
 	}
 	return found && *found ? found : NULL;
 }
 
+/* is arg a file (a summary.json, which may hold several runs)? */
+static bool is_file(const char *arg)
+{
+	struct stat st;
+	return stat(arg, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 int batch_labels_check(const char *const *labels, size_t nlabels, char *const *args, size_t nargs)
 {
+	bool summaries = false;
+	for (size_t k = 0; k < nargs; k++)
+		summaries |= is_file(args[k]);
 	for (size_t i = 0; i < nlabels; i++) {
 		bool named = false;
 		for (size_t k = 0; k < nargs && !named; k++)
 			named = label_of(labels[i], args[k], NULL) != NULL;
-		if (named || nargs == 1)
+		/* RUN may be a run of a summary: said once the runs are known */
+		if (named || nargs == 1 || (summaries && strchr(labels[i], '=')))
 			continue;
 		if (!strchr(labels[i], '='))
 			cmd_error("--label '%s': with more than one run, give RUN=LABEL", labels[i]);
@@ -929,4 +942,17 @@ int batch_labels_check(const char *const *labels, size_t nlabels, char *const *a
 		return -1;
 	}
 	return 0;
+}
+
+void batch_labels_unused(const char *const *labels, size_t nlabels, const char *const *args,
+			 char *const *names, size_t n)
+{
+	for (size_t i = 0; i < nlabels && n > 1; i++) {
+		bool named = !strchr(labels[i], '=');
+		for (size_t k = 0; k < n && !named; k++)
+			named = label_of(labels[i], args[k], names[k]) != NULL;
+		if (!named)
+			cmd_warning("--label '%s': no run of that name among the runs given; not used",
+				    labels[i]);
+	}
 }

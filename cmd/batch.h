@@ -51,12 +51,17 @@ int batch_take_list(int *argc, char **argv, const char *opt, bool last_one, char
 
 /* --label: the label of the run of argument arg (named name): the last
  * RUN=LABEL whose RUN is arg (trailing slashes aside), its last path
- * segment or name; with one argument (nargs), a LABEL without '=' too.
- * NULL: none. */
-const char *batch_label_for(const char *const *labels, size_t nlabels, size_t nargs,
+ * segment or name; with one run in all (nruns: a batch's summary.json
+ * holds several), a LABEL without '=' too. NULL: none. */
+const char *batch_label_for(const char *const *labels, size_t nlabels, size_t nruns,
 			    const char *arg, const char *name);
-/* every label names a run of args[0..nargs): else one line, -1 */
+/* every label names a run of args[0..nargs), or may name one of a
+ * summary.json among them (a file): else one line, -1 */
 int batch_labels_check(const char *const *labels, size_t nlabels, char *const *args, size_t nargs);
+/* once the runs are known (names[0..n), from args), one warning for a
+ * RUN=LABEL that names none of them */
+void batch_labels_unused(const char *const *labels, size_t nlabels, const char *const *args,
+			 char *const *names, size_t n);
 
 /* parse "-j N"; 0 on success */
 int batch_parse_jobs(const char *s, unsigned *jobs);

@@ -96,12 +96,13 @@ static int read_nights(const struct trend_opts *o, const struct asp_rules *rules
 	for (size_t i = 0; i < n; i++) {
 		free(runs[i]->name);
 		runs[i]->name = names[i];
-		const char *l = batch_label_for(o->labels, o->nlabels, nargs, from[i], names[i]);
+		const char *l = batch_label_for(o->labels, o->nlabels, n, from[i], names[i]);
 		if (l) {
 			free(runs[i]->label);
 			runs[i]->label = xstrdup(l);
 		}
 	}
+	batch_labels_unused(o->labels, o->nlabels, from, names, n);
 	free(names);
 	free(paths);
 	free(given);

@@ -151,4 +151,22 @@ check "--label LABEL with several runs: one line, exit 2" one_line_2 bad-label "
 trend no-night
 check "no night: one line, exit 2" one_line_2 no-night "no night given"
 
+# --label RUN=LABEL naming one run of a batch's summary.json (which holds
+# several): that run only is labelled; one naming none of them: a warning
+"$ASPROF" -q -o "$TMP/two" --outputs summary "$FIXTURES/nightly_a1" "$FIXTURES/nightly_a2" \
+	>/dev/null 2>&1 || true
+set +e
+"$ASPROF" -q -o "$TMP/two-l" --outputs summary --label nightly_a1=abc --label nosuch=x \
+	"$TMP/two/summary.json" >/dev/null 2>"$TMP/two-l.err"
+echo $? >"$TMP/two-l.status"
+set -e
+check "--label RUN=LABEL on a summary of two runs: only that run labelled; a label naming no run warned, exit 0" \
+	"$PY" -c "import json,sys
+d=json.load(open(sys.argv[1]))
+labels=[(r['run']['name'], r['run'].get('label')) for r in d['runs']]
+err=open(sys.argv[2]).read()
+sys.exit(0 if labels == [('nightly_a1', 'abc'), ('nightly_a2', None)] and
+         \"--label 'nosuch=x': no run of that name\" in err and open(sys.argv[3]).read().strip() == '0' else 1)" \
+	"$TMP/two-l/summary.json" "$TMP/two-l.err" "$TMP/two-l.status"
+
 tap_done

@@ -157,7 +157,8 @@ void add_task_polls(struct strv *a, const struct asp_patterns *l)
 	add_specs(a, "-A", l, "arg1");
 }
 
-void add_spawns(struct strv *a, const struct asp_patterns *l)
+/* -R REGEX@retval for each creation of a task in a list */
+static void add_spawns(struct strv *a, const struct asp_patterns *l)
 {
 	add_specs(a, "-R", l, "retval");
 }

@@ -79,8 +79,6 @@ void put_quoted(FILE *out, const char *s);
 void add_notrace(struct strv *a, const struct asp_rules *r, bool legacy);
 /* -A REGEX@arg1 for each task poll of a list of a profile's record: */
 void add_task_polls(struct strv *a, const struct asp_patterns *l);
-/* -R REGEX@retval for each creation of a task in a list */
-void add_spawns(struct strv *a, const struct asp_patterns *l);
 /* with --runtime auto, does profile p leave its tasks to another runtime
  * found in the program (its record.yields_to)? */
 bool runtime_yields(const struct asp_rules *rules, const struct elf_facts *f,
