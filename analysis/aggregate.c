@@ -432,6 +432,10 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 	creation_counts(a, &made_names, &made);
 	size_t nf = a->fut_names.n;
 	r->futures = xcalloc(nf ? nf : 1, sizeof(*r->futures));
+	/* each future name's index in r->futures, SIZE_MAX: never polled */
+	size_t *out_of = xreallocarray(NULL, nf ? nf : 1, sizeof(*out_of));
+	for (size_t i = 0; i < nf; i++)
+		out_of[i] = SIZE_MAX;
 	for (size_t i = 0; i < nf; i++) {
 		struct fut_acc *f = &a->futs[i];
 		if (!f->polls)
@@ -463,23 +467,7 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 		o->split = f->split;
 		o->self_ns = f->self;
 		o->is_root = f->is_root;
-		/* a root: its tasks' scheduled times and first-poll delays */
-		for (size_t k = 0; k < r->ntasks; k++) {
-			const struct asp_task *t = &r->tasks[k];
-			if (a->tasks[k].root_fut != i)
-				continue;
-			if (t->sched_ns.n) {
-				asp_durations_merge(&o->sched_ns, &t->sched_ns);
-				o->sched_cpu_ns += t->sched_cpu_ns;
-				o->long_delays += t->long_delays;
-			}
-			if (t->spawned) {
-				asp_durations_add(&o->first_poll_ns, t->first_poll_delay_ns);
-				o->long_first_polls += t->long_first_poll;
-			}
-		}
-		asp_durations_finish(&o->sched_ns);
-		asp_durations_finish(&o->first_poll_ns);
+		out_of[i] = r->nfutures - 1;
 		o->ncallees = f->ncallees;
 		o->callees = xcalloc(f->ncallees ? f->ncallees : 1, sizeof(*o->callees));
 		for (size_t k = 0; k < f->ncallees; k++)
@@ -487,6 +475,29 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 							     f->callees[k].polls, f->callees[k].own };
 		asp_qsort(o->callees, o->ncallees, sizeof(*o->callees), callee_cmp);
 	}
+	/* a root's: its tasks' scheduled times and first-poll delays, in one
+	 * pass over the tasks */
+	for (size_t k = 0; k < r->ntasks; k++) {
+		const struct asp_task *t = &r->tasks[k];
+		size_t fi = out_of[a->tasks[k].root_fut];
+		if (fi == SIZE_MAX)
+			continue;
+		struct asp_future *o = &r->futures[fi];
+		if (t->sched_ns.n) {
+			asp_durations_merge(&o->sched_ns, &t->sched_ns);
+			o->sched_cpu_ns += t->sched_cpu_ns;
+			o->long_delays += t->long_delays;
+		}
+		if (t->spawned) {
+			asp_durations_add(&o->first_poll_ns, t->first_poll_delay_ns);
+			o->long_first_polls += t->long_first_poll;
+		}
+	}
+	for (size_t i = 0; i < r->nfutures; i++) {
+		asp_durations_finish(&r->futures[i].sched_ns);
+		asp_durations_finish(&r->futures[i].first_poll_ns);
+	}
+	free(out_of);
 	free(made);
 	asp_strtab_free(&made_names);
 	asp_qsort(r->futures, r->nfutures, sizeof(*r->futures), future_cmp);
@@ -546,31 +557,29 @@ struct asp_result *aggregate_result(struct analyzer *a, const char *dir, const c
 				     offsetof(struct asp_record_profile, wake_legacy));
 	bool asked_spawns = asked_for(info->retspec, a->rules, offsetof(struct asp_record_profile, spawn_v0),
 				      offsetof(struct asp_record_profile, spawn_legacy));
-	bool no_wakes = a->ntasks && !a->wake_args && (!asked_wakes || again);
-	bool no_spawns = spawned && !a->spawn_rets;
-	if ((no_wakes && asked_wakes) || (no_spawns && asked_spawns))
+	/* none recorded: `record` asked, so the runtime's functions are
+	 * other ones (missed); or it did not ask (unasked) */
+	bool no_wakes = a->ntasks && !a->wake_args, no_spawns = spawned && !a->spawn_rets;
+	bool missed_w = no_wakes && asked_wakes && again, missed_s = no_spawns && asked_spawns;
+	bool unasked_w = no_wakes && !asked_wakes, unasked_s = no_spawns && !asked_spawns;
+	if (missed_w || missed_s)
 		asp_result_add_note(r, xasprintf("'asprof-batch record' asked for %s%s%s, but none is in the "
 				    "recording: this runtime's functions are not the profiles' (another "
 				    "version, a LocalSet's spawn_local, inlined functions); %s not "
 				    "measured (docs/scheduling-delay.md)",
-				    no_wakes && asked_wakes ? "the wakes of a task (though tasks were polled again)" : "",
-				    no_wakes && asked_wakes && no_spawns && asked_spawns ? " and " : "",
-				    no_spawns && asked_spawns ? "the spawns of a task" : "",
-				    no_wakes && asked_wakes && no_spawns && asked_spawns
-					    ? "scheduled times and first-poll delays are"
-				    : no_wakes && asked_wakes ? "scheduled times are" : "first-poll delays are"));
-	if (no_wakes && asked_wakes)
-		no_wakes = false;
-	if (no_spawns && asked_spawns)
-		no_spawns = false;
-	if (no_wakes)
+				    missed_w ? "the wakes of a task (though tasks were polled again)" : "",
+				    missed_w && missed_s ? " and " : "", missed_s ? "the spawns of a task" : "",
+				    missed_w && missed_s ? "scheduled times and first-poll delays are"
+				    : missed_w	       ? "scheduled times are"
+							: "first-poll delays are"));
+	if (unasked_w)
 		asp_result_add_note(r, xasprintf("no wake of a task (the runtime profiles' wake lists) was recorded "
 				    "with the task's pointer%s: scheduled times (wake to poll)%s are not "
 				    "measured (record with 'asprof-batch record'; "
 				    "docs/scheduling-delay.md)",
-				    no_spawns ? ", nor a spawn with its return value" : "",
-				    no_spawns ? " and first-poll delays" : ""));
-	else if (no_spawns)
+				    unasked_s ? ", nor a spawn with its return value" : "",
+				    unasked_s ? " and first-poll delays" : ""));
+	else if (unasked_s)
 		asp_result_add_note(r, xstrdup("no spawn of a task (the runtime profiles' spawn lists) was recorded "
 				    "with its return value: first-poll delays (spawn to first poll) are "
 				    "not measured (record with 'asprof-batch record'; "

@@ -393,6 +393,28 @@ static void long_wait_add(struct analyzer *a, struct task_acc *t, const struct l
 	t->lw[t->nlw++] = *lw;
 }
 
+/* task t's first-poll delay: from its creation at to the start of its
+ * first poll on thread ts, with the part ts waited for a CPU; the wait */
+static struct long_wait first_delay(struct task_acc *t, const struct thread_state *ts, uint64_t at,
+				    uint64_t start)
+{
+	uint64_t cpu = cpu_wait(ts, at, start);
+	t->spawned = true;
+	t->first_delay = start - at;
+	t->first_cpu = cpu;
+	return (struct long_wait){ at, start, cpu, true, ts->tid, SIZE_MAX, 0 };
+}
+
+/* the first-poll delay lw of task t, when long: said, and kept for the
+ * scheduling-delay rule */
+static void first_long(struct analyzer *a, struct task_acc *t, const struct long_wait *lw)
+{
+	if (lw->start - lw->woken - lw->cpu < a->rules->sched_long_ns)
+		return;
+	t->first_long = true;
+	long_wait_add(a, t, lw);
+}
+
 /* ---------------------------------------------------------------- spawns */
 
 void spawn_leave(struct analyzer *a, const struct thread_state *ts, const struct asp_event *ev)
@@ -413,19 +435,11 @@ void spawn_leave(struct analyzer *a, const struct thread_state *ts, const struct
 	if (asp_u64map_get(&a->task_by_addr, ptr, &v)) {
 		struct task_acc *t = &a->tasks[v - 1];
 		if (!t->spawned && t->first_unmatched >= f->start) {
-			const struct thread_state *pt = &a->th[t->first_th];
-			uint64_t d = t->first_unmatched - f->start, cpu = cpu_wait(pt, f->start, t->first_unmatched);
-			t->spawned = true;
-			t->first_delay = d;
-			t->first_cpu = cpu;
-			if (d - cpu >= a->rules->sched_long_ns) {
-				/* too late for victims: the blocking polls of its
-				 * thread were judged at its poll */
-				struct long_wait lw = { f->start, t->first_unmatched, cpu, true, pt->tid,
-							SIZE_MAX, 0 };
-				t->first_long = true;
-				long_wait_add(a, t, &lw);
-			}
+			/* too late for victims: the blocking polls of its
+			 * thread were judged at its poll */
+			struct long_wait lw = first_delay(t, &a->th[t->first_th], f->start,
+							  t->first_unmatched);
+			first_long(a, t, &lw);
 			t->first_unmatched = 0;
 			return;
 		}
@@ -491,16 +505,9 @@ static void first_poll(struct analyzer *a, const struct thread_state *ts, struct
 	}
 	ctx->ctx_spawned = at;
 	ctx->ctx_spawner_tid = tid;
-	uint64_t d = start - at, cpu = cpu_wait(ts, at, start);
-	t->spawned = true;
-	t->first_delay = d;
-	t->first_cpu = cpu;
-	struct long_wait lw = { at, start, cpu, true, ts->tid, SIZE_MAX, 0 };
+	struct long_wait lw = first_delay(t, ts, at, start);
 	victims_of(a, ts, id, at, start, root_start, &lw);
-	if (d - cpu < a->rules->sched_long_ns)
-		return;
-	t->first_long = true;
-	long_wait_add(a, t, &lw);
+	first_long(a, t, &lw);
 }
 
 /* the scheduled time of the poll of task id that context ctx runs: from

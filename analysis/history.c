@@ -66,14 +66,6 @@ static uint64_t rng_next(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-static uint64_t name_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h;
-}
-
 /* The permutation test of a segment whose best split has statistic q: the
  * share of R random orders of its values whose best split reaches q,
  * counting the order observed, (k + 1) / (R + 1). */
@@ -261,7 +253,7 @@ static void find_changes(struct asp_history *h, struct asp_history_future *f,
 		min_abs = (double)o->min_abs_ns;
 	size_t k = 0;
 	struct cp *cps = f->ignored ? NULL
-				    : segment(x, n, &h->params, h->params.seed ^ name_hash(f->name), &k);
+				    : segment(x, n, &h->params, h->params.seed ^ asp_hash_bytes(f->name, strlen(f->name)), &k);
 	drop_small_steps(x, n, cps, &k, min_change, min_abs);
 	f->changes = xcalloc(k ? k : 1, sizeof(*f->changes));
 	for (size_t i = 0; i < k; i++) {
